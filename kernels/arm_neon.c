@@ -1,0 +1,61 @@
+/* arm_neon.c: AArch64 NEON primitives for simd_template.h: 4 lanes, a round in four registers. */
+#include <simde/arm/neon.h>
+
+#if !defined(SIMDROP_EMULATED) && !defined(SIMDE_ARM_NEON_A64V8_NATIVE)
+#error "arm_neon.c needs AArch64 NEON, or SIMDROP_EMULATED for the SIMDe build"
+#endif
+
+#define SIMDROP_ISA_ID neon
+#define SIMDROP_ISA_NAME "neon"
+#define SIMDROP_W 4
+
+typedef simde_uint32x4_t vu32;
+typedef simde_float32x4_t vf32;
+typedef simde_uint32x4_t vmask; /* all-ones in KEPT lanes */
+typedef simde_uint32x4_t vbits;
+
+#define V_LOAD(p) simde_vld1q_u32(p)
+#define V_STORE(p, v) simde_vst1q_u32(p, v)
+#define V_SET1(u) simde_vdupq_n_u32(u)
+#define VF_SET1(f) simde_vdupq_n_f32(f)
+#define V_ADD simde_vaddq_u32
+#define V_XOR simde_veorq_u32
+#define V_SHL(v, k) simde_vshlq_n_u32(v, k)
+/* Shift-right-and-insert makes the rotate two instructions instead of three. */
+#define V_ROTL(v, k) simde_vsriq_n_u32(simde_vshlq_n_u32(v, k), v, 32 - (k))
+#define V_CMP_LO(v, t) simde_vcgeq_u32(simde_vandq_u32(v, simde_vdupq_n_u32(0xffff)), t)
+#define V_CMP_HI(v, t) simde_vcgeq_u32(simde_vshrq_n_u32(v, 16), t)
+#define FACTOR(m, s) simde_vreinterpretq_f32_u32(simde_vandq_u32(m, simde_vreinterpretq_u32_f32(s)))
+#define V_APPLY(y, x, m, s) simde_vst1q_f32(y, simde_vmulq_f32(simde_vld1q_f32(x), FACTOR(m, s)))
+/* NEON has no streaming store worth the name for this access pattern. */
+#define V_APPLY_NT V_APPLY
+#define V_FENCE() ((void)0)
+#define SIMDROP_HAS_NT 0
+#define V_BITS_PREP(w) simde_vdupq_n_u32(w)
+#define V_BITS(b, g) simde_vtstq_u32(b, LANE_BITS(g))
+
+/* NEON has no movemask: narrow the eight lane masks to 32 bytes of 0x00/0xff in element order,
+ * keep one weighted bit per byte and add neighbours pairwise three times, leaving byte k = the
+ * keep bits of elements 8k .. 8k+7. */
+static inline simde_uint8x16_t neon_narrow(simde_uint32x4_t a, simde_uint32x4_t b,
+                                           simde_uint32x4_t c, simde_uint32x4_t d)
+{
+    const simde_uint16x8_t ab = simde_vcombine_u16(simde_vmovn_u32(a), simde_vmovn_u32(b));
+    const simde_uint16x8_t cd = simde_vcombine_u16(simde_vmovn_u32(c), simde_vmovn_u32(d));
+    return simde_vcombine_u8(simde_vmovn_u16(ab), simde_vmovn_u16(cd));
+}
+
+static inline uint32_t neon_word(const vmask m[8])
+{
+    static const uint8_t weight[16] = {1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128};
+    const simde_uint8x16_t w = simde_vld1q_u8(weight);
+    const simde_uint8x16_t lo = simde_vandq_u8(neon_narrow(m[0], m[1], m[2], m[3]), w);
+    const simde_uint8x16_t hi = simde_vandq_u8(neon_narrow(m[4], m[5], m[6], m[7]), w);
+    simde_uint8x16_t sum = simde_vpaddq_u8(lo, hi);
+    sum = simde_vpaddq_u8(sum, sum);
+    sum = simde_vpaddq_u8(sum, sum);
+    return simde_vgetq_lane_u32(simde_vreinterpretq_u32_u8(sum), 0);
+}
+#define V_WORD(m) neon_word(m)
+
+#include "simd_template.h"
