@@ -1,0 +1,152 @@
+/* common.h: the small test harness shared by simdrop's tests: checks, seeded RNG, guarded buffers. */
+#ifndef SIMDROP_TEST_COMMON_H
+#define SIMDROP_TEST_COMMON_H
+
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "simdrop.h"
+
+static unsigned long test_checks, test_failures;
+
+/* Records one assertion; prints the failing expression with a printf-style context. */
+#define CHECK(cond, ...)                                                                   \
+    do {                                                                                   \
+        test_checks++;                                                                     \
+        if (!(cond)) {                                                                     \
+            test_failures++;                                                               \
+            if (test_failures <= 20) {                                                     \
+                fprintf(stderr, "%s:%d: FAIL: %s: ", __FILE__, __LINE__, #cond);          \
+                fprintf(stderr, __VA_ARGS__);                                              \
+                fputc('\n', stderr);                                                       \
+            }                                                                              \
+        }                                                                                  \
+    } while (0)
+
+/* Ends a test program with a closing line and the exit status meson reads. */
+static inline int test_finish(const char *name)
+{
+    printf("%s: %lu checks, %lu passed, %lu failed\n", name, test_checks,
+           test_checks - test_failures, test_failures);
+    return test_failures ? 1 : 0;
+}
+
+/* splitmix64 as the tests' own RNG: independent of the library's streams by construction. */
+static uint64_t test_rng_state;
+static inline uint64_t test_rand(void)
+{
+    uint64_t z = (test_rng_state += 0x9e3779b97f4a7c15u);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+    return z ^ (z >> 31);
+}
+static inline uint64_t test_below(uint64_t bound) /* uniform enough for tests, bound > 0 */
+{
+    return test_rand() % bound;
+}
+static inline double test_unit(void)
+{
+    return (double)(test_rand() >> 11) * 0x1.0p-53;
+}
+
+/* Random tests print their seed and take it back: `prog --seed N` or SIMDROP_TEST_SEED=N. */
+static inline uint64_t test_seed_init(int argc, char **argv, const char *name)
+{
+    uint64_t seed = (uint64_t)time(NULL) ^ ((uint64_t)clock() << 32);
+    const char *env = getenv("SIMDROP_TEST_SEED");
+    if (env && *env)
+        seed = strtoull(env, NULL, 0);
+    for (int i = 1; i + 1 < argc; i++)
+        if (!strcmp(argv[i], "--seed"))
+            seed = strtoull(argv[i + 1], NULL, 0);
+    printf("%s: seed %" PRIu64 " (rerun with --seed %" PRIu64 ")\n", name, seed, seed);
+    test_rng_state = seed;
+    return seed;
+}
+
+/* A buffer of `size` bytes between guard zones, all pre-filled with a canary byte, placed at a
+ * chosen misalignment from a 64-byte boundary. guarded_ok() says whether the guards survived. */
+#define GUARD_BYTES 64
+typedef struct guarded {
+    unsigned char *base;
+    unsigned char *data;
+    size_t size;
+    unsigned char canary;
+} guarded;
+
+static inline guarded guarded_new(size_t size, size_t misalign, unsigned char canary)
+{
+    guarded g;
+    g.base = (unsigned char *)malloc(size + 2 * GUARD_BYTES + 64 + 64);
+    if (!g.base) {
+        fprintf(stderr, "out of memory\n");
+        exit(2);
+    }
+    const uintptr_t start = ((uintptr_t)g.base + GUARD_BYTES + 63) & ~(uintptr_t)63;
+    g.data = (unsigned char *)start + misalign % 64;
+    g.size = size;
+    g.canary = canary;
+    memset(g.base, canary, size + 2 * GUARD_BYTES + 64 + 64);
+    return g;
+}
+
+static inline int guarded_ok(const guarded *g)
+{
+    for (size_t i = 1; i <= GUARD_BYTES; i++)
+        if (g->data[-(ptrdiff_t)i] != g->canary || g->data[g->size + i - 1] != g->canary)
+            return 0;
+    return 1;
+}
+
+static inline int bytes_all(const void *p, size_t n, unsigned char v)
+{
+    const unsigned char *b = (const unsigned char *)p;
+    for (size_t i = 0; i < n; i++)
+        if (b[i] != v)
+            return 0;
+    return 1;
+}
+
+static inline void guarded_free(guarded *g)
+{
+    free(g->base);
+    g->base = g->data = NULL;
+}
+
+/* Every path this build and CPU can run; prints the ones it has to skip. */
+static inline size_t test_paths(const char **out, size_t max)
+{
+    size_t count = 0;
+    for (const char *const *name = simdrop_isa_list(); *name && count < max; name++) {
+        if (simdrop_isa_supported(*name) == 1)
+            out[count++] = *name;
+        else
+            printf("  path %s is built but this CPU cannot run it: skipped\n", *name);
+    }
+    return count;
+}
+
+static inline size_t mask_len(size_t n)
+{
+    return (n + 7) / 8;
+}
+
+static inline uint32_t f2u(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    return u;
+}
+
+static inline float u2f(uint32_t u)
+{
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+
+#endif
