@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# tests/run.sh: the README's test command: installs what is missing, builds, runs every test on
+# every path natively and, on x86-64, the whole suite again as AArch64 NEON under qemu-user.
+#   bash tests/run.sh [--native-only] [--keep]     (--keep reuses existing build directories)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+native_only=0
+keep=0
+for arg in "$@"; do
+    case "$arg" in
+    --native-only) native_only=1 ;;
+    --keep) keep=1 ;;
+    *) echo "usage: bash tests/run.sh [--native-only] [--keep]" >&2; exit 2 ;;
+    esac
+done
+
+# Debian packages this needs; installed only when missing (CI starts from a fresh Debian 12).
+need=(meson ninja-build pkg-config gcc libc6-dev libsimde-dev python3)
+arch=$(uname -m)
+if [ "$arch" = x86_64 ] && [ "$native_only" = 0 ]; then
+    need+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user)
+fi
+missing=()
+for pkg in "${need[@]}"; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    echo "== installing: ${missing[*]}"
+    if [ "$(id -u)" != 0 ]; then
+        echo "run as root (or install these packages first): ${missing[*]}" >&2
+        exit 1
+    fi
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# setup DIR ARGS...: a fresh build directory unless --keep and it exists.
+setup() {
+    local dir=$1
+    shift
+    if [ "$keep" = 1 ] && [ -d "$dir" ]; then
+        meson configure "$dir" "$@" >/dev/null
+    else
+        rm -rf "$dir"
+        meson setup "$dir" "$@" >/dev/null
+    fi
+    meson compile -C "$dir" >/dev/null
+}
+
+echo "== native ($arch): build and test every path"
+setup build-test -Dbench=disabled
+meson test -C build-test --no-suite quality --print-errorlogs
+
+if [ "$arch" = x86_64 ] && [ "$native_only" = 0 ]; then
+    echo "== aarch64 NEON under qemu-user: build and test every path"
+    setup build-test-aarch64 --cross-file cross/aarch64-linux-gnu.ini -Dbench=disabled
+    meson test -C build-test-aarch64 --no-suite quality --print-errorlogs --timeout-multiplier 4
+fi
+echo "== all tests passed"
