@@ -24,6 +24,7 @@ typedef simde_uint32x4_t vbits;
 /* Shift-right-and-insert makes the rotate two instructions instead of three. The extra
  * parentheses around the count matter: SIMDe 0.7's portable vsriq_n_u32 uses it unparenthesised. */
 #define V_ROTL(v, k) simde_vsriq_n_u32(simde_vshlq_n_u32(v, k), v, (32 - (k)))
+#define V_THRESHOLD(t) simde_vdupq_n_u32(t)
 #define V_CMP_LO(v, t) simde_vcgeq_u32(simde_vandq_u32(v, simde_vdupq_n_u32(0xffff)), t)
 #define V_CMP_HI(v, t) simde_vcgeq_u32(simde_vshrq_n_u32(v, 16), t)
 #define FACTOR(m, s) simde_vreinterpretq_f32_u32(simde_vandq_u32(m, simde_vreinterpretq_u32_f32(s)))

@@ -14,13 +14,13 @@
  *   V_LOAD(p), V_STORE(p, v)   unaligned loads/stores of uint32_t lanes
  *   V_SET1(u), VF_SET1(f)      broadcasts
  *   V_ADD, V_XOR, V_SHL(v, k), V_ROTL(v, k)   the generator's operations
- *   V_CMP_LO(v, t), V_CMP_HI(v, t)            the keep decisions "16-bit half >= T" of each lane
- *                              (t is V_SET1(T)), as a vmask in the ISA's own polarity
+ *   V_THRESHOLD(T)             T in the form the compares take
+ *   V_CMP_LO(v, t), V_CMP_HI(v, t)            the keep decisions "16-bit half >= T" of each lane,
+ *                              as a vmask (all-ones lanes, or a k-register bit per lane)
  *   V_APPLY(y, x, m, s)        y[0..W) = x * (keep ? s : +0.0f), unaligned
  *   V_APPLY_NT(y, x, m, s)     the same with a non-temporal store to W*4-aligned y
  *   V_FENCE()                  orders the non-temporal stores before the function returns
- *   V_GROUP_BITS(m), V_GROUP_BITS_XOR   W bits of a mask (movemask) and what turns them into
- *                              keep bits, or V_WORD(m): the round's keep word from its NG masks
+ *   V_WORD(m)                  the round's 32-bit keep word from its NG masks (bit q = element q)
  *   vbits, V_BITS_PREP(w)      a 32-bit bitmask word w in the form V_BITS reads (vector or scalar)
  *   V_BITS(b, g)               the mask of group g of that word
  *   SIMDROP_HAS_NT             1 if V_APPLY_NT differs from V_APPLY
@@ -59,25 +59,18 @@ static const uint32_t SIMDROP_FN(lane_bit)[SIMDROP_ROUND] = {
     1u << 16, 1u << 17, 1u << 18, 1u << 19, 1u << 20, 1u << 21, 1u << 22, 1u << 23,
     1u << 24, 1u << 25, 1u << 26, 1u << 27, 1u << 28, 1u << 29, 1u << 30, 1u << 31,
 };
-#ifndef V_WORD
-SIMDROP_INLINE uint32_t SIMDROP_FN(word)(const vmask m[NG])
-{
-    uint32_t word = 0;
-    SIMDROP_UNROLL for (unsigned g = 0; g < NG; g++)
-        word |= (uint32_t)V_GROUP_BITS(m[g]) << (g * SIMDROP_W);
-    return word ^ V_GROUP_BITS_XOR;
-}
-#define V_WORD(m) SIMDROP_FN(word)(m)
-#endif
-
 #define LANE_BITS(g) V_LOAD(SIMDROP_FN(lane_bit) + (g) * SIMDROP_W)
 
+/* How a loop writes keep words: not at all, to a byte boundary (one plain 32-bit store), or
+ * shifted by the 1..7 bits a call's head left pending in the bit writer. */
+enum { MASK_NONE, MASK_ALIGNED, MASK_SHIFTED };
+
 /* The core: `rounds` rounds of generation, optionally applied to data and/or written as bits.
- * with_data, with_mask and nt are compile-time constants at every call site, so each use gets
+ * with_data, mask_mode and nt are compile-time constants at every call site, so each use gets
  * its own loop with nothing dead in it. */
 SIMDROP_INLINE void SIMDROP_FN(rounds)(float *y, const float *x, simdrop_bitw *bw,
                                        simdrop_lanes *st, size_t rounds, uint32_t threshold,
-                                       float scale, const int with_data, const int with_mask,
+                                       float scale, const int with_data, const int mask_mode,
                                        const int nt)
 {
     vu32 s0[NV], s1[NV], s2[NV], s3[NV];
@@ -87,11 +80,11 @@ SIMDROP_INLINE void SIMDROP_FN(rounds)(float *y, const float *x, simdrop_bitw *b
         s2[v] = V_LOAD(st->s[2] + v * SIMDROP_W);
         s3[v] = V_LOAD(st->s[3] + v * SIMDROP_W);
     }
-    const vu32 t = V_SET1(threshold);
+    const vu32 t = V_THRESHOLD(threshold);
     const vf32 s = VF_SET1(scale);
-    uint8_t *mp = with_mask ? bw->p : NULL;
-    uint32_t acc = with_mask ? bw->acc : 0;
-    const unsigned nbits = with_mask ? bw->nbits : 0;
+    uint8_t *mp = mask_mode != MASK_NONE ? bw->p : NULL;
+    uint32_t acc = mask_mode == MASK_SHIFTED ? bw->acc : 0;
+    const unsigned nbits = mask_mode == MASK_SHIFTED ? bw->nbits : 0;
 
     for (size_t r = 0; r < rounds; r++) {
         vmask m[NG];
@@ -105,7 +98,7 @@ SIMDROP_INLINE void SIMDROP_FN(rounds)(float *y, const float *x, simdrop_bitw *b
             s0[v] = V_XOR(s0[v], s3[v]);
             s2[v] = V_XOR(s2[v], shifted);
             s3[v] = V_ROTL(s3[v], 11);
-            if (with_data || with_mask) {
+            if (with_data || mask_mode != MASK_NONE) {
                 m[v] = V_CMP_LO(out, t);
                 m[NV + v] = V_CMP_HI(out, t);
             }
@@ -120,8 +113,12 @@ SIMDROP_INLINE void SIMDROP_FN(rounds)(float *y, const float *x, simdrop_bitw *b
             x += SIMDROP_ROUND;
             y += SIMDROP_ROUND;
         }
-        if (with_mask)
+        if (mask_mode == MASK_ALIGNED) {
+            simdrop_store_le32(mp, V_WORD(m));
+            mp += 4;
+        } else if (mask_mode == MASK_SHIFTED) {
             simdrop_bitw_put32(&mp, &acc, nbits, V_WORD(m));
+        }
     }
 
     SIMDROP_UNROLL for (unsigned v = 0; v < NV; v++) {
@@ -130,10 +127,10 @@ SIMDROP_INLINE void SIMDROP_FN(rounds)(float *y, const float *x, simdrop_bitw *b
         V_STORE(st->s[2] + v * SIMDROP_W, s2[v]);
         V_STORE(st->s[3] + v * SIMDROP_W, s3[v]);
     }
-    if (with_mask) {
+    if (mask_mode != MASK_NONE)
         bw->p = mp;
+    if (mask_mode == MASK_SHIFTED)
         bw->acc = acc;
-    }
     if (nt)
         V_FENCE();
 }
@@ -147,28 +144,42 @@ SIMDROP_INLINE int SIMDROP_FN(use_nt)(const float *y, int stream)
 
 static void SIMDROP_FN(skip)(simdrop_lanes *st, size_t rounds)
 {
-    SIMDROP_FN(rounds)(NULL, NULL, NULL, st, rounds, 0, 0.0f, 0, 0, 0);
+    SIMDROP_FN(rounds)(NULL, NULL, NULL, st, rounds, 0, 0.0f, 0, MASK_NONE, 0);
 }
+
+#define SIMDROP_MASK_MODE(bw) (!(bw) ? MASK_NONE : (bw)->nbits ? MASK_SHIFTED : MASK_ALIGNED)
+
+/* One call per (mask mode, nt) pair so that each gets its specialised loop. */
+#define SIMDROP_DISPATCH_MASK_MODE(call_with_mode)                                         \
+    switch (SIMDROP_MASK_MODE(bw)) {                                                       \
+    case MASK_NONE: call_with_mode(MASK_NONE); break;                                      \
+    case MASK_ALIGNED: call_with_mode(MASK_ALIGNED); break;                                \
+    default: call_with_mode(MASK_SHIFTED); break;                                          \
+    }
 
 static void SIMDROP_FN(forward)(float *y, const float *x, simdrop_bitw *bw, simdrop_lanes *st,
                                 size_t rounds, uint32_t threshold, float scale, int stream)
 {
+#define FORWARD_NT(mode) SIMDROP_FN(rounds)(y, x, bw, st, rounds, threshold, scale, 1, mode, 1)
+#define FORWARD(mode) SIMDROP_FN(rounds)(y, x, bw, st, rounds, threshold, scale, 1, mode, 0)
     if (SIMDROP_FN(use_nt)(y, stream)) {
-        if (bw)
-            SIMDROP_FN(rounds)(y, x, bw, st, rounds, threshold, scale, 1, 1, 1);
-        else
-            SIMDROP_FN(rounds)(y, x, NULL, st, rounds, threshold, scale, 1, 0, 1);
-    } else if (bw) {
-        SIMDROP_FN(rounds)(y, x, bw, st, rounds, threshold, scale, 1, 1, 0);
+        SIMDROP_DISPATCH_MASK_MODE(FORWARD_NT)
     } else {
-        SIMDROP_FN(rounds)(y, x, NULL, st, rounds, threshold, scale, 1, 0, 0);
+        SIMDROP_DISPATCH_MASK_MODE(FORWARD)
     }
+#undef FORWARD_NT
+#undef FORWARD
 }
 
 static void SIMDROP_FN(mask)(simdrop_bitw *bw, simdrop_lanes *st, size_t rounds,
                              uint32_t threshold)
 {
-    SIMDROP_FN(rounds)(NULL, NULL, bw, st, rounds, threshold, 0.0f, 0, 1, 0);
+#define MASK_ONLY(mode) SIMDROP_FN(rounds)(NULL, NULL, bw, st, rounds, threshold, 0.0f, 0, mode, 0)
+    if (bw->nbits)
+        MASK_ONLY(MASK_SHIFTED);
+    else
+        MASK_ONLY(MASK_ALIGNED);
+#undef MASK_ONLY
 }
 
 SIMDROP_INLINE void SIMDROP_FN(backward_groups)(float *dx, const float *dy, const uint8_t *mask,

@@ -22,6 +22,7 @@ typedef uint32_t vbits;
 #define V_XOR simde_mm512_xor_si512
 #define V_SHL(v, k) simde_mm512_slli_epi32(v, k)
 #define V_ROTL(v, k) simde_mm512_rol_epi32(v, k)
+#define V_THRESHOLD(t) simde_mm512_set1_epi32((int32_t)(t))
 #define V_CMP_LO(v, t) simde_mm512_cmpge_epu32_mask(simde_mm512_and_si512(v, simde_mm512_set1_epi32(0xffff)), t)
 #define V_CMP_HI(v, t) simde_mm512_cmpge_epu32_mask(simde_mm512_srli_epi32(v, 16), t)
 /* maskz_mov builds the factor (s or +0.0f); a masked multiply would give 0 for a dropped NaN. */
@@ -35,8 +36,7 @@ typedef uint32_t vbits;
 #define SIMDROP_HAS_NT 0
 #endif
 #define V_FENCE() simde_mm_sfence()
-#define V_GROUP_BITS(m) (m)
-#define V_GROUP_BITS_XOR 0u
+#define V_WORD(m) ((uint32_t)(m)[0] | (uint32_t)(m)[1] << 16)
 #define V_BITS_PREP(w) (w)
 #define V_BITS(b, g) ((simde__mmask16)((b) >> (16 * (g))))
 

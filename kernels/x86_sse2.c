@@ -11,7 +11,7 @@
 
 typedef simde__m128i vu32;
 typedef simde__m128 vf32;
-typedef simde__m128i vmask; /* all-ones in DROPPED lanes: SSE2 compares only signed ">" */
+typedef simde__m128i vmask; /* all-ones in kept lanes */
 typedef simde__m128i vbits;
 
 #define V_LOAD(p) simde_mm_loadu_si128((const simde__m128i *)(const void *)(p))
@@ -22,17 +22,26 @@ typedef simde__m128i vbits;
 #define V_XOR simde_mm_xor_si128
 #define V_SHL(v, k) simde_mm_slli_epi32(v, k)
 #define V_ROTL(v, k) simde_mm_or_si128(simde_mm_slli_epi32(v, k), simde_mm_srli_epi32(v, 32 - (k)))
-/* Both sides lie in [0, 65536], so the signed compare is exact; it yields T > bits, i.e. drop. */
-#define V_CMP_LO(v, t) simde_mm_cmpgt_epi32(t, simde_mm_and_si128(v, simde_mm_set1_epi32(0xffff)))
-#define V_CMP_HI(v, t) simde_mm_cmpgt_epi32(t, simde_mm_srli_epi32(v, 16))
-#define FACTOR(m, s) simde_mm_andnot_ps(simde_mm_castsi128_ps(m), s)
+/* SSE2 compares only signed ">": bits >= T is bits > T - 1, exact because both
+ * sides lie in [-1, 65535] (T = 0 wraps to -1: keep all; T = 65536 gives 65535: keep none). */
+#define V_THRESHOLD(t) simde_mm_set1_epi32((int32_t)((t) - 1))
+#define V_CMP_LO(v, t) simde_mm_cmpgt_epi32(simde_mm_and_si128(v, simde_mm_set1_epi32(0xffff)), t)
+#define V_CMP_HI(v, t) simde_mm_cmpgt_epi32(simde_mm_srli_epi32(v, 16), t)
+#define FACTOR(m, s) simde_mm_and_ps(simde_mm_castsi128_ps(m), s)
 #define V_APPLY(y, x, m, s) simde_mm_storeu_ps(y, simde_mm_mul_ps(simde_mm_loadu_ps(x), FACTOR(m, s)))
 #define V_APPLY_NT(y, x, m, s) simde_mm_stream_ps(y, simde_mm_mul_ps(simde_mm_loadu_ps(x), FACTOR(m, s)))
 #define V_FENCE() simde_mm_sfence()
 #define SIMDROP_HAS_NT 1
-#define V_GROUP_BITS(m) simde_mm_movemask_ps(simde_mm_castsi128_ps(m))
-#define V_GROUP_BITS_XOR 0xffffffffu
+/* Signed saturating packs turn all-ones/zero lanes into all-ones/zero bytes, in element order,
+ * so one byte movemask per 16 elements replaces a movemask, shift and or per 4. */
+static inline uint32_t sse2_word(const vmask m[8])
+{
+    const simde__m128i lo = simde_mm_packs_epi16(simde_mm_packs_epi32(m[0], m[1]), simde_mm_packs_epi32(m[2], m[3]));
+    const simde__m128i hi = simde_mm_packs_epi16(simde_mm_packs_epi32(m[4], m[5]), simde_mm_packs_epi32(m[6], m[7]));
+    return (uint32_t)simde_mm_movemask_epi8(lo) | (uint32_t)simde_mm_movemask_epi8(hi) << 16;
+}
+#define V_WORD(m) sse2_word(m)
 #define V_BITS_PREP(w) simde_mm_set1_epi32((int32_t)(w))
-#define V_BITS(b, g) simde_mm_cmpeq_epi32(simde_mm_and_si128(b, LANE_BITS(g)), simde_mm_setzero_si128())
+#define V_BITS(b, g) simde_mm_cmpeq_epi32(simde_mm_and_si128(b, LANE_BITS(g)), LANE_BITS(g))
 
 #include "simd_template.h"
