@@ -3,6 +3,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "simdrop.h"
 #include "simdrop_config.h"
@@ -102,6 +103,7 @@ static const path env_unavailable = {NULL, 0, 0, SIMDROP_EISA_UNAVAILABLE};
 
 /* Written once under pthread_once; `active` is the one piece of state that changes later. */
 static unsigned features;
+static size_t stream_bytes;
 static const char *names[NPATHS + 1];
 static _Atomic(const path *) active;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -132,9 +134,27 @@ static int resolve(const char *name, const path **out)
     return SIMDROP_EISA_UNKNOWN;
 }
 
+/* Non-temporal stores skip the read-for-ownership of the output, so they win once the output
+ * cannot stay in the last-level cache anyway, and lose before that (the next layer often reads
+ * it back). Like glibc's memcpy, switch at 3/4 of the last-level cache. Measured on an EPYC VM
+ * with 512 MiB reported L3: regular stores were 20% faster at 64 and 256 MiB, equal at 1 GiB. */
+static size_t detect_stream_bytes(void)
+{
+    long llc = -1;
+#ifdef _SC_LEVEL3_CACHE_SIZE
+    llc = sysconf(_SC_LEVEL3_CACHE_SIZE);
+    if (llc <= 0)
+        llc = sysconf(_SC_LEVEL2_CACHE_SIZE);
+#endif
+    if (llc <= 0)
+        llc = 32l << 20; /* unknown: assume a common desktop/server slice */
+    return (size_t)llc / 4 * 3;
+}
+
 static void init(void)
 {
     features = detect_cpu();
+    stream_bytes = detect_stream_bytes();
     for (size_t i = 0; i < NPATHS; i++)
         names[i] = paths[i].kernels->name;
     const path *sel = NULL;
@@ -148,6 +168,12 @@ static const path *current(void)
 {
     pthread_once(&once, init);
     return atomic_load_explicit(&active, memory_order_acquire);
+}
+
+size_t simdrop_stream_bytes(void)
+{
+    pthread_once(&once, init);
+    return stream_bytes;
 }
 
 const simdrop_kernels *simdrop_active_kernels(int *status)

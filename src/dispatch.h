@@ -8,4 +8,7 @@
  * names a path that is unknown or unavailable (until simdrop_set_isa picks a valid one). */
 const simdrop_kernels *simdrop_active_kernels(int *status);
 
+/* Output size in bytes from which kernels use non-temporal stores (where the ISA has them). */
+size_t simdrop_stream_bytes(void);
+
 #endif

@@ -5,12 +5,6 @@
 #include "dispatch.h"
 #include "kernel.h"
 
-/* Above this many bytes written, the kernels store with non-temporal hints where the ISA has them:
- * such a buffer cannot stay in cache anyway, and skipping the read-for-ownership of y cuts the
- * memory traffic from three streams to two. Measured with bench/ (see README): below ~64 MiB the
- * regular stores win on this class of machine because the output is often re-read soon. */
-#define SIMDROP_STREAM_BYTES ((size_t)64 << 20)
-
 /* ---- argument checks ---------------------------------------------------------------------- */
 
 static int p_is_valid(double p)
@@ -86,7 +80,7 @@ static void walk(const simdrop_kernels *k, float *y, const float *x, uint8_t *ma
     const uint32_t threshold = simdrop_threshold(p);
     const float scale = simdrop_scale(p);
     const uint64_t key = simdrop_seed_key(seed);
-    const int stream = n >= SIMDROP_STREAM_BYTES / sizeof(float);
+    const int stream = n * sizeof(float) >= simdrop_stream_bytes();
     simdrop_bitw bits = {mask, 0, 0};
     simdrop_bitw *bw = mask ? &bits : NULL;
     simdrop_lanes st;
@@ -171,7 +165,7 @@ int simdrop_backward_f32(float *dx, const float *dy, const uint8_t *mask, size_t
         return status;
     const float scale = simdrop_scale(p);
     const size_t groups = n / 32;
-    k->backward(dx, dy, mask, groups, scale, n >= SIMDROP_STREAM_BYTES / sizeof(float));
+    k->backward(dx, dy, mask, groups, scale, n * sizeof(float) >= simdrop_stream_bytes());
     for (size_t i = groups * 32; i < n; i++)
         dx[i] = simdrop_apply(dy[i], (mask[i / 8] >> (i % 8)) & 1, scale);
     return SIMDROP_OK;
