@@ -72,14 +72,18 @@ SIMDROP_API int simdrop_mask_from_bytes(uint8_t *mask, const uint8_t *bytes, siz
  * "<isa>-simde"), or "none" while a bad SIMDROP_ISA value leaves no path selected. */
 SIMDROP_API const char *simdrop_isa(void);
 
-/* Force a path by name; "auto" picks the best one this CPU supports. The environment variable
- * SIMDROP_ISA is applied the same way at first use; while it holds a bad name, every kernel call
- * returns that error instead of silently falling back. Safe to call from any thread, but a call
- * racing with it may run on either path (all paths give identical bits). */
+/* Force a path by name; "auto" picks the best one this CPU supports. Returns
+ * SIMDROP_EISA_UNKNOWN for a name no path has, SIMDROP_EISA_UNAVAILABLE for a path this build
+ * or CPU lacks (the selection is then unchanged), SIMDROP_ENULL for NULL. The environment
+ * variable SIMDROP_ISA is applied the same way at first use; while it holds a bad name, every
+ * kernel call returns that error instead of silently falling back, until a successful
+ * simdrop_set_isa. Safe to call from any thread; a call racing with it may run on either path
+ * (all paths give identical bits). */
 SIMDROP_API int simdrop_set_isa(const char *name);
 
-/* Names of every path built into this library, NULL-terminated, best first within an ISA family.
- * simdrop_isa_supported() says whether this CPU and OS can run one. */
+/* Names of every path built into this library, NULL-terminated: native paths best first, then
+ * scalar, then the SIMDe-emulated ones. simdrop_isa_supported() returns 1 if this CPU and OS can
+ * run the named path, 0 if not, or SIMDROP_EISA_UNKNOWN / SIMDROP_ENULL. */
 SIMDROP_API const char *const *simdrop_isa_list(void);
 SIMDROP_API int simdrop_isa_supported(const char *name);
 
