@@ -75,7 +75,7 @@ def load_bench(path):
             runs.setdefault(name, []).append(b)
     cases = {}
     for name, reps in runs.items():
-        times = [r["real_time"] for r in reps]
+        times = [r["cpu_time"] for r in reps]  # the rates come from CPU time too
         med = statistics.median(times)
         # Google Benchmark's own median aggregate where there are repetitions, else the one run.
         median = aggs.get(name, {}).get("median")
@@ -376,7 +376,8 @@ def main():
     L += [f"Made by `{args.command}`" + (f" in {args.elapsed}" if args.elapsed else "") +
           f" on {context.get('date', '?')}; simdrop {context.get('simdrop_version', '?')}, "
           f"auto path here: `{context.get('simdrop_auto_path', '?')}`.", "",
-          "Throughput is the median of the repetitions, in wall-clock time, one thread pinned to one core. "
+          "Throughput is the median of the repetitions, from the CPU time of the one thread, pinned to one core "
+          "(see Noise for why not wall-clock time). "
           "*Gelem/s* counts float elements; *GB/s* counts the bytes each call reads and writes through the API "
           "(4 B in + 4 B out per element, plus n/8 mask bytes where a bitmask is stored or read; memcpy counts "
           "4 B in + 4 B out). *% of memcpy* compares elements per second with a memcpy of the same n floats. "
@@ -420,13 +421,19 @@ def main():
         L += ["**The verifier did not produce a result** (see report/raw/verify.txt)."]
     L += ["", "## Noise", "",
           f"Each case ran {reps} repetitions (Google Benchmark, `--benchmark_repetitions`); the tables give the "
-          "median, *spread* is (slowest - fastest) / median of the repetitions' times. "
+          "median, *spread* is (slowest - fastest) / median of the repetitions' CPU times. The repetitions of all "
+          "cases run in random interleaved order (`--benchmark_enable_random_interleaving`), so a burst of "
+          "interference spreads over many cases instead of shifting one case's median. "
           + (f"Median spread over all cases {100 * statistics.median(spreads):.1f}%, 90th percentile "
              f"{100 * spreads[int(0.9 * (len(spreads) - 1))]:.1f}%, worst {100 * spreads[-1]:.1f}%. " if spreads else "")
           + f"This is a {context.get('num_cpus', '?')}-CPU virtual machine ({cpu['hypervisor']}): other guests, "
           "the hypervisor and any build running on the other core share the caches and the memory bus, so DRAM-sized "
           "cases (16M, 64M) move by several percent between runs and in-cache cases by more when a neighbour is busy. "
-          "Ratios taken within one run (% of memcpy, speedups) are steadier than absolute numbers. Compare two builds "
+          "Rates come from the thread's CPU time, not wall-clock time: on a small shared machine the thread is "
+          "often descheduled for other processes (their time is in the JSON's real_time, and PyTorch is timed "
+          "with time.process_time() the same way); cache and memory-bandwidth contention from neighbours "
+          "still shows. Ratios taken within one run (% of memcpy, speedups) are steadier than absolute "
+          "numbers. Compare two builds "
           "with Google Benchmark's tool on the kept JSON: "
           "`/usr/bin/python3 /usr/share/benchmark/compare.py benchmarks old.json new.json`.", ""]
     if errors:

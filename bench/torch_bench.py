@@ -2,7 +2,8 @@
 """torch_bench.py: times PyTorch's CPU dropout (what users run today) on the benchmark suite's sizes, for bench/report.py.
 
 Measures torch.nn.functional.dropout(x, p, training=True) on float32 tensors of n elements with one
-intra-op thread (the C suite is one pinned thread too), and writes JSON:
+intra-op thread (the C suite is one pinned thread too), in process CPU time as the C suite uses
+CPU time (a shared machine deschedules us; that is not PyTorch's cost), and writes JSON:
   {"torch_version": ..., "threads": 1, "results": [{"n", "p", "median_s", "min_s", "max_s",
    "calls", "repetitions"}, ...]}
 Exits with status 3, writing nothing, if torch or numpy does not import (the report says so).
@@ -18,10 +19,10 @@ def time_calls(fn, min_time):
     """Seconds per call of fn, from enough calls to last min_time (and at least one)."""
     calls = 1
     while True:
-        start = time.perf_counter()
+        start = time.process_time()
         for _ in range(calls):
             fn()
-        elapsed = time.perf_counter() - start
+        elapsed = time.process_time() - start
         if elapsed >= min_time:
             return elapsed / calls, calls
         # Aim past min_time in one step, as Google Benchmark does, without overshooting wildly.
