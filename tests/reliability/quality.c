@@ -134,6 +134,10 @@ int main(int argc, char **argv)
             raw = 1;
             continue;
         }
+        if (!strcmp(a, "--help")) {
+            fputs(usage, stdout);
+            return 0;
+        }
         if (!v || strncmp(a, "--", 2)) {
             fputs(usage, stderr);
             return 2;
