@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# quality.sh: the dieharder suite (meson suite "quality") on a release build: >= 1 GiB of p = 0.5 masks and more.
+#   bash tools/ci/quality.sh
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+need_pkgs "${BASE_PKGS[@]}" dieharder
+echo "== quality: build ($(elapsed))"
+fresh_build build-ci-quality -Dbuildtype=release
+echo "== quality: dieharder ($(elapsed))"
+# One at a time: each run is a generator and dieharder, about two cores' worth.
+meson test -C build-ci-quality --suite quality --print-errorlogs --num-processes 1 --verbose
+echo "== quality: passed in $(elapsed)"
