@@ -50,6 +50,10 @@ phase "checking tools ($MODE mode)"
 REQUIRED=(meson ninja-build pkg-config gcc g++ libsimde-dev libbenchmark-dev libbenchmark-tools
     python3-matplotlib)
 APT_UPDATED=0
+installed() { # dpkg -s alone also succeeds for a removed package whose config files remain
+    # (no grep -q: it may stop reading early, and under pipefail dpkg's SIGPIPE would fail us)
+    dpkg -s "$1" 2>/dev/null | grep '^Status: install ok installed' >/dev/null
+}
 apt_install() { # apt_install PKG...: installs, running apt-get update once and only when needed
     local sudo=""
     if ((EUID != 0)); then
@@ -65,7 +69,7 @@ apt_install() { # apt_install PKG...: installs, running apt-get update once and 
 if command -v dpkg >/dev/null; then
     MISSING=()
     for p in "${REQUIRED[@]}"; do
-        dpkg -s "$p" >/dev/null 2>&1 || MISSING+=("$p")
+        installed "$p" || MISSING+=("$p")
     done
     if ((${#MISSING[@]})); then
         note "missing: ${MISSING[*]}"
@@ -75,7 +79,7 @@ if command -v dpkg >/dev/null; then
         fi
     fi
     # Full mode tries to add PyTorch for the comparison; the report goes on without it.
-    if ((TORCH && INSTALL)) && [[ $MODE == full ]] && ! dpkg -s python3-torch >/dev/null 2>&1; then
+    if ((TORCH && INSTALL)) && [[ $MODE == full ]] && ! installed python3-torch; then
         note "trying apt-get install python3-torch (optional)"
         apt_install python3-torch python3-numpy >"$RAW/apt-torch.log" 2>&1 ||
             note "python3-torch could not be installed: the report will say PyTorch was skipped"
