@@ -22,12 +22,17 @@ for job in "${jobs[@]}"; do
             -Db_sanitize=address,undefined -Db_lundef=false
         export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
         export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+        failed=()
         for path in $(runnable_paths build-ci-asan); do
             echo "== ASan+UBSan: whole suite with SIMDROP_ISA=$path ($(elapsed))"
             SIMDROP_ISA=$path meson test -C build-ci-asan --no-suite quality --print-errorlogs \
-                --num-processes 2 --timeout-multiplier 3
+                --num-processes 2 --timeout-multiplier 3 || failed+=("$path")
         done
         unset ASAN_OPTIONS UBSAN_OPTIONS
+        if [ "${#failed[@]}" -gt 0 ]; then
+            echo "ASan+UBSan: failures with SIMDROP_ISA=${failed[*]}" >&2
+            exit 1
+        fi
         ;;
     tsan)
         need_pkgs "${BASE_PKGS[@]}" clang libclang-rt-14-dev util-linux
