@@ -11,8 +11,9 @@ jobs=("$@")
 [ "${#jobs[@]}" -eq 0 ] && jobs=(asan tsan valgrind)
 export SIMDROP_TEST_SMALL=1
 
-for job in "${jobs[@]}"; do
-    case "$job" in
+# run_job NAME: one job; a failure is reported at the end, after the other jobs have run.
+run_job() {
+    case "$1" in
     asan)
         need_pkgs "${BASE_PKGS[@]}" clang libclang-rt-14-dev
         echo "== ASan+UBSan (clang): build ($(elapsed))"
@@ -22,16 +23,15 @@ for job in "${jobs[@]}"; do
             -Db_sanitize=address,undefined -Db_lundef=false
         export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
         export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-        failed=()
+        local failed=() path
         for path in $(runnable_paths build-ci-asan); do
             echo "== ASan+UBSan: whole suite with SIMDROP_ISA=$path ($(elapsed))"
             SIMDROP_ISA=$path meson test -C build-ci-asan --no-suite quality --print-errorlogs \
                 --num-processes 2 --timeout-multiplier 3 || failed+=("$path")
         done
-        unset ASAN_OPTIONS UBSAN_OPTIONS
         if [ "${#failed[@]}" -gt 0 ]; then
             echo "ASan+UBSan: failures with SIMDROP_ISA=${failed[*]}" >&2
-            exit 1
+            return 1
         fi
         ;;
     tsan)
@@ -61,5 +61,20 @@ for job in "${jobs[@]}"; do
         exit 2
         ;;
     esac
+}
+
+if [ "${#jobs[@]}" -eq 1 ]; then
+    run_job "${jobs[0]}"
+    echo "== sanitizers: ${jobs[0]} passed in $(elapsed)"
+    exit 0
+fi
+# Several jobs: each in its own process (so set -e still ends a failing one), all of them run.
+failed_jobs=()
+for job in "${jobs[@]}"; do
+    bash "$ROOT/tools/ci/sanitizers.sh" "$job" || failed_jobs+=("$job")
 done
+if [ "${#failed_jobs[@]}" -gt 0 ]; then
+    echo "== sanitizers: FAILED: ${failed_jobs[*]} ($(elapsed))" >&2
+    exit 1
+fi
 echo "== sanitizers: ${jobs[*]} passed in $(elapsed)"
