@@ -1,5 +1,7 @@
 /* test_bad_input.c: every bad-argument case of issue 5, table-driven: exact status, no byte written. */
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
 #include <float.h>
+#include <sys/mman.h>
 
 #include "rel_common.h"
 
@@ -275,6 +277,49 @@ static void isa_name_cases(void)
     CHECK(simdrop_set_isa(before) == SIMDROP_OK, "restore %s", before);
 }
 
+/* Pages that fault on any access, read or write. */
+static unsigned char *untouchable(size_t bytes)
+{
+    void *p = mmap(NULL, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) {
+        perror("mmap");
+        exit(2);
+    }
+    return p;
+}
+
+/* Errors are found before any buffer is read: the same calls on buffers that fault on any
+ * access return their code instead of crashing. `expect_kernel` is what a valid call returns
+ * (an error while SIMDROP_ISA is bad), so a call with good arguments must not touch them
+ * either then; n == 0 never touches them. */
+static void no_access_cases(int expect_kernel)
+{
+    const size_t n = 1000, span = 4 * 4 * n;
+    unsigned char *pages = untouchable(span);
+    for (int op = 0; op < OP_COUNT; op++) {
+        const rel_op *d = &rel_ops[op];
+        void *b[3] = {pages, pages + 4 * n, pages + 8 * n};
+        void *overlapping[3] = {pages, pages + 4, pages + 8 * n};
+        const int kernel = d->uses_p ? expect_kernel : SIMDROP_OK;
+        CHECK(rel_invoke(op, b, 0, 0.5, 1, 0) == kernel,
+              "%s n == 0 on unreadable buffers", d->name);
+        if (d->uses_p)
+            CHECK(rel_invoke(op, b, n, NAN, 1, 0) == SIMDROP_EPROB, "%s NaN p", d->name);
+        if (d->uses_seed)
+            CHECK(rel_invoke(op, b, n, 0.5, 1, UINT64_MAX) == SIMDROP_ERANGE, "%s range",
+                  d->name);
+        if (d->arg[0].kind == REL_F32)
+            CHECK(rel_invoke(op, b, SIZE_MAX / 4 + 1, 0.5, 1, 0) == SIMDROP_ESIZE, "%s size",
+                  d->name);
+        if (d->nargs > 1)
+            CHECK(rel_invoke(op, overlapping, n, 0.5, 1, 0) == SIMDROP_EOVERLAP,
+                  "%s overlap on unreadable buffers", d->name);
+        if (kernel)
+            CHECK(rel_invoke(op, b, n, 0.5, 1, 0) == kernel, "%s bad SIMDROP_ISA", d->name);
+    }
+    munmap(pages, span);
+}
+
 static void all_cases(void)
 {
     for (int op = 0; op < OP_COUNT; op++) {
@@ -283,6 +328,7 @@ static void all_cases(void)
         overlap_cases(op);
         range_cases(op);
     }
+    no_access_cases(SIMDROP_OK);
 }
 
 /* SIMDROP_ISA holds a bad name (meson sets it per test): kernel calls fail with `expect` and
@@ -317,6 +363,7 @@ static void env_cases(int expect)
         off[0] = NOWHERE;
         run_case("NULL outranks bad SIMDROP_ISA", op, off, size, 40, 0.5, 1, 0, SIMDROP_ENULL);
     }
+    no_access_cases(expect);
     CHECK(simdrop_set_isa("bogus") == SIMDROP_EISA_UNKNOWN, "set_isa(bogus)");
     CHECK(!strcmp(simdrop_isa(), "none"), "a failed set_isa changed the path");
     CHECK(simdrop_set_isa("scalar") == SIMDROP_OK, "set_isa(scalar) after a bad SIMDROP_ISA");
