@@ -23,7 +23,9 @@ if [ "$arch" = x86_64 ] && [ "$native_only" = 0 ]; then
 fi
 missing=()
 for pkg in "${need[@]}"; do
-    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+    # "install ok installed": dpkg -s alone also succeeds for a removed package
+    [ "$(dpkg-query -W -f '${Status}' "$pkg" 2>/dev/null)" = "install ok installed" ] ||
+        missing+=("$pkg")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
     echo "== installing: ${missing[*]}"

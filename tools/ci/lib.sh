@@ -9,7 +9,9 @@ ci_start=$(date +%s)
 need_pkgs() {
     local missing=() pkg
     for pkg in "$@"; do
-        dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+        # "install ok installed": dpkg -s alone also succeeds for a removed package
+        [ "$(dpkg-query -W -f '${Status}' "$pkg" 2>/dev/null)" = "install ok installed" ] ||
+            missing+=("$pkg")
     done
     [ "${#missing[@]}" -eq 0 ] && return 0
     echo "== installing: ${missing[*]}"
