@@ -9,8 +9,8 @@
  *   SIMDROP_W                  32-bit lanes per register (4, 8 or 16)
  *   SIMDROP_ISA_ID, _NAME      table symbol suffix and the name simdrop_isa() reports; built with
  *                              SIMDROP_EMULATED (SIMDe without the ISA's flags) they gain "-simde"
- *   vu32, vf32, vmask          integer vector, float vector, and a keep/drop mask in whatever form
- *                              the ISA compares into (lane mask, inverted lane mask, or k-register)
+ *   vu32, vf32, vmask          integer vector, float vector, and a keep mask in the form the ISA
+ *                              compares into (all-ones lanes, or a k-register bit per lane)
  *   V_LOAD(p), V_STORE(p, v)   unaligned loads/stores of uint32_t lanes
  *   V_SET1(u), VF_SET1(f)      broadcasts
  *   V_ADD, V_XOR, V_SHL(v, k), V_ROTL(v, k)   the generator's operations
