@@ -356,6 +356,7 @@ def main():
     ap.add_argument("--command", default="bench/report.sh")
     ap.add_argument("--elapsed", default="")
     ap.add_argument("--gbench-version", default="")
+    ap.add_argument("--source", default="unknown", help="git describe of the sources built")
     args = ap.parse_args()
 
     context, cases, errors = load_bench(args.bench)
@@ -378,7 +379,8 @@ def main():
         L += ["> **Quick smoke run**: few sizes, short timings, 2 repetitions. The numbers only show that",
               "> the suite and the report run; use the full mode for anything you quote.", ""]
     L += [f"Made by `{args.command}`" + (f" in {args.elapsed}" if args.elapsed else "") +
-          f" on {context.get('date', '?')}; simdrop {context.get('simdrop_version', '?')}, "
+          f" on {context.get('date', '?')}; simdrop {context.get('simdrop_version', '?')} built from "
+          f"`{args.source}`, "
           f"auto path here: `{context.get('simdrop_auto_path', '?')}`.", "",
           "Throughput is the median of the repetitions, from the CPU time of the one thread, pinned to one core "
           "(see Noise for why not wall-clock time). "

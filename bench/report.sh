@@ -103,6 +103,8 @@ else
 fi || { tail -30 "$RAW/meson-setup.log" >&2; exit 1; }
 
 phase "building"
+# Which sources the numbers belong to, taken at build time ("-dirty": uncommitted changes).
+SOURCE=$(git describe --always --dirty 2>/dev/null || echo "not a git checkout")
 ninja -C "$BUILD" >"$RAW/build.log" 2>&1 || { tail -40 "$RAW/build.log" >&2; exit 1; }
 
 # Pin to one core: the last one this process may use, leaving CPU 0 to interrupts and whatever
@@ -171,7 +173,7 @@ CMD="bench/report.sh"
 ELAPSED=$((SECONDS - START)) # the whole run up to here: setup, build, verify, bench, torch
 "$PY" bench/report.py --bench "$OUT/bench.json" --verify "$RAW/verify.txt" \
     ${TORCH_JSON:+--torch "$TORCH_JSON"} --torch-skip-reason "$TORCH_SKIP" \
-    --build-dir "$BUILD" --out "$OUT" --mode "$MODE" --pinned "$CPU" --command "$CMD" \
+    --build-dir "$BUILD" --out "$OUT" --mode "$MODE" --pinned "$CPU" --command "$CMD" --source "$SOURCE" \
     --elapsed "$((ELAPSED / 60)) min $((ELAPSED % 60)) s" \
     --gbench-version "$(dpkg-query -W -f '${Version}' libbenchmark-dev 2>/dev/null || echo '?')"
 
