@@ -112,7 +112,8 @@ static inline float simdrop_scale(double p)
  * -x gives -0.0 and a dropped Inf gives NaN, as input * mask * scale does in PyTorch. */
 static inline float simdrop_apply(float x, int keep, float s)
 {
-    return x * (keep ? s : 0.0f);
+    const float factor[2] = {0.0f, s}; /* a load, not a branch: keep is a coin flip at p = 0.5 */
+    return x * factor[keep != 0];
 }
 
 /* Unaligned little-endian 32-bit store and load for bitmask words. */
