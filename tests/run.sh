@@ -15,26 +15,13 @@ for arg in "$@"; do
     esac
 done
 
-# Debian packages this needs; installed only when missing (CI starts from a fresh Debian 12).
-need=(meson ninja-build pkg-config gcc libc6-dev libsimde-dev python3)
+# Debian packages this needs, installed only when missing (CI starts from a fresh Debian 12).
+. tools/ci/lib.sh
 arch=$(uname -m)
 if [ "$arch" = x86_64 ] && [ "$native_only" = 0 ]; then
-    need+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user)
-fi
-missing=()
-for pkg in "${need[@]}"; do
-    # "install ok installed": dpkg -s alone also succeeds for a removed package
-    [ "$(dpkg-query -W -f '${Status}' "$pkg" 2>/dev/null)" = "install ok installed" ] ||
-        missing+=("$pkg")
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-    echo "== installing: ${missing[*]}"
-    if [ "$(id -u)" != 0 ]; then
-        echo "run as root (or install these packages first): ${missing[*]}" >&2
-        exit 1
-    fi
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    need_pkgs "${BASE_PKGS[@]}" python3 gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
+else
+    need_pkgs "${BASE_PKGS[@]}" python3
 fi
 
 # setup DIR ARGS...: a fresh build directory unless --keep and it exists.
