@@ -53,16 +53,26 @@ static inline double test_unit(void)
     return (double)(test_rand() >> 11) * 0x1.0p-53;
 }
 
+/* A numeric option: `prog FLAG N` wins over the environment variable ENV, which wins over
+ * `fallback`. */
+static inline uint64_t test_option(int argc, char **argv, const char *flag, const char *env,
+                                   uint64_t fallback)
+{
+    uint64_t value = fallback;
+    const char *from_env = getenv(env);
+    if (from_env && *from_env)
+        value = strtoull(from_env, NULL, 0);
+    for (int i = 1; i + 1 < argc; i++)
+        if (!strcmp(argv[i], flag))
+            value = strtoull(argv[i + 1], NULL, 0);
+    return value;
+}
+
 /* Random tests print their seed and take it back: `prog --seed N` or SIMDROP_TEST_SEED=N. */
 static inline uint64_t test_seed_init(int argc, char **argv, const char *name)
 {
-    uint64_t seed = (uint64_t)time(NULL) ^ ((uint64_t)clock() << 32);
-    const char *env = getenv("SIMDROP_TEST_SEED");
-    if (env && *env)
-        seed = strtoull(env, NULL, 0);
-    for (int i = 1; i + 1 < argc; i++)
-        if (!strcmp(argv[i], "--seed"))
-            seed = strtoull(argv[i + 1], NULL, 0);
+    const uint64_t seed = test_option(argc, argv, "--seed", "SIMDROP_TEST_SEED",
+                                      (uint64_t)time(NULL) ^ ((uint64_t)clock() << 32));
     printf("%s: seed %" PRIu64 " (rerun with --seed %" PRIu64 ")\n", name, seed, seed);
     test_rng_state = seed;
     return seed;

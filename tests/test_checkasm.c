@@ -140,13 +140,8 @@ int main(int argc, char **argv)
 {
     test_seed_init(argc, argv, "checkasm");
     /* SIMDROP_TEST_SMALL (set by the valgrind and sanitizer runs) trims the count. */
-    long cases = getenv("SIMDROP_TEST_SMALL") ? 60 : 400;
-    const char *env = getenv("SIMDROP_TEST_CASES");
-    if (env && *env)
-        cases = strtol(env, NULL, 0);
-    for (int i = 1; i + 1 < argc; i++)
-        if (!strcmp(argv[i], "--cases"))
-            cases = strtol(argv[i + 1], NULL, 0);
+    const long cases = (long)test_option(argc, argv, "--cases", "SIMDROP_TEST_CASES",
+                                         getenv("SIMDROP_TEST_SMALL") ? 60 : 400);
 
     const char *paths[MAX_PATHS];
     const size_t npaths = test_paths(paths, MAX_PATHS);
