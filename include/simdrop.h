@@ -6,9 +6,9 @@
 #include <stdint.h>
 
 #define SIMDROP_VERSION_MAJOR 1
-#define SIMDROP_VERSION_MINOR 0
+#define SIMDROP_VERSION_MINOR 1
 #define SIMDROP_VERSION_PATCH 0
-#define SIMDROP_VERSION_STRING "1.0.0"
+#define SIMDROP_VERSION_STRING "1.1.0"
 
 /* Version of docs/MASK_SPEC.md that the masks follow. A change of any mask bit is a new version. */
 #define SIMDROP_MASK_SPEC_VERSION 1
@@ -27,63 +27,148 @@
 extern "C" {
 #endif
 
-/* Status codes. Every function that returns int returns SIMDROP_OK or one of these, and on error
- * writes nothing. When several apply, the first in this list is returned. */
+/* Status codes. Every function below that returns a status (all int functions except
+ * simdrop_isa_supported and simdrop_get_num_threads, which return answers) returns SIMDROP_OK
+ * or one of these, and on error writes nothing. When several apply, the first listed wins. */
 enum simdrop_status {
     SIMDROP_OK = 0,
-    SIMDROP_ENULL = -1,         /* a required pointer is NULL while n > 0 */
-    SIMDROP_EPROB = -2,         /* p is NaN or outside [0, 1] (checked even when n == 0) */
-    SIMDROP_ERANGE = -3,        /* offset + n > 2^64: the element indices would wrap */
-    SIMDROP_ESIZE = -4,         /* n elements do not fit in the address space */
+    SIMDROP_ENULL = -1,         /* a required pointer is NULL while the call has elements */
+    SIMDROP_EPROB = -2,         /* p is NaN or outside [0, 1] (checked even with no elements) */
+    SIMDROP_ERANGE = -3,        /* offset + count > 2^64: the global indices would wrap */
+    SIMDROP_ESIZE = -4,         /* the sizes overflow size_t, or group_len == 0 with groups > 0 */
     SIMDROP_EOVERLAP = -5,      /* two buffers overlap in a way the function does not allow */
     SIMDROP_EISA_UNKNOWN = -6,  /* no kernel path has this name */
-    SIMDROP_EISA_UNAVAILABLE = -7 /* the path exists but was not built or this CPU/OS lacks it */
+    SIMDROP_EISA_UNAVAILABLE = -7, /* the path exists but was not built or this CPU/OS lacks it */
+    SIMDROP_ENOMEM = -8,        /* scratch memory (bias gradient with threads) could not be had */
+    SIMDROP_ETHREADS = -9       /* bad thread count, or a thread could not be started */
 };
 
-/* Inverted dropout forward over x[0..n), elements offset .. offset+n-1 of the tensor:
- *   y[k] = x[k] * (keep ? s : 0.0f),  s = (float)(1 / (1 - p)), s = 0 when p == 1,
- * keep = keep(seed, offset + k, p) as docs/MASK_SPEC.md defines it (drop probability p, quantised
- * to a multiple of 2^-16). The mask of an element depends only on (seed, offset + k, p), so a tensor
- * split into several calls with matching offsets gives the bits of one call.
- * mask: if not NULL, receives (n + 7) / 8 bytes: bit k%8 of byte k/8 is the keep flag of element k;
- * bits past n are 0. y may equal x (in place); any other overlap between y, x and mask is an error. */
-SIMDROP_API int simdrop_forward_f32(float *y, uint8_t *mask, const float *x, size_t n, double p,
-                                    uint64_t seed, uint64_t offset);
+/* ---- Element dropout --------------------------------------------------------------------------
+ * Inverted dropout over x[0..n), which are elements offset .. offset+n-1 of a tensor:
+ *   y[k] = x[k] * (keep ? s : 0),  keep = keep(seed, offset + k, p)  (docs/MASK_SPEC.md)
+ * s = 1 / (1 - p) (0 when p == 1), rounded to float for f32/bf16/f16. f64 computes in double;
+ * bf16 and f16 (uint16_t bit patterns) compute the product in float and round it once to the
+ * 16-bit type. The mask of an element depends only on (seed, offset + k, p), never on the dtype,
+ * path or thread count, so a tensor split into calls with matching offsets gives one call's bits.
+ * mask: if not NULL, receives (n + 7) / 8 bytes: bit k%8 of byte k/8 is the keep flag of element
+ * k; bits past n are 0. y may equal x (in place); any other overlap is an error.
+ * backward: dx = dy * (bit k of mask ? s : 0). dx may equal dy; mask must not overlap dx.
+ * backward_regen: the same without a stored mask: regenerated from (seed, offset), bit for bit
+ * what backward with forward's mask gives. */
+SIMDROP_API int simdrop_forward_f32(float *y, uint8_t *mask, const float *x, size_t n, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_forward_f64(double *y, uint8_t *mask, const double *x, size_t n, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_forward_bf16(uint16_t *y, uint8_t *mask, const uint16_t *x, size_t n, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_forward_f16(uint16_t *y, uint8_t *mask, const uint16_t *x, size_t n, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_backward_f32(float *dx, const float *dy, const uint8_t *mask, size_t n, double p);
+SIMDROP_API int simdrop_backward_f64(double *dx, const double *dy, const uint8_t *mask, size_t n, double p);
+SIMDROP_API int simdrop_backward_bf16(uint16_t *dx, const uint16_t *dy, const uint8_t *mask, size_t n, double p);
+SIMDROP_API int simdrop_backward_f16(uint16_t *dx, const uint16_t *dy, const uint8_t *mask, size_t n, double p);
+SIMDROP_API int simdrop_backward_regen_f32(float *dx, const float *dy, size_t n, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_backward_regen_f64(double *dx, const double *dy, size_t n, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_backward_regen_bf16(uint16_t *dx, const uint16_t *dy, size_t n, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_backward_regen_f16(uint16_t *dx, const uint16_t *dy, size_t n, double p, uint64_t seed, uint64_t offset);
 
-/* Backward from a stored bitmask: dx[k] = dy[k] * (bit k of mask ? s : 0.0f), s as in forward.
- * dx may equal dy; mask must not overlap dx. */
-SIMDROP_API int simdrop_backward_f32(float *dx, const float *dy, const uint8_t *mask, size_t n,
-                                     double p);
+/* ---- Group dropout: channel dropout (Dropout1d/2d/3d) and drop-path --------------------------
+ * x holds `groups` groups of `group_len` consecutive elements; the whole group g is kept or
+ * dropped by keep(seed, offset + g, p): offset counts groups, and the mask has one bit per group
+ * ((groups + 7) / 8 bytes). Values, aliasing and backward as for element dropout of the dtype.
+ * Dropout2d on (N, C, H, W) is groups = N*C, group_len = H*W; drop-path on (B, ...) is
+ * groups = B. group_len == 1 is element dropout. */
+SIMDROP_API int simdrop_forward_groups_f32(float *y, uint8_t *mask, const float *x, size_t groups, size_t group_len, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_forward_groups_f64(double *y, uint8_t *mask, const double *x, size_t groups, size_t group_len, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_forward_groups_bf16(uint16_t *y, uint8_t *mask, const uint16_t *x, size_t groups, size_t group_len, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_forward_groups_f16(uint16_t *y, uint8_t *mask, const uint16_t *x, size_t groups, size_t group_len, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_backward_groups_f32(float *dx, const float *dy, const uint8_t *mask, size_t groups, size_t group_len, double p);
+SIMDROP_API int simdrop_backward_groups_f64(double *dx, const double *dy, const uint8_t *mask, size_t groups, size_t group_len, double p);
+SIMDROP_API int simdrop_backward_groups_bf16(uint16_t *dx, const uint16_t *dy, const uint8_t *mask, size_t groups, size_t group_len, double p);
+SIMDROP_API int simdrop_backward_groups_f16(uint16_t *dx, const uint16_t *dy, const uint8_t *mask, size_t groups, size_t group_len, double p);
+SIMDROP_API int simdrop_backward_groups_regen_f32(float *dx, const float *dy, size_t groups, size_t group_len, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_backward_groups_regen_f64(double *dx, const double *dy, size_t groups, size_t group_len, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_backward_groups_regen_bf16(uint16_t *dx, const uint16_t *dy, size_t groups, size_t group_len, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_backward_groups_regen_f16(uint16_t *dx, const uint16_t *dy, size_t groups, size_t group_len, double p, uint64_t seed, uint64_t offset);
 
-/* Backward without a stored mask: regenerates it from (seed, offset). Bit for bit equal to
- * simdrop_backward_f32 with the mask simdrop_forward_f32 would have stored. dx may equal dy. */
-SIMDROP_API int simdrop_backward_regen_f32(float *dx, const float *dy, size_t n, double p,
-                                           uint64_t seed, uint64_t offset);
+/* ---- Alpha dropout (SELU networks): PyTorch's alpha_dropout and feature_alpha_dropout --------
+ * Groups as above (group_len == 1: element alpha dropout; > 1: feature alpha dropout). With
+ * alpha = 1.7580993408473766, a = 1 / sqrt((alpha^2 p + 1)(1 - p)) and the dtype's constants
+ * A = a, AB = alpha a p, D = AB - alpha a: kept y = x * A + AB, dropped y = x * 0 + D (a NaN or
+ * infinite x gives NaN). p == 0 copies x; p == 1 gives x * 0. bf16/f16 compute in float and
+ * round once. backward: dx = dy * (keep ? A : 0). Aliasing as for element dropout. */
+SIMDROP_API int simdrop_alpha_forward_f32(float *y, uint8_t *mask, const float *x, size_t groups, size_t group_len, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_alpha_forward_f64(double *y, uint8_t *mask, const double *x, size_t groups, size_t group_len, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_alpha_forward_bf16(uint16_t *y, uint8_t *mask, const uint16_t *x, size_t groups, size_t group_len, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_alpha_forward_f16(uint16_t *y, uint8_t *mask, const uint16_t *x, size_t groups, size_t group_len, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_alpha_backward_f32(float *dx, const float *dy, const uint8_t *mask, size_t groups, size_t group_len, double p);
+SIMDROP_API int simdrop_alpha_backward_f64(double *dx, const double *dy, const uint8_t *mask, size_t groups, size_t group_len, double p);
+SIMDROP_API int simdrop_alpha_backward_bf16(uint16_t *dx, const uint16_t *dy, const uint8_t *mask, size_t groups, size_t group_len, double p);
+SIMDROP_API int simdrop_alpha_backward_f16(uint16_t *dx, const uint16_t *dy, const uint8_t *mask, size_t groups, size_t group_len, double p);
+SIMDROP_API int simdrop_alpha_backward_regen_f32(float *dx, const float *dy, size_t groups, size_t group_len, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_alpha_backward_regen_f64(double *dx, const double *dy, size_t groups, size_t group_len, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_alpha_backward_regen_bf16(uint16_t *dx, const uint16_t *dy, size_t groups, size_t group_len, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_alpha_backward_regen_f16(uint16_t *dx, const uint16_t *dy, size_t groups, size_t group_len, double p, uint64_t seed, uint64_t offset);
 
-/* The bitmask alone, (n + 7) / 8 bytes, exactly as simdrop_forward_f32 would store it. */
+/* ---- Fused bias + dropout + residual: out = residual + dropout(x + bias) ----------------------
+ * Over a row-major rows x cols tensor; element k = r*cols + c is global element offset + k and
+ * bias[c] is broadcast along the rows. f32/f64 round every step in the dtype (t = x + b;
+ * u = t * (keep ? s : 0); out = r + u), PyTorch's eager result; bf16/f16 run the chain in float
+ * and round once. bias and residual may each be NULL (skipped: with both NULL this is element
+ * dropout). When an addition takes part, every NaN result is the canonical quiet NaN.
+ * out may equal x or residual exactly; bias must not overlap out; mask as in element dropout.
+ * backward: dx = dout * (keep ? s : 0), and, unless dbias is NULL, dbias[c] = the sum over rows
+ * of dx[r][c] in float (double for f64) in the fixed order of docs/MASK_SPEC.md section 4.5
+ * (the same on every path and thread count; a NaN sum is the canonical NaN). rows == 0 sets
+ * dbias to +0. The residual's gradient is dout itself. dx may equal dout; dbias must not
+ * overlap anything. A is float, double for f64. */
+SIMDROP_API int simdrop_bias_dropout_add_f32(float *out, uint8_t *mask, const float *x, const float *bias, const float *residual, size_t rows, size_t cols, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_bias_dropout_add_f64(double *out, uint8_t *mask, const double *x, const double *bias, const double *residual, size_t rows, size_t cols, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_bias_dropout_add_bf16(uint16_t *out, uint8_t *mask, const uint16_t *x, const uint16_t *bias, const uint16_t *residual, size_t rows, size_t cols, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_bias_dropout_add_f16(uint16_t *out, uint8_t *mask, const uint16_t *x, const uint16_t *bias, const uint16_t *residual, size_t rows, size_t cols, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_bias_dropout_add_backward_f32(float *dx, float *dbias, const float *dout, const uint8_t *mask, size_t rows, size_t cols, double p);
+SIMDROP_API int simdrop_bias_dropout_add_backward_f64(double *dx, double *dbias, const double *dout, const uint8_t *mask, size_t rows, size_t cols, double p);
+SIMDROP_API int simdrop_bias_dropout_add_backward_bf16(uint16_t *dx, float *dbias, const uint16_t *dout, const uint8_t *mask, size_t rows, size_t cols, double p);
+SIMDROP_API int simdrop_bias_dropout_add_backward_f16(uint16_t *dx, float *dbias, const uint16_t *dout, const uint8_t *mask, size_t rows, size_t cols, double p);
+SIMDROP_API int simdrop_bias_dropout_add_backward_regen_f32(float *dx, float *dbias, const float *dout, size_t rows, size_t cols, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_bias_dropout_add_backward_regen_f64(double *dx, double *dbias, const double *dout, size_t rows, size_t cols, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_bias_dropout_add_backward_regen_bf16(uint16_t *dx, float *dbias, const uint16_t *dout, size_t rows, size_t cols, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_bias_dropout_add_backward_regen_f16(uint16_t *dx, float *dbias, const uint16_t *dout, size_t rows, size_t cols, double p, uint64_t seed, uint64_t offset);
+
+/* ---- Masks ------------------------------------------------------------------------------------
+ * simdrop_mask: the bitmask alone, (n + 7) / 8 bytes, exactly as the forward functions store it.
+ * to_bytes writes 0 or 1 per element; from_bytes reads any nonzero byte as keep and clears the
+ * bits past n. The two buffers must not overlap. */
 SIMDROP_API int simdrop_mask(uint8_t *mask, size_t n, double p, uint64_t seed, uint64_t offset);
-
-/* Bitmask <-> one byte per element. to_bytes writes 0 or 1; from_bytes reads any nonzero byte as
- * keep and clears the bits past n. The two buffers must not overlap. */
 SIMDROP_API int simdrop_mask_to_bytes(uint8_t *bytes, const uint8_t *mask, size_t n);
 SIMDROP_API int simdrop_mask_from_bytes(uint8_t *mask, const uint8_t *bytes, size_t n);
 
-/* Name of the kernel path in use ("scalar", "sse2", "avx2", "avx512", "neon", or an emulated
- * "<isa>-simde"), or "none" while a bad SIMDROP_ISA value leaves no path selected. */
+/* ---- Threads ----------------------------------------------------------------------------------
+ * Every function above splits large calls across threads at block boundaries and runs small
+ * ones on the caller; the results are bit-identical for every thread count. The default is 1
+ * thread (no thread is ever started unless asked for): simdrop_set_num_threads(n), n >= 1, or
+ * the environment variable SIMDROP_NUM_THREADS read at first use (a bad value makes every call
+ * fail with SIMDROP_ETHREADS, like a bad SIMDROP_ISA). The built-in pool starts its threads
+ * lazily and parks them between calls; several engine threads may call at once.
+ * simdrop_set_parallel(run, ctx) hands every parallel call to the engine's own pool instead
+ * (NULL restores the built-in one): `run` must call task(arg, i) exactly once for every i in
+ * [0, ntasks), in any order and on any threads (the caller's included), and return only after
+ * all have finished. The number of tasks is at most the thread count. */
+typedef void (*simdrop_parallel_fn)(void *ctx, size_t ntasks, void (*task)(void *arg, size_t i),
+                                    void *arg);
+SIMDROP_API int simdrop_set_num_threads(int n);
+SIMDROP_API int simdrop_get_num_threads(void); /* the count in use, or SIMDROP_ETHREADS */
+SIMDROP_API int simdrop_set_parallel(simdrop_parallel_fn run, void *ctx);
+
+/* ---- Kernel paths -----------------------------------------------------------------------------
+ * simdrop_isa: name of the path in use ("scalar", "sse2", "avx2", "avx512", "neon", or an
+ * emulated "<isa>-simde"), or "none" while a bad SIMDROP_ISA value leaves no path selected.
+ * simdrop_set_isa: force a path by name; "auto" (or "") picks the best one this CPU supports.
+ * SIMDROP_EISA_UNKNOWN for a name no path has, SIMDROP_EISA_UNAVAILABLE for a path this build or
+ * CPU lacks (the selection is then unchanged), SIMDROP_ENULL for NULL. SIMDROP_ISA is applied
+ * the same way at first use; while it holds a bad name every call returns that error until a
+ * successful simdrop_set_isa. A call racing with it may run on either path (the bits agree).
+ * simdrop_isa_list: every path built in, NULL-terminated: native paths best first, scalar, then
+ * the SIMDe-emulated ones. simdrop_isa_supported: 1 if this CPU and OS can run the path, 0 if
+ * not, or SIMDROP_EISA_UNKNOWN / SIMDROP_ENULL. */
 SIMDROP_API const char *simdrop_isa(void);
-
-/* Force a path by name; "auto" picks the best one this CPU supports. Returns
- * SIMDROP_EISA_UNKNOWN for a name no path has, SIMDROP_EISA_UNAVAILABLE for a path this build
- * or CPU lacks (the selection is then unchanged), SIMDROP_ENULL for NULL. The environment
- * variable SIMDROP_ISA is applied the same way at first use; while it holds a bad name, every
- * kernel call returns that error instead of silently falling back, until a successful
- * simdrop_set_isa. Safe to call from any thread; a call racing with it may run on either path
- * (all paths give identical bits). */
 SIMDROP_API int simdrop_set_isa(const char *name);
-
-/* Names of every path built into this library, NULL-terminated: native paths best first, then
- * scalar, then the SIMDe-emulated ones. simdrop_isa_supported() returns 1 if this CPU and OS can
- * run the named path, 0 if not, or SIMDROP_EISA_UNKNOWN / SIMDROP_ENULL. */
 SIMDROP_API const char *const *simdrop_isa_list(void);
 SIMDROP_API int simdrop_isa_supported(const char *name);
 

@@ -5,34 +5,34 @@
 #error "arm_neon.c needs AArch64 NEON, or SIMDROP_EMULATED for the SIMDe build"
 #endif
 
-#define SIMDROP_ISA_ID neon
-#define SIMDROP_ISA_NAME "neon"
 #define SIMDROP_W 4
 
 typedef simde_uint32x4_t vu32;
 typedef simde_float32x4_t vf32;
 typedef simde_uint32x4_t vmask; /* all-ones in KEPT lanes */
 typedef simde_uint32x4_t vbits;
+typedef simde_uint16x4_t vh16;
+typedef simde_float64x2_t vf64;
+typedef simde_uint64x2_t vmask64;
 
 #define V_LOAD(p) simde_vld1q_u32(p)
 #define V_STORE(p, v) simde_vst1q_u32(p, v)
 #define V_SET1(u) simde_vdupq_n_u32(u)
-#define VF_SET1(f) simde_vdupq_n_f32(f)
 #define V_ADD simde_vaddq_u32
+#define V_SUB simde_vsubq_u32
+#define V_AND simde_vandq_u32
+#define V_OR simde_vorrq_u32
 #define V_XOR simde_veorq_u32
 #define V_SHL(v, k) simde_vshlq_n_u32(v, k)
+#define V_SHR(v, k) simde_vshrq_n_u32(v, k)
 /* Shift-right-and-insert makes the rotate two instructions instead of three. The extra
  * parentheses around the count matter: SIMDe 0.7's portable vsriq_n_u32 uses it unparenthesised. */
 #define V_ROTL(v, k) simde_vsriq_n_u32(simde_vshlq_n_u32(v, k), v, (32 - (k)))
+#define V_GT simde_vcgtq_u32
+#define V_BLEND simde_vbslq_u32
 #define V_THRESHOLD(t) simde_vdupq_n_u32(t)
 #define V_CMP_LO(v, t) simde_vcgeq_u32(simde_vandq_u32(v, simde_vdupq_n_u32(0xffff)), t)
 #define V_CMP_HI(v, t) simde_vcgeq_u32(simde_vshrq_n_u32(v, 16), t)
-#define FACTOR(m, s) simde_vreinterpretq_f32_u32(simde_vandq_u32(m, simde_vreinterpretq_u32_f32(s)))
-#define V_APPLY(y, x, m, s) simde_vst1q_f32(y, simde_vmulq_f32(simde_vld1q_f32(x), FACTOR(m, s)))
-/* NEON has no streaming store worth the name for this access pattern. */
-#define V_APPLY_NT V_APPLY
-#define V_FENCE() ((void)0)
-#define SIMDROP_HAS_NT 0
 #define V_BITS_PREP(w) simde_vdupq_n_u32(w)
 #define V_BITS(b, g) simde_vtstq_u32(b, LANE_BITS(g))
 
@@ -59,5 +59,43 @@ static inline uint32_t neon_word(const vmask m[8])
     return simde_vgetq_lane_u32(simde_vreinterpretq_u32_u8(sum), 0);
 }
 #define V_WORD(m) neon_word(m)
+
+#define VF_LOAD simde_vld1q_f32
+#define VF_STORE simde_vst1q_f32
+#define VF_STREAM VF_STORE /* NEON has no streaming store worth the name for this pattern */
+#define VF_SET1 simde_vdupq_n_f32
+#define VF_ADD simde_vaddq_f32
+#define VF_SUB simde_vsubq_f32
+#define VF_MUL simde_vmulq_f32
+#define VF_AS_U simde_vreinterpretq_u32_f32
+#define VU_AS_F simde_vreinterpretq_f32_u32
+#define VF_KEEP(m, s) simde_vreinterpretq_f32_u32(simde_vandq_u32(m, simde_vreinterpretq_u32_f32(s)))
+#define VF_SELECT simde_vbslq_f32
+#define VF_ISNAN(v) simde_vmvnq_u32(simde_vceqq_f32(v, v))
+
+#define VH_LOAD simde_vld1_u16
+#define VH_STORE simde_vst1_u16
+#define VH_STREAM VH_STORE
+#define VH_WIDEN simde_vmovl_u16
+#define VH_NARROW simde_vmovn_u32
+#ifndef SIMDROP_EMULATED /* SIMDe's portable conversion drops NaN payloads: the template's is exact */
+#define VF_FROM_F16(h) vcvt_f32_f16(vreinterpret_f16_u16(h))
+#define VH_FROM_F32_F16(v) vreinterpret_u16_f16(vcvt_f16_f32(v))
+#endif
+
+#define VD_LOAD simde_vld1q_f64
+#define VD_STORE simde_vst1q_f64
+#define VD_STREAM VD_STORE
+#define VD_SET1 simde_vdupq_n_f64
+#define VD_ADD simde_vaddq_f64
+#define VD_MUL simde_vmulq_f64
+#define M64_LO(m) simde_vreinterpretq_u64_s64(simde_vmovl_s32(simde_vget_low_s32(simde_vreinterpretq_s32_u32(m))))
+#define M64_HI(m) simde_vreinterpretq_u64_s64(simde_vmovl_s32(simde_vget_high_s32(simde_vreinterpretq_s32_u32(m))))
+#define VD_KEEP(m, s) simde_vreinterpretq_f64_u64(simde_vandq_u64(m, simde_vreinterpretq_u64_f64(s)))
+#define VD_SELECT simde_vbslq_f64
+#define VD_ISNAN(v) simde_vreinterpretq_u64_u32(simde_vmvnq_u32(simde_vreinterpretq_u32_u64(simde_vceqq_f64(v, v))))
+
+#define V_FENCE() ((void)0)
+#define SIMDROP_HAS_NT 0
 
 #include "simd_template.h"

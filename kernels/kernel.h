@@ -6,68 +6,49 @@
 #include <stdint.h>
 
 #include "spec.h"
+#include "values.h"
 
-/* A cursor into a bitmask being written: `nbits` (0..7) bits of the byte at `p` are pending in
- * `acc`. Keep words of whole rounds are appended 32 bits at a time even when the call started
- * mid-byte, so kernels never read back what they wrote. */
-typedef struct simdrop_bitw {
-    uint8_t *p;
-    uint32_t acc;
-    unsigned nbits;
-} simdrop_bitw;
+/* The operands of one kernel call over whole rounds (32 elements each). Pointers are to the
+ * call's first element; b is already laid out element by element (the walk repeats the bias
+ * row), so every operand advances in step with x. */
+typedef struct simdrop_kargs {
+    void *y;                 /* output elements (may equal x or r) */
+    const void *x, *b, *r;   /* input; bias and residual where the rule reads them */
+    uint8_t *mask_out;       /* gen: the keep words are stored here (4 bytes a round), or NULL */
+    const uint8_t *mask_in;  /* bits: the keep words are read from here (4 bytes a round) */
+    const simdrop_consts *c; /* the rule's constants */
+    int nt;                  /* non-temporal stores wanted: the output is far larger than the
+                                caches (the kernel also needs y aligned, and fences after) */
+} simdrop_kargs;
 
-static inline void simdrop_bitw_put32(uint8_t **p, uint32_t *acc, unsigned nbits, uint32_t word)
-{
-    const uint64_t w = (uint64_t)*acc | (uint64_t)word << nbits;
-    simdrop_store_le32(*p, (uint32_t)w);
-    *p += 4;
-    *acc = (uint32_t)(w >> 32);
-}
+/* Keep decisions from the generator: steps the 16 lanes `rounds` times from *st (and leaves
+ * them there), applies rule R to dtype D. */
+typedef void (*simdrop_gen_fn)(const simdrop_kargs *a, simdrop_lanes *st, size_t rounds,
+                               uint32_t threshold);
+/* Keep decisions from a stored bitmask, little-endian words at a->mask_in. */
+typedef void (*simdrop_bits_fn)(const simdrop_kargs *a, size_t rounds);
 
-static inline void simdrop_bitw_put_bit(simdrop_bitw *bw, uint32_t bit)
-{
-    bw->acc |= bit << bw->nbits;
-    if (++bw->nbits == 8) {
-        *bw->p++ = (uint8_t)bw->acc;
-        bw->acc = 0;
-        bw->nbits = 0;
-    }
-}
-
-static inline void simdrop_bitw_flush(simdrop_bitw *bw)
-{
-    if (bw->nbits)
-        *bw->p = (uint8_t)bw->acc;   /* bits past the end are 0 */
-}
-
-/* One kernel path. All functions work on whole rounds (32 elements); the caller handles partial
- * rounds with the scalar rules of spec.h, seeds each block and keeps the lane state between calls.
- *   skip:      advance the lanes by `rounds` rounds.
- *   forward:   y = x * f for 32 * rounds elements; appends the keep words to *bw unless bw is NULL.
- *              x == y is allowed. `stream` asks for non-temporal stores where the ISA has them
- *              (the kernel uses them only when y is suitably aligned, and fences before returning).
- *   mask:      appends the keep words of `rounds` rounds to *bw.
- *   backward:  dx = dy * f for 32 * groups elements, f from the bitmask words at `mask`. */
+/* One kernel path.
+ *   skip:        advance the lanes by `rounds` rounds.
+ *   mask:        the keep words of `rounds` rounds, 4 bytes each, little-endian, to `out`.
+ *   gen[R][D]:   rule R on dtype D with keep decisions from the generator.
+ *   bits[R][D]:  rule R (RULE_SCALE or RULE_AFFINE) on dtype D with keep decisions read from a
+ *                bitmask (backward, and group dropout after expanding the group bits).
+ *   accumulate:  acc[i] += v[i] for i < n, in float (double for f64): the bias gradient. */
 typedef struct simdrop_kernels {
     const char *name;
     void (*skip)(simdrop_lanes *st, size_t rounds);
-    void (*forward)(float *y, const float *x, simdrop_bitw *bw, simdrop_lanes *st, size_t rounds,
-                    uint32_t threshold, float scale, int stream);
-    void (*mask)(simdrop_bitw *bw, simdrop_lanes *st, size_t rounds, uint32_t threshold);
-    void (*backward)(float *dx, const float *dy, const uint8_t *mask, size_t groups, float scale,
-                     int stream);
+    void (*mask)(uint8_t *out, simdrop_lanes *st, size_t rounds, uint32_t threshold);
+    simdrop_gen_fn gen[RULE_COUNT][DT_COUNT];
+    simdrop_bits_fn bits[SIMDROP_BITS_RULES][DT_COUNT];
+    void (*accumulate[DT_COUNT])(void *acc, const void *v, size_t n);
 } simdrop_kernels;
 
-/* Every path's table. Paths that are not built in this configuration are still declared; the
- * dispatcher learns from SIMDROP_HAVE_* which ones exist. */
+/* Every path's table, from the one list meson generates (simdrop_paths.h). */
+#include "simdrop_paths.h"
+#define SIMDROP_DECLARE_TABLE(id, name, needs, emulated) extern const simdrop_kernels simdrop_kernels_##id;
 extern const simdrop_kernels simdrop_kernels_scalar;
-extern const simdrop_kernels simdrop_kernels_sse2;
-extern const simdrop_kernels simdrop_kernels_avx2;
-extern const simdrop_kernels simdrop_kernels_avx512;
-extern const simdrop_kernels simdrop_kernels_neon;
-extern const simdrop_kernels simdrop_kernels_sse2_simde;
-extern const simdrop_kernels simdrop_kernels_avx2_simde;
-extern const simdrop_kernels simdrop_kernels_avx512_simde;
-extern const simdrop_kernels simdrop_kernels_neon_simde;
+SIMDROP_PATHS(SIMDROP_DECLARE_TABLE)
+#undef SIMDROP_DECLARE_TABLE
 
 #endif /* SIMDROP_KERNEL_H */

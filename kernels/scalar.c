@@ -1,7 +1,7 @@
 /* scalar.c: the reference kernels, a direct transcription of docs/MASK_SPEC.md; they define the bits. */
 #include "kernel.h"
 
-static void scalar_skip(simdrop_lanes *st, size_t rounds)
+static void kernel_skip(simdrop_lanes *st, size_t rounds)
 {
     uint32_t out[SIMDROP_LANES];
     while (rounds--)
@@ -16,41 +16,70 @@ static uint32_t keep_word(const uint32_t out[SIMDROP_LANES], uint32_t threshold)
     return word;
 }
 
-static void scalar_forward(float *y, const float *x, simdrop_bitw *bw, simdrop_lanes *st,
-                           size_t rounds, uint32_t threshold, float scale, int stream)
+static void kernel_mask(uint8_t *mask, simdrop_lanes *st, size_t rounds, uint32_t threshold)
 {
-    (void)stream;
     uint32_t out[SIMDROP_LANES];
-    for (size_t r = 0; r < rounds; r++, x += SIMDROP_ROUND, y += SIMDROP_ROUND) {
+    for (size_t i = 0; i < rounds; i++, mask += 4) {
+        simdrop_round(st, out);
+        simdrop_store_le32(mask, keep_word(out, threshold));
+    }
+}
+
+/* Round `i` of a call: its 32 elements, each by the rule of values.h. */
+static void apply_round(const simdrop_kargs *a, int rule, int dt, size_t i, uint32_t word)
+{
+    for (unsigned q = 0; q < SIMDROP_ROUND; q++)
+        simdrop_value(rule, dt, a->y, a->x, a->b, a->r, i * SIMDROP_ROUND + q, (word >> q) & 1,
+                      a->c);
+}
+
+static void scalar_gen(const simdrop_kargs *a, simdrop_lanes *st, size_t rounds,
+                       uint32_t threshold, int rule, int dt)
+{
+    uint32_t out[SIMDROP_LANES];
+    for (size_t i = 0; i < rounds; i++) {
         simdrop_round(st, out);
         const uint32_t word = keep_word(out, threshold);
-        for (unsigned q = 0; q < SIMDROP_ROUND; q++)
-            y[q] = simdrop_apply(x[q], (word >> q) & 1, scale);
-        if (bw)
-            simdrop_bitw_put32(&bw->p, &bw->acc, bw->nbits, word);
+        apply_round(a, rule, dt, i, word);
+        if (a->mask_out)
+            simdrop_store_le32(a->mask_out + 4 * i, word);
     }
 }
 
-static void scalar_mask(simdrop_bitw *bw, simdrop_lanes *st, size_t rounds, uint32_t threshold)
+static void scalar_bits(const simdrop_kargs *a, size_t rounds, int rule, int dt)
 {
-    uint32_t out[SIMDROP_LANES];
-    while (rounds--) {
-        simdrop_round(st, out);
-        simdrop_bitw_put32(&bw->p, &bw->acc, bw->nbits, keep_word(out, threshold));
-    }
+    for (size_t i = 0; i < rounds; i++)
+        apply_round(a, rule, dt, i, simdrop_load_le32(a->mask_in + 4 * i));
 }
 
-static void scalar_backward(float *dx, const float *dy, const uint8_t *mask, size_t groups,
-                            float scale, int stream)
+static void scalar_accumulate(void *acc, const void *v, size_t n, int dt)
 {
-    (void)stream;
-    for (size_t g = 0; g < groups; g++, dx += 32, dy += 32, mask += 4) {
-        const uint32_t word = simdrop_load_le32(mask);
-        for (unsigned q = 0; q < 32; q++)
-            dx[q] = simdrop_apply(dy[q], (word >> q) & 1, scale);
+    for (size_t i = 0; i < n; i++) {
+        if (dt == DT_F64)
+            ((double *)acc)[i] += ((const double *)v)[i];
+        else
+            ((float *)acc)[i] += simdrop_load_f(dt, v, i);
     }
 }
 
-const simdrop_kernels simdrop_kernels_scalar = {
-    "scalar", scalar_skip, scalar_forward, scalar_mask, scalar_backward,
-};
+/* The table's entries: one small function per (rule, dtype). */
+#define SIMDROP_KERNEL(name) name
+#define GEN(rule, dt)                                                                      \
+    static void gen_##rule##_##dt(const simdrop_kargs *a, simdrop_lanes *st, size_t rounds, \
+                                  uint32_t threshold)                                      \
+    {                                                                                      \
+        scalar_gen(a, st, rounds, threshold, RULE_##rule, DT_##dt);                        \
+    }
+#define BITS(rule, dt)                                                                     \
+    static void bits_##rule##_##dt(const simdrop_kargs *a, size_t rounds)                  \
+    {                                                                                      \
+        scalar_bits(a, rounds, RULE_##rule, DT_##dt);                                      \
+    }
+#define ACCUMULATE(dt)                                                                     \
+    static void accumulate_##dt(void *acc, const void *v, size_t n)                        \
+    {                                                                                      \
+        scalar_accumulate(acc, v, n, DT_##dt);                                             \
+    }
+#include "table.h"
+
+const simdrop_kernels simdrop_kernels_scalar = SIMDROP_TABLE("scalar");

@@ -1,44 +1,49 @@
-/* simd_template.h: the one vector dropout loop; each ISA file defines the primitives, then includes it.
+/* simd_template.h: the one vector dropout loop and its value stage; each ISA file defines the primitives, then includes it.
  *
  * A round is 16 xoshiro128++ lanes stepped once (MASK_SPEC.md section 2): NV = 16 / W registers of
  * W 32-bit lanes hold each state word, and the round's 32 elements form NG = 2 * NV groups of W:
  * group v < NV takes the low 16 bits of register v, group NV + v its high 16 bits. So every ISA
- * walks the same lanes in the same order and the bits cannot differ.
+ * walks the same lanes in the same order and the keep bits cannot differ. The value stage then
+ * turns each group's keep mask into W outputs by one rule (values.h) for one dtype; the rule,
+ * the dtype, the mask output and the store kind are compile-time constants at every call, so each
+ * table entry is its own loop with nothing dead in it, and no loop is written twice.
  *
- * The includer defines:
+ * meson.build passes SIMDROP_PATH_ID and SIMDROP_PATH_NAME (the table's symbol suffix and the
+ * name simdrop_isa() reports: "avx2", or "avx2-simde" for the SIMDe build at the baseline ISA,
+ * which also gets SIMDROP_EMULATED). The includer defines the SIMD types and operations:
  *   SIMDROP_W                  32-bit lanes per register (4, 8 or 16)
- *   SIMDROP_ISA_ID, _NAME      table symbol suffix and the name simdrop_isa() reports; built with
- *                              SIMDROP_EMULATED (SIMDe without the ISA's flags) they gain "-simde"
  *   vu32, vf32, vmask          integer vector, float vector, and a keep mask in the form the ISA
  *                              compares into (all-ones lanes, or a k-register bit per lane)
  *   V_LOAD(p), V_STORE(p, v)   unaligned loads/stores of uint32_t lanes
- *   V_SET1(u), VF_SET1(f)      broadcasts
- *   V_ADD, V_XOR, V_SHL(v, k), V_ROTL(v, k)   the generator's operations
+ *   V_SET1(u), V_ADD, V_SUB, V_AND, V_OR, V_XOR, V_SHL(v, k), V_SHR(v, k) (logical), V_ROTL(v, k)
+ *   V_GT(a, b)                 a > b as a vmask, for lanes below 2^31 (signed compares suffice)
+ *   V_BLEND(m, a, b)           m ? a : b per lane
  *   V_THRESHOLD(T)             T in the form the compares take
- *   V_CMP_LO(v, t), V_CMP_HI(v, t)            the keep decisions "16-bit half >= T" of each lane,
- *                              as a vmask (all-ones lanes, or a k-register bit per lane)
- *   V_APPLY(y, x, m, s)        y[0..W) = x * (keep ? s : +0.0f), unaligned
- *   V_APPLY_NT(y, x, m, s)     the same with a non-temporal store to W*4-aligned y
- *   V_FENCE()                  orders the non-temporal stores before the function returns
+ *   V_CMP_LO(v, t), V_CMP_HI(v, t)   the keep decisions "16-bit half >= T" of each lane
  *   V_WORD(m)                  the round's 32-bit keep word from its NG masks (bit q = element q)
- *   vbits, V_BITS_PREP(w)      a 32-bit bitmask word w in the form V_BITS reads (vector or scalar)
- *   V_BITS(b, g)               the mask of group g of that word
- *   SIMDROP_HAS_NT             1 if V_APPLY_NT differs from V_APPLY
+ *   vbits, V_BITS_PREP(w)      a 32-bit bitmask word w in the form V_BITS reads
+ *   V_BITS(b, g)               the keep mask of group g of that word
+ *   VF_LOAD(p), VF_STORE(p, v), VF_STREAM(p, v)   floats; STREAM is non-temporal, aligned
+ *   VF_SET1(f), VF_ADD, VF_SUB, VF_MUL, VF_AS_U(v), VU_AS_F(u)
+ *   VF_KEEP(m, s)              m ? s : +0.0f per lane (the factor; never a masked multiply, which
+ *                              would turn a dropped NaN into 0)
+ *   VF_SELECT(m, a, b)         m ? a : b;  VF_ISNAN(v): a vmask of the NaN lanes
+ *   vh16, VH_LOAD(p), VH_STORE(p, h), VH_STREAM(p, h)   W packed 16-bit values
+ *   VH_WIDEN(h), VH_NARROW(u)  zero-extend to 32-bit lanes, and keep the low 16 bits of each
+ *   VF_FROM_F16(h), VH_FROM_F32_F16(v)   optional: native binary16 conversions; without them the
+ *                              exact integer versions below are used (the bits are the same)
+ *   vf64, vmask64, M64_LO(m), M64_HI(m)  W/2 doubles, and a group mask split into its halves
+ *   VD_LOAD, VD_STORE, VD_STREAM, VD_SET1, VD_ADD, VD_MUL, VD_KEEP, VD_SELECT, VD_ISNAN
+ *   V_FENCE()                  orders the non-temporal stores before the function returns
+ *   SIMDROP_HAS_NT             1 if the STREAM stores differ from the plain ones
  */
 #include <stdint.h>
 
 #include "kernel.h"
 
-#ifdef SIMDROP_EMULATED
-#define SIMDROP_PATH_ID SIMDROP_CAT(SIMDROP_ISA_ID, _simde)
-#define SIMDROP_PATH_NAME SIMDROP_ISA_NAME "-simde"
-#else
-#define SIMDROP_PATH_ID SIMDROP_ISA_ID
-#define SIMDROP_PATH_NAME SIMDROP_ISA_NAME
-#endif
-
 #define NV (SIMDROP_LANES / SIMDROP_W)
 #define NG (SIMDROP_ROUND / SIMDROP_W)
+#define W2 (SIMDROP_W / 2) /* doubles per register */
 
 #if defined(__GNUC__)
 #define SIMDROP_INLINE static inline __attribute__((always_inline))
@@ -61,17 +66,179 @@ static const uint32_t SIMDROP_FN(lane_bit)[SIMDROP_ROUND] = {
 };
 #define LANE_BITS(g) V_LOAD(SIMDROP_FN(lane_bit) + (g) * SIMDROP_W)
 
-/* How a loop writes keep words: not at all, to a byte boundary (one plain 32-bit store), or
- * shifted by the 1..7 bits a call's head left pending in the bit writer. */
-enum { MASK_NONE, MASK_ALIGNED, MASK_SHIFTED };
+/* ---- 16-bit conversions, exact and branch-free (values.h has the scalar twins) -------------- */
 
-/* The core: `rounds` rounds of generation, optionally applied to data and/or written as bits.
- * with_data, mask_mode and nt are compile-time constants at every call site, so each use gets
- * its own loop with nothing dead in it. */
-SIMDROP_INLINE void SIMDROP_FN(rounds)(float *y, const float *x, simdrop_bitw *bw,
-                                       simdrop_lanes *st, size_t rounds, uint32_t threshold,
-                                       float scale, const int with_data, const int mask_mode,
-                                       const int nt)
+/* bfloat16: round to nearest even by adding 0x7fff plus the lowest kept bit; NaN keeps its top
+ * bits and gets the quiet bit. */
+SIMDROP_INLINE vu32 SIMDROP_FN(to_bf16)(vf32 v)
+{
+    const vu32 u = VF_AS_U(v);
+    const vu32 rounded = V_SHR(V_ADD(V_ADD(u, V_SET1(0x7fffu)), V_AND(V_SHR(u, 16), V_SET1(1))), 16);
+    const vmask nan = V_GT(V_AND(u, V_SET1(0x7fffffffu)), V_SET1(0x7f800000u));
+    return V_BLEND(nan, V_OR(V_SHR(u, 16), V_SET1(0x40u)), rounded);
+}
+
+#ifndef VF_FROM_F16
+/* binary16 to float: move exponent and mantissa into place and rebias; subnormals go through
+ * one exact float subtraction (2^-14 + m 2^-24 - 2^-14). */
+SIMDROP_INLINE vf32 SIMDROP_FN(from_f16)(vh16 h16)
+{
+    const vu32 h = VH_WIDEN(h16);
+    const vu32 sign = V_SHL(V_AND(h, V_SET1(0x8000u)), 16);
+    const vu32 em = V_SHL(V_AND(h, V_SET1(0x7fffu)), 13);
+    const vu32 exp = V_AND(h, V_SET1(0x7c00u));
+    const vu32 normal = V_ADD(em, V_SET1(112u << 23));
+    const vu32 special = V_ADD(em, V_SET1(224u << 23)); /* infinity and NaN */
+    const vf32 magic = VU_AS_F(V_SET1(113u << 23));
+    const vu32 small = VF_AS_U(VF_SUB(VU_AS_F(V_ADD(em, V_SET1(113u << 23))), magic));
+    vu32 r = V_BLEND(V_GT(exp, V_SET1(0x7bffu)), special, normal);
+    r = V_BLEND(V_GT(V_SET1(0x0400u), exp), small, r);
+    return VU_AS_F(V_OR(r, sign));
+}
+#define VF_FROM_F16(h) SIMDROP_FN(from_f16)(h)
+
+/* float to binary16, round to nearest even: normal halves round off 13 bits after rebiasing;
+ * subnormal ones come from one float addition of 0.5, whose unit in the last place is 2^-24,
+ * exactly the subnormal half's unit (the addition rounds to nearest even for us). */
+SIMDROP_INLINE vh16 SIMDROP_FN(to_f16)(vf32 v)
+{
+    const vu32 u = VF_AS_U(v);
+    const vu32 sign = V_AND(V_SHR(u, 16), V_SET1(0x8000u));
+    const vu32 a = V_AND(u, V_SET1(0x7fffffffu));
+    const vu32 normal = V_SHR(V_ADD(V_SUB(a, V_SET1(0x38000000u - 0xfffu)), V_AND(V_SHR(a, 13), V_SET1(1))), 13);
+    const vu32 small = V_SUB(VF_AS_U(VF_ADD(VU_AS_F(a), VF_SET1(0.5f))), V_SET1(0x3f000000u));
+    vu32 r = V_BLEND(V_GT(V_SET1(0x38800000u), a), small, normal);
+    r = V_BLEND(V_GT(a, V_SET1(0x477fefffu)), V_SET1(0x7c00u), r);
+    r = V_BLEND(V_GT(a, V_SET1(0x7f800000u)), V_OR(V_AND(V_SHR(a, 13), V_SET1(0x1ffu)), V_SET1(0x7e00u)), r);
+    return VH_NARROW(V_OR(r, sign));
+}
+#define VH_FROM_F32_F16(v) SIMDROP_FN(to_f16)(v)
+#endif
+
+/* ---- the value stage: one group of W elements ----------------------------------------------- */
+
+/* The rule's constants, broadcast once per call. */
+typedef struct SIMDROP_FN(vconsts) {
+    vf32 mul, add, drop, nan;
+    vf64 mul64, add64, drop64, nan64;
+} SIMDROP_FN(vconsts);
+
+SIMDROP_INLINE SIMDROP_FN(vconsts) SIMDROP_FN(broadcast)(const simdrop_consts *c)
+{
+    SIMDROP_FN(vconsts) k;
+    k.mul = VF_SET1(c->mul);
+    k.add = VF_SET1(c->add);
+    k.drop = VF_SET1(c->drop);
+    k.nan = VU_AS_F(V_SET1(SIMDROP_F32_NAN));
+    k.mul64 = VD_SET1(c->mul64);
+    k.add64 = VD_SET1(c->add64);
+    k.drop64 = VD_SET1(c->drop64);
+    k.nan64 = VD_SET1(simdrop_u2d(SIMDROP_F64_NAN));
+    return k;
+}
+
+/* W elements of dtype dt at element i of p, as floats. */
+SIMDROP_INLINE vf32 SIMDROP_FN(load_f)(const int dt, const void *p, size_t i)
+{
+    if (dt == DT_F32)
+        return VF_LOAD((const float *)p + i);
+    const vh16 h = VH_LOAD((const uint16_t *)p + i);
+    if (dt == DT_BF16)
+        return VU_AS_F(V_SHL(VH_WIDEN(h), 16));
+    return VF_FROM_F16(h);
+}
+
+SIMDROP_INLINE void SIMDROP_FN(store_f)(const int dt, const int nt, void *p, size_t i, vf32 v)
+{
+    if (dt == DT_F32) {
+        if (nt)
+            VF_STREAM((float *)p + i, v);
+        else
+            VF_STORE((float *)p + i, v);
+        return;
+    }
+    const vh16 h = dt == DT_BF16 ? VH_NARROW(SIMDROP_FN(to_bf16)(v)) : VH_FROM_F32_F16(v);
+    if (nt)
+        VH_STREAM((uint16_t *)p + i, h);
+    else
+        VH_STORE((uint16_t *)p + i, h);
+}
+
+/* Rule `rule` on W float lanes: x, bias b and residual r as floats, factor from the keep mask. */
+SIMDROP_INLINE vf32 SIMDROP_FN(rule_f)(const int rule, vf32 x, vf32 b, vf32 r, vmask m,
+                                       const SIMDROP_FN(vconsts) *k)
+{
+    const vf32 f = VF_KEEP(m, k->mul);
+    vf32 v;
+    switch (rule) {
+    case RULE_SCALE: return VF_MUL(x, f);
+    case RULE_AFFINE: return VF_ADD(VF_MUL(x, f), VF_SELECT(m, k->add, k->drop));
+    case RULE_BIAS: v = VF_MUL(VF_ADD(x, b), f); break;
+    case RULE_RESID: v = VF_ADD(r, VF_MUL(x, f)); break;
+    default: v = VF_ADD(r, VF_MUL(VF_ADD(x, b), f)); break;
+    }
+    return VF_SELECT(VF_ISNAN(v), k->nan, v);
+}
+
+SIMDROP_INLINE vf64 SIMDROP_FN(rule_d)(const int rule, vf64 x, vf64 b, vf64 r, vmask64 m,
+                                       const SIMDROP_FN(vconsts) *k)
+{
+    const vf64 f = VD_KEEP(m, k->mul64);
+    vf64 v;
+    switch (rule) {
+    case RULE_SCALE: return VD_MUL(x, f);
+    case RULE_AFFINE: return VD_ADD(VD_MUL(x, f), VD_SELECT(m, k->add64, k->drop64));
+    case RULE_BIAS: v = VD_MUL(VD_ADD(x, b), f); break;
+    case RULE_RESID: v = VD_ADD(r, VD_MUL(x, f)); break;
+    default: v = VD_ADD(r, VD_MUL(VD_ADD(x, b), f)); break;
+    }
+    return VD_SELECT(VD_ISNAN(v), k->nan64, v);
+}
+
+/* Elements i .. i + W - 1 of the operands at y, x, b, r, whose keep mask is m. */
+SIMDROP_INLINE void SIMDROP_FN(group)(const int rule, const int dt, const int nt, void *y,
+                                      const void *x, const void *b, const void *r, size_t i,
+                                      vmask m, const SIMDROP_FN(vconsts) *k)
+{
+    const int with_b = simdrop_rule_has_bias(rule), with_r = simdrop_rule_has_resid(rule);
+    if (dt == DT_F64) {
+        SIMDROP_UNROLL for (unsigned h = 0; h < 2; h++) {
+            const size_t j = i + h * W2;
+            const vmask64 mh = h ? M64_HI(m) : M64_LO(m);
+            const vf64 bv = with_b ? VD_LOAD((const double *)b + j) : k->mul64;
+            const vf64 rv = with_r ? VD_LOAD((const double *)r + j) : k->mul64;
+            const vf64 v = SIMDROP_FN(rule_d)(rule, VD_LOAD((const double *)x + j), bv, rv, mh, k);
+            if (nt)
+                VD_STREAM((double *)y + j, v);
+            else
+                VD_STORE((double *)y + j, v);
+        }
+        return;
+    }
+    const vf32 bv = with_b ? SIMDROP_FN(load_f)(dt, b, i) : k->mul;
+    const vf32 rv = with_r ? SIMDROP_FN(load_f)(dt, r, i) : k->mul;
+    SIMDROP_FN(store_f)(dt, nt, y, i, SIMDROP_FN(rule_f)(rule, SIMDROP_FN(load_f)(dt, x, i), bv, rv, m, k));
+}
+
+/* Moves the operand pointers of a kargs copy on by `rounds` rounds. */
+SIMDROP_INLINE void SIMDROP_FN(advance)(simdrop_kargs *a, const int rule, const int dt, size_t rounds)
+{
+    const size_t bytes = rounds * SIMDROP_ROUND * simdrop_dtype_size(dt);
+    a->y = (char *)a->y + bytes;
+    a->x = (const char *)a->x + bytes;
+    if (simdrop_rule_has_bias(rule))
+        a->b = (const char *)a->b + bytes;
+    if (simdrop_rule_has_resid(rule))
+        a->r = (const char *)a->r + bytes;
+}
+
+/* ---- the loops ------------------------------------------------------------------------------ */
+
+/* `rounds` rounds of generation; with rule >= 0 applied to the operands, with with_mask the keep
+ * words stored to a->mask_out. */
+SIMDROP_INLINE void SIMDROP_FN(gen_loop)(const simdrop_kargs *args, simdrop_lanes *st,
+                                         size_t rounds, uint32_t threshold, const int rule,
+                                         const int dt, const int with_mask, const int nt)
 {
     vu32 s0[NV], s1[NV], s2[NV], s3[NV];
     SIMDROP_UNROLL for (unsigned v = 0; v < NV; v++) {
@@ -81,12 +248,13 @@ SIMDROP_INLINE void SIMDROP_FN(rounds)(float *y, const float *x, simdrop_bitw *b
         s3[v] = V_LOAD(st->s[3] + v * SIMDROP_W);
     }
     const vu32 t = V_THRESHOLD(threshold);
-    const vf32 s = VF_SET1(scale);
-    uint8_t *mp = mask_mode != MASK_NONE ? bw->p : NULL;
-    uint32_t acc = mask_mode == MASK_SHIFTED ? bw->acc : 0;
-    const unsigned nbits = mask_mode == MASK_SHIFTED ? bw->nbits : 0;
+    simdrop_kargs a = *args;
+    SIMDROP_FN(vconsts) k;
+    if (rule != RULE_NONE)
+        k = SIMDROP_FN(broadcast)(a.c);
+    uint8_t *mp = with_mask ? a.mask_out : NULL;
 
-    for (size_t r = 0; r < rounds; r++) {
+    for (size_t i = 0; i < rounds; i++) {
         vmask m[NG];
         SIMDROP_UNROLL for (unsigned v = 0; v < NV; v++) {
             /* xoshiro128++ next(), lane-parallel, in the reference's order. */
@@ -98,26 +266,19 @@ SIMDROP_INLINE void SIMDROP_FN(rounds)(float *y, const float *x, simdrop_bitw *b
             s0[v] = V_XOR(s0[v], s3[v]);
             s2[v] = V_XOR(s2[v], shifted);
             s3[v] = V_ROTL(s3[v], 11);
-            if (with_data || mask_mode != MASK_NONE) {
+            if (rule != RULE_NONE || with_mask) {
                 m[v] = V_CMP_LO(out, t);
                 m[NV + v] = V_CMP_HI(out, t);
             }
         }
-        if (with_data) {
-            SIMDROP_UNROLL for (unsigned g = 0; g < NG; g++) {
-                if (nt)
-                    V_APPLY_NT(y + g * SIMDROP_W, x + g * SIMDROP_W, m[g], s);
-                else
-                    V_APPLY(y + g * SIMDROP_W, x + g * SIMDROP_W, m[g], s);
-            }
-            x += SIMDROP_ROUND;
-            y += SIMDROP_ROUND;
+        if (rule != RULE_NONE) {
+            SIMDROP_UNROLL for (unsigned g = 0; g < NG; g++)
+                SIMDROP_FN(group)(rule, dt, nt, a.y, a.x, a.b, a.r, g * SIMDROP_W, m[g], &k);
+            SIMDROP_FN(advance)(&a, rule, dt, 1);
         }
-        if (mask_mode == MASK_ALIGNED) {
+        if (with_mask) {
             simdrop_store_le32(mp, V_WORD(m));
             mp += 4;
-        } else if (mask_mode == MASK_SHIFTED) {
-            simdrop_bitw_put32(&mp, &acc, nbits, V_WORD(m));
         }
     }
 
@@ -127,88 +288,96 @@ SIMDROP_INLINE void SIMDROP_FN(rounds)(float *y, const float *x, simdrop_bitw *b
         V_STORE(st->s[2] + v * SIMDROP_W, s2[v]);
         V_STORE(st->s[3] + v * SIMDROP_W, s3[v]);
     }
-    if (mask_mode != MASK_NONE)
-        bw->p = mp;
-    if (mask_mode == MASK_SHIFTED)
-        bw->acc = acc;
     if (nt)
         V_FENCE();
 }
 
-/* Non-temporal stores pay off only for buffers far larger than the caches, and need y aligned
- * to the vector; the caller decides the first, we check the second. */
-SIMDROP_INLINE int SIMDROP_FN(use_nt)(const float *y, int stream)
+/* The same value stage with keep words read from a bitmask. */
+SIMDROP_INLINE void SIMDROP_FN(bits_loop)(const simdrop_kargs *args, size_t rounds,
+                                          const int rule, const int dt, const int nt)
 {
-    return SIMDROP_HAS_NT && stream && ((uintptr_t)y % (SIMDROP_W * sizeof(float))) == 0;
-}
-
-static void SIMDROP_FN(skip)(simdrop_lanes *st, size_t rounds)
-{
-    SIMDROP_FN(rounds)(NULL, NULL, NULL, st, rounds, 0, 0.0f, 0, MASK_NONE, 0);
-}
-
-#define SIMDROP_MASK_MODE(bw) (!(bw) ? MASK_NONE : (bw)->nbits ? MASK_SHIFTED : MASK_ALIGNED)
-
-/* One call per (mask mode, nt) pair so that each gets its specialised loop. */
-#define SIMDROP_DISPATCH_MASK_MODE(call_with_mode)                                         \
-    switch (SIMDROP_MASK_MODE(bw)) {                                                       \
-    case MASK_NONE: call_with_mode(MASK_NONE); break;                                      \
-    case MASK_ALIGNED: call_with_mode(MASK_ALIGNED); break;                                \
-    default: call_with_mode(MASK_SHIFTED); break;                                          \
-    }
-
-static void SIMDROP_FN(forward)(float *y, const float *x, simdrop_bitw *bw, simdrop_lanes *st,
-                                size_t rounds, uint32_t threshold, float scale, int stream)
-{
-#define FORWARD_NT(mode) SIMDROP_FN(rounds)(y, x, bw, st, rounds, threshold, scale, 1, mode, 1)
-#define FORWARD(mode) SIMDROP_FN(rounds)(y, x, bw, st, rounds, threshold, scale, 1, mode, 0)
-    if (SIMDROP_FN(use_nt)(y, stream)) {
-        SIMDROP_DISPATCH_MASK_MODE(FORWARD_NT)
-    } else {
-        SIMDROP_DISPATCH_MASK_MODE(FORWARD)
-    }
-#undef FORWARD_NT
-#undef FORWARD
-}
-
-static void SIMDROP_FN(mask)(simdrop_bitw *bw, simdrop_lanes *st, size_t rounds,
-                             uint32_t threshold)
-{
-#define MASK_ONLY(mode) SIMDROP_FN(rounds)(NULL, NULL, bw, st, rounds, threshold, 0.0f, 0, mode, 0)
-    if (bw->nbits)
-        MASK_ONLY(MASK_SHIFTED);
-    else
-        MASK_ONLY(MASK_ALIGNED);
-#undef MASK_ONLY
-}
-
-SIMDROP_INLINE void SIMDROP_FN(backward_groups)(float *dx, const float *dy, const uint8_t *mask,
-                                                size_t groups, float scale, const int nt)
-{
-    const vf32 s = VF_SET1(scale);
-    for (size_t i = 0; i < groups; i++, dx += SIMDROP_ROUND, dy += SIMDROP_ROUND, mask += 4) {
-        const vbits bits = V_BITS_PREP(simdrop_load_le32(mask));
-        SIMDROP_UNROLL for (unsigned g = 0; g < NG; g++) {
-            if (nt)
-                V_APPLY_NT(dx + g * SIMDROP_W, dy + g * SIMDROP_W, V_BITS(bits, g), s);
-            else
-                V_APPLY(dx + g * SIMDROP_W, dy + g * SIMDROP_W, V_BITS(bits, g), s);
-        }
+    simdrop_kargs a = *args;
+    const SIMDROP_FN(vconsts) k = SIMDROP_FN(broadcast)(a.c);
+    for (size_t i = 0; i < rounds; i++) {
+        const vbits bits = V_BITS_PREP(simdrop_load_le32(a.mask_in + 4 * i));
+        SIMDROP_UNROLL for (unsigned g = 0; g < NG; g++)
+            SIMDROP_FN(group)(rule, dt, nt, a.y, a.x, a.b, a.r, g * SIMDROP_W, V_BITS(bits, g), &k);
+        SIMDROP_FN(advance)(&a, rule, dt, 1);
     }
     if (nt)
         V_FENCE();
 }
 
-static void SIMDROP_FN(backward)(float *dx, const float *dy, const uint8_t *mask, size_t groups,
-                                 float scale, int stream)
+/* Non-temporal stores pay off only for outputs far larger than the caches, and need y aligned
+ * to the store; the caller decides the first, we check the second. */
+SIMDROP_INLINE int SIMDROP_FN(use_nt)(const simdrop_kargs *a, int dt)
 {
-    if (SIMDROP_FN(use_nt)(dx, stream))
-        SIMDROP_FN(backward_groups)(dx, dy, mask, groups, scale, 1);
-    else
-        SIMDROP_FN(backward_groups)(dx, dy, mask, groups, scale, 0);
+    const size_t store_bytes = (dt == DT_BF16 || dt == DT_F16 ? 2 : 4) * SIMDROP_W;
+    return SIMDROP_HAS_NT && a->nt && (uintptr_t)a->y % store_bytes == 0;
 }
 
-const simdrop_kernels SIMDROP_CAT(simdrop_kernels_, SIMDROP_PATH_ID) = {
-    SIMDROP_PATH_NAME,  SIMDROP_FN(skip),     SIMDROP_FN(forward),
-    SIMDROP_FN(mask),   SIMDROP_FN(backward),
-};
+static void SIMDROP_FN(kernel_skip)(simdrop_lanes *st, size_t rounds)
+{
+    const simdrop_kargs none = {NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0};
+    SIMDROP_FN(gen_loop)(&none, st, rounds, 0, RULE_NONE, DT_F32, 0, 0);
+}
+
+static void SIMDROP_FN(kernel_mask)(uint8_t *out, simdrop_lanes *st, size_t rounds,
+                                    uint32_t threshold)
+{
+    simdrop_kargs a = {NULL, NULL, NULL, NULL, out, NULL, NULL, 0};
+    SIMDROP_FN(gen_loop)(&a, st, rounds, threshold, RULE_NONE, DT_F32, 1, 0);
+}
+
+/* The table entries: a specialised loop per (mask output, store kind). */
+#define SIMDROP_KERNEL(name) SIMDROP_FN(name)
+#define GEN(rule, dt)                                                                      \
+    static void SIMDROP_FN(gen_##rule##_##dt)(const simdrop_kargs *a, simdrop_lanes *st,   \
+                                              size_t rounds, uint32_t t)                   \
+    {                                                                                      \
+        const int nt = SIMDROP_FN(use_nt)(a, DT_##dt);                                     \
+        if (a->mask_out && nt)                                                             \
+            SIMDROP_FN(gen_loop)(a, st, rounds, t, RULE_##rule, DT_##dt, 1, 1);            \
+        else if (a->mask_out)                                                              \
+            SIMDROP_FN(gen_loop)(a, st, rounds, t, RULE_##rule, DT_##dt, 1, 0);            \
+        else if (nt)                                                                       \
+            SIMDROP_FN(gen_loop)(a, st, rounds, t, RULE_##rule, DT_##dt, 0, 1);            \
+        else                                                                               \
+            SIMDROP_FN(gen_loop)(a, st, rounds, t, RULE_##rule, DT_##dt, 0, 0);            \
+    }
+#define BITS(rule, dt)                                                                     \
+    static void SIMDROP_FN(bits_##rule##_##dt)(const simdrop_kargs *a, size_t rounds)      \
+    {                                                                                      \
+        if (SIMDROP_FN(use_nt)(a, DT_##dt))                                                \
+            SIMDROP_FN(bits_loop)(a, rounds, RULE_##rule, DT_##dt, 1);                     \
+        else                                                                               \
+            SIMDROP_FN(bits_loop)(a, rounds, RULE_##rule, DT_##dt, 0);                     \
+    }
+
+/* acc[i] += v[i]: W lanes at a time, the tail by the scalar rule (the same additions). */
+SIMDROP_INLINE void SIMDROP_FN(accumulate)(void *acc, const void *v, size_t n, const int dt)
+{
+    size_t i = 0;
+    if (dt == DT_F64) {
+        double *a = (double *)acc;
+        for (; i + W2 <= n; i += W2)
+            VD_STORE(a + i, VD_ADD(VD_LOAD(a + i), VD_LOAD((const double *)v + i)));
+        for (; i < n; i++)
+            a[i] += ((const double *)v)[i];
+        return;
+    }
+    float *a = (float *)acc;
+    for (; i + SIMDROP_W <= n; i += SIMDROP_W)
+        VF_STORE(a + i, VF_ADD(VF_LOAD(a + i), SIMDROP_FN(load_f)(dt, v, i)));
+    for (; i < n; i++)
+        a[i] += simdrop_load_f(dt, v, i);
+}
+#define ACCUMULATE(dt)                                                                     \
+    static void SIMDROP_FN(accumulate_##dt)(void *acc, const void *v, size_t n)            \
+    {                                                                                      \
+        SIMDROP_FN(accumulate)(acc, v, n, DT_##dt);                                        \
+    }
+
+#include "table.h"
+
+const simdrop_kernels SIMDROP_CAT(simdrop_kernels_, SIMDROP_PATH_ID) = SIMDROP_TABLE(SIMDROP_PATH_NAME);

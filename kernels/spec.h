@@ -102,20 +102,6 @@ static inline uint32_t simdrop_threshold(double p)
     return t;
 }
 
-/* s = (float)(1 / (1 - p)), and 0 for p == 1 where nothing survives. */
-static inline float simdrop_scale(double p)
-{
-    return p >= 1.0 ? 0.0f : (float)(1.0 / (1.0 - p));
-}
-
-/* The output rule of every path: x times s or times +0.0f, so a dropped NaN stays NaN, a dropped
- * -x gives -0.0 and a dropped Inf gives NaN, as input * mask * scale does in PyTorch. */
-static inline float simdrop_apply(float x, int keep, float s)
-{
-    const float factor[2] = {0.0f, s}; /* a load, not a branch: keep is a coin flip at p = 0.5 */
-    return x * factor[keep != 0];
-}
-
 /* Unaligned little-endian 32-bit store and load for bitmask words. */
 static inline void simdrop_store_le32(uint8_t *p, uint32_t v)
 {

@@ -5,33 +5,34 @@
 #error "x86_sse2.c needs SSE2, or SIMDROP_EMULATED for the SIMDe build"
 #endif
 
-#define SIMDROP_ISA_ID sse2
-#define SIMDROP_ISA_NAME "sse2"
 #define SIMDROP_W 4
 
 typedef simde__m128i vu32;
 typedef simde__m128 vf32;
 typedef simde__m128i vmask; /* all-ones in kept lanes */
 typedef simde__m128i vbits;
+typedef simde__m128i vh16; /* four halves in the low quadword */
+typedef simde__m128d vf64;
+typedef simde__m128i vmask64;
 
 #define V_LOAD(p) simde_mm_loadu_si128((const simde__m128i *)(const void *)(p))
 #define V_STORE(p, v) simde_mm_storeu_si128((simde__m128i *)(void *)(p), v)
 #define V_SET1(u) simde_mm_set1_epi32((int32_t)(u))
-#define VF_SET1(f) simde_mm_set1_ps(f)
 #define V_ADD simde_mm_add_epi32
+#define V_SUB simde_mm_sub_epi32
+#define V_AND simde_mm_and_si128
+#define V_OR simde_mm_or_si128
 #define V_XOR simde_mm_xor_si128
 #define V_SHL(v, k) simde_mm_slli_epi32(v, k)
+#define V_SHR(v, k) simde_mm_srli_epi32(v, k)
 #define V_ROTL(v, k) simde_mm_or_si128(simde_mm_slli_epi32(v, k), simde_mm_srli_epi32(v, 32 - (k)))
+#define V_GT simde_mm_cmpgt_epi32
+#define V_BLEND(m, a, b) simde_mm_or_si128(simde_mm_and_si128(m, a), simde_mm_andnot_si128(m, b))
 /* SSE2 compares only signed ">": bits >= T is bits > T - 1, exact because both
  * sides lie in [-1, 65535] (T = 0 wraps to -1: keep all; T = 65536 gives 65535: keep none). */
 #define V_THRESHOLD(t) simde_mm_set1_epi32((int32_t)((t) - 1))
 #define V_CMP_LO(v, t) simde_mm_cmpgt_epi32(simde_mm_and_si128(v, simde_mm_set1_epi32(0xffff)), t)
 #define V_CMP_HI(v, t) simde_mm_cmpgt_epi32(simde_mm_srli_epi32(v, 16), t)
-#define FACTOR(m, s) simde_mm_and_ps(simde_mm_castsi128_ps(m), s)
-#define V_APPLY(y, x, m, s) simde_mm_storeu_ps(y, simde_mm_mul_ps(simde_mm_loadu_ps(x), FACTOR(m, s)))
-#define V_APPLY_NT(y, x, m, s) simde_mm_stream_ps(y, simde_mm_mul_ps(simde_mm_loadu_ps(x), FACTOR(m, s)))
-#define V_FENCE() simde_mm_sfence()
-#define SIMDROP_HAS_NT 1
 /* Signed saturating packs turn all-ones/zero lanes into all-ones/zero bytes, in element order,
  * so one byte movemask per 16 elements replaces a movemask, shift and or per 4. */
 static inline uint32_t sse2_word(const vmask m[8])
@@ -43,5 +44,40 @@ static inline uint32_t sse2_word(const vmask m[8])
 #define V_WORD(m) sse2_word(m)
 #define V_BITS_PREP(w) simde_mm_set1_epi32((int32_t)(w))
 #define V_BITS(b, g) simde_mm_cmpeq_epi32(simde_mm_and_si128(b, LANE_BITS(g)), LANE_BITS(g))
+
+#define VF_LOAD simde_mm_loadu_ps
+#define VF_STORE simde_mm_storeu_ps
+#define VF_STREAM simde_mm_stream_ps
+#define VF_SET1 simde_mm_set1_ps
+#define VF_ADD simde_mm_add_ps
+#define VF_SUB simde_mm_sub_ps
+#define VF_MUL simde_mm_mul_ps
+#define VF_AS_U simde_mm_castps_si128
+#define VU_AS_F simde_mm_castsi128_ps
+#define VF_KEEP(m, s) simde_mm_and_ps(simde_mm_castsi128_ps(m), s)
+#define VF_SELECT(m, a, b) simde_mm_castsi128_ps(V_BLEND(m, simde_mm_castps_si128(a), simde_mm_castps_si128(b)))
+#define VF_ISNAN(v) simde_mm_castps_si128(simde_mm_cmpunord_ps(v, v))
+
+#define VH_LOAD(p) simde_mm_loadl_epi64((const simde__m128i *)(const void *)(p))
+#define VH_STORE(p, h) simde_mm_storel_epi64((simde__m128i *)(void *)(p), h)
+#define VH_STREAM VH_STORE /* 8-byte stores: no streaming form worth having */
+#define VH_WIDEN(h) simde_mm_unpacklo_epi16(h, simde_mm_setzero_si128())
+/* SSE2 packs only with signed saturation: sign-extend the low halves first so they pass unchanged. */
+#define VH_NARROW(u) simde_mm_packs_epi32(simde_mm_srai_epi32(simde_mm_slli_epi32(u, 16), 16), simde_mm_setzero_si128())
+
+#define VD_LOAD simde_mm_loadu_pd
+#define VD_STORE simde_mm_storeu_pd
+#define VD_STREAM simde_mm_stream_pd
+#define VD_SET1 simde_mm_set1_pd
+#define VD_ADD simde_mm_add_pd
+#define VD_MUL simde_mm_mul_pd
+#define M64_LO(m) simde_mm_unpacklo_epi32(m, m)
+#define M64_HI(m) simde_mm_unpackhi_epi32(m, m)
+#define VD_KEEP(m, s) simde_mm_and_pd(simde_mm_castsi128_pd(m), s)
+#define VD_SELECT(m, a, b) simde_mm_castsi128_pd(V_BLEND(m, simde_mm_castpd_si128(a), simde_mm_castpd_si128(b)))
+#define VD_ISNAN(v) simde_mm_castpd_si128(simde_mm_cmpunord_pd(v, v))
+
+#define V_FENCE() simde_mm_sfence()
+#define SIMDROP_HAS_NT 1
 
 #include "simd_template.h"

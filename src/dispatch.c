@@ -1,13 +1,11 @@
 /* dispatch.c: detects CPU features once, picks the kernel path, and lets callers force one. */
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "simdrop.h"
-#include "simdrop_config.h"
 #include "dispatch.h"
+#include "platform.h"
 
 /* This file runs before anything knows what the CPU supports: vector code the compiler might
  * generate here on its own would be a crash on older machines. */
@@ -16,7 +14,7 @@
 #endif
 
 enum cpu_feature {
-    CPU_AVX2 = 1u << 0,   /* AVX2 and the OS saves YMM state */
+    CPU_AVX2 = 1u << 0,   /* AVX2 and F16C, and the OS saves YMM state */
     CPU_AVX512 = 1u << 1, /* AVX-512 F+BW+VL and the OS saves opmask and ZMM state */
 };
 
@@ -37,7 +35,7 @@ static unsigned detect_cpu(void)
         return 0;
     /* cpuid says what the CPU has; XCR0 says whether the OS saves the registers on a context
      * switch. Without the second, the first AVX instruction faults. */
-    const int osxsave = (c >> 27) & 1, avx = (c >> 28) & 1;
+    const int osxsave = (c >> 27) & 1, avx = (c >> 28) & 1, f16c = (c >> 29) & 1;
     if (!osxsave || !avx)
         return 0;
     const uint64_t xcr0 = read_xcr0();
@@ -46,7 +44,8 @@ static unsigned detect_cpu(void)
     if (__get_cpuid_max(0, NULL) < 7)
         return 0;
     __cpuid_count(7, 0, a, b, c, d);
-    if (os_ymm && ((b >> 5) & 1))
+    /* The AVX2 kernel converts binary16 with F16C, which every AVX2 CPU has. */
+    if (os_ymm && f16c && ((b >> 5) & 1))
         features |= CPU_AVX2;
     const unsigned avx512_fbwvl = (1u << 16) | (1u << 30) | (1u << 31);
     if (os_zmm && (b & avx512_fbwvl) == avx512_fbwvl)
@@ -56,11 +55,16 @@ static unsigned detect_cpu(void)
 #else
 static unsigned detect_cpu(void)
 {
-    return 0; /* NEON is part of AArch64: nothing to detect */
+    return 0; /* NEON (with its binary16 conversions) is part of AArch64: nothing to detect */
 }
 #endif
 
-/* Every built path, best first; emulated paths come last and "auto" never picks them. The two
+/* Every built path, best first, from meson's one table (simdrop_paths.h); emulated paths come
+ * last and "auto" never picks them. "auto" takes the first supported native path, so AVX-512
+ * whenever F/BW/VL are there: the 512-bit kernel retires a whole round per register and ran
+ * faster than AVX2 at every size measured, in cache and in DRAM, on both the Zen 5 and the
+ * Intel VM (report/REPORT.md); the frequency drop old Skylake-SP parts took on 512-bit code
+ * is smaller than that gain for a kernel that spends most cycles waiting on memory. The two
  * entries without kernels stand for the errors a bad SIMDROP_ISA leaves selected. */
 typedef struct path {
     const simdrop_kernels *kernels;
@@ -69,44 +73,21 @@ typedef struct path {
     int status;
 } path;
 
-static const path paths[] = {
-#if SIMDROP_HAVE_AVX512
-    {&simdrop_kernels_avx512, CPU_AVX512, 0, SIMDROP_OK},
-#endif
-#if SIMDROP_HAVE_AVX2
-    {&simdrop_kernels_avx2, CPU_AVX2, 0, SIMDROP_OK},
-#endif
-#if SIMDROP_HAVE_SSE2
-    {&simdrop_kernels_sse2, 0, 0, SIMDROP_OK},
-#endif
-#if SIMDROP_HAVE_NEON
-    {&simdrop_kernels_neon, 0, 0, SIMDROP_OK},
-#endif
-    {&simdrop_kernels_scalar, 0, 0, SIMDROP_OK},
-#if SIMDROP_HAVE_AVX512_SIMDE
-    {&simdrop_kernels_avx512_simde, 0, 1, SIMDROP_OK},
-#endif
-#if SIMDROP_HAVE_AVX2_SIMDE
-    {&simdrop_kernels_avx2_simde, 0, 1, SIMDROP_OK},
-#endif
-#if SIMDROP_HAVE_SSE2_SIMDE
-    {&simdrop_kernels_sse2_simde, 0, 1, SIMDROP_OK},
-#endif
-#if SIMDROP_HAVE_NEON_SIMDE
-    {&simdrop_kernels_neon_simde, 0, 1, SIMDROP_OK},
-#endif
-};
+#define SIMDROP_PATH_ENTRY(id, name, needs, emulated) {&simdrop_kernels_##id, needs, emulated, SIMDROP_OK},
+static const path paths[] = {SIMDROP_PATHS(SIMDROP_PATH_ENTRY)};
+#undef SIMDROP_PATH_ENTRY
 #define NPATHS (sizeof paths / sizeof paths[0])
 
 static const path env_unknown = {NULL, 0, 0, SIMDROP_EISA_UNKNOWN};
 static const path env_unavailable = {NULL, 0, 0, SIMDROP_EISA_UNAVAILABLE};
 
-/* Written once under pthread_once; `active` is the one piece of state that changes later. */
+/* Written once in init(); `active` and the nt override are the state that changes later. */
 static unsigned features;
-static size_t stream_bytes;
+static size_t nt_bytes;
+static _Atomic size_t nt_bytes_override;
 static const char *names[NPATHS + 1];
 static _Atomic(const path *) active;
-static pthread_once_t once = PTHREAD_ONCE_INIT;
+static simdrop_once_t once = SIMDROP_ONCE_INIT;
 
 static int path_supported(const path *pt)
 {
@@ -126,8 +107,7 @@ static int resolve(const char *name, const path **out)
         *out = &paths[i];
         return SIMDROP_OK;
     }
-    static const char *const known[] = {"scalar", "sse2", "avx2", "avx512", "neon",
-                                         "sse2-simde", "avx2-simde", "avx512-simde", "neon-simde"};
+    static const char *const known[] = {SIMDROP_KNOWN_PATHS};
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
         if (!strcmp(name, known[i]))
             return SIMDROP_EISA_UNAVAILABLE; /* a real path, just not in this build */
@@ -138,23 +118,18 @@ static int resolve(const char *name, const path **out)
  * cannot stay in the last-level cache anyway, and lose before that (the next layer often reads
  * it back). Like glibc's memcpy, switch at 3/4 of the last-level cache. Measured on an EPYC VM
  * with 512 MiB reported L3: regular stores were 20% faster at 64 and 256 MiB, equal at 1 GiB. */
-static size_t detect_stream_bytes(void)
+static size_t detect_nt_bytes(void)
 {
-    long llc = -1;
-#ifdef _SC_LEVEL3_CACHE_SIZE
-    llc = sysconf(_SC_LEVEL3_CACHE_SIZE);
-    if (llc <= 0)
-        llc = sysconf(_SC_LEVEL2_CACHE_SIZE);
-#endif
-    if (llc <= 0)
-        llc = 32l << 20; /* unknown: assume a common desktop/server slice */
-    return (size_t)llc / 4 * 3;
+    size_t llc = simdrop_llc_bytes();
+    if (!llc)
+        llc = (size_t)32 << 20; /* unknown: assume a common desktop/server slice */
+    return llc / 4 * 3;
 }
 
 static void init(void)
 {
     features = detect_cpu();
-    stream_bytes = detect_stream_bytes();
+    nt_bytes = detect_nt_bytes();
     for (size_t i = 0; i < NPATHS; i++)
         names[i] = paths[i].kernels->name;
     const path *sel = NULL;
@@ -166,14 +141,20 @@ static void init(void)
 
 static const path *current(void)
 {
-    pthread_once(&once, init);
+    simdrop_once(&once, init);
     return atomic_load_explicit(&active, memory_order_acquire);
 }
 
-size_t simdrop_stream_bytes(void)
+size_t simdrop_nt_bytes(void)
 {
-    pthread_once(&once, init);
-    return stream_bytes;
+    simdrop_once(&once, init);
+    const size_t forced = atomic_load_explicit(&nt_bytes_override, memory_order_relaxed);
+    return forced ? forced : nt_bytes;
+}
+
+void simdrop_nt_bytes_override(size_t bytes)
+{
+    atomic_store_explicit(&nt_bytes_override, bytes, memory_order_relaxed);
 }
 
 const simdrop_kernels *simdrop_active_kernels(int *status)
@@ -181,6 +162,15 @@ const simdrop_kernels *simdrop_active_kernels(int *status)
     const path *sel = current();
     *status = sel->status;
     return sel->kernels;
+}
+
+const simdrop_kernels *simdrop_kernels_by_name(const char *name)
+{
+    simdrop_once(&once, init);
+    for (size_t i = 0; i < NPATHS; i++)
+        if (!strcmp(name, paths[i].kernels->name))
+            return path_supported(&paths[i]) ? paths[i].kernels : NULL;
+    return NULL;
 }
 
 const char *simdrop_isa(void)
@@ -194,7 +184,7 @@ int simdrop_set_isa(const char *name)
     const path *sel = NULL;
     if (!name)
         return SIMDROP_ENULL;
-    pthread_once(&once, init);
+    simdrop_once(&once, init);
     const int status = resolve(name, &sel);
     if (status)
         return status;
@@ -204,7 +194,7 @@ int simdrop_set_isa(const char *name)
 
 const char *const *simdrop_isa_list(void)
 {
-    pthread_once(&once, init);
+    simdrop_once(&once, init);
     return names;
 }
 
@@ -213,7 +203,7 @@ int simdrop_isa_supported(const char *name)
     const path *sel = NULL;
     if (!name)
         return SIMDROP_ENULL;
-    pthread_once(&once, init);
+    simdrop_once(&once, init);
     const int status = resolve(name, &sel);
     return status == SIMDROP_OK ? 1 : status == SIMDROP_EISA_UNAVAILABLE ? 0 : status;
 }

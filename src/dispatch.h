@@ -1,4 +1,4 @@
-/* dispatch.h: the kernel path in use, chosen once from the CPU and SIMDROP_ISA. */
+/* dispatch.h: the kernel path in use, chosen once from the CPU and SIMDROP_ISA; the store policy. */
 #ifndef SIMDROP_DISPATCH_H
 #define SIMDROP_DISPATCH_H
 
@@ -8,7 +8,15 @@
  * names a path that is unknown or unavailable (until simdrop_set_isa picks a valid one). */
 const simdrop_kernels *simdrop_active_kernels(int *status);
 
+/* A path's table by name, or NULL if it is not built or this CPU cannot run it (for the test
+ * harness, which calls kernel entries directly). */
+const simdrop_kernels *simdrop_kernels_by_name(const char *name);
+
 /* Output size in bytes from which kernels use non-temporal stores (where the ISA has them). */
-size_t simdrop_stream_bytes(void);
+size_t simdrop_nt_bytes(void);
+
+/* Tests only: use non-temporal stores from `bytes` on (0 restores the detected size), so the
+ * suite runs every kernel's non-temporal branch on small buffers. */
+void simdrop_nt_bytes_override(size_t bytes);
 
 #endif

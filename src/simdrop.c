@@ -1,9 +1,10 @@
-/* simdrop.c: the public entry points: argument checks, then the walk over blocks and rounds. */
+/* simdrop.c: the public entry points: every argument check in one place, then one job per call. */
 #include <string.h>
 
 #include "simdrop.h"
 #include "dispatch.h"
-#include "kernel.h"
+#include "job.h"
+#include "parallel.h"
 
 /* ---- argument checks ---------------------------------------------------------------------- */
 
@@ -12,17 +13,10 @@ static int p_is_valid(double p)
     return p >= 0.0 && p <= 1.0; /* false for NaN */
 }
 
-/* offset + n <= 2^64, i.e. the last index offset + n - 1 does not wrap. */
-static int range_is_valid(size_t n, uint64_t offset)
+/* offset + count <= 2^64, i.e. the last index offset + count - 1 does not wrap. */
+static int range_is_valid(uint64_t count, uint64_t offset)
 {
-    return n == 0 || (uint64_t)(n - 1) <= UINT64_MAX - offset;
-}
-
-/* Byte ranges [a, a + la) and [b, b + lb) share a byte. */
-static int overlaps(const void *a, size_t la, const void *b, size_t lb)
-{
-    const uintptr_t pa = (uintptr_t)a, pb = (uintptr_t)b;
-    return la && lb && pa < pb + lb && pb < pa + la;
+    return count == 0 || count - 1 <= UINT64_MAX - offset;
 }
 
 static size_t mask_bytes(size_t n)
@@ -30,119 +24,406 @@ static size_t mask_bytes(size_t n)
     return n / 8 + (n % 8 != 0);
 }
 
-/* The checks shared by the float entry points: out may equal in exactly; a mask that is written
- * (forward) may touch neither buffer, a mask that is read (backward) may not touch out. */
-static int check_float_call(float *out, const float *in, const uint8_t *mask, int mask_is_input,
-                            size_t n, double p, uint64_t offset)
+/* The buffers of a call and what the call does with them. OUT is the main output, which may be
+ * exactly (same start, same length) an IN_ALIAS input; SIDE outputs (masks, dbias) may touch
+ * nothing; IN inputs may overlap other inputs but no output. */
+enum role { IN, IN_ALIAS, OUT, SIDE };
+typedef struct operand {
+    const void *p;
+    size_t bytes;
+    int role;
+} operand;
+
+static int overlaps(const operand *a, const operand *b)
 {
-    if (n && (!out || !in || (mask_is_input && !mask)))
+    const uintptr_t pa = (uintptr_t)a->p, pb = (uintptr_t)b->p;
+    return a->p && b->p && a->bytes && b->bytes && pa < pb + b->bytes && pb < pa + a->bytes;
+}
+
+static int check_overlaps(const operand *ops, int count)
+{
+    for (int i = 0; i < count; i++)
+        for (int j = i + 1; j < count; j++) {
+            const operand *a = &ops[i], *b = &ops[j];
+            if ((a->role <= IN_ALIAS && b->role <= IN_ALIAS) || !overlaps(a, b))
+                continue;
+            const int alias = (a->role == OUT && b->role == IN_ALIAS) ||
+                              (a->role == IN_ALIAS && b->role == OUT);
+            if (!(alias && a->p == b->p && a->bytes == b->bytes))
+                return SIMDROP_EOVERLAP;
+        }
+    return SIMDROP_OK;
+}
+
+/* The checks every call ends with: the path (a bad SIMDROP_ISA) and the thread setting (a bad
+ * SIMDROP_NUM_THREADS) fail every call, even an empty one. */
+static int ready(int status, const simdrop_kernels **k)
+{
+    if (status)
+        return status;
+    *k = simdrop_active_kernels(&status);
+    return status ? status : simdrop_parallel_status();
+}
+
+/* A job with the fields every kind shares. */
+static simdrop_job job_new(const simdrop_kernels *k, int kind, int rule, int dt, size_t units)
+{
+    simdrop_job j;
+    memset(&j, 0, sizeof j);
+    j.k = k;
+    j.kind = kind;
+    j.rule = rule;
+    j.dt = dt;
+    j.units = units;
+    return j;
+}
+
+static void set_keep(simdrop_job *j, double p, uint64_t seed, uint64_t offset)
+{
+    j->threshold = simdrop_threshold(p);
+    j->key = simdrop_seed_key(seed);
+    j->offset = offset;
+}
+
+/* Non-temporal stores for outputs far larger than the caches (dispatch.c says how large). */
+static void set_output(simdrop_job *j, void *y, const void *x, size_t n)
+{
+    j->y = y;
+    j->x = x;
+    j->n = n;
+    j->nt = n * simdrop_dtype_size(j->dt) >= simdrop_nt_bytes();
+}
+
+/* ---- element dropout -------------------------------------------------------------------------- */
+
+static int element_forward(int dt, void *y, uint8_t *mask, const void *x, size_t n, double p,
+                           uint64_t seed, uint64_t offset)
+{
+    const size_t es = simdrop_dtype_size(dt);
+    const simdrop_kernels *k = NULL;
+    int status = SIMDROP_OK;
+    if (n && (!y || !x))
+        status = SIMDROP_ENULL;
+    else if (!p_is_valid(p))
+        status = SIMDROP_EPROB;
+    else if (!range_is_valid(n, offset))
+        status = SIMDROP_ERANGE;
+    else if (n > SIZE_MAX / es)
+        status = SIMDROP_ESIZE;
+    else {
+        const operand ops[] = {{y, n * es, OUT}, {x, n * es, IN_ALIAS}, {mask, mask_bytes(n), SIDE}};
+        status = check_overlaps(ops, 3);
+    }
+    if ((status = ready(status, &k)) || !n)
+        return status;
+    simdrop_job j = job_new(k, JOB_GEN, RULE_SCALE, dt, n);
+    set_keep(&j, p, seed, offset);
+    set_output(&j, y, x, n);
+    j.mask_out = mask;
+    j.c = simdrop_dropout_consts(p);
+    return simdrop_run(&j);
+}
+
+/* Backward from a stored mask, by `rule` with constants c (dropout's s, or alpha's A). */
+static int element_backward(int dt, void *dx, const void *dy, const uint8_t *mask, size_t n,
+                            double p, simdrop_consts c)
+{
+    const size_t es = simdrop_dtype_size(dt);
+    const simdrop_kernels *k = NULL;
+    int status = SIMDROP_OK;
+    if (n && (!dx || !dy || !mask))
+        status = SIMDROP_ENULL;
+    else if (!p_is_valid(p))
+        status = SIMDROP_EPROB;
+    else if (n > SIZE_MAX / es)
+        status = SIMDROP_ESIZE;
+    else {
+        const operand ops[] = {{dx, n * es, OUT}, {dy, n * es, IN_ALIAS}, {mask, mask_bytes(n), IN}};
+        status = check_overlaps(ops, 3);
+    }
+    if ((status = ready(status, &k)) || !n)
+        return status;
+    simdrop_job j = job_new(k, JOB_BITS, RULE_SCALE, dt, n);
+    set_output(&j, dx, dy, n);
+    j.mask_in = mask;
+    j.c = c;
+    return simdrop_run(&j);
+}
+
+/* ---- groups: channel dropout, drop-path and alpha dropout ----------------------------------- */
+
+/* The constants and rule of group and alpha dropout forward. */
+static void group_rule(int alpha, double p, int *rule, simdrop_consts *c)
+{
+    *rule = alpha && p < 1.0 ? RULE_AFFINE : RULE_SCALE;
+    *c = alpha && p < 1.0 ? simdrop_alpha_consts(p) : simdrop_dropout_consts(p);
+}
+
+/* Backward's factor: dropout's s, alpha's A (and 0 at p == 1, where nothing is kept). */
+static simdrop_consts backward_consts(int alpha, double p)
+{
+    simdrop_consts c = simdrop_dropout_consts(p);
+    if (alpha && p < 1.0) {
+        const simdrop_consts a = simdrop_alpha_consts(p);
+        c.mul = a.mul;
+        c.mul64 = a.mul64;
+    }
+    return c;
+}
+
+/* The checks of the group functions; *n gets groups * group_len. */
+static int check_groups(int dt, void *y, const void *x, const uint8_t *mask, int mask_is_input,
+                        size_t groups, size_t group_len, double p, uint64_t offset, size_t *n)
+{
+    const size_t es = simdrop_dtype_size(dt);
+    if (groups && group_len && (!y || !x || (mask_is_input && !mask)))
         return SIMDROP_ENULL;
     if (!p_is_valid(p))
         return SIMDROP_EPROB;
-    if (!range_is_valid(n, offset))
+    if (!range_is_valid(groups, offset))
         return SIMDROP_ERANGE;
-    if (n > SIZE_MAX / sizeof(float))
+    if (groups && (!group_len || group_len > SIZE_MAX / es / groups))
         return SIMDROP_ESIZE;
-    const size_t bytes = n * sizeof(float);
-    if (out != in && overlaps(out, bytes, in, bytes))
-        return SIMDROP_EOVERLAP;
-    if (mask && overlaps(mask, mask_bytes(n), out, bytes))
-        return SIMDROP_EOVERLAP;
-    if (mask && !mask_is_input && overlaps(mask, mask_bytes(n), in, bytes))
-        return SIMDROP_EOVERLAP;
-    return SIMDROP_OK;
+    *n = groups * group_len;
+    const operand ops[] = {{y, *n * es, OUT},
+                           {x, *n * es, IN_ALIAS},
+                           {mask, mask_bytes(groups), mask_is_input ? IN : SIDE}};
+    return check_overlaps(ops, 3);
 }
 
-/* ---- the walk ----------------------------------------------------------------------------- */
-
-/* Elements [from, to) of the next round, one at a time with the scalar rules: the heads and
- * tails of a call that do not fill a round. */
-static void partial_round(simdrop_lanes *st, unsigned from, unsigned to, float *y, const float *x,
-                          simdrop_bitw *bw, uint32_t threshold, float scale)
+static int groups_forward(int dt, int alpha, void *y, uint8_t *mask, const void *x, size_t groups,
+                          size_t group_len, double p, uint64_t seed, uint64_t offset)
 {
-    uint32_t out[SIMDROP_LANES];
-    simdrop_round(st, out);
-    for (unsigned q = from; q < to; q++) {
-        const int keep = simdrop_round_bits16(out, q) >= threshold;
-        if (x)
-            y[q - from] = simdrop_apply(x[q - from], keep, scale);
-        if (bw)
-            simdrop_bitw_put_bit(bw, (uint32_t)keep);
-    }
-}
-
-/* Forward (x != NULL) or mask only (x == NULL) over elements offset .. offset + n - 1. Each
- * block is seeded from (seed, block index) and skipped forward to the first round needed, so
- * a call costs the same wherever it starts (at most 127 skipped rounds). */
-static void walk(const simdrop_kernels *k, float *y, const float *x, uint8_t *mask, size_t n,
-                 double p, uint64_t seed, uint64_t offset)
-{
-    const uint32_t threshold = simdrop_threshold(p);
-    const float scale = simdrop_scale(p);
-    const uint64_t key = simdrop_seed_key(seed);
-    const int stream = n * sizeof(float) >= simdrop_stream_bytes();
-    simdrop_bitw bits = {mask, 0, 0};
-    simdrop_bitw *bw = mask ? &bits : NULL;
-    simdrop_lanes st;
-
-    while (n) {
-        const uint64_t block = offset / SIMDROP_BLOCK;
-        const unsigned start = (unsigned)(offset % SIMDROP_BLOCK);
-        const size_t count = n < SIMDROP_BLOCK - start ? n : SIMDROP_BLOCK - start;
-        size_t done = 0;
-
-        simdrop_seed_block(&st, key, block);
-        k->skip(&st, start / SIMDROP_ROUND);
-        const unsigned head = start % SIMDROP_ROUND;
-        if (head) {
-            done = count < SIMDROP_ROUND - head ? count : SIMDROP_ROUND - head;
-            partial_round(&st, head, head + (unsigned)done, y, x, bw, threshold, scale);
-        }
-        const size_t rounds = (count - done) / SIMDROP_ROUND;
-        if (rounds) {
-            if (x)
-                k->forward(y + done, x + done, bw, &st, rounds, threshold, scale, stream);
-            else
-                k->mask(bw, &st, rounds, threshold);
-            done += rounds * SIMDROP_ROUND;
-        }
-        if (done < count)
-            partial_round(&st, 0, (unsigned)(count - done), x ? y + done : NULL,
-                          x ? x + done : NULL, bw, threshold, scale);
-
-        if (x) {
-            x += count;
-            y += count;
-        }
-        n -= count;
-        offset += count; /* may wrap to 0 exactly when the call ends at 2^64 */
-    }
-    if (bw)
-        simdrop_bitw_flush(bw);
-}
-
-/* ---- public API --------------------------------------------------------------------------- */
-
-int simdrop_forward_f32(float *y, uint8_t *mask, const float *x, size_t n, double p,
-                        uint64_t seed, uint64_t offset)
-{
-    int status = check_float_call(y, x, mask, 0, n, p, offset);
-    const simdrop_kernels *k = status ? NULL : simdrop_active_kernels(&status);
-    if (status || !n)
+    const simdrop_kernels *k = NULL;
+    size_t n = 0;
+    int status = check_groups(dt, y, x, mask, 0, groups, group_len, p, offset, &n);
+    if ((status = ready(status, &k)) || !groups)
         return status;
-    walk(k, y, x, mask, n, p, seed, offset);
-    return SIMDROP_OK;
+    /* group_len == 1 is element dropout: the same bits, without expanding group bits. */
+    simdrop_job j = job_new(k, group_len == 1 ? JOB_GEN : JOB_GROUPS, RULE_SCALE, dt,
+                            group_len == 1 ? n : groups);
+    set_keep(&j, p, seed, offset);
+    set_output(&j, y, x, n);
+    j.group_len = group_len;
+    j.mask_out = mask;
+    group_rule(alpha, p, &j.rule, &j.c);
+    if (alpha && p == 0.0) { /* alpha dropout at p == 0 is the identity: a copy, every bit kept */
+        j.kind = JOB_COPY;
+        j.units = n;
+        status = simdrop_run(&j);
+        if (!status && mask)
+            status = simdrop_mask(mask, groups, 0.0, seed, offset);
+        return status;
+    }
+    return simdrop_run(&j);
 }
 
-int simdrop_backward_regen_f32(float *dx, const float *dy, size_t n, double p, uint64_t seed,
-                               uint64_t offset)
+static int groups_backward(int dt, int alpha, void *dx, const void *dy, const uint8_t *mask,
+                           size_t groups, size_t group_len, double p)
 {
-    /* The regenerated mask is the forward mask, and dx = dy * f is forward's formula. */
-    return simdrop_forward_f32(dx, NULL, dy, n, p, seed, offset);
+    if (group_len == 1 || !groups) /* element backward; no groups: its checks are the same */
+        return element_backward(dt, dx, dy, mask, groups, p, backward_consts(alpha, p));
+    const simdrop_kernels *k = NULL;
+    size_t n = 0;
+    int status = check_groups(dt, dx, dy, mask, 1, groups, group_len, p, 0, &n);
+    if ((status = ready(status, &k)))
+        return status;
+    simdrop_job j = job_new(k, JOB_GROUPS, RULE_SCALE, dt, groups);
+    set_output(&j, dx, dy, n);
+    j.group_len = group_len;
+    j.from_bits = 1;
+    j.mask_in = mask;
+    j.c = backward_consts(alpha, p);
+    return simdrop_run(&j);
 }
+
+static int groups_regen(int dt, int alpha, void *dx, const void *dy, size_t groups,
+                        size_t group_len, double p, uint64_t seed, uint64_t offset)
+{
+    const simdrop_kernels *k = NULL;
+    size_t n = 0;
+    int status = check_groups(dt, dx, dy, NULL, 0, groups, group_len, p, offset, &n);
+    if ((status = ready(status, &k)) || !groups)
+        return status;
+    simdrop_job j = job_new(k, group_len == 1 ? JOB_GEN : JOB_GROUPS, RULE_SCALE, dt,
+                            group_len == 1 ? n : groups);
+    set_keep(&j, p, seed, offset);
+    set_output(&j, dx, dy, n);
+    j.group_len = group_len;
+    j.c = backward_consts(alpha, p);
+    return simdrop_run(&j);
+}
+
+/* ---- fused bias + dropout + residual ---------------------------------------------------------- */
+
+static int bda_forward(int dt, void *out, uint8_t *mask, const void *x, const void *bias,
+                       const void *resid, size_t rows, size_t cols, double p, uint64_t seed,
+                       uint64_t offset)
+{
+    const size_t es = simdrop_dtype_size(dt);
+    const simdrop_kernels *k = NULL;
+    int status = SIMDROP_OK;
+    const size_t n = rows * cols; /* meaningful once the checks below pass */
+    if (rows && cols && (!out || !x))
+        status = SIMDROP_ENULL;
+    else if (!p_is_valid(p))
+        status = SIMDROP_EPROB;
+    else if ((rows && cols > UINT64_MAX / rows) || !range_is_valid((uint64_t)rows * cols, offset))
+        status = SIMDROP_ERANGE;
+    else if ((rows && cols > SIZE_MAX / rows) || n > SIZE_MAX / es)
+        status = SIMDROP_ESIZE;
+    else {
+        const operand ops[] = {{out, n * es, OUT},
+                               {x, n * es, IN_ALIAS},
+                               {resid, n * es, IN_ALIAS},
+                               {bias, n ? cols * es : 0, IN},
+                               {mask, mask_bytes(n), SIDE}};
+        status = check_overlaps(ops, 5);
+    }
+    if ((status = ready(status, &k)) || !n)
+        return status;
+    const int rule = bias ? (resid ? RULE_BIAS_RESID : RULE_BIAS) : (resid ? RULE_RESID : RULE_SCALE);
+    simdrop_job j = job_new(k, JOB_GEN, rule, dt, n);
+    set_keep(&j, p, seed, offset);
+    set_output(&j, out, x, n);
+    j.bias = bias;
+    j.resid = resid;
+    j.rows = rows;
+    j.cols = cols;
+    j.mask_out = mask;
+    j.c = simdrop_dropout_consts(p);
+    return simdrop_run(&j);
+}
+
+/* Backward from `mask`, or regenerated from (seed, offset) when mask is NULL and regen is set. */
+static int bda_backward(int dt, void *dx, void *dbias, const void *dout, const uint8_t *mask,
+                        int regen, size_t rows, size_t cols, double p, uint64_t seed,
+                        uint64_t offset)
+{
+    const size_t es = simdrop_dtype_size(dt), as = dt == DT_F64 ? sizeof(double) : sizeof(float);
+    const simdrop_kernels *k = NULL;
+    int status = SIMDROP_OK;
+    const size_t n = rows * cols;
+    if (rows && cols && (!dx || !dout || (!regen && !mask)))
+        status = SIMDROP_ENULL;
+    else if (!p_is_valid(p))
+        status = SIMDROP_EPROB;
+    else if (regen && ((rows && cols > UINT64_MAX / rows) ||
+                       !range_is_valid((uint64_t)rows * cols, offset)))
+        status = SIMDROP_ERANGE;
+    else if ((rows && cols > SIZE_MAX / rows) || n > SIZE_MAX / es || cols > SIZE_MAX / as)
+        status = SIMDROP_ESIZE;
+    else {
+        const operand ops[] = {{dx, n * es, OUT},
+                               {dout, n * es, IN_ALIAS},
+                               {mask, regen ? 0 : mask_bytes(n), IN},
+                               {dbias, cols * as, SIDE}};
+        status = check_overlaps(ops, 4);
+    }
+    if ((status = ready(status, &k)))
+        return status;
+    if (!n) {
+        if (dbias) /* a sum over no rows */
+            memset(dbias, 0, cols * as);
+        return SIMDROP_OK;
+    }
+    simdrop_job j = job_new(k, dbias ? JOB_DBIAS : regen ? JOB_GEN : JOB_BITS, RULE_SCALE, dt,
+                            dbias ? SIMDROP_DBIAS_CHUNKS : n);
+    if (regen)
+        set_keep(&j, p, seed, offset);
+    set_output(&j, dx, dout, n);
+    j.from_bits = !regen;
+    j.mask_in = mask;
+    j.rows = rows;
+    j.cols = cols;
+    j.dbias = dbias;
+    j.c = simdrop_dropout_consts(p);
+    return simdrop_run(&j);
+}
+
+/* ---- the public functions, one line each per dtype ------------------------------------------ */
+
+#define SIMDROP_DTYPE_API(dt, T, DT)                                                                 \
+    int simdrop_forward_##dt(T *y, uint8_t *mask, const T *x, size_t n, double p, uint64_t seed,     \
+                             uint64_t offset)                                                        \
+    {                                                                                                \
+        return element_forward(DT, y, mask, x, n, p, seed, offset);                                  \
+    }                                                                                                \
+    int simdrop_backward_##dt(T *dx, const T *dy, const uint8_t *mask, size_t n, double p)           \
+    {                                                                                                \
+        return element_backward(DT, dx, dy, mask, n, p, simdrop_dropout_consts(p));                  \
+    }                                                                                                \
+    int simdrop_backward_regen_##dt(T *dx, const T *dy, size_t n, double p, uint64_t seed,           \
+                                    uint64_t offset)                                                 \
+    {                                                                                                \
+        /* The regenerated mask is the forward mask, and dx = dy * f is forward's formula. */        \
+        return element_forward(DT, dx, NULL, dy, n, p, seed, offset);                                \
+    }                                                                                                \
+    int simdrop_forward_groups_##dt(T *y, uint8_t *mask, const T *x, size_t groups,                  \
+                                    size_t group_len, double p, uint64_t seed, uint64_t offset)      \
+    {                                                                                                \
+        return groups_forward(DT, 0, y, mask, x, groups, group_len, p, seed, offset);                \
+    }                                                                                                \
+    int simdrop_backward_groups_##dt(T *dx, const T *dy, const uint8_t *mask, size_t groups,         \
+                                     size_t group_len, double p)                                     \
+    {                                                                                                \
+        return groups_backward(DT, 0, dx, dy, mask, groups, group_len, p);                           \
+    }                                                                                                \
+    int simdrop_backward_groups_regen_##dt(T *dx, const T *dy, size_t groups, size_t group_len,      \
+                                           double p, uint64_t seed, uint64_t offset)                 \
+    {                                                                                                \
+        return groups_regen(DT, 0, dx, dy, groups, group_len, p, seed, offset);                      \
+    }                                                                                                \
+    int simdrop_alpha_forward_##dt(T *y, uint8_t *mask, const T *x, size_t groups,                   \
+                                   size_t group_len, double p, uint64_t seed, uint64_t offset)       \
+    {                                                                                                \
+        return groups_forward(DT, 1, y, mask, x, groups, group_len, p, seed, offset);                \
+    }                                                                                                \
+    int simdrop_alpha_backward_##dt(T *dx, const T *dy, const uint8_t *mask, size_t groups,          \
+                                    size_t group_len, double p)                                      \
+    {                                                                                                \
+        return groups_backward(DT, 1, dx, dy, mask, groups, group_len, p);                           \
+    }                                                                                                \
+    int simdrop_alpha_backward_regen_##dt(T *dx, const T *dy, size_t groups, size_t group_len,       \
+                                          double p, uint64_t seed, uint64_t offset)                  \
+    {                                                                                                \
+        return groups_regen(DT, 1, dx, dy, groups, group_len, p, seed, offset);                      \
+    }                                                                                                \
+    int simdrop_bias_dropout_add_##dt(T *out, uint8_t *mask, const T *x, const T *bias,              \
+                                      const T *residual, size_t rows, size_t cols, double p,         \
+                                      uint64_t seed, uint64_t offset)                                \
+    {                                                                                                \
+        return bda_forward(DT, out, mask, x, bias, residual, rows, cols, p, seed, offset);           \
+    }
+
+/* The bias gradient's type A: double for f64, float otherwise. */
+#define SIMDROP_BDA_BACKWARD_API(dt, T, A, DT)                                                       \
+    int simdrop_bias_dropout_add_backward_##dt(T *dx, A *dbias, const T *dout, const uint8_t *mask,  \
+                                               size_t rows, size_t cols, double p)                   \
+    {                                                                                                \
+        return bda_backward(DT, dx, dbias, dout, mask, 0, rows, cols, p, 0, 0);                      \
+    }                                                                                                \
+    int simdrop_bias_dropout_add_backward_regen_##dt(T *dx, A *dbias, const T *dout, size_t rows,    \
+                                                     size_t cols, double p, uint64_t seed,           \
+                                                     uint64_t offset)                                \
+    {                                                                                                \
+        return bda_backward(DT, dx, dbias, dout, NULL, 1, rows, cols, p, seed, offset);              \
+    }
+
+SIMDROP_DTYPE_API(f32, float, DT_F32)
+SIMDROP_DTYPE_API(f64, double, DT_F64)
+SIMDROP_DTYPE_API(bf16, uint16_t, DT_BF16)
+SIMDROP_DTYPE_API(f16, uint16_t, DT_F16)
+SIMDROP_BDA_BACKWARD_API(f32, float, float, DT_F32)
+SIMDROP_BDA_BACKWARD_API(f64, double, double, DT_F64)
+SIMDROP_BDA_BACKWARD_API(bf16, uint16_t, float, DT_BF16)
+SIMDROP_BDA_BACKWARD_API(f16, uint16_t, float, DT_F16)
+
+/* ---- masks ------------------------------------------------------------------------------------ */
 
 int simdrop_mask(uint8_t *mask, size_t n, double p, uint64_t seed, uint64_t offset)
 {
+    const simdrop_kernels *k = NULL;
     int status = SIMDROP_OK;
     if (n && !mask)
         status = SIMDROP_ENULL;
@@ -150,99 +431,66 @@ int simdrop_mask(uint8_t *mask, size_t n, double p, uint64_t seed, uint64_t offs
         status = SIMDROP_EPROB;
     else if (!range_is_valid(n, offset))
         status = SIMDROP_ERANGE;
-    const simdrop_kernels *k = status ? NULL : simdrop_active_kernels(&status);
+    if ((status = ready(status, &k)) || !n)
+        return status;
+    simdrop_job j = job_new(k, JOB_GEN, RULE_NONE, DT_F32, n);
+    set_keep(&j, p, seed, offset);
+    j.n = n;
+    j.mask_out = mask;
+    return simdrop_run(&j);
+}
+
+/* The conversions use no kernel path and no threads (they run at memory speed on the caller),
+ * so a bad SIMDROP_ISA or SIMDROP_NUM_THREADS does not fail them. */
+static int convert(int kind, uint8_t *out, const uint8_t *in, size_t n)
+{
+    int status = SIMDROP_OK;
+    const int to_bytes = kind == JOB_TO_BYTES;
+    if (n && (!out || !in))
+        status = SIMDROP_ENULL;
+    else {
+        const operand ops[] = {{out, to_bytes ? n : mask_bytes(n), OUT},
+                               {in, to_bytes ? mask_bytes(n) : n, IN}};
+        status = check_overlaps(ops, 2);
+    }
     if (status || !n)
         return status;
-    walk(k, NULL, NULL, mask, n, p, seed, offset);
+    simdrop_job j = job_new(NULL, kind, RULE_NONE, DT_F32, n);
+    j.n = n;
+    if (to_bytes) {
+        j.y = out;
+        j.mask_in = in;
+    } else {
+        j.mask_out = out;
+        j.x = in;
+    }
+    simdrop_job_run(&j, 0, n);
     return SIMDROP_OK;
 }
-
-int simdrop_backward_f32(float *dx, const float *dy, const uint8_t *mask, size_t n, double p)
-{
-    int status = check_float_call(dx, dy, mask, 1, n, p, 0);
-    const simdrop_kernels *k = status ? NULL : simdrop_active_kernels(&status);
-    if (status || !n)
-        return status;
-    const float scale = simdrop_scale(p);
-    const size_t groups = n / 32;
-    k->backward(dx, dy, mask, groups, scale, n * sizeof(float) >= simdrop_stream_bytes());
-    for (size_t i = groups * 32; i < n; i++)
-        dx[i] = simdrop_apply(dy[i], (mask[i / 8] >> (i % 8)) & 1, scale);
-    return SIMDROP_OK;
-}
-
-/* The byte conversions are 64-bit SWAR in portable code: a handful of integer operations per 8
- * elements already runs at memory speed, so they need no per-ISA kernels. */
-
-static uint64_t load_le64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (unsigned i = 0; i < 8; i++)
-        v |= (uint64_t)p[i] << (8 * i);
-    return v;
-}
-
-static void store_le64(uint8_t *p, uint64_t v)
-{
-    for (unsigned i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-#define BYTES_01 0x0101010101010101u
 
 int simdrop_mask_to_bytes(uint8_t *bytes, const uint8_t *mask, size_t n)
 {
-    if (n && (!bytes || !mask))
-        return SIMDROP_ENULL;
-    if (overlaps(bytes, n, mask, mask_bytes(n)))
-        return SIMDROP_EOVERLAP;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        /* Byte j of the product is the mask byte; keep only bit j in byte j, then map a nonzero
-         * byte (at most 0x80) to 1 by carrying it into bit 7. */
-        const uint64_t spread = (mask[i / 8] * BYTES_01) & 0x8040201008040201u;
-        store_le64(bytes + i, ((spread + 0x7f7f7f7f7f7f7f7fu) >> 7) & BYTES_01);
-    }
-    for (; i < n; i++)
-        bytes[i] = (mask[i / 8] >> (i % 8)) & 1;
-    return SIMDROP_OK;
+    return convert(JOB_TO_BYTES, bytes, mask, n);
 }
 
 int simdrop_mask_from_bytes(uint8_t *mask, const uint8_t *bytes, size_t n)
 {
-    if (n && (!bytes || !mask))
-        return SIMDROP_ENULL;
-    if (overlaps(mask, mask_bytes(n), bytes, n))
-        return SIMDROP_EOVERLAP;
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        const uint64_t v = load_le64(bytes + i);
-        /* Bit 7 of each byte: set iff the byte is nonzero (low 7 bits carried in, or bit 7). */
-        const uint64_t nonzero = (((v & 0x7f7f7f7f7f7f7f7fu) + 0x7f7f7f7f7f7f7f7fu) | v) >> 7;
-        /* Gather bit 0 of byte j into bit 56 + j; no two partial products meet in that byte. */
-        mask[i / 8] = (uint8_t)(((nonzero & BYTES_01) * 0x0102040810204080u) >> 56);
-    }
-    if (i < n) {
-        const size_t last_byte = i / 8;
-        uint8_t last = 0;
-        for (; i < n; i++)
-            last |= (uint8_t)((bytes[i] != 0) << (i % 8));
-        mask[last_byte] = last;
-    }
-    return SIMDROP_OK;
+    return convert(JOB_FROM_BYTES, mask, bytes, n);
 }
 
 const char *simdrop_strerror(int status)
 {
     switch (status) {
     case SIMDROP_OK: return "success";
-    case SIMDROP_ENULL: return "a required pointer is NULL while n > 0";
+    case SIMDROP_ENULL: return "a required pointer is NULL while the call has elements";
     case SIMDROP_EPROB: return "p is NaN or outside [0, 1]";
-    case SIMDROP_ERANGE: return "offset + n exceeds 2^64";
-    case SIMDROP_ESIZE: return "n elements do not fit in the address space";
+    case SIMDROP_ERANGE: return "offset + count exceeds 2^64";
+    case SIMDROP_ESIZE: return "the sizes overflow, or group_len is 0 with groups > 0";
     case SIMDROP_EOVERLAP: return "buffers overlap (only out == in is allowed)";
     case SIMDROP_EISA_UNKNOWN: return "unknown kernel path name";
     case SIMDROP_EISA_UNAVAILABLE: return "kernel path not built or not supported by this CPU/OS";
+    case SIMDROP_ENOMEM: return "out of memory for scratch space";
+    case SIMDROP_ETHREADS: return "bad thread count, or a thread could not be started";
     default: return "unknown status code";
     }
 }

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "simdrop.h"
+#include "values.h" /* bit casts */
 
 static unsigned long test_checks, test_failures;
 
@@ -145,18 +146,7 @@ static inline size_t mask_len(size_t n)
     return (n + 7) / 8;
 }
 
-static inline uint32_t f2u(float f)
-{
-    uint32_t u;
-    memcpy(&u, &f, 4);
-    return u;
-}
-
-static inline float u2f(uint32_t u)
-{
-    float f;
-    memcpy(&f, &u, 4);
-    return f;
-}
+#define f2u simdrop_f2u
+#define u2f simdrop_u2f
 
 #endif

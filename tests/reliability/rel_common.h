@@ -6,6 +6,7 @@
 
 #include "common.h"
 #include "spec.h"
+#include "values.h"
 
 /* ---- seeds and sizes ---------------------------------------------------------------------- */
 
@@ -129,9 +130,9 @@ static inline void rel_ref_mask(uint8_t *mask, size_t n, double p, uint64_t seed
 static inline void rel_ref_apply(float *out, const float *in, const uint8_t *mask, size_t n,
                                  double p)
 {
-    const float s = simdrop_scale(p);
+    const simdrop_consts c = simdrop_dropout_consts(p);
     for (size_t k = 0; k < n; k++)
-        out[k] = simdrop_apply(in[k], (mask[k / 8] >> (k % 8)) & 1, s);
+        out[k] = simdrop_rule_f(RULE_SCALE, in[k], 0.0f, 0.0f, (mask[k / 8] >> (k % 8)) & 1, &c);
 }
 
 /* What a successful call of `op` must write into its output buffers, computed from the inputs

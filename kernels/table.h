@@ -1,0 +1,40 @@
+/* table.h: instantiates a path's kernels for every rule and dtype and builds its table.
+ *
+ * The includer (scalar.c, simd_template.h) defines SIMDROP_KERNEL(name), the name its functions
+ * get (the path's suffix added), the functions SIMDROP_KERNEL(kernel_skip) and
+ * SIMDROP_KERNEL(kernel_mask), and the macros GEN(rule, dt), BITS(rule, dt) and ACCUMULATE(dt)
+ * that define SIMDROP_KERNEL(gen_<rule>_<dt>), SIMDROP_KERNEL(bits_<rule>_<dt>) and
+ * SIMDROP_KERNEL(accumulate_<dt>). SIMDROP_TABLE(name) is then the path's table. */
+#define SIMDROP_EACH_DTYPE(M, rule) M(rule, F32) M(rule, F64) M(rule, BF16) M(rule, F16)
+
+SIMDROP_EACH_DTYPE(GEN, SCALE)
+SIMDROP_EACH_DTYPE(GEN, AFFINE)
+SIMDROP_EACH_DTYPE(GEN, BIAS)
+SIMDROP_EACH_DTYPE(GEN, RESID)
+SIMDROP_EACH_DTYPE(GEN, BIAS_RESID)
+SIMDROP_EACH_DTYPE(BITS, SCALE)
+SIMDROP_EACH_DTYPE(BITS, AFFINE)
+ACCUMULATE(F32)
+ACCUMULATE(F64)
+ACCUMULATE(BF16)
+ACCUMULATE(F16)
+
+#define SIMDROP_ROW(kind, rule)                                                            \
+    [RULE_##rule] = {[DT_F32] = SIMDROP_KERNEL(kind##_##rule##_F32),                       \
+                     [DT_F64] = SIMDROP_KERNEL(kind##_##rule##_F64),                       \
+                     [DT_BF16] = SIMDROP_KERNEL(kind##_##rule##_BF16),                     \
+                     [DT_F16] = SIMDROP_KERNEL(kind##_##rule##_F16)}
+
+#define SIMDROP_TABLE(path_name)                                                           \
+    {                                                                                      \
+        .name = path_name,                                                                 \
+        .skip = SIMDROP_KERNEL(kernel_skip),                                               \
+        .mask = SIMDROP_KERNEL(kernel_mask),                                               \
+        .gen = {SIMDROP_ROW(gen, SCALE), SIMDROP_ROW(gen, AFFINE), SIMDROP_ROW(gen, BIAS),  \
+                SIMDROP_ROW(gen, RESID), SIMDROP_ROW(gen, BIAS_RESID)},                    \
+        .bits = {SIMDROP_ROW(bits, SCALE), SIMDROP_ROW(bits, AFFINE)},                     \
+        .accumulate = {[DT_F32] = SIMDROP_KERNEL(accumulate_F32),                          \
+                       [DT_F64] = SIMDROP_KERNEL(accumulate_F64),                          \
+                       [DT_BF16] = SIMDROP_KERNEL(accumulate_BF16),                        \
+                       [DT_F16] = SIMDROP_KERNEL(accumulate_F16)},                         \
+    }

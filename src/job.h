@@ -1,0 +1,54 @@
+/* job.h: one checked call as data: what to compute, over which units; walk.c runs any range of units. */
+#ifndef SIMDROP_JOB_H
+#define SIMDROP_JOB_H
+
+#include "kernel.h"
+
+/* What a job walks over. A unit is the piece the parallel runner may hand to one task:
+ *   JOB_GEN      elements, keep bits from the generator (forward, regen, mask only)
+ *   JOB_BITS     elements, keep bits read from mask_in (backward)
+ *   JOB_GROUPS   groups of group_len elements (channel dropout, drop-path, feature alpha)
+ *   JOB_COPY     elements copied unchanged (alpha dropout at p == 0)
+ *   JOB_DBIAS    row chunks of the bias gradient (MASK_SPEC.md section 4.5): dx from the
+ *                generator or mask_in, and each chunk's column sums into its own slot
+ *   JOB_TO_BYTES, JOB_FROM_BYTES   bitmask <-> one byte per element, by bytes of the bitmask */
+enum simdrop_job_kind { JOB_GEN, JOB_BITS, JOB_GROUPS, JOB_COPY, JOB_DBIAS, JOB_TO_BYTES,
+                        JOB_FROM_BYTES };
+
+#define SIMDROP_DBIAS_CHUNKS 16 /* row chunks of the bias gradient's summation order */
+
+typedef struct simdrop_job {
+    const simdrop_kernels *k;
+    int kind;
+    int rule;             /* values.h rule, or RULE_NONE (-1) for the mask alone */
+    int dt;
+    int from_bits;        /* JOB_GROUPS, JOB_DBIAS: keep bits from mask_in, not the generator */
+    void *y;              /* output elements (dx for the backward jobs) */
+    const void *x;        /* input elements (dy) */
+    const void *bias;     /* cols elements, repeated along the rows (bias rules) */
+    const void *resid;    /* residual, n elements */
+    uint8_t *mask_out;    /* bit u of the call's units, or NULL */
+    const uint8_t *mask_in;
+    size_t n;             /* elements */
+    size_t units;         /* elements, groups, or row chunks */
+    size_t group_len;     /* JOB_GROUPS */
+    size_t rows, cols;    /* bias rules and JOB_DBIAS */
+    uint64_t key;         /* simdrop_seed_key(seed) */
+    uint64_t offset;      /* global index of unit 0 (elements, or groups) */
+    uint32_t threshold;
+    simdrop_consts c;
+    int nt;               /* the output is large enough for non-temporal stores */
+    void *dbias;          /* JOB_DBIAS: the gradient (float, double for f64), or NULL */
+    void *slots;          /* JOB_DBIAS: chunk c > 0 sums into slot c - 1 (cols each) */
+    int progressive;      /* JOB_DBIAS run as one range: one slot, each chunk folded at once */
+} simdrop_job;
+
+/* Units [u0, u1) of the job; u0 must be a multiple of simdrop_job_grain(), which also makes
+ * the bytes that tasks of one job write disjoint. */
+void simdrop_job_run(const simdrop_job *j, size_t u0, size_t u1);
+size_t simdrop_job_grain(const simdrop_job *j);
+
+/* After every range has run: folds the bias gradient's chunk slots in chunk order. */
+void simdrop_job_finish(const simdrop_job *j);
+
+#endif

@@ -1,0 +1,393 @@
+/* walk.c: runs a range of a job: seeds each block, does partial rounds by the scalar rules, calls the path's kernels for whole rounds. */
+#include <string.h>
+
+#include "job.h"
+
+#define GROUP_CHUNK 4096   /* groups whose keep bits are made at a time (512 bytes) */
+#define EXPAND_CHUNK 4096  /* elements whose group bits are expanded at a time (512 bytes) */
+#define BIAS_ROUNDS 32     /* rounds per kernel call when the bias row is laid out (8 KiB) */
+#define DBIAS_SPAN 4096    /* elements of dx summed while they are still in L1 */
+
+static size_t min_size(size_t a, size_t b)
+{
+    return a < b ? a : b;
+}
+
+static int bit_at(const uint8_t *bits, size_t i)
+{
+    return (bits[i / 8] >> (i % 8)) & 1;
+}
+
+/* ---- writing a bitmask bit by bit or word by word ---------------------------------------- */
+
+/* `nbits` (0..7) bits of the byte at `p` are pending in `acc`. A call that starts mid-byte
+ * keeps its kernels' words aligned by shifting them in here. */
+typedef struct bitw {
+    uint8_t *p;
+    uint32_t acc;
+    unsigned nbits;
+} bitw;
+
+static void bitw_put_bit(bitw *bw, uint32_t bit)
+{
+    bw->acc |= bit << bw->nbits;
+    if (++bw->nbits == 8) {
+        *bw->p++ = (uint8_t)bw->acc;
+        bw->acc = 0;
+        bw->nbits = 0;
+    }
+}
+
+static void bitw_put32(bitw *bw, uint32_t word)
+{
+    const uint64_t w = (uint64_t)bw->acc | (uint64_t)word << bw->nbits;
+    simdrop_store_le32(bw->p, (uint32_t)w);
+    bw->p += 4;
+    bw->acc = (uint32_t)(w >> 32);
+}
+
+static void bitw_flush(const bitw *bw)
+{
+    if (bw->nbits)
+        *bw->p = (uint8_t)bw->acc; /* the bits past the end are 0 */
+}
+
+/* ---- operands ------------------------------------------------------------------------------ */
+
+/* The bias of elements k .. k + len - 1 as one run: a pointer into the bias row when the run
+ * does not cross a row's end, else the row repeated into tmp. */
+static const void *bias_run(const simdrop_job *j, size_t k, size_t len, void *tmp)
+{
+    const size_t es = simdrop_dtype_size(j->dt);
+    size_t col = k % j->cols;
+    if (col + len <= j->cols)
+        return (const char *)j->bias + col * es;
+    for (size_t i = 0; i < len; col = 0) {
+        const size_t take = min_size(len - i, j->cols - col);
+        memcpy((char *)tmp + i * es, (const char *)j->bias + col * es, take * es);
+        i += take;
+    }
+    return tmp;
+}
+
+/* The kernel operands of elements k .. k + len - 1 under `rule`. */
+static simdrop_kargs operands_at(const simdrop_job *j, int rule, size_t k, size_t len,
+                                 void *bias_tmp)
+{
+    const size_t es = simdrop_dtype_size(j->dt);
+    simdrop_kargs a = {NULL, NULL, NULL, NULL, NULL, NULL, &j->c, j->nt};
+    if (rule == RULE_NONE)
+        return a;
+    a.y = (char *)j->y + k * es;
+    a.x = (const char *)j->x + k * es;
+    if (simdrop_rule_has_bias(rule))
+        a.b = bias_run(j, k, len, bias_tmp);
+    if (simdrop_rule_has_resid(rule))
+        a.r = (const char *)j->resid + k * es;
+    return a;
+}
+
+/* ---- keep bits from the generator ---------------------------------------------------------- */
+
+/* Elements [from, to) of the next round, one at a time with the scalar rules: the heads and
+ * tails of a call or block that do not fill a round. Element `from` is unit k of the job. */
+static void gen_partial(const simdrop_job *j, int rule, simdrop_lanes *st, unsigned from,
+                        unsigned to, size_t k, bitw *bw)
+{
+    uint32_t out[SIMDROP_LANES];
+    unsigned char bias_tmp[SIMDROP_ROUND * sizeof(double)];
+    const simdrop_kargs a = operands_at(j, rule, k, to - from, bias_tmp);
+    simdrop_round(st, out);
+    for (unsigned q = from; q < to; q++) {
+        const int keep = simdrop_round_bits16(out, q) >= j->threshold;
+        if (rule != RULE_NONE)
+            simdrop_value(rule, j->dt, a.y, a.x, a.b, a.r, q - from, keep, a.c);
+        if (bw)
+            bitw_put_bit(bw, (uint32_t)keep);
+    }
+}
+
+/* `rounds` whole rounds (at most a block) from unit k on. */
+static void gen_rounds(const simdrop_job *j, int rule, simdrop_lanes *st, size_t k,
+                       size_t rounds, bitw *bw)
+{
+    unsigned char bias_tmp[BIAS_ROUNDS * SIMDROP_ROUND * sizeof(double)];
+    uint8_t words[4 * SIMDROP_ROUNDS_PER_BLOCK];
+    uint8_t *out = bw ? (bw->nbits ? words : bw->p) : NULL;
+    if (rule == RULE_NONE) {
+        j->k->mask(out, st, rounds, j->threshold);
+    } else {
+        simdrop_kargs a = operands_at(j, rule, k, rounds * SIMDROP_ROUND, bias_tmp);
+        a.mask_out = out;
+        j->k->gen[rule][j->dt](&a, st, rounds, j->threshold);
+    }
+    if (bw && bw->nbits)
+        for (size_t i = 0; i < rounds; i++)
+            bitw_put32(bw, simdrop_load_le32(words + 4 * i));
+    else if (bw)
+        bw->p += 4 * rounds;
+}
+
+/* Units [k0, k1) with keep bits from the generator: rule applied to the elements (unless
+ * RULE_NONE) and the bits stored from bit 0 of `mask` on (unless NULL). Each block is seeded
+ * from (seed, block) and skipped forward to the first round needed, so a range costs the same
+ * wherever it starts (at most 127 skipped rounds). */
+static void gen_range(const simdrop_job *j, int rule, size_t k0, size_t k1, uint8_t *mask)
+{
+    bitw bits = {mask, 0, 0};
+    bitw *bw = mask ? &bits : NULL;
+    simdrop_lanes st;
+    for (size_t k = k0; k < k1;) {
+        const uint64_t index = j->offset + k; /* no wrap: offset + n <= 2^64 and k < n */
+        const unsigned start = (unsigned)(index % SIMDROP_BLOCK);
+        const size_t count = min_size(k1 - k, SIMDROP_BLOCK - start);
+        size_t done = 0;
+
+        simdrop_seed_block(&st, j->key, index / SIMDROP_BLOCK);
+        j->k->skip(&st, start / SIMDROP_ROUND);
+        const unsigned head = start % SIMDROP_ROUND;
+        if (head) {
+            done = min_size(count, SIMDROP_ROUND - head);
+            gen_partial(j, rule, &st, head, head + (unsigned)done, k, bw);
+        }
+        for (size_t rounds = (count - done) / SIMDROP_ROUND; rounds;) {
+            const size_t piece = simdrop_rule_has_bias(rule) ? min_size(rounds, BIAS_ROUNDS) : rounds;
+            gen_rounds(j, rule, &st, k + done, piece, bw);
+            done += piece * SIMDROP_ROUND;
+            rounds -= piece;
+        }
+        if (done < count)
+            gen_partial(j, rule, &st, 0, (unsigned)(count - done), k + done, bw);
+        k += count;
+    }
+    if (bw)
+        bitw_flush(bw);
+}
+
+/* ---- keep bits from a bitmask -------------------------------------------------------------- */
+
+/* Elements [k0, k1) under rule (SCALE or AFFINE), element k's keep bit being bit k - base of
+ * `bits`. Whole rounds go to the kernel once the bit index is byte-aligned. */
+static void bits_range(const simdrop_job *j, int rule, size_t k0, size_t k1, const uint8_t *bits,
+                       size_t base)
+{
+    const simdrop_kargs all = operands_at(j, rule, 0, 0, NULL);
+    size_t k = k0;
+    for (; k < k1 && (k - base) % 8; k++)
+        simdrop_value(rule, j->dt, all.y, all.x, NULL, NULL, k, bit_at(bits, k - base), &j->c);
+    const size_t rounds = (k1 - k) / SIMDROP_ROUND;
+    if (rounds) {
+        simdrop_kargs a = operands_at(j, rule, k, 0, NULL);
+        a.mask_in = bits + (k - base) / 8;
+        j->k->bits[rule][j->dt](&a, rounds);
+        k += rounds * SIMDROP_ROUND;
+    }
+    for (; k < k1; k++)
+        simdrop_value(rule, j->dt, all.y, all.x, NULL, NULL, k, bit_at(bits, k - base), &j->c);
+}
+
+/* ---- groups -------------------------------------------------------------------------------- */
+
+/* Sets bits [lo, hi) of a zeroed bitmask. */
+static void set_bits(uint8_t *bits, size_t lo, size_t hi)
+{
+    for (; lo < hi && lo % 8; lo++)
+        bits[lo / 8] |= (uint8_t)(1u << (lo % 8));
+    if (hi - lo >= 8) {
+        memset(bits + lo / 8, 0xff, (hi - lo) / 8);
+        lo += (hi - lo) / 8 * 8;
+    }
+    for (; lo < hi; lo++)
+        bits[lo / 8] |= (uint8_t)(1u << (lo % 8));
+}
+
+/* The elements of groups [g0, g1), group g's keep bit being bit g - g0 of `gbits`: each group
+ * bit is expanded over its elements, then the rule runs from the expanded bits. A long group
+ * becomes a run of 0x00 or 0xff bytes, so large group_len costs what element backward costs. */
+static void groups_apply(const simdrop_job *j, const uint8_t *gbits, size_t g0, size_t g1)
+{
+    const size_t len_g = j->group_len;
+    uint8_t ebits[EXPAND_CHUNK / 8 + 1];
+    for (size_t e = g0 * len_g, end = g1 * len_g; e < end;) {
+        const size_t len = min_size(EXPAND_CHUNK, end - e);
+        memset(ebits, 0, sizeof ebits);
+        for (size_t g = e / len_g; g * len_g < e + len; g++)
+            if (bit_at(gbits, g - g0)) {
+                const size_t lo = g * len_g, hi = lo + len_g;
+                set_bits(ebits, (lo > e ? lo : e) - e, min_size(hi, e + len) - e);
+            }
+        bits_range(j, j->rule, e, e + len, ebits, e);
+        e += len;
+    }
+}
+
+/* Groups [g0, g1) (g0 a multiple of 8, so their bits start on a byte): keep bits from
+ * mask_in, or from the generator (stored to mask_out too). */
+static void groups_range(const simdrop_job *j, size_t g0, size_t g1)
+{
+    uint8_t scratch[GROUP_CHUNK / 8];
+    for (size_t ga = g0; ga < g1;) {
+        const size_t gb = ga + min_size(GROUP_CHUNK, g1 - ga);
+        if (j->from_bits) {
+            groups_apply(j, j->mask_in + ga / 8, ga, gb);
+        } else {
+            uint8_t *bits = j->mask_out ? j->mask_out + ga / 8 : scratch;
+            gen_range(j, RULE_NONE, ga, gb, bits);
+            groups_apply(j, bits, ga, gb);
+        }
+        ga = gb;
+    }
+}
+
+/* ---- the bias gradient --------------------------------------------------------------------- */
+
+/* Rows of chunk c (MASK_SPEC.md section 4.5): the first rows % 16 chunks get one row more. */
+static void chunk_rows(const simdrop_job *j, size_t c, size_t *r0, size_t *r1)
+{
+    const size_t q = j->rows / SIMDROP_DBIAS_CHUNKS, rem = j->rows % SIMDROP_DBIAS_CHUNKS;
+    *r0 = c * q + min_size(c, rem);
+    *r1 = *r0 + q + (c < rem);
+}
+
+static size_t acc_size(const simdrop_job *j)
+{
+    return j->dt == DT_F64 ? sizeof(double) : sizeof(float);
+}
+
+/* Chunks [c0, c1): dx of their rows, and each chunk's column sums in row order, from +0. With
+ * one slot (the job runs as one range) every chunk after the first is folded at once, which
+ * is the same order as folding all slots in finish. */
+static void dbias_range(const simdrop_job *j, size_t c0, size_t c1)
+{
+    const int dt_acc = j->dt == DT_F64 ? DT_F64 : DT_F32;
+    for (size_t c = c0; c < c1; c++) {
+        size_t r0, r1;
+        chunk_rows(j, c, &r0, &r1);
+        if (r0 == r1)
+            continue; /* adding +0 changes no sum (none is -0): an empty chunk is skipped */
+        char *acc = NULL;
+        if (j->dbias) {
+            acc = c == 0 ? j->dbias : (char *)j->slots + (j->progressive ? 0 : c - 1) * j->cols * acc_size(j);
+            memset(acc, 0, j->cols * acc_size(j)); /* all-zero bytes are +0.0 */
+        }
+        const size_t end = r1 * j->cols;
+        for (size_t e = r0 * j->cols; e < end;) {
+            const size_t len = min_size(DBIAS_SPAN, end - e);
+            if (j->from_bits)
+                bits_range(j, RULE_SCALE, e, e + len, j->mask_in, 0);
+            else
+                gen_range(j, RULE_SCALE, e, e + len, NULL);
+            for (size_t i = e; acc && i < e + len;) {
+                const size_t col = i % j->cols, take = min_size(j->cols - col, e + len - i);
+                j->k->accumulate[j->dt](acc + col * acc_size(j),
+                                        (const char *)j->y + i * simdrop_dtype_size(j->dt), take);
+                i += take;
+            }
+            e += len;
+        }
+        if (acc && c > 0 && j->progressive)
+            j->k->accumulate[dt_acc](j->dbias, acc, j->cols);
+    }
+}
+
+/* ---- byte conversions ---------------------------------------------------------------------- */
+
+/* 64-bit SWAR in portable code: a handful of integer operations per 8 elements already runs at
+ * memory speed, so they need no per-ISA kernels. */
+#define BYTES_01 0x0101010101010101u
+
+static void to_bytes_range(const simdrop_job *j, size_t u0, size_t u1)
+{
+    uint8_t *bytes = j->y;
+    const uint8_t *mask = j->mask_in;
+    size_t i = u0;
+    for (; i + 8 <= u1; i += 8) {
+        /* Byte j of the product is the mask byte; keep only bit j in byte j, then map a nonzero
+         * byte (at most 0x80) to 1 by carrying it into bit 7. */
+        const uint64_t spread = (mask[i / 8] * BYTES_01) & 0x8040201008040201u;
+        const uint64_t ones = ((spread + 0x7f7f7f7f7f7f7f7fu) >> 7) & BYTES_01;
+        for (unsigned b = 0; b < 8; b++)
+            bytes[i + b] = (uint8_t)(ones >> (8 * b));
+    }
+    for (; i < u1; i++)
+        bytes[i] = (uint8_t)bit_at(mask, i);
+}
+
+static void from_bytes_range(const simdrop_job *j, size_t u0, size_t u1)
+{
+    const uint8_t *bytes = j->x;
+    uint8_t *mask = j->mask_out;
+    size_t i = u0;
+    for (; i + 8 <= u1; i += 8) {
+        uint64_t v = 0;
+        for (unsigned b = 0; b < 8; b++)
+            v |= (uint64_t)bytes[i + b] << (8 * b);
+        /* Bit 7 of each byte: set iff the byte is nonzero (low 7 bits carried in, or bit 7). */
+        const uint64_t nonzero = (((v & 0x7f7f7f7f7f7f7f7fu) + 0x7f7f7f7f7f7f7f7fu) | v) >> 7;
+        /* Gather bit 0 of byte j into bit 56 + j; no two partial products meet in that byte. */
+        mask[i / 8] = (uint8_t)(((nonzero & BYTES_01) * 0x0102040810204080u) >> 56);
+    }
+    if (i < u1) {
+        uint8_t last = 0;
+        for (size_t k = i; k < u1; k++)
+            last |= (uint8_t)((bytes[k] != 0) << (k % 8));
+        mask[i / 8] = last; /* only the call's last range ends mid-byte: bits past n are 0 */
+    }
+}
+
+/* ---- entry ----------------------------------------------------------------------------------- */
+
+size_t simdrop_job_grain(const simdrop_job *j)
+{
+    switch (j->kind) {
+    case JOB_GEN:
+    case JOB_BITS:
+    case JOB_COPY: return SIMDROP_ROUND; /* whole rounds and mask bytes per task */
+    case JOB_DBIAS: return 1;
+    default: return 8; /* whole mask bytes */
+    }
+}
+
+void simdrop_job_run(const simdrop_job *j, size_t u0, size_t u1)
+{
+    const size_t es = simdrop_dtype_size(j->dt);
+    switch (j->kind) {
+    case JOB_GEN: gen_range(j, j->rule, u0, u1, j->mask_out ? j->mask_out + u0 / 8 : NULL); break;
+    case JOB_BITS: bits_range(j, j->rule, u0, u1, j->mask_in, 0); break;
+    case JOB_GROUPS: groups_range(j, u0, u1); break;
+    case JOB_COPY:
+        if (j->y != j->x)
+            memcpy((char *)j->y + u0 * es, (const char *)j->x + u0 * es, (u1 - u0) * es);
+        break;
+    case JOB_DBIAS: dbias_range(j, u0, u1); break;
+    case JOB_TO_BYTES: to_bytes_range(j, u0, u1); break;
+    case JOB_FROM_BYTES: from_bytes_range(j, u0, u1); break;
+    }
+}
+
+void simdrop_job_finish(const simdrop_job *j)
+{
+    if (j->kind != JOB_DBIAS || !j->dbias)
+        return;
+    const int dt_acc = j->dt == DT_F64 ? DT_F64 : DT_F32;
+    for (size_t c = 1; !j->progressive && c < SIMDROP_DBIAS_CHUNKS; c++) {
+        size_t r0, r1;
+        chunk_rows(j, c, &r0, &r1);
+        if (r0 < r1)
+            j->k->accumulate[dt_acc](j->dbias, (char *)j->slots + (c - 1) * j->cols * acc_size(j),
+                                     j->cols);
+    }
+    /* A NaN sum becomes the canonical NaN: which NaN operand an addition returns is not the
+     * same on every CPU and compiler (values.h). */
+    for (size_t i = 0; i < j->cols; i++) {
+        if (j->dt == DT_F64) {
+            double *d = (double *)j->dbias + i;
+            if (*d != *d)
+                *d = simdrop_u2d(SIMDROP_F64_NAN);
+        } else {
+            float *f = (float *)j->dbias + i;
+            if (*f != *f)
+                *f = simdrop_u2f(SIMDROP_F32_NAN);
+        }
+    }
+}
