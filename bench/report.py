@@ -1,7 +1,8 @@
 #!/usr/bin/python3
-"""report.py: turns the benchmark JSON, the verifier's output and the PyTorch timings into report/REPORT.md and throughput.png.
+"""report.py: turns the benchmark JSON, the verifier's output and the PyTorch timings into REPORT.md and throughput.png.
 
-Called by bench/report.sh; only Debian packages (python3-matplotlib) and the standard library.
+Called by bench/report.sh, which says where they go (--out); only Debian packages (python3-matplotlib)
+and the standard library.
 Benchmark names follow bench/simdrop_bench.cpp: "<op>/<path>/n:<n>/p_pct:<100p>", "memcpy/n:<n>",
 "twopass_forward|twopass_backward/n:<n>/p_pct:<100p>".
 """
@@ -27,7 +28,7 @@ TWOPASS_OF = {"forward_mask": "twopass_forward", "forward": "twopass_forward",
               "backward_regen": "twopass_forward", "backward": "twopass_backward"}
 FLOAT_OPS = {"forward_mask", "forward", "backward", "backward_regen"}
 
-# Issue 3's speed targets, p = 0.1: (label, operation, n, what the ratio is against, minimum).
+# The project's speed targets, p = 0.1: (label, operation, n, what the ratio is against, minimum).
 TARGETS = [
     ("forward with mask, 64K: x PyTorch", "forward_mask", 65536, "torch", 35.0),
     ("forward with mask, 64K: x memcpy", "forward_mask", 65536, "memcpy", 0.40),
@@ -404,9 +405,9 @@ def main():
           "adds only its own assertions around the timed loop)",
           "- Flags used (from compile_commands.json; never -ffast-math or -march=native):", ""]
     L += [f"  - `{obj}`: `{flags}`" for obj, flags in flag_rows]
-    L += ["", "## Speed targets (issue 3)", "",
+    L += ["", "## Speed targets", "",
           "Informational: ratios of medians from this one run, no assertion anywhere; in brackets the "
-          "ratio of the fastest repetitions, which neighbours' load disturbs least. Issue 3 states them for a "
+          "ratio of the fastest repetitions, which neighbours' load disturbs least. The targets were set for a "
           f"2-core AMD Zen 3 machine; this run's CPU is family {cpu['family']}"
           + (f" ({cpu['zen']})" if cpu["zen"] else "") + ", and memcpy, the yardstick of most of them, "
           "is as fast as this CPU makes it.", ""]
@@ -428,7 +429,7 @@ def main():
         L += ["", f"**Overall: {vtotal.get('result')}**: {vtotal.get('paths')} paths, {vtotal.get('cases')} cases, "
               f"{vtotal.get('failures')} failures."]
     else:
-        L += ["**The verifier did not produce a result** (see report/raw/verify.txt)."]
+        L += [f"**The verifier did not produce a result** (see {args.verify})."]
     L += ["", "## Noise", "",
           f"Each case ran {reps} repetitions (Google Benchmark, `--benchmark_repetitions`); the tables give the "
           "median, *spread* is (slowest - fastest) / median of the repetitions' CPU times. The repetitions of all "

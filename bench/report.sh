@@ -1,39 +1,51 @@
 #!/usr/bin/env bash
-# report.sh: sets up, builds, benchmarks and verifies every kernel path, and writes report/REPORT.md with report/throughput.png.
+# report.sh: sets up, builds, benchmarks and verifies every kernel path, and writes REPORT.md with
+# throughput.png into the build tree; --update-committed also refreshes the committed report/.
 #
-# Usage: bench/report.sh [--quick] [--out DIR] [--build-dir DIR] [--no-install] [--no-torch]
-#   --quick       smoke run (a few minutes at most; what CI runs): sizes 4K-1M, short timings,
-#                 2 repetitions, fewer verification cases. Writes to report/raw/quick/ unless --out
-#                 is given, so it never overwrites the committed full report.
-#   --out DIR     where REPORT.md, throughput.png, the JSON and raw logs go (default report/)
-#   --build-dir   the separate release build directory (default build-bench/)
-#   --no-install  do not apt-get anything; fail if a required tool is missing
-#   --no-torch    skip the PyTorch comparison
-# On Debian (12) as root it installs what is missing with apt-get; nothing comes from PyPI.
+# Usage: bench/report.sh [--quick] [--update-committed] [--out DIR] [--build-dir DIR] [--no-install] [--no-torch]
+#   (no flag)           the full run: every size, 5 repetitions, PyTorch if it can be had; writes
+#                       BUILD/report/ (BUILD is the build directory, build-bench/ by default), so
+#                       the checkout stays clean
+#   --quick             smoke run (a few minutes at most; what CI runs): sizes 4K-1M, short
+#                       timings, 2 repetitions, fewer verification cases; writes BUILD/report-quick/
+#   --update-committed  a full run that then copies REPORT.md and throughput.png over the
+#                       committed report/ (only when every path verified PASS; not with --quick).
+#                       Run it on a quiet machine and commit the result with the change it measures
+#   --out DIR           where REPORT.md, throughput.png, bench.json and raw/ (logs) go instead
+#   --build-dir DIR     the separate release build directory (default build-bench)
+#   --no-install        do not apt-get anything; fail, naming them, if required packages are missing
+#   --no-torch          skip the PyTorch comparison
+# On Debian (12) as root it installs what is missing with apt-get (.ci/lib.sh's need_pkgs);
+# nothing comes from PyPI.
 # Exit status: 0 when the report was written and every path verified PASS.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-ROOT=$PWD
 PY=/usr/bin/python3 # Debian's interpreter: a pyenv/venv python3 on PATH lacks the python3-* packages
 
-QUICK=0 OUT="" BUILD=build-bench INSTALL=1 TORCH=1
+QUICK=0 OUT="" BUILD=build-bench INSTALL=1 TORCH=1 UPDATE=0
 while (($#)); do
     case $1 in
     --quick) QUICK=1 ;;
-    --out) OUT=$2; shift ;;
-    --build-dir) BUILD=$2; shift ;;
+    --update-committed) UPDATE=1 ;;
+    --out) OUT=${2:?--out needs a directory}; shift ;;
+    --build-dir) BUILD=${2:?--build-dir needs a directory}; shift ;;
     --no-install) INSTALL=0 ;;
     --no-torch) TORCH=0 ;;
-    -h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
     *) echo "report.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
     esac
     shift
 done
-if ((QUICK)); then MODE=quick; else MODE=full; fi
-OUT=${OUT:-$([[ $MODE == quick ]] && echo report/raw/quick || echo report)}
+if ((QUICK && UPDATE)); then
+    echo "report.sh: --update-committed needs a full run: quick numbers never replace report/" >&2
+    exit 2
+fi
+BUILD=${BUILD%/}
+if ((QUICK)); then MODE=quick DEFAULT_OUT=$BUILD/report-quick; else MODE=full DEFAULT_OUT=$BUILD/report; fi
+OUT=${OUT:-$DEFAULT_OUT}
+OUT=${OUT%/}
 RAW=$OUT/raw
-[[ $MODE == quick ]] && RAW=$OUT # report/raw/quick is raw already
 mkdir -p "$OUT" "$RAW"
 
 START=$SECONDS
@@ -47,45 +59,15 @@ note() { printf '           %s\n' "$*"; }
 
 # ---- 1. tools -------------------------------------------------------------------------------
 phase "checking tools ($MODE mode)"
-REQUIRED=(meson ninja-build pkg-config gcc g++ libsimde-dev libbenchmark-dev libbenchmark-tools
-    python3-matplotlib)
-APT_UPDATED=0
-installed() { # dpkg -s alone also succeeds for a removed package whose config files remain
-    # (no grep -q: it may stop reading early, and under pipefail dpkg's SIGPIPE would fail us)
-    dpkg -s "$1" 2>/dev/null | grep '^Status: install ok installed' >/dev/null
-}
-apt_install() { # apt_install PKG...: installs, running apt-get update once and only when needed
-    local sudo=""
-    if ((EUID != 0)); then
-        command -v sudo >/dev/null || return 1
-        sudo="sudo -n"
-    fi
-    if ((!APT_UPDATED)); then
-        $sudo apt-get update -qq || return 1
-        APT_UPDATED=1
-    fi
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@"
-}
-if command -v dpkg >/dev/null; then
-    MISSING=()
-    for p in "${REQUIRED[@]}"; do
-        installed "$p" || MISSING+=("$p")
-    done
-    if ((${#MISSING[@]})); then
-        note "missing: ${MISSING[*]}"
-        if ((!INSTALL)) || ! apt_install "${MISSING[@]}"; then
-            echo "report.sh: cannot install ${MISSING[*]}; run as root: apt-get install ${MISSING[*]}" >&2
-            exit 1
-        fi
-    fi
-    # Full mode tries to add PyTorch for the comparison; the report goes on without it.
-    if ((TORCH && INSTALL)) && [[ $MODE == full ]] && ! installed python3-torch; then
-        note "trying apt-get install python3-torch (optional)"
-        apt_install python3-torch python3-numpy >"$RAW/apt-torch.log" 2>&1 ||
-            note "python3-torch could not be installed: the report will say PyTorch was skipped"
-    fi
-else
-    note "no dpkg: not a Debian system, assuming the tools are installed"
+((INSTALL)) || export SIMDROP_NO_INSTALL=1 # need_pkgs then only names what is missing
+# shellcheck source=.ci/lib.sh
+. .ci/lib.sh
+need_pkgs "${BASE_PKGS[@]}" g++ libbenchmark-dev libbenchmark-tools python3-matplotlib ||
+    { echo "report.sh: required packages are missing (see above)" >&2; exit 1; }
+# Full mode tries to add PyTorch for the comparison; the report goes on without it.
+if ((TORCH)) && [[ $MODE == full ]]; then
+    need_pkgs python3-torch python3-numpy >"$RAW/apt-torch.log" 2>&1 ||
+        note "python3-torch could not be installed (see $RAW/apt-torch.log): the report will say PyTorch was skipped"
 fi
 for tool in meson ninja "$PY"; do
     command -v "$tool" >/dev/null || { echo "report.sh: $tool not found" >&2; exit 1; }
@@ -131,7 +113,7 @@ grep '^VERIFY_TOTAL' "$RAW/verify.txt" | sed 's/^/           /' || note "no veri
 # cases, which the median drops, instead of all repetitions of one case.
 REPS=5
 ((QUICK)) && REPS=2
-BENCH_ARGS=(--benchmark_repetitions=$REPS --benchmark_enable_random_interleaving=true)
+BENCH_ARGS=("--benchmark_repetitions=$REPS" --benchmark_enable_random_interleaving=true)
 ((QUICK)) && BENCH_ARGS+=(--quick)
 BENCH=("${PIN[@]}" "$BUILD/bench/simdrop_bench" "${BENCH_ARGS[@]}")
 TOTAL=$(($("${BENCH[@]}" --benchmark_list_tests=true | wc -l) * REPS))
@@ -156,7 +138,7 @@ fi
 if [[ -z $TORCH_SKIP ]]; then
     phase "timing PyTorch's dropout on the same sizes"
     TORCH_ARGS=()
-    ((QUICK)) && TORCH_ARGS=(--sizes 4096,65536,1048576 --min-time 0.02 --repetitions 2)
+    ((QUICK)) && TORCH_ARGS=(--sizes "4096,65536,1048576" --min-time 0.02 --repetitions 2)
     if "${PIN[@]}" "$PY" bench/torch_bench.py "${TORCH_ARGS[@]}" --out "$OUT/torch.json" 2>"$RAW/torch.txt"; then
         TORCH_JSON=$OUT/torch.json
     else
@@ -170,6 +152,7 @@ fi
 phase "writing $OUT/REPORT.md and $OUT/throughput.png"
 CMD="bench/report.sh"
 ((QUICK)) && CMD+=" --quick"
+((UPDATE)) && CMD+=" --update-committed"
 ELAPSED=$((SECONDS - START)) # the whole run up to here: setup, build, verify, bench, torch
 "$PY" bench/report.py --bench "$OUT/bench.json" --verify "$RAW/verify.txt" \
     ${TORCH_JSON:+--torch "$TORCH_JSON"} --torch-skip-reason "$TORCH_SKIP" \
@@ -183,5 +166,10 @@ note "report: $OUT/REPORT.md, plot: $OUT/throughput.png, raw JSON: $OUT/bench.js
 note "compare two runs: $PY /usr/share/benchmark/compare.py benchmarks OLD.json $OUT/bench.json"
 if ((VERIFY_RC)); then
     echo "report.sh: verification FAILED (see $RAW/verify.txt and $RAW/verify.err)" >&2
+    ((UPDATE)) && echo "report.sh: report/ left as it was" >&2
     exit 1
+fi
+if ((UPDATE)); then
+    cp "$OUT/REPORT.md" "$OUT/throughput.png" report/
+    note "updated the committed report/REPORT.md and report/throughput.png: review and commit them"
 fi

@@ -16,7 +16,8 @@ for arg in "$@"; do
 done
 
 # Debian packages this needs, installed only when missing (CI starts from a fresh Debian 12).
-. tools/ci/lib.sh
+# shellcheck source=.ci/lib.sh
+. .ci/lib.sh
 arch=$(uname -m)
 if [ "$arch" = x86_64 ] && [ "$native_only" = 0 ]; then
     need_pkgs "${BASE_PKGS[@]}" python3 gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user

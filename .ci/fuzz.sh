@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # fuzz.sh: the libFuzzer differential target (every path vs scalar, ASan+UBSan) for a bounded time.
-#   bash tools/ci/fuzz.sh [SECONDS]        (default 90; FUZZ_SECONDS works too)
+#   bash .ci/fuzz.sh [SECONDS]        (default 90; FUZZ_SECONDS works too)
 # New inputs go to build-ci-fuzz/corpus, never into the committed seed corpus; a finding is
 # saved as build-ci-fuzz/artifacts/crash-* and fails the run. See docs/PROMISES.md for longer runs.
 set -euo pipefail
+# shellcheck source=.ci/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 seconds=${1:-${FUZZ_SECONDS:-90}}

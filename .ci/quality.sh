@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # quality.sh: the dieharder suite (meson suite "quality") on a release build: >= 1 GiB of p = 0.5 masks and more.
-#   bash tools/ci/quality.sh
+#   bash .ci/quality.sh
 set -euo pipefail
+# shellcheck source=.ci/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 need_pkgs "${BASE_PKGS[@]}" dieharder

@@ -7,9 +7,9 @@ so that tests/golden_v1.txt is an independent check of the C library.
 Standard library only; runs with any Python 3.7+.
 
 Usage:
-    python3 tools/mask_spec_v1.py --selftest   check the generators against tests/vectors/
+    python3 docs/mask_spec_v1.py --selftest    check the generators against tests/vectors/
                                                and a few properties of the spec; exit 1 on failure
-    python3 tools/mask_spec_v1.py --golden     print the golden file (tests/golden_v1.txt) to stdout
+    python3 docs/mask_spec_v1.py --golden      print the golden file (tests/golden_v1.txt) to stdout
 
 Section numbers in the comments refer to docs/MASK_SPEC.md.
 """
@@ -354,7 +354,7 @@ def golden_cases():
 def golden_text():
     lines = [
         "# simdrop golden mask vectors, mask specification version 1 (docs/MASK_SPEC.md).",
-        "# Produced by tools/mask_spec_v1.py --golden, an independent Python implementation written",
+        "# Produced by docs/mask_spec_v1.py --golden, an independent Python implementation written",
         "#   from docs/MASK_SPEC.md alone (not from kernels/ or src/).",
         "# Format: '#' lines are comments; one case per line:",
         "#   case <seed: 16 lowercase hex digits> <offset: decimal> <n: decimal> <p: Python repr(float)> <mask>",

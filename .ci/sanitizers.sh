@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # sanitizers.sh: the test suite under ASan+UBSan once per forced path, the thread tests under TSan,
 # and the test suite under valgrind memcheck.
-#   bash tools/ci/sanitizers.sh [asan] [tsan] [valgrind]     (no argument: all three)
+#   bash .ci/sanitizers.sh [asan] [tsan] [valgrind]     (no argument: all three)
 # Build directories: build-ci-asan, build-ci-tsan, build-ci-valgrind. SIMDROP_TEST_SMALL=1 asks
 # the heavier tests for shorter inputs: these runs are about memory and races, not statistics.
 set -euo pipefail
+# shellcheck source=.ci/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 jobs=("$@")
@@ -57,7 +58,7 @@ run_job() {
             --wrap='valgrind --quiet --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect'
         ;;
     *)
-        echo "usage: bash tools/ci/sanitizers.sh [asan] [tsan] [valgrind]" >&2
+        echo "usage: bash .ci/sanitizers.sh [asan] [tsan] [valgrind]" >&2
         exit 2
         ;;
     esac
@@ -71,7 +72,7 @@ fi
 # Several jobs: each in its own process (so set -e still ends a failing one), all of them run.
 failed_jobs=()
 for job in "${jobs[@]}"; do
-    bash "$ROOT/tools/ci/sanitizers.sh" "$job" || failed_jobs+=("$job")
+    bash "$ROOT/.ci/sanitizers.sh" "$job" || failed_jobs+=("$job")
 done
 if [ "${#failed_jobs[@]}" -gt 0 ]; then
     echo "== sanitizers: FAILED: ${failed_jobs[*]} ($(elapsed))" >&2

@@ -1,0 +1,82 @@
+# shellcheck shell=bash
+# .ci/lib.sh: what every script of the repository shares (the .ci/ steps, tests/run.sh,
+# bench/report.sh): Debian package installs, build setup for the CI steps, timing.
+# Sourced, not run:
+#   # shellcheck source=.ci/lib.sh
+#   . "$(dirname "$0")/../.ci/lib.sh"      (from a script one directory below the root)
+# Sets ROOT (the repository) and cds there.
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT" || return 1
+ci_start=$(date +%s)
+
+# need_pkgs PKG...: makes sure the Debian packages are installed, installing the missing ones
+# with apt-get (CI runs as root on a fresh Debian 12). A package counts as installed only when
+# dpkg reports "install ok installed": dpkg -s alone also succeeds for a removed package whose
+# configuration files remain.
+#   - as root, or as a user with passwordless sudo: apt-get update (once per process) and
+#     apt-get install --no-install-recommends of the missing packages;
+#   - otherwise, or with SIMDROP_NO_INSTALL=1 in the environment (bench/report.sh --no-install),
+#     nothing is installed: the missing packages and the command to install them go to stderr.
+# Returns 0 when every package is installed, 1 otherwise (a script under set -e stops there;
+# `need_pkgs PKG || ...` makes a package optional). Without dpkg (not Debian) it assumes the
+# packages are there and says so.
+need_pkgs() {
+    local missing=() pkg sudo=() log
+    if ! command -v dpkg-query >/dev/null; then
+        echo "== no dpkg (not Debian): assuming these are installed: $*" >&2
+        return 0
+    fi
+    for pkg in "$@"; do
+        [ "$(dpkg-query -W -f '${Status}' "$pkg" 2>/dev/null)" = "install ok installed" ] ||
+            missing+=("$pkg")
+    done
+    [ "${#missing[@]}" -eq 0 ] && return 0
+    if [ "${SIMDROP_NO_INSTALL:-0}" = 1 ]; then
+        echo "missing Debian packages (not installing them: SIMDROP_NO_INSTALL=1 or --no-install)." >&2
+        echo "install them with: apt-get install ${missing[*]}" >&2
+        return 1
+    fi
+    if [ "$(id -u)" != 0 ]; then
+        if command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+            sudo=(sudo -n)
+        else
+            echo "missing Debian packages; run as root, or install them with:" >&2
+            echo "    sudo apt-get install ${missing[*]}" >&2
+            return 1
+        fi
+    fi
+    echo "== installing: ${missing[*]}"
+    log=$(mktemp)
+    if [ -z "${_need_pkgs_updated:-}" ]; then
+        "${sudo[@]}" apt-get update -qq >"$log" 2>&1 || { cat "$log" >&2; rm -f "$log"; return 1; }
+        _need_pkgs_updated=1
+    fi
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -qq --no-install-recommends "${missing[@]}" >"$log" 2>&1 ||
+        { tail -n 30 "$log" >&2; rm -f "$log"; echo "apt-get install ${missing[*]} failed" >&2; return 1; }
+    rm -f "$log"
+}
+
+# The library and its tests need these whatever the job.
+# shellcheck disable=SC2034 # used by the scripts that source this file
+BASE_PKGS=(meson ninja-build pkg-config gcc libc6-dev libsimde-dev)
+
+# fresh_build DIR MESON-ARGS...: a new build directory (never a stale one: options differ per
+# job); its setup and build output goes to build-ci-logs/ and is shown only on failure.
+fresh_build() {
+    local dir=$1 log=build-ci-logs/$1
+    shift
+    rm -rf "$dir"
+    mkdir -p build-ci-logs
+    meson setup "$dir" -Dbench=disabled "$@" >"$log.setup.log" 2>&1 || { cat "$log.setup.log"; exit 1; }
+    ninja -C "$dir" >"$log.build.log" 2>&1 || { tail -50 "$log.build.log"; exit 1; }
+}
+
+# runnable_paths DIR: the kernel paths this build and CPU can run, one per line.
+runnable_paths() {
+    "$1/tests/reliability/list_paths"
+}
+
+elapsed() {
+    echo "$(( $(date +%s) - ci_start ))s"
+}
