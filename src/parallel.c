@@ -1,26 +1,327 @@
-/* parallel.c: runs a job on the caller (first version: one thread). */
+/* parallel.c: runs a job on the caller or split across threads: the built-in pool or the engine's. */
+#include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "simdrop.h"
 #include "parallel.h"
+#include "platform.h"
+
+#define MAX_THREADS 1024
+#define MAX_TASKS MAX_THREADS
+
+/* A task must move at least this many bytes (read plus written) to be worth a thread: waking a
+ * parked worker and joining it costs a few microseconds, what one core streams in about as
+ * long. Below it, calls stay on the caller (README, "Threads": measured on both VMs). */
+#define MIN_TASK_BYTES ((size_t)256 << 10)
+static atomic_size_t min_task_bytes = MIN_TASK_BYTES;
+
+void simdrop_min_task_bytes_override(size_t bytes)
+{
+    atomic_store(&min_task_bytes, bytes ? bytes : MIN_TASK_BYTES);
+}
+
+/* ---- settings ---------------------------------------------------------------------------- */
+
+static atomic_int num_threads = 1; /* a kernel library starts no thread nobody asked for */
+static atomic_int env_status = SIMDROP_OK;
+static simdrop_once_t env_once = SIMDROP_ONCE_INIT;
+
+/* SIMDROP_NUM_THREADS, read once: a count from 1 to 1024; anything else fails every call (like
+ * a bad SIMDROP_ISA) until simdrop_set_num_threads sets a good one. Empty means unset. */
+static void read_env(void)
+{
+    const char *v = getenv("SIMDROP_NUM_THREADS");
+    if (!v || !*v)
+        return;
+    char *end = NULL;
+    const long n = strtol(v, &end, 10);
+    if (*end || n < 1 || n > MAX_THREADS)
+        atomic_store(&env_status, SIMDROP_ETHREADS);
+    else
+        atomic_store(&num_threads, (int)n);
+}
 
 int simdrop_parallel_status(void)
 {
+    simdrop_once(&env_once, read_env);
+    return atomic_load(&env_status);
+}
+
+int simdrop_set_num_threads(int n)
+{
+    simdrop_once(&env_once, read_env);
+    if (n < 1 || n > MAX_THREADS)
+        return SIMDROP_ETHREADS;
+    atomic_store(&num_threads, n);
+    atomic_store(&env_status, SIMDROP_OK);
     return SIMDROP_OK;
+}
+
+int simdrop_get_num_threads(void)
+{
+    const int status = simdrop_parallel_status();
+    return status ? status : atomic_load(&num_threads);
+}
+
+/* The engine's pool, if it gave one; both fields change together under the lock. */
+static simdrop_mutex_t engine_lock = SIMDROP_MUTEX_INIT;
+static simdrop_parallel_fn engine_run;
+static void *engine_ctx;
+
+int simdrop_set_parallel(simdrop_parallel_fn run, void *ctx)
+{
+    simdrop_mutex_lock(&engine_lock);
+    engine_run = run;
+    engine_ctx = run ? ctx : NULL;
+    simdrop_mutex_unlock(&engine_lock);
+    return SIMDROP_OK;
+}
+
+/* ---- the built-in pool ---------------------------------------------------------------------- */
+
+/* Workers park on `wake` between jobs. One job runs at a time (`busy`); a caller that finds the
+ * pool busy runs its own job on its own thread, which gives the same bits and never waits. A
+ * job's tasks are claimed from `next`; the last one to finish signals `done`. */
+typedef struct pool {
+    simdrop_mutex_t lock;
+    simdrop_cond_t wake, done;
+    simdrop_thread_t threads[MAX_THREADS];
+    int nthreads;              /* workers started (the caller is the extra one) */
+    unsigned long generation;  /* bumped for every job, so parked workers see a new one */
+    int shutdown, busy;
+    void (*task)(void *, size_t);
+    void *arg;
+    size_t ntasks;
+    atomic_size_t next;
+    size_t unfinished;
+} pool;
+
+static pool the_pool = {.lock = SIMDROP_MUTEX_INIT, .wake = SIMDROP_COND_INIT, .done = SIMDROP_COND_INIT};
+
+/* Claims and runs tasks of the current job until none is left. */
+static void run_tasks(pool *p)
+{
+    for (;;) {
+        const size_t i = atomic_fetch_add(&p->next, 1);
+        if (i >= p->ntasks)
+            return;
+        p->task(p->arg, i);
+        simdrop_mutex_lock(&p->lock);
+        if (--p->unfinished == 0)
+            simdrop_cond_broadcast(&p->done);
+        simdrop_mutex_unlock(&p->lock);
+    }
+}
+
+static void worker(void *arg)
+{
+    pool *p = arg;
+    unsigned long seen = 0;
+    simdrop_mutex_lock(&p->lock);
+    for (;;) {
+        while (!p->shutdown && p->generation == seen)
+            simdrop_cond_wait(&p->wake, &p->lock);
+        if (p->shutdown)
+            break;
+        seen = p->generation;
+        simdrop_mutex_unlock(&p->lock);
+        run_tasks(p);
+        simdrop_mutex_lock(&p->lock);
+    }
+    simdrop_mutex_unlock(&p->lock);
+}
+
+/* Starts workers up to `want` (called with the lock held and the pool ours). */
+static int grow(pool *p, int want)
+{
+    while (p->nthreads < want) {
+        if (simdrop_thread_start(&p->threads[p->nthreads], worker, p) != 0)
+            return SIMDROP_ETHREADS;
+        p->nthreads++;
+    }
+    return SIMDROP_OK;
+}
+
+/* Runs task(arg, i) for i < ntasks on the caller and up to ntasks - 1 workers. Returns 1 if it
+ * ran them, 0 if the pool was busy (the caller then runs them itself), or an error before any
+ * task ran. */
+static int pool_run(size_t ntasks, void (*task)(void *, size_t), void *arg)
+{
+    pool *p = &the_pool;
+    simdrop_mutex_lock(&p->lock);
+    if (p->busy || p->shutdown) {
+        simdrop_mutex_unlock(&p->lock);
+        return 0;
+    }
+    const int status = grow(p, (int)ntasks - 1);
+    if (status) {
+        simdrop_mutex_unlock(&p->lock);
+        return status;
+    }
+    p->busy = 1;
+    p->task = task;
+    p->arg = arg;
+    p->ntasks = ntasks;
+    atomic_store(&p->next, 0);
+    p->unfinished = ntasks;
+    p->generation++;
+    simdrop_cond_broadcast(&p->wake);
+    simdrop_mutex_unlock(&p->lock);
+
+    run_tasks(p);
+
+    simdrop_mutex_lock(&p->lock);
+    while (p->unfinished)
+        simdrop_cond_wait(&p->done, &p->lock);
+    p->busy = 0;
+    simdrop_mutex_unlock(&p->lock);
+    return 1;
+}
+
+#ifndef _WIN32
+/* fork(): the child has none of the workers, so it starts with an empty pool. Holding the lock
+ * across the fork keeps the pool's state consistent for the child. */
+static void before_fork(void)
+{
+    simdrop_mutex_lock(&the_pool.lock);
+}
+
+static void after_fork_parent(void)
+{
+    simdrop_mutex_unlock(&the_pool.lock);
+}
+
+static void after_fork_child(void)
+{
+    pool *p = &the_pool;
+    p->nthreads = 0;
+    p->busy = 0;
+    p->shutdown = 0;
+    pthread_mutex_init(&p->lock, NULL);
+    pthread_cond_init(&p->wake, NULL);
+    pthread_cond_init(&p->done, NULL);
+}
+
+__attribute__((constructor)) static void install_fork_handlers(void)
+{
+    pthread_atfork(before_fork, after_fork_parent, after_fork_child);
+}
+#endif
+
+/* At exit or dlclose the parked workers are told to stop and joined, so nothing is left
+ * running code that is about to be unmapped. (On Windows a DLL cannot wait for threads while
+ * it is being unloaded, and at process exit they are gone already: they are only told.) */
+__attribute__((destructor)) static void stop_pool(void)
+{
+    pool *p = &the_pool;
+    simdrop_mutex_lock(&p->lock);
+    p->shutdown = 1;
+    simdrop_cond_broadcast(&p->wake);
+    simdrop_mutex_unlock(&p->lock);
+#ifndef _WIN32
+    for (int i = 0; i < p->nthreads; i++)
+        simdrop_thread_join(p->threads[i]);
+    p->nthreads = 0;
+#endif
+}
+
+/* ---- splitting a job -------------------------------------------------------------------------- */
+
+typedef struct split {
+    const simdrop_job *job;
+    size_t bounds[MAX_TASKS + 1];
+} split;
+
+static void run_split_task(void *arg, size_t i)
+{
+    const split *s = arg;
+    simdrop_job_run(s->job, s->bounds[i], s->bounds[i + 1]);
+}
+
+/* Bytes a unit of the job moves (read and written), for the cut-off. */
+static size_t unit_bytes(const simdrop_job *j)
+{
+    const size_t es = simdrop_dtype_size(j->dt);
+    switch (j->kind) {
+    case JOB_GROUPS: return 2 * es * j->group_len;
+    case JOB_DBIAS: return 2 * es * (j->rows / SIMDROP_DBIAS_CHUNKS + 1) * j->cols;
+    default: return j->rule == RULE_NONE ? 1 : 2 * es;
+    }
+}
+
+static size_t task_count(const simdrop_job *j, int threads)
+{
+    const size_t bytes = j->units * unit_bytes(j);
+    size_t n = bytes / atomic_load(&min_task_bytes);
+    if (n > (size_t)threads)
+        n = (size_t)threads;
+    if (n > j->units)
+        n = j->units;
+    return n ? n : 1;
+}
+
+/* Task boundaries: equal shares, moved to the nearest block start of the job's global indices
+ * (so two tasks never seed the same block) and to a multiple of the job's grain (so they never
+ * share a mask byte). */
+static void make_bounds(const simdrop_job *j, size_t ntasks, size_t *b)
+{
+    const size_t grain = simdrop_job_grain(j);
+    const int seeded = j->kind == JOB_GEN || (j->kind == JOB_GROUPS && !j->from_bits);
+    const size_t phase = seeded ? (size_t)((SIMDROP_BLOCK - j->offset % SIMDROP_BLOCK) % SIMDROP_BLOCK) : 0;
+    b[0] = 0;
+    for (size_t i = 1; i < ntasks; i++) {
+        size_t at = j->units / ntasks * i + j->units % ntasks * i / ntasks;
+        if (seeded && at > phase)
+            at = phase + (at - phase + SIMDROP_BLOCK / 2) / SIMDROP_BLOCK * SIMDROP_BLOCK;
+        at = (at + grain - 1) / grain * grain;
+        if (at < b[i - 1])
+            at = b[i - 1];
+        b[i] = at < j->units ? at : j->units;
+    }
+    b[ntasks] = j->units;
 }
 
 int simdrop_run(simdrop_job *j)
 {
+    const int threads = atomic_load(&num_threads);
+    const size_t ntasks = threads > 1 ? task_count(j, threads) : 1;
+    unsigned char one_slot[4096];
     void *slots = NULL;
     if (j->kind == JOB_DBIAS && j->dbias) {
-        j->progressive = 1;
-        slots = malloc(j->cols * (j->dt == DT_F64 ? sizeof(double) : sizeof(float)));
+        /* One range folds each chunk at once through one slot; tasks need one slot a chunk. */
+        const size_t as = j->dt == DT_F64 ? sizeof(double) : sizeof(float);
+        j->progressive = ntasks == 1;
+        const size_t bytes = (j->progressive ? 1 : SIMDROP_DBIAS_CHUNKS - 1) * j->cols * as;
+        slots = bytes <= sizeof one_slot ? one_slot : malloc(bytes);
         if (!slots)
             return SIMDROP_ENOMEM;
         j->slots = slots;
     }
-    simdrop_job_run(j, 0, j->units);
-    simdrop_job_finish(j);
-    free(slots);
-    return SIMDROP_OK;
+    int status = SIMDROP_OK;
+    if (ntasks == 1) {
+        simdrop_job_run(j, 0, j->units);
+    } else {
+        split s;
+        s.job = j;
+        make_bounds(j, ntasks, s.bounds);
+        simdrop_mutex_lock(&engine_lock);
+        const simdrop_parallel_fn run = engine_run;
+        void *ctx = engine_ctx;
+        simdrop_mutex_unlock(&engine_lock);
+        if (run) {
+            run(ctx, ntasks, run_split_task, &s);
+        } else {
+            status = pool_run(ntasks, run_split_task, &s);
+            if (status == 0) /* the pool is busy with another caller's job */
+                for (size_t i = 0; i < ntasks; i++)
+                    run_split_task(&s, i);
+            status = status < 0 ? status : SIMDROP_OK;
+        }
+    }
+    if (!status)
+        simdrop_job_finish(j);
+    if (slots != one_slot)
+        free(slots);
+    return status;
 }

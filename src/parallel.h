@@ -11,4 +11,8 @@ int simdrop_run(simdrop_job *j);
 /* SIMDROP_OK, or SIMDROP_ETHREADS while SIMDROP_NUM_THREADS holds a bad value. */
 int simdrop_parallel_status(void);
 
+/* Tests only: split calls from `bytes` per task on (0 restores the measured cut-off), so small
+ * calls run on several threads. */
+void simdrop_min_task_bytes_override(size_t bytes);
+
 #endif

@@ -1,6 +1,6 @@
 /* checkasm.c: every kernel table entry and every public entry point, on every path, against scalar, bit for bit (dav1d-style).
  *
- *   checkasm [--seed N] [--cases N] [--only NAME] [--exhaustive] [--bench] [--large]
+ *   checkasm [--seed N] [--cases N] [--only NAME] [--exhaustive] [--bench] [--large] [--verify]
  *
  * 1. kernels: each entry of each path's table (gen, bits, mask, skip, accumulate) called directly
  *    with the same random lane states, constants and inputs as the scalar table's entry, plain and
@@ -8,12 +8,14 @@
  * 2. entries: each public function (every op and dtype) on random shapes, offsets, p, seeds,
  *    misalignments, NULL optional buffers and aliasing, through the library's dispatch on each
  *    path, with the non-temporal threshold forced low in a quarter of the cases so every kernel's
- *    streaming branch runs; outputs, status and guards compared with the scalar path's.
+ *    streaming branch runs, and on 1, 2, 3, 7 or 16 threads (each call split as finely as it
+ *    goes); outputs, status and guards compared with the scalar path's on one thread.
  * 3. conversions: the scalar binary16/bfloat16 conversions against the CPU's own (F16C, AArch64)
  *    and against the branch-free algorithm the vector paths use, over a stride of all 2^32 floats
  *    (--exhaustive: every one) and all 2^16 halves.
  * --large adds calls of 2^27 + 77 floats that cross the real non-temporal threshold unforced.
  * --bench times each kernel entry per path (64K elements, in cache) and prints the ratio to scalar.
+ * --verify ends with one VERIFY line per path and a VERIFY_TOTAL line (the benchmark report's proof).
  * Random cases print their seed; --seed N replays them. --only NAME runs the entries whose name
  * contains NAME. SIMDROP_TEST_CASES sets --cases; SIMDROP_TEST_SMALL trims everything. */
 #include <math.h>
@@ -23,11 +25,21 @@
 #include "dispatch.h"
 #include "entries.h"
 #include "kernel.h"
+#include "parallel.h"
 
 enum { MAX_PATHS = 16, CANARY = 0xa5 };
 
 static const char *only = NULL;
+static uint64_t test_rng_seed;
 static int small = 0;
+
+/* Checks and failures per path, for the --verify summary the benchmark report reads. */
+static unsigned long path_checks[MAX_PATHS], path_failures[MAX_PATHS];
+static void tally(size_t path, unsigned long checks_before, unsigned long failures_before)
+{
+    path_checks[path] += test_checks - checks_before;
+    path_failures[path] += test_failures - failures_before;
+}
 
 /* ---- random inputs ---------------------------------------------------------------------------- */
 
@@ -246,6 +258,7 @@ typedef struct ecase {
     double p;
     uint64_t seed, offset;
     int nt_forced;
+    int threads; /* the compared path runs on this many threads; scalar always on one */
     int null_arg[5], alias_arg[5];
     size_t mis[5];
 } ecase;
@@ -281,6 +294,8 @@ static ecase random_ecase(const entry *e)
     c.seed = test_below(4) == 0 ? (test_below(2) ? 0 : UINT64_MAX) : test_rand();
     c.offset = e->uses_seed ? random_offset(ent_units(e, c.s)) : 0;
     c.nt_forced = test_below(4) == 0;
+    static const int thread_counts[] = {1, 2, 3, 7, 16}; /* more threads than cores included */
+    c.threads = thread_counts[test_below(5)];
     for (int i = 0; i < 5; i++) {
         const ent_arg *a = &e->arg[i];
         c.null_arg[i] = i < e->nargs && a->nullable && test_below(3) == 0;
@@ -327,6 +342,17 @@ static eresult run_entry(const entry *e, const ecase *c, guarded *const in)
     return r;
 }
 
+/* Runs entry e on `threads` threads, each call split into as many tasks as it has units for. */
+static eresult run_entry_threads(const entry *e, const ecase *c, guarded *const in, int threads)
+{
+    simdrop_set_num_threads(threads);
+    simdrop_min_task_bytes_override(threads > 1 ? 1 : 0);
+    eresult r = run_entry(e, c, in);
+    simdrop_min_task_bytes_override(0);
+    simdrop_set_num_threads(1);
+    return r;
+}
+
 static void eresult_free(const entry *e, eresult *r)
 {
     for (int i = 0; i < e->nargs; i++)
@@ -348,8 +374,8 @@ static void check_entry(const entry *e, const char *const *paths, size_t npaths)
     }
     char ctx[300];
     snprintf(ctx, sizeof ctx, "%s shape=%zu,%zu p=%.17g seed=%" PRIu64 " offset=%" PRIu64
-             " nt=%d null=%d%d%d%d%d alias=%d%d%d%d%d",
-             e->name, c.s.a, c.s.b, c.p, c.seed, c.offset, c.nt_forced, c.null_arg[0],
+             " nt=%d threads=%d null=%d%d%d%d%d alias=%d%d%d%d%d",
+             e->name, c.s.a, c.s.b, c.p, c.seed, c.offset, c.nt_forced, c.threads, c.null_arg[0],
              c.null_arg[1], c.null_arg[2], c.null_arg[3], c.null_arg[4], c.alias_arg[0],
              c.alias_arg[1], c.alias_arg[2], c.alias_arg[3], c.alias_arg[4]);
     CHECK(simdrop_set_isa("scalar") == SIMDROP_OK, "scalar path");
@@ -358,8 +384,9 @@ static void check_entry(const entry *e, const char *const *paths, size_t npaths)
     for (size_t pi = 0; pi < npaths; pi++) {
         if (!strcmp(paths[pi], "scalar"))
             continue;
+        const unsigned long checks0 = test_checks, failures0 = test_failures;
         CHECK(simdrop_set_isa(paths[pi]) == SIMDROP_OK, "cannot force %s", paths[pi]);
-        eresult got = run_entry(e, &c, in);
+        eresult got = run_entry_threads(e, &c, in, c.threads);
         CHECK(got.status == want.status, "path %s: status %d, scalar %d: %s", paths[pi],
               got.status, want.status, ctx);
         for (int i = 0; i < e->nargs; i++) {
@@ -371,6 +398,7 @@ static void check_entry(const entry *e, const char *const *paths, size_t npaths)
                   e->arg[i].name, ctx);
         }
         eresult_free(e, &got);
+        tally(pi, checks0, failures0);
     }
     for (int i = 0; i < e->nargs; i++)
         CHECK(guarded_ok(&want.buf[i]), "scalar: %s written outside: %s", e->arg[i].name, ctx);
@@ -607,7 +635,7 @@ int main(int argc, char **argv)
         bench(paths, npaths);
         return 0;
     }
-    test_seed_init(argc, argv, "checkasm");
+    test_rng_seed = test_seed_init(argc, argv, "checkasm");
     const long cases = (long)test_option(argc, argv, "--cases", "SIMDROP_TEST_CASES", small ? 8 : 40);
     printf("checkasm: %zu paths:", npaths);
     for (size_t i = 0; i < npaths; i++)
@@ -616,8 +644,9 @@ int main(int argc, char **argv)
 
     for (size_t i = 0; i < npaths; i++)
         if (strcmp(paths[i], "scalar") && (!only || !strcmp(only, "kernels"))) {
-            const unsigned long before = test_checks;
+            const unsigned long before = test_checks, failures0 = test_failures;
             check_kernels(paths[i], cases);
+            tally(i, before, failures0);
             printf("  kernels  %-14s %lu checks\n", paths[i], test_checks - before);
         }
     for (size_t i = 0; i < NENTRIES; i++) {
@@ -633,5 +662,17 @@ int main(int argc, char **argv)
     if (has_flag(argc, argv, "--large"))
         check_large(paths, npaths);
     CHECK(simdrop_set_isa("auto") == SIMDROP_OK, "auto");
+    if (has_flag(argc, argv, "--verify")) { /* one line per path for bench/report.py */
+        unsigned long all = 0;
+        for (size_t i = 0; i < npaths; i++)
+            if (strcmp(paths[i], "scalar")) {
+                printf("VERIFY path=%s checks=%lu failures=%lu result=%s\n", paths[i],
+                       path_checks[i], path_failures[i], path_failures[i] ? "FAIL" : "PASS");
+                all += path_checks[i];
+            }
+        printf("VERIFY_TOTAL reference=scalar paths=%zu entries=%zu checks=%lu failures=%lu seed=%" PRIu64
+               " result=%s\n", npaths - 1, (size_t)NENTRIES, all, test_failures, test_rng_seed,
+               test_failures ? "FAIL" : "PASS");
+    }
     return test_finish("checkasm");
 }
