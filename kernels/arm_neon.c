@@ -47,6 +47,22 @@ static inline simde_uint8x16_t neon_narrow(simde_uint32x4_t a, simde_uint32x4_t 
     return simde_vcombine_u8(simde_vmovn_u16(ab), simde_vmovn_u16(cd));
 }
 
+/* Bytes 0..3 of v as one word, byte k in bits 8k .. 8k+7. ACLE's vreinterpret is a bit-cast of
+ * the register, so real NEON gives exactly that from lane 0 of the u32 view on either byte order
+ * (one fmov). SIMDe's portable simde_vreinterpretq_u32_u8 (simde/arm/neon/reinterpret.h, as of
+ * 0.7.4) memcpys its lane arrays instead, which on a big-endian host (s390x) makes byte 0 the
+ * top byte; so wherever SIMDe emulates NEON, build the word from byte lanes (little-endian hosts
+ * run this too, as neon-simde, so it is tested everywhere). */
+static inline uint32_t neon_le32(simde_uint8x16_t v)
+{
+#if defined(SIMDE_ARM_NEON_A32V7_NATIVE)
+    return simde_vgetq_lane_u32(simde_vreinterpretq_u32_u8(v), 0);
+#else
+    return (uint32_t)simde_vgetq_lane_u8(v, 0) | (uint32_t)simde_vgetq_lane_u8(v, 1) << 8 |
+           (uint32_t)simde_vgetq_lane_u8(v, 2) << 16 | (uint32_t)simde_vgetq_lane_u8(v, 3) << 24;
+#endif
+}
+
 static inline uint32_t neon_word(const vmask m[8])
 {
     static const uint8_t weight[16] = {1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128};
@@ -56,7 +72,7 @@ static inline uint32_t neon_word(const vmask m[8])
     simde_uint8x16_t sum = simde_vpaddq_u8(lo, hi);
     sum = simde_vpaddq_u8(sum, sum);
     sum = simde_vpaddq_u8(sum, sum);
-    return simde_vgetq_lane_u32(simde_vreinterpretq_u32_u8(sum), 0);
+    return neon_le32(sum);
 }
 #define V_WORD(m) neon_word(m)
 

@@ -178,19 +178,22 @@ static inline void simdrop_store_f(int dt, void *p, size_t i, float v)
 }
 
 /* The rule in float (f32, bf16, f16) or double (f64): simdrop_rule_f and simdrop_rule_d. The
- * factors are picked by a load, not a branch: keep is a coin flip at p = 0.5. */
+ * factors are picked by a load, not a branch: keep is a coin flip at p = 0.5. Every step is
+ * its own assignment because C lets a compiler evaluate a float expression in wider precision
+ * and round only at the end (GCC does on s390x with -std=c11): an assignment must round. */
 #define SIMDROP_DEFINE_RULE(name, T, mul_, add_, drop_, nan_bits, from_bits)                    \
     static inline T name(int rule, T x, T b, T r, int keep, const simdrop_consts *c)          \
     {                                                                                         \
         const T mul[2] = {0, c->mul_}, add[2] = {c->drop_, c->add_};                         \
         const T f = mul[keep != 0];                                                           \
+        const T t = rule == RULE_BIAS || rule == RULE_BIAS_RESID ? x + b : x;                 \
+        const T u = t * f;                                                                    \
         T v;                                                                                  \
         switch (rule) {                                                                       \
-        case RULE_SCALE: return x * f;                                                        \
-        case RULE_AFFINE: return x * f + add[keep != 0];                                      \
-        case RULE_BIAS: v = (x + b) * f; break;                                               \
-        case RULE_RESID: v = r + x * f; break;                                                \
-        default: v = r + (x + b) * f; break;                                                  \
+        case RULE_SCALE: return u;                                                            \
+        case RULE_AFFINE: v = u + add[keep != 0]; return v;                                   \
+        case RULE_BIAS: v = u; break;                                                         \
+        default: v = r + u; break; /* RESID, BIAS_RESID */                                    \
         }                                                                                     \
         return v != v ? from_bits(nan_bits) : v;                                              \
     }

@@ -1,5 +1,6 @@
 /* x86_sse2.c: SSE2 primitives for simd_template.h: 4 lanes, the x86-64 baseline. */
 #include <simde/x86/sse2.h>
+#include <simde/x86/sse4.1.h>
 
 #if !defined(SIMDROP_EMULATED) && !defined(SIMDE_X86_SSE2_NATIVE)
 #error "x86_sse2.c needs SSE2, or SIMDROP_EMULATED for the SIMDe build"
@@ -61,7 +62,14 @@ static inline uint32_t sse2_word(const vmask m[8])
 #define VH_LOAD(p) simde_mm_loadl_epi64((const simde__m128i *)(const void *)(p))
 #define VH_STORE(p, h) simde_mm_storel_epi64((simde__m128i *)(void *)(p), h)
 #define VH_STREAM VH_STORE /* 8-byte stores: no streaming form worth having */
+#ifdef SIMDROP_EMULATED
+/* Interleaving with zeros widens on x86, whose lanes are little-endian by definition; SIMDe on a
+ * big-endian host reads the interleaved 16-bit lanes back as 32-bit ones in host order (its
+ * casts between lane widths are memcpys), so its twin widens lane by lane. */
+#define VH_WIDEN simde_mm_cvtepu16_epi32
+#else
 #define VH_WIDEN(h) simde_mm_unpacklo_epi16(h, simde_mm_setzero_si128())
+#endif
 /* SSE2 packs only with signed saturation: sign-extend the low halves first so they pass unchanged. */
 #define VH_NARROW(u) simde_mm_packs_epi32(simde_mm_srai_epi32(simde_mm_slli_epi32(u, 16), 16), simde_mm_setzero_si128())
 
