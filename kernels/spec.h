@@ -102,16 +102,48 @@ static inline uint32_t simdrop_threshold(double p)
     return t;
 }
 
-/* Unaligned little-endian 32-bit store and load for bitmask words. */
+/* Unaligned little-endian stores and loads for bitmask words: one plain access on little-endian
+ * hosts (GCC does not always see through the portable byte-by-byte form), a byte swap on
+ * big-endian ones, and the byte-by-byte form where the compiler does not say. */
+#if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) && defined(__ORDER_BIG_ENDIAN__)
+#define SIMDROP_LE_HOST (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
+#define SIMDROP_BE_HOST (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)
+#else
+#define SIMDROP_LE_HOST 0
+#define SIMDROP_BE_HOST 0
+#endif
+
 static inline void simdrop_store_le32(uint8_t *p, uint32_t v)
 {
+#if SIMDROP_LE_HOST || SIMDROP_BE_HOST
+#if SIMDROP_BE_HOST
+    v = __builtin_bswap32(v);
+#endif
+    memcpy(p, &v, 4);
+#else
     const uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
     memcpy(p, b, 4);
+#endif
+}
+
+static inline void simdrop_store_le64(uint8_t *p, uint64_t v)
+{
+    simdrop_store_le32(p, (uint32_t)v);
+    simdrop_store_le32(p + 4, (uint32_t)(v >> 32));
 }
 
 static inline uint32_t simdrop_load_le32(const uint8_t *p)
 {
+#if SIMDROP_LE_HOST || SIMDROP_BE_HOST
+    uint32_t v;
+    memcpy(&v, p, 4);
+#if SIMDROP_BE_HOST
+    v = __builtin_bswap32(v);
+#endif
+    return v;
+#else
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+#endif
 }
 
 #endif /* SIMDROP_SPEC_H */

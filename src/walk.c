@@ -188,34 +188,77 @@ static void bits_range(const simdrop_job *j, int rule, size_t k0, size_t k1, con
 
 /* ---- groups -------------------------------------------------------------------------------- */
 
-/* Sets bits [lo, hi) of a zeroed bitmask. */
-static void set_bits(uint8_t *bits, size_t lo, size_t hi)
+/* A bitmask written 64 bits at a time. */
+typedef struct bitrun {
+    uint8_t *p;
+    uint64_t word;
+    unsigned used;
+} bitrun;
+
+static void bitrun_store(bitrun *b)
 {
-    for (; lo < hi && lo % 8; lo++)
-        bits[lo / 8] |= (uint8_t)(1u << (lo % 8));
-    if (hi - lo >= 8) {
-        memset(bits + lo / 8, 0xff, (hi - lo) / 8);
-        lo += (hi - lo) / 8 * 8;
-    }
-    for (; lo < hi; lo++)
-        bits[lo / 8] |= (uint8_t)(1u << (lo % 8));
+    simdrop_store_le64(b->p, b->word);
+    b->p += 8;
 }
 
-/* The elements of groups [g0, g1), group g's keep bit being bit g - g0 of `gbits`: each group
- * bit is expanded over its elements, then the rule runs from the expanded bits. A long group
- * becomes a run of 0x00 or 0xff bytes, so large group_len costs what element backward costs. */
+/* Appends `run` copies of one bit (fill is 0 or all ones). */
+static void bitrun_append(bitrun *b, uint64_t fill, size_t run)
+{
+    while (run) {
+        const unsigned take = (unsigned)min_size(run, 64 - b->used);
+        b->word |= (take == 64 ? fill : fill & ((UINT64_C(1) << take) - 1)) << b->used;
+        b->used += take;
+        run -= take;
+        if (b->used == 64) {
+            bitrun_store(b);
+            for (b->word = fill; run >= 64; run -= 64) /* whole words of a long group */
+                bitrun_store(b);
+            b->word = 0;
+            b->used = 0;
+        }
+    }
+}
+
+/* The element bits of elements [e, e + len) of groups starting at g0, group g's keep bit being
+ * bit g - g0 of `gbits`: each group's bit repeated group_len times. Groups shorter than a word
+ * take a few integer operations each (one or, a store every 64 bits); long ones are runs of
+ * whole words, so large group_len costs what element backward costs. */
+static void expand_groups(uint8_t *ebits, const uint8_t *gbits, size_t g0, size_t len_g, size_t e,
+                          size_t len)
+{
+    bitrun b = {ebits, 0, 0};
+    size_t g = e / len_g;
+    size_t run = min_size(len_g - (e - g * len_g), len); /* the first group may start earlier */
+    bitrun_append(&b, 0 - (uint64_t)bit_at(gbits, g - g0), run);
+    size_t left = len - run;
+    for (g++; len_g < 64 && left >= len_g; g++, left -= len_g) {
+        const uint64_t fill = (0 - (uint64_t)bit_at(gbits, g - g0)) & ((UINT64_C(1) << len_g) - 1);
+        b.word |= fill << b.used;
+        b.used += (unsigned)len_g;
+        if (b.used >= 64) { /* the group straddles the word: its high bits start the next */
+            bitrun_store(&b);
+            b.used -= 64;
+            b.word = b.used ? fill >> (len_g - b.used) : 0;
+        }
+    }
+    for (; left; g++, left -= run) {
+        run = min_size(len_g, left);
+        bitrun_append(&b, 0 - (uint64_t)bit_at(gbits, g - g0), run);
+    }
+    for (unsigned k = 0; k * 8 < b.used; k++)
+        b.p[k] = (uint8_t)(b.word >> (8 * k));
+}
+
+/* The elements of groups [g0, g1), group g's keep bit being bit g - g0 of `gbits`: the group
+ * bits are expanded over their elements, then the rule runs from the expanded bits. A long
+ * group becomes a run of 0x00 or 0xff bytes, so large group_len costs what element backward
+ * costs. */
 static void groups_apply(const simdrop_job *j, const uint8_t *gbits, size_t g0, size_t g1)
 {
-    const size_t len_g = j->group_len;
-    uint8_t ebits[EXPAND_CHUNK / 8 + 1];
-    for (size_t e = g0 * len_g, end = g1 * len_g; e < end;) {
+    uint8_t ebits[EXPAND_CHUNK / 8];
+    for (size_t e = g0 * j->group_len, end = g1 * j->group_len; e < end;) {
         const size_t len = min_size(EXPAND_CHUNK, end - e);
-        memset(ebits, 0, sizeof ebits);
-        for (size_t g = e / len_g; g * len_g < e + len; g++)
-            if (bit_at(gbits, g - g0)) {
-                const size_t lo = g * len_g, hi = lo + len_g;
-                set_bits(ebits, (lo > e ? lo : e) - e, min_size(hi, e + len) - e);
-            }
+        expand_groups(ebits, gbits, g0, j->group_len, e, len);
         bits_range(j, j->rule, e, e + len, ebits, e);
         e += len;
     }
