@@ -1134,11 +1134,18 @@ def golden_value_line(family, dt, c, index):
         else:
             ys = both_families(lambda a: dropout_values(f, xs, keeps, p, a))
         shape = ("n=%d" % n) if family == "dropout" else ("groups=%d group_len=%d" % (g, gl))
+        # Backward with the complemented mask (bits past the groups stay 0): reaches what no
+        # forward mask can, e.g. a set bit at p == 1 (s = 0) or a clear one at p == 0.
+        inv = [1 - k for k in keeps]
+        if family == "alpha":
+            dxi = both_families(lambda a: alpha_backward_values(f, xs, inv, p, a))
+        else:
+            dxi = both_families(lambda a: dropout_values(f, xs, inv, p, a))
         line = "%s %s %s x=%s y=%s mask=%s" % (head, shape, common, hexs(f, xs), merged_hex(f, *ys),
                                                bytes_hex(mask))
         if family == "alpha":
             line += " dx=%s" % merged_hex(f, *dxs)
-        return line
+        return line + " dx_inv=%s" % merged_hex(f, *dxi)
     rows, cols = c["rows"], c["cols"]
     n = rows * cols
     xs = random_values(dt, n, rng, -10, 10)
@@ -1186,6 +1193,9 @@ def golden_value_line(family, dt, c, index):
     dxs = both_families(lambda a: dropout_values(f, dout, keeps, p, a))
     db = dbias_values(f, dxs[0], rows, cols)
     assert db == dbias_values(f, dxs[1], rows, cols)
+    inv = [1 - k for k in keeps]
+    dxi = both_families(lambda a: dropout_values(f, dout, inv, p, a))
+    dbi = dbias_values(f, dxi[0], rows, cols)
     T = compute_type(f)
     for c in range(cols):                        # does the order of 4.5 matter for this column?
         plain = 0
@@ -1193,10 +1203,11 @@ def golden_value_line(family, dt, c, index):
             plain = add(T, plain, to_compute(f, dxs[0][r * cols + c]), "x86", canonical=True)
         if plain != db[c]:
             DBIAS_ORDER_COUNTS[dt] = DBIAS_ORDER_COUNTS.get(dt, 0) + 1
-    return ("%s rows=%d cols=%d %s x=%s bias=%s residual=%s y=%s mask=%s dout=%s dx=%s dbias=%s" % (
-        head, rows, cols, common, hexs(f, xs), hexs(f, bias) if bias is not None else "null",
-        hexs(f, res) if res is not None else "null", merged_hex(f, *ys), bytes_hex(mask),
-        hexs(f, dout), merged_hex(f, *dxs), hexs(T, db)))
+    return ("%s rows=%d cols=%d %s x=%s bias=%s residual=%s y=%s mask=%s dout=%s dx=%s dbias=%s "
+            "dx_inv=%s dbias_inv=%s" % (
+                head, rows, cols, common, hexs(f, xs), hexs(f, bias) if bias is not None else "null",
+                hexs(f, res) if res is not None else "null", merged_hex(f, *ys), bytes_hex(mask),
+                hexs(f, dout), merged_hex(f, *dxs), hexs(T, db), merged_hex(f, *dxi), hexs(T, dbi)))
 
 
 DBIAS_ORDER_COUNTS = {}
@@ -1221,6 +1232,8 @@ GOLDEN_VALUES_HEADER = """\
 #            alpha: dx = backward and backward_regen with dy = x;
 #            bias_dropout_add: dx = backward and backward_regen with dout, dbias = their bias
 #            gradient (8 hex digits: float; 16 for f64).
+#            dx_inv (and dbias_inv): backward given the complement of mask (bits past the last
+#            element or group still 0), same dy or dout.
 #   '?' in place of an output element's first digit: the sign of that NaN is the CPU family's
 #   (section 4.1, the NaN of Inf * 0): f on x86 (sign set), 7 on AArch64. All other bits are
 #   pinned, NaN payloads included.

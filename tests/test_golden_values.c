@@ -206,15 +206,16 @@ static void store_bits(void *buf, size_t i, unsigned es, uint64_t v)
  * NaN payloads and signs included, is pinned by the document and compared exactly. */
 static int same_bits(uint64_t got, uint64_t want, int loose, unsigned es)
 {
+    const uint64_t negative = want | (uint64_t)1 << (8 * es - 1);
     if (!loose)
         return got == want;
-    const uint64_t sign = (uint64_t)1 << (8 * es - 1);
 #if defined(__x86_64__) || defined(__i386__) || defined(_M_X64) || defined(_M_IX86)
-    return got == (want | sign);
+    return got == negative;
 #elif defined(__aarch64__) || defined(_M_ARM64)
+    (void)negative;
     return got == want;
 #else
-    return got == want || got == (want | sign);
+    return got == want || got == negative;
 #endif
 }
 
@@ -302,7 +303,7 @@ static void check_guards(const char *what, guarded *g)
 static void run_group_family(int fam, const dtype_ops *d, size_t groups, size_t group_len,
                              double p, uint64_t seed, uint64_t offset, const void *x,
                              const expected *y, const uint8_t *mask, const expected *dx,
-                             unsigned salt)
+                             const uint8_t *mask_inv, const expected *dx_inv, unsigned salt)
 {
     const unsigned es = d->es;
     const size_t n = groups * group_len, mbytes = mask_len(groups);
@@ -332,6 +333,11 @@ static void run_group_family(int fam, const dtype_ops *d, size_t groups, size_t 
     check_array("backward in place (dx == dy)", out.data, dx, es);
 
     memset(out.data, 0xa5, n * es);
+    CHECK(d->bwd[fam](out.data, x, mask_inv, groups, group_len, p) == SIMDROP_OK,
+          "line %u: backward (complemented mask) status", case_no);
+    check_array("backward dx_inv (complemented mask)", out.data, dx_inv, es);
+
+    memset(out.data, 0xa5, n * es);
     CHECK(d->regen[fam](out.data, x, groups, group_len, p, seed, offset) == SIMDROP_OK,
           "line %u: backward_regen status", case_no);
     check_array("backward_regen dx (dy = x)", out.data, dx, es);
@@ -344,7 +350,8 @@ static void run_group_family(int fam, const dtype_ops *d, size_t groups, size_t 
 static void run_bda(const dtype_ops *d, size_t rows, size_t cols, double p, uint64_t seed,
                     uint64_t offset, const void *x, const void *bias, const void *residual,
                     const void *dout, const expected *y, const uint8_t *mask, const expected *dx,
-                    const expected *dbias, unsigned salt)
+                    const expected *dbias, const uint8_t *mask_inv, const expected *dx_inv,
+                    const expected *dbias_inv, unsigned salt)
 {
     const unsigned es = d->es;
     const size_t n = rows * cols, mbytes = mask_len(n);
@@ -385,6 +392,12 @@ static void run_bda(const dtype_ops *d, size_t rows, size_t cols, double p, uint
     CHECK(d->bda_bwd(out.data, NULL, out.data, mask, rows, cols, p) == SIMDROP_OK,
           "line %u: backward in place, no dbias status", case_no);
     check_array("backward in place (dx == dout, dbias NULL)", out.data, dx, es);
+
+    memset(db.data, 0xa5, cols * d->dbias_es);
+    CHECK(d->bda_bwd(out.data, db.data, dout, mask_inv, rows, cols, p) == SIMDROP_OK,
+          "line %u: backward (complemented mask) status", case_no);
+    check_array("backward dx_inv (complemented mask)", out.data, dx_inv, es);
+    check_array("backward dbias_inv (complemented mask)", db.data, dbias_inv, d->dbias_es);
 
     memset(out.data, 0xa5, n * es);
     memset(db.data, 0xa5, cols * d->dbias_es);
@@ -471,13 +484,17 @@ static void run_line(char *line, const char *const *paths, size_t npaths)
     const unsigned es = d->es;
     const size_t n = (size_t)(a * b), mask_bits = fam == 3 ? n : (size_t)a;
     expected x, y, dx, bias = {0, NULL, NULL}, res = {0, NULL, NULL}, dbias = {0, NULL, NULL};
-    expected dout = {0, NULL, NULL};
-    uint8_t *mask = calloc(mask_len(mask_bits) + 1, 1);
+    expected dout = {0, NULL, NULL}, dx_inv, dbias_inv = {0, NULL, NULL};
+    uint8_t *mask = calloc(mask_len(mask_bits) + 1, 1), *mask_inv = calloc(mask_len(mask_bits) + 1, 1);
     ok = parse_array(field(&f, "x"), n, es, &x) & parse_array(field(&f, "y"), n, es, &y) &
          parse_mask(field(&f, "mask"), mask_len(mask_bits), mask);
     /* dropout and groups: backward with dy = x gives dx = y (4.6: the same product). */
     ok &= fam < 2 ? parse_array(field(&f, "y"), n, es, &dx)
                   : parse_array(field(&f, "dx"), n, es, &dx);
+    ok &= parse_array(field(&f, "dx_inv"), n, es, &dx_inv);
+    /* The complement of the golden mask, bits past the last element (group) still 0. */
+    for (size_t k = 0; k < mask_bits; k++)
+        mask_inv[k / 8] |= (uint8_t)((~mask[k / 8] >> (k % 8) & 1) << (k % 8));
     const char *bias_s = field(&f, "bias"), *res_s = field(&f, "residual");
     if (fam == 3) {
         ok &= bias_s && res_s;
@@ -487,6 +504,7 @@ static void run_line(char *line, const char *const *paths, size_t npaths)
             ok &= parse_array(res_s, n, es, &res);
         ok &= parse_array(field(&f, "dout"), n, es, &dout);
         ok &= parse_array(field(&f, "dbias"), (size_t)b, d->dbias_es, &dbias);
+        ok &= parse_array(field(&f, "dbias_inv"), (size_t)b, d->dbias_es, &dbias_inv);
     }
     CHECK(ok, "line %u: malformed array or mask field", case_no);
     for (size_t i = 0; ok && i < n; i++)
@@ -504,15 +522,16 @@ static void run_line(char *line, const char *const *paths, size_t npaths)
         const unsigned salt = case_no * 7 + (unsigned)pi;
         if (fam < 3)
             run_group_family(fam, d, (size_t)a, (size_t)b, p, seed, offset, xin, &y, mask, &dx,
-                             salt);
+                             mask_inv, &dx_inv, salt);
         else
             run_bda(d, (size_t)a, (size_t)b, p, seed, offset, xin, bin, rin, din, &y, mask, &dx,
-                    &dbias, salt);
+                    &dbias, mask_inv, &dx_inv, &dbias_inv, salt);
         CHECK(!memcmp(xin, xcopy, n * es) && (!rin || !memcmp(rin, rcopy, n * es)) &&
                   (!din || !memcmp(din, dcopy, n * es)),
               "line %u, path %s: an input was modified", case_no, paths[pi]);
     }
     free(xin), free(xcopy), free(bin), free(rin), free(rcopy), free(din), free(dcopy), free(mask);
+    free(mask_inv), free_array(&dx_inv), free_array(&dbias_inv);
     free_array(&x), free_array(&y), free_array(&dx), free_array(&bias), free_array(&res);
     free_array(&dbias), free_array(&dout);
 }
