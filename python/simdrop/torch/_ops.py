@@ -145,6 +145,14 @@ def check_inplace_autograd(x):
                                "in-place operation.")
 
 
+def bump_version(x):
+    """Advance x's version counter, as every in-place op of PyTorch does, so that a graph that saved
+    x for its backward notices the change. (torch.autograd.Function would do it too, but returns an
+    alias rather than x itself when no input requires grad; PyTorch's inplace dropout returns x.)
+    An in-place op on an empty view of x shares x's counter and touches no element."""
+    x.as_strided((0,), (1,)).zero_()
+
+
 # ---- what backward needs -------------------------------------------------------------------------
 
 class Spec:

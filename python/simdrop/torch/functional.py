@@ -53,9 +53,12 @@ def _run(kind, input, p, inplace, generator, save_mask, fname, groups=0, glen=0)
         elif not input.is_contiguous():
             _ops.refuse_inplace(input, fname, "a contiguous tensor (each channel one run of memory)")
     spec = Spec(k, float(p), _ops.draw_seed(generator), groups, glen, fname)
-    if inplace or (input.requires_grad and torch.is_grad_enabled()):
+    if input.requires_grad and torch.is_grad_enabled():
         return _ops.DropoutFunction.apply(input, spec, inplace, save_mask)
-    return _ops.forward(input, spec, False, False)
+    y = _ops.forward(input, spec, inplace, False)
+    if inplace:
+        _ops.bump_version(input)
+    return y
 
 
 def dropout(input, p=0.5, training=True, inplace=False, *, generator=None, save_mask=True):
