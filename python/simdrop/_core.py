@@ -59,6 +59,10 @@ class ThreadsError(SimdropError, RuntimeError):
     """SIMDROP_ETHREADS: bad thread count (also from SIMDROP_NUM_THREADS), or no thread started."""
 
 
+for _cls in (SimdropError, NullPointerError, ProbabilityError, RangeError, SizeError, OverlapError,
+             IsaUnknownError, IsaUnavailableError, OutOfMemoryError, ThreadsError):
+    _cls.__module__ = "simdrop"  # shown as simdrop.ProbabilityError, where they are exported
+
 _ERRORS = {
     _lib.SIMDROP_ENULL: NullPointerError,
     _lib.SIMDROP_EPROB: ProbabilityError,

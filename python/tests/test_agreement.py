@@ -17,11 +17,10 @@ import math
 import sys
 import unittest
 
-try:
-    import torch
-except ImportError:
-    print("SKIP: torch is not installed")
-    sys.exit(77)
+from _testenv import require
+
+require('torch')
+import torch  # noqa: E402
 
 from simdrop import _lib
 

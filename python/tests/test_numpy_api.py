@@ -7,11 +7,10 @@ import subprocess
 import sys
 import unittest
 
-try:
-    import numpy as np
-except ImportError:
-    print("SKIP: numpy is not installed")
-    sys.exit(77)
+from _testenv import require
+
+require('numpy')
+import numpy as np  # noqa: E402
 
 import simdrop
 

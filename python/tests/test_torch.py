@@ -11,11 +11,10 @@ import sys
 import unittest
 import warnings
 
-try:
-    import torch
-except ImportError:
-    print("SKIP: torch is not installed")
-    sys.exit(77)
+from _testenv import require
+
+require('torch')
+import torch  # noqa: E402
 
 import simdrop.torch as sdt
 from simdrop.torch import functional as F
