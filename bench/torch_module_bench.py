@@ -1,0 +1,186 @@
+#!/usr/bin/python3
+"""torch_module_bench.py: simdrop.torch.Dropout against torch.nn.Dropout, forward + backward through autograd.
+
+    SIMDROP_LIBRARY=build/libsimdrop.so PYTHONPATH=python /usr/bin/python3 bench/torch_module_bench.py [--json PATH]
+
+One intra-op thread (torch.set_num_threads(1); simdrop's default is one thread too), wall-clock
+time, best of --reps repetitions with the variants interleaved (each repetition times every
+variant once, so drift on a shared machine hits them alike). Cases:
+  - dropout p = 0.5, float32 and bfloat16, n = 64K, 1M, 16M: y = m(x); y.backward(g) with x a
+    leaf; inplace=True runs m(x.clone()) (an in-place op needs a non-leaf), so the clone (forward,
+    with its graph) is timed alone too and the table also gives the ratio without it ("net");
+  - the bytes autograd keeps for backward per element: simdrop's 1-bit mask against the noise
+    tensor PyTorch saves;
+  - one SGD(momentum) training step (zero_grad, forward, MSE, backward, step) of the notebook's
+    10-40-1 network (batch 5) and of a wide one (batch 256, 256-4096-1), with each dropout.
+Prints a table; --json PATH also writes the numbers.
+"""
+import argparse
+import json
+import platform
+import sys
+import time
+
+import torch
+
+import simdrop
+import simdrop.torch as sdt
+
+
+def cpu_name():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def calibrate(fn, target):
+    """Calls per timing so one timing lasts about `target` seconds (at least 1)."""
+    fn()
+    t = time.perf_counter()
+    fn()
+    dt = time.perf_counter() - t
+    return max(1, int(target / max(dt, 1e-7)))
+
+
+def interleaved(variants, reps, target):
+    """{name: best seconds per call} over reps rounds, every variant timed once per round."""
+    inner = {name: calibrate(fn, target) for name, fn in variants.items()}
+    best = {name: float("inf") for name in variants}
+    for _ in range(reps):
+        for name, fn in variants.items():
+            k = inner[name]
+            t = time.perf_counter()
+            for _ in range(k):
+                fn()
+            best[name] = min(best[name], (time.perf_counter() - t) / k)
+    return best
+
+
+def dropout_case(n, dtype, inplace, reps, target):
+    x = torch.randn(n, dtype=torch.float32).to(dtype).requires_grad_()
+    g = torch.randn(n, dtype=torch.float32).to(dtype)
+    ours, theirs = sdt.Dropout(0.5, inplace=inplace), torch.nn.Dropout(0.5, inplace=inplace)
+
+    def run(m):
+        if inplace:
+            def f():
+                x.grad = None
+                m(x.clone()).backward(g)
+        else:
+            def f():
+                x.grad = None
+                m(x).backward(g)
+        return f
+
+    variants = {"simdrop": run(ours), "torch": run(theirs)}
+    if inplace:  # the clone's own cost: its backward is a pass-through, x.grad takes dx as is
+        variants["clone alone"] = lambda: x.clone()
+    return interleaved(variants, reps, target)
+
+
+def saved_bytes(dtype):
+    n = 1 << 16
+    x = torch.randn(n).to(dtype).requires_grad_()
+    ours = sdt.functional.dropout(x, 0.5).grad_fn.spec.mask
+    noise = torch.nn.functional.dropout(x, 0.5).grad_fn._saved_other
+    return ours.numel() * ours.element_size() / n, noise.numel() * noise.element_size() / n
+
+
+class MLP(torch.nn.Module):
+    def __init__(self, d_in, hidden, drop):
+        super().__init__()
+        self.fc1 = torch.nn.Linear(d_in, hidden)
+        self.relu = torch.nn.ReLU()
+        self.dropout = drop
+        self.fc2 = torch.nn.Linear(hidden, 1)
+
+    def forward(self, x):
+        return self.fc2(self.dropout(self.relu(self.fc1(x))))
+
+
+def mlp_case(batch, d_in, hidden, reps, target):
+    x, y = torch.randn(batch, d_in), torch.randn(batch, 1)
+    variants = {}
+    for name, drop in (("simdrop", sdt.Dropout(0.5)), ("torch", torch.nn.Dropout(0.5))):
+        torch.manual_seed(0)
+        model = MLP(d_in, hidden, drop)
+        opt = torch.optim.SGD(model.parameters(), lr=0.03, momentum=0.9)
+        loss_fn = torch.nn.MSELoss()
+
+        def step(model=model, opt=opt, loss_fn=loss_fn):
+            opt.zero_grad()
+            loss_fn(model(x), y).backward()
+            opt.step()
+        variants[name] = step
+    return interleaved(variants, reps, target)
+
+
+def fmt_time(s):
+    return f"{s * 1e3:.3f} ms" if s >= 1e-3 else f"{s * 1e6:.1f} us"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    ap.add_argument("--sizes", default="65536,1048576,16777216")
+    ap.add_argument("--reps", type=int, default=7, help="repetitions; the best is kept (default 7)")
+    ap.add_argument("--target", type=float, default=0.05, help="seconds per timing (default 0.05)")
+    ap.add_argument("--quick", action="store_true", help="smaller sizes and fewer repetitions (a smoke run)")
+    args = ap.parse_args()
+    if args.quick:
+        args.sizes, args.reps, args.target = "65536,1048576", 2, 0.01
+    torch.set_num_threads(1)
+    simdrop.set_num_threads(1)
+    info = {"cpu": cpu_name(), "torch_version": torch.__version__, "simdrop_version": simdrop.version(),
+            "simdrop_isa": simdrop.isa(), "python": sys.version.split()[0], "threads": 1,
+            "reps": args.reps, "timing": "wall clock, best of reps, variants interleaved"}
+    print(f"CPU: {info['cpu']}; torch {info['torch_version']}; simdrop {info['simdrop_version']} "
+          f"({info['simdrop_isa']}); 1 thread; best of {args.reps}, interleaved\n")
+    results = []
+    print(f"{'dtype':9s} {'n':>9s} {'mode':12s} {'simdrop':>11s} {'torch':>11s} {'speedup':>8s}  net of clone")
+    for dtype in (torch.float32, torch.bfloat16):
+        for n in [int(s) for s in args.sizes.split(",")]:
+            for inplace in (False, True):
+                t = dropout_case(n, dtype, inplace, args.reps, args.target)
+                row = {"case": "dropout fwd+bwd", "dtype": str(dtype).replace("torch.", ""), "n": n,
+                       "inplace": inplace, "simdrop_s": t["simdrop"], "torch_s": t["torch"],
+                       "speedup": t["torch"] / t["simdrop"]}
+                net = ""
+                if inplace:
+                    c = t["clone alone"]
+                    row["clone_s"] = c
+                    if t["simdrop"] > c:
+                        row["speedup_net_of_clone"] = (t["torch"] - c) / (t["simdrop"] - c)
+                        net = f"{row['speedup_net_of_clone']:.1f}x (clone {fmt_time(c)})"
+                results.append(row)
+                print(f"{row['dtype']:9s} {n:9d} {'inplace' if inplace else 'out of place':12s} "
+                      f"{fmt_time(t['simdrop']):>11s} {fmt_time(t['torch']):>11s} {row['speedup']:7.1f}x  {net}",
+                      flush=True)
+    print("\nbytes kept for backward per element (p = 0.5):")
+    for dtype in (torch.float32, torch.bfloat16):
+        ours, theirs = saved_bytes(dtype)
+        results.append({"case": "saved bytes per element", "dtype": str(dtype).replace("torch.", ""),
+                        "simdrop": ours, "torch": theirs})
+        print(f"  {str(dtype).replace('torch.', ''):9s} simdrop {ours:.3f} (1-bit mask), torch {theirs:.3f} (noise tensor)")
+    print("\ntraining step (zero_grad, forward, MSE, backward, SGD momentum), float32:")
+    for label, (batch, d_in, hidden) in (("10-40-1, batch 5", (5, 10, 40)),
+                                         ("256-4096-1, batch 256", (256, 256, 4096))):
+        t = mlp_case(batch, d_in, hidden, args.reps, args.target)
+        results.append({"case": "mlp step", "net": label, "simdrop_s": t["simdrop"], "torch_s": t["torch"],
+                        "speedup": t["torch"] / t["simdrop"]})
+        print(f"  {label:24s} simdrop {fmt_time(t['simdrop']):>11s}  torch {fmt_time(t['torch']):>11s}  "
+              f"{t['torch'] / t['simdrop']:.2f}x", flush=True)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({**info, "results": results}, f, indent=1)
+        print(f"\nwrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

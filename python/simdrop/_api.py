@@ -1,0 +1,372 @@
+"""_api.py: simdrop on numpy arrays (float32, float64, float16).
+
+Every function takes the C function's arguments in the C order, with arrays for pointers and the
+element count taken from the arrays. The element with flat index k of an array (C order) is global
+element offset + k (offset counts groups for the group and feature functions), so a tensor split
+into calls with matching offsets gives one call's result bit for bit (docs/MASK_SPEC.md).
+
+- Inputs that are not C-contiguous are copied first; outputs (`out=`) must be C-contiguous,
+  writable, of the input's dtype and element count, and may be the input itself (in place).
+- Masks are uint8 arrays of ceil(bits / 8) bytes: bit k % 8 of byte k // 8 is the keep flag of
+  element (or group) k.
+- Bad arguments raise TypeError (wrong type or dtype) or ValueError (bad value or size) naming the
+  argument, before anything is written; a C error status raises a simdrop.SimdropError subclass
+  (ValueError subclasses for bad arguments) with simdrop_strerror's message.
+
+bfloat16: the C library has it, numpy 1.24 has no bfloat16 dtype, so this API does not take
+bf16 arrays; simdrop.torch takes torch.bfloat16 tensors.
+"""
+from . import _lib
+from ._core import check, check_offset, check_p, check_u64
+
+try:
+    import numpy as np
+except ImportError:  # simdrop imports without numpy; these functions then say what is missing
+    np = None
+
+__all__ = [
+    "dropout", "dropout_backward", "dropout_backward_regen",
+    "dropout_groups", "dropout_groups_backward", "dropout_groups_backward_regen",
+    "alpha_dropout", "alpha_dropout_backward", "alpha_dropout_backward_regen",
+    "bias_dropout_add", "bias_dropout_add_backward", "bias_dropout_add_backward_regen",
+    "mask", "mask_to_bytes", "mask_from_bytes", "mask_bytes",
+]
+
+_SUFFIX = {}
+if np is not None:
+    _SUFFIX = {np.dtype(np.float32): "f32", np.dtype(np.float64): "f64", np.dtype(np.float16): "f16"}
+
+
+def _need_numpy(fn):
+    if np is None:
+        raise ImportError(f"simdrop.{fn} needs numpy, which is not installed "
+                          "(simdrop.torch works without it)")
+
+
+def _c(name, t):
+    return getattr(_lib, f"simdrop_{name}_{t}")
+
+
+def mask_bytes(bits):
+    """Bytes of a bitmask of `bits` bits: (bits + 7) // 8."""
+    return (bits + 7) // 8
+
+
+def _array(a, name):
+    """(C-contiguous array, dtype suffix); copies non-contiguous input; TypeError for a bad dtype."""
+    if not isinstance(a, np.ndarray):
+        a = np.asarray(a)
+    t = _SUFFIX.get(a.dtype)
+    if t is None:
+        raise TypeError(f"{name}: dtype {a.dtype} is not supported: simdrop takes float32, float64 "
+                        "and float16 arrays (bfloat16 only through simdrop.torch: numpy has no "
+                        "bfloat16 dtype)")
+    if not a.flags.c_contiguous:
+        a = np.ascontiguousarray(a)
+    return a, t
+
+
+def _out(out, like, name="out"):
+    """A new array like `like`, or `out` checked against it (dtype, size, contiguity, writable)."""
+    if out is None:
+        return np.empty(like.shape, like.dtype)
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"{name}: must be a numpy array, got {type(out).__name__}")
+    if out.dtype != like.dtype:
+        raise TypeError(f"{name}: dtype {out.dtype} does not match the input's {like.dtype}")
+    if out.size != like.size:
+        raise ValueError(f"{name}: has {out.size} elements, the input has {like.size}")
+    if not out.flags.c_contiguous:
+        raise ValueError(f"{name}: must be C-contiguous")
+    if not out.flags.writeable:
+        raise ValueError(f"{name}: is read-only")
+    return out
+
+
+def _mask_in(m, bits, name="mask"):
+    """A uint8 bitmask of exactly mask_bytes(bits) bytes (copied if not contiguous)."""
+    if not isinstance(m, np.ndarray):
+        raise TypeError(f"{name}: must be a numpy uint8 array, got {type(m).__name__}")
+    if m.dtype != np.uint8:
+        raise TypeError(f"{name}: dtype must be uint8, got {m.dtype}")
+    if m.size != mask_bytes(bits):
+        raise ValueError(f"{name}: has {m.size} bytes, {bits} bits need {mask_bytes(bits)}")
+    return np.ascontiguousarray(m)
+
+
+def _new_mask(bits, want):
+    return np.empty(mask_bytes(bits), np.uint8) if want else None
+
+
+def _ptr(a):
+    return None if a is None else a.ctypes.data
+
+
+def _groups(n, groups, name="groups"):
+    """group_len for n elements in `groups` equal groups; ValueError naming `groups` if it does not divide."""
+    groups = check_u64(groups, name)
+    if groups == 0:
+        if n:
+            raise ValueError(f"{name}: 0 groups cannot hold {n} elements")
+        return 0, 1
+    if n % groups:
+        raise ValueError(f"{name}: {n} elements do not split into {groups} equal groups")
+    return groups, n // groups
+
+
+def _result(y, m, return_mask):
+    return (y, m) if return_mask else y
+
+
+# ---- element dropout ---------------------------------------------------------------------------
+
+def dropout(x, p, seed, offset=0, out=None, return_mask=False):
+    """y = x * (keep ? 1/(1-p) : 0) elementwise; returns y, or (y, mask) with return_mask=True.
+
+    keep(seed, offset + k, p) per docs/MASK_SPEC.md. out may be x (in place)."""
+    _need_numpy("dropout")
+    x, t = _array(x, "x")
+    p = check_p(p)
+    seed = check_u64(seed, "seed")
+    offset = check_offset(offset, x.size)
+    y = _out(out, x)
+    m = _new_mask(x.size, return_mask)
+    check(_c("forward", t)(y.ctypes.data, _ptr(m), x.ctypes.data, x.size, p, seed, offset),
+          f"simdrop_forward_{t}")
+    return _result(y, m, return_mask)
+
+
+def dropout_backward(dy, mask, p, out=None):
+    """dx = dy * (bit k of mask ? 1/(1-p) : 0): the gradient of dropout from its mask."""
+    _need_numpy("dropout_backward")
+    dy, t = _array(dy, "dy")
+    p = check_p(p)
+    m = _mask_in(mask, dy.size)
+    dx = _out(out, dy)
+    check(_c("backward", t)(dx.ctypes.data, dy.ctypes.data, m.ctypes.data, dy.size, p),
+          f"simdrop_backward_{t}")
+    return dx
+
+
+def dropout_backward_regen(dy, p, seed, offset=0, out=None):
+    """dropout_backward without a stored mask: regenerated from (seed, offset), bit for bit."""
+    _need_numpy("dropout_backward_regen")
+    dy, t = _array(dy, "dy")
+    p = check_p(p)
+    seed = check_u64(seed, "seed")
+    offset = check_offset(offset, dy.size)
+    dx = _out(out, dy)
+    check(_c("backward_regen", t)(dx.ctypes.data, dy.ctypes.data, dy.size, p, seed, offset),
+          f"simdrop_backward_regen_{t}")
+    return dx
+
+
+# ---- group dropout (channel dropout, drop-path) ------------------------------------------------
+
+def dropout_groups(x, groups, p, seed, offset=0, out=None, return_mask=False):
+    """Keep or drop `groups` equal runs of consecutive elements of x (C order) as wholes.
+
+    Dropout2d on (N, C, H, W) is groups = N*C; drop-path on (B, ...) is groups = B. offset counts
+    groups and the mask has one bit per group."""
+    _need_numpy("dropout_groups")
+    x, t = _array(x, "x")
+    groups, glen = _groups(x.size, groups)
+    p = check_p(p)
+    seed = check_u64(seed, "seed")
+    offset = check_offset(offset, groups)
+    y = _out(out, x)
+    m = _new_mask(groups, return_mask)
+    check(_c("forward_groups", t)(y.ctypes.data, _ptr(m), x.ctypes.data, groups, glen, p, seed, offset),
+          f"simdrop_forward_groups_{t}")
+    return _result(y, m, return_mask)
+
+
+def dropout_groups_backward(dy, mask, groups, p, out=None):
+    """Gradient of dropout_groups from its mask (one bit per group)."""
+    _need_numpy("dropout_groups_backward")
+    dy, t = _array(dy, "dy")
+    groups, glen = _groups(dy.size, groups)
+    p = check_p(p)
+    m = _mask_in(mask, groups)
+    dx = _out(out, dy)
+    check(_c("backward_groups", t)(dx.ctypes.data, dy.ctypes.data, m.ctypes.data, groups, glen, p),
+          f"simdrop_backward_groups_{t}")
+    return dx
+
+
+def dropout_groups_backward_regen(dy, groups, p, seed, offset=0, out=None):
+    """dropout_groups_backward with the mask regenerated from (seed, offset)."""
+    _need_numpy("dropout_groups_backward_regen")
+    dy, t = _array(dy, "dy")
+    groups, glen = _groups(dy.size, groups)
+    p = check_p(p)
+    seed = check_u64(seed, "seed")
+    offset = check_offset(offset, groups)
+    dx = _out(out, dy)
+    check(_c("backward_groups_regen", t)(dx.ctypes.data, dy.ctypes.data, groups, glen, p, seed, offset),
+          f"simdrop_backward_groups_regen_{t}")
+    return dx
+
+
+# ---- alpha dropout -----------------------------------------------------------------------------
+
+def alpha_dropout(x, p, seed, offset=0, out=None, return_mask=False, groups=None):
+    """PyTorch's alpha_dropout (groups=None: per element) or feature_alpha_dropout (groups=N*C).
+
+    kept: x * A + AB; dropped: x * 0 + D, with the constants of docs/MASK_SPEC.md 4.4."""
+    _need_numpy("alpha_dropout")
+    x, t = _array(x, "x")
+    groups, glen = _groups(x.size, x.size if groups is None else groups)
+    p = check_p(p)
+    seed = check_u64(seed, "seed")
+    offset = check_offset(offset, groups)
+    y = _out(out, x)
+    m = _new_mask(groups, return_mask)
+    check(_c("alpha_forward", t)(y.ctypes.data, _ptr(m), x.ctypes.data, groups, glen, p, seed, offset),
+          f"simdrop_alpha_forward_{t}")
+    return _result(y, m, return_mask)
+
+
+def alpha_dropout_backward(dy, mask, p, out=None, groups=None):
+    """dx = dy * (keep ? A : 0): the gradient of alpha_dropout from its mask."""
+    _need_numpy("alpha_dropout_backward")
+    dy, t = _array(dy, "dy")
+    groups, glen = _groups(dy.size, dy.size if groups is None else groups)
+    p = check_p(p)
+    m = _mask_in(mask, groups)
+    dx = _out(out, dy)
+    check(_c("alpha_backward", t)(dx.ctypes.data, dy.ctypes.data, m.ctypes.data, groups, glen, p),
+          f"simdrop_alpha_backward_{t}")
+    return dx
+
+
+def alpha_dropout_backward_regen(dy, p, seed, offset=0, out=None, groups=None):
+    """alpha_dropout_backward with the mask regenerated from (seed, offset)."""
+    _need_numpy("alpha_dropout_backward_regen")
+    dy, t = _array(dy, "dy")
+    groups, glen = _groups(dy.size, dy.size if groups is None else groups)
+    p = check_p(p)
+    seed = check_u64(seed, "seed")
+    offset = check_offset(offset, groups)
+    dx = _out(out, dy)
+    check(_c("alpha_backward_regen", t)(dx.ctypes.data, dy.ctypes.data, groups, glen, p, seed, offset),
+          f"simdrop_alpha_backward_regen_{t}")
+    return dx
+
+
+# ---- fused bias + dropout + residual -----------------------------------------------------------
+
+def _rows_cols(a):
+    cols = a.shape[-1] if a.ndim else 1
+    rows = a.size // cols if cols else (int(np.prod(a.shape[:-1])) if a.ndim else 1)
+    return rows, cols
+
+
+def bias_dropout_add(x, bias, residual, p, seed, offset=0, out=None, return_mask=False):
+    """out = residual + dropout(x + bias): x is (..., cols), bias (cols,) or None, residual like x or None.
+
+    f32/f64 round every step as PyTorch's eager `residual + dropout(x + bias)`; f16 runs the chain
+    in float and rounds once. out may be x or residual (in place)."""
+    _need_numpy("bias_dropout_add")
+    x, t = _array(x, "x")
+    rows, cols = _rows_cols(x)
+    if bias is not None:
+        bias, tb = _array(bias, "bias")
+        if tb != t:
+            raise TypeError(f"bias: dtype {bias.dtype} does not match x's {x.dtype}")
+        if bias.shape != (cols,):
+            raise ValueError(f"bias: shape {bias.shape} is not ({cols},), x's last dimension")
+    if residual is not None:
+        residual, tr = _array(residual, "residual")
+        if tr != t:
+            raise TypeError(f"residual: dtype {residual.dtype} does not match x's {x.dtype}")
+        if residual.shape != x.shape:
+            raise ValueError(f"residual: shape {residual.shape} is not x's {x.shape}")
+    p = check_p(p)
+    seed = check_u64(seed, "seed")
+    offset = check_offset(offset, x.size)
+    y = _out(out, x)
+    m = _new_mask(x.size, return_mask)
+    check(_c("bias_dropout_add", t)(y.ctypes.data, _ptr(m), x.ctypes.data, _ptr(bias), _ptr(residual),
+                                    rows, cols, p, seed, offset),
+          f"simdrop_bias_dropout_add_{t}")
+    return _result(y, m, return_mask)
+
+
+def _dbias_out(t, cols, want):
+    if not want:
+        return None
+    return np.empty(cols, np.float64 if t == "f64" else np.float32)
+
+
+def bias_dropout_add_backward(dout, mask, p, out=None, dbias=True):
+    """(dx, dbias) from the gradient of bias_dropout_add's output and its mask.
+
+    dx = dout * (keep ? 1/(1-p) : 0); dbias (float32, float64 for f64; None with dbias=False) is
+    the sum of dx over the rows in the fixed 16-chunk order of docs/MASK_SPEC.md 4.5. The
+    residual's gradient is dout itself."""
+    _need_numpy("bias_dropout_add_backward")
+    dout, t = _array(dout, "dout")
+    rows, cols = _rows_cols(dout)
+    p = check_p(p)
+    m = _mask_in(mask, dout.size)
+    dx = _out(out, dout)
+    db = _dbias_out(t, cols, dbias)
+    check(_c("bias_dropout_add_backward", t)(dx.ctypes.data, _ptr(db), dout.ctypes.data, m.ctypes.data,
+                                             rows, cols, p),
+          f"simdrop_bias_dropout_add_backward_{t}")
+    return dx, db
+
+
+def bias_dropout_add_backward_regen(dout, p, seed, offset=0, out=None, dbias=True):
+    """bias_dropout_add_backward with the mask regenerated from (seed, offset)."""
+    _need_numpy("bias_dropout_add_backward_regen")
+    dout, t = _array(dout, "dout")
+    rows, cols = _rows_cols(dout)
+    p = check_p(p)
+    seed = check_u64(seed, "seed")
+    offset = check_offset(offset, dout.size)
+    dx = _out(out, dout)
+    db = _dbias_out(t, cols, dbias)
+    check(_c("bias_dropout_add_backward_regen", t)(dx.ctypes.data, _ptr(db), dout.ctypes.data,
+                                                   rows, cols, p, seed, offset),
+          f"simdrop_bias_dropout_add_backward_regen_{t}")
+    return dx, db
+
+
+# ---- masks -------------------------------------------------------------------------------------
+
+def mask(n, p, seed, offset=0):
+    """The bitmask alone: uint8 array of (n + 7) // 8 bytes, as the forward functions store it."""
+    _need_numpy("mask")
+    n = check_u64(n, "n")
+    p = check_p(p)
+    seed = check_u64(seed, "seed")
+    offset = check_offset(offset, n)
+    m = np.empty(mask_bytes(n), np.uint8)
+    check(_lib.simdrop_mask(m.ctypes.data, n, p, seed, offset), "simdrop_mask")
+    return m
+
+
+def mask_to_bytes(mask, n):
+    """One uint8 per element (0 or 1) from a bitmask of n bits."""
+    _need_numpy("mask_to_bytes")
+    n = check_u64(n, "n")
+    m = _mask_in(mask, n)
+    out = np.empty(n, np.uint8)
+    check(_lib.simdrop_mask_to_bytes(out.ctypes.data, m.ctypes.data, n), "simdrop_mask_to_bytes")
+    return out
+
+
+def mask_from_bytes(values):
+    """A bitmask from one value per element (bool, uint8 or int8: any nonzero byte is keep)."""
+    _need_numpy("mask_from_bytes")
+    if not isinstance(values, np.ndarray):
+        values = np.asarray(values)
+    if values.dtype not in (np.dtype(np.bool_), np.dtype(np.uint8), np.dtype(np.int8)):
+        raise TypeError(f"values: dtype must be bool, uint8 or int8, got {values.dtype}")
+    values = np.ascontiguousarray(values)
+    n = values.size
+    m = np.empty(mask_bytes(n), np.uint8)
+    check(_lib.simdrop_mask_from_bytes(m.ctypes.data, values.ctypes.data, n), "simdrop_mask_from_bytes")
+    return m

@@ -1,0 +1,193 @@
+"""_core.py: what the numpy API and simdrop.torch share: exceptions for the C status codes,
+argument checks that name the argument, and the library-wide settings (threads, kernel path).
+
+Needs neither numpy nor torch.
+"""
+import math
+
+from . import _lib
+
+
+class SimdropError(Exception):
+    """A C function of simdrop returned an error status.
+
+    `status` is the C code (a negative int), `function` the C function's name; the message is
+    simdrop_strerror's text. Each code has its own subclass, which also derives from the builtin
+    exception a Python caller expects (ValueError for bad arguments)."""
+
+    def __init__(self, status, function, message=None):
+        self.status = status
+        self.function = function
+        if message is None:
+            message = f"{function}: {strerror(status)}"
+        super().__init__(message)
+
+
+class NullPointerError(SimdropError, ValueError):
+    """SIMDROP_ENULL: a required buffer is missing."""
+
+
+class ProbabilityError(SimdropError, ValueError):
+    """SIMDROP_EPROB: p is NaN or outside [0, 1]."""
+
+
+class RangeError(SimdropError, ValueError):
+    """SIMDROP_ERANGE: offset + count exceeds 2^64."""
+
+
+class SizeError(SimdropError, ValueError):
+    """SIMDROP_ESIZE: the sizes overflow, or group_len == 0 with groups > 0."""
+
+
+class OverlapError(SimdropError, ValueError):
+    """SIMDROP_EOVERLAP: two buffers overlap in a way the function does not allow."""
+
+
+class IsaUnknownError(SimdropError, ValueError):
+    """SIMDROP_EISA_UNKNOWN: no kernel path has this name."""
+
+
+class IsaUnavailableError(SimdropError, RuntimeError):
+    """SIMDROP_EISA_UNAVAILABLE: the path is not built here or this CPU/OS cannot run it."""
+
+
+class OutOfMemoryError(SimdropError, MemoryError):
+    """SIMDROP_ENOMEM: scratch memory could not be had."""
+
+
+class ThreadsError(SimdropError, RuntimeError):
+    """SIMDROP_ETHREADS: bad thread count (also from SIMDROP_NUM_THREADS), or no thread started."""
+
+
+for _cls in (SimdropError, NullPointerError, ProbabilityError, RangeError, SizeError, OverlapError,
+             IsaUnknownError, IsaUnavailableError, OutOfMemoryError, ThreadsError):
+    _cls.__module__ = "simdrop"  # shown as simdrop.ProbabilityError, where they are exported
+
+_ERRORS = {
+    _lib.SIMDROP_ENULL: NullPointerError,
+    _lib.SIMDROP_EPROB: ProbabilityError,
+    _lib.SIMDROP_ERANGE: RangeError,
+    _lib.SIMDROP_ESIZE: SizeError,
+    _lib.SIMDROP_EOVERLAP: OverlapError,
+    _lib.SIMDROP_EISA_UNKNOWN: IsaUnknownError,
+    _lib.SIMDROP_EISA_UNAVAILABLE: IsaUnavailableError,
+    _lib.SIMDROP_ENOMEM: OutOfMemoryError,
+    _lib.SIMDROP_ETHREADS: ThreadsError,
+}
+
+
+def strerror(status):
+    """simdrop_strerror(status) as a str."""
+    return _lib.simdrop_strerror(int(status)).decode()
+
+
+def raise_status(status, function):
+    """Raise the exception for C status `status` returned by C function `function`."""
+    raise _ERRORS.get(status, SimdropError)(status, function)
+
+
+def check(status, function):
+    """Return if status is 0, else raise its exception."""
+    if status:
+        raise_status(status, function)
+
+
+# ---- argument checks (shared wording: the message names the argument) ----------------------
+
+U64 = (1 << 64) - 1
+
+
+def check_p(p, name="p"):
+    """p as a float in [0, 1]; ValueError (naming the argument) for NaN or out of range."""
+    try:
+        p = float(p)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name}: dropout probability must be a real number, got {type(p).__name__}") from None
+    if not (0.0 <= p <= 1.0):  # also catches NaN
+        raise ValueError(f"{name}: dropout probability has to be between 0 and 1, but got {p}")
+    return p
+
+
+def check_u64(v, name):
+    """v as an int in [0, 2^64); TypeError/ValueError naming the argument."""
+    if isinstance(v, bool) or not hasattr(v, "__index__"):
+        raise TypeError(f"{name}: must be an integer in [0, 2^64), got {type(v).__name__}")
+    v = v.__index__()
+    if not 0 <= v <= U64:
+        raise ValueError(f"{name}: must be in [0, 2^64), got {v}")
+    return v
+
+
+def check_offset(offset, count, name="offset"):
+    """offset as an int with offset + count <= 2^64 (the C library's SIMDROP_ERANGE, named)."""
+    offset = check_u64(offset, name)
+    if offset + count > U64 + 1:
+        raise ValueError(f"{name}: offset + count exceeds 2^64 (offset {offset}, count {count})")
+    return offset
+
+
+def is_nan(p):
+    return isinstance(p, float) and math.isnan(p)
+
+
+# ---- library-wide settings ---------------------------------------------------------------------
+
+def version():
+    """The C library's version string (simdrop_version())."""
+    return _lib.simdrop_version().decode()
+
+
+def library_path():
+    """The path or name the C library was loaded from."""
+    return _lib.path
+
+
+def set_num_threads(n):
+    """Threads the C library may use for one call (default 1); results never depend on it."""
+    if isinstance(n, bool) or not hasattr(n, "__index__"):
+        raise TypeError(f"n: must be an int >= 1, got {type(n).__name__}")
+    n = n.__index__()
+    if n < 1 or n > 2**31 - 1:
+        raise ValueError(f"n: thread count must be >= 1, got {n}")
+    check(_lib.simdrop_set_num_threads(n), "simdrop_set_num_threads")
+
+
+def get_num_threads():
+    """The thread count in use (raises ThreadsError while SIMDROP_NUM_THREADS is bad)."""
+    n = _lib.simdrop_get_num_threads()
+    if n < 0:
+        raise_status(n, "simdrop_get_num_threads")
+    return n
+
+
+def isa():
+    """The kernel path in use: 'avx512', 'avx2', 'sse2', 'neon', 'scalar', '<isa>-simde', or 'none'."""
+    return _lib.simdrop_isa().decode()
+
+
+def set_isa(name):
+    """Force a kernel path by name ('auto' or '' = the best this CPU supports)."""
+    if not isinstance(name, str):
+        raise TypeError(f"name: must be a str, got {type(name).__name__}")
+    check(_lib.simdrop_set_isa(name.encode()), "simdrop_set_isa")
+
+
+def isa_list():
+    """Every kernel path built into the library: native ones best first, scalar, then emulated."""
+    arr = _lib.simdrop_isa_list()
+    names = []
+    i = 0
+    while arr[i] is not None:
+        names.append(arr[i].decode())
+        i += 1
+    return names
+
+
+def isa_supported(name):
+    """True if this CPU and OS can run the path; IsaUnknownError for a name no path has."""
+    if not isinstance(name, str):
+        raise TypeError(f"name: must be a str, got {type(name).__name__}")
+    rc = _lib.simdrop_isa_supported(name.encode())
+    if rc < 0:
+        raise_status(rc, "simdrop_isa_supported")
+    return bool(rc)

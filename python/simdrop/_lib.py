@@ -1,0 +1,194 @@
+"""_lib.py: the ctypes declarations of include/simdrop.h, one block per C function, no logic.
+
+This module only finds and loads the shared library and declares every function's argument and
+result types, in the header's order. The Pythonic API (simdrop/_api.py for numpy arrays,
+simdrop/torch/ for tensors) is built on these names and never touches a ctypes type itself.
+
+Where the library is found, first match wins:
+  1. $SIMDROP_LIBRARY: the path of the shared library. When it is set, nothing else is tried.
+  2. Next to this package as `meson install` lays it out: the package is installed in
+     <libdir>/python3/dist-packages/simdrop/, so the library is ../../../libsimdrop.so.1 from here.
+  3. The libdir that meson was configured with (simdrop/_build_config.py, written at install time;
+     it matters when the package was installed elsewhere with -Dpython_install_dir).
+  4. The system's dynamic loader: ctypes.util.find_library('simdrop'), then 'libsimdrop.so.1'.
+The ImportError raised when none loads names every place that was tried, with the reason.
+
+Pointers are declared as c_void_p, so callers pass plain integer addresses (torch's data_ptr(),
+numpy's ctypes.data, or None for NULL) with no per-call conversion; the comment above each
+declaration is the C prototype, which says what each pointer points to.
+"""
+import ctypes
+import ctypes.util
+import os
+
+_SONAME = "libsimdrop.so.1"
+
+
+def _candidates():
+    """(description, path or name) pairs in search order."""
+    env = os.environ.get("SIMDROP_LIBRARY")
+    if env:
+        return [("$SIMDROP_LIBRARY", env)]
+    here = os.path.dirname(os.path.abspath(__file__))
+    out = [("next to the package (meson install layout)",
+            os.path.normpath(os.path.join(here, "..", "..", "..", _SONAME)))]
+    try:
+        from . import _build_config  # written by meson install; absent in a source checkout
+        out.append(("configured libdir", os.path.join(_build_config.LIBDIR, _SONAME)))
+    except ImportError:
+        pass
+    found = ctypes.util.find_library("simdrop")
+    if found:
+        out.append(("ctypes.util.find_library('simdrop')", found))
+    out.append(("the dynamic loader's search path", _SONAME))
+    return out
+
+
+def _load():
+    tried = []
+    for where, name in _candidates():
+        if os.sep in name and not os.path.exists(name):
+            tried.append(f"  {where}: {name} (no such file)")
+            continue
+        try:
+            return ctypes.CDLL(name), name
+        except OSError as exc:
+            tried.append(f"  {where}: {name} ({exc})")
+    raise ImportError("simdrop: cannot load the C library libsimdrop; tried, in order:\n"
+                      + "\n".join(tried)
+                      + "\nSet SIMDROP_LIBRARY to the path of libsimdrop.so, or install simdrop "
+                        "(meson install) so the package and the library sit side by side.")
+
+
+lib, path = _load()
+
+c_int = ctypes.c_int
+c_size_t = ctypes.c_size_t
+c_double = ctypes.c_double
+c_uint64 = ctypes.c_uint64
+c_char_p = ctypes.c_char_p
+ptr = ctypes.c_void_p  # any data pointer: pass an int address or None
+
+
+def _declare(name, restype, *argtypes):
+    fn = getattr(lib, name)
+    fn.restype = restype
+    fn.argtypes = list(argtypes)
+    return fn
+
+
+# ---- Element dropout ---------------------------------------------------------------------------
+# int simdrop_forward_<t>(T *y, uint8_t *mask, const T *x, size_t n, double p, uint64_t seed, uint64_t offset)
+simdrop_forward_f32 = _declare("simdrop_forward_f32", c_int, ptr, ptr, ptr, c_size_t, c_double, c_uint64, c_uint64)
+simdrop_forward_f64 = _declare("simdrop_forward_f64", c_int, ptr, ptr, ptr, c_size_t, c_double, c_uint64, c_uint64)
+simdrop_forward_bf16 = _declare("simdrop_forward_bf16", c_int, ptr, ptr, ptr, c_size_t, c_double, c_uint64, c_uint64)
+simdrop_forward_f16 = _declare("simdrop_forward_f16", c_int, ptr, ptr, ptr, c_size_t, c_double, c_uint64, c_uint64)
+# int simdrop_backward_<t>(T *dx, const T *dy, const uint8_t *mask, size_t n, double p)
+simdrop_backward_f32 = _declare("simdrop_backward_f32", c_int, ptr, ptr, ptr, c_size_t, c_double)
+simdrop_backward_f64 = _declare("simdrop_backward_f64", c_int, ptr, ptr, ptr, c_size_t, c_double)
+simdrop_backward_bf16 = _declare("simdrop_backward_bf16", c_int, ptr, ptr, ptr, c_size_t, c_double)
+simdrop_backward_f16 = _declare("simdrop_backward_f16", c_int, ptr, ptr, ptr, c_size_t, c_double)
+# int simdrop_backward_regen_<t>(T *dx, const T *dy, size_t n, double p, uint64_t seed, uint64_t offset)
+simdrop_backward_regen_f32 = _declare("simdrop_backward_regen_f32", c_int, ptr, ptr, c_size_t, c_double, c_uint64, c_uint64)
+simdrop_backward_regen_f64 = _declare("simdrop_backward_regen_f64", c_int, ptr, ptr, c_size_t, c_double, c_uint64, c_uint64)
+simdrop_backward_regen_bf16 = _declare("simdrop_backward_regen_bf16", c_int, ptr, ptr, c_size_t, c_double, c_uint64, c_uint64)
+simdrop_backward_regen_f16 = _declare("simdrop_backward_regen_f16", c_int, ptr, ptr, c_size_t, c_double, c_uint64, c_uint64)
+
+# ---- Group dropout -----------------------------------------------------------------------------
+# int simdrop_forward_groups_<t>(T *y, uint8_t *mask, const T *x, size_t groups, size_t group_len, double p, uint64_t seed, uint64_t offset)
+simdrop_forward_groups_f32 = _declare("simdrop_forward_groups_f32", c_int, ptr, ptr, ptr, c_size_t, c_size_t, c_double, c_uint64, c_uint64)
+simdrop_forward_groups_f64 = _declare("simdrop_forward_groups_f64", c_int, ptr, ptr, ptr, c_size_t, c_size_t, c_double, c_uint64, c_uint64)
+simdrop_forward_groups_bf16 = _declare("simdrop_forward_groups_bf16", c_int, ptr, ptr, ptr, c_size_t, c_size_t, c_double, c_uint64, c_uint64)
+simdrop_forward_groups_f16 = _declare("simdrop_forward_groups_f16", c_int, ptr, ptr, ptr, c_size_t, c_size_t, c_double, c_uint64, c_uint64)
+# int simdrop_backward_groups_<t>(T *dx, const T *dy, const uint8_t *mask, size_t groups, size_t group_len, double p)
+simdrop_backward_groups_f32 = _declare("simdrop_backward_groups_f32", c_int, ptr, ptr, ptr, c_size_t, c_size_t, c_double)
+simdrop_backward_groups_f64 = _declare("simdrop_backward_groups_f64", c_int, ptr, ptr, ptr, c_size_t, c_size_t, c_double)
+simdrop_backward_groups_bf16 = _declare("simdrop_backward_groups_bf16", c_int, ptr, ptr, ptr, c_size_t, c_size_t, c_double)
+simdrop_backward_groups_f16 = _declare("simdrop_backward_groups_f16", c_int, ptr, ptr, ptr, c_size_t, c_size_t, c_double)
+# int simdrop_backward_groups_regen_<t>(T *dx, const T *dy, size_t groups, size_t group_len, double p, uint64_t seed, uint64_t offset)
+simdrop_backward_groups_regen_f32 = _declare("simdrop_backward_groups_regen_f32", c_int, ptr, ptr, c_size_t, c_size_t, c_double, c_uint64, c_uint64)
+simdrop_backward_groups_regen_f64 = _declare("simdrop_backward_groups_regen_f64", c_int, ptr, ptr, c_size_t, c_size_t, c_double, c_uint64, c_uint64)
+simdrop_backward_groups_regen_bf16 = _declare("simdrop_backward_groups_regen_bf16", c_int, ptr, ptr, c_size_t, c_size_t, c_double, c_uint64, c_uint64)
+simdrop_backward_groups_regen_f16 = _declare("simdrop_backward_groups_regen_f16", c_int, ptr, ptr, c_size_t, c_size_t, c_double, c_uint64, c_uint64)
+
+# ---- Alpha dropout -----------------------------------------------------------------------------
+# int simdrop_alpha_forward_<t>(T *y, uint8_t *mask, const T *x, size_t groups, size_t group_len, double p, uint64_t seed, uint64_t offset)
+simdrop_alpha_forward_f32 = _declare("simdrop_alpha_forward_f32", c_int, ptr, ptr, ptr, c_size_t, c_size_t, c_double, c_uint64, c_uint64)
+simdrop_alpha_forward_f64 = _declare("simdrop_alpha_forward_f64", c_int, ptr, ptr, ptr, c_size_t, c_size_t, c_double, c_uint64, c_uint64)
+simdrop_alpha_forward_bf16 = _declare("simdrop_alpha_forward_bf16", c_int, ptr, ptr, ptr, c_size_t, c_size_t, c_double, c_uint64, c_uint64)
+simdrop_alpha_forward_f16 = _declare("simdrop_alpha_forward_f16", c_int, ptr, ptr, ptr, c_size_t, c_size_t, c_double, c_uint64, c_uint64)
+# int simdrop_alpha_backward_<t>(T *dx, const T *dy, const uint8_t *mask, size_t groups, size_t group_len, double p)
+simdrop_alpha_backward_f32 = _declare("simdrop_alpha_backward_f32", c_int, ptr, ptr, ptr, c_size_t, c_size_t, c_double)
+simdrop_alpha_backward_f64 = _declare("simdrop_alpha_backward_f64", c_int, ptr, ptr, ptr, c_size_t, c_size_t, c_double)
+simdrop_alpha_backward_bf16 = _declare("simdrop_alpha_backward_bf16", c_int, ptr, ptr, ptr, c_size_t, c_size_t, c_double)
+simdrop_alpha_backward_f16 = _declare("simdrop_alpha_backward_f16", c_int, ptr, ptr, ptr, c_size_t, c_size_t, c_double)
+# int simdrop_alpha_backward_regen_<t>(T *dx, const T *dy, size_t groups, size_t group_len, double p, uint64_t seed, uint64_t offset)
+simdrop_alpha_backward_regen_f32 = _declare("simdrop_alpha_backward_regen_f32", c_int, ptr, ptr, c_size_t, c_size_t, c_double, c_uint64, c_uint64)
+simdrop_alpha_backward_regen_f64 = _declare("simdrop_alpha_backward_regen_f64", c_int, ptr, ptr, c_size_t, c_size_t, c_double, c_uint64, c_uint64)
+simdrop_alpha_backward_regen_bf16 = _declare("simdrop_alpha_backward_regen_bf16", c_int, ptr, ptr, c_size_t, c_size_t, c_double, c_uint64, c_uint64)
+simdrop_alpha_backward_regen_f16 = _declare("simdrop_alpha_backward_regen_f16", c_int, ptr, ptr, c_size_t, c_size_t, c_double, c_uint64, c_uint64)
+
+# ---- Fused bias + dropout + residual -----------------------------------------------------------
+# int simdrop_bias_dropout_add_<t>(T *out, uint8_t *mask, const T *x, const T *bias, const T *residual, size_t rows, size_t cols, double p, uint64_t seed, uint64_t offset)
+simdrop_bias_dropout_add_f32 = _declare("simdrop_bias_dropout_add_f32", c_int, ptr, ptr, ptr, ptr, ptr, c_size_t, c_size_t, c_double, c_uint64, c_uint64)
+simdrop_bias_dropout_add_f64 = _declare("simdrop_bias_dropout_add_f64", c_int, ptr, ptr, ptr, ptr, ptr, c_size_t, c_size_t, c_double, c_uint64, c_uint64)
+simdrop_bias_dropout_add_bf16 = _declare("simdrop_bias_dropout_add_bf16", c_int, ptr, ptr, ptr, ptr, ptr, c_size_t, c_size_t, c_double, c_uint64, c_uint64)
+simdrop_bias_dropout_add_f16 = _declare("simdrop_bias_dropout_add_f16", c_int, ptr, ptr, ptr, ptr, ptr, c_size_t, c_size_t, c_double, c_uint64, c_uint64)
+# int simdrop_bias_dropout_add_backward_<t>(T *dx, A *dbias, const T *dout, const uint8_t *mask, size_t rows, size_t cols, double p)   A: float, double for f64
+simdrop_bias_dropout_add_backward_f32 = _declare("simdrop_bias_dropout_add_backward_f32", c_int, ptr, ptr, ptr, ptr, c_size_t, c_size_t, c_double)
+simdrop_bias_dropout_add_backward_f64 = _declare("simdrop_bias_dropout_add_backward_f64", c_int, ptr, ptr, ptr, ptr, c_size_t, c_size_t, c_double)
+simdrop_bias_dropout_add_backward_bf16 = _declare("simdrop_bias_dropout_add_backward_bf16", c_int, ptr, ptr, ptr, ptr, c_size_t, c_size_t, c_double)
+simdrop_bias_dropout_add_backward_f16 = _declare("simdrop_bias_dropout_add_backward_f16", c_int, ptr, ptr, ptr, ptr, c_size_t, c_size_t, c_double)
+# int simdrop_bias_dropout_add_backward_regen_<t>(T *dx, A *dbias, const T *dout, size_t rows, size_t cols, double p, uint64_t seed, uint64_t offset)
+simdrop_bias_dropout_add_backward_regen_f32 = _declare("simdrop_bias_dropout_add_backward_regen_f32", c_int, ptr, ptr, ptr, c_size_t, c_size_t, c_double, c_uint64, c_uint64)
+simdrop_bias_dropout_add_backward_regen_f64 = _declare("simdrop_bias_dropout_add_backward_regen_f64", c_int, ptr, ptr, ptr, c_size_t, c_size_t, c_double, c_uint64, c_uint64)
+simdrop_bias_dropout_add_backward_regen_bf16 = _declare("simdrop_bias_dropout_add_backward_regen_bf16", c_int, ptr, ptr, ptr, c_size_t, c_size_t, c_double, c_uint64, c_uint64)
+simdrop_bias_dropout_add_backward_regen_f16 = _declare("simdrop_bias_dropout_add_backward_regen_f16", c_int, ptr, ptr, ptr, c_size_t, c_size_t, c_double, c_uint64, c_uint64)
+
+# ---- Masks -------------------------------------------------------------------------------------
+# int simdrop_mask(uint8_t *mask, size_t n, double p, uint64_t seed, uint64_t offset)
+simdrop_mask = _declare("simdrop_mask", c_int, ptr, c_size_t, c_double, c_uint64, c_uint64)
+# int simdrop_mask_to_bytes(uint8_t *bytes, const uint8_t *mask, size_t n)
+simdrop_mask_to_bytes = _declare("simdrop_mask_to_bytes", c_int, ptr, ptr, c_size_t)
+# int simdrop_mask_from_bytes(uint8_t *mask, const uint8_t *bytes, size_t n)
+simdrop_mask_from_bytes = _declare("simdrop_mask_from_bytes", c_int, ptr, ptr, c_size_t)
+
+# ---- Threads -----------------------------------------------------------------------------------
+# typedef void (*simdrop_parallel_fn)(void *ctx, size_t ntasks, void (*task)(void *arg, size_t i), void *arg)
+simdrop_task_fn = ctypes.CFUNCTYPE(None, ctypes.c_void_p, c_size_t)
+simdrop_parallel_fn = ctypes.CFUNCTYPE(None, ctypes.c_void_p, c_size_t, simdrop_task_fn, ctypes.c_void_p)
+# int simdrop_set_num_threads(int n)
+simdrop_set_num_threads = _declare("simdrop_set_num_threads", c_int, c_int)
+# int simdrop_get_num_threads(void)
+simdrop_get_num_threads = _declare("simdrop_get_num_threads", c_int)
+# int simdrop_set_parallel(simdrop_parallel_fn run, void *ctx)
+simdrop_set_parallel = _declare("simdrop_set_parallel", c_int, simdrop_parallel_fn, ctypes.c_void_p)
+
+# ---- Kernel paths ------------------------------------------------------------------------------
+# const char *simdrop_isa(void)
+simdrop_isa = _declare("simdrop_isa", c_char_p)
+# int simdrop_set_isa(const char *name)
+simdrop_set_isa = _declare("simdrop_set_isa", c_int, c_char_p)
+# const char *const *simdrop_isa_list(void)
+simdrop_isa_list = _declare("simdrop_isa_list", ctypes.POINTER(c_char_p))
+# int simdrop_isa_supported(const char *name)
+simdrop_isa_supported = _declare("simdrop_isa_supported", c_int, c_char_p)
+
+# const char *simdrop_strerror(int status)
+simdrop_strerror = _declare("simdrop_strerror", c_char_p, c_int)
+# const char *simdrop_version(void)
+simdrop_version = _declare("simdrop_version", c_char_p)
+
+# enum simdrop_status
+SIMDROP_OK = 0
+SIMDROP_ENULL = -1
+SIMDROP_EPROB = -2
+SIMDROP_ERANGE = -3
+SIMDROP_ESIZE = -4
+SIMDROP_EOVERLAP = -5
+SIMDROP_EISA_UNKNOWN = -6
+SIMDROP_EISA_UNAVAILABLE = -7
+SIMDROP_ENOMEM = -8
+SIMDROP_ETHREADS = -9
+
+SIMDROP_MASK_SPEC_VERSION = 1

@@ -1,0 +1,392 @@
+"""_ops.py: the C kernels on torch tensors, and the autograd Functions around them.
+
+Everything here is internal to simdrop.torch; functional.py holds the PyTorch-shaped entry points.
+
+Per-call cost is kept to what one call needs: the C functions are looked up once per dtype (the
+tables below), pointers come from data_ptr(), the seed is drawn into one reused 0-d tensor, a
+dense input or gradient is never copied, and the 1-bit mask is allocated only when autograd will
+need it (never under no_grad or for inputs that do not require grad).
+
+Index space: a call covers one tensor, elements 0 .. n-1 in memory order of the result, at offset
+0 of a fresh seed. For a contiguous tensor that is row-major order, so sample b of a batch owns
+elements b*per_sample .. and every sample gets its own mask. A dense tensor in another layout
+(channels_last, a permutation) is processed in its own memory order and the result keeps the
+layout, as PyTorch's result does; any other strided tensor is first copied into that layout.
+"""
+import threading
+
+import torch
+
+from .. import _lib
+from .._core import raise_status
+from .._hugepages import THRESHOLD as _HUGE_BYTES, advise as _advise
+
+_SUFFIX = {torch.float32: "f32", torch.float64: "f64", torch.bfloat16: "bf16", torch.float16: "f16"}
+
+ELEMENT, GROUPS, ALPHA, BIAS_ADD = "element", "groups", "alpha", "bias_dropout_add"
+
+
+class Kernels:
+    """The C functions of one operation for one dtype, bound once."""
+    __slots__ = ("fwd", "bwd", "regen", "grouped", "names")
+
+    def __init__(self, fwd, bwd, regen, grouped):
+        self.names = (fwd, bwd, regen)
+        self.fwd = getattr(_lib, fwd)
+        self.bwd = getattr(_lib, bwd)
+        self.regen = getattr(_lib, regen)
+        self.grouped = grouped
+
+
+def _table(kind):
+    out = {}
+    for dtype, t in _SUFFIX.items():
+        if kind == ELEMENT:
+            k = Kernels(f"simdrop_forward_{t}", f"simdrop_backward_{t}", f"simdrop_backward_regen_{t}", False)
+        elif kind == GROUPS:
+            k = Kernels(f"simdrop_forward_groups_{t}", f"simdrop_backward_groups_{t}",
+                        f"simdrop_backward_groups_regen_{t}", True)
+        elif kind == ALPHA:
+            k = Kernels(f"simdrop_alpha_forward_{t}", f"simdrop_alpha_backward_{t}",
+                        f"simdrop_alpha_backward_regen_{t}", True)
+        else:
+            k = Kernels(f"simdrop_bias_dropout_add_{t}", f"simdrop_bias_dropout_add_backward_{t}",
+                        f"simdrop_bias_dropout_add_backward_regen_{t}", True)
+        out[dtype] = k
+    return out
+
+
+TABLES = {kind: _table(kind) for kind in (ELEMENT, GROUPS, ALPHA, BIAS_ADD)}
+
+
+def kernels(kind, x, fname, what="input"):
+    """The kernels of `kind` for x's dtype; a clear error for what the C library cannot run."""
+    k = TABLES[kind].get(x.dtype)
+    if k is not None and x.is_cpu and x.layout is torch.strided:
+        return k
+    if not x.is_cpu:
+        raise RuntimeError(f"simdrop.torch.{fname}: {what} is on {x.device}: simdrop runs on CPU "
+                           "tensors only (the C library has no GPU kernels)")
+    if x.layout is not torch.strided:
+        raise RuntimeError(f"simdrop.torch.{fname}: {what} has layout {x.layout}: simdrop takes "
+                           "strided (dense) tensors only")
+    raise TypeError(f"simdrop.torch.{fname}: {what} has dtype {x.dtype}: the C library has "
+                    "kernels for float32, float64, bfloat16 and float16 only")
+
+
+# ---- seeds ---------------------------------------------------------------------------------------
+
+_tls = threading.local()
+
+
+def draw_seed(generator=None):
+    """A fresh 64-bit seed from `generator` (default: torch's default CPU generator).
+
+    One draw of the generator per call, so torch.manual_seed(s) makes a run reproducible and
+    consecutive calls get different seeds. The 0-d buffer is reused (one per thread)."""
+    try:
+        buf = _tls.buf
+    except AttributeError:
+        buf = _tls.buf = torch.empty((), dtype=torch.int64)
+    buf.random_(-(1 << 63), None, generator=generator)  # the full 64-bit range
+    return buf.item() & 0xFFFFFFFFFFFFFFFF
+
+
+def empty_like(x):
+    """torch.empty_like(x), with huge pages advised for a large buffer before its first touch."""
+    t = torch.empty_like(x)
+    nbytes = t.numel() * t.element_size()
+    if nbytes >= _HUGE_BYTES:
+        _advise(t.data_ptr(), nbytes)
+    return t
+
+
+# ---- layouts -------------------------------------------------------------------------------------
+
+def is_dense(x):
+    """True if x's elements fill a block of memory exactly once, in some dimension order."""
+    expect = 1
+    for st, sz in sorted((st, sz) for sz, st in zip(x.shape, x.stride()) if sz != 1):
+        if st != expect:
+            return False
+        expect *= sz
+    return True
+
+
+def empty_in_order(x):
+    """A new dense tensor shaped like x whose memory order follows x's strides (largest first, ties
+    in dimension order), which is the layout PyTorch's elementwise ops give their results."""
+    st = x.stride()
+    nd = len(st)
+    perm = sorted(range(nd), key=lambda d: -st[d])
+    t = torch.empty([x.shape[d] for d in perm], dtype=x.dtype)
+    inv = [0] * nd
+    for i, d in enumerate(perm):
+        inv[d] = i
+    return t.permute(inv)
+
+
+def refuse_inplace(x, fname, need):
+    raise RuntimeError(
+        f"simdrop.torch.{fname}: inplace=True needs {need}; this tensor (shape {tuple(x.shape)}, "
+        f"strides {x.stride()}) would have to be copied, so the result would not be in place. "
+        "Pass a contiguous tensor (x.contiguous()) or use inplace=False")
+
+
+def check_inplace_autograd(x):
+    """PyTorch's own refusals, made before anything is written (autograd would raise them only
+    after the kernel had already overwritten the tensor)."""
+    if x.requires_grad and torch.is_grad_enabled():
+        if x.is_leaf:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        base = x._base
+        if base is not None and base.is_leaf and base.requires_grad:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
+                               "in-place operation.")
+
+
+def bump_version(x):
+    """Advance x's version counter, as every in-place op of PyTorch does, so that a graph that saved
+    x for its backward notices the change. (torch.autograd.Function would do it too, but returns an
+    alias rather than x itself when no input requires grad; PyTorch's inplace dropout returns x.)
+    An in-place op on an empty view of x shares x's counter and touches no element."""
+    x.as_strided((0,), (1,)).zero_()
+
+
+# ---- what backward needs -------------------------------------------------------------------------
+
+class Spec:
+    """One call's parameters: kernels, p, seed, the group split, and after forward the mask (or
+    None: backward regenerates it) and the result's strides (None: contiguous)."""
+    __slots__ = ("k", "p", "seed", "groups", "glen", "mask", "strides", "fname")
+
+    def __init__(self, k, p, seed, groups, glen, fname):
+        self.k = k
+        self.p = p
+        self.seed = seed
+        self.groups = groups
+        self.glen = glen
+        self.mask = None
+        self.strides = None
+        self.fname = fname
+
+
+def _new_mask(bits):
+    return torch.empty((bits + 7) >> 3, dtype=torch.uint8)
+
+
+def runs_layout(spec):
+    """True if the kernels need each group as one run of memory (groups longer than 1 element);
+    otherwise every element stands alone and any dense layout works in its memory order."""
+    return spec.k.grouped and spec.glen != 1
+
+
+def forward(x, spec, inplace, want_mask):
+    """Run the forward kernel of spec on x; returns the result tensor (x itself when inplace).
+
+    The caller has checked dtype/device, and for inplace that x can be written where it lies."""
+    k = spec.k
+    final = None
+    if x.is_contiguous():
+        src = x
+        dst = x if inplace else empty_like(x)
+    elif runs_layout(spec):  # groups must be runs of consecutive elements: a contiguous copy
+        src = dst = x.contiguous()
+        final = empty_in_order(x)
+        if final.is_contiguous():
+            final = None
+    elif is_dense(x):  # channels_last, permutations: memory order, layout kept
+        src = x
+        dst = x if inplace else empty_like(x)
+        spec.strides = x.stride()
+    else:
+        src = dst = empty_in_order(x)
+        dst.copy_(x)
+        if not dst.is_contiguous():
+            spec.strides = dst.stride()
+    if k.grouped:
+        if want_mask:
+            spec.mask = _new_mask(spec.groups)
+        rc = k.fwd(dst.data_ptr(), spec.mask.data_ptr() if want_mask else None, src.data_ptr(),
+                   spec.groups, spec.glen, spec.p, spec.seed, 0)
+    else:
+        n = x.numel()
+        if want_mask:
+            spec.mask = _new_mask(n)
+        rc = k.fwd(dst.data_ptr(), spec.mask.data_ptr() if want_mask else None, src.data_ptr(),
+                   n, spec.p, spec.seed, 0)
+    if rc:
+        raise_status(rc, k.names[0])
+    if final is not None:  # give the result x's layout, as PyTorch does
+        final.copy_(dst)
+        return final
+    return dst
+
+
+def backward(g, spec):
+    """dx from the gradient g of forward's result: from the saved mask, or regenerated."""
+    k = spec.k
+    strides = spec.strides
+    if strides is None:
+        if not g.is_contiguous():
+            g = g.contiguous()
+    elif g.stride() != strides:
+        g2 = torch.empty_strided(g.shape, strides, dtype=g.dtype)
+        g2.copy_(g)
+        g = g2
+    dx = empty_like(g)
+    mask = spec.mask
+    if k.grouped:
+        if mask is not None:
+            rc = k.bwd(dx.data_ptr(), g.data_ptr(), mask.data_ptr(), spec.groups, spec.glen, spec.p)
+        else:
+            rc = k.regen(dx.data_ptr(), g.data_ptr(), spec.groups, spec.glen, spec.p, spec.seed, 0)
+    else:
+        if mask is not None:
+            rc = k.bwd(dx.data_ptr(), g.data_ptr(), mask.data_ptr(), g.numel(), spec.p)
+        else:
+            rc = k.regen(dx.data_ptr(), g.data_ptr(), g.numel(), spec.p, spec.seed, 0)
+    if rc:
+        raise_status(rc, k.names[2] if mask is None else k.names[1])
+    return dx
+
+
+def backward_autograd(g, spec):
+    """backward(), recorded for autograd when the graph of the gradient is being built
+    (create_graph=True): the backward is linear in g, its own adjoint, so this gives double (and
+    higher) backward."""
+    if torch.is_grad_enabled() and g.requires_grad:
+        return DropoutGrad.apply(g, spec)
+    return backward(g, spec)
+
+
+class DropoutFunction(torch.autograd.Function):
+    """y = dropout(x) by the kernels of spec; saves the 1-bit mask (or nothing: regeneration)."""
+
+    @staticmethod
+    def forward(ctx, x, spec, inplace, save_mask):
+        y = forward(x, spec, inplace, save_mask and ctx.needs_input_grad[0])
+        if inplace:
+            ctx.mark_dirty(x)
+        ctx.spec = spec
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        return backward_autograd(g, ctx.spec), None, None, None
+
+
+class DropoutGrad(torch.autograd.Function):
+    """dx = dropout_backward(g): what DropoutFunction.backward records under create_graph."""
+
+    @staticmethod
+    def forward(ctx, g, spec):
+        ctx.spec = spec
+        return backward(g, spec)
+
+    @staticmethod
+    def backward(ctx, gg):
+        return backward_autograd(gg, ctx.spec), None
+
+
+# ---- fused bias + dropout + residual -------------------------------------------------------------
+
+class BiasSpec:
+    """A bias_dropout_add call: its kernels, the element spec for dx, the shape for dbias."""
+    __slots__ = ("k", "elem", "rows", "cols", "bias_dtype")
+
+    def __init__(self, k, elem, rows, cols, bias_dtype):
+        self.k = k
+        self.elem = elem
+        self.rows = rows
+        self.cols = cols
+        self.bias_dtype = bias_dtype
+
+
+def bias_forward(x, bias, residual, bspec, want_mask):
+    e = bspec.elem
+    if want_mask:
+        e.mask = _new_mask(x.numel())
+    out = empty_like(x)
+    rc = bspec.k.fwd(out.data_ptr(), e.mask.data_ptr() if want_mask else None, x.data_ptr(),
+                     None if bias is None else bias.data_ptr(),
+                     None if residual is None else residual.data_ptr(),
+                     bspec.rows, bspec.cols, e.p, e.seed, 0)
+    if rc:
+        raise_status(rc, bspec.k.names[0])
+    return out
+
+
+def bias_backward(g, bspec):
+    """(dx, dbias) in one pass; dbias summed in float (double for f64) in the C library's fixed
+    order, then given the bias's dtype."""
+    if not g.is_contiguous():
+        g = g.contiguous()
+    dx = empty_like(g)
+    db = torch.empty(bspec.cols, dtype=torch.float64 if g.dtype == torch.float64 else torch.float32)
+    e = bspec.elem
+    if e.mask is not None:
+        rc = bspec.k.bwd(dx.data_ptr(), db.data_ptr(), g.data_ptr(), e.mask.data_ptr(),
+                         bspec.rows, bspec.cols, e.p)
+    else:
+        rc = bspec.k.regen(dx.data_ptr(), db.data_ptr(), g.data_ptr(), bspec.rows, bspec.cols,
+                           e.p, e.seed, 0)
+    if rc:
+        raise_status(rc, bspec.k.names[1] if e.mask is not None else bspec.k.names[2])
+    if db.dtype != bspec.bias_dtype:
+        db = db.to(bspec.bias_dtype)
+    return dx, db
+
+
+class BiasDropoutAddFunction(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, bias, residual, bspec, save_mask):
+        need = ctx.needs_input_grad
+        out = bias_forward(x, bias, residual, bspec, save_mask and (need[0] or need[1]))
+        ctx.bspec = bspec
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        need_x, need_b, need_r = ctx.needs_input_grad[:3]
+        bspec = ctx.bspec
+        dx = db = None
+        if need_b:
+            if torch.is_grad_enabled() and g.requires_grad:
+                dx, db = BiasDropoutAddGrad.apply(g, bspec)
+            else:
+                dx, db = bias_backward(g, bspec)
+        elif need_x:
+            dx = backward_autograd(g, bspec.elem)
+        return (dx if need_x else None), db, (g if need_r else None), None, None
+
+
+class BiasDropoutAddGrad(torch.autograd.Function):
+    """(dx, dbias) = bias_dropout_add's backward, recorded under create_graph. Its adjoint:
+    d(dout) = dropout_backward(g_dx + g_dbias broadcast over the rows)."""
+
+    @staticmethod
+    def forward(ctx, g, bspec):
+        ctx.bspec = bspec
+        return bias_backward(g, bspec)
+
+    @staticmethod
+    def backward(ctx, gdx, gdb):
+        bspec = ctx.bspec
+        total = gdx + gdb.to(gdx.dtype)  # broadcast over the rows: bias is x's last dimension
+        return backward_autograd(total, bspec.elem), None
+
+
+# ---- masks as tensors ----------------------------------------------------------------------------
+
+def keep_mask(n, p, seed, offset=0):
+    """bool tensor of n keep flags: keep(seed, offset + k, p) for k < n (docs/MASK_SPEC.md)."""
+    bits = _new_mask(n)
+    rc = _lib.simdrop_mask(bits.data_ptr(), n, p, seed, offset)
+    if rc:
+        raise_status(rc, "simdrop_mask")
+    out = torch.empty(n, dtype=torch.uint8)
+    rc = _lib.simdrop_mask_to_bytes(out.data_ptr(), bits.data_ptr(), n)
+    if rc:
+        raise_status(rc, "simdrop_mask_to_bytes")
+    return out.bool()

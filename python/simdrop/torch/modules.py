@@ -1,0 +1,128 @@
+"""simdrop.torch modules: torch.nn's dropout modules, run by simdrop's C kernels.
+
+Each class subclasses its PyTorch twin (so isinstance(m, torch.nn.Dropout) holds, and the
+constructor's check, __constants__, extra_repr and state handling are PyTorch's own) and only
+replaces forward with one call into simdrop.torch.functional, the shape of
+torch/nn/modules/dropout.py. The one addition is the keyword-only save_mask (default True),
+shown by repr only when False.
+"""
+import torch
+
+from . import functional as F
+
+# The originals, captured before any patch() swaps the names in torch.nn.
+_nn = {name: getattr(torch.nn, name) for name in
+       ("Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout")}
+
+__all__ = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout",
+           "DropPath", "BiasDropoutAdd"]
+
+
+class _SaveMask:
+    def _init_save_mask(self, save_mask):
+        self.save_mask = bool(save_mask)
+
+    def extra_repr(self):
+        r = super().extra_repr()
+        return r if getattr(self, "save_mask", True) else r + ", save_mask=False"
+
+
+class Dropout(_SaveMask, _nn["Dropout"]):
+    """torch.nn.Dropout(p=0.5, inplace=False) on simdrop."""
+
+    def __init__(self, p: float = 0.5, inplace: bool = False, *, save_mask: bool = True) -> None:
+        super().__init__(p, inplace)
+        self._init_save_mask(save_mask)
+
+    def forward(self, input):
+        return F.dropout(input, self.p, self.training, self.inplace, save_mask=self.save_mask)
+
+
+class Dropout1d(_SaveMask, _nn["Dropout1d"]):
+    """torch.nn.Dropout1d(p=0.5, inplace=False) on simdrop: whole channels of (N, C, L) / (C, L)."""
+
+    def __init__(self, p: float = 0.5, inplace: bool = False, *, save_mask: bool = True) -> None:
+        super().__init__(p, inplace)
+        self._init_save_mask(save_mask)
+
+    def forward(self, input):
+        return F.dropout1d(input, self.p, self.training, self.inplace, save_mask=self.save_mask)
+
+
+class Dropout2d(_SaveMask, _nn["Dropout2d"]):
+    """torch.nn.Dropout2d(p=0.5, inplace=False) on simdrop: whole channels of (N, C, H, W)."""
+
+    def __init__(self, p: float = 0.5, inplace: bool = False, *, save_mask: bool = True) -> None:
+        super().__init__(p, inplace)
+        self._init_save_mask(save_mask)
+
+    def forward(self, input):
+        return F.dropout2d(input, self.p, self.training, self.inplace, save_mask=self.save_mask)
+
+
+class Dropout3d(_SaveMask, _nn["Dropout3d"]):
+    """torch.nn.Dropout3d(p=0.5, inplace=False) on simdrop: whole channels of (N, C, D, H, W)."""
+
+    def __init__(self, p: float = 0.5, inplace: bool = False, *, save_mask: bool = True) -> None:
+        super().__init__(p, inplace)
+        self._init_save_mask(save_mask)
+
+    def forward(self, input):
+        return F.dropout3d(input, self.p, self.training, self.inplace, save_mask=self.save_mask)
+
+
+class AlphaDropout(_SaveMask, _nn["AlphaDropout"]):
+    """torch.nn.AlphaDropout(p=0.5, inplace=False) on simdrop (like PyTorch's, forward ignores inplace)."""
+
+    def __init__(self, p: float = 0.5, inplace: bool = False, *, save_mask: bool = True) -> None:
+        super().__init__(p, inplace)
+        self._init_save_mask(save_mask)
+
+    def forward(self, input):
+        return F.alpha_dropout(input, self.p, self.training, save_mask=self.save_mask)
+
+
+class FeatureAlphaDropout(_SaveMask, _nn["FeatureAlphaDropout"]):
+    """torch.nn.FeatureAlphaDropout(p=0.5, inplace=False) on simdrop (forward ignores inplace, as PyTorch's)."""
+
+    def __init__(self, p: float = 0.5, inplace: bool = False, *, save_mask: bool = True) -> None:
+        super().__init__(p, inplace)
+        self._init_save_mask(save_mask)
+
+    def forward(self, input):
+        return F.feature_alpha_dropout(input, self.p, self.training, save_mask=self.save_mask)
+
+
+class DropPath(torch.nn.Module):
+    """Stochastic depth per sample (timm's DropPath(drop_prob=0., scale_by_keep=True)) on simdrop."""
+
+    def __init__(self, drop_prob: float = 0.0, scale_by_keep: bool = True, *, save_mask: bool = True):
+        super().__init__()
+        self.drop_prob = drop_prob
+        self.scale_by_keep = scale_by_keep
+        self.save_mask = save_mask
+
+    def forward(self, x):
+        return F.drop_path(x, self.drop_prob, self.training, self.scale_by_keep, save_mask=self.save_mask)
+
+    def extra_repr(self):
+        return f"drop_prob={round(self.drop_prob, 3):0.3f}"
+
+
+class BiasDropoutAdd(torch.nn.Module):
+    """residual + dropout(input + bias), fused (Megatron's bias_dropout_add); eval: residual + input + bias.
+
+    forward(input, bias, residual): input (..., C), bias (C,) or None, residual like input or None."""
+
+    def __init__(self, p: float = 0.5, *, save_mask: bool = True) -> None:
+        super().__init__()
+        if p < 0 or p > 1:
+            raise ValueError("dropout probability has to be between 0 and 1, but got {}".format(p))
+        self.p = p
+        self.save_mask = save_mask
+
+    def forward(self, input, bias, residual):
+        return F.bias_dropout_add(input, bias, residual, self.p, self.training, save_mask=self.save_mask)
+
+    def extra_repr(self):
+        return f"p={self.p}" + ("" if self.save_mask else ", save_mask=False")

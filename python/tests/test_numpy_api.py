@@ -1,0 +1,303 @@
+"""simdrop's numpy API: values against numpy formulas (docs/MASK_SPEC.md 4), masks, regeneration,
+sharding, every bad argument (named, nothing written), and the library search.
+
+Exits 77 (meson's "skipped") when numpy is not installed; nothing else skips."""
+import os
+import subprocess
+import sys
+import unittest
+
+from _testenv import require
+
+require('numpy')
+import numpy as np  # noqa: E402
+
+import simdrop
+
+FLOATS = [np.float32, np.float64, np.float16]
+UINT = {np.dtype(np.float32): np.uint32, np.dtype(np.float64): np.uint64, np.dtype(np.float16): np.uint16}
+
+
+def scale(p, dtype):
+    s = 0.0 if p == 1 else 1.0 / (1.0 - p)
+    return np.float64(s) if dtype == np.float64 else np.float32(s)
+
+
+def keep(n, p, seed, offset=0):
+    return simdrop.mask_to_bytes(simdrop.mask(n, p, seed, offset), n).astype(bool)
+
+
+def special(n, dtype, rng):
+    x = (rng.standard_normal(n) * 3).astype(dtype)
+    vals = np.array([np.nan, np.inf, -np.inf, -0.0, 0.0, -1.5, 1e-40, 65504.0], dtype=np.float64)
+    with np.errstate(over="ignore"):
+        x[: len(vals)] = vals.astype(dtype)
+    return x
+
+
+def ref_dropout(x, m, p):
+    """MASK_SPEC 4.1/4.2: one product in the dtype (float for f16, rounded once)."""
+    s = scale(p, x.dtype)
+    with np.errstate(invalid="ignore", over="ignore"):
+        if x.dtype == np.float16:
+            return (x.astype(np.float32) * np.where(m, s, np.float32(0))).astype(np.float16)
+        return x * np.where(m, s, x.dtype.type(0))
+
+
+class Same:
+    def assertSame(self, a, b, msg=""):
+        """Bit for bit, NaN equal to NaN (whatever payload)."""
+        self.assertEqual(a.dtype, b.dtype, msg)
+        self.assertEqual(a.shape, b.shape, msg)
+        u = UINT[a.dtype]
+        ok = (a.view(u) == b.view(u)) | (np.isnan(a) & np.isnan(b))
+        self.assertTrue(ok.all(), f"{msg}: {np.flatnonzero(~ok)[:8]} {a[~ok][:4]} vs {b[~ok][:4]}")
+
+
+class TestValues(unittest.TestCase, Same):
+    def test_dropout_all_dtypes(self):
+        rng = np.random.default_rng(1)
+        for dtype in FLOATS:
+            for p in (0.0, 0.1, 0.5, 0.15, 1.0):
+                x = special(1000, dtype, rng)
+                y, m = simdrop.dropout(x, p, seed=77, offset=5, return_mask=True)
+                self.assertEqual(m.dtype, np.uint8)
+                self.assertEqual(m.size, 125)
+                k = keep(1000, p, 77, 5)
+                self.assertTrue((simdrop.mask_to_bytes(m, 1000).astype(bool) == k).all())
+                self.assertSame(y, ref_dropout(x, k, p), f"{dtype} p={p}")
+                dy = rng.standard_normal(1000).astype(dtype)
+                dx = simdrop.dropout_backward(dy, m, p)
+                self.assertSame(dx, ref_dropout(dy, k, p), f"backward {dtype} p={p}")
+                self.assertSame(simdrop.dropout_backward_regen(dy, p, 77, 5), dx, "regen")
+
+    def test_shape_kept_and_in_place(self):
+        x = np.arange(60, dtype=np.float32).reshape(3, 4, 5)
+        y = simdrop.dropout(x, 0.5, seed=3)
+        self.assertEqual(y.shape, (3, 4, 5))
+        x2 = x.copy()
+        r = simdrop.dropout(x2, 0.5, seed=3, out=x2)
+        self.assertIs(r, x2)
+        self.assertSame(x2, y)
+        kept = y != 0
+        self.assertTrue(np.array_equal(y[kept], 2 * x[kept]))
+
+    def test_sharding_equals_one_call(self):
+        x = np.random.default_rng(2).standard_normal(10000).astype(np.float32)
+        y, m = simdrop.dropout(x, 0.3, 9, offset=100, return_mask=True)
+        parts = [simdrop.dropout(x[a:b], 0.3, 9, offset=100 + a) for a, b in ((0, 4095), (4095, 4101), (4101, 10000))]
+        self.assertSame(np.concatenate(parts), y)
+        self.assertTrue(np.array_equal(simdrop.mask(10000, 0.3, 9, 100), m))
+
+    def test_noncontiguous_is_copied(self):
+        base = np.random.default_rng(3).standard_normal((40, 30)).astype(np.float64)
+        view = base[:, ::3]
+        y = simdrop.dropout(view, 0.4, 5)
+        self.assertSame(y, simdrop.dropout(np.ascontiguousarray(view), 0.4, 5))
+        yf = simdrop.dropout(np.asfortranarray(base), 0.4, 5)
+        self.assertSame(yf, simdrop.dropout(base, 0.4, 5))  # flat index = C order
+
+    def test_groups(self):
+        rng = np.random.default_rng(4)
+        for dtype in FLOATS:
+            x = special(4 * 6 * 5, dtype, rng).reshape(4, 6, 5)
+            y, m = simdrop.dropout_groups(x, 24, 0.5, 11, offset=3, return_mask=True)
+            self.assertEqual(m.size, 3)
+            k = np.repeat(keep(24, 0.5, 11, 3), 5).reshape(x.shape)
+            self.assertSame(y, ref_dropout(x, k, 0.5))
+            dy = rng.standard_normal(x.shape).astype(dtype)
+            dx = simdrop.dropout_groups_backward(dy, m, 24, 0.5)
+            self.assertSame(dx, ref_dropout(dy, k, 0.5))
+            self.assertSame(simdrop.dropout_groups_backward_regen(dy, 24, 0.5, 11, 3), dx)
+            # group_len 1 is element dropout
+            self.assertSame(simdrop.dropout_groups(x, x.size, 0.5, 11), simdrop.dropout(x, 0.5, 11))
+
+    def test_alpha(self):
+        rng = np.random.default_rng(5)
+        alpha = 1.7580993408473766
+        for dtype in (np.float32, np.float64):
+            p = 0.2
+            a = 1 / np.sqrt((alpha * alpha * p + 1) * (1 - p))
+            A, AA, AB = dtype(a), dtype(alpha * a), dtype(alpha * a * p)
+            D = AB - AA
+            x = special(500, dtype, rng)
+            y, m = simdrop.alpha_dropout(x, p, 21, return_mask=True)
+            k = keep(500, p, 21)
+            with np.errstate(invalid="ignore", over="ignore"):
+                ref = np.where(k, x * A + AB, x * dtype(0) + D)
+            self.assertSame(y, ref.astype(dtype))
+            dy = rng.standard_normal(500).astype(dtype)
+            dx = simdrop.alpha_dropout_backward(dy, m, p)
+            self.assertSame(dx, np.where(k, dy * A, dy * dtype(0)).astype(dtype))
+            self.assertSame(simdrop.alpha_dropout_backward_regen(dy, p, 21), dx)
+            # feature alpha dropout: one decision per group
+            xg = special(60, dtype, rng).reshape(3, 4, 5)
+            yg = simdrop.alpha_dropout(xg, p, 8, groups=12)
+            kg = np.repeat(keep(12, p, 8), 5).reshape(3, 4, 5)
+            with np.errstate(invalid="ignore", over="ignore"):
+                self.assertSame(yg, np.where(kg, xg * A + AB, xg * dtype(0) + D).astype(dtype))
+        x = np.ones(10, np.float32)
+        self.assertSame(simdrop.alpha_dropout(x, 0.0, 1), x)
+
+    def test_bias_dropout_add(self):
+        rng = np.random.default_rng(6)
+        for dtype in (np.float32, np.float64):
+            x = special(37 * 8, dtype, rng).reshape(37, 8)
+            b = rng.standard_normal(8).astype(dtype)
+            r = rng.standard_normal((37, 8)).astype(dtype)
+            y, m = simdrop.bias_dropout_add(x, b, r, 0.3, 5, offset=2, return_mask=True)
+            k = keep(x.size, 0.3, 5, 2).reshape(x.shape)
+            s = scale(0.3, dtype)
+            with np.errstate(invalid="ignore", over="ignore"):
+                ref = r + (x + b) * np.where(k, s, dtype(0))
+            self.assertSame(y, ref.astype(dtype))
+            self.assertSame(simdrop.bias_dropout_add(x, None, None, 0.3, 5, 2), simdrop.dropout(x, 0.3, 5, 2))
+            dout = rng.standard_normal((37, 8)).astype(dtype)
+            dx, db = simdrop.bias_dropout_add_backward(dout, m, 0.3)
+            self.assertSame(dx, ref_dropout(dout, k, 0.3))
+            self.assertEqual(db.dtype, np.float64 if dtype == np.float64 else np.float32)
+            dx2, db2 = simdrop.bias_dropout_add_backward_regen(dout, 0.3, 5, 2)
+            self.assertSame(dx2, dx)
+            self.assertSame(db2, db)
+            self.assertIsNone(simdrop.bias_dropout_add_backward(dout, m, 0.3, dbias=False)[1])
+            # in place on the residual
+            r2 = r.copy()
+            simdrop.bias_dropout_add(x, b, r2, 0.3, 5, 2, out=r2)
+            self.assertSame(r2, y)
+
+    def test_masks(self):
+        m = simdrop.mask(13, 0.5, 1)
+        self.assertEqual(m.size, 2)
+        self.assertEqual(int(m[1]) >> 5, 0)  # bits past n are 0
+        b = simdrop.mask_to_bytes(m, 13)
+        self.assertTrue(set(b.tolist()) <= {0, 1})
+        self.assertTrue(np.array_equal(simdrop.mask_from_bytes(b), m))
+        self.assertTrue(np.array_equal(simdrop.mask_from_bytes(b.astype(bool)), m))
+        self.assertTrue(np.array_equal(simdrop.mask_from_bytes(b * 7), m))
+        self.assertEqual(simdrop.mask(0, 0.5, 1).size, 0)
+        self.assertTrue((simdrop.mask_to_bytes(simdrop.mask(100, 0.0, 1), 100) == 1).all())
+        self.assertTrue((simdrop.mask_to_bytes(simdrop.mask(100, 1.0, 1), 100) == 0).all())
+        # offset near 2^64: ending exactly at 2^64 is fine
+        self.assertEqual(simdrop.mask(8, 0.5, 1, 2**64 - 8).size, 1)
+
+    def test_statistics(self):
+        for p in (0.1, 0.5, 0.9):
+            k = keep(1 << 18, p, 123)
+            self.assertLess(abs(1 - k.mean() - p), 0.005)
+            x = np.ones(1 << 18, np.float32)
+            self.assertLess(abs(simdrop.dropout(x, p, 5).mean() - 1), 0.02)
+
+
+class TestErrors(unittest.TestCase):
+    def assertRaisesNaming(self, exc, name, fn, *a, **kw):
+        with self.assertRaises(exc) as cm:
+            fn(*a, **kw)
+        self.assertIn(name, str(cm.exception))
+
+    def test_bad_arguments_named_and_nothing_written(self):
+        x = np.ones(16, np.float32)
+        out = np.full(16, 7, np.float32)
+        for p in (-0.1, 1.5, float("nan")):
+            self.assertRaisesNaming(ValueError, "p", simdrop.dropout, x, p, 1, out=out)
+        self.assertRaisesNaming(TypeError, "p", simdrop.dropout, x, "a", 1, out=out)
+        self.assertRaisesNaming(TypeError, "x", simdrop.dropout, np.ones(4, np.int32), 0.5, 1)
+        self.assertRaisesNaming(TypeError, "x", simdrop.dropout, np.ones(4, np.complex64), 0.5, 1)
+        self.assertRaisesNaming(TypeError, "bfloat16", simdrop.dropout, np.ones(4, np.uint16), 0.5, 1)
+        self.assertRaisesNaming(ValueError, "out", simdrop.dropout, x, 0.5, 1, out=np.empty(15, np.float32))
+        self.assertRaisesNaming(TypeError, "out", simdrop.dropout, x, 0.5, 1, out=np.empty(16, np.float64))
+        self.assertRaisesNaming(ValueError, "out", simdrop.dropout, x, 0.5, 1, out=np.empty(32, np.float32)[::2])
+        ro = np.empty(16, np.float32)
+        ro.flags.writeable = False
+        self.assertRaisesNaming(ValueError, "out", simdrop.dropout, x, 0.5, 1, out=ro)
+        self.assertRaisesNaming(ValueError, "seed", simdrop.dropout, x, 0.5, -1, out=out)
+        self.assertRaisesNaming(ValueError, "seed", simdrop.dropout, x, 0.5, 2**64, out=out)
+        self.assertRaisesNaming(TypeError, "seed", simdrop.dropout, x, 0.5, 1.5, out=out)
+        self.assertRaisesNaming(ValueError, "offset", simdrop.dropout, x, 0.5, 1, 2**64 - 8, out=out)
+        self.assertTrue((out == 7).all(), "an error wrote into out")
+        m = simdrop.mask(16, 0.5, 1)
+        self.assertRaisesNaming(ValueError, "mask", simdrop.dropout_backward, x, m[:1], 0.5, out=out)
+        self.assertRaisesNaming(TypeError, "mask", simdrop.dropout_backward, x, m.astype(np.int16), 0.5)
+        self.assertRaisesNaming(ValueError, "groups", simdrop.dropout_groups, x, 3, 0.5, 1, out=out)
+        self.assertRaisesNaming(ValueError, "groups", simdrop.dropout_groups, x, 0, 0.5, 1, out=out)
+        self.assertRaisesNaming(ValueError, "bias", simdrop.bias_dropout_add, x.reshape(4, 4), np.ones(3, np.float32), None, 0.5, 1)
+        self.assertRaisesNaming(TypeError, "bias", simdrop.bias_dropout_add, x.reshape(4, 4), np.ones(4), None, 0.5, 1)
+        self.assertRaisesNaming(ValueError, "residual", simdrop.bias_dropout_add, x.reshape(4, 4), None, np.ones(16, np.float32), 0.5, 1)
+        self.assertRaisesNaming(TypeError, "values", simdrop.mask_from_bytes, np.ones(3, np.float32))
+        self.assertTrue((out == 7).all(), "an error wrote into out")
+
+    def test_c_status_becomes_exception(self):
+        big = np.zeros(64, np.float32)
+        with self.assertRaises(simdrop.OverlapError) as cm:  # out partially overlaps x
+            simdrop.dropout(big[:32], 0.5, 1, out=big[16:48])
+        self.assertIsInstance(cm.exception, ValueError)
+        self.assertEqual(cm.exception.status, -5)
+        self.assertIn("overlap", str(cm.exception))
+        self.assertIn("simdrop_forward_f32", str(cm.exception))
+        with self.assertRaises(simdrop.IsaUnknownError):
+            simdrop.set_isa("no-such-path")
+        self.assertEqual(simdrop.strerror(-2), "p is NaN or outside [0, 1]")
+        for code, cls in ((-1, simdrop.NullPointerError), (-2, simdrop.ProbabilityError),
+                          (-3, simdrop.RangeError), (-4, simdrop.SizeError)):
+            self.assertTrue(issubclass(cls, ValueError) and issubclass(cls, simdrop.SimdropError), code)
+        self.assertRaises(ValueError, simdrop.set_num_threads, 0)
+
+
+class TestLibraryAndSettings(unittest.TestCase):
+    def test_settings(self):
+        self.assertEqual(simdrop.version(), "1.1.0")
+        self.assertEqual(simdrop.MASK_SPEC_VERSION, 1)
+        paths = simdrop.isa_list()
+        self.assertIn("scalar", paths)
+        self.assertTrue(simdrop.isa_supported("scalar"))
+        self.assertIn(simdrop.isa(), paths)
+        x = np.random.default_rng(7).standard_normal(5000).astype(np.float32)
+        ref = simdrop.dropout(x, 0.3, 4)
+        try:
+            for path in paths:
+                if simdrop.isa_supported(path):
+                    simdrop.set_isa(path)
+                    self.assertTrue(np.array_equal(simdrop.dropout(x, 0.3, 4), ref), path)
+            simdrop.set_num_threads(2)
+            self.assertEqual(simdrop.get_num_threads(), 2)
+            big = np.ones(1 << 20, np.float32)
+            simdrop.set_num_threads(1)
+            one = simdrop.dropout(big, 0.5, 2)
+            simdrop.set_num_threads(2)
+            self.assertTrue(np.array_equal(simdrop.dropout(big, 0.5, 2), one))
+        finally:
+            simdrop.set_isa("auto")
+            simdrop.set_num_threads(1)
+
+    def _python(self, code, env):
+        return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+
+    def test_env_var_names_the_place(self):
+        env = dict(os.environ, SIMDROP_LIBRARY="/nonexistent/libsimdrop.so")
+        r = self._python("import simdrop", env)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("/nonexistent/libsimdrop.so", r.stderr)
+        self.assertIn("SIMDROP_LIBRARY", r.stderr)
+
+    def test_search_lists_every_place(self):
+        env = dict(os.environ)
+        env.pop("SIMDROP_LIBRARY", None)
+        env["LD_LIBRARY_PATH"] = ""
+        r = self._python("import simdrop", env)
+        if r.returncode == 0:
+            self.skipTest("a simdrop library is installed system-wide")
+        self.assertIn("next to the package", r.stderr)
+        self.assertIn("dynamic loader", r.stderr)
+
+    def test_imports_without_numpy_and_torch(self):
+        code = ("import sys; sys.modules['numpy'] = None; sys.modules['torch'] = None\n"
+                "import simdrop\n"
+                "print(simdrop.version(), simdrop.isa())\n"
+                "try:\n    simdrop.dropout([1.0], 0.5, 1)\nexcept ImportError as e:\n    print('ImportError', e)\n")
+        r = self._python(code, dict(os.environ))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("1.1.0", r.stdout)
+        self.assertIn("needs numpy", r.stdout)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

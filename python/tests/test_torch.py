@@ -1,0 +1,673 @@
+"""simdrop.torch against PyTorch: every module and functional form given the same mask (forward and
+gradient, bitwise for f32/f64, bf16/f16 against (x.float() * mask * s).to(dtype)); the checks
+PyTorch's own test suite makes of its dropout modules (test/nn/test_dropout.py); reproducibility;
+double backward; every bad argument; patch().
+
+Exits 77 (meson's "skipped") when torch is not installed; nothing else skips."""
+import itertools
+import math
+import random
+import sys
+import unittest
+import warnings
+
+from _testenv import require
+
+require('torch')
+import torch  # noqa: E402
+
+import simdrop.torch as sdt
+from simdrop.torch import functional as F
+
+FLOATS = [torch.float32, torch.float64, torch.bfloat16, torch.float16]
+INT_VIEW = {torch.float32: torch.int32, torch.float64: torch.int64, torch.bfloat16: torch.int16,
+            torch.float16: torch.int16}
+ALPHA = 1.7580993408473766
+
+
+def special(shape, dtype, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    x = (torch.randn(shape, generator=g, dtype=torch.float64) * 3).to(dtype)
+    flat = x.view(-1)
+    vals = [float("nan"), float("inf"), float("-inf"), -0.0, 0.0, -1.5]
+    k = min(len(vals), flat.numel() // 4)
+    flat[:k] = torch.tensor(vals[:k], dtype=torch.float64).to(dtype)
+    return x
+
+
+def with_mask(call, nbits, p, shape_of_mask):
+    """Run call() on the default generator, then replay the generator to get the mask it used."""
+    state = torch.get_rng_state()
+    out = call()
+    torch.set_rng_state(state)
+    seed = sdt.draw_seed()
+    return out, sdt.keep_mask(nbits, p, seed).reshape(shape_of_mask)
+
+
+def ref_scale(x, mask, s):
+    """PyTorch's formula given the mask: input * mask * scale; in float, rounded once, for bf16/f16."""
+    if x.dtype in (torch.float32, torch.float64):
+        return x * mask * s
+    return (x.float() * mask * s).to(x.dtype)
+
+
+def ref_alpha(x, mask, p):
+    """torch's _dropout_impl for alpha dropout given the noise, in the dtype (float for bf16/f16,
+    rounded once, as MASK_SPEC 4.4 says)."""
+    wide = x.dtype in (torch.bfloat16, torch.float16)
+    xt = x.float() if wide else x
+    if p == 1:  # _dropout_impl: input * zeros({})
+        y = xt * torch.zeros((), dtype=xt.dtype)
+        return y.to(x.dtype) if wide else y
+    a = 1.0 / math.sqrt((ALPHA * ALPHA * p + 1) * (1 - p))
+    noise = mask.to(xt.dtype).expand_as(xt).clone() if mask.dim() == xt.dim() else mask.to(xt.dtype)
+    b = noise.add(-1).mul_(ALPHA * a).add_(ALPHA * a * p)
+    noise.mul_(a)
+    y = xt * noise + b
+    return y.to(x.dtype) if wide else y
+
+
+class Same:
+    def assertSame(self, a, b, msg=""):
+        """Bitwise, NaN equal to NaN."""
+        self.assertEqual(a.dtype, b.dtype, msg)
+        self.assertEqual(tuple(a.shape), tuple(b.shape), msg)
+        a = a.detach().contiguous()
+        b = b.detach().contiguous()
+        v = INT_VIEW[a.dtype]
+        ok = (a.view(v) == b.view(v)) | (torch.isnan(a) & torch.isnan(b))
+        self.assertTrue(bool(ok.all()), f"{msg}: {a[~ok][:4]} vs {b[~ok][:4]}")
+
+
+# ---- every module and functional form given the same mask -----------------------------------------
+
+class TestAgainstPyTorchGivenMask(unittest.TestCase, Same):
+    def check(self, name, fwd, ref, x, nbits, mask_shape, p):
+        """fwd(x) under autograd vs ref(x, mask) under autograd: output and input gradient."""
+        xa = x.clone().requires_grad_()
+        y, mask = with_mask(lambda: fwd(xa), nbits, p, mask_shape)
+        xb = x.clone().requires_grad_()
+        yr = ref(xb, mask)
+        self.assertSame(y, yr, f"{name} forward {x.dtype}")
+        g = torch.randn(x.shape, dtype=torch.float64).to(x.dtype)
+        y.backward(g)
+        yr.backward(g)
+        self.assertSame(xa.grad, xb.grad, f"{name} grad {x.dtype}")
+
+    def test_dropout(self):
+        for dtype, p in itertools.product(FLOATS, (0.1, 0.5, 0.15, 1.0)):
+            x = special((7, 33), dtype)
+            s = 0.0 if p == 1 else 1 / (1 - p)
+            self.check("Dropout", sdt.Dropout(p), lambda t, m: ref_scale(t, m, s), x, x.numel(), x.shape, p)
+            self.check("F.dropout", lambda t: F.dropout(t, p), lambda t, m: ref_scale(t, m, s), x,
+                       x.numel(), x.shape, p)
+            self.check("F.dropout save_mask=False", lambda t: F.dropout(t, p, save_mask=False),
+                       lambda t, m: ref_scale(t, m, s), x, x.numel(), x.shape, p)
+
+    def test_channel_dropout(self):
+        cases = [(sdt.Dropout1d, F.dropout1d, (3, 4, 5), (3, 4, 1)),
+                 (sdt.Dropout1d, F.dropout1d, (4, 5), (4, 1)),
+                 (sdt.Dropout2d, F.dropout2d, (3, 4, 2, 5), (3, 4, 1, 1)),
+                 (sdt.Dropout3d, F.dropout3d, (2, 3, 2, 2, 3), (2, 3, 1, 1, 1)),
+                 (sdt.Dropout3d, F.dropout3d, (3, 2, 2, 3), (3, 1, 1, 1))]
+        for (mod, fn, shape, mshape), dtype in itertools.product(cases, FLOATS):
+            p = 0.4
+            x = special(shape, dtype)
+            nb = torch.Size(mshape).numel()
+            ref = lambda t, m: ref_scale(t, m, 1 / (1 - p))  # noqa: E731
+            self.check(mod.__name__, mod(p), ref, x, nb, mshape, p)
+            self.check(fn.__name__, lambda t: fn(t, p), ref, x, nb, mshape, p)
+
+    def test_alpha_dropout(self):
+        for dtype, p in itertools.product(FLOATS, (0.2, 0.5, 1.0)):
+            x = special((6, 40), dtype)
+            self.check("AlphaDropout", sdt.AlphaDropout(p), lambda t, m: ref_alpha(t, m, p), x,
+                       x.numel(), x.shape, p)
+            self.check("F.alpha_dropout", lambda t: F.alpha_dropout(t, p, True),
+                       lambda t, m: ref_alpha(t, m, p), x, x.numel(), x.shape, p)
+            xf = special((3, 4, 5), dtype)
+            self.check("FeatureAlphaDropout", sdt.FeatureAlphaDropout(p),
+                       lambda t, m: ref_alpha(t, m, p), xf, 12, (3, 4, 1), p)
+            self.check("F.feature_alpha_dropout", lambda t: F.feature_alpha_dropout(t, p, True),
+                       lambda t, m: ref_alpha(t, m, p), xf, 12, (3, 4, 1), p)
+
+    def test_drop_path(self):
+        for dtype in FLOATS:
+            x = special((8, 3, 5), dtype)
+            ref = lambda t, m: ref_scale(t, m, 1 / (1 - 0.3))  # noqa: E731
+            self.check("DropPath", sdt.DropPath(0.3), ref, x, 8, (8, 1, 1), 0.3)
+            self.check("drop_path", lambda t: F.drop_path(t, 0.3, True), ref, x, 8, (8, 1, 1), 0.3)
+
+    def test_bias_dropout_add(self):
+        for dtype in FLOATS:
+            p = 0.3
+            x = special((5, 7, 8), dtype)
+            b0 = torch.randn(8, dtype=torch.float64).to(dtype)
+            r0 = torch.randn(5, 7, 8, dtype=torch.float64).to(dtype)
+            xa, ba, ra = (t.clone().requires_grad_() for t in (x, b0, r0))
+            y, mask = with_mask(lambda: sdt.BiasDropoutAdd(p)(xa, ba, ra), x.numel(), p, x.shape)
+            xb, bb, rb = (t.clone().requires_grad_() for t in (x, b0, r0))
+            s = 1 / (1 - p)
+            if dtype in (torch.float32, torch.float64):
+                yr = rb + (xb + bb) * mask * s
+            else:
+                yr = (rb.float() + (xb.float() + bb.float()) * mask * s).to(dtype)
+            self.assertSame(y, yr, f"BiasDropoutAdd {dtype}")
+            g = torch.randn(x.shape, dtype=torch.float64).to(dtype)
+            y.backward(g)
+            dx_ref = ref_scale(g, mask, s)
+            self.assertSame(xa.grad, dx_ref, f"BiasDropoutAdd dx {dtype}")
+            self.assertSame(ra.grad, g, f"BiasDropoutAdd dresidual {dtype}")
+            acc = torch.float64 if dtype == torch.float64 else torch.float32
+            db_ref = chunk_sum(dx_ref.reshape(-1, 8).to(acc)).to(dtype)
+            self.assertSame(ba.grad, db_ref, f"BiasDropoutAdd dbias {dtype}")
+            # eval: residual + (input + bias), no seed drawn
+            m = sdt.BiasDropoutAdd(p).eval()
+            st = torch.get_rng_state()
+            ye = m(x, b0, r0)
+            self.assertTrue(torch.equal(st, torch.get_rng_state()))
+            if dtype in (torch.float32, torch.float64):
+                self.assertSame(ye, r0 + (x + b0) * 1.0)
+            # no bias, no residual: element dropout
+            y2, mask2 = with_mask(lambda: F.bias_dropout_add(x, None, None, p), x.numel(), p, x.shape)
+            self.assertSame(y2, ref_scale(x, mask2, s))
+
+
+def chunk_sum(dx):
+    """MASK_SPEC 4.5: rows cut into 16 chunks, each summed from +0 in row order, then the chunk sums
+    added in chunk order (a NaN result compared as NaN)."""
+    rows = dx.shape[0]
+    q, m = divmod(rows, 16)
+    total = None
+    start = 0
+    for j in range(16):
+        cnt = q + (1 if j < m else 0)
+        if cnt == 0:
+            continue
+        part = torch.zeros(dx.shape[1], dtype=dx.dtype)
+        for r in range(start, start + cnt):
+            part = part + dx[r]
+        start += cnt
+        total = part if total is None else total + part
+    return torch.zeros(dx.shape[1], dtype=dx.dtype) if total is None else total
+
+
+# ---- what PyTorch's test/nn/test_dropout.py checks of its modules -----------------------------------
+
+class TestPyTorchSuiteChecks(unittest.TestCase, Same):
+    def _test_dropout(self, cls, input, memory_format=torch.contiguous_format, inplace_ok=True):
+        p = 0.2
+        input = input.fill_(1 - p)
+        module = cls(p)
+        input_var = input.clone(memory_format=memory_format).requires_grad_()
+        output = module(input_var)
+        self.assertTrue(output.is_contiguous(memory_format=memory_format))
+        self.assertLess(abs(output.data.mean() - (1 - p)), 0.05)
+        output.backward(input)
+        self.assertTrue(input_var.grad.is_contiguous(memory_format=memory_format))
+        self.assertLess(abs(input_var.grad.data.mean() - (1 - p)), 0.05)
+
+        module = cls(p, True)
+        input_var = input.clone(memory_format=memory_format).requires_grad_()
+        if not inplace_ok:  # simdrop refuses what it would have to copy (see functional.py)
+            self.assertRaisesRegex(RuntimeError, "inplace=True needs", module, input_var + 0)
+        else:
+            output = module(input_var + 0)
+            self.assertTrue(output.is_contiguous(memory_format=memory_format))
+            self.assertLess(abs(output.data.mean() - (1 - p)), 0.05)
+            output.backward(input)
+            self.assertTrue(input_var.grad.is_contiguous(memory_format=memory_format))
+            self.assertLess(abs(input_var.grad.data.mean() - (1 - p)), 0.05)
+
+        for inplace in [True, False]:  # eval mode changes nothing
+            module = cls(p, inplace).eval()
+            self.assertTrue(torch.equal(input, module(input)))
+        module.__repr__()
+        str(module)
+
+    def _test_dropout_discontiguous(self, cls, memory_format=torch.contiguous_format):
+        for p in [0, 1e-10]:
+            inp = torch.ones(2, 3, 3, 3)
+            inp_discontiguous = torch.empty(2, 3, 3, 6, memory_format=memory_format)[..., ::2]
+            inp_discontiguous.copy_(inp)
+            out = cls(p=p)(inp_discontiguous)
+            if p != 0:
+                self.assertTrue(out.is_contiguous(memory_format=memory_format))
+            self.assertTrue(torch.equal(inp_discontiguous, out))
+
+    def _test_dropout_stride_mean_preserve(self, cls):
+        def invert_perm(p):
+            d = {x: i for i, x in enumerate(p)}
+            return (d[0], d[1], d[2], d[3])
+
+        inp = torch.ones(2, 3, 4, 5)
+        for perm in itertools.permutations((0, 1, 2, 3), r=4):
+            for shift in [(0, 0), (1, 0), (0, 1), (1, 1)]:
+                for p in [1e-10, 0.3, 0.5, 0.7]:
+                    permuted_inp = inp.permute(perm).contiguous().permute(invert_perm(perm))
+                    permuted_inp = permuted_inp[shift[0]:, shift[1]:, :, :]
+                    out = cls(p=p)(permuted_inp)
+                    self.assertTrue(out.permute(perm).is_contiguous())
+                    self.assertLess(abs(inp.mean() - out.mean()), 0.5 + 0.5 * inp.mean().abs())
+                    if p == 1e-10:
+                        self.assertTrue(torch.equal(permuted_inp, out))
+                    else:
+                        self.assertFalse(torch.equal(permuted_inp, out))
+
+    def test_Dropout(self):
+        input = torch.empty(1000)
+        self._test_dropout(sdt.Dropout, input)
+        self._test_dropout_discontiguous(sdt.Dropout)
+        self._test_dropout_discontiguous(sdt.Dropout, memory_format=torch.channels_last)
+        self._test_dropout_stride_mean_preserve(sdt.Dropout)
+        self._test_dropout(sdt.Dropout, input.bfloat16())
+        self._test_dropout(sdt.Dropout, input.half())
+
+    def _no_batch(self, dropout, input):
+        input_clone = input.clone()
+        st = torch.get_rng_state()
+        res_no_batch = dropout(input)
+        torch.set_rng_state(st)
+        res_batched = dropout(input_clone.unsqueeze(0)).squeeze(0)
+        self.assertTrue(torch.equal(res_no_batch, res_batched))
+
+    def _channel_zero(self, dropout, input):
+        shape = input.shape
+        channel_numel = torch.tensor(shape[2:]).prod()
+        result = dropout(input)
+        for b, c in itertools.product(range(shape[0]), range(shape[1])):
+            self.assertIn(result[b, c].count_nonzero(), (0, channel_numel))
+
+    def test_Dropout1d(self):
+        N, C, L = (random.randint(10, 15) for _ in range(3))
+        self._test_dropout(sdt.Dropout1d, torch.empty(N, C, L, dtype=torch.double))
+        with self.assertRaisesRegex(RuntimeError, "Expected 2D or 3D input, but received a 4D input"):
+            sdt.Dropout1d(p=0.5)(torch.rand(1, 2, 2, 2))
+        with self.assertRaisesRegex(RuntimeError, "Expected 2D or 3D input, but received a 1D input"):
+            sdt.Dropout1d(p=0.5)(torch.rand(2))
+        input = torch.rand(50, 2)
+        self._no_batch(sdt.Dropout1d(p=0.5), input)
+        self._no_batch(sdt.Dropout1d(p=0.5, inplace=True), input)
+        input = torch.ones(10, 4, 2)
+        self._channel_zero(sdt.Dropout1d(p=0.5), input)
+        self._channel_zero(sdt.Dropout1d(p=0.5, inplace=True), input)
+
+    def test_Dropout2d(self):
+        b, w, h = (random.randint(1, 5) for _ in range(3))
+        input = torch.empty(1000, b, w, h)
+        self._test_dropout(sdt.Dropout2d, input)
+        # channels_last: the result keeps the layout; inplace is refused (channels are not runs)
+        self._test_dropout(sdt.Dropout2d, input, memory_format=torch.channels_last,
+                           inplace_ok=(b == 1 or w * h == 1))
+        self._test_dropout_discontiguous(sdt.Dropout2d)
+        self._test_dropout_discontiguous(sdt.Dropout2d, memory_format=torch.channels_last)
+        with self.assertWarnsRegex(UserWarning, "Received a 5-D input to dropout2d"):
+            sdt.Dropout2d(p=0.5)(torch.rand(1, 2, 2, 2, 2))
+        with self.assertWarnsRegex(UserWarning, "Received a 2-D input to dropout2d"):
+            sdt.Dropout2d(p=0.5)(torch.rand(1, 2))
+        with self.assertWarnsRegex(UserWarning, "assuming that channel-wise 1D dropout behavior is desired"):
+            sdt.Dropout2d(p=0.5)(torch.rand(1, 2, 2))
+        input = torch.ones(10, 4, 2, 2)
+        self._channel_zero(sdt.Dropout2d(p=0.5), input)
+        self._channel_zero(sdt.Dropout2d(p=0.5, inplace=True), input)
+
+    def test_Dropout3d(self):
+        b, w, h = (random.randint(1, 5) for _ in range(3))
+        d = random.randint(1, 2)
+        self._test_dropout(sdt.Dropout3d, torch.empty(1000, b, d, w, h))
+        self._test_dropout_discontiguous(sdt.Dropout3d)
+        self._test_dropout_discontiguous(sdt.Dropout3d, memory_format=torch.channels_last)
+        with self.assertWarnsRegex(UserWarning, "Received a 6-D input to dropout3d"):
+            sdt.Dropout3d(p=0.5)(torch.rand(1, 2, 2, 2, 2, 2))
+        with self.assertWarnsRegex(UserWarning, "Received a 3-D input to dropout3d"):
+            sdt.Dropout3d(p=0.5)(torch.rand(1, 2, 2))
+        input = torch.rand(50, 2, 2, 2)
+        self._no_batch(sdt.Dropout3d(p=0.5), input)
+        self._no_batch(sdt.Dropout3d(p=0.5, inplace=True), input)
+        input = torch.ones(10, 4, 2, 2, 2)
+        self._channel_zero(sdt.Dropout3d(p=0.5), input)
+        self._channel_zero(sdt.Dropout3d(p=0.5, inplace=True), input)
+
+    def test_warnings_match_pytorch(self):
+        for ours, theirs, shape in ((F.dropout2d, torch.nn.functional.dropout2d, (1, 2, 2)),
+                                    (F.dropout2d, torch.nn.functional.dropout2d, (1, 2)),
+                                    (F.dropout3d, torch.nn.functional.dropout3d, (1, 2, 2))):
+            with warnings.catch_warnings(record=True) as a:
+                warnings.simplefilter("always")
+                ours(torch.rand(shape), 0.5)
+            with warnings.catch_warnings(record=True) as b:
+                warnings.simplefilter("always")
+                theirs(torch.rand(shape), 0.5)
+            self.assertEqual([str(w.message) for w in a], [str(w.message) for w in b])
+
+    def test_empty_dropout(self):
+        x = torch.tensor([])
+        self.assertEqual(F.dropout(x).size(), x.size())
+
+    def _alpha(self, cls, input):
+        mean, std = input.mean(), input.std()
+        for p in [0.2, 0.5, 0.8]:
+            input_var = input.detach().clone().requires_grad_()
+            output = cls(p)(input_var)
+            self.assertLess(abs(output.data.mean() - mean), 0.1)
+            self.assertLess(abs(output.data.std() - std), 0.1)
+            output.backward(input)
+
+    def test_AlphaDropout(self):
+        self._alpha(sdt.AlphaDropout, torch.randn(5000))
+
+    def test_FeatureAlphaDropout(self):
+        b, w, h = (random.randint(1, 5) for _ in range(3))
+        d = random.randint(1, 2)
+        self._alpha(sdt.FeatureAlphaDropout, torch.randn(1000, b, d, w, h))
+        self._alpha(sdt.FeatureAlphaDropout, torch.randn(50, 20, 64, 64))
+
+    def test_invalid_dropout_p(self):
+        v = torch.ones(1)
+        for cls in (sdt.Dropout, sdt.Dropout1d, sdt.Dropout2d, sdt.Dropout3d, sdt.AlphaDropout,
+                    sdt.FeatureAlphaDropout, sdt.BiasDropoutAdd):
+            self.assertRaises(ValueError, lambda: cls(-0.1))
+            self.assertRaises(ValueError, lambda: cls(1.1))
+        for fn in (F.dropout, F.dropout1d, F.dropout2d, F.dropout3d, F.alpha_dropout,
+                   F.feature_alpha_dropout, F.drop_path):
+            for p in (-0.1, 1.1, float("nan")):
+                with self.assertRaisesRegex(ValueError, r"dropout probability has to be between 0 and 1, but got"):
+                    fn(v.reshape(1, 1, 1), p)
+        with self.assertRaises(ValueError) as ours:
+            F.dropout(v, 1.1)
+        with self.assertRaises(ValueError) as theirs:
+            torch.nn.functional.dropout(v, 1.1)
+        self.assertEqual(str(ours.exception), str(theirs.exception))
+
+    def test_p0_p1_fraction_and_mean(self):
+        x = torch.ones(1 << 16)
+        for p in (0.1, 0.3, 0.5, 0.9):
+            y = F.dropout(x, p)
+            self.assertLess(abs((y == 0).float().mean().item() - p), 0.01)
+            self.assertLess(abs(y.mean().item() - 1), 0.03)
+        self.assertIs(F.dropout(x, 0.0), x)          # p = 0: the input itself, as PyTorch
+        y1 = F.dropout(x.clone().requires_grad_(), 1.0)
+        self.assertTrue(bool((y1 == 0).all()))
+        y1.sum().backward()
+        nanx = torch.tensor([float("nan"), float("inf"), -2.0])
+        out = F.dropout(nanx, 1.0)
+        ref = torch.nn.functional.dropout(nanx, 1.0)
+        self.assertSame(out, ref)  # x * 0 like PyTorch: NaN, NaN, -0.0
+
+    def test_eval_identity(self):
+        for m in (sdt.Dropout(), sdt.Dropout1d(), sdt.Dropout2d(), sdt.Dropout3d(), sdt.AlphaDropout(),
+                  sdt.FeatureAlphaDropout(), sdt.DropPath(0.3)):
+            x = torch.randn((4, 5, 6) if isinstance(m, sdt.Dropout1d) else (4, 5, 6, 7, 2))
+            if isinstance(m, sdt.Dropout2d):
+                x = x[..., 0]
+            m.eval()
+            self.assertIs(m(x), x, type(m).__name__)
+            self.assertFalse(m.training)
+            m.train()
+            self.assertFalse(torch.equal(m(x), x), type(m).__name__)
+        self.assertIs(F.alpha_dropout(x, 0.5), x)  # PyTorch's default training=False
+        self.assertIs(F.dropout(x, 0.5, inplace=True, training=False), x)
+
+    def test_repr_and_constructor(self):
+        pairs = [(sdt.Dropout(p=0.5, inplace=False), torch.nn.Dropout(p=0.5, inplace=False)),
+                 (sdt.Dropout(0.2, True), torch.nn.Dropout(0.2, True)),
+                 (sdt.Dropout1d(0.1), torch.nn.Dropout1d(0.1)),
+                 (sdt.Dropout2d(), torch.nn.Dropout2d()),
+                 (sdt.Dropout3d(0.3, True), torch.nn.Dropout3d(0.3, True)),
+                 (sdt.AlphaDropout(0.2), torch.nn.AlphaDropout(0.2)),
+                 (sdt.FeatureAlphaDropout(0.2), torch.nn.FeatureAlphaDropout(0.2))]
+        for ours, theirs in pairs:
+            self.assertEqual(repr(ours), repr(theirs))
+            self.assertIsInstance(ours, type(theirs))
+            self.assertEqual(ours.state_dict(), theirs.state_dict())
+        self.assertEqual(repr(sdt.Dropout(0.5)), "Dropout(p=0.5, inplace=False)")
+        self.assertEqual(repr(sdt.Dropout(0.5, save_mask=False)), "Dropout(p=0.5, inplace=False, save_mask=False)")
+        self.assertEqual(repr(sdt.DropPath(0.1)), "DropPath(drop_prob=0.100)")
+        self.assertEqual(repr(sdt.BiasDropoutAdd(0.1)), "BiasDropoutAdd(p=0.1)")
+        seq = torch.nn.Sequential(torch.nn.Linear(10, 40), torch.nn.ReLU(), sdt.Dropout(0.5), torch.nn.Linear(40, 1))
+        self.assertIn("(2): Dropout(p=0.5, inplace=False)", repr(seq))
+
+
+# ---- autograd: saved mask, regeneration, inplace, double backward ----------------------------------
+
+class TestAutograd(unittest.TestCase, Same):
+    def test_saved_mask_is_one_bit(self):
+        x = torch.randn(1000, requires_grad=True)
+        y = F.dropout(x, 0.3)
+        mask = y.grad_fn.spec.mask
+        self.assertEqual(mask.dtype, torch.uint8)
+        self.assertEqual(mask.numel(), 125)
+        y2 = F.dropout(x, 0.3, save_mask=False)
+        self.assertIsNone(y2.grad_fn.spec.mask)
+        y3 = F.dropout2d(torch.randn(4, 6, 5, 5, requires_grad=True), 0.3)
+        self.assertEqual(y3.grad_fn.spec.mask.numel(), 3)  # 24 channels
+        with torch.no_grad():  # no mask at all when autograd will not need it
+            self.assertFalse(F.dropout(x, 0.3).requires_grad)
+
+    def test_regen_equals_mask(self):
+        for dtype in FLOATS:
+            for fn, shape in ((F.dropout, (50, 20)), (F.dropout2d, (5, 6, 4, 4)),
+                              (lambda t, p, **k: F.alpha_dropout(t, p, True, **k), (50, 20))):
+                x = torch.randn(shape).to(dtype)
+                grads = []
+                for save in (True, False):
+                    xa = x.clone().requires_grad_()
+                    fn(xa, 0.4, generator=torch.Generator().manual_seed(5), save_mask=save).sum().backward()
+                    grads.append(xa.grad)
+                self.assertSame(grads[0], grads[1])
+
+    def test_double_backward(self):
+        gen = lambda: torch.Generator().manual_seed(3)  # noqa: E731  the same mask on every call
+        x = torch.randn(4, 3, 5, dtype=torch.float64, requires_grad=True)
+        b = torch.randn(5, dtype=torch.float64, requires_grad=True)
+        r = torch.randn(4, 3, 5, dtype=torch.float64, requires_grad=True)
+        fns = {
+            "dropout": lambda t: F.dropout(t, 0.4, generator=gen()),
+            "dropout regen": lambda t: F.dropout(t, 0.4, generator=gen(), save_mask=False),
+            "dropout1d": lambda t: F.dropout1d(t, 0.4, generator=gen()),
+            "dropout2d": lambda t: F.dropout2d(t.unsqueeze(-1), 0.4, generator=gen()),
+            "dropout3d": lambda t: F.dropout3d(t.unsqueeze(-1), 0.4, generator=gen()),
+            "alpha": lambda t: F.alpha_dropout(t, 0.4, True, generator=gen()),
+            "feature alpha": lambda t: F.feature_alpha_dropout(t, 0.4, True, generator=gen()),
+            "drop_path": lambda t: F.drop_path(t, 0.4, True, generator=gen()),
+            "inplace": lambda t: F.dropout(t * 1, 0.4, inplace=True, generator=gen()),
+        }
+        for name, fn in fns.items():
+            self.assertTrue(torch.autograd.gradcheck(fn, (x,)), name)
+            self.assertTrue(torch.autograd.gradgradcheck(lambda t: fn(t) ** 2, (x,)), name)
+        bda = lambda t, b_, r_: F.bias_dropout_add(t, b_, r_, 0.4, generator=gen()) ** 2  # noqa: E731
+        self.assertTrue(torch.autograd.gradcheck(bda, (x, b, r)))
+        self.assertTrue(torch.autograd.gradgradcheck(bda, (x, b, r)))
+        bda2 = lambda t, b_: F.bias_dropout_add(t, b_, None, 0.4, generator=gen(), save_mask=False) ** 2  # noqa: E731
+        self.assertTrue(torch.autograd.gradgradcheck(bda2, (x, b)))
+
+    def test_inplace(self):
+        h = torch.randn(30, 40, requires_grad=True)
+        z = h * 1
+        v = z._version
+        st = torch.get_rng_state()
+        out = F.dropout(z, 0.5, inplace=True)
+        self.assertIs(out, z)
+        self.assertGreater(z._version, v)
+        torch.set_rng_state(st)
+        ref = F.dropout(h.detach() * 1, 0.5)
+        self.assertSame(out, ref)
+        out.sum().backward()
+        self.assertSame(h.grad, (ref != 0).float() * 2)
+        # no grad: still in place and the version counter moves (saved tensors stay checked)
+        t = torch.randn(100)
+        v = t._version
+        self.assertIs(sdt.Dropout(0.5, inplace=True)(t), t)
+        self.assertGreater(t._version, v)
+        # a tensor saved for backward and then dropped out in place is caught as in PyTorch
+        w = torch.randn(10, requires_grad=True)
+        a = torch.randn(10)
+        prod = w * a
+        F.dropout(a, 0.5, inplace=True)
+        with self.assertRaisesRegex(RuntimeError, "modified by an inplace operation"):
+            prod.sum().backward()
+        # channels_last element dropout works in place (memory order)
+        cl = torch.randn(2, 3, 4, 5).to(memory_format=torch.channels_last)
+        self.assertIs(F.dropout(cl, 0.5, inplace=True), cl)
+
+    def test_noncontiguous_input_and_gradient(self):
+        base = torch.randn(20, 30, dtype=torch.float64)
+        view = base[:, ::2]
+        y = F.dropout(view, 0.5, generator=torch.Generator().manual_seed(1))
+        yc = F.dropout(view.contiguous(), 0.5, generator=torch.Generator().manual_seed(1))
+        self.assertSame(y, yc)
+        x = view.clone().requires_grad_()
+        F.dropout(x, 0.5).sum().backward()  # expanded (stride 0) gradient
+        self.assertTrue(bool(((x.grad == 0) | (x.grad == 2)).all()))
+        x2 = torch.randn(6, 8, requires_grad=True)
+        y2 = F.dropout(x2, 0.5)
+        g = torch.randn(8, 6).t()  # transposed gradient
+        y2.backward(g)
+        self.assertSame(x2.grad, g * (y2 != 0) * 2.0)
+
+
+# ---- seeds ----------------------------------------------------------------------------------------
+
+class TestReproducibility(unittest.TestCase):
+    def test_manual_seed(self):
+        x = torch.randn(1000)
+        torch.manual_seed(7)
+        a = [F.dropout(x, 0.5), sdt.Dropout2d(0.5)(x.reshape(10, 10, 5, 2)), F.alpha_dropout(x, 0.5, True)]
+        torch.manual_seed(7)
+        b = [F.dropout(x, 0.5), sdt.Dropout2d(0.5)(x.reshape(10, 10, 5, 2)), F.alpha_dropout(x, 0.5, True)]
+        for u, v in zip(a, b):
+            self.assertTrue(torch.equal(u, v))
+        self.assertFalse(torch.equal(F.dropout(x, 0.5), F.dropout(x, 0.5)))  # consecutive calls differ
+
+    def test_generator_argument(self):
+        x = torch.randn(1000)
+        g1, g2 = torch.Generator().manual_seed(1), torch.Generator().manual_seed(1)
+        st = torch.get_rng_state()
+        self.assertTrue(torch.equal(F.dropout(x, 0.5, generator=g1), F.dropout(x, 0.5, generator=g2)))
+        self.assertTrue(torch.equal(st, torch.get_rng_state()))  # the default generator untouched
+
+    def test_seed_is_64_bit(self):
+        seeds = {sdt.draw_seed() for _ in range(200)}
+        self.assertEqual(len(seeds), 200)
+        self.assertTrue(any(s >= 1 << 63 for s in seeds))
+        self.assertTrue(all(0 <= s < 1 << 64 for s in seeds))
+
+    def test_independent_masks_per_sample(self):
+        x = torch.ones(64, 40)
+        y = F.dropout(x, 0.5)
+        rows = {tuple((y[i] != 0).tolist()) for i in range(64)}
+        self.assertEqual(len(rows), 64)
+
+
+# ---- what is refused ------------------------------------------------------------------------------
+
+class TestErrors(unittest.TestCase):
+    def test_device_dtype_layout(self):
+        meta = torch.empty(10, device="meta")
+        with self.assertRaisesRegex(RuntimeError, "CPU tensors only"):
+            F.dropout(meta, 0.5)
+        for t in (torch.arange(10), torch.ones(10, dtype=torch.complex64), torch.ones(10, dtype=torch.bool)):
+            with self.assertRaisesRegex(TypeError, "float32, float64, bfloat16 and float16 only"):
+                F.dropout(t, 0.5)
+        with self.assertRaisesRegex(RuntimeError, "layout"):
+            F.dropout(torch.eye(3).to_sparse(), 0.5)
+
+    def test_cuda_message(self):
+        if torch.cuda.is_available():
+            x = torch.ones(4, device="cuda")
+        else:  # no GPU here: a stand-in with a CUDA tensor's attributes reaches the same check
+            class FakeCuda:
+                dtype, is_cpu, layout, device = torch.float32, False, torch.strided, torch.device("cuda", 0)
+            x = FakeCuda()
+        from simdrop.torch import _ops
+        with self.assertRaisesRegex(RuntimeError, "input is on cuda:0: simdrop runs on CPU tensors only"):
+            _ops.kernels(_ops.ELEMENT, x, "dropout")
+
+    def test_inplace_refusals(self):
+        base = torch.randn(10, 10)
+        before = base.clone()
+        with self.assertRaisesRegex(RuntimeError, "inplace=True needs"):
+            F.dropout(base[:, ::2], 0.5, inplace=True)
+        with self.assertRaisesRegex(RuntimeError, "inplace=True needs"):
+            F.dropout2d(torch.randn(2, 3, 4, 5).to(memory_format=torch.channels_last), 0.5, inplace=True)
+        with self.assertRaisesRegex(RuntimeError, "leaf Variable that requires grad"):
+            F.dropout(base.clone().requires_grad_(), 0.5, inplace=True)
+        leaf = base.clone().requires_grad_()
+        with self.assertRaisesRegex(RuntimeError, "view of a leaf Variable"):
+            F.dropout(leaf[1:], 0.5, inplace=True)
+        self.assertTrue(torch.equal(base, before))
+        self.assertTrue(torch.equal(leaf.detach(), before))  # nothing written before the refusal
+
+    def test_feature_shapes(self):
+        with self.assertRaisesRegex(RuntimeError, "Feature dropout requires at least 2 dimensions"):
+            F.feature_alpha_dropout(torch.ones(3), 0.5, True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with self.assertRaisesRegex(RuntimeError, "Feature dropout requires at least 2 dimensions"):
+                F.dropout2d(torch.ones(3), 0.5)
+
+    def test_drop_path_and_bias_add(self):
+        with self.assertRaisesRegex(NotImplementedError, "scale_by_keep=False"):
+            F.drop_path(torch.ones(4, 3), 0.5, True, scale_by_keep=False)
+        self.assertTrue(torch.equal(F.drop_path(torch.ones(4, 3), 1.0, True, scale_by_keep=False), torch.zeros(4, 3)))
+        x = torch.ones(4, 3)
+        with self.assertRaisesRegex(ValueError, "bias has shape"):
+            F.bias_dropout_add(x, torch.ones(4), None, 0.5)
+        with self.assertRaisesRegex(ValueError, "residual has shape"):
+            F.bias_dropout_add(x, None, torch.ones(3), 0.5)
+        with self.assertRaisesRegex(TypeError, "dtype"):
+            F.bias_dropout_add(x, torch.ones(3, dtype=torch.float64), None, 0.5)
+        with self.assertRaisesRegex(RuntimeError, "CPU tensors only"):
+            F.bias_dropout_add(x, torch.ones(3, device="meta"), None, 0.5)
+
+
+# ---- patch() --------------------------------------------------------------------------------------
+
+class Net(torch.nn.Module):
+    """An existing model class that names torch.nn.Dropout."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = torch.nn.Linear(10, 40)
+        self.drop = torch.nn.Dropout(p=0.5)
+        self.drop2 = torch.nn.Dropout2d(0.1)
+
+    def forward(self, x):
+        return self.drop(self.fc(x))
+
+
+class TestPatch(unittest.TestCase):
+    def test_context_manager_and_call(self):
+        original = torch.nn.Dropout
+        with sdt.patch():
+            net = Net()
+            self.assertIs(type(net.drop), sdt.Dropout)
+            self.assertIs(type(net.drop2), sdt.Dropout2d)
+            self.assertIs(torch.nn.modules.dropout.Dropout, sdt.Dropout)
+            self.assertTrue(sdt.is_patched())
+            net(torch.randn(5, 10)).sum().backward()
+        self.assertIs(torch.nn.Dropout, original)
+        self.assertIs(type(Net().drop), original)
+        sdt.patch()
+        try:
+            self.assertIs(type(Net().drop), sdt.Dropout)
+            self.assertIs(torch.nn.functional.dropout, original_fd)
+        finally:
+            sdt.unpatch()
+        self.assertIs(torch.nn.Dropout, original)
+        self.assertFalse(sdt.is_patched())
+
+    def test_functional(self):
+        with sdt.patch(functional=True):
+            self.assertIs(torch.nn.functional.dropout, F.dropout)
+            torch.manual_seed(2)
+            a = torch.nn.functional.dropout(torch.ones(100), 0.5)
+            torch.manual_seed(2)
+            self.assertTrue(torch.equal(a, F.dropout(torch.ones(100), 0.5)))
+        self.assertIs(torch.nn.functional.dropout, original_fd)
+
+
+original_fd = torch.nn.functional.dropout
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
