@@ -210,10 +210,12 @@ static int groups_forward(int dt, int alpha, void *y, uint8_t *mask, const void 
     if (alpha && p == 0.0) { /* alpha dropout at p == 0 is the identity: a copy, every bit kept */
         j.kind = JOB_COPY;
         j.units = n;
-        status = simdrop_run(&j);
-        if (!status && mask)
-            status = simdrop_mask(mask, groups, 0.0, seed, offset);
-        return status;
+        if ((status = simdrop_run(&j)) || !mask) /* fails, if at all, before writing anything */
+            return status;
+        memset(mask, 0xff, groups / 8);
+        if (groups % 8)
+            mask[groups / 8] = (uint8_t)((1u << (groups % 8)) - 1); /* bits past the end are 0 */
+        return SIMDROP_OK;
     }
     return simdrop_run(&j);
 }
