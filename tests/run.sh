@@ -15,14 +15,15 @@ for arg in "$@"; do
     esac
 done
 
-# Debian packages this needs, installed only when missing (CI starts from a fresh Debian 12).
+# Debian packages this needs, installed only when missing (CI starts from a fresh Debian 12):
+# cmake for the consumers test (tests/consumers/), binutils' nm for the api-doc test.
 # shellcheck source=.ci/lib.sh
 . .ci/lib.sh
 arch=$(uname -m)
 if [ "$arch" = x86_64 ] && [ "$native_only" = 0 ]; then
-    need_pkgs "${BASE_PKGS[@]}" python3 gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
+    need_pkgs "${BASE_PKGS[@]}" python3 cmake binutils gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
 else
-    need_pkgs "${BASE_PKGS[@]}" python3
+    need_pkgs "${BASE_PKGS[@]}" python3 cmake binutils
 fi
 
 # setup DIR ARGS...: a fresh build directory unless --keep and it exists.
