@@ -39,7 +39,7 @@ enum simdrop_status {
     SIMDROP_EOVERLAP = -5,      /* two buffers overlap in a way the function does not allow */
     SIMDROP_EISA_UNKNOWN = -6,  /* no kernel path has this name */
     SIMDROP_EISA_UNAVAILABLE = -7, /* the path exists but was not built or this CPU/OS lacks it */
-    SIMDROP_ENOMEM = -8,        /* scratch memory (bias gradient with threads) could not be had */
+    SIMDROP_ENOMEM = -8,        /* scratch memory for a bias gradient (dbias) could not be had */
     SIMDROP_ETHREADS = -9       /* bad thread count, or a thread could not be started */
 };
 
@@ -140,11 +140,12 @@ SIMDROP_API int simdrop_mask_to_bytes(uint8_t *bytes, const uint8_t *mask, size_
 SIMDROP_API int simdrop_mask_from_bytes(uint8_t *mask, const uint8_t *bytes, size_t n);
 
 /* ---- Threads ----------------------------------------------------------------------------------
- * Every function above splits large calls across threads at block boundaries and runs small
- * ones on the caller; the results are bit-identical for every thread count. The default is 1
- * thread (no thread is ever started unless asked for): simdrop_set_num_threads(n), n >= 1, or
- * the environment variable SIMDROP_NUM_THREADS read at first use (a bad value makes every call
- * fail with SIMDROP_ETHREADS, like a bad SIMDROP_ISA). The built-in pool starts its threads
+ * Every function above but the two mask conversions (which always run on the caller) splits
+ * large calls across threads at block boundaries and runs small ones on the caller; the results
+ * are bit-identical for every thread count. The default is 1 thread (no thread is ever started
+ * unless asked for): simdrop_set_num_threads(n), 1 <= n <= 1024, or the environment variable
+ * SIMDROP_NUM_THREADS read at first use (a bad value makes every call fail with
+ * SIMDROP_ETHREADS, like a bad SIMDROP_ISA). The built-in pool starts its threads
  * lazily and parks them between calls; several engine threads may call at once.
  * simdrop_set_parallel(run, ctx) hands every parallel call to the engine's own pool instead
  * (NULL restores the built-in one): `run` must call task(arg, i) exactly once for every i in

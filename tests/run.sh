@@ -17,15 +17,18 @@ for arg in "$@"; do
     esac
 done
 
-# Debian packages this needs, installed only when missing (CI starts from a fresh Debian 12).
+# Debian packages this needs, installed only when missing (CI starts from a fresh Debian 12):
+# cmake for the consumers test (tests/consumers/), binutils' nm for the api-doc test.
 # shellcheck source=.ci/lib.sh
 . .ci/lib.sh
 arch=$(uname -m)
+# The Python package's tests (numpy, PyTorch), the consumer projects (CMake), the API symbol check.
+TEST_PKGS=(python3 python3-numpy python3-torch cmake binutils)
 if [ "$arch" = x86_64 ] && [ "$native_only" = 0 ]; then
-    need_pkgs "${BASE_PKGS[@]}" python3 gcc-aarch64-linux-gnu libc6-dev-arm64-cross \
+    need_pkgs "${BASE_PKGS[@]}" "${TEST_PKGS[@]}" gcc-aarch64-linux-gnu libc6-dev-arm64-cross \
         gcc-s390x-linux-gnu libc6-dev-s390x-cross qemu-user
 else
-    need_pkgs "${BASE_PKGS[@]}" python3
+    need_pkgs "${BASE_PKGS[@]}" "${TEST_PKGS[@]}"
 fi
 
 # setup DIR ARGS...: a fresh build directory unless --keep and it exists.

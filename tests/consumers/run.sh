@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# tests/consumers/run.sh: installs a built simdrop into a temporary prefix and builds and runs
+# the three consumer projects next to this script against it, the README's "Using it" ways:
+#   cmake/      find_package(simdrop 1.1 REQUIRED): simdrop::simdrop (shared, or static with
+#               -DSIMDROP_USE_STATIC=ON) and simdrop::simdrop_static; the version file's answers
+#   pkgconfig/  pkg-config --cflags --libs simdrop, and a fully static link with --static
+#   meson/      dependency('simdrop', fallback: ['simdrop', 'simdrop_dep']) with this source tree
+#               as its subproject
+# The installed tree is moved away from the prefix it was configured for before anything uses it,
+# so the CMake package has to be relocatable (pkg-config gets --define-variable=prefix=).
+#   bash tests/consumers/run.sh BUILDDIR [WORKDIR]
+# BUILDDIR is a configured and built simdrop; WORKDIR (default BUILDDIR/consumers) is wiped
+# first and kept afterwards. Exits 77 (meson's "skipped") when cmake is not installed; meson test
+# runs it as the test "consumers" (suite consumers).
+set -euo pipefail
+
+# Under `meson test --wrap=valgrind` (.ci/sanitizers.sh) this shell would be checked itself, and
+# bash does not free what it allocates: leave valgrind at once. Without --trace-children an
+# exec'd program runs natively (and valgrind drops its LD_PRELOAD from the environment). The
+# library's memory checks are the other tests' job; this one checks the packaging.
+if [[ "${LD_PRELOAD:-}" == *vgpreload* ]] && [ -z "${SIMDROP_CONSUMERS_REEXEC:-}" ]; then
+    SIMDROP_CONSUMERS_REEXEC=1 exec bash "$0" "$@"
+fi
+
+if [ "$#" -lt 1 ] || [ "$#" -gt 2 ]; then
+    echo "usage: bash tests/consumers/run.sh BUILDDIR [WORKDIR]" >&2
+    exit 2
+fi
+here=$(cd "$(dirname "$0")" && pwd)
+src=$(cd "$here/../.." && pwd)
+build=$(cd "$1" && pwd)
+work=${2:-$build/consumers}
+
+if ! command -v cmake >/dev/null; then
+    echo "SKIP: cmake is not installed (Debian: apt-get install cmake)"
+    exit 77
+fi
+for tool in meson pkg-config ninja; do
+    command -v "$tool" >/dev/null || { echo "consumers: $tool not found" >&2; exit 1; }
+done
+
+fail() {
+    echo "consumers: FAILED: $*" >&2
+    exit 1
+}
+# needed FILE: the DT_NEEDED entries of an ELF file, one a line (empty without readelf).
+needed() {
+    command -v readelf >/dev/null || return 0
+    readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'
+}
+# expect_linkage FILE shared|static: the program links libsimdrop dynamically, or not at all.
+expect_linkage() {
+    command -v readelf >/dev/null || return 0
+    if needed "$1" | grep -q '^libsimdrop\.'; then
+        [ "$2" = shared ] || fail "$1 needs $(needed "$1" | grep '^libsimdrop') but should be static"
+    else
+        [ "$2" = static ] || fail "$1 does not link libsimdrop's shared library"
+    fi
+}
+# step NAME LOG COMMAND...: runs a command with its output in LOG, shown only on failure.
+step() {
+    local name=$1 log=$2
+    shift 2
+    if ! "$@" >"$log" 2>&1; then
+        tail -n 40 "$log" >&2
+        fail "$name (full log: $log)"
+    fi
+}
+
+rm -rf "$work"
+mkdir -p "$work"
+version=$(sed -n "s/^  version: '\([^']*\)',$/\1/p" "$src/meson.build" | head -n 1)
+[ -n "$version" ] || fail "cannot read the project version from meson.build"
+
+# ---- install, then move the tree away from its configured prefix ------------------------------
+step "meson install" "$work/install.log" meson install -C "$build" --no-rebuild --destdir "$work/destdir"
+pc=$(find "$work/destdir" -name simdrop.pc -path '*/pkgconfig/*' | head -n 1)
+[ -n "$pc" ] || fail "meson install wrote no simdrop.pc"
+prefix=$(sed -n 's/^prefix=//p' "$pc")
+[ -d "$work/destdir$prefix" ] || fail "the installed tree is not under $work/destdir$prefix"
+mv "$work/destdir$prefix" "$work/relocated"
+root=$work/relocated
+rm -rf "$work/destdir"
+pc=$(find "$root" -name simdrop.pc -path '*/pkgconfig/*' | head -n 1)
+cmake_dir=$(dirname "$(find "$root" -name simdrop-config.cmake | head -n 1)")
+if [ ! -f "$cmake_dir/simdrop-config.cmake" ] || [ ! -f "$cmake_dir/simdrop-config-version.cmake" ]; then
+    fail "meson install wrote no CMake package (simdrop-config.cmake, simdrop-config-version.cmake)"
+fi
+case "$cmake_dir" in */cmake/simdrop) ;; *) fail "the CMake package is in $cmake_dir, not <libdir>/cmake/simdrop" ;; esac
+libdir=$(dirname "$(dirname "$cmake_dir")")
+if grep -n "$prefix/" "$cmake_dir"/*.cmake; then
+    fail "the CMake package names the configured prefix $prefix (not relocatable)"
+fi
+have_shared=0
+have_static=0
+compgen -G "$libdir/libsimdrop.so*" >/dev/null && have_shared=1
+[ -f "$libdir/libsimdrop.a" ] && have_static=1
+echo "== installed simdrop $version (prefix $prefix, moved to $root; shared $have_shared, static $have_static)"
+
+# ---- CMake --------------------------------------------------------------------------------------
+# The version file alone: SameMajorVersion.
+for case in "1.0 TRUE" "1.1 TRUE" "$version TRUE" "1 TRUE" "1.2 FALSE" "2.0 FALSE" "0.9 FALSE" \
+    "1.0 TRUE 1.9" "1.0 FALSE 2.1"; do
+    read -r request expect range_max <<<"$case"
+    step "cmake version file: request $request${range_max:+...$range_max}, expected $expect" \
+        "$work/cmake-version.log" cmake -DVERSION_FILE="$cmake_dir/simdrop-config-version.cmake" \
+        -DREQUEST="$request" -DEXPECT="$expect" ${range_max:+-DRANGE_MAX="$range_max"} \
+        -P "$here/cmake/check_version.cmake"
+done
+echo "== cmake: the version file accepts 1.0, 1.1, 1, ranges in 1.x; refuses 1.2, 2.0, 0.9"
+
+cmake_build() { # DIR CMAKE-ARGS...: configure and build the CMake consumer against $root
+    local dir=$work/$1
+    shift
+    step "cmake configure $dir" "$dir.log" cmake -G Ninja -S "$here/cmake" -B "$dir" \
+        -DCMAKE_PREFIX_PATH="$root" -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF "$@"
+    grep -q "^simdrop_DIR:PATH=$cmake_dir\$" "$dir/CMakeCache.txt" ||
+        fail "cmake found $(grep '^simdrop_DIR' "$dir/CMakeCache.txt"), not $cmake_dir"
+    step "cmake build $dir" "$dir.build.log" cmake --build "$dir"
+}
+cmake_build cmake
+if [ "$have_shared" = 1 ]; then
+    expect_linkage "$work/cmake/consumer" shared
+else
+    expect_linkage "$work/cmake/consumer" static
+fi
+"$work/cmake/consumer" cmake || fail "the CMake consumer (simdrop::simdrop)"
+if [ "$have_static" = 1 ]; then
+    expect_linkage "$work/cmake/consumer_static" static
+    "$work/cmake/consumer_static" cmake-static || fail "the CMake consumer (simdrop::simdrop_static)"
+    cmake_build cmake-use-static -DSIMDROP_USE_STATIC=ON
+    expect_linkage "$work/cmake-use-static/consumer" static
+    "$work/cmake-use-static/consumer" cmake-use-static || fail "the CMake consumer (SIMDROP_USE_STATIC=ON)"
+fi
+if cmake -G Ninja -S "$here/cmake" -B "$work/cmake-2.0" -DCMAKE_PREFIX_PATH="$root" \
+    -DSIMDROP_WANT_VERSION=2.0 >"$work/cmake-2.0.log" 2>&1; then
+    fail "find_package(simdrop 2.0 REQUIRED) accepted simdrop $version"
+fi
+grep -q "simdrop-config.cmake, version: $version" "$work/cmake-2.0.log" ||
+    fail "find_package(simdrop 2.0) failed, but not for the version (see $work/cmake-2.0.log)"
+echo "== cmake: find_package(simdrop 1.1 REQUIRED) builds and runs; find_package(simdrop 2.0) is refused"
+
+# ---- pkg-config ---------------------------------------------------------------------------------
+pkg=(--define-variable=prefix="$root")
+export PKG_CONFIG_PATH
+PKG_CONFIG_PATH=$(dirname "$pc")
+got=$(pkg-config "${pkg[@]}" --modversion simdrop)
+[ "$got" = "$version" ] || fail "pkg-config --modversion simdrop says $got, not $version"
+private=$(pkg-config "${pkg[@]}" --static --libs simdrop)
+grep -qw -- -lm <<<"$private" || fail "pkg-config --static --libs simdrop lacks -lm: $private"
+grep -Eqw -- '-l?pthread' <<<"$private" || fail "pkg-config --static --libs simdrop lacks -pthread: $private"
+kinds=()
+[ "$have_shared" = 1 ] && kinds+=(shared)
+[ "$have_static" = 1 ] && kinds+=(static)
+step "pkg-config consumer build" "$work/pkgconfig.log" \
+    bash "$here/pkgconfig/build.sh" "$work/pkgconfig" "${kinds[@]}" -- "${pkg[@]}"
+if [ "$have_shared" = 1 ]; then
+    expect_linkage "$work/pkgconfig/consumer" shared
+    LD_LIBRARY_PATH=$libdir "$work/pkgconfig/consumer" pkgconfig || fail "the pkg-config consumer"
+fi
+if [ "$have_static" = 1 ]; then
+    expect_linkage "$work/pkgconfig/consumer_static" static
+    "$work/pkgconfig/consumer_static" pkgconfig-static || fail "the static pkg-config consumer"
+fi
+echo "== pkg-config: ${kinds[0]}${kinds[1]:+ and ${kinds[1]}} build${kinds[1]:+s} and run$([ "$have_static" = 1 ] && echo " (--static: $private)")"
+unset PKG_CONFIG_PATH
+
+# ---- meson subproject ---------------------------------------------------------------------------
+proj=$work/meson-project
+mkdir -p "$proj/subprojects"
+cp "$here/meson/meson.build" "$here/consumer.c" "$proj/"
+ln -s "$src" "$proj/subprojects/simdrop"
+step "meson subproject consumer: setup" "$work/meson-setup.log" \
+    meson setup "$work/meson-build" "$proj" --force-fallback-for=simdrop
+step "meson subproject consumer: build" "$work/meson-build.log" meson compile -C "$work/meson-build"
+"$work/meson-build/consumer" meson-subproject || fail "the meson subproject consumer"
+echo "== meson: dependency('simdrop', fallback: ...) builds simdrop as a subproject and runs"
+
+echo "== consumers: all passed (work files in $work)"
