@@ -80,38 +80,36 @@ int simdrop_set_parallel(simdrop_parallel_fn run, void *ctx)
 
 /* ---- the built-in pool ---------------------------------------------------------------------- */
 
-/* Workers park on `wake` between jobs. One job runs at a time (`busy`); a caller that finds the
- * pool busy runs its own job on its own thread, which gives the same bits and never waits. A
- * job's tasks are claimed from `next`; the last one to finish signals `done`. */
-typedef struct pool {
-    simdrop_mutex_t lock;
-    simdrop_cond_t wake, done;
-    simdrop_thread_t threads[MAX_THREADS];
-    int nthreads;              /* workers started (the caller is the extra one) */
-    unsigned long generation;  /* bumped for every job, so parked workers see a new one */
-    int shutdown, busy;
+/* One parallel call: its tasks are claimed from `next`. It lives on the caller's stack, so no
+ * worker may touch it once the caller returns: the caller waits until every worker that joined
+ * it has left (`active` drops to 0) and then unpublishes it. A worker only ever claims from the
+ * job it joined under the lock, so a claim can never mix two calls. */
+typedef struct pool_job {
     void (*task)(void *, size_t);
     void *arg;
     size_t ntasks;
     atomic_size_t next;
-    size_t unfinished;
+} pool_job;
+
+/* Workers park on `wake` between jobs. One job runs at a time (`busy`); a caller that finds the
+ * pool busy runs its own job on its own thread, which gives the same bits and never waits. */
+typedef struct pool {
+    simdrop_mutex_t lock;
+    simdrop_cond_t wake, done;
+    simdrop_thread_t threads[MAX_THREADS];
+    int nthreads;             /* workers started (the caller is the extra one) */
+    unsigned long generation; /* bumped for every job, so parked workers see a new one */
+    int shutdown, busy;
+    pool_job *job;            /* the published job, or NULL */
+    int active;               /* workers inside the published job */
 } pool;
 
 static pool the_pool = {.lock = SIMDROP_MUTEX_INIT, .wake = SIMDROP_COND_INIT, .done = SIMDROP_COND_INIT};
 
-/* Claims and runs tasks of the current job until none is left. */
-static void run_tasks(pool *p)
+static void run_tasks(pool_job *job)
 {
-    for (;;) {
-        const size_t i = atomic_fetch_add(&p->next, 1);
-        if (i >= p->ntasks)
-            return;
-        p->task(p->arg, i);
-        simdrop_mutex_lock(&p->lock);
-        if (--p->unfinished == 0)
-            simdrop_cond_broadcast(&p->done);
-        simdrop_mutex_unlock(&p->lock);
-    }
+    for (size_t i; (i = atomic_fetch_add(&job->next, 1)) < job->ntasks;)
+        job->task(job->arg, i);
 }
 
 static void worker(void *arg)
@@ -125,9 +123,15 @@ static void worker(void *arg)
         if (p->shutdown)
             break;
         seen = p->generation;
+        pool_job *job = p->job;
+        if (!job) /* woke after the job was over */
+            continue;
+        p->active++;
         simdrop_mutex_unlock(&p->lock);
-        run_tasks(p);
+        run_tasks(job);
         simdrop_mutex_lock(&p->lock);
+        if (--p->active == 0)
+            simdrop_cond_broadcast(&p->done);
     }
     simdrop_mutex_unlock(&p->lock);
 }
@@ -149,6 +153,11 @@ static int grow(pool *p, int want)
 static int pool_run(size_t ntasks, void (*task)(void *, size_t), void *arg)
 {
     pool *p = &the_pool;
+    pool_job job;
+    job.task = task;
+    job.arg = arg;
+    job.ntasks = ntasks;
+    atomic_init(&job.next, 0);
     simdrop_mutex_lock(&p->lock);
     if (p->busy || p->shutdown) {
         simdrop_mutex_unlock(&p->lock);
@@ -160,20 +169,17 @@ static int pool_run(size_t ntasks, void (*task)(void *, size_t), void *arg)
         return status;
     }
     p->busy = 1;
-    p->task = task;
-    p->arg = arg;
-    p->ntasks = ntasks;
-    atomic_store(&p->next, 0);
-    p->unfinished = ntasks;
+    p->job = &job;
     p->generation++;
     simdrop_cond_broadcast(&p->wake);
     simdrop_mutex_unlock(&p->lock);
 
-    run_tasks(p);
+    run_tasks(&job); /* returns once every task is claimed; workers may still be running some */
 
     simdrop_mutex_lock(&p->lock);
-    while (p->unfinished)
+    while (p->active)
         simdrop_cond_wait(&p->done, &p->lock);
+    p->job = NULL;
     p->busy = 0;
     simdrop_mutex_unlock(&p->lock);
     return 1;
@@ -198,6 +204,8 @@ static void after_fork_child(void)
     p->nthreads = 0;
     p->busy = 0;
     p->shutdown = 0;
+    p->job = NULL;
+    p->active = 0;
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->wake, NULL);
     pthread_cond_init(&p->done, NULL);
