@@ -743,7 +743,12 @@ def main():
         L += ["", f"**Overall: {vtotal.get('result')}**: {vtotal.get('paths')} paths, "
               f"{vtotal.get('checks')} checks, {vtotal.get('failures')} failures."]
     else:
-        L += [f"**The verification did not produce a result** (see {args.verify})."]
+        L += [f"**The verification did not produce a result: FAIL** (see {args.verify}). Its last lines:", "", "```"]
+        for name in (args.verify, os.path.splitext(args.verify)[0] + ".err"):
+            if os.path.exists(name):
+                with open(name) as f:
+                    L += [line.rstrip() for line in f.readlines()[-4:]]
+        L += ["```"]
     L += ["", "## Noise", "",
           f"Each case ran {reps} repetitions (Google Benchmark, `--benchmark_repetitions`); the tables give the "
           "median, *spread* is (slowest - fastest) / median of the repetitions' CPU times. The repetitions of all "

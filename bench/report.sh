@@ -106,14 +106,22 @@ unset SIMDROP_ISA # the suite forces each path itself; a stray value would only 
 # ---- 3. verification ------------------------------------------------------------------------
 # tests/checkasm: every kernel table entry and every public entry point (each operation and
 # dtype) on every path against scalar, bit for bit; --verify ends with the VERIFY lines the report
-# reads. Unpinned: it also runs calls split over up to 16 threads.
-VERIFY_ARGS=(--verify --large)
-((QUICK)) && VERIFY_ARGS=(--verify --cases 4)
+# reads. Unpinned: it also runs calls split over up to 16 threads. Line-buffered, so that the
+# log shows how far it got, and under a time limit (a few times its usual time), so that a hang
+# fails the verification instead of stalling the report.
+VERIFY_ARGS=(--verify --large) VERIFY_LIMIT=900
+((QUICK)) && VERIFY_ARGS=(--verify --cases 4) VERIFY_LIMIT=300
 phase "verifying every path bit for bit against scalar: checkasm ${VERIFY_ARGS[*]}"
 VERIFY_RC=0
-"$BUILD/tests/checkasm" "${VERIFY_ARGS[@]}" >"$RAW/verify.txt" 2>"$RAW/verify.err" || VERIFY_RC=$?
+timeout "$VERIFY_LIMIT" stdbuf -oL "$BUILD/tests/checkasm" "${VERIFY_ARGS[@]}" >"$RAW/verify.txt" 2>"$RAW/verify.err" ||
+    VERIFY_RC=$?
 grep '^VERIFY_TOTAL' "$RAW/verify.txt" | sed 's/^/           /' || note "no verification result (exit $VERIFY_RC)"
-((VERIFY_RC)) && note "checkasm failed (exit $VERIFY_RC): see $RAW/verify.txt and $RAW/verify.err"
+if ((VERIFY_RC == 124)); then
+    echo "checkasm did not finish within $VERIFY_LIMIT s: a hang (its last lines are in $RAW/verify.txt)" >>"$RAW/verify.err"
+    note "checkasm did not finish within $VERIFY_LIMIT s (a hang?): verification FAILED; see $RAW/verify.txt"
+elif ((VERIFY_RC)); then
+    note "checkasm failed (exit $VERIFY_RC): see $RAW/verify.txt and $RAW/verify.err"
+fi
 
 # Full mode: nanoseconds per element of each kernel table entry per path, in cache (no dispatch),
 # for the report's appendix: where a slow operation loses its time.
