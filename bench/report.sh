@@ -145,6 +145,8 @@ BENCH_ARGS=("--benchmark_repetitions=$REPS" --benchmark_enable_random_interleavi
 BENCH=("${PIN[@]}" "$BUILD/bench/simdrop_bench" "${BENCH_ARGS[@]}")
 TOTAL=$(($("${BENCH[@]}" --benchmark_list_tests=true | wc -l) * REPS))
 phase "running the benchmark suite: $TOTAL runs, CPU $CPU (console log: $RAW/bench.txt)"
+((QUICK)) || note "(about 20 minutes on a quiet 2-core VM; Google Benchmark prints a case when its last"
+((QUICK)) || note " interleaved repetition ends, so the count below stays low until near the end)"
 "${BENCH[@]}" --benchmark_out="$OUT/bench.json" --benchmark_out_format=json >"$RAW/bench.txt" 2>&1 &
 BENCH_PID=$!
 while kill -0 "$BENCH_PID" 2>/dev/null; do
