@@ -3,11 +3,12 @@
 # throughput.png into the build tree; --update-committed also refreshes the committed report/.
 #
 # Usage: bench/report.sh [--quick] [--update-committed] [--out DIR] [--build-dir DIR] [--no-install] [--no-torch]
-#   (no flag)           the full run: every size, 5 repetitions, PyTorch if it can be had; writes
-#                       BUILD/report/ (BUILD is the build directory, build-bench/ by default), so
-#                       the checkout stays clean
-#   --quick             smoke run (a few minutes at most; what CI runs): sizes 4K-1M, short
-#                       timings, 2 repetitions, fewer verification cases; writes BUILD/report-quick/
+#   (no flag)           the full run (about 25 minutes on 2 cores): every size, 5 repetitions,
+#                       checkasm --verify --large, PyTorch if it can be had; writes BUILD/report/
+#                       (BUILD is the build directory, build-bench/ by default), so the checkout
+#                       stays clean
+#   --quick             smoke run (under three minutes; what CI runs): sizes 4K-1M, short
+#                       timings, 2 repetitions, checkasm --verify --cases 4; writes BUILD/report-quick/
 #   --update-committed  a full run that then copies REPORT.md and throughput.png over the
 #                       committed report/ (only when every path verified PASS; not with --quick).
 #                       Run it on a quiet machine and commit the result with the change it measures
@@ -51,6 +52,7 @@ mkdir -p "$OUT" "$RAW"
 START=$SECONDS
 PHASE=0
 PHASES=8
+((QUICK)) || PHASES=9 # the full run also times each kernel entry
 phase() {
     PHASE=$((PHASE + 1))
     printf '[report %d/%d, %3ds] %s\n' "$PHASE" "$PHASES" $((SECONDS - START)) "$*"
@@ -75,9 +77,9 @@ done
 
 # ---- 2. configure and build -----------------------------------------------------------------
 phase "configuring a release build in $BUILD/"
-# A build of its own: release flags whatever the developer's build/ uses, and tests off (this
-# is about speed; tests/ has its own run).
-SETUP_ARGS=(--buildtype=release -Db_ndebug=true -Dbench=enabled -Dtests=false)
+# A build of its own: release flags whatever the developer's build/ uses, with the tests on:
+# tests/checkasm is the verification (only it and the suite are built, not the other tests).
+SETUP_ARGS=(--buildtype=release -Db_ndebug=true -Dbench=enabled -Dtests=true)
 if [[ -f $BUILD/meson-private/coredata.dat ]]; then
     meson setup --reconfigure "$BUILD" "${SETUP_ARGS[@]}" >"$RAW/meson-setup.log" 2>&1
 else
@@ -87,7 +89,8 @@ fi || { tail -30 "$RAW/meson-setup.log" >&2; exit 1; }
 phase "building"
 # Which sources the numbers belong to, taken at build time ("-dirty": uncommitted changes).
 SOURCE=$(git describe --always --dirty 2>/dev/null || echo "not a git checkout")
-ninja -C "$BUILD" >"$RAW/build.log" 2>&1 || { tail -40 "$RAW/build.log" >&2; exit 1; }
+ninja -C "$BUILD" bench/simdrop_bench tests/checkasm >"$RAW/build.log" 2>&1 ||
+    { tail -40 "$RAW/build.log" >&2; exit 1; }
 
 # Pin to one core: the last one this process may use, leaving CPU 0 to interrupts and whatever
 # else runs. Without taskset (or in a container that forbids it) the run goes on unpinned.
@@ -101,12 +104,36 @@ fi
 unset SIMDROP_ISA # the suite forces each path itself; a stray value would only confuse "auto"
 
 # ---- 3. verification ------------------------------------------------------------------------
-phase "verifying every path bit for bit against scalar"
-VERIFY_ARGS=()
-((QUICK)) && VERIFY_ARGS=(--quick)
+# tests/checkasm: every kernel table entry and every public entry point (each operation and
+# dtype) on every path against scalar, bit for bit; --verify ends with the VERIFY lines the report
+# reads. Unpinned: it also runs calls split over up to 16 threads. Line-buffered, so that the
+# log shows how far it got, and under a time limit (a few times its usual time), so that a hang
+# fails the verification instead of stalling the report.
+VERIFY_ARGS=(--verify --large) VERIFY_LIMIT=900
+((QUICK)) && VERIFY_ARGS=(--verify --cases 4) VERIFY_LIMIT=300
+phase "verifying every path bit for bit against scalar: checkasm ${VERIFY_ARGS[*]}"
 VERIFY_RC=0
-"$BUILD/bench/simdrop_verify" "${VERIFY_ARGS[@]}" >"$RAW/verify.txt" 2>"$RAW/verify.err" || VERIFY_RC=$?
+timeout "$VERIFY_LIMIT" stdbuf -oL "$BUILD/tests/checkasm" "${VERIFY_ARGS[@]}" >"$RAW/verify.txt" 2>"$RAW/verify.err" ||
+    VERIFY_RC=$?
 grep '^VERIFY_TOTAL' "$RAW/verify.txt" | sed 's/^/           /' || note "no verification result (exit $VERIFY_RC)"
+if ((VERIFY_RC == 124)); then
+    echo "checkasm did not finish within $VERIFY_LIMIT s: a hang (its last lines are in $RAW/verify.txt)" >>"$RAW/verify.err"
+    note "checkasm did not finish within $VERIFY_LIMIT s (a hang?): verification FAILED; see $RAW/verify.txt"
+elif ((VERIFY_RC)); then
+    note "checkasm failed (exit $VERIFY_RC): see $RAW/verify.txt and $RAW/verify.err"
+fi
+
+# Full mode: nanoseconds per element of each kernel table entry per path, in cache (no dispatch),
+# for the report's appendix: where a slow operation loses its time.
+KERNEL_BENCH=""
+if ((!QUICK)); then
+    phase "timing each kernel entry in cache: checkasm --bench, CPU $CPU"
+    if "${PIN[@]}" "$BUILD/tests/checkasm" --bench >"$RAW/kernel_bench.txt" 2>&1; then
+        KERNEL_BENCH=$RAW/kernel_bench.txt
+    else
+        note "checkasm --bench failed (see $RAW/kernel_bench.txt); the report goes on without it"
+    fi
+fi
 
 # ---- 4. benchmark suite ---------------------------------------------------------------------
 # Interleaved repetitions: a burst of load from a neighbour then hits one repetition of many
@@ -118,6 +145,8 @@ BENCH_ARGS=("--benchmark_repetitions=$REPS" --benchmark_enable_random_interleavi
 BENCH=("${PIN[@]}" "$BUILD/bench/simdrop_bench" "${BENCH_ARGS[@]}")
 TOTAL=$(($("${BENCH[@]}" --benchmark_list_tests=true | wc -l) * REPS))
 phase "running the benchmark suite: $TOTAL runs, CPU $CPU (console log: $RAW/bench.txt)"
+((QUICK)) || note "(about 20 minutes on a quiet 2-core VM; Google Benchmark prints a case when its last"
+((QUICK)) || note " interleaved repetition ends, so the count below stays low until near the end)"
 "${BENCH[@]}" --benchmark_out="$OUT/bench.json" --benchmark_out_format=json >"$RAW/bench.txt" 2>&1 &
 BENCH_PID=$!
 while kill -0 "$BENCH_PID" 2>/dev/null; do
@@ -136,9 +165,9 @@ elif ! "$PY" -c 'import torch, numpy' >/dev/null 2>&1; then
     TORCH_SKIP="python3-torch and python3-numpy (Debian) do not both import here"
 fi
 if [[ -z $TORCH_SKIP ]]; then
-    phase "timing PyTorch's dropout on the same sizes"
+    phase "timing PyTorch's dropout operations on the same sizes (log: $RAW/torch.txt)"
     TORCH_ARGS=()
-    ((QUICK)) && TORCH_ARGS=(--sizes "4096,65536,1048576" --min-time 0.02 --repetitions 2)
+    ((QUICK)) && TORCH_ARGS=(--sizes "4096,65536,1048576" --engine-sizes "65536,1048576" --min-time 0.02 --repetitions 2)
     if "${PIN[@]}" "$PY" bench/torch_bench.py "${TORCH_ARGS[@]}" --out "$OUT/torch.json" 2>"$RAW/torch.txt"; then
         TORCH_JSON=$OUT/torch.json
     else
@@ -155,6 +184,7 @@ CMD="bench/report.sh"
 ((UPDATE)) && CMD+=" --update-committed"
 ELAPSED=$((SECONDS - START)) # the whole run up to here: setup, build, verify, bench, torch
 "$PY" bench/report.py --bench "$OUT/bench.json" --verify "$RAW/verify.txt" \
+    --verify-command "checkasm ${VERIFY_ARGS[*]}" ${KERNEL_BENCH:+--kernel-bench "$KERNEL_BENCH"} \
     ${TORCH_JSON:+--torch "$TORCH_JSON"} --torch-skip-reason "$TORCH_SKIP" \
     --build-dir "$BUILD" --out "$OUT" --mode "$MODE" --pinned "$CPU" --command "$CMD" --source "$SOURCE" \
     --elapsed "$((ELAPSED / 60)) min $((ELAPSED % 60)) s" \

@@ -1,15 +1,31 @@
-// simdrop_bench.cpp: Google Benchmark suite timing every runtime kernel path of simdrop against memcpy, a naive two-pass dropout and scalar.
+// simdrop_bench.cpp: Google Benchmark suite timing every operation and dtype of simdrop per kernel path, against memcpy, unfused compositions and scalar.
 //
-// Names are "<operation>/<path>/n:<elements>/p_pct:<100 p>", e.g. "forward_mask/avx2/n:65536/p_pct:10";
-// the baselines are "memcpy/n:<elements>" and "twopass_forward|twopass_backward/n:.../p_pct:...".
-// bench/report.py parses exactly this shape. Extra flags, read before Google Benchmark's own:
-//   --sizes=N,N,...   element counts (default 4K, 64K, 1M, 16M, 64M)
+// Names are "<op>_<dtype>/<path>/n:<elements>/p_pct:<100 p>", with "/group_len:<L>" after them
+// for group dropout, e.g. "forward_mask_bf16/avx2/n:65536/p_pct:10" or
+// "groups_forward_f32/avx512/n:16777216/p_pct:10/group_len:1024"; "mask/<path>/..." has no dtype.
+// The baselines are "memcpy_<dtype>/n:<elements>" (2 n sizeof(T) bytes moved),
+// "twopass_forward_f32|twopass_backward_f32/n:.../p_pct:..." (PyTorch's unfused CPU pattern) and
+// "unfused_bias_dropout_add_f32/<path>/n:.../p_pct:..." (a bias loop, simdrop_forward_f32 on
+// <path>, a residual loop). n always counts elements of the dtype. bench/report.py parses this.
+//
+// Two groups of cases:
+//   f32      the f32 element operations and the bitmask on every path, sizes 4K-64M, p 0.1 and 0.5
+//   engine   f64/bf16/f16 element operations, group dropout (group_len 1024 and 4), alpha dropout,
+//            fused bias + dropout + residual (cols 1024; f32 and bf16) with its backward and dbias,
+//            and the unfused composition: p = 0.1, sizes 64K, 1M and 16M, on the auto path, the
+//            next native path below it and scalar (--all-paths: every path)
+// Extra flags, read before Google Benchmark's own:
+//   --ops=f32|engine|all   which groups (default all)
+//   --sizes=N,N,...   element counts of every case (default 4K, 64K, 1M, 16M, 64M for f32;
+//                     the engine cases take the ones of 64K, 1M, 16M among them)
 //   --min-time=S      minimum seconds per measurement (default 0.25)
+//   --all-paths       engine cases on every path too
 //   --simde           also time the SIMDe-emulated paths (test-only code; named "<isa>-simde")
-//   --quick           sizes 4K, 64K, 1M and min-time 0.02: a smoke run
+//   --quick           sizes 4K, 64K, 1M (engine: 64K, 1M) and min-time 0.02: a smoke run
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -27,23 +43,88 @@ namespace {
 
 struct Options {
     std::vector<int64_t> sizes{4096, 65536, 1 << 20, 16 << 20, 64 << 20};
+    std::vector<int64_t> engine_sizes{65536, 1 << 20, 16 << 20};
+    bool sizes_given = false;
     double min_time = 0.25;
-    bool simde = false;
+    bool simde = false, all_paths = false, f32 = true, engine = true;
 };
 
 const std::vector<int64_t> kPercent{10, 50}; // p = 0.1 and 0.5, as integer benchmark arguments
+const std::vector<int64_t> kEnginePercent{10};
 const uint64_t kSeed = 0x5eed;
+const size_t kCols = 1024; // bias_dropout_add: rows x 1024, the bias broadcast along the rows
+
+// ---- dtypes ---------------------------------------------------------------------------------
+
+enum Dt { F32, F64, BF16, F16, DT_COUNT };
+const char *const kDtName[DT_COUNT] = {"f32", "f64", "bf16", "f16"};
+const size_t kDtSize[DT_COUNT] = {4, 8, 2, 2};
+
+// The public functions of one dtype behind one signature each (void pointers), so that one
+// benchmark body serves every dtype.
+struct Fns {
+    int (*forward)(void *, uint8_t *, const void *, size_t, double, uint64_t, uint64_t);
+    int (*backward)(void *, const void *, const uint8_t *, size_t, double);
+    int (*regen)(void *, const void *, size_t, double, uint64_t, uint64_t);
+    int (*groups_forward)(void *, uint8_t *, const void *, size_t, size_t, double, uint64_t, uint64_t);
+    int (*groups_backward)(void *, const void *, const uint8_t *, size_t, size_t, double);
+    int (*alpha_forward)(void *, uint8_t *, const void *, size_t, size_t, double, uint64_t, uint64_t);
+    int (*alpha_backward)(void *, const void *, const uint8_t *, size_t, size_t, double);
+    int (*bda)(void *, uint8_t *, const void *, const void *, const void *, size_t, size_t, double,
+               uint64_t, uint64_t);
+    int (*bda_backward)(void *, void *, const void *, const uint8_t *, size_t, size_t, double);
+};
+
+#define FNS(dt, T, A)                                                                              \
+    Fns{[](void *y, uint8_t *m, const void *x, size_t n, double p, uint64_t s, uint64_t o) {       \
+            return simdrop_forward_##dt((T *)y, m, (const T *)x, n, p, s, o);                      \
+        },                                                                                         \
+        [](void *dx, const void *dy, const uint8_t *m, size_t n, double p) {                       \
+            return simdrop_backward_##dt((T *)dx, (const T *)dy, m, n, p);                         \
+        },                                                                                         \
+        [](void *dx, const void *dy, size_t n, double p, uint64_t s, uint64_t o) {                 \
+            return simdrop_backward_regen_##dt((T *)dx, (const T *)dy, n, p, s, o);                \
+        },                                                                                         \
+        [](void *y, uint8_t *m, const void *x, size_t g, size_t l, double p, uint64_t s,           \
+           uint64_t o) { return simdrop_forward_groups_##dt((T *)y, m, (const T *)x, g, l, p, s, o); }, \
+        [](void *dx, const void *dy, const uint8_t *m, size_t g, size_t l, double p) {             \
+            return simdrop_backward_groups_##dt((T *)dx, (const T *)dy, m, g, l, p);               \
+        },                                                                                         \
+        [](void *y, uint8_t *m, const void *x, size_t g, size_t l, double p, uint64_t s,           \
+           uint64_t o) { return simdrop_alpha_forward_##dt((T *)y, m, (const T *)x, g, l, p, s, o); }, \
+        [](void *dx, const void *dy, const uint8_t *m, size_t g, size_t l, double p) {             \
+            return simdrop_alpha_backward_##dt((T *)dx, (const T *)dy, m, g, l, p);                \
+        },                                                                                         \
+        [](void *out, uint8_t *m, const void *x, const void *b, const void *r, size_t rows,        \
+           size_t cols, double p, uint64_t s, uint64_t o) {                                        \
+            return simdrop_bias_dropout_add_##dt((T *)out, m, (const T *)x, (const T *)b,          \
+                                                 (const T *)r, rows, cols, p, s, o);               \
+        },                                                                                         \
+        [](void *dx, void *db, const void *dout, const uint8_t *m, size_t rows, size_t cols,       \
+           double p) {                                                                             \
+            return simdrop_bias_dropout_add_backward_##dt((T *)dx, (A *)db, (const T *)dout, m,    \
+                                                          rows, cols, p);                          \
+        }}
+
+const Fns kFns[DT_COUNT] = {FNS(f32, float, float), FNS(f64, double, double),
+                            FNS(bf16, uint16_t, float), FNS(f16, uint16_t, float)};
 
 // ---- buffers --------------------------------------------------------------------------------
 
-// One set of buffers for every case, reserved at the largest n before any case runs (main).
-// Allocating and first-touching 256 MiB inside each benchmark call would repeat page faults in
-// every iteration estimate, and all contenders then stream through the very same pages (same
-// alignment, same page size), whatever order the interleaved repetitions run in.
+// One set of buffers for every case, reserved at the largest n of each dtype before any case
+// runs (main). Allocating and first-touching hundreds of MiB inside each benchmark call would
+// repeat page faults in every iteration estimate, and all contenders then stream through the
+// very same pages (same alignment, same page size), whatever order the interleaved repetitions
+// run in. Each dtype has its own input (and residual) arrays holding ordinary finite values of
+// that dtype, so no path meets denormal or NaN slow cases; the output and the mask are shared.
 struct Arena {
-    size_t cap = 0;
-    float *x = nullptr, *y = nullptr, *noise = nullptr;
+    size_t cap[DT_COUNT] = {}, cap2[DT_COUNT] = {}, out_bytes = 0, mask_cap = 0, noise_cap = 0;
+    void *x[DT_COUNT] = {}, *r[DT_COUNT] = {}; // input (dy, dout) and residual
+    void *bias[DT_COUNT] = {};
+    void *y = nullptr;                         // every output
+    float *noise = nullptr;                    // the two-pass baseline's noise array
     uint8_t *mask = nullptr;
+    double dbias[kCols];                       // float or double sums, by dtype
 
     static void *alloc(size_t bytes)
     {
@@ -63,81 +144,194 @@ struct Arena {
         return p;
     }
 
-    void reserve(size_t n)
+    // Values in [-1, 1) from an LCG, stored in the dtype; 16-bit types get magnitudes of at
+    // least 2^-14 (the smallest normal binary16), so none is subnormal.
+    static void fill(void *p, Dt dt, size_t n, uint32_t s)
     {
-        if (n <= cap)
-            return;
-        std::free(x);
-        std::free(y);
-        std::free(noise);
-        std::free(mask);
-        x = static_cast<float *>(alloc(n * sizeof(float)));
-        y = static_cast<float *>(alloc(n * sizeof(float)));
-        noise = static_cast<float *>(alloc(n * sizeof(float)));
-        mask = static_cast<uint8_t *>(alloc(n / 8 + 1));
-        // Inputs in [-1, 1): ordinary finite floats, so no path meets denormal or NaN slow cases.
-        uint32_t s = 1;
         for (size_t i = 0; i < n; i++) {
             s = s * 1664525u + 1013904223u;
-            x[i] = static_cast<float>(static_cast<int32_t>(s)) * 0x1p-31f;
+            const float v = static_cast<float>(static_cast<int32_t>(s)) * 0x1p-31f;
+            switch (dt) {
+            case F32: static_cast<float *>(p)[i] = v; break;
+            case F64: static_cast<double *>(p)[i] = static_cast<double>(v); break;
+            default: static_cast<uint16_t *>(p)[i] = to_16(dt, v); break;
+            }
         }
-        cap = n;
+    }
+
+    static uint16_t to_16(Dt dt, float v)
+    {
+        if (std::abs(v) < 0x1p-14f)
+            v = v < 0 ? -0.5f : 0.5f;
+        uint32_t u;
+        std::memcpy(&u, &v, sizeof u);
+        if (dt == BF16)
+            return static_cast<uint16_t>(u >> 16); // truncation: any finite bf16 will do
+        const uint32_t sign = (u >> 16) & 0x8000u;
+        const int32_t exp = static_cast<int32_t>((u >> 23) & 0xff) - 127 + 15; // 1..15 here
+        return static_cast<uint16_t>(sign | static_cast<uint32_t>(exp) << 10 | ((u >> 13) & 0x3ffu));
+    }
+
+    // n elements of dtype dt as input; with_residual: a second input array (bias_dropout_add).
+    void reserve(Dt dt, size_t n, bool with_residual)
+    {
+        const size_t es = kDtSize[dt];
+        if (n > cap[dt]) {
+            std::free(x[dt]);
+            x[dt] = alloc(n * es);
+            fill(x[dt], dt, n, 1);
+            cap[dt] = n;
+        }
+        if (with_residual && n > cap2[dt]) {
+            std::free(r[dt]);
+            r[dt] = alloc(n * es);
+            fill(r[dt], dt, n, 7);
+            cap2[dt] = n;
+        }
+        if (!bias[dt]) {
+            bias[dt] = alloc(kCols * es);
+            fill(bias[dt], dt, kCols, 3);
+        }
+        if (n * es > out_bytes) {
+            std::free(y);
+            y = alloc(n * es);
+            out_bytes = n * es;
+        }
+        if (n / 8 + 1 > mask_cap) {
+            std::free(mask);
+            mask = static_cast<uint8_t *>(alloc(n / 8 + 1));
+            mask_cap = n / 8 + 1;
+        }
+    }
+
+    void reserve_noise(size_t n)
+    {
+        reserve(F32, n, false);
+        if (n > noise_cap) {
+            std::free(noise);
+            noise = static_cast<float *>(alloc(n * sizeof(float)));
+            noise_cap = n;
+        }
     }
 };
 Arena arena;
 
 // ---- operations -----------------------------------------------------------------------------
 
-enum class Op { forward_mask, forward, backward, backward_regen, mask };
-
-struct OpInfo {
-    Op op;
-    const char *name;
-};
-const OpInfo kOps[] = {
-    {Op::forward_mask, "forward_mask"},     {Op::forward, "forward"},
-    {Op::backward, "backward"},             {Op::backward_regen, "backward_regen"},
-    {Op::mask, "mask"},
+enum class Op {
+    forward_mask, forward, backward, backward_regen, mask,
+    groups_forward, groups_backward, alpha_forward, alpha_backward,
+    bda_forward, bda_backward, unfused_bda,
 };
 
-size_t mask_bytes(size_t n)
+const char *op_name(Op op)
 {
-    return (n + 7) / 8;
+    switch (op) {
+    case Op::forward_mask: return "forward_mask";
+    case Op::forward: return "forward";
+    case Op::backward: return "backward";
+    case Op::backward_regen: return "backward_regen";
+    case Op::mask: return "mask";
+    case Op::groups_forward: return "groups_forward";
+    case Op::groups_backward: return "groups_backward";
+    case Op::alpha_forward: return "alpha_forward";
+    case Op::alpha_backward: return "alpha_backward";
+    case Op::bda_forward: return "bias_dropout_add";
+    case Op::bda_backward: return "bias_dropout_add_backward";
+    case Op::unfused_bda: return "unfused_bias_dropout_add";
+    }
+    return "?";
 }
 
-// Bytes an operation reads and writes through the API (the floats in and out, the bitmask);
-// the counters are rates of these, so GB/s of different operations compare their traffic.
-size_t op_bytes(Op op, size_t n)
+// One benchmark case: what it runs, on which dtype, and the group length of group operations.
+struct Case {
+    Op op;
+    Dt dt;
+    size_t group_len; // groups_*: elements per group; 1 otherwise
+};
+
+size_t mask_bytes(size_t units)
 {
-    const size_t floats = 2 * n * sizeof(float);
-    switch (op) {
+    return (units + 7) / 8;
+}
+
+// Bytes an operation reads and writes through the API (the elements in and out, the bitmask,
+// bias and dbias); the counters are rates of these, so GB/s of different operations compare
+// their traffic. The unfused composition counts the fused operation's bytes (the same work).
+size_t op_bytes(const Case &c, size_t n)
+{
+    const size_t es = kDtSize[c.dt], io = 2 * n * es, bits = mask_bytes(n);
+    switch (c.op) {
     case Op::forward_mask:
     case Op::backward:
-        return floats + mask_bytes(n);
+    case Op::alpha_forward:
+    case Op::alpha_backward:
+        return io + bits;
     case Op::forward:
     case Op::backward_regen:
-        return floats;
+        return io;
     case Op::mask:
-        return mask_bytes(n);
+        return bits;
+    case Op::groups_forward:
+    case Op::groups_backward:
+        return io + mask_bytes(n / c.group_len);
+    case Op::bda_forward:
+    case Op::unfused_bda:
+        return io + n * es + kCols * es + bits;
+    case Op::bda_backward:
+        return io + bits + kCols * (c.dt == F64 ? 8 : 4);
     }
     return 0;
 }
 
-int run_op(Op op, size_t n, double p, uint64_t seed)
+// The unfused composition of bias_dropout_add, as a framework without the fused kernel runs
+// it: t = x + b (bias broadcast along the rows), u = dropout(t) with simdrop's own f32 kernel
+// storing the mask, out = r + u: three passes. Each pass works in place on `out`, the cheapest
+// way to write it (no temporaries), so the baseline is as fast as three plain passes get.
+int unfused_bda_f32(float *out, uint8_t *mask, const float *x, const float *b, const float *r,
+                    size_t rows, size_t cols, double p, uint64_t seed)
 {
-    switch (op) {
-    case Op::forward_mask:
-        return simdrop_forward_f32(arena.y, arena.mask, arena.x, n, p, seed, 0);
-    case Op::forward:
-        return simdrop_forward_f32(arena.y, nullptr, arena.x, n, p, seed, 0);
-    case Op::backward:
-        return simdrop_backward_f32(arena.y, arena.x, arena.mask, n, p);
-    case Op::backward_regen:
-        return simdrop_backward_regen_f32(arena.y, arena.x, n, p, seed, 0);
-    case Op::mask:
-        return simdrop_mask(arena.mask, n, p, seed, 0);
+    for (size_t i = 0; i < rows; i++)
+        for (size_t c = 0; c < cols; c++)
+            out[i * cols + c] = x[i * cols + c] + b[c];
+    const int status = simdrop_forward_f32(out, mask, out, rows * cols, p, seed, 0);
+    const size_t n = rows * cols;
+    for (size_t k = 0; k < n; k++)
+        out[k] = r[k] + out[k];
+    return status;
+}
+
+int run_op(const Case &c, size_t n, double p, uint64_t seed)
+{
+    const Fns &f = kFns[c.dt];
+    void *y = arena.y, *x = arena.x[c.dt];
+    uint8_t *m = arena.mask;
+    const size_t rows = n / kCols;
+    switch (c.op) {
+    case Op::forward_mask: return f.forward(y, m, x, n, p, seed, 0);
+    case Op::forward: return f.forward(y, nullptr, x, n, p, seed, 0);
+    case Op::backward: return f.backward(y, x, m, n, p);
+    case Op::backward_regen: return f.regen(y, x, n, p, seed, 0);
+    case Op::mask: return simdrop_mask(m, n, p, seed, 0);
+    case Op::groups_forward: return f.groups_forward(y, m, x, n / c.group_len, c.group_len, p, seed, 0);
+    case Op::groups_backward: return f.groups_backward(y, x, m, n / c.group_len, c.group_len, p);
+    case Op::alpha_forward: return f.alpha_forward(y, m, x, n, 1, p, seed, 0);
+    case Op::alpha_backward: return f.alpha_backward(y, x, m, n, 1, p);
+    case Op::bda_forward:
+        return f.bda(y, m, x, arena.bias[c.dt], arena.r[c.dt], rows, kCols, p, seed, 0);
+    case Op::bda_backward: return f.bda_backward(y, arena.dbias, x, m, rows, kCols, p);
+    case Op::unfused_bda:
+        return unfused_bda_f32(static_cast<float *>(y), m, static_cast<const float *>(x),
+                               static_cast<const float *>(arena.bias[F32]),
+                               static_cast<const float *>(arena.r[F32]), rows, kCols, p, seed);
     }
     return SIMDROP_EISA_UNKNOWN;
+}
+
+bool is_backward(Op op)
+{
+    return op == Op::backward || op == Op::groups_backward || op == Op::alpha_backward ||
+           op == Op::bda_backward;
 }
 
 void set_rates(benchmark::State &state, size_t n, size_t bytes)
@@ -146,17 +340,17 @@ void set_rates(benchmark::State &state, size_t n, size_t bytes)
     state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(bytes));
 }
 
-void bm_path(benchmark::State &state, std::string path, Op op)
+void bm_path(benchmark::State &state, std::string path, Case c)
 {
     const size_t n = static_cast<size_t>(state.range(0));
     const double p = static_cast<double>(state.range(1)) / 100.0;
-    arena.reserve(n);
+    arena.reserve(c.dt, n, c.op == Op::bda_forward || c.op == Op::unfused_bda);
     // The path is process-wide state; every case sets its own, so the order of cases is free.
     int status = simdrop_set_isa(path.c_str());
-    if (status == SIMDROP_OK && op == Op::backward)
-        status = simdrop_mask(arena.mask, n, p, kSeed, 0);
+    if (status == SIMDROP_OK && is_backward(c.op)) // a mask of the right units to read
+        status = simdrop_mask(arena.mask, c.op == Op::groups_backward ? n / c.group_len : n, p, kSeed, 0);
     if (status == SIMDROP_OK)
-        status = run_op(op, n, p, kSeed); // checks the call once, outside the timed loop
+        status = run_op(c, n, p, kSeed); // checks the call once, outside the timed loop
     if (status != SIMDROP_OK) {
         state.SkipWithError(simdrop_strerror(status));
         return;
@@ -165,24 +359,25 @@ void bm_path(benchmark::State &state, std::string path, Op op)
     // can learn the whole mask of a small n and flatter paths that branch on it.
     uint64_t seed = kSeed;
     for (auto _ : state) {
-        benchmark::DoNotOptimize(run_op(op, n, p, ++seed));
+        benchmark::DoNotOptimize(run_op(c, n, p, ++seed));
         benchmark::ClobberMemory();
     }
-    set_rates(state, n, op_bytes(op, n));
+    set_rates(state, n, op_bytes(c, n));
 }
 
 // ---- baselines ------------------------------------------------------------------------------
 
-// The roofline: the same floats in and out, with glibc's best copy for this CPU and size.
-void bm_memcpy(benchmark::State &state)
+// The roofline: the same bytes in and out (n elements of the dtype), with glibc's best copy for
+// this CPU and size.
+void bm_memcpy(benchmark::State &state, Dt dt)
 {
     const size_t n = static_cast<size_t>(state.range(0));
-    arena.reserve(n);
+    arena.reserve(dt, n, false);
     for (auto _ : state) {
-        std::memcpy(arena.y, arena.x, n * sizeof(float));
+        std::memcpy(arena.y, arena.x[dt], n * kDtSize[dt]);
         benchmark::ClobberMemory();
     }
-    set_rates(state, n, 2 * n * sizeof(float));
+    set_rates(state, n, 2 * n * kDtSize[dt]);
 }
 
 // The unfused pattern of PyTorch's CPU dropout (noise = bernoulli(1 - p) / (1 - p); y = x * noise):
@@ -217,11 +412,13 @@ void bm_twopass_forward(benchmark::State &state)
 {
     const size_t n = static_cast<size_t>(state.range(0));
     const double p = static_cast<double>(state.range(1)) / 100.0;
-    arena.reserve(n);
+    arena.reserve_noise(n);
+    float *y = static_cast<float *>(arena.y);
+    const float *x = static_cast<const float *>(arena.x[F32]);
     uint32_t s = 0x9e3779b9u; // carried across calls: a new mask each time, as in bm_path
     for (auto _ : state) {
         make_noise(arena.noise, n, p, s);
-        multiply(arena.y, arena.x, arena.noise, n);
+        multiply(y, x, arena.noise, n);
         benchmark::ClobberMemory();
     }
     set_rates(state, n, 2 * n * sizeof(float));
@@ -231,11 +428,13 @@ void bm_twopass_backward(benchmark::State &state)
 {
     const size_t n = static_cast<size_t>(state.range(0));
     const double p = static_cast<double>(state.range(1)) / 100.0;
-    arena.reserve(n);
+    arena.reserve_noise(n);
+    float *y = static_cast<float *>(arena.y);
+    const float *x = static_cast<const float *>(arena.x[F32]);
     uint32_t s = 0x9e3779b9u;
     make_noise(arena.noise, n, p, s);
     for (auto _ : state) {
-        multiply(arena.y, arena.x, arena.noise, n);
+        multiply(y, x, arena.noise, n);
         benchmark::ClobberMemory();
     }
     set_rates(state, n, 2 * n * sizeof(float));
@@ -280,39 +479,121 @@ std::vector<std::string> runtime_paths(const Options &o)
     return out;
 }
 
+// The path "auto" selects (best first: the first supported native one).
+std::string auto_path()
+{
+    const char *const *name = simdrop_isa_list();
+    for (; *name; name++)
+        if (simdrop_isa_supported(*name) == 1)
+            return *name;
+    return "scalar";
+}
+
+// Paths of the engine cases: the auto path, the next native path below it, and scalar.
+std::vector<std::string> engine_paths(const Options &o)
+{
+    const std::vector<std::string> all = runtime_paths(o);
+    if (o.all_paths)
+        return all;
+    std::vector<std::string> out{auto_path()};
+    const auto it = std::find(all.begin(), all.end(), out[0]);
+    if (it != all.end() && it + 1 != all.end() && *(it + 1) != "scalar" && !ends_with(*(it + 1), "-simde"))
+        out.push_back(*(it + 1));
+    if (out[0] != "scalar")
+        out.push_back("scalar");
+    return out;
+}
+
+void register_path_case(const std::string &path, const Case &c, const std::vector<int64_t> &sizes,
+                        const std::vector<int64_t> &percent)
+{
+    std::string name = op_name(c.op);
+    if (c.op != Op::mask)
+        name += std::string("_") + kDtName[c.dt];
+    name += "/" + path;
+    auto *b = setup(benchmark::RegisterBenchmark(name.c_str(), bm_path, path, c));
+    if (c.op == Op::groups_forward || c.op == Op::groups_backward)
+        b->ArgNames({"n", "p_pct", "group_len"})
+            ->ArgsProduct({sizes, percent, {static_cast<int64_t>(c.group_len)}});
+    else
+        b->ArgNames({"n", "p_pct"})->ArgsProduct({sizes, percent});
+}
+
+void register_memcpy(Dt dt, const std::vector<int64_t> &sizes)
+{
+    const std::string name = std::string("memcpy_") + kDtName[dt];
+    setup(benchmark::RegisterBenchmark(name.c_str(), bm_memcpy, dt))->ArgName("n")->ArgsProduct({sizes});
+}
+
 void register_all(const Options &o)
 {
-    setup(benchmark::RegisterBenchmark("memcpy", bm_memcpy))->ArgName("n")->ArgsProduct({o.sizes});
-    setup(benchmark::RegisterBenchmark("twopass_forward", bm_twopass_forward))
-        ->ArgNames({"n", "p_pct"})
-        ->ArgsProduct({o.sizes, kPercent});
-    setup(benchmark::RegisterBenchmark("twopass_backward", bm_twopass_backward))
-        ->ArgNames({"n", "p_pct"})
-        ->ArgsProduct({o.sizes, kPercent});
-    for (const OpInfo &op : kOps)
-        for (const std::string &path : runtime_paths(o)) {
-            const std::string name = std::string(op.name) + "/" + path;
-            setup(benchmark::RegisterBenchmark(name.c_str(), bm_path, path, op.op))
-                ->ArgNames({"n", "p_pct"})
-                ->ArgsProduct({o.sizes, kPercent});
+    const Op element_ops[] = {Op::forward_mask, Op::forward, Op::backward, Op::backward_regen};
+    if (o.f32) {
+        register_memcpy(F32, o.sizes);
+        setup(benchmark::RegisterBenchmark("twopass_forward_f32", bm_twopass_forward))
+            ->ArgNames({"n", "p_pct"})
+            ->ArgsProduct({o.sizes, kPercent});
+        setup(benchmark::RegisterBenchmark("twopass_backward_f32", bm_twopass_backward))
+            ->ArgNames({"n", "p_pct"})
+            ->ArgsProduct({o.sizes, kPercent});
+        for (Op op : element_ops)
+            for (const std::string &path : runtime_paths(o))
+                register_path_case(path, {op, F32, 1}, o.sizes, kPercent);
+        for (const std::string &path : runtime_paths(o))
+            register_path_case(path, {Op::mask, F32, 1}, o.sizes, kPercent);
+    }
+    if (o.engine && !o.engine_sizes.empty()) {
+        const std::vector<int64_t> &es = o.engine_sizes;
+        if (!o.f32) // the f32 forward and memcpy that the engine targets compare with
+            register_memcpy(F32, es);
+        for (Dt dt : {F64, BF16, F16})
+            register_memcpy(dt, es);
+        for (const std::string &path : engine_paths(o)) {
+            if (!o.f32)
+                register_path_case(path, {Op::forward_mask, F32, 1}, es, kEnginePercent);
+            for (Dt dt : {F64, BF16, F16})
+                for (Op op : element_ops)
+                    register_path_case(path, {op, dt, 1}, es, kEnginePercent);
+            for (size_t len : {size_t(1024), size_t(4)})
+                for (Op op : {Op::groups_forward, Op::groups_backward})
+                    register_path_case(path, {op, F32, len}, es, kEnginePercent);
+            for (Op op : {Op::alpha_forward, Op::alpha_backward})
+                register_path_case(path, {op, F32, 1}, es, kEnginePercent);
+            for (Dt dt : {F32, BF16})
+                for (Op op : {Op::bda_forward, Op::bda_backward})
+                    register_path_case(path, {op, dt, 1}, es, kEnginePercent);
+            register_path_case(path, {Op::unfused_bda, F32, 1}, es, kEnginePercent);
         }
+    }
 }
 
 // Reads our flags; the others are Google Benchmark's and go to `rest` in their order.
 Options parse_options(int argc, char **argv, std::vector<std::string> &rest)
 {
     Options o;
+    bool quick = false;
     for (int i = 1; i < argc; i++) {
         const std::string a = argv[i];
         if (a == "--quick") {
-            o.sizes = {4096, 65536, 1 << 20};
+            quick = true;
             o.min_time = 0.02;
         } else if (a == "--simde") {
             o.simde = true;
+        } else if (a == "--all-paths") {
+            o.all_paths = true;
+        } else if (a.rfind("--ops=", 0) == 0) {
+            const std::string v = a.substr(6);
+            if (v != "f32" && v != "engine" && v != "all") {
+                std::fprintf(stderr, "simdrop_bench: --ops takes f32, engine or all\n");
+                std::exit(2);
+            }
+            o.f32 = v != "engine";
+            o.engine = v != "f32";
         } else if (a.rfind("--min-time=", 0) == 0) {
             o.min_time = std::strtod(a.c_str() + 11, nullptr);
         } else if (a.rfind("--sizes=", 0) == 0) {
             o.sizes.clear();
+            o.sizes_given = true;
             for (const char *s = a.c_str() + 8; *s;) {
                 char *end;
                 o.sizes.push_back(std::strtoll(s, &end, 0));
@@ -322,7 +603,23 @@ Options parse_options(int argc, char **argv, std::vector<std::string> &rest)
             rest.push_back(a);
         }
     }
+    if (quick && !o.sizes_given)
+        o.sizes = {4096, 65536, 1 << 20};
+    if (o.sizes_given && !o.f32) {
+        o.engine_sizes = o.sizes;
+    } else {
+        std::vector<int64_t> es;
+        for (int64_t n : o.engine_sizes)
+            if (std::find(o.sizes.begin(), o.sizes.end(), n) != o.sizes.end())
+                es.push_back(n);
+        o.engine_sizes = es;
+    }
     return o;
+}
+
+int64_t max_of(const std::vector<int64_t> &v)
+{
+    return v.empty() ? 0 : *std::max_element(v.begin(), v.end());
 }
 
 } // namespace
@@ -345,15 +642,29 @@ int main(int argc, char **argv)
     if (benchmark::ReportUnrecognizedArguments(cargc, cargs.data()))
         return 1;
     // Context for the report: which paths this binary saw and which one "auto" picks.
-    std::string paths;
+    std::string paths, epaths;
     for (const std::string &p : runtime_paths(o))
         paths += (paths.empty() ? "" : ",") + p;
+    for (const std::string &p : engine_paths(o))
+        epaths += (epaths.empty() ? "" : ",") + p;
     benchmark::AddCustomContext("simdrop_version", simdrop_version());
     benchmark::AddCustomContext("simdrop_paths", paths);
+    benchmark::AddCustomContext("simdrop_engine_paths", o.engine ? epaths : "");
     benchmark::AddCustomContext("simdrop_auto_path", simdrop_isa());
+    benchmark::AddCustomContext("simdrop_bias_cols", std::to_string(kCols));
     register_all(o);
-    if (!o.sizes.empty())
-        arena.reserve(static_cast<size_t>(*std::max_element(o.sizes.begin(), o.sizes.end())));
+    // Every buffer at its largest size now, before the first timed case.
+    const int64_t f32_max = std::max(o.f32 ? max_of(o.sizes) : 0, o.engine ? max_of(o.engine_sizes) : 0);
+    if (f32_max) {
+        arena.reserve(F32, static_cast<size_t>(f32_max), false);
+        if (o.f32)
+            arena.reserve_noise(static_cast<size_t>(max_of(o.sizes)));
+    }
+    if (o.engine && !o.engine_sizes.empty()) {
+        const size_t emax = static_cast<size_t>(max_of(o.engine_sizes));
+        for (Dt dt : {F32, F64, BF16, F16})
+            arena.reserve(dt, emax, dt == F32 || dt == BF16);
+    }
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();
     return 0;
