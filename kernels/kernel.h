@@ -18,7 +18,7 @@ typedef struct simdrop_kargs {
     const uint8_t *mask_in;  /* bits: the keep words are read from here (4 bytes a round) */
     const simdrop_consts *c; /* the rule's constants */
     int nt;                  /* non-temporal stores wanted: the output is far larger than the
-                                caches (the kernel also needs y aligned, and fences after) */
+                                caches (the kernel also needs y aligned; the caller fences) */
 } simdrop_kargs;
 
 /* Keep decisions from the generator: steps the 16 lanes `rounds` times from *st (and leaves
@@ -31,6 +31,8 @@ typedef void (*simdrop_bits_fn)(const simdrop_kargs *a, size_t rounds);
 /* One kernel path.
  *   skip:        advance the lanes by `rounds` rounds.
  *   mask:        the keep words of `rounds` rounds, 4 bytes each, little-endian, to `out`.
+ *   fence:       orders the non-temporal stores of earlier calls before later loads and stores
+ *                (once at the end of every range that asked for them).
  *   gen[R][D]:   rule R on dtype D with keep decisions from the generator.
  *   bits[R][D]:  rule R (RULE_SCALE or RULE_AFFINE) on dtype D with keep decisions read from a
  *                bitmask (backward, and group dropout after expanding the group bits).
@@ -39,6 +41,7 @@ typedef struct simdrop_kernels {
     const char *name;
     void (*skip)(simdrop_lanes *st, size_t rounds);
     void (*mask)(uint8_t *out, simdrop_lanes *st, size_t rounds, uint32_t threshold);
+    void (*fence)(void);
     simdrop_gen_fn gen[RULE_COUNT][DT_COUNT];
     simdrop_bits_fn bits[SIMDROP_BITS_RULES][DT_COUNT];
     void (*accumulate[DT_COUNT])(void *acc, const void *v, size_t n);

@@ -16,6 +16,11 @@ static uint32_t keep_word(const uint32_t out[SIMDROP_LANES], uint32_t threshold)
     return word;
 }
 
+static void kernel_fence(void)
+{
+    /* plain stores only */
+}
+
 static void kernel_mask(uint8_t *mask, simdrop_lanes *st, size_t rounds, uint32_t threshold)
 {
     uint32_t out[SIMDROP_LANES];

@@ -2,7 +2,7 @@
  *
  * The includer (scalar.c, simd_template.h) defines SIMDROP_KERNEL(name), the name its functions
  * get (the path's suffix added), the functions SIMDROP_KERNEL(kernel_skip) and
- * SIMDROP_KERNEL(kernel_mask), and the macros GEN(rule, dt), BITS(rule, dt) and ACCUMULATE(dt)
+ * SIMDROP_KERNEL(kernel_mask) and SIMDROP_KERNEL(kernel_fence), and the macros GEN(rule, dt), BITS(rule, dt) and ACCUMULATE(dt)
  * that define SIMDROP_KERNEL(gen_<rule>_<dt>), SIMDROP_KERNEL(bits_<rule>_<dt>) and
  * SIMDROP_KERNEL(accumulate_<dt>). SIMDROP_TABLE(name) is then the path's table. */
 #define SIMDROP_EACH_DTYPE(M, rule) M(rule, F32) M(rule, F64) M(rule, BF16) M(rule, F16)
@@ -30,6 +30,7 @@ ACCUMULATE(F16)
         .name = path_name,                                                                 \
         .skip = SIMDROP_KERNEL(kernel_skip),                                               \
         .mask = SIMDROP_KERNEL(kernel_mask),                                               \
+        .fence = SIMDROP_KERNEL(kernel_fence),                                             \
         .gen = {SIMDROP_ROW(gen, SCALE), SIMDROP_ROW(gen, AFFINE), SIMDROP_ROW(gen, BIAS),  \
                 SIMDROP_ROW(gen, RESID), SIMDROP_ROW(gen, BIAS_RESID)},                    \
         .bits = {SIMDROP_ROW(bits, SCALE), SIMDROP_ROW(bits, AFFINE)},                     \

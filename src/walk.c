@@ -406,6 +406,8 @@ void simdrop_job_run(const simdrop_job *j, size_t u0, size_t u1)
     case JOB_TO_BYTES: to_bytes_range(j, u0, u1); break;
     case JOB_FROM_BYTES: from_bytes_range(j, u0, u1); break;
     }
+    if (j->nt && j->k)
+        j->k->fence(); /* the range's non-temporal stores land before anyone reads them */
 }
 
 void simdrop_job_finish(const simdrop_job *j)
