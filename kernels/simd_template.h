@@ -32,6 +32,7 @@
  *   VH_WIDEN(h), VH_NARROW(u)  zero-extend to 32-bit lanes, and keep the low 16 bits of each
  *   VF_FROM_F16(h), VH_FROM_F32_F16(v)   optional: native binary16 conversions; without them the
  *                              exact integer versions below are used (the bits are the same)
+ *   VF_FROM_BF16(h), VH_FROM_F32_BF16(v) optional: faster bfloat16 widening and rounding
  *   vf64, vmask64, M64_LO(m), M64_HI(m)  W/2 doubles, and a group mask split into its halves
  *   VD_LOAD, VD_STORE, VD_STREAM, VD_SET1, VD_ADD, VD_MUL, VD_KEEP, VD_SELECT, VD_ISNAN
  *   V_FENCE()                  orders the non-temporal stores (the walk calls it once a range)
@@ -68,15 +69,22 @@ static const uint32_t SIMDROP_FN(lane_bit)[SIMDROP_ROUND] = {
 
 /* ---- 16-bit conversions, exact and branch-free (values.h has the scalar twins) -------------- */
 
+#ifndef VH_FROM_F32_BF16
 /* bfloat16: round to nearest even by adding 0x7fff plus the lowest kept bit; NaN keeps its top
  * bits and gets the quiet bit. */
-SIMDROP_INLINE vu32 SIMDROP_FN(to_bf16)(vf32 v)
+SIMDROP_INLINE vh16 SIMDROP_FN(to_bf16)(vf32 v)
 {
     const vu32 u = VF_AS_U(v);
     const vu32 rounded = V_SHR(V_ADD(V_ADD(u, V_SET1(0x7fffu)), V_AND(V_SHR(u, 16), V_SET1(1))), 16);
     const vmask nan = V_GT(V_AND(u, V_SET1(0x7fffffffu)), V_SET1(0x7f800000u));
-    return V_BLEND(nan, V_OR(V_SHR(u, 16), V_SET1(0x40u)), rounded);
+    return VH_NARROW(V_BLEND(nan, V_OR(V_SHR(u, 16), V_SET1(0x40u)), rounded));
 }
+#define VH_FROM_F32_BF16(v) SIMDROP_FN(to_bf16)(v)
+#endif
+
+#ifndef VF_FROM_BF16
+#define VF_FROM_BF16(h) VU_AS_F(V_SHL(VH_WIDEN(h), 16)) /* the top half of a float */
+#endif
 
 #ifndef VF_FROM_F16
 /* binary16 to float: move exponent and mantissa into place and rebias; subnormals go through
@@ -143,9 +151,7 @@ SIMDROP_INLINE vf32 SIMDROP_FN(load_f)(const int dt, const void *p, size_t i)
     if (dt == DT_F32)
         return VF_LOAD((const float *)p + i);
     const vh16 h = VH_LOAD((const uint16_t *)p + i);
-    if (dt == DT_BF16)
-        return VU_AS_F(V_SHL(VH_WIDEN(h), 16));
-    return VF_FROM_F16(h);
+    return dt == DT_BF16 ? VF_FROM_BF16(h) : VF_FROM_F16(h);
 }
 
 SIMDROP_INLINE void SIMDROP_FN(store_f)(const int dt, const int nt, void *p, size_t i, vf32 v)
@@ -157,7 +163,7 @@ SIMDROP_INLINE void SIMDROP_FN(store_f)(const int dt, const int nt, void *p, siz
             VF_STORE((float *)p + i, v);
         return;
     }
-    const vh16 h = dt == DT_BF16 ? VH_NARROW(SIMDROP_FN(to_bf16)(v)) : VH_FROM_F32_F16(v);
+    const vh16 h = dt == DT_BF16 ? VH_FROM_F32_BF16(v) : VH_FROM_F32_F16(v);
     if (nt)
         VH_STREAM((uint16_t *)p + i, h);
     else
