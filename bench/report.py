@@ -544,6 +544,115 @@ def torch_engine_section(res, torch, auto, esizes):
     return lines
 
 
+# ---- memory speed, threads and peers ----------------------------------------------------------
+
+# Memory-speed targets: every element operation and dtype at 16M and 64M against a memcpy of the
+# same bytes, on the auto path, one thread.
+MEMORY_CASES = [("forward_mask", "f32", None), ("forward", "f32", None), ("backward", "f32", None),
+                ("backward_regen", "f32", None), ("forward_mask", "f64", None),
+                ("forward_mask", "bf16", None), ("forward_mask", "f16", None),
+                ("backward", "f64", None), ("backward", "bf16", None), ("backward", "f16", None)]
+MEMORY_TARGETS = [(16 << 20, 0.95), (64 << 20, 0.9)]
+
+
+def memory_targets_table(res, auto):
+    lines = ["| operation | " + " | ".join(f"{size_label(n)} (needs >= {m:g}x)" for n, m in MEMORY_TARGETS)
+             + " |", "|---|" + "---|" * len(MEMORY_TARGETS)]
+    for op, dt, glen in MEMORY_CASES:
+        cells = []
+        for n, minimum in MEMORY_TARGETS:
+            mine = res.get(op, dt, auto, n, 0.1, glen)
+            other = res.memcpy(n, "items", dt)
+            r = mine / other if mine and other else None
+            cells.append("not measured" if r is None else f"{r:.2f}x {verdict(r, minimum)}")
+        lines.append(f"| {case_label(op, dt, glen)} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def load_keyvalue_lines(path, prefix):
+    """Lines 'PREFIX key=value ...' as dicts (numbers converted)."""
+    rows = []
+    if not path or not os.path.exists(path):
+        return rows
+    with open(path) as f:
+        for line in f:
+            if not line.startswith(prefix + " "):
+                continue
+            row = {}
+            for item in line.split()[1:]:
+                k, _, v = item.partition("=")
+                try:
+                    row[k] = float(v) if "." in v else int(v)
+                except ValueError:
+                    row[k] = v
+            rows.append(row)
+    return rows
+
+
+def scaling_section(rows, png):
+    if not rows:
+        return ["No thread-scaling run in this report."]
+    n = rows[0]["n"]
+    lines = [f"One call of {n // (1 << 20)}M floats on the library's own threads (`simdrop_set_num_threads`), "
+             "against a memcpy of the same bytes split over as many threads; wall-clock time, best of the "
+             "repetitions, unpinned (`bench/scaling.c`). *bits* says whether output and mask equal the "
+             "one-thread call's. Target: forward with mask on all cores >= 0.9x the threaded memcpy.", "",
+             f"![thread scaling]({os.path.basename(png)})", "",
+             "| operation | threads | simdrop Gelem/s | memcpy Gelem/s | ratio | bits |", "|---|---:|---:|---:|---:|---|"]
+    for r in rows:
+        lines.append(f"| {r['op']} | {r['threads']} | {r['simdrop']:.2f} | {r['memcpy']:.2f} | "
+                     f"{r['ratio']:.2f}x | {'identical' if r['identical'] else '**DIFFER**'} |")
+    top = max(r["threads"] for r in rows)
+    fwd = [r for r in rows if r["op"] == "forward_mask" and r["threads"] == top]
+    if fwd:
+        lines += ["", f"Forward with mask on {top} threads: {fwd[0]['ratio']:.2f}x the threaded memcpy: "
+                  f"{verdict(fwd[0]['ratio'], 0.9)}."]
+    return lines
+
+
+def plot_scaling(rows, png):
+    if not rows:
+        return
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for op, color in (("forward_mask", "tab:blue"), ("backward", "tab:green")):
+        pts = [(r["threads"], r["simdrop"]) for r in rows if r["op"] == op]
+        if pts:
+            ax.plot(*zip(*pts), "o-", color=color, label=f"simdrop {op}")
+    pts = sorted({(r["threads"], r["memcpy"]) for r in rows if r["op"] == "forward_mask"})
+    if pts:
+        ax.plot(*zip(*pts), "s--", color="gray", label="memcpy on as many threads")
+    ax.set_xlabel("threads")
+    ax.set_ylabel("Gelem/s (f32)")
+    ax.set_title(f"Thread scaling, {rows[0]['n'] // (1 << 20)}M floats, p = 0.1")
+    ax.set_xticks(sorted({r["threads"] for r in rows}))
+    ax.set_ylim(bottom=0)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(png, dpi=110)
+
+
+def xsmm_section(rows):
+    lines = ["libxsmm's dropout TPP (`LIBXSMM_MELTW_TYPE_UNARY_DROPOUT` / `_DROPOUT_INV` with a bitmask; JIT "
+             "kernels; libxsmm main built from source, as `LIBXSMM_DIR` named) beside simdrop's forward with "
+             "mask and backward, one pinned thread, p = 0.1, thread CPU time, best of the interleaved "
+             "repetitions (`bench/xsmm_bench.c`). The semantics differ: libxsmm turns a dropped NaN or Inf "
+             "into +0 and its masks change with the ISA, the split and the thread count. Target: simdrop "
+             ">= 1.1x libxsmm at every size.", "",
+             "| n | libxsmm fwd | simdrop fwd | simdrop / libxsmm | libxsmm bwd | simdrop bwd | simdrop / libxsmm | memcpy |",
+             "|---|---:|---:|---|---:|---:|---|---:|"]
+    for r in rows:
+        f = r["simdrop_forward"] / r["libxsmm_forward"]
+        b = r["simdrop_backward"] / r["libxsmm_backward"]
+        lines.append(f"| {size_label(r['n'])} | {r['libxsmm_forward']:.2f} | {r['simdrop_forward']:.2f} | "
+                     f"{f:.2f}x {verdict(f, 1.1)} | {r['libxsmm_backward']:.2f} | {r['simdrop_backward']:.2f} | "
+                     f"{b:.2f}x {verdict(b, 1.1)} | {r['memcpy']:.2f} |")
+    return lines
+
+
 # ---- plot -----------------------------------------------------------------------------------
 
 def plot(res, paths, sizes, esizes, auto, out_png):
@@ -642,6 +751,8 @@ def main():
     ap.add_argument("--elapsed", default="")
     ap.add_argument("--gbench-version", default="")
     ap.add_argument("--source", default="unknown", help="git describe of the sources built")
+    ap.add_argument("--scaling", help="bench/scaling.c output (SCALING lines)")
+    ap.add_argument("--xsmm", help="bench/xsmm_bench.c output (XSMM lines)")
     args = ap.parse_args()
 
     context, cases, errors = load_bench(args.bench)
@@ -664,6 +775,10 @@ def main():
     spreads = sorted(c["spread"] for c in cases.values())
 
     plot(res, paths, sizes, esizes, auto, os.path.join(args.out, "throughput.png"))
+    scaling = load_keyvalue_lines(args.scaling, "SCALING")
+    scaling_png = os.path.join(args.out, "scaling.png")
+    plot_scaling(scaling, scaling_png)
+    xsmm = load_keyvalue_lines(args.xsmm, "XSMM")
 
     L = ["# simdrop benchmark report", ""]
     if args.mode == "quick":
@@ -715,6 +830,15 @@ def main():
           "from this one run. A missed target says by how much (the ratio short of the target, and that "
           "as a share of the target); *why* comes from `bench/target_notes.txt` (`id: note` lines).", ""]
     L += engine_targets_table(erows, notes)
+    L += ["", f"### Memory speed (auto path `{auto}`, one thread, p = 0.1) on {cpu['lscpu_model']}", "",
+          "Each element operation and dtype against a memcpy of the same bytes, at 16M and 64M elements "
+          "(64M only where the run measured it). The store policy behind these (non-temporal stores from "
+          "one L2 of output on Intel, from 3/4 of the last-level cache elsewhere) is explained, with its "
+          "measurements, in `src/dispatch.c`.", ""]
+    L += memory_targets_table(res, auto)
+    L += ["", "## Threads", ""] + scaling_section(scaling, scaling_png)
+    if xsmm:
+        L += ["", "## libxsmm (the strongest CPU peer)", ""] + xsmm_section(xsmm)
     L += ["", "## Overview: Gelem/s at p = 0.1", "", "### f32 element dropout", ""]
     L += overview_table(res, paths, sizes)
     if esizes:
@@ -774,11 +898,8 @@ def main():
         L += ["## Kernel entries in cache", "",
               "`checkasm --bench`: each kernel table entry called directly (no dispatch, no threads), "
               "64K elements in cache, nanoseconds per element, best of 5; gen_<rule>_<dtype> generates the "
-              "mask and applies it, bits_<rule>_<dtype> applies a stored mask. Its inputs mix in special "
-              "values, about 1% of them subnormal: a CPU that takes a microcode assist on a subnormal "
-              "operand (Intel cores do, for multiplications) shows the f32, f64 and bf16 entries slower "
-              "than with the suite's ordinary values, while f16 inputs become normal floats; compare an "
-              "entry across paths rather than across dtypes.", "", "```"] + kb + ["```", ""]
+              "mask and applies it, bits_<rule>_<dtype> applies a stored mask; inputs are ordinary values "
+              "in [-1, 1) (subnormals would time the CPU's microcode assists instead).", "", "```"] + kb + ["```", ""]
     L += ["## All cases", "", "### f32 element dropout", ""]
     for op in OPS:
         L += [f"#### {op}: {OP_TITLES[op]}", ""] + detail_table(res, op, paths, sizes, ps) + [""]

@@ -16,6 +16,9 @@
 #   --build-dir DIR     the separate release build directory (default build-bench)
 #   --no-install        do not apt-get anything; fail, naming them, if required packages are missing
 #   --no-torch          skip the PyTorch comparison
+# With LIBXSMM_DIR set to a libxsmm build that has the dropout TPP (libxsmm main built from
+# source: make STATIC=1 BLAS=0; Debian's 1.17 predates it), its forward and backward are timed
+# beside simdrop's as a peer baseline (bench/xsmm_bench.c).
 # On Debian (12) as root it installs what is missing with apt-get (.ci/lib.sh's need_pkgs);
 # nothing comes from PyPI.
 # Exit status: 0 when the report was written and every path verified PASS.
@@ -51,8 +54,9 @@ mkdir -p "$OUT" "$RAW"
 
 START=$SECONDS
 PHASE=0
-PHASES=8
-((QUICK)) || PHASES=9 # the full run also times each kernel entry
+PHASES=9
+((QUICK)) || PHASES=10 # the full run also times each kernel entry
+[[ -n ${LIBXSMM_DIR:-} ]] && PHASES=$((PHASES + 1))
 phase() {
     PHASE=$((PHASE + 1))
     printf '[report %d/%d, %3ds] %s\n' "$PHASE" "$PHASES" $((SECONDS - START)) "$*"
@@ -89,7 +93,7 @@ fi || { tail -30 "$RAW/meson-setup.log" >&2; exit 1; }
 phase "building"
 # Which sources the numbers belong to, taken at build time ("-dirty": uncommitted changes).
 SOURCE=$(git describe --always --dirty 2>/dev/null || echo "not a git checkout")
-ninja -C "$BUILD" bench/simdrop_bench tests/checkasm >"$RAW/build.log" 2>&1 ||
+ninja -C "$BUILD" bench/simdrop_bench tests/checkasm scaling >"$RAW/build.log" 2>&1 ||
     { tail -40 "$RAW/build.log" >&2; exit 1; }
 
 # Pin to one core: the last one this process may use, leaving CPU 0 to interrupts and whatever
@@ -157,7 +161,34 @@ while kill -0 "$BENCH_PID" 2>/dev/null; do
 done
 wait "$BENCH_PID" || { tail -20 "$RAW/bench.txt" >&2; echo "report.sh: the benchmark suite failed" >&2; exit 1; }
 
-# ---- 5. PyTorch -----------------------------------------------------------------------------
+# ---- 5. threads and peers ----------------------------------------------------------------------
+# One call on the library's threads, 1 .. all cores, against a memcpy split over as many threads
+# (wall-clock time; unpinned, it needs every core); bench/scaling.c checks the bits of every
+# thread count against one thread's.
+SCALING_N=67108864 SCALING_REPS=5
+((QUICK)) && SCALING_N=4194304 SCALING_REPS=2
+phase "thread scaling: 1..$(nproc) threads, $SCALING_N floats (log: $RAW/scaling.txt)"
+: >"$RAW/scaling.txt"
+for op in forward_mask backward; do
+    "$BUILD/scaling" "$SCALING_N" "$(nproc)" "$SCALING_REPS" "$op" >>"$RAW/scaling.txt" 2>&1 ||
+        { cat "$RAW/scaling.txt" >&2; echo "report.sh: thread scaling failed or changed bits" >&2; exit 1; }
+done
+XSMM_TXT=""
+if [[ -n ${LIBXSMM_DIR:-} ]]; then
+    phase "libxsmm's dropout TPP beside simdrop, CPU $CPU (log: $RAW/xsmm.txt)"
+    if cc -O2 -I"$LIBXSMM_DIR/include" -Iinclude bench/xsmm_bench.c -o "$BUILD/xsmm_bench" \
+        "$LIBXSMM_DIR/lib/libxsmm.a" -L"$BUILD" -lsimdrop -Wl,-rpath,"$PWD/$BUILD" -lpthread -lm -ldl \
+        >"$RAW/xsmm.txt" 2>&1; then
+        for n in 65536 1048576 16777216; do
+            "${PIN[@]}" "$BUILD/xsmm_bench" "$n" "$SCALING_REPS" >>"$RAW/xsmm.txt" 2>&1 || break
+        done
+        XSMM_TXT=$RAW/xsmm.txt
+    else
+        note "could not build against LIBXSMM_DIR=$LIBXSMM_DIR (see $RAW/xsmm.txt); going on without it"
+    fi
+fi
+
+# ---- 6. PyTorch -----------------------------------------------------------------------------
 TORCH_JSON="" TORCH_SKIP=""
 if ((!TORCH)); then
     TORCH_SKIP="--no-torch was given"
@@ -177,7 +208,7 @@ else
     phase "PyTorch skipped: $TORCH_SKIP"
 fi
 
-# ---- 6. report ------------------------------------------------------------------------------
+# ---- 7. report ------------------------------------------------------------------------------
 phase "writing $OUT/REPORT.md and $OUT/throughput.png"
 CMD="bench/report.sh"
 ((QUICK)) && CMD+=" --quick"
@@ -186,11 +217,12 @@ ELAPSED=$((SECONDS - START)) # the whole run up to here: setup, build, verify, b
 "$PY" bench/report.py --bench "$OUT/bench.json" --verify "$RAW/verify.txt" \
     --verify-command "checkasm ${VERIFY_ARGS[*]}" ${KERNEL_BENCH:+--kernel-bench "$KERNEL_BENCH"} \
     ${TORCH_JSON:+--torch "$TORCH_JSON"} --torch-skip-reason "$TORCH_SKIP" \
+    --scaling "$RAW/scaling.txt" ${XSMM_TXT:+--xsmm "$XSMM_TXT"} \
     --build-dir "$BUILD" --out "$OUT" --mode "$MODE" --pinned "$CPU" --command "$CMD" --source "$SOURCE" \
     --elapsed "$((ELAPSED / 60)) min $((ELAPSED % 60)) s" \
     --gbench-version "$(dpkg-query -W -f '${Version}' libbenchmark-dev 2>/dev/null || echo '?')"
 
-# ---- 7. summary -----------------------------------------------------------------------------
+# ---- 8. summary -----------------------------------------------------------------------------
 phase "done in $((SECONDS - START)) s"
 note "report: $OUT/REPORT.md, plot: $OUT/throughput.png, raw JSON: $OUT/bench.json"
 note "compare two runs: $PY /usr/share/benchmark/compare.py benchmarks OLD.json $OUT/bench.json"
