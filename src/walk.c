@@ -221,25 +221,38 @@ static void bitrun_append(bitrun *b, uint64_t fill, size_t run)
 
 /* The element bits of elements [e, e + len) of groups starting at g0, group g's keep bit being
  * bit g - g0 of `gbits`: each group's bit repeated group_len times. Groups shorter than a word
- * take a few integer operations each (one or, a store every 64 bits); long ones are runs of
+ * take a few integer operations each (one or, a store every 64 bits), or eight at a time through
+ * `spread` (the table of a group bit byte's element bits, when given); long ones are runs of
  * whole words, so large group_len costs what element backward costs. */
+/* Appends the low `nbits` (< 64) bits of v. */
+static void bitrun_put(bitrun *b, uint64_t v, unsigned nbits)
+{
+    b->word |= v << b->used;
+    b->used += nbits;
+    if (b->used >= 64) { /* v straddles the word: its high bits start the next */
+        bitrun_store(b);
+        b->used -= 64;
+        b->word = b->used ? v >> (nbits - b->used) : 0;
+    }
+}
+
 static void expand_groups(uint8_t *ebits, const uint8_t *gbits, size_t g0, size_t len_g, size_t e,
-                          size_t len)
+                          size_t len, const uint64_t *spread)
 {
     bitrun b = {ebits, 0, 0};
     size_t g = e / len_g;
     size_t run = min_size(len_g - (e - g * len_g), len); /* the first group may start earlier */
     bitrun_append(&b, 0 - (uint64_t)bit_at(gbits, g - g0), run);
     size_t left = len - run;
+    const uint64_t ones = len_g < 64 ? (UINT64_C(1) << len_g) - 1 : 0;
     for (g++; len_g < 64 && left >= len_g; g++, left -= len_g) {
-        const uint64_t fill = (0 - (uint64_t)bit_at(gbits, g - g0)) & ((UINT64_C(1) << len_g) - 1);
-        b.word |= fill << b.used;
-        b.used += (unsigned)len_g;
-        if (b.used >= 64) { /* the group straddles the word: its high bits start the next */
-            bitrun_store(&b);
-            b.used -= 64;
-            b.word = b.used ? fill >> (len_g - b.used) : 0;
+        if (spread && (g - g0) % 8 == 0 && left >= 8 * len_g) { /* 8 groups from one table entry */
+            bitrun_put(&b, spread[gbits[(g - g0) / 8]], (unsigned)(8 * len_g));
+            g += 7;
+            left -= 7 * len_g;
+            continue;
         }
+        bitrun_put(&b, (0 - (uint64_t)bit_at(gbits, g - g0)) & ones, (unsigned)len_g);
     }
     for (; left; g++, left -= run) {
         run = min_size(len_g, left);
@@ -256,9 +269,19 @@ static void expand_groups(uint8_t *ebits, const uint8_t *gbits, size_t g0, size_
 static void groups_apply(const simdrop_job *j, const uint8_t *gbits, size_t g0, size_t g1)
 {
     uint8_t ebits[EXPAND_CHUNK / 8];
+    /* Groups of up to 7 elements: a byte of group bits becomes up to 56 element bits through a
+     * table (built once per chunk of groups, 256 entries), instead of eight runs one by one. */
+    uint64_t spread[256];
+    const int short_groups = j->group_len < 8 && g1 - g0 >= 256;
+    for (unsigned v = 0; short_groups && v < 256; v++) {
+        spread[v] = 0;
+        for (unsigned bit = 0; bit < 8; bit++)
+            if (v >> bit & 1)
+                spread[v] |= ((UINT64_C(1) << j->group_len) - 1) << (bit * j->group_len);
+    }
     for (size_t e = g0 * j->group_len, end = g1 * j->group_len; e < end;) {
         const size_t len = min_size(EXPAND_CHUNK, end - e);
-        expand_groups(ebits, gbits, g0, j->group_len, e, len);
+        expand_groups(ebits, gbits, g0, j->group_len, e, len, short_groups ? spread : NULL);
         bits_range(j, j->rule, e, e + len, ebits, e);
         e += len;
     }
