@@ -82,7 +82,11 @@ int simdrop_set_parallel(simdrop_parallel_fn run, void *ctx)
 
 /* Workers park on `wake` between jobs. One job runs at a time (`busy`); a caller that finds the
  * pool busy runs its own job on its own thread, which gives the same bits and never waits. A
- * job's tasks are claimed from `next`; the last one to finish signals `done`. */
+ * job's tasks are claimed from `next`; the last one to finish signals `done`. A worker joins a
+ * job only while it is busy, and the caller ends the job only when every task is done and no
+ * worker is still inside it (`inside`): `next` is reset for each job, so a worker left inside
+ * the previous one could claim an index of the new job that another thread claims too (the
+ * task ran twice, `unfinished` wrapped and the caller waited forever, or returned early). */
 typedef struct pool {
     simdrop_mutex_t lock;
     simdrop_cond_t wake, done;
@@ -90,6 +94,7 @@ typedef struct pool {
     int nthreads;              /* workers started (the caller is the extra one) */
     unsigned long generation;  /* bumped for every job, so parked workers see a new one */
     int shutdown, busy;
+    int inside;                /* workers between joining the current job and leaving it */
     void (*task)(void *, size_t);
     void *arg;
     size_t ntasks;
@@ -120,14 +125,17 @@ static void worker(void *arg)
     unsigned long seen = 0;
     simdrop_mutex_lock(&p->lock);
     for (;;) {
-        while (!p->shutdown && p->generation == seen)
+        while (!p->shutdown && (p->generation == seen || !p->busy))
             simdrop_cond_wait(&p->wake, &p->lock);
         if (p->shutdown)
             break;
         seen = p->generation;
+        p->inside++;
         simdrop_mutex_unlock(&p->lock);
         run_tasks(p);
         simdrop_mutex_lock(&p->lock);
+        if (--p->inside == 0)
+            simdrop_cond_broadcast(&p->done);
     }
     simdrop_mutex_unlock(&p->lock);
 }
@@ -172,7 +180,7 @@ static int pool_run(size_t ntasks, void (*task)(void *, size_t), void *arg)
     run_tasks(p);
 
     simdrop_mutex_lock(&p->lock);
-    while (p->unfinished)
+    while (p->unfinished || p->inside)
         simdrop_cond_wait(&p->done, &p->lock);
     p->busy = 0;
     simdrop_mutex_unlock(&p->lock);
@@ -197,6 +205,7 @@ static void after_fork_child(void)
     pool *p = &the_pool;
     p->nthreads = 0;
     p->busy = 0;
+    p->inside = 0;
     p->shutdown = 0;
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->wake, NULL);
