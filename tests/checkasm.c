@@ -21,6 +21,8 @@
 #include <math.h>
 #include <time.h>
 
+#include "portable.h" /* clock_gettime */
+
 #include "common.h"
 #include "dispatch.h"
 #include "entries.h"
