@@ -217,9 +217,9 @@ __attribute__((constructor)) static void install_fork_handlers(void)
 }
 #endif
 
+#ifndef _WIN32
 /* At exit or dlclose the parked workers are told to stop and joined, so nothing is left
- * running code that is about to be unmapped. (On Windows a DLL cannot wait for threads while
- * it is being unloaded, and at process exit they are gone already: they are only told.) */
+ * running code that is about to be unmapped. */
 __attribute__((destructor)) static void stop_pool(void)
 {
     pool *p = &the_pool;
@@ -227,12 +227,18 @@ __attribute__((destructor)) static void stop_pool(void)
     p->shutdown = 1;
     simdrop_cond_broadcast(&p->wake);
     simdrop_mutex_unlock(&p->lock);
-#ifndef _WIN32
     for (int i = 0; i < p->nthreads; i++)
         simdrop_thread_join(p->threads[i]);
     p->nthreads = 0;
-#endif
 }
+#else
+/* Windows needs no stop_pool, and must not have one. Once the pool has started a thread its
+ * module is pinned (platform.c), so it is unmapped only when the process ends, and Windows ends
+ * the threads itself. A DLL's destructors run at DLL_PROCESS_DETACH, after ExitProcess has
+ * killed every other thread wherever it was: taking the pool's lock there hung the exit forever
+ * whenever a killed thread had held it (a caller or worker between two tasks), and a DLL cannot
+ * wait for threads under the loader lock anyway. */
+#endif
 
 /* ---- splitting a job -------------------------------------------------------------------------- */
 

@@ -21,17 +21,19 @@ static thread_start *thread_start_new(void (*fn)(void *), void *arg)
 
 #ifdef _WIN32
 
-static BOOL CALLBACK once_trampoline(PINIT_ONCE once, PVOID fn, PVOID *context)
+/* The function travels as a pointer to the function pointer: C has no conversion between
+ * function and object pointers. */
+static BOOL CALLBACK once_trampoline(PINIT_ONCE once, PVOID param, PVOID *context)
 {
     (void)once;
     (void)context;
-    ((void (*)(void))fn)();
+    (*(void (**)(void))param)();
     return TRUE;
 }
 
 void simdrop_once(simdrop_once_t *once, void (*fn)(void))
 {
-    InitOnceExecuteOnce(once, once_trampoline, (PVOID)fn, NULL);
+    InitOnceExecuteOnce(once, once_trampoline, &fn, NULL);
 }
 
 void simdrop_mutex_lock(simdrop_mutex_t *m)
@@ -62,11 +64,24 @@ static DWORD WINAPI thread_trampoline(LPVOID p)
     return 0;
 }
 
+/* The pool's threads run this module's code until the process ends, and a DLL cannot join them
+ * when it is unloaded (DllMain runs under the loader lock, which an exiting thread needs). So
+ * before a thread starts, the module (the DLL, or the program it is linked into) is pinned:
+ * FreeLibrary never unmaps it, and the threads end with the process. */
+static void pin_module(void)
+{
+    static const char here = 0;
+    HMODULE self;
+    GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_PIN,
+                       (LPCWSTR)(const void *)&here, &self);
+}
+
 int simdrop_thread_start(simdrop_thread_t *t, void (*fn)(void *), void *arg)
 {
     thread_start *s = thread_start_new(fn, arg);
     if (!s)
         return -1;
+    pin_module();
     *t = CreateThread(NULL, 0, thread_trampoline, s, 0, NULL);
     if (!*t) {
         free(s);

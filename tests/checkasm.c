@@ -21,6 +21,8 @@
 #include <math.h>
 #include <time.h>
 
+#include "portable.h" /* clock_gettime */
+
 #include "common.h"
 #include "dispatch.h"
 #include "entries.h"
@@ -432,9 +434,17 @@ __attribute__((target("f16c"))) static float f16_native_widen(uint16_t h)
 {
     return _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(h)));
 }
+/* cpuid's F16C bit, and the OS saving YMM state (F16C is VEX-encoded). Not
+ * __builtin_cpu_supports("f16c"): clang 14 does not know that name. */
+#include <cpuid.h>
 static int native_f16_supported(void)
 {
-    return __builtin_cpu_supports("f16c");
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c >> 29 & 1) || !(c >> 27 & 1))
+        return 0;
+    unsigned lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    return (lo & 0x6) == 0x6;
 }
 #elif defined(__aarch64__)
 #define HAVE_NATIVE_F16 1

@@ -1,7 +1,7 @@
 /* quality.c: writes simdrop's mask bits (or raw generator outputs) to stdout for external batteries. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
-#include <signal.h>
+#include "portable.h"
 
 #include "rel_common.h"
 
@@ -165,7 +165,8 @@ int main(int argc, char **argv)
         return 2;
     }
     /* A battery that has read enough closes the pipe: that is the normal end, not a crash. */
-    signal(SIGPIPE, SIG_IGN);
+    test_ignore_sigpipe();
+    test_stdout_binary();
     if (raw)
         raw_stream(seed, offset, limit);
     else if (blocks > 1)

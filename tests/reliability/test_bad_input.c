@@ -1,7 +1,7 @@
 /* test_bad_input.c: every bad-argument case of issue 5, table-driven: exact status, no byte written. */
 #define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
 #include <float.h>
-#include <sys/mman.h>
+#include "portable.h" /* mmap */
 
 #include "rel_common.h"
 

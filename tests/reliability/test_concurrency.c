@@ -1,6 +1,6 @@
 /* test_concurrency.c: threads calling every entry point at once on every path get the single-threaded bits. */
 #define _POSIX_C_SOURCE 200809L
-#include <pthread.h>
+#include "portable.h" /* pthreads */
 #include <stdatomic.h>
 
 #include "rel_common.h"
