@@ -46,6 +46,8 @@ def elf_exports(data):
                 info, other, shndx = struct.unpack_from(order + "BBH", data, at + 12)
             if shndx == 0 or info >> 4 not in (1, 2, 10) or other & 3 in (1, 2):
                 continue  # undefined, local, or hidden/internal
+            if shndx == 0xFFF1 and info & 0xF == 1:
+                continue  # SHN_ABS objects: the version nodes of src/simdrop.map (SIMDROP_1.0 ...)
             end = data.index(b"\0", stroff + name)
             names.add(data[stroff + name:end].decode())
     return names
