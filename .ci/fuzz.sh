@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# fuzz.sh: the libFuzzer differential target (every path vs scalar, ASan+UBSan) for a bounded time.
+# fuzz.sh: the libFuzzer differential target (every entry point on every path and 1-16 threads vs
+# scalar on one, ASan+UBSan) for a bounded time.
 #   bash .ci/fuzz.sh [SECONDS]        (default 90; FUZZ_SECONDS works too)
 # New inputs go to build-ci-fuzz/corpus, never into the committed seed corpus; a finding is
 # saved as build-ci-fuzz/artifacts/crash-* and fails the run. See docs/PROMISES.md for longer runs.
@@ -10,6 +11,7 @@ set -euo pipefail
 seconds=${1:-${FUZZ_SECONDS:-90}}
 need_pkgs "${BASE_PKGS[@]}" clang libclang-rt-14-dev
 echo "== fuzz: build with clang, libFuzzer, ASan+UBSan ($(elapsed))"
+# The whole suite is built; the target is fuzz_diff.
 CC=clang fresh_build build-ci-fuzz -Dbuildtype=debugoptimized -Dfuzz=enabled \
     -Db_sanitize=address,undefined -Db_lundef=false
 mkdir -p build-ci-fuzz/corpus build-ci-fuzz/artifacts

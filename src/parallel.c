@@ -186,16 +186,20 @@ static int pool_run(size_t ntasks, void (*task)(void *, size_t), void *arg)
 }
 
 #ifndef _WIN32
-/* fork(): the child has none of the workers, so it starts with an empty pool. Holding the lock
- * across the fork keeps the pool's state consistent for the child. */
+/* fork(): the child has none of the workers, so it starts with an empty pool. The forking thread
+ * takes both locks across the fork (the engine hook's first: simdrop_run takes it before the
+ * pool's), so the child's copies are consistent and held by the one thread the child has, which
+ * then releases them; the condition variables get fresh copies, since their waiters are gone. */
 static void before_fork(void)
 {
+    simdrop_mutex_lock(&engine_lock);
     simdrop_mutex_lock(&the_pool.lock);
 }
 
 static void after_fork_parent(void)
 {
     simdrop_mutex_unlock(&the_pool.lock);
+    simdrop_mutex_unlock(&engine_lock);
 }
 
 static void after_fork_child(void)
@@ -206,9 +210,10 @@ static void after_fork_child(void)
     p->shutdown = 0;
     p->job = NULL;
     p->active = 0;
-    pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->wake, NULL);
     pthread_cond_init(&p->done, NULL);
+    simdrop_mutex_unlock(&p->lock);
+    simdrop_mutex_unlock(&engine_lock);
 }
 
 __attribute__((constructor)) static void install_fork_handlers(void)

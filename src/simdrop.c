@@ -19,6 +19,24 @@ static int range_is_valid(uint64_t count, uint64_t offset)
     return count == 0 || count - 1 <= UINT64_MAX - offset;
 }
 
+static unsigned log2_u64(uint64_t v)
+{
+    unsigned k = 0;
+    while (v >>= 1)
+        k++;
+    return k;
+}
+
+/* offset + rows * cols <= 2^64, where the product itself may be 2^64 (from offset 0): then
+ * rows and cols are powers of two whose exponents add up to 64. */
+static int rows_range_is_valid(uint64_t rows, uint64_t cols, uint64_t offset)
+{
+    if (!rows || cols <= UINT64_MAX / rows)
+        return range_is_valid(rows * cols, offset);
+    return offset == 0 && !(rows & (rows - 1)) && !(cols & (cols - 1)) &&
+           log2_u64(rows) + log2_u64(cols) == 64;
+}
+
 static size_t mask_bytes(size_t n)
 {
     return n / 8 + (n % 8 != 0);
@@ -270,7 +288,7 @@ static int bda_forward(int dt, void *out, uint8_t *mask, const void *x, const vo
         status = SIMDROP_ENULL;
     else if (!p_is_valid(p))
         status = SIMDROP_EPROB;
-    else if ((rows && cols > UINT64_MAX / rows) || !range_is_valid((uint64_t)rows * cols, offset))
+    else if (!rows_range_is_valid(rows, cols, offset))
         status = SIMDROP_ERANGE;
     else if ((rows && cols > SIZE_MAX / rows) || n > SIZE_MAX / es)
         status = SIMDROP_ESIZE;
@@ -310,8 +328,7 @@ static int bda_backward(int dt, void *dx, void *dbias, const void *dout, const u
         status = SIMDROP_ENULL;
     else if (!p_is_valid(p))
         status = SIMDROP_EPROB;
-    else if (regen && ((rows && cols > UINT64_MAX / rows) ||
-                       !range_is_valid((uint64_t)rows * cols, offset)))
+    else if (regen && !rows_range_is_valid(rows, cols, offset))
         status = SIMDROP_ERANGE;
     else if ((rows && cols > SIZE_MAX / rows) || n > SIZE_MAX / es || cols > SIZE_MAX / as)
         status = SIMDROP_ESIZE;

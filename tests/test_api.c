@@ -1,7 +1,8 @@
-/* test_api.c: the promises of simdrop.h on every path: sharding invariance, aliasing, backward, values. */
+/* test_api.c: the promises of simdrop.h on every path: sharding invariance, aliasing, backward, values (every op and dtype through tests/entries.h). */
 #include <math.h>
 
 #include "common.h"
+#include "entries.h"
 
 static int bit(const uint8_t *mask, size_t k)
 {
@@ -158,6 +159,278 @@ static void check_threshold_edges(const char *path)
           "%s: p >= 1 - 2^-17 must drop all", path);
 }
 
+
+/* ---- every op and dtype (tests/entries.h) ---------------------------------------------------- */
+
+static void *xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p) {
+        fprintf(stderr, "out of memory\n");
+        exit(2);
+    }
+    return p;
+}
+
+/* Values of dtype dt: mostly ordinary, some NaN, infinities, signed zeros and subnormals. */
+static void fill_typed(void *p, int dt, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const uint64_t r = test_rand();
+        const float v = (float)(((double)(r >> 11) * 0x1p-53 - 0.5) * 8.0);
+        const int special = r % 32 == 0;
+        switch (dt) {
+        case E_F32: ((float *)p)[i] = special ? u2f((uint32_t)(r >> 32)) : v; break;
+        case E_F64:
+            ((double *)p)[i] = special ? simdrop_u2d(r) : (double)v * (1.0 + 0x1p-40);
+            break;
+        case E_BF16:
+            ((uint16_t *)p)[i] = special ? (uint16_t)(r >> 48) : simdrop_f32_to_bf16(v);
+            break;
+        default: ((uint16_t *)p)[i] = special ? (uint16_t)(r >> 48) : simdrop_f32_to_f16(v); break;
+        }
+    }
+}
+
+static void fill_input(const entry *e, int i, void *p, ent_shape s)
+{
+    const size_t bytes = ent_bytes(e, i, s);
+    if (e->arg[i].size == SZ_ELEMS || e->arg[i].size == SZ_BIAS)
+        fill_typed(p, e->dt, bytes / ent_dtype_size(e->dt));
+    else
+        for (size_t k = 0; k < bytes; k++)
+            ((uint8_t *)p)[k] = (uint8_t)test_rand();
+}
+
+static int is_groups(const entry *e)
+{
+    return e->family == FAM_GROUPS || e->family == FAM_ALPHA;
+}
+
+static ent_shape random_entry_shape(const entry *e)
+{
+    ent_shape s = {0, 0};
+    if (is_groups(e)) {
+        s.b = 1 + test_below(test_below(2) ? 4 : 40);
+        s.a = 1 + test_below(test_below(2) ? 40 : 3000);
+    } else if (e->family == FAM_BDA) {
+        s.b = 1 + test_below(test_below(2) ? 9 : 150);
+        s.a = 1 + test_below(test_below(2) ? 20 : 150);
+    } else {
+        s.a = 1 + test_below(test_below(2) ? 300 : 20000);
+    }
+    return s;
+}
+
+/* Sharding: the call's units (elements, groups, or rows of the bias op) cut at random points
+ * into calls with matching offsets (group offsets; r0 * cols for rows: the bias index is
+ * relative to each call's first element, so that op splits at row boundaries) give the
+ * outputs of one call, and their masks, joined bit by bit, its mask. Backward from a mask gets
+ * each piece's bits of the whole mask; the bias gradient is left out (a sum over all rows). */
+static void check_entry_sharding(const char *path, const entry *e)
+{
+    const ent_shape s = random_entry_shape(e);
+    const double p = test_below(4) ? test_unit() : (double)test_below(2);
+    const uint64_t seed = test_rand(), units_all = ent_units(e, s);
+    const uint64_t offset = test_below(3) ? test_below(100000) : (uint64_t)0 - units_all;
+    const size_t es = ent_dtype_size(e->dt);
+    const int bda = e->family == FAM_BDA;
+    const size_t units = s.a;                                   /* what the cuts count */
+    const size_t elems_per = bda || is_groups(e) ? s.b : 1;     /* elements per unit */
+    const size_t bits_per = bda ? s.b : 1;                      /* mask bits and offset per unit */
+    void *in[5] = {NULL}, *whole[5] = {NULL}, *parts[5] = {NULL}, *ptr[5] = {NULL};
+    for (int i = 0; i < e->nargs; i++) {
+        const size_t bytes = ent_bytes(e, i, s);
+        if (e->arg[i].size == SZ_DBIAS)
+            continue; /* NULL */
+        if (e->arg[i].is_out) {
+            whole[i] = xmalloc(bytes);
+            parts[i] = xmalloc(bytes);
+            memset(parts[i], 0, bytes);
+        } else {
+            in[i] = xmalloc(bytes);
+            fill_input(e, i, in[i], s);
+        }
+        ptr[i] = e->arg[i].is_out ? whole[i] : in[i];
+    }
+    CHECK(e->call(ptr, s, p, seed, offset) == 0, "%s: %s whole call", path, e->name);
+    size_t at = 0, calls = 0;
+    uint8_t *piece_bits = xmalloc(units * bits_per / 8 + 8);
+    while (at < units) {
+        const size_t len = 1 + test_below(test_below(2) ? 9 : units / 3 + 1);
+        ent_shape ps = s;
+        ps.a = len < units - at ? len : units - at;
+        const size_t e0 = at * elems_per, b0 = at * bits_per, nbits = ps.a * bits_per;
+        for (int i = 0; i < e->nargs; i++) {
+            switch (e->arg[i].size) {
+            case SZ_ELEMS:
+                ptr[i] = (char *)(e->arg[i].is_out ? parts[i] : in[i]) + e0 * es;
+                break;
+            case SZ_BITS:
+                memset(piece_bits, 0, (nbits + 7) / 8);
+                if (!e->arg[i].is_out) /* this piece's bits of the whole mask, from bit 0 */
+                    for (size_t k = 0; k < nbits; k++)
+                        piece_bits[k / 8] |= (uint8_t)(bit(in[i], b0 + k) << (k % 8));
+                ptr[i] = piece_bits;
+                break;
+            case SZ_BIAS: ptr[i] = in[i]; break;
+            default: ptr[i] = NULL; break;
+            }
+        }
+        CHECK(e->call(ptr, ps, p, seed, offset + b0) == 0, "%s: %s piece", path, e->name);
+        for (int i = 0; i < e->nargs; i++)
+            if (e->arg[i].size == SZ_BITS && e->arg[i].is_out)
+                for (size_t k = 0; k < nbits; k++)
+                    ((uint8_t *)parts[i])[(b0 + k) / 8] |=
+                        (uint8_t)(bit(piece_bits, k) << ((b0 + k) % 8));
+        at += ps.a;
+        calls++;
+    }
+    for (int i = 0; i < e->nargs; i++)
+        if (whole[i])
+            CHECK(!memcmp(whole[i], parts[i], ent_bytes(e, i, s)), "%s: %s shape %zu,%zu offset %"
+                  PRIu64 ": %s of %zu calls differs from one call", path, e->name, s.a, s.b,
+                  offset, e->arg[i].name, calls);
+    for (int i = 0; i < 5; i++)
+        free(in[i]), free(whole[i]), free(parts[i]);
+    free(piece_bits);
+}
+
+/* In place equals out of place: the main output given as each input that may be it (y == x,
+ * dx == dy, out == x, out == residual, dx == dout), every output (mask, dbias) compared. */
+static void check_entry_in_place(const char *path, const entry *e)
+{
+    const ent_shape s = random_entry_shape(e);
+    const double p = test_unit();
+    const uint64_t seed = test_rand(), offset = test_below(1u << 30);
+    void *in[5] = {NULL}, *apart[5] = {NULL}, *inplace[5] = {NULL};
+    for (int i = 0; i < e->nargs; i++) {
+        const size_t bytes = ent_bytes(e, i, s);
+        if (e->arg[i].is_out) {
+            apart[i] = xmalloc(bytes);
+            inplace[i] = xmalloc(bytes);
+        } else {
+            in[i] = xmalloc(bytes);
+            fill_input(e, i, in[i], s);
+        }
+    }
+    void *ptr[5];
+    for (int i = 0; i < 5; i++)
+        ptr[i] = i < e->nargs && e->arg[i].is_out ? apart[i] : in[i];
+    CHECK(e->call(ptr, s, p, seed, offset) == 0, "%s: %s out of place", path, e->name);
+    for (int a = 1; a < e->nargs; a++) {
+        if (!e->arg[a].alias)
+            continue;
+        for (int i = 0; i < 5; i++)
+            ptr[i] = i < e->nargs && e->arg[i].is_out ? inplace[i] : in[i];
+        memcpy(inplace[0], in[a], ent_bytes(e, a, s));
+        ptr[a] = inplace[0];
+        CHECK(e->call(ptr, s, p, seed, offset) == 0, "%s: %s in place", path, e->name);
+        for (int i = 0; i < e->nargs; i++)
+            if (e->arg[i].is_out)
+                CHECK(!memcmp(apart[i], inplace[i], ent_bytes(e, i, s)), "%s: %s with %s == %s: "
+                      "%s differs from out of place (shape %zu,%zu)", path, e->name,
+                      e->arg[0].name, e->arg[a].name, e->arg[i].name, s.a, s.b);
+    }
+    for (int i = 0; i < 5; i++)
+        free(in[i]), free(apart[i]), free(inplace[i]);
+}
+
+static const entry *find_entry(int family, int kind, int dt)
+{
+    for (size_t i = 0; i < NENTRIES; i++)
+        if (entries[i].family == family && entries[i].kind == kind && entries[i].dt == dt)
+            return &entries[i];
+    return NULL;
+}
+
+/* One element of dy * f in the dtype: f32/f64 one multiplication, bf16/f16 in float, rounded. */
+static int same_scaled(int dt, const void *dx, const void *dy, size_t k, double f64, float f32)
+{
+    switch (dt) {
+    case E_F64: {
+        const double want = ((const double *)dy)[k] * f64;
+        return !memcmp(&want, (const double *)dx + k, 8);
+    }
+    case E_F32: return f2u(((const float *)dy)[k] * f32) == f2u(((const float *)dx)[k]);
+    case E_BF16:
+        return simdrop_f32_to_bf16(simdrop_bf16_to_f32(((const uint16_t *)dy)[k]) * f32) ==
+               ((const uint16_t *)dx)[k];
+    default:
+        return simdrop_f32_to_f16(simdrop_f16_to_f32(((const uint16_t *)dy)[k]) * f32) ==
+               ((const uint16_t *)dx)[k];
+    }
+}
+
+/* backward with forward's mask == backward_regen == the formula dy * (keep ? s : 0) (alpha:
+ * A = 1 / sqrt((alpha^2 p + 1)(1 - p)) instead of s), for every family and dtype; the bias
+ * gradients of the two backward functions agree too; element and group backward of x with the
+ * mask is forward's y. */
+static void check_family_backward(const char *path, int family, int dt)
+{
+    const entry *fwd = find_entry(family, K_FORWARD, dt), *bwd = find_entry(family, K_BACKWARD, dt);
+    const entry *rgn = find_entry(family, K_REGEN, dt);
+    const ent_shape s = random_entry_shape(fwd);
+    const double p = test_below(5) ? test_unit() : (double)test_below(2);
+    const uint64_t seed = test_rand(), offset = test_below(1u << 20);
+    const size_t n = ent_elements(fwd, s), units = ent_units(fwd, s), es = ent_dtype_size(dt);
+    const size_t group_len = is_groups(fwd) ? s.b : 1, as = dt == E_F64 ? 8 : 4;
+    unsigned char *x = xmalloc(n * es), *y = xmalloc(n * es), *dy = xmalloc(n * es);
+    unsigned char *dx1 = xmalloc(n * es), *dx2 = xmalloc(n * es), *mask = xmalloc(units / 8 + 1);
+    unsigned char *db1 = xmalloc(s.b * as + 1), *db2 = xmalloc(s.b * as + 1);
+    fill_typed(x, dt, n);
+    fill_typed(dy, dt, n);
+    void *f[5] = {y, mask, x, NULL, NULL};
+    CHECK(fwd->call(f, s, p, seed, offset) == 0, "%s: %s", path, fwd->name);
+    const int bda = family == FAM_BDA;
+    void *b[5] = {dx1, bda ? (void *)db1 : dy, bda ? (void *)dy : mask, bda ? mask : NULL, NULL};
+    void *r[5] = {dx2, bda ? (void *)db2 : dy, bda ? (void *)dy : NULL, NULL, NULL};
+    CHECK(bwd->call(b, s, p, 0, 0) == 0, "%s: %s", path, bwd->name);
+    CHECK(rgn->call(r, s, p, seed, offset) == 0, "%s: %s", path, rgn->name);
+    CHECK(!memcmp(dx1, dx2, n * es), "%s: %s and %s differ (shape %zu,%zu p=%g)", path, bwd->name,
+          rgn->name, s.a, s.b, p);
+    if (bda)
+        CHECK(!memcmp(db1, db2, s.b * as), "%s: the bias gradients of %s and %s differ", path,
+              bwd->name, rgn->name);
+    double f64 = p >= 1.0 ? 0.0 : 1.0 / (1.0 - p);
+    if (family == FAM_ALPHA && p < 1.0) {
+        const double alpha = 1.7580993408473766;
+        f64 = 1.0 / sqrt((alpha * alpha * p + 1.0) * (1.0 - p));
+    }
+    const float f32 = (float)f64;
+    size_t wrong = 0;
+    for (size_t k = 0; k < n; k++) {
+        const int keep = bit(mask, k / group_len);
+        wrong += !same_scaled(dt, dx1, dy, k, keep ? f64 : 0.0, keep ? f32 : 0.0f);
+    }
+    CHECK(wrong == 0, "%s: %s: %zu of %zu elements are not dy * (keep ? %s : 0) (p=%g)", path,
+          bwd->name, wrong, n, family == FAM_ALPHA ? "A" : "s", p);
+    if (family == FAM_ELEMENT || family == FAM_GROUPS) {
+        void *bx[5] = {dx1, x, mask, NULL, NULL};
+        CHECK(bwd->call(bx, s, p, 0, 0) == 0 && !memcmp(dx1, y, n * es),
+              "%s: %s(x, mask) differs from forward's y", path, bwd->name);
+    }
+    free(x), free(y), free(dy), free(dx1), free(dx2), free(mask), free(db1), free(db2);
+}
+
+static void check_every_entry(const char *path)
+{
+    for (size_t i = 0; i < NENTRIES; i++) {
+        const entry *e = &entries[i];
+        if (e->family == FAM_BYTES)
+            continue;
+        for (int k = 0; k < 3; k++) {
+            check_entry_sharding(path, e);
+            if (e->family != FAM_MASK)
+                check_entry_in_place(path, e);
+        }
+    }
+    for (int family = FAM_ELEMENT; family <= FAM_BDA; family++)
+        for (int dt = E_F32; dt <= E_F16; dt++)
+            for (int k = 0; k < 3; k++)
+                check_family_backward(path, family, dt);
+}
+
 int main(int argc, char **argv)
 {
     test_seed_init(argc, argv, "api");
@@ -175,6 +448,7 @@ int main(int argc, char **argv)
         }
         check_special_values(paths[pi]);
         check_threshold_edges(paths[pi]);
+        check_every_entry(paths[pi]);
     }
     for (size_t n = 0; n < 70; n++)
         check_bytes_roundtrip(n);

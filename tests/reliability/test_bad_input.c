@@ -1,233 +1,710 @@
-/* test_bad_input.c: every bad-argument case of issue 5, table-driven: exact status, no byte written. */
+/* test_bad_input.c: every bad-argument case of every public entry point (tests/entries.h), table-driven: exact status, no byte written, no byte read before the checks.
+ *
+ *   test_bad_input [--seed N]                  every case on every path (one path with
+ *                                              SIMDROP_TEST_SMALL=1: the checks come first)
+ *   test_bad_input --env-expect WHAT           run by meson with SIMDROP_ISA or
+ *                                              SIMDROP_NUM_THREADS set: WHAT is unknown,
+ *                                              unavailable (a bad SIMDROP_ISA), threads (a bad
+ *                                              SIMDROP_NUM_THREADS), or the path a good
+ *                                              SIMDROP_ISA must select (scalar, auto)
+ *
+ * Every call runs on buffers placed at chosen byte offsets in one arena of random bytes with
+ * random margins. Afterwards the whole arena must equal its snapshot, except the outputs of a
+ * successful call, which must hold what the spec oracle of rel_common.h (spec.h's stream and
+ * the value rules of MASK_SPEC.md section 4, written from the text) computes from the
+ * snapshot's inputs. The expected status of each case is written down by the case, and an
+ * independent model of the documented rules (model_status) must agree with it; the sweeps
+ * (every NULL subset, every overlap placement) take their expectation from the model. */
 #define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
 #include <float.h>
-#include "portable.h" /* mmap */
+#include <limits.h>
+
+#include "portable.h" /* mmap, also on Windows */
 
 #include "rel_common.h"
 
-#define NOWHERE (-1L) /* placement of a NULL argument */
+#define NOWHERE LONG_MIN /* placement of a NULL argument */
 #define MARGIN 64      /* random bytes before and after the buffers, compared like the rest */
 
-static const char *cur_path = "?";
+__extension__ typedef unsigned __int128 u128;
 
-/* One call on buffers placed at byte offsets inside one arena of random bytes. Afterwards the
- * whole arena, margins included, must equal its snapshot, except the output buffers of a
- * successful call, which must hold the oracle's result computed from the snapshot's inputs.
- * A random fill (not one canary byte) means a stray write of any value is almost surely seen. */
-static void run_case(const char *what, int op, const long off[3], size_t arena_size, size_t n,
-                     double p, uint64_t seed, uint64_t offset, int expect)
+static const char *cur_path = "?";
+static int env_status = SIMDROP_OK; /* what a valid kernel call returns in this process */
+static unsigned long cases_run, oracle_runs;
+
+/* One call: an entry, its shape and scalars, and where each buffer lies in the arena. */
+typedef struct bcall {
+    const entry *e;
+    ent_shape s;
+    double p;
+    uint64_t seed, offset;
+    long off[5];
+    size_t arena;
+} bcall;
+
+/* ---- the model: the documented rules, in order (include/simdrop.h, README "Errors") --------- */
+
+static u128 model_elements(const entry *e, ent_shape s)
 {
-    const rel_op *d = &rel_ops[op];
-    const size_t total = arena_size + 2 * MARGIN;
-    unsigned char *arena = malloc(total), *snap = malloc(total), *want = malloc(total);
-    if (!arena || !snap || !want) {
-        fprintf(stderr, "out of memory\n");
-        exit(2);
+    if (e->family == FAM_ELEMENT || e->family == FAM_MASK || e->family == FAM_BYTES)
+        return s.a;
+    return (u128)s.a * s.b;
+}
+
+static u128 model_units(const entry *e, ent_shape s)
+{
+    return e->family == FAM_GROUPS || e->family == FAM_ALPHA ? s.a : model_elements(e, s);
+}
+
+/* Exact byte size of buffer i, which may exceed size_t. */
+static u128 model_bytes(const entry *e, int i, ent_shape s)
+{
+    const u128 n = model_elements(e, s), es = ent_dtype_size(e->dt);
+    switch (e->arg[i].size) {
+    case SZ_ELEMS: return n * es;
+    case SZ_BITS: return (model_units(e, s) + 7) / 8;
+    case SZ_BYTES: return n;
+    case SZ_BIAS: return n ? (u128)s.b * es : 0;
+    default: return (u128)s.b * (e->dt == E_F64 ? 8 : 4);
     }
-    rel_fill_bytes(arena, total);
+}
+
+/* The status the documentation gives for call c: ENULL, EPROB, ERANGE, ESIZE, EOVERLAP, then
+ * the process's path/thread setting (a bad SIMDROP_ISA or SIMDROP_NUM_THREADS), which the byte
+ * conversions do not use. */
+static int model_status(const bcall *c)
+{
+    const entry *e = c->e;
+    const u128 n = model_elements(e, c->s), units = model_units(e, c->s);
+    for (int i = 0; i < e->nargs && n; i++)
+        if (c->off[i] == NOWHERE && !e->arg[i].nullable)
+            return SIMDROP_ENULL;
+    if (e->uses_p && !(c->p >= 0.0 && c->p <= 1.0))
+        return SIMDROP_EPROB;
+    if (e->uses_seed && (u128)c->offset + units > ((u128)1 << 64))
+        return SIMDROP_ERANGE;
+    if ((e->family == FAM_GROUPS || e->family == FAM_ALPHA) && c->s.a && !c->s.b)
+        return SIMDROP_ESIZE;
+    for (int i = 0; i < e->nargs; i++)
+        if (model_bytes(e, i, c->s) > SIZE_MAX)
+            return SIMDROP_ESIZE;
+    for (int i = 0; i < e->nargs; i++)
+        for (int j = i + 1; j < e->nargs; j++) {
+            if (c->off[i] == NOWHERE || c->off[j] == NOWHERE)
+                continue;
+            const long li = (long)model_bytes(e, i, c->s), lj = (long)model_bytes(e, j, c->s);
+            if (!li || !lj || c->off[j] >= c->off[i] + li || c->off[i] >= c->off[j] + lj)
+                continue; /* no byte in common */
+            if (!e->arg[i].is_out && !e->arg[j].is_out)
+                continue; /* two inputs may overlap */
+            if (i == 0 && e->arg[j].alias && c->off[i] == c->off[j] && li == lj)
+                continue; /* the main output exactly on an input that may be it */
+            return SIMDROP_EOVERLAP;
+        }
+    return e->family == FAM_BYTES ? SIMDROP_OK : env_status;
+}
+
+/* ---- running one case --------------------------------------------------------------------- */
+
+static void fill_random(unsigned char *p, size_t n)
+{
+    size_t k = 0;
+    for (; k + 8 <= n; k += 8) {
+        const uint64_t r = test_rand();
+        memcpy(p + k, &r, 8);
+    }
+    for (; k < n; k++)
+        p[k] = (unsigned char)test_rand();
+}
+
+static void describe(char *buf, size_t len, const char *what, const bcall *c)
+{
+    int at = snprintf(buf, len, "[%s] %s %s: shape %zu,%zu p=%a seed=%" PRIu64 " offset=%" PRIu64
+                      " at", cur_path, c->e->name, what, c->s.a, c->s.b, c->p, c->seed, c->offset);
+    for (int i = 0; i < c->e->nargs && at > 0 && (size_t)at < len; i++)
+        at += c->off[i] == NOWHERE ? snprintf(buf + at, len - at, " NULL")
+                                   : snprintf(buf + at, len - at, " %ld", c->off[i]);
+}
+
+/* Runs c in a fresh arena; the status must be `expect` (and the model must say so too), and
+ * the arena must be untouched except for a successful call's outputs, which must be the
+ * oracle's. Returns the status. */
+static int run_case(const char *what, const bcall *c, int expect)
+{
+    const entry *e = c->e;
+    char ctx[400];
+    describe(ctx, sizeof ctx, what, c);
+    const int model = model_status(c);
+    CHECK(model == expect, "%s: the case expects %d, the model of the rules says %d", ctx, expect,
+          model);
+    const size_t total = c->arena + 2 * MARGIN;
+    unsigned char *arena = rel_malloc(total), *snap = rel_malloc(total), *want = rel_malloc(total);
+    fill_random(arena, total);
     memcpy(snap, arena, total);
     memcpy(want, arena, total);
-    void *b[3] = {NULL, NULL, NULL};
-    for (int i = 0; i < d->nargs; i++)
-        b[i] = off[i] == NOWHERE ? NULL : arena + MARGIN + off[i];
-
-    const int status = rel_invoke(op, b, n, p, seed, offset);
-    CHECK(status == expect, "[%s] %s %s: n=%zu p=%a offset=%" PRIu64 ": got %d, want %d", cur_path,
-          d->name, what, n, p, offset, status, expect);
-
-    if (status == SIMDROP_OK && expect == SIMDROP_OK && n) {
-        /* Inputs as they were before the call, outputs into separate scratch, then laid over
-         * the expected image: this is what in-place and allowed-overlap calls must produce. */
-        const void *in[3] = {NULL, NULL, NULL};
-        void *out[3] = {NULL, NULL, NULL};
-        for (int i = 0; i < d->nargs; i++) {
-            if (off[i] == NOWHERE)
+    void *b[5] = {NULL, NULL, NULL, NULL, NULL};
+    for (int i = 0; i < e->nargs; i++)
+        b[i] = c->off[i] == NOWHERE ? NULL : arena + MARGIN + c->off[i];
+    const int status = e->call(b, c->s, c->p, c->seed, c->offset);
+    cases_run++;
+    CHECK(status == expect, "%s: got %d (%s), want %d", ctx, status, simdrop_strerror(status),
+          expect);
+    if (status == SIMDROP_OK && expect == SIMDROP_OK) {
+        /* The inputs as they were, the outputs into scratch, laid over the expected image:
+         * what in-place and allowed-overlap calls must produce. */
+        const void *in[5] = {NULL, NULL, NULL, NULL, NULL};
+        void *out[5] = {NULL, NULL, NULL, NULL, NULL};
+        for (int i = 0; i < e->nargs; i++) {
+            if (c->off[i] == NOWHERE)
                 continue;
-            if (d->arg[i].is_out)
-                out[i] = calloc(1, rel_bytes(d->arg[i].kind, n) + 1);
+            if (e->arg[i].is_out)
+                out[i] = rel_malloc(ent_bytes(e, i, c->s));
             else
-                in[i] = snap + MARGIN + off[i];
+                in[i] = snap + MARGIN + c->off[i];
         }
-        rel_reference(op, out, in, n, p, seed, offset);
-        for (int i = 0; i < d->nargs; i++) {
+        rel_oracle(e, out, in, c->s, c->p, c->seed, c->offset);
+        oracle_runs++;
+        for (int i = 0; i < e->nargs; i++)
             if (out[i])
-                memcpy(want + MARGIN + off[i], out[i], rel_bytes(d->arg[i].kind, n));
-            free(out[i]);
-        }
+                memcpy(want + MARGIN + c->off[i], out[i], ent_bytes(e, i, c->s));
+        rel_free5(out);
     }
     size_t bad = 0;
     while (bad < total && arena[bad] == want[bad])
         bad++;
-    CHECK(bad == total, "[%s] %s %s: n=%zu: byte %ld of the arena (buffers start at %ld) differs",
-          cur_path, d->name, what, n, (long)bad - MARGIN, (long)(off[0] == NOWHERE ? 0 : off[0]));
-    free(arena);
-    free(snap);
-    free(want);
+    CHECK(bad == total, "%s: byte %ld of the arena (from the first buffer's region) is %02x, "
+          "want %02x", ctx, (long)bad - MARGIN, bad < total ? arena[bad] : 0,
+          bad < total ? want[bad] : 0);
+    free(arena), free(snap), free(want);
+    return status;
 }
 
-/* The arena of a call with n elements: each argument in its own region, 64-byte aligned and
- * separated by a gap, so that only the pair a case moves on purpose can overlap. */
-static size_t region(size_t n)
+/* ---- layouts and shapes ---------------------------------------------------------------------- */
+
+/* A region holds the largest buffer of the call and a gap, 64-byte aligned, so buffers placed
+ * in different regions never touch. */
+static size_t region(const entry *e, ent_shape s)
 {
-    return (rel_bytes(REL_F32, n) + 64 + 63) / 64 * 64;
+    size_t most = 0;
+    for (int i = 0; i < e->nargs; i++)
+        if (ent_bytes(e, i, s) > most)
+            most = ent_bytes(e, i, s);
+    return (most + 64 + 63) / 64 * 64;
 }
 
-static size_t layout_apart(int op, size_t n, long off[3])
+static bcall call_apart(const entry *e, ent_shape s, double p, uint64_t seed, uint64_t offset)
 {
-    for (int i = 0; i < 3; i++)
-        off[i] = i < rel_ops[op].nargs ? (long)(i * region(n)) : NOWHERE;
-    return 3 * region(n);
+    bcall c = {e, s, p, seed, offset, {NOWHERE, NOWHERE, NOWHERE, NOWHERE, NOWHERE}, 0};
+    const size_t r = region(e, s);
+    for (int i = 0; i < e->nargs; i++)
+        c.off[i] = (long)(i * r);
+    c.arena = e->nargs * r;
+    return c;
 }
 
-static const size_t sizes[] = {1, 7, 33, 4100};
-#define NSIZES (sizeof sizes / sizeof sizes[0])
-
-/* Each subset of the pointers NULL: ENULL while n > 0 (unless only nullable ones are NULL),
- * also over a bad p and a bad range, which rank below it; with n == 0 every subset is fine. */
-static void null_cases(int op)
+/* For shapes whose sizes overflow: small buffers, 256 bytes apart (the call must not get far
+ * enough to touch them). */
+static bcall call_huge(const entry *e, ent_shape s, double p, uint64_t offset)
 {
-    const rel_op *d = &rel_ops[op];
-    for (unsigned subset = 0; subset < (1u << d->nargs); subset++) {
+    bcall c = {e, s, p, 1, offset, {NOWHERE, NOWHERE, NOWHERE, NOWHERE, NOWHERE}, 5 * 256};
+    for (int i = 0; i < e->nargs; i++)
+        c.off[i] = i * 256L;
+    return c;
+}
+
+static int is_group(const entry *e)
+{
+    return e->family == FAM_GROUPS || e->family == FAM_ALPHA;
+}
+
+static ent_shape shape(size_t a, size_t b)
+{
+    ent_shape s = {a, b};
+    return s;
+}
+
+/* Non-empty shapes per family, the last one large (several blocks, sampled placements). Group
+ * shapes include group_len 1 (element dropout's route) and groups crossing mask bytes; bias
+ * shapes one column, odd columns, and rows * cols across a block. */
+#define NSHAPES 4
+static ent_shape shape_of(const entry *e, int k)
+{
+    static const size_t elems[NSHAPES] = {1, 7, 33, 4100};
+    static const size_t groups[NSHAPES][2] = {{1, 1}, {3, 5}, {9, 2}, {1030, 4}};
+    static const size_t bda[NSHAPES][2] = {{1, 1}, {3, 5}, {4, 9}, {35, 120}};
+    if (is_group(e))
+        return shape(groups[k][0], groups[k][1]);
+    if (e->family == FAM_BDA)
+        return shape(bda[k][0], bda[k][1]);
+    return shape(elems[k], 0);
+}
+
+/* Shapes without elements: 0, and for two-number shapes each factor 0 (group_len == 0 only
+ * with groups == 0: with groups > 0 it is an error). */
+static int empty_shapes(const entry *e, ent_shape out[3])
+{
+    out[0] = shape(0, 0);
+    if (is_group(e)) {
+        out[1] = shape(0, 5);
+        return 2;
+    }
+    if (e->family == FAM_BDA) {
+        out[1] = shape(0, 5);
+        out[2] = shape(5, 0);
+        return 3;
+    }
+    return 1;
+}
+
+/* A shape whose buffers overflow size_t while its unit count does not reach 2^64 from offset
+ * 0; {0, 0} for entries without one (mask, conversions). */
+static ent_shape size_overflow_shape(const entry *e)
+{
+    const size_t es = ent_dtype_size(e->dt);
+    if (e->family == FAM_ELEMENT)
+        return shape(SIZE_MAX / es + 1, 0);
+    if (is_group(e) || e->family == FAM_BDA)
+        return shape(2, SIZE_MAX / 2 / es + 1);
+    return shape(0, 0);
+}
+
+/* ---- the sweeps ------------------------------------------------------------------------------ */
+
+/* Each subset of the pointers NULL: ENULL while the call has elements (unless only nullable
+ * ones are NULL), also over a bad p and a bad range, which rank below it; with no elements
+ * every subset is fine, at any offset. */
+static void null_cases(const entry *e)
+{
+    for (unsigned subset = 0; subset < (1u << e->nargs); subset++) {
         int only_nullable = 1;
-        for (int i = 0; i < d->nargs; i++)
+        for (int i = 0; i < e->nargs; i++)
             if (subset >> i & 1)
-                only_nullable &= d->arg[i].nullable;
-        for (size_t s = 0; s < NSIZES; s++) {
-            long off[3];
-            const size_t size = layout_apart(op, sizes[s], off);
-            for (int i = 0; i < d->nargs; i++)
+                only_nullable &= e->arg[i].nullable;
+        for (int k = 0; k < NSHAPES; k++) {
+            bcall c = call_apart(e, shape_of(e, k), 0.25, 7, 5);
+            for (int i = 0; i < e->nargs; i++)
                 if (subset >> i & 1)
-                    off[i] = NOWHERE;
-            const int expect = only_nullable ? SIMDROP_OK : SIMDROP_ENULL;
-            run_case("NULL subset", op, off, size, sizes[s], 0.25, 7, 5, expect);
-            if (expect == SIMDROP_ENULL)
-                run_case("NULL outranks bad p and range", op, off, size, sizes[s], NAN, 7,
-                         UINT64_MAX, expect);
-            run_case("n == 0 with NULL", op, off, size, 0, 0.25, 7, 5, SIMDROP_OK);
-            run_case("n == 0 at the last index", op, off, size, 0, 0.25, 7, UINT64_MAX,
-                     SIMDROP_OK);
+                    c.off[i] = NOWHERE;
+            run_case("NULL subset", &c,
+                     !only_nullable ? SIMDROP_ENULL : e->family == FAM_BYTES ? 0 : env_status);
+            if (!only_nullable) {
+                c.p = NAN;
+                c.offset = UINT64_MAX;
+                run_case("NULL outranks bad p and range", &c, SIMDROP_ENULL);
+            }
+        }
+        ent_shape empty[3];
+        for (int k = 0, count = empty_shapes(e, empty); k < count; k++) {
+            for (int end = 0; end < 2; end++) {
+                bcall c = call_apart(e, empty[k], 0.25, 7, end ? UINT64_MAX : 0);
+                for (int i = 0; i < e->nargs; i++)
+                    if (subset >> i & 1)
+                        c.off[i] = NOWHERE;
+                run_case("no elements, NULL subset", &c, e->family == FAM_BYTES ? 0 : env_status);
+            }
+        }
+        if (is_group(e)) { /* group_len == 0 with groups: no elements, but an error */
+            bcall c = call_apart(e, shape(3, 0), 0.25, 7, 5);
+            for (int i = 0; i < e->nargs; i++)
+                if (subset >> i & 1)
+                    c.off[i] = NOWHERE;
+            run_case("group_len 0, NULL subset", &c, SIMDROP_ESIZE);
         }
     }
 }
 
 static double signalling_nan(void)
 {
-    const uint64_t bits = 0x7ff4000000000001u;
-    double d;
-    memcpy(&d, &bits, sizeof d);
-    return d;
+    return simdrop_u2d(0x7ff4000000000001u);
 }
 
-/* p outside [0, 1] or NaN, with n == 0 too (the header says p is checked even then). */
-static void p_cases(int op)
+/* p outside [0, 1] or NaN, with no elements too (the header says p is checked even then), and
+ * the edges inside, which must work. */
+static void p_cases(const entry *e)
 {
-    if (!rel_ops[op].uses_p)
+    if (!e->uses_p)
         return;
     const double bad[] = {NAN, -NAN, INFINITY, -INFINITY, -DBL_MIN, -0x1p-1074, -1e-300, -0.5,
                           -1.0, 0x1.0000000000001p0, 1.5, 2.0, DBL_MAX, signalling_nan()};
-    const double good[] = {0.0, -0.0, 0x1p-1074, 1e-6, 0.1, 0.5, 0.9, 0x1.fffffffffffffp-1, 1.0};
-    for (size_t s = 0; s < NSIZES; s++) {
-        long off[3];
-        const size_t size = layout_apart(op, sizes[s], off);
-        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-            run_case("bad p", op, off, size, sizes[s], bad[i], 3, 0, SIMDROP_EPROB);
-            run_case("bad p, n == 0", op, off, size, 0, bad[i], 3, 0, SIMDROP_EPROB);
-            if (rel_ops[op].uses_seed)
-                run_case("bad p outranks bad range", op, off, size, sizes[s], bad[i], 3,
-                         UINT64_MAX, SIMDROP_EPROB);
+    const double good[] = {0.0, -0.0, 0x1p-1074, 1e-6, 0x1p-17, 0.1, 0.5, 0.9,
+                           0x1.fffffffffffffp-1, 1.0};
+    ent_shape empty[3];
+    empty_shapes(e, empty);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        bcall c = call_apart(e, shape_of(e, 2), bad[i], 3, 0);
+        run_case("bad p", &c, SIMDROP_EPROB);
+        if (e->uses_seed) {
+            c.offset = UINT64_MAX;
+            run_case("bad p outranks bad range", &c, SIMDROP_EPROB);
         }
-        for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
-            run_case("edge p", op, off, size, sizes[s], good[i], 3, 4090, SIMDROP_OK);
+        c = call_apart(e, empty[0], bad[i], 3, 0);
+        run_case("bad p, no elements", &c, SIMDROP_EPROB);
+        for (int k = 0; k < e->nargs; k++)
+            c.off[k] = NOWHERE;
+        run_case("bad p, no elements, NULL", &c, SIMDROP_EPROB);
+    }
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+        for (int k = 1; k < NSHAPES; k += 2) {
+            bcall c = call_apart(e, shape_of(e, k), good[i], 3, 4090);
+            run_case("edge p", &c, env_status);
+        }
+}
+
+/* A shape with exactly `units` units (elements, groups, rows * cols). */
+static ent_shape units_shape(const entry *e, size_t units)
+{
+    if (is_group(e))
+        return shape(units, 2);
+    if (e->family == FAM_BDA) {
+        size_t rows = 1;
+        for (size_t d = 2; d * d <= units; d++)
+            if (units % d == 0)
+                rows = d;
+        return shape(rows, units / rows);
+    }
+    return shape(units, 0);
+}
+
+/* offset + units around 2^64 (ending exactly there works, bit-exact), units beyond the index
+ * space, and rows * cols beyond 2^64 for the bias functions; small buffers, so a call that did
+ * not stop would write out of bounds. */
+static void range_cases(const entry *e)
+{
+    if (!e->uses_seed)
+        return;
+    const size_t ns[] = {1, 2, 5, 33, 4097, 8200};
+    for (size_t k = 0; k < sizeof ns / sizeof ns[0]; k++) {
+        const uint64_t end = (uint64_t)0 - ns[k]; /* 2^64 - units */
+        bcall c = call_apart(e, units_shape(e, ns[k]), 0.5, 9, end);
+        run_case("ends exactly at 2^64", &c, env_status);
+        if (ns[k] > 1) { /* for one unit, end + 1 wraps to offset 0 */
+            c.offset = end + 1;
+            run_case("ends one past 2^64", &c, SIMDROP_ERANGE);
+        }
+        c.offset = UINT64_MAX;
+        run_case("starts at the last index", &c, ns[k] == 1 ? env_status : SIMDROP_ERANGE);
+    }
+    if (SIZE_MAX != UINT64_MAX)
+        return;
+    const ent_shape many = is_group(e) ? shape(SIZE_MAX, 1) : shape(SIZE_MAX, e->family == FAM_BDA);
+    bcall c = call_huge(e, many, 0.5, 2); /* from offset 1 it would end exactly at 2^64 */
+    run_case("SIZE_MAX units from offset 2", &c, SIMDROP_ERANGE);
+    if (e->family == FAM_BDA) {
+        c = call_huge(e, shape((size_t)1 << 33, (size_t)1 << 33), 0.5, 0);
+        run_case("rows * cols = 2^66", &c, SIMDROP_ERANGE);
+        c = call_huge(e, shape((size_t)1 << 32, (size_t)1 << 32), 0.5, 1);
+        run_case("rows * cols = 2^64 from offset 1", &c, SIMDROP_ERANGE);
     }
 }
 
-/* The status a call must return when args i and j share bytes: two inputs may overlap, an
- * output may equal its float input exactly (in place), everything else is an overlap. */
-static int overlap_status(int op, int i, int j, long dist)
+/* Buffers whose sizes overflow size_t: ESIZE, ahead of any overlap (buffers this size cannot
+ * be apart, so the test places them all at one address too). */
+static void size_cases(const entry *e)
 {
-    const rel_arg *a = &rel_ops[op].arg[i], *b = &rel_ops[op].arg[j];
-    if (!a->is_out && !b->is_out)
-        return SIMDROP_OK;
-    if (dist == 0 && a->kind == REL_F32 && b->kind == REL_F32)
-        return SIMDROP_OK;
-    return SIMDROP_EOVERLAP;
+    if (e->family == FAM_MASK || e->family == FAM_BYTES)
+        return; /* a bit or a byte per element always fits */
+    const size_t es = ent_dtype_size(e->dt), as = e->dt == E_F64 ? 8 : 4;
+    ent_shape list[6];
+    int count = 0;
+    list[count++] = size_overflow_shape(e);
+    if (e->family == FAM_ELEMENT) {
+        list[count++] = shape(SIZE_MAX, 0);
+    } else if (is_group(e)) {
+        list[count++] = shape(SIZE_MAX, 2);
+        list[count++] = shape(3, 0); /* group_len == 0 with groups */
+        list[count++] = shape(SIZE_MAX, 0);
+    } else {
+        list[count++] = shape(SIZE_MAX / es / 3 + 1, 3);
+        if (e->kind == K_BACKWARD) /* no offset, so no range check: the sizes overflow */
+            list[count++] = shape((size_t)1 << 33, (size_t)1 << 33);
+    }
+    for (int k = 0; k < count; k++) {
+        bcall c = call_huge(e, list[k], 0.5, 0);
+        run_case("sizes overflow", &c, SIMDROP_ESIZE);
+        for (int i = 0; i < e->nargs; i++)
+            c.off[i] = 0;
+        run_case("sizes overflow, all buffers at one address", &c, SIMDROP_ESIZE);
+    }
+    if (e->family == FAM_BDA) {
+        /* rows * cols = 2^64 exactly: from offset 0 the indices end exactly at 2^64, so this
+         * is no range error, but the buffers overflow. */
+        bcall c = call_huge(e, shape((size_t)1 << 32, (size_t)1 << 32), 0.5, 0);
+        run_case("rows * cols = 2^64 from offset 0", &c, SIMDROP_ESIZE);
+        if (e->kind != K_FORWARD) { /* the bias gradient alone overflows, even with no rows */
+            c = call_huge(e, shape(0, SIZE_MAX / as + 1), 0.5, 0);
+            run_case("cols floats of dbias overflow, rows == 0", &c, SIMDROP_ESIZE);
+        } else { /* no elements: no bias is read, whatever cols is */
+            c = call_huge(e, shape(0, SIZE_MAX), 0.5, 0);
+            run_case("rows == 0, cols = SIZE_MAX", &c, env_status);
+            c = call_huge(e, shape(SIZE_MAX, 0), 0.5, 0);
+            run_case("rows = SIZE_MAX, cols == 0", &c, env_status);
+        }
+    }
+    if (is_group(e)) {
+        bcall c = call_huge(e, shape(0, SIZE_MAX), 0.5, 0);
+        run_case("groups == 0, group_len = SIZE_MAX", &c, env_status);
+    }
 }
 
-/* Arg j placed at a byte distance from arg i: every partial overlap from one byte either side
- * to exact equality, and the just-touching placements, which are not overlaps. */
-static void overlap_cases(int op)
+/* Buffer j placed at a byte distance from buffer i: every partial overlap from one unit either
+ * side to exact equality, and the two just-touching placements, which are not overlaps. For
+ * the small shapes every distance (in j's alignment unit) is tried; for the large one a
+ * spread. The expectation is the model's; allowed placements must give the oracle's bytes. */
+static void overlap_cases(const entry *e)
 {
-    const rel_op *d = &rel_ops[op];
-    for (int i = 0; i < d->nargs; i++) {
-        for (int j = i + 1; j < d->nargs; j++) {
-            for (size_t s = 0; s < NSIZES; s++) {
-                const size_t n = sizes[s];
-                const long li = (long)rel_bytes(d->arg[i].kind, n);
-                const long lj = (long)rel_bytes(d->arg[j].kind, n);
-                const long dists[] = {-lj, -lj + 1, -lj + 4, -lj / 2, -4, -1, 0, 1, 4,
-                                      li / 2, li - 4, li - 1, li};
-                for (size_t k = 0; k < sizeof dists / sizeof dists[0]; k++) {
-                    const long dist = dists[k];
-                    if (d->arg[j].kind == REL_F32 && dist % 4) /* floats stay aligned */
-                        continue;
-                    long off[3];
-                    layout_apart(op, n, off);
-                    /* The pair goes past the others' regions [0, 3R): i at 4R leaves room
-                     * for j on either side, up to 6R. */
-                    off[i] = (long)(4 * region(n));
-                    off[j] = off[i] + dist;
-                    const int shares = dist < li && -dist < lj;
-                    const int expect = shares ? overlap_status(op, i, j, dist) : SIMDROP_OK;
+    for (int i = 0; i < e->nargs; i++)
+        for (int j = i + 1; j < e->nargs; j++)
+            for (int k = 0; k < NSHAPES; k++) {
+                const ent_shape s = shape_of(e, k);
+                const long li = (long)ent_bytes(e, i, s), lj = (long)ent_bytes(e, j, s);
+                const long u = (long)rel_align(e, j);
+                const size_t r = region(e, s);
+                long dists[64];
+                int nd = 0;
+                if (k < NSHAPES - 1) {
+                    for (long d = -lj; d <= li && nd < 64; d += u)
+                        dists[nd++] = d;
+                    if (nd == 64) /* too many: a spread with the ends */
+                        nd = 0;
+                }
+                if (nd == 0) {
+                    const long spread[] = {-lj, -lj + u, -lj + 4 * u, -lj / 2, -4 * u, -u, 0,
+                                           u, 4 * u, li / 2, li - 4 * u, li - u, li};
+                    for (size_t q = 0; q < sizeof spread / sizeof spread[0]; q++)
+                        if (spread[q] >= -lj && spread[q] <= li)
+                            dists[nd++] = spread[q] / u * u;
+                }
+                for (int q = 0; q < nd; q++) {
+                    bcall c = call_apart(e, s, 0.3, 11, 77);
+                    /* The pair goes past the others' regions: i in region nargs + 1 leaves
+                     * room for j on either side, within regions nargs .. nargs + 2. */
+                    c.off[i] = (long)((e->nargs + 1) * r);
+                    c.off[j] = c.off[i] + dists[q];
+                    c.arena = (e->nargs + 3) * r;
                     char what[96];
-                    snprintf(what, sizeof what, "%s at %+ld bytes from %s", d->arg[j].name, dist,
-                             d->arg[i].name);
-                    run_case(what, op, off, 6 * region(n), n, 0.3, 11, 77, expect);
-                    if (expect == SIMDROP_EOVERLAP && d->uses_p)
-                        run_case("bad p outranks overlap", op, off, 6 * region(n), n, -1.0,
-                                 11, 77, SIMDROP_EPROB);
+                    snprintf(what, sizeof what, "%s at %+ld bytes from %s", e->arg[j].name,
+                             dists[q], e->arg[i].name);
+                    const int expect = model_status(&c);
+                    run_case(what, &c, expect);
+                    if (expect == SIMDROP_EOVERLAP && e->uses_p && (q % 4 == 0)) {
+                        c.p = -1.0;
+                        run_case("bad p outranks overlap", &c, SIMDROP_EPROB);
+                    }
                 }
             }
+}
+
+/* The exact aliases the header allows, one by one, with the oracle's result; and the mask
+ * inside the buffer that is both output and input. */
+static void alias_cases(const entry *e)
+{
+    if (e->family == FAM_MASK || e->family == FAM_BYTES)
+        return;
+    for (int k = 1; k < NSHAPES; k++) {
+        const ent_shape s = shape_of(e, k);
+        for (int i = 1; i < e->nargs; i++) {
+            if (!e->arg[i].alias)
+                continue;
+            bcall c = call_apart(e, s, 0.3, 5, 1000);
+            c.off[i] = c.off[0];
+            char what[64];
+            snprintf(what, sizeof what, "%s == %s", e->arg[0].name, e->arg[i].name);
+            run_case(what, &c, env_status);
+            if (e->kind == K_FORWARD) { /* the mask inside y == x */
+                c.off[1] = c.off[0] + 1;
+                run_case("mask inside the aliased buffer", &c, SIMDROP_EOVERLAP);
+            }
         }
-    }
-    if (op == OP_FORWARD) {
-        /* In place, and the mask inside the one buffer that is both y and x. */
-        long off[3] = {0, 16, 0};
-        run_case("in place with the mask inside y == x", op, off, region(100), 100, 0.3, 1, 0,
-                 SIMDROP_EOVERLAP);
-        off[1] = NOWHERE;
-        run_case("in place without a mask", op, off, region(100), 100, 0.3, 1, 0, SIMDROP_OK);
+        if (e->family == FAM_BDA && e->kind == K_FORWARD) {
+            bcall c = call_apart(e, s, 0.3, 5, 1000);
+            c.off[2] = c.off[4] = c.off[0];
+            run_case("out == x == residual", &c, env_status);
+            c.off[3] = NOWHERE;
+            run_case("out == x == residual, no bias", &c, env_status);
+            c.off[3] = c.off[0];
+            run_case("bias inside out == x", &c, SIMDROP_EOVERLAP);
+        }
     }
 }
 
-/* offset + n around 2^64 (ending exactly there is fine), and n too large for the address
- * space; the buffers are small, so a call that did not stop would write out of bounds. */
-static void range_cases(int op)
+/* First error wins: every combination of a NULL required pointer, a bad p, a bad range,
+ * overflowing sizes and an overlap (those the entry can have) gives the first of them in the
+ * order ENULL, EPROB, ERANGE, ESIZE, EOVERLAP, then the path/thread setting. */
+static void order_cases(const entry *e)
 {
-    const rel_op *d = &rel_ops[op];
-    long off[3];
-    const size_t size = layout_apart(op, 8200, off);
-    if (d->uses_seed) {
-        const size_t ns[] = {1, 2, 5, 33, 4097, 8200};
-        for (size_t k = 0; k < sizeof ns / sizeof ns[0]; k++) {
-            const uint64_t end = (uint64_t)0 - ns[k]; /* 2^64 - n */
-            run_case("ends exactly at 2^64", op, off, size, ns[k], 0.5, 9, end, SIMDROP_OK);
-            if (ns[k] > 1) /* for n == 1, end + 1 wraps to offset 0 */
-                run_case("ends one past 2^64", op, off, size, ns[k], 0.5, 9, end + 1,
-                         SIMDROP_ERANGE);
-            run_case("starts at the last index", op, off, size, ns[k], 0.5, 9, UINT64_MAX,
-                     ns[k] == 1 ? SIMDROP_OK : SIMDROP_ERANGE);
+    enum { E_NULL = 1, E_P = 2, E_RANGE = 4, E_SIZE = 8, E_OVERLAP = 16 };
+    static const int codes[] = {SIMDROP_ENULL, SIMDROP_EPROB, SIMDROP_ERANGE, SIMDROP_ESIZE,
+                                SIMDROP_EOVERLAP};
+    const ent_shape huge = size_overflow_shape(e);
+    for (int set = 1; set < 32; set++) {
+        if (((set & E_P) && !e->uses_p) || ((set & E_RANGE) && !e->uses_seed) ||
+            ((set & E_SIZE) && huge.a == 0))
+            continue;
+        bcall c = call_huge(e, (set & E_SIZE) ? huge : shape_of(e, 1), (set & E_P) ? NAN : 0.5,
+                            (set & E_RANGE) ? UINT64_MAX : 0);
+        if (!(set & E_SIZE))
+            c = call_apart(e, c.s, c.p, 1, c.offset);
+        if (set & E_NULL)
+            c.off[0] = NOWHERE;
+        if (set & E_OVERLAP) { /* the first pair of present buffers that may not overlap */
+            int done = 0;
+            for (int i = 0; i < e->nargs && !done; i++)
+                for (int j = i + 1; j < e->nargs && !done; j++)
+                    if (c.off[i] != NOWHERE && c.off[j] != NOWHERE &&
+                        (e->arg[i].is_out || e->arg[j].is_out)) {
+                        /* a partial overlap: j starts one unit into i, or ends one unit
+                         * into it when i is shorter than that */
+                        const long u = (long)rel_align(e, j);
+                        const int inside = ent_bytes(e, i, shape_of(e, 1)) > (size_t)u;
+                        c.off[j] = c.off[i] + (inside ? u : -u);
+                        done = 1;
+                    }
+            if (!done)
+                continue;
         }
-        if (SIZE_MAX == UINT64_MAX) /* from offset 1 it would end exactly at 2^64 */
-            run_case("n = SIZE_MAX from offset 2", op, off, size, SIZE_MAX, 0.5, 9, 2,
-                     SIMDROP_ERANGE);
-    }
-    if (d->arg[0].kind == REL_F32) {
-        /* Also ranks ESIZE above EOVERLAP: buffers this size cannot be apart. */
-        run_case("n floats overflow size_t", op, off, size, SIZE_MAX / sizeof(float) + 1, 0.5,
-                 9, 0, SIMDROP_ESIZE);
-        run_case("n = SIZE_MAX", op, off, size, SIZE_MAX, 0.5, 9, 0, SIMDROP_ESIZE);
+        int expect = env_status;
+        for (int b = 4; b >= 0; b--)
+            if (set >> b & 1)
+                expect = codes[b];
+        char what[64];
+        snprintf(what, sizeof what, "first error wins (set %s%s%s%s%s)", set & E_NULL ? "N" : "",
+                 set & E_P ? "P" : "", set & E_RANGE ? "R" : "", set & E_SIZE ? "S" : "",
+                 set & E_OVERLAP ? "O" : "");
+        run_case(what, &c, expect);
     }
 }
+
+/* The bias gradient over no rows: dbias = +0 in all cols entries, nothing else written, also
+ * with dx and dout NULL, and for every cols. */
+static void dbias_no_rows_cases(const entry *e)
+{
+    if (e->family != FAM_BDA || e->kind == K_FORWARD)
+        return;
+    const size_t cols[] = {1, 5, 100, 4097};
+    for (size_t k = 0; k < sizeof cols / sizeof cols[0]; k++) {
+        bcall c = call_apart(e, shape(0, cols[k]), 0.5, 3, 0);
+        run_case("rows == 0: dbias = +0", &c, env_status);
+        c.off[0] = c.off[2] = NOWHERE;
+        if (e->kind == K_BACKWARD)
+            c.off[3] = NOWHERE;
+        run_case("rows == 0, only dbias given: dbias = +0", &c, env_status);
+    }
+}
+
+/* Alpha dropout at p == 0 is the identity (every bit of x, signalling NaNs included, and an
+ * all-ones mask); at p == 1 it is x * 0 with an all-zero mask. Checked against the text
+ * directly, not through the oracle. */
+static void alpha_edge_cases(const entry *e)
+{
+    if (e->family != FAM_ALPHA || e->kind != K_FORWARD)
+        return;
+    const size_t es = ent_dtype_size(e->dt);
+    const ent_shape shapes[] = {{1000, 1}, {77, 3}, {5, 130}};
+    for (size_t k = 0; k < 3; k++) {
+        const ent_shape s = shapes[k];
+        const size_t n = s.a * s.b, mbytes = (s.a + 7) / 8;
+        unsigned char *x = rel_malloc(n * es), *y = rel_malloc(n * es), *m = rel_malloc(mbytes);
+        rel_fill_values(x, e->dt, n);
+        for (int p1 = 0; p1 < 2; p1++) {
+            memset(y, 0x5a, n * es), memset(m, 0x5a, mbytes);
+            void *b[5] = {y, m, x, NULL, NULL};
+            CHECK(e->call(b, s, p1 ? 1.0 : 0.0, 9, 123) == env_status, "[%s] %s p=%d", cur_path,
+                  e->name, p1);
+            if (env_status)
+                continue;
+            size_t wrong = 0, wrong_mask = 0;
+            for (size_t i = 0; i < n; i++) {
+                if (!p1) {
+                    wrong += memcmp(y + i * es, x + i * es, es) != 0;
+                } else if (e->dt == E_F64) {
+                    const double want = ((double *)x)[i] * 0.0;
+                    wrong += memcmp(y + i * es, &want, 8) != 0;
+                } else {
+                    uint32_t want[1];
+                    rel_store_f(e->dt, want, 0, rel_load_f(e->dt, x, i) * 0.0f);
+                    wrong += memcmp(y + i * es, want, es) != 0;
+                }
+            }
+            for (size_t g = 0; g < s.a; g++)
+                wrong_mask += rel_bit(m, g) != !p1;
+            wrong_mask += s.a % 8 && (m[s.a / 8] >> (s.a % 8)) != 0;
+            CHECK(wrong == 0 && wrong_mask == 0, "[%s] %s shape %zu,%zu p=%d: %zu elements are "
+                  "not %s, %zu mask bits wrong", cur_path, e->name, s.a, s.b, p1, wrong,
+                  p1 ? "x * 0" : "x's bits", wrong_mask);
+        }
+        free(x), free(y), free(m);
+    }
+}
+
+/* ---- nothing is touched before the checks ---------------------------------------------------- */
+
+/* Pages that fault on any access, read or write. */
+static unsigned char *untouchable(size_t bytes)
+{
+    void *p = mmap(NULL, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) {
+        perror("mmap");
+        exit(2);
+    }
+    return p;
+}
+
+/* Errors are found before any buffer is read or written: the same calls on buffers that fault
+ * on any access return their code instead of crashing. A valid call must not touch them either
+ * while the path or thread setting is bad; no elements never touches them (except dbias over
+ * no rows, which is written: a readable one is passed for that). */
+static void no_access_cases(void)
+{
+    const size_t stride = 1 << 16, span = 6 * stride;
+    unsigned char *pages = untouchable(span);
+    float dbias[8];
+    for (size_t ei = 0; ei < NENTRIES; ei++) {
+        const entry *e = &entries[ei];
+        const ent_shape s = is_group(e) ? shape(100, 10) : e->family == FAM_BDA ? shape(10, 100)
+                                                                                : shape(1000, 0);
+        void *b[5], *o[5];
+        for (int i = 0; i < 5; i++)
+            b[i] = o[i] = pages + i * stride;
+        const int kernel = e->family == FAM_BYTES ? SIMDROP_OK : env_status;
+        CHECK(e->call(b, shape(0, 0), 0.5, 1, 0) == kernel, "%s no elements on unreadable "
+              "buffers", e->name);
+        if (e->family == FAM_BDA && e->kind != K_FORWARD) {
+            b[1] = NULL;
+            CHECK(e->call(b, shape(0, 8), 0.5, 1, 0) == kernel, "%s no rows, dbias NULL", e->name);
+            memset(dbias, 0xff, sizeof dbias);
+            b[1] = dbias;
+            CHECK(e->call(b, shape(0, e->dt == E_F64 ? 4 : 8), 0.5, 1, 0) == kernel &&
+                  bytes_all(dbias, sizeof dbias, kernel ? 0xff : 0), "%s no rows, dbias readable",
+                  e->name);
+            b[1] = o[1];
+        }
+        if (e->uses_p)
+            CHECK(e->call(b, s, NAN, 1, 0) == SIMDROP_EPROB, "%s NaN p", e->name);
+        if (e->uses_seed)
+            CHECK(e->call(b, s, 0.5, 1, UINT64_MAX) == SIMDROP_ERANGE, "%s range", e->name);
+        const ent_shape huge = size_overflow_shape(e);
+        if (huge.a)
+            CHECK(e->call(b, huge, 0.5, 1, 0) == SIMDROP_ESIZE, "%s size", e->name);
+        b[0] = NULL;
+        CHECK(e->call(b, s, 0.5, 1, 0) == SIMDROP_ENULL, "%s NULL", e->name);
+        b[0] = o[0];
+        for (int i = 0; i < e->nargs; i++)
+            for (int j = i + 1; j < e->nargs; j++)
+                if (e->arg[i].is_out || e->arg[j].is_out) {
+                    b[j] = (char *)b[i] + rel_align(e, j);
+                    CHECK(e->call(b, s, 0.5, 1, 0) == SIMDROP_EOVERLAP, "%s %s overlapping %s on "
+                          "unreadable buffers", e->name, e->arg[j].name, e->arg[i].name);
+                    b[j] = o[j];
+                }
+        if (kernel)
+            CHECK(e->call(b, s, 0.5, 1, 0) == kernel, "%s valid call with a bad setting",
+                  e->name);
+        cases_run += 8;
+    }
+    munmap(pages, span);
+}
+
+/* ---- names for simdrop_set_isa --------------------------------------------------------------- */
 
 /* Names for simdrop_set_isa and simdrop_isa_supported. A failed set must leave the path as it
  * was. Built-but-unsupported paths are found from the list, so this holds on any CPU. */
@@ -277,101 +754,81 @@ static void isa_name_cases(void)
     CHECK(simdrop_set_isa(before) == SIMDROP_OK, "restore %s", before);
 }
 
-/* Pages that fault on any access, read or write. */
-static unsigned char *untouchable(size_t bytes)
-{
-    void *p = mmap(NULL, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) {
-        perror("mmap");
-        exit(2);
-    }
-    return p;
-}
-
-/* Errors are found before any buffer is read: the same calls on buffers that fault on any
- * access return their code instead of crashing. `expect_kernel` is what a valid call returns
- * (an error while SIMDROP_ISA is bad), so a call with good arguments must not touch them
- * either then; n == 0 never touches them. */
-static void no_access_cases(int expect_kernel)
-{
-    const size_t n = 1000, span = 4 * 4 * n;
-    unsigned char *pages = untouchable(span);
-    for (int op = 0; op < OP_COUNT; op++) {
-        const rel_op *d = &rel_ops[op];
-        void *b[3] = {pages, pages + 4 * n, pages + 8 * n};
-        void *overlapping[3] = {pages, pages + 4, pages + 8 * n};
-        const int kernel = d->uses_p ? expect_kernel : SIMDROP_OK;
-        CHECK(rel_invoke(op, b, 0, 0.5, 1, 0) == kernel,
-              "%s n == 0 on unreadable buffers", d->name);
-        if (d->uses_p)
-            CHECK(rel_invoke(op, b, n, NAN, 1, 0) == SIMDROP_EPROB, "%s NaN p", d->name);
-        if (d->uses_seed)
-            CHECK(rel_invoke(op, b, n, 0.5, 1, UINT64_MAX) == SIMDROP_ERANGE, "%s range",
-                  d->name);
-        if (d->arg[0].kind == REL_F32)
-            CHECK(rel_invoke(op, b, SIZE_MAX / 4 + 1, 0.5, 1, 0) == SIMDROP_ESIZE, "%s size",
-                  d->name);
-        if (d->nargs > 1)
-            CHECK(rel_invoke(op, overlapping, n, 0.5, 1, 0) == SIMDROP_EOVERLAP,
-                  "%s overlap on unreadable buffers", d->name);
-        if (kernel)
-            CHECK(rel_invoke(op, b, n, 0.5, 1, 0) == kernel, "%s bad SIMDROP_ISA", d->name);
-    }
-    munmap(pages, span);
-}
+/* ---- drivers --------------------------------------------------------------------------------- */
 
 static void all_cases(void)
 {
-    for (int op = 0; op < OP_COUNT; op++) {
-        null_cases(op);
-        p_cases(op);
-        overlap_cases(op);
-        range_cases(op);
+    for (size_t i = 0; i < NENTRIES; i++) {
+        const entry *e = &entries[i];
+        null_cases(e);
+        p_cases(e);
+        range_cases(e);
+        size_cases(e);
+        overlap_cases(e);
+        alias_cases(e);
+        order_cases(e);
+        dbias_no_rows_cases(e);
+        alpha_edge_cases(e);
     }
-    no_access_cases(SIMDROP_OK);
+    no_access_cases();
 }
 
-/* SIMDROP_ISA holds a bad name (meson sets it per test): kernel calls fail with `expect` and
- * write nothing, even for n == 0; argument errors still rank first; the byte conversions need
- * no kernel and work; simdrop_set_isa recovers. */
+/* A bad setting read from the environment at first use (SIMDROP_ISA: `expect` is its error;
+ * SIMDROP_NUM_THREADS: SIMDROP_ETHREADS): every kernel call fails with it and writes nothing,
+ * even with no elements; argument errors still rank first; the byte conversions use neither
+ * and work; the setter recovers. */
 static void env_cases(int expect)
 {
-    const char *env = getenv("SIMDROP_ISA");
-    printf("  SIMDROP_ISA=\"%s\": expecting %s\n", env ? env : "(unset)", simdrop_strerror(expect));
-    CHECK(!strcmp(simdrop_isa(), "none"), "simdrop_isa() is %s with a bad SIMDROP_ISA",
-          simdrop_isa());
-    cur_path = "none";
-    for (int op = 0; op < OP_COUNT; op++) {
-        const int uses_kernel = rel_ops[op].uses_p; /* exactly the ops with a p */
-        long off[3];
-        for (size_t s = 0; s < NSIZES; s++) {
-            const size_t size = layout_apart(op, sizes[s], off);
-            run_case("bad SIMDROP_ISA", op, off, size, sizes[s], 0.5, 1, 0,
-                     uses_kernel ? expect : SIMDROP_OK);
-            run_case("bad SIMDROP_ISA, n == 0", op, off, size, 0, 0.5, 1, 0,
-                     uses_kernel ? expect : SIMDROP_OK);
-        }
-        if (!uses_kernel)
-            continue;
-        const size_t size = layout_apart(op, 40, off);
-        run_case("bad p outranks bad SIMDROP_ISA", op, off, size, 40, NAN, 1, 0, SIMDROP_EPROB);
-        long shifted[3] = {off[0], off[1], off[2]};
-        shifted[1] = rel_ops[op].nargs > 1 ? off[0] + 4 : NOWHERE;
-        if (rel_ops[op].nargs > 1)
-            run_case("overlap outranks bad SIMDROP_ISA", op, shifted, size, 40, 0.5, 1, 0,
-                     SIMDROP_EOVERLAP);
-        off[0] = NOWHERE;
-        run_case("NULL outranks bad SIMDROP_ISA", op, off, size, 40, 0.5, 1, 0, SIMDROP_ENULL);
+    const int threads = expect == SIMDROP_ETHREADS;
+    const char *var = threads ? "SIMDROP_NUM_THREADS" : "SIMDROP_ISA";
+    printf("  %s=\"%s\": expecting %s\n", var, getenv(var) ? getenv(var) : "(unset)",
+           simdrop_strerror(expect));
+    if (threads) {
+        CHECK(simdrop_get_num_threads() == SIMDROP_ETHREADS, "get_num_threads() = %d with a bad "
+              "SIMDROP_NUM_THREADS", simdrop_get_num_threads());
+        cur_path = simdrop_isa();
+    } else {
+        CHECK(!strcmp(simdrop_isa(), "none"), "simdrop_isa() is %s with a bad SIMDROP_ISA",
+              simdrop_isa());
+        cur_path = "none";
     }
-    no_access_cases(expect);
-    CHECK(simdrop_set_isa("bogus") == SIMDROP_EISA_UNKNOWN, "set_isa(bogus)");
-    CHECK(!strcmp(simdrop_isa(), "none"), "a failed set_isa changed the path");
-    CHECK(simdrop_set_isa("scalar") == SIMDROP_OK, "set_isa(scalar) after a bad SIMDROP_ISA");
-    cur_path = simdrop_isa();
-    for (int op = 0; op < OP_COUNT; op++) {
-        long off[3];
-        const size_t size = layout_apart(op, 100, off);
-        run_case("after recovering with set_isa", op, off, size, 100, 0.5, 1, 0, SIMDROP_OK);
+    env_status = expect;
+    for (size_t i = 0; i < NENTRIES; i++) {
+        const entry *e = &entries[i];
+        for (int k = 0; k < NSHAPES; k++) {
+            bcall c = call_apart(e, shape_of(e, k), 0.5, 1, 0);
+            run_case("bad setting", &c, model_status(&c));
+        }
+        ent_shape empty[3];
+        for (int k = 0, count = empty_shapes(e, empty); k < count; k++) {
+            bcall c = call_apart(e, empty[k], 0.5, 1, 0);
+            run_case("bad setting, no elements", &c, model_status(&c));
+        }
+        order_cases(e);
+        dbias_no_rows_cases(e);
+    }
+    no_access_cases();
+    if (threads) {
+        const int bad[] = {0, -1, 1025, -1024, 1 << 30};
+        for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+            CHECK(simdrop_set_num_threads(bad[i]) == SIMDROP_ETHREADS, "set_num_threads(%d)",
+                  bad[i]);
+        CHECK(simdrop_get_num_threads() == SIMDROP_ETHREADS, "a failed set_num_threads recovered");
+        bcall c = call_apart(rel_entry("forward_f32"), shape(100, 0), 0.5, 1, 0);
+        run_case("still failing after bad set_num_threads", &c, SIMDROP_ETHREADS);
+        CHECK(simdrop_set_num_threads(3) == SIMDROP_OK, "set_num_threads(3) after a bad env");
+        CHECK(simdrop_get_num_threads() == 3, "get_num_threads() = %d, want 3",
+              simdrop_get_num_threads());
+    } else {
+        CHECK(simdrop_set_isa("bogus") == SIMDROP_EISA_UNKNOWN, "set_isa(bogus)");
+        CHECK(!strcmp(simdrop_isa(), "none"), "a failed set_isa changed the path");
+        CHECK(simdrop_set_isa("scalar") == SIMDROP_OK, "set_isa(scalar) after a bad SIMDROP_ISA");
+        cur_path = simdrop_isa();
+    }
+    env_status = SIMDROP_OK;
+    for (size_t i = 0; i < NENTRIES; i++) {
+        bcall c = call_apart(&entries[i], shape_of(&entries[i], 2), 0.5, 1, 0);
+        run_case("after recovering", &c, SIMDROP_OK);
     }
 }
 
@@ -383,9 +840,10 @@ int main(int argc, char **argv)
             continue;
         /* Only the env runs pass this; nothing may touch the library before env_cases. */
         const char *want = argv[i + 1];
-        if (!strcmp(want, "unknown") || !strcmp(want, "unavailable")) {
-            env_cases(!strcmp(want, "unknown") ? SIMDROP_EISA_UNKNOWN
-                                               : SIMDROP_EISA_UNAVAILABLE);
+        if (!strcmp(want, "unknown") || !strcmp(want, "unavailable") || !strcmp(want, "threads")) {
+            env_cases(!strcmp(want, "unknown")       ? SIMDROP_EISA_UNKNOWN
+                      : !strcmp(want, "unavailable") ? SIMDROP_EISA_UNAVAILABLE
+                                                     : SIMDROP_ETHREADS);
         } else { /* the path the variable must have selected; "auto": set_isa("auto")'s */
             const char *got = simdrop_isa();
             if (!strcmp(want, "auto") && simdrop_set_isa("auto") == SIMDROP_OK)
@@ -394,6 +852,8 @@ int main(int argc, char **argv)
             cur_path = simdrop_isa();
             all_cases();
         }
+        printf("test_bad_input: %lu calls, %lu checked against the oracle\n", cases_run,
+               oracle_runs);
         return test_finish("test_bad_input");
     }
     isa_name_cases();
@@ -402,9 +862,13 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < npaths; i++) {
         CHECK(simdrop_set_isa(paths[i]) == SIMDROP_OK, "set_isa(%s)", paths[i]);
         cur_path = paths[i];
+        const unsigned long before = cases_run;
         all_cases();
+        printf("  %-14s %lu calls\n", paths[i], cases_run - before);
         if (rel_small())
             break; /* the checks come before any kernel; the kernels are the other tests' job */
     }
+    printf("test_bad_input: %zu entry points, %lu calls, %lu checked against the oracle, "
+           "\n", (size_t)NENTRIES, cases_run, oracle_runs);
     return test_finish("test_bad_input");
 }

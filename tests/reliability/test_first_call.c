@@ -1,43 +1,54 @@
-/* test_first_call.c: many threads make the library's very first call at once, in fresh processes. */
+/* test_first_call.c: many threads make the library's very first call at once, in fresh processes.
+ *
+ *   test_first_call [--seed N] [--rounds N] [--expect unknown|threads]
+ * --expect: SIMDROP_ISA (unknown) or SIMDROP_NUM_THREADS (threads) holds a bad value, so every
+ * kernel call must fail with that error, whichever thread read the variable first. */
 #define _POSIX_C_SOURCE 200809L
 #include "portable.h" /* pthreads, fork (POSIX), test_spawn_self (Windows) */
 
 #include "rel_common.h"
 
-#define THREADS 8
-#define N 5000
+/* The kernel calls the threads race with, then the queries. */
+static const struct {
+    const char *entry;
+    ent_shape s;
+} calls[] = {
+    {"forward_f32", {5000, 0}},         {"mask", {5000, 0}},
+    {"backward_regen_f32", {5000, 0}},  {"backward_f32", {5000, 0}},
+    {"bias_dropout_add_bf16", {50, 99}}, {"alpha_forward_f64", {500, 9}},
+    {"backward_groups_f16", {700, 7}},  {"bias_dropout_add_backward_regen_f64", {40, 120}},
+};
+#define NCALLS (sizeof calls / sizeof calls[0])
+enum { ACT_ISA = NCALLS, ACT_LIST, ACT_SUPPORTED, ACT_THREADS, ACT_COUNT };
+#define THREADS ACT_COUNT
 
 /* What each racing thread did, checked by the child's main thread after the join. */
 typedef struct racer {
     int action, status;
+    rel_call c;
+    void *in[5], *ptr[5];
+    guarded g[5];
     const char *name;
     size_t list_len;
-    float y[N], x[N];
-    uint8_t mask[N / 8 + 1], mask0[N / 8 + 1]; /* mask0: the mask as it was before the call */
     pthread_t tid;
 } racer;
 
 static pthread_barrier_t start_line;
-static int expect_kernel_status; /* what kernel calls must return: OK or the SIMDROP_ISA error */
-
-enum { ACT_FORWARD, ACT_MASK, ACT_REGEN, ACT_BACKWARD, ACT_ISA, ACT_LIST, ACT_SUPPORTED,
-       ACT_COUNT };
+static int expect_kernel_status; /* what kernel calls must return: OK or the setting's error */
 
 static void *race(void *arg)
 {
     racer *r = arg;
     pthread_barrier_wait(&start_line); /* every thread leaves together: this is the first call */
     switch (r->action) {
-    case ACT_FORWARD: r->status = simdrop_forward_f32(r->y, r->mask, r->x, N, 0.3, 42, 4000); break;
-    case ACT_MASK: r->status = simdrop_mask(r->mask, N, 0.3, 42, 4000); break;
-    case ACT_REGEN: r->status = simdrop_backward_regen_f32(r->y, r->x, N, 0.3, 42, 4000); break;
-    case ACT_BACKWARD: r->status = simdrop_backward_f32(r->y, r->x, r->mask, N, 0.3); break;
     case ACT_ISA: r->name = simdrop_isa(); break;
     case ACT_LIST:
         for (const char *const *l = simdrop_isa_list(); *l; l++)
             r->list_len++;
         break;
     case ACT_SUPPORTED: r->status = simdrop_isa_supported("scalar"); break;
+    case ACT_THREADS: r->status = simdrop_get_num_threads(); break;
+    default: r->status = r->c.e->call(r->ptr, r->c.s, r->c.p, r->c.seed, r->c.offset); break;
     }
     return NULL;
 }
@@ -49,11 +60,20 @@ static int child(uint64_t seed)
     test_rng_state = seed;
     pthread_barrier_init(&start_line, NULL, THREADS);
     for (int t = 0; t < THREADS; t++) {
-        r[t].action = t % ACT_COUNT;
-        rel_fill_floats(r[t].x, N);
-        rel_fill_bytes(r[t].mask, sizeof r[t].mask);
-        memcpy(r[t].mask0, r[t].mask, sizeof r[t].mask);
-        memset(r[t].y, 0xa5, sizeof r[t].y);
+        r[t].action = t;
+        if (t < (int)NCALLS) {
+            rel_call *c = &r[t].c;
+            c->e = rel_entry(calls[t].entry);
+            c->s = calls[t].s;
+            c->p = 0.3, c->seed = 42, c->offset = 4000;
+            rel_inputs_new(c, r[t].in);
+            for (int i = 0; i < c->e->nargs; i++) { /* what rel_run does, before the barrier */
+                r[t].g[i] = guarded_new(ent_bytes(c->e, i, c->s), 0, 0xa5);
+                if (!c->e->arg[i].is_out)
+                    memcpy(r[t].g[i].data, r[t].in[i], ent_bytes(c->e, i, c->s));
+                r[t].ptr[i] = r[t].g[i].data;
+            }
+        }
         if (pthread_create(&r[t].tid, NULL, race, &r[t]))
             return 2;
     }
@@ -66,42 +86,28 @@ static int child(uint64_t seed)
         list_len++;
     for (int t = 0; t < THREADS; t++) {
         racer *rt = &r[t];
-        /* The oracle's result from a copy of the inputs (backward reads the mask it was given). */
-        static float want_y[N];
-        static uint8_t want_mask[N / 8 + 1];
-        void *out[3] = {want_y, NULL, NULL};
-        const void *in[3] = {NULL, rt->x, rt->x};
-        switch (rt->action) {
-        case ACT_FORWARD:
-            out[1] = want_mask;
-            rel_reference(OP_FORWARD, out, in, N, 0.3, 42, 4000);
-            break;
-        case ACT_MASK:
-            out[0] = want_mask;
-            rel_reference(OP_MASK, out, in, N, 0.3, 42, 4000);
-            break;
-        case ACT_REGEN: rel_reference(OP_REGEN, out, in, N, 0.3, 42, 4000); break;
-        case ACT_BACKWARD:
-            in[2] = rt->mask0;
-            rel_reference(OP_BACKWARD, out, in, N, 0.3, 0, 0);
-            break;
+        if (t < (int)NCALLS) {
+            const entry *e = rt->c.e;
+            CHECK(rt->status == expect_kernel_status, "thread %d (%s): status %d", t, e->name,
+                  rt->status);
+            void *want[5];
+            rel_expected(&rt->c, rt->in, want);
+            for (int i = 0; i < e->nargs; i++) {
+                const size_t bytes = ent_bytes(e, i, rt->c.s);
+                if (e->arg[i].is_out && rt->status == SIMDROP_OK)
+                    CHECK(!memcmp(rt->g[i].data, want[i], bytes), "thread %d: %s %s differs", t,
+                          e->name, e->arg[i].name);
+                if (e->arg[i].is_out && rt->status != SIMDROP_OK)
+                    CHECK(bytes_all(rt->g[i].data, bytes, 0xa5), "thread %d: failed %s wrote", t,
+                          e->name);
+                CHECK(guarded_ok(&rt->g[i]), "thread %d: %s guards", t, e->name);
+                guarded_free(&rt->g[i]);
+            }
+            rel_free5(want);
+            rel_free5(rt->in);
+            continue;
         }
         switch (rt->action) {
-        case ACT_FORWARD:
-        case ACT_MASK:
-        case ACT_REGEN:
-        case ACT_BACKWARD:
-            CHECK(rt->status == expect_kernel_status, "thread %d: status %d", t, rt->status);
-            if (rt->status == SIMDROP_OK && rt->action != ACT_MASK)
-                CHECK(!memcmp(rt->y, want_y, sizeof want_y), "thread %d: output differs", t);
-            if (rt->status == SIMDROP_OK && (rt->action == ACT_FORWARD || rt->action == ACT_MASK))
-                CHECK(!memcmp(rt->mask, want_mask, rel_bytes(REL_MASK, N)), "thread %d: mask differs",
-                      t);
-            if (rt->status != SIMDROP_OK)
-                CHECK(bytes_all(rt->y, sizeof rt->y, 0xa5) &&
-                      !memcmp(rt->mask, rt->mask0, sizeof rt->mask), "thread %d: failed call wrote",
-                      t);
-            break;
         case ACT_ISA:
             CHECK(rt->name && !strcmp(rt->name, isa), "thread %d saw path %s, now %s", t,
                   rt->name ? rt->name : "(null)", isa);
@@ -111,6 +117,10 @@ static int child(uint64_t seed)
                   rt->list_len, list_len);
             break;
         case ACT_SUPPORTED: CHECK(rt->status == 1, "thread %d: scalar unsupported", t); break;
+        case ACT_THREADS:
+            CHECK(rt->status == (expect_kernel_status == SIMDROP_ETHREADS ? SIMDROP_ETHREADS : 1),
+                  "thread %d: get_num_threads() = %d", t, rt->status);
+            break;
         }
     }
     return test_failures ? 1 : 0;
@@ -131,8 +141,10 @@ int main(int argc, char **argv)
     const uint64_t seed = test_seed_init(argc, argv, "test_first_call");
     size_t rounds = rel_small() ? 4 : 24;
     for (int i = 1; i + 1 < argc; i++) {
-        if (!strcmp(argv[i], "--expect") && !strcmp(argv[i + 1], "unknown"))
-            expect_kernel_status = SIMDROP_EISA_UNKNOWN; /* SIMDROP_ISA holds a bad name */
+        if (!strcmp(argv[i], "--expect"))
+            expect_kernel_status = !strcmp(argv[i + 1], "unknown")   ? SIMDROP_EISA_UNKNOWN
+                                   : !strcmp(argv[i + 1], "threads") ? SIMDROP_ETHREADS
+                                                                     : SIMDROP_OK;
         if (!strcmp(argv[i], "--rounds"))
             rounds = strtoul(argv[i + 1], NULL, 0);
     }
@@ -159,5 +171,7 @@ int main(int argc, char **argv)
               "process %zu (child seed %" PRIu64 "): wait status 0x%x", k, seed + k, wstatus);
 #endif
     }
+    printf("test_first_call: %zu processes, %d threads each, %zu kernel entry points\n", rounds,
+           THREADS, (size_t)NCALLS);
     return test_finish("test_first_call");
 }
