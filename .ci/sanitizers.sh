@@ -2,7 +2,7 @@
 # sanitizers.sh: the test suite under ASan+UBSan once per forced path, the thread tests under TSan,
 # and the test suite under valgrind memcheck. The suites include checkasm and the fuzz corpus
 # replay, which force the non-temporal store threshold down (and split calls across threads), so
-# the streaming branches of every kernel run under ASan and valgrind too. The `large` suite
+# the non-temporal branches of every kernel run under ASan and valgrind too. The `large` suite
 # (2^27-element calls) and `quality` (dieharder) are left out: they are about scale, not memory.
 #   bash .ci/sanitizers.sh [asan] [tsan] [valgrind]     (no argument: all three)
 # Build directories: build-ci-asan, build-ci-tsan, build-ci-valgrind. SIMDROP_TEST_SMALL=1 asks

@@ -78,7 +78,7 @@ static inline uint32_t neon_word(const vmask m[8])
 
 #define VF_LOAD simde_vld1q_f32
 #define VF_STORE simde_vst1q_f32
-#define VF_STREAM VF_STORE /* NEON has no streaming store worth the name for this pattern */
+#define VF_STORE_NT VF_STORE /* NEON has no non-temporal store worth the name for this pattern */
 #define VF_SET1 simde_vdupq_n_f32
 #define VF_ADD simde_vaddq_f32
 #define VF_SUB simde_vsubq_f32
@@ -91,7 +91,7 @@ static inline uint32_t neon_word(const vmask m[8])
 
 #define VH_LOAD simde_vld1_u16
 #define VH_STORE simde_vst1_u16
-#define VH_STREAM VH_STORE
+#define VH_STORE_NT VH_STORE
 #define VH_WIDEN simde_vmovl_u16
 #define VH_NARROW simde_vmovn_u32
 #ifndef SIMDROP_EMULATED /* SIMDe's portable conversion drops NaN payloads: the template's is exact */
@@ -101,7 +101,7 @@ static inline uint32_t neon_word(const vmask m[8])
 
 #define VD_LOAD simde_vld1q_f64
 #define VD_STORE simde_vst1q_f64
-#define VD_STREAM VD_STORE
+#define VD_STORE_NT VD_STORE
 #define VD_SET1 simde_vdupq_n_f64
 #define VD_ADD simde_vaddq_f64
 #define VD_MUL simde_vmulq_f64

@@ -23,20 +23,20 @@
  *   V_WORD(m)                  the round's 32-bit keep word from its NG masks (bit q = element q)
  *   vbits, V_BITS_PREP(w)      a 32-bit bitmask word w in the form V_BITS reads
  *   V_BITS(b, g)               the keep mask of group g of that word
- *   VF_LOAD(p), VF_STORE(p, v), VF_STREAM(p, v)   floats; STREAM is non-temporal, aligned
+ *   VF_LOAD(p), VF_STORE(p, v), VF_STORE_NT(p, v)   floats; STORE_NT: non-temporal, aligned
  *   VF_SET1(f), VF_ADD, VF_SUB, VF_MUL, VF_AS_U(v), VU_AS_F(u)
  *   VF_KEEP(m, s)              m ? s : +0.0f per lane (the factor; never a masked multiply, which
  *                              would turn a dropped NaN into 0)
  *   VF_SELECT(m, a, b)         m ? a : b;  VF_ISNAN(v): a vmask of the NaN lanes
- *   vh16, VH_LOAD(p), VH_STORE(p, h), VH_STREAM(p, h)   W packed 16-bit values
+ *   vh16, VH_LOAD(p), VH_STORE(p, h), VH_STORE_NT(p, h)   W packed 16-bit values
  *   VH_WIDEN(h), VH_NARROW(u)  zero-extend to 32-bit lanes, and keep the low 16 bits of each
  *   VF_FROM_F16(h), VH_FROM_F32_F16(v)   optional: native binary16 conversions; without them the
  *                              exact integer versions below are used (the bits are the same)
  *   VF_FROM_BF16(h), VH_FROM_F32_BF16(v) optional: faster bfloat16 widening and rounding
  *   vf64, vmask64, M64_LO(m), M64_HI(m)  W/2 doubles, and a group mask split into its halves
- *   VD_LOAD, VD_STORE, VD_STREAM, VD_SET1, VD_ADD, VD_MUL, VD_KEEP, VD_SELECT, VD_ISNAN
+ *   VD_LOAD, VD_STORE, VD_STORE_NT, VD_SET1, VD_ADD, VD_MUL, VD_KEEP, VD_SELECT, VD_ISNAN
  *   V_FENCE()                  orders the non-temporal stores (the walk calls it once a range)
- *   SIMDROP_HAS_NT             1 if the STREAM stores differ from the plain ones
+ *   SIMDROP_HAS_NT             1 if the _NT stores differ from the plain ones
  */
 #include <stdint.h>
 
@@ -158,14 +158,14 @@ SIMDROP_INLINE void SIMDROP_FN(store_f)(const int dt, const int nt, void *p, siz
 {
     if (dt == DT_F32) {
         if (nt)
-            VF_STREAM((float *)p + i, v);
+            VF_STORE_NT((float *)p + i, v);
         else
             VF_STORE((float *)p + i, v);
         return;
     }
     const vh16 h = dt == DT_BF16 ? VH_FROM_F32_BF16(v) : VH_FROM_F32_F16(v);
     if (nt)
-        VH_STREAM((uint16_t *)p + i, h);
+        VH_STORE_NT((uint16_t *)p + i, h);
     else
         VH_STORE((uint16_t *)p + i, h);
 }
@@ -215,7 +215,7 @@ SIMDROP_INLINE void SIMDROP_FN(group)(const int rule, const int dt, const int nt
             const vf64 rv = with_r ? VD_LOAD((const double *)r + j) : k->mul64;
             const vf64 v = SIMDROP_FN(rule_d)(rule, VD_LOAD((const double *)x + j), bv, rv, mh, k);
             if (nt)
-                VD_STREAM((double *)y + j, v);
+                VD_STORE_NT((double *)y + j, v);
             else
                 VD_STORE((double *)y + j, v);
         }
@@ -226,7 +226,7 @@ SIMDROP_INLINE void SIMDROP_FN(group)(const int rule, const int dt, const int nt
     SIMDROP_FN(store_f)(dt, nt, y, i, SIMDROP_FN(rule_f)(rule, SIMDROP_FN(load_f)(dt, x, i), bv, rv, m, k));
 }
 
-/* Streaming (nt) loops also prefetch their input streams this far ahead, into L2: with the
+/* Loops with non-temporal stores also prefetch their inputs this far ahead, into L2: with the
  * generator's arithmetic in the loop the out-of-order window holds too few loads to keep DRAM
  * busy, and the hardware prefetchers alone left forward at 0.75x a memcpy of 64M floats on the
  * Intel VM; 4 KiB ahead reached 0.9-1.0x (2 and 8 KiB ahead did nearly as well). */
@@ -346,7 +346,7 @@ static void SIMDROP_FN(kernel_skip)(simdrop_lanes *st, size_t rounds)
 }
 
 /* One fence per walk range, not per kernel call: sfence waits for the write-combining buffers
- * to drain, and once every block (16 KiB of floats) it cost a fifth of the streaming speed. */
+ * to drain, and once every block (16 KiB of floats) it cost a fifth of the non-temporal speed. */
 static void SIMDROP_FN(kernel_fence)(void)
 {
     V_FENCE();

@@ -13,7 +13,6 @@
 #define SIMDROP_ROUND 32u                    /* elements per round */
 #define SIMDROP_BLOCK 4096u                  /* elements per block: 128 rounds, then reseed */
 #define SIMDROP_ROUNDS_PER_BLOCK (SIMDROP_BLOCK / SIMDROP_ROUND)
-#define SIMDROP_THRESHOLD_ONE 65536u         /* T(1): nothing is kept */
 
 /* The xoshiro128++ state of the 16 lanes, word-major: s[w][lane]. */
 typedef struct simdrop_lanes {

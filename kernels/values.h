@@ -60,13 +60,6 @@ static inline float simdrop_u2f(uint32_t u)
     return f;
 }
 
-static inline uint64_t simdrop_d2u(double d)
-{
-    uint64_t u;
-    memcpy(&u, &d, 8);
-    return u;
-}
-
 static inline double simdrop_u2d(uint64_t u)
 {
     double d;

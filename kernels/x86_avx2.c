@@ -50,7 +50,7 @@ static inline uint32_t avx2_word(const vmask m[4])
 
 #define VF_LOAD simde_mm256_loadu_ps
 #define VF_STORE simde_mm256_storeu_ps
-#define VF_STREAM simde_mm256_stream_ps
+#define VF_STORE_NT simde_mm256_stream_ps
 #define VF_SET1 simde_mm256_set1_ps
 #define VF_ADD simde_mm256_add_ps
 #define VF_SUB simde_mm256_sub_ps
@@ -63,7 +63,7 @@ static inline uint32_t avx2_word(const vmask m[4])
 
 #define VH_LOAD(p) simde_mm_loadu_si128((const simde__m128i *)(const void *)(p))
 #define VH_STORE(p, h) simde_mm_storeu_si128((simde__m128i *)(void *)(p), h)
-#define VH_STREAM(p, h) simde_mm_stream_si128((simde__m128i *)(void *)(p), h)
+#define VH_STORE_NT(p, h) simde_mm_stream_si128((simde__m128i *)(void *)(p), h)
 #define VH_WIDEN simde_mm256_cvtepu16_epi32
 /* packus works within 128-bit halves: lanes 0-3 and 4-7 land in the two low quadwords. */
 #define VH_NARROW(u) simde_mm256_castsi256_si128(simde_mm256_permute4x64_epi64(simde_mm256_packus_epi32(u, u), 0x08))
@@ -74,7 +74,7 @@ static inline uint32_t avx2_word(const vmask m[4])
 
 #define VD_LOAD simde_mm256_loadu_pd
 #define VD_STORE simde_mm256_storeu_pd
-#define VD_STREAM simde_mm256_stream_pd
+#define VD_STORE_NT simde_mm256_stream_pd
 #define VD_SET1 simde_mm256_set1_pd
 #define VD_ADD simde_mm256_add_pd
 #define VD_MUL simde_mm256_mul_pd

@@ -93,12 +93,12 @@ static inline __attribute__((always_inline)) vh16 avx512_to_bf16(vf32 v)
 #define VF_FROM_BF16 avx512_from_bf16
 #define VH_FROM_F32_BF16 avx512_to_bf16
 
-#ifdef SIMDE_X86_AVX512F_NATIVE /* SIMDe 0.7 lacks these: streaming stores, 16-bit widening */
+#ifdef SIMDE_X86_AVX512F_NATIVE /* SIMDe 0.7 lacks these: non-temporal stores, 16-bit widening */
 #define VH_WIDEN _mm512_cvtepu16_epi32
 #define VH_NARROW _mm512_cvtepi32_epi16
-#define VF_STREAM(p, v) _mm512_stream_ps(p, v)
-#define VD_STREAM(p, v) _mm512_stream_pd(p, v)
-#define VH_STREAM(p, h) _mm256_stream_si256((__m256i *)(void *)(p), h)
+#define VF_STORE_NT(p, v) _mm512_stream_ps(p, v)
+#define VD_STORE_NT(p, v) _mm512_stream_pd(p, v)
+#define VH_STORE_NT(p, h) _mm256_stream_si256((__m256i *)(void *)(p), h)
 /* SIMDe's portable conversion drops NaN payloads; the native one is exact like the template's. */
 #define VF_FROM_F16(h) _mm512_cvtph_ps(h)
 #define VH_FROM_F32_F16(v) _mm512_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT)
@@ -122,9 +122,9 @@ static inline vh16 avx512_narrow(vu32 u)
 }
 #define VH_WIDEN avx512_widen
 #define VH_NARROW avx512_narrow
-#define VF_STREAM VF_STORE
-#define VD_STREAM VD_STORE
-#define VH_STREAM VH_STORE
+#define VF_STORE_NT VF_STORE
+#define VD_STORE_NT VD_STORE
+#define VH_STORE_NT VH_STORE
 #define SIMDROP_HAS_NT 0
 #endif
 #define V_FENCE() simde_mm_sfence()

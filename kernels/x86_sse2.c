@@ -48,7 +48,7 @@ static inline uint32_t sse2_word(const vmask m[8])
 
 #define VF_LOAD simde_mm_loadu_ps
 #define VF_STORE simde_mm_storeu_ps
-#define VF_STREAM simde_mm_stream_ps
+#define VF_STORE_NT simde_mm_stream_ps
 #define VF_SET1 simde_mm_set1_ps
 #define VF_ADD simde_mm_add_ps
 #define VF_SUB simde_mm_sub_ps
@@ -61,7 +61,7 @@ static inline uint32_t sse2_word(const vmask m[8])
 
 #define VH_LOAD(p) simde_mm_loadl_epi64((const simde__m128i *)(const void *)(p))
 #define VH_STORE(p, h) simde_mm_storel_epi64((simde__m128i *)(void *)(p), h)
-#define VH_STREAM VH_STORE /* 8-byte stores: no streaming form worth having */
+#define VH_STORE_NT VH_STORE /* 8-byte stores: no non-temporal form worth having */
 #ifdef SIMDROP_EMULATED
 /* Interleaving with zeros widens on x86, whose lanes are little-endian by definition; SIMDe on a
  * big-endian host reads the interleaved 16-bit lanes back as 32-bit ones in host order (its
@@ -75,7 +75,7 @@ static inline uint32_t sse2_word(const vmask m[8])
 
 #define VD_LOAD simde_mm_loadu_pd
 #define VD_STORE simde_mm_storeu_pd
-#define VD_STREAM simde_mm_stream_pd
+#define VD_STORE_NT simde_mm_stream_pd
 #define VD_SET1 simde_mm_set1_pd
 #define VD_ADD simde_mm_add_pd
 #define VD_MUL simde_mm_mul_pd

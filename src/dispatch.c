@@ -135,7 +135,7 @@ static int resolve(const char *name, const path **out)
  *   line first, which glibc's memcpy avoids with rep movsb below its threshold.
  * - Everyone else (AMD): from 3/4 of the last-level cache on, glibc memcpy's own switch. On the
  *   Zen 5 VM regular stores ran 20% faster at 64 and 256 MiB and even at 1 GiB (measured when
- *   the kernels still fenced every 16 KiB, which cost streaming up to a fifth; to re-measure).
+ *   the kernels still fenced every 16 KiB, which cost non-temporal stores up to a fifth; to re-measure).
  * Non-x86 kernels have no non-temporal stores. */
 static size_t detect_nt_bytes(void)
 {

@@ -8,7 +8,7 @@
  * 2. entries: each public function (every op and dtype) on random shapes, offsets, p, seeds,
  *    misalignments, NULL optional buffers and aliasing, through the library's dispatch on each
  *    path, with the non-temporal threshold forced low in a quarter of the cases so every kernel's
- *    streaming branch runs, and on 1, 2, 3, 7 or 16 threads (each call split as finely as it
+ *    non-temporal branch runs, and on 1, 2, 3, 7 or 16 threads (each call split as finely as it
  *    goes); outputs, status and guards compared with the scalar path's on one thread.
  * 3. conversions: the scalar binary16/bfloat16 conversions against the CPU's own (F16C, AArch64)
  *    and against the branch-free algorithm the vector paths use, over a stride of all 2^32 floats
