@@ -229,10 +229,13 @@ static void identity(int big)
 }
 
 /* The big calls really split: a counting pool sees one task per thread for a call of several
- * MB, and the built-in pool has started that many workers. */
+ * MB, and the built-in pool has started that many workers. The cut-off is lowered to 256 KiB a
+ * task (the real one, 2 MiB, would need calls of 32 MiB for 16 tasks): the split itself is
+ * what is tested here. */
 static void really_split(void)
 {
     toy counter = {TOY_SERIAL, 0, 0, 0, 0};
+    simdrop_min_task_bytes_override((size_t)256 << 10);
     const char *names[] = {"forward_f32", "bias_dropout_add_backward_regen_bf16",
                            "alpha_forward_f64", "mask"};
     for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
@@ -267,6 +270,7 @@ static void really_split(void)
     if (before > 0) /* at least: sanitizers may start a thread of their own meanwhile */
         CHECK(after - before >= 15, "threads before the pool ran %d, after a 16-thread call %d",
               before, after);
+    simdrop_min_task_bytes_override(0);
     printf("  really split: one task per thread for calls of several MB; %d threads before the "
            "pool ran, %d after a 16-thread call\n", before, after);
 }
