@@ -69,7 +69,10 @@ typedef simde__mmask8 vmask64;
  * low half cleared and the quiet bit set (one masked ternary-logic operation), so the rounding
  * addition cannot carry into their exponent and they come out as the spec's (u >> 16) | 0x40;
  * then u + 0x7fff + lsb, and a word permute picks the top halves, instead of a shift and a
- * narrowing move. */
+ * narrowing move. The permutes treat half 2i+1 as the top of 32-bit lane i, which is x86's
+ * little-endian lane layout; SIMDe on a big-endian host (s390x) lays lanes out in host order, so
+ * there the template's generic conversions run instead. */
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 static inline __attribute__((always_inline)) vf32 avx512_from_bf16(vh16 h)
 {
     const simde__m512i top = simde_mm512_set_epi16(15, 0, 14, 0, 13, 0, 12, 0, 11, 0, 10, 0, 9, 0, 8, 0,
@@ -92,6 +95,7 @@ static inline __attribute__((always_inline)) vh16 avx512_to_bf16(vf32 v)
 }
 #define VF_FROM_BF16 avx512_from_bf16
 #define VH_FROM_F32_BF16 avx512_to_bf16
+#endif
 
 #ifdef SIMDE_X86_AVX512F_NATIVE /* SIMDe 0.7 lacks these: non-temporal stores, 16-bit widening */
 #define VH_WIDEN _mm512_cvtepu16_epi32

@@ -241,7 +241,10 @@ static inline void rel_element(int dt, int op, void *y, const void *x, const voi
     const float xv = rel_load_f(dt, x, i);
     float v;
     if (op == ROP_ALPHA) {
-        v = keep ? xv * c->A + c->AB : xv * 0.0f + c->D;
+        /* Two assignments, each rounding to float: where FLT_EVAL_METHOD is 1 (s390x), one
+         * expression would be evaluated in double and rounded once. */
+        const float prod = xv * (keep ? c->A : 0.0f);
+        v = prod + (keep ? c->AB : c->D);
     } else {
         const float t = b ? xv + rel_load_f(dt, b, bi) : xv;
         const float u = t * (keep ? mul : 0.0f);
