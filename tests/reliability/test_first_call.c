@@ -126,28 +126,30 @@ static int child(uint64_t seed)
     return test_failures ? 1 : 0;
 }
 
-int main(int argc, char **argv)
+/* --expect unknown|threads: the status every kernel call must return (the bad-environment runs). */
+static void parse_expect(int argc, char **argv)
 {
-#ifdef _WIN32
-    /* No fork() on Windows: each fresh process is this program again, with --child SEED last. */
-    if (argc >= 3 && !strcmp(argv[argc - 2], "--child")) {
-        for (int i = 1; i + 1 < argc; i++)
-            if (!strcmp(argv[i], "--expect") && !strcmp(argv[i + 1], "unknown"))
-                expect_kernel_status = SIMDROP_EISA_UNKNOWN;
-        return child(strtoull(argv[argc - 1], NULL, 0));
-    }
-#endif
-    /* The parent must not call the library: each child has to start uninitialised. */
-    const uint64_t seed = test_seed_init(argc, argv, "test_first_call");
-    size_t rounds = rel_small() ? 4 : 24;
-    for (int i = 1; i + 1 < argc; i++) {
+    for (int i = 1; i + 1 < argc; i++)
         if (!strcmp(argv[i], "--expect"))
             expect_kernel_status = !strcmp(argv[i + 1], "unknown")   ? SIMDROP_EISA_UNKNOWN
                                    : !strcmp(argv[i + 1], "threads") ? SIMDROP_ETHREADS
                                                                      : SIMDROP_OK;
+}
+
+int main(int argc, char **argv)
+{
+    parse_expect(argc, argv);
+#ifdef _WIN32
+    /* No fork() on Windows: each fresh process is this program again, with --child SEED last. */
+    if (argc >= 3 && !strcmp(argv[argc - 2], "--child"))
+        return child(strtoull(argv[argc - 1], NULL, 0));
+#endif
+    /* The parent must not call the library: each child has to start uninitialised. */
+    const uint64_t seed = test_seed_init(argc, argv, "test_first_call");
+    size_t rounds = rel_small() ? 4 : 24;
+    for (int i = 1; i + 1 < argc; i++)
         if (!strcmp(argv[i], "--rounds"))
             rounds = strtoul(argv[i + 1], NULL, 0);
-    }
     fflush(stdout); /* or each child would print the parent's buffered lines again */
     for (size_t k = 0; k < rounds; k++) {
 #ifdef _WIN32
