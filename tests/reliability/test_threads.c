@@ -10,14 +10,16 @@
  * same call on one thread on the same path. dlopen/dlclose is test_dlclose.c (it must not link
  * the library). */
 #define _DEFAULT_SOURCE /* usleep */
+#include "portable.h"
+
+#include <stdatomic.h>
+#include <time.h>
+#ifdef _WIN32
+#include <tlhelp32.h>
+#else
 #include <dirent.h>
 #include <poll.h>
-#include <pthread.h>
-#include <signal.h>
-#include <stdatomic.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
+#endif
 
 #include "rel_common.h"
 #include "parallel.h"
@@ -113,6 +115,27 @@ static void tjob_free(tjob *j)
 }
 
 /* Threads of this process (baseline-relative: sanitizers and emulators add their own). */
+#ifdef _WIN32
+static int task_count(void)
+{
+    const HANDLE snap = CreateToolhelp32Snapshot(TH32CS_SNAPTHREAD, 0);
+    if (snap == INVALID_HANDLE_VALUE)
+        return -1;
+    const DWORD self = GetCurrentProcessId();
+    int n = 0;
+    THREADENTRY32 t;
+    t.dwSize = sizeof t;
+    for (BOOL more = Thread32First(snap, &t); more; more = Thread32Next(snap, &t))
+        n += t.th32OwnerProcessID == self;
+    CloseHandle(snap);
+    return n;
+}
+
+static void nap_us(unsigned us)
+{
+    Sleep((us + 999) / 1000);
+}
+#else
 static int task_count(void)
 {
     DIR *d = opendir("/proc/self/task");
@@ -124,6 +147,12 @@ static int task_count(void)
     closedir(d);
     return n;
 }
+
+static void nap_us(unsigned us)
+{
+    usleep(us);
+}
+#endif
 
 static int baseline_threads = -1; /* threads of this process before the pool first ran */
 
@@ -390,7 +419,7 @@ static void concurrent_callers(void)
         unsigned long changes = 0;
         while (pass == 2 && atomic_load(&callers_done) < CALLERS) {
             simdrop_set_num_threads(1 + (int)(changes++ % 16));
-            usleep(100);
+            nap_us(100);
         }
         unsigned long calls = 0;
         for (int t = 0; t < CALLERS; t++) {
@@ -423,6 +452,13 @@ static double now(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
+/* A generous limit: the sanitizers and valgrind are slow, a hang is forever. */
+static double time_limit(void)
+{
+    return rel_small() ? 120.0 : 30.0;
+}
+
+#ifndef _WIN32 /* fork: Windows has none (its fresh processes are test_spawn_self's, below) */
 /* Waits for pid up to `limit` seconds; kills it after that. Returns its wait status, or -1 if
  * it had to be killed; *took gets the seconds it ran. */
 static int wait_limited(pid_t pid, double limit, double *took)
@@ -443,12 +479,6 @@ static int wait_limited(pid_t pid, double limit, double *took)
         }
         usleep(2000);
     }
-}
-
-/* A generous limit: the sanitizers and valgrind are slow, a hang is forever. */
-static double time_limit(void)
-{
-    return rel_small() ? 120.0 : 30.0;
 }
 
 /* One threaded call in a forked child: exit 0 if it gives the recorded bits. The alarm turns a
@@ -622,6 +652,8 @@ static void fork_cases(void)
     simdrop_min_task_bytes_override(0);
 }
 
+#endif /* fork */
+
 enum exit_kind { EXIT_RETURN, EXIT_FROM_THREAD, EXIT_WHILE_BUSY, EXIT_COUNT };
 
 /* Threaded calls on static buffers (nothing in hand at exit for a leak checker to count). */
@@ -644,7 +676,9 @@ static void *exit_thread(void *p)
  * another thread, or while another thread is in a threaded call. It must end promptly. */
 static void exit_child(int kind)
 {
-    alarm((unsigned)time_limit());
+#ifndef _WIN32
+    alarm((unsigned)time_limit()); /* on Windows the parent's wait has the limit */
+#endif
     tjob j;
     tjob_new(&j, rel_entry("forward_f32"), 1);
     char err[400];
@@ -660,7 +694,7 @@ static void exit_child(int kind)
     if (kind == EXIT_WHILE_BUSY) {
         simdrop_min_task_bytes_override(1); /* every call of the background thread splits */
         pthread_create(&t, NULL, background_static_calls, NULL);
-        usleep(20000);
+        nap_us(20000);
     }
     exit(0);
 }
@@ -673,6 +707,19 @@ static void exit_cases(const char *self)
     static const char *const names[EXIT_COUNT] = {"return from main", "exit() from another "
                                                   "thread", "exit() during a threaded call"};
     for (int kind = 0; kind < EXIT_COUNT; kind++) {
+#ifdef _WIN32
+        (void)self;
+        char arg[16];
+        snprintf(arg, sizeof arg, "%d", kind);
+        const char *const extra[] = {"--exit-child", arg, NULL};
+        char *no_args[] = {NULL};
+        const double start = now();
+        const int status = test_spawn_self(1, no_args, extra, (DWORD)(time_limit() * 1000 + 5000));
+        const double took = now() - start;
+        CHECK(status == 0, "exit with the pool parked (%s): %s (exit status %d after %.1f s)",
+              names[kind], status == TEST_SPAWN_TIMEOUT ? "hung and was terminated" : "failed",
+              status, took);
+#else
         fflush(stdout);
         fflush(stderr);
         const pid_t pid = fork();
@@ -687,6 +734,7 @@ static void exit_cases(const char *self)
         CHECK(wstatus >= 0 && WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0, "exit with the "
               "pool parked (%s): %s (wait status 0x%x after %.1f s)", names[kind],
               wstatus < 0 ? "hung and was killed" : "failed", wstatus, took);
+#endif
         printf("  exit with 3 parked workers, %s: %.3f s\n", names[kind], took);
     }
 }
@@ -737,6 +785,10 @@ int main(int argc, char **argv)
     really_split();
     hooks();
     concurrent_callers();
+#ifdef _WIN32
+    printf("  fork: none on Windows (fresh processes above, and test_dll)\n");
+#else
     fork_cases();
+#endif
     return test_finish("test_threads");
 }
