@@ -9,7 +9,7 @@
 #                       stays clean
 #   --quick             smoke run (under three minutes; what CI runs): sizes 4K-1M, short
 #                       timings, 2 repetitions, checkasm --verify --cases 4; writes BUILD/report-quick/
-#   --update-committed  a full run that then copies REPORT.md and throughput.png over the
+#   --update-committed  a full run that then copies REPORT.md and its plots over the
 #                       committed report/ (only when every path verified PASS; not with --quick).
 #                       Run it on a quiet machine and commit the result with the change it measures
 #   --out DIR           where REPORT.md, throughput.png, bench.json and raw/ (logs) go instead
@@ -233,5 +233,6 @@ if ((VERIFY_RC)); then
 fi
 if ((UPDATE)); then
     cp "$OUT/REPORT.md" "$OUT/throughput.png" report/
-    note "updated the committed report/REPORT.md and report/throughput.png: review and commit them"
+    [[ -f $OUT/scaling.png ]] && cp "$OUT/scaling.png" report/ # the thread-scaling plot REPORT.md shows
+    note "updated the committed report/REPORT.md and its plots in report/: review and commit them"
 fi
