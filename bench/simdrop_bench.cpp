@@ -20,6 +20,8 @@
 //                     the engine cases take the ones of 64K, 1M, 16M among them)
 //   --min-time=S      minimum seconds per measurement (default 0.25)
 //   --all-paths       engine cases on every path too
+//   --misalign-y=B    every output starts B bytes past a 64-byte boundary (0-63; default 0),
+//                     as large malloc blocks do (glibc: 16), for memcpy alike
 //   --simde           also time the SIMDe-emulated paths (test-only code; named "<isa>-simde")
 //   --quick           sizes 4K, 64K, 1M (engine: 64K, 1M) and min-time 0.02: a smoke run
 #include <benchmark/benchmark.h>
@@ -47,6 +49,7 @@ struct Options {
     bool sizes_given = false;
     double min_time = 0.25;
     bool simde = false, all_paths = false, f32 = true, engine = true;
+    size_t misalign_y = 0;
 };
 
 const std::vector<int64_t> kPercent{10, 50}; // p = 0.1 and 0.5, as integer benchmark arguments
@@ -121,7 +124,9 @@ struct Arena {
     size_t cap[DT_COUNT] = {}, cap2[DT_COUNT] = {}, out_bytes = 0, mask_cap = 0, noise_cap = 0;
     void *x[DT_COUNT] = {}, *r[DT_COUNT] = {}; // input (dy, dout) and residual
     void *bias[DT_COUNT] = {};
-    void *y = nullptr;                         // every output
+    void *y = nullptr;                         // every output: y_base + y_shift bytes
+    void *y_base = nullptr;
+    size_t y_shift = 0;                        // --misalign-y
     float *noise = nullptr;                    // the two-pass baseline's noise array
     uint8_t *mask = nullptr;
     double dbias[kCols];                       // float or double sums, by dtype
@@ -193,8 +198,9 @@ struct Arena {
             fill(bias[dt], dt, kCols, 3);
         }
         if (n * es > out_bytes) {
-            std::free(y);
-            y = alloc(n * es);
+            std::free(y_base);
+            y_base = alloc(n * es + 64);
+            y = static_cast<char *>(y_base) + y_shift;
             out_bytes = n * es;
         }
         if (n / 8 + 1 > mask_cap) {
@@ -581,6 +587,12 @@ Options parse_options(int argc, char **argv, std::vector<std::string> &rest)
             o.simde = true;
         } else if (a == "--all-paths") {
             o.all_paths = true;
+        } else if (a.rfind("--misalign-y=", 0) == 0) {
+            o.misalign_y = std::strtoul(a.c_str() + 13, nullptr, 0);
+            if (o.misalign_y > 63) {
+                std::fprintf(stderr, "simdrop_bench: --misalign-y takes 0 to 63 bytes\n");
+                std::exit(2);
+            }
         } else if (a.rfind("--ops=", 0) == 0) {
             const std::string v = a.substr(6);
             if (v != "f32" && v != "engine" && v != "all") {
@@ -628,6 +640,7 @@ int main(int argc, char **argv)
 {
     std::vector<std::string> rest;
     const Options o = parse_options(argc, argv, rest);
+    arena.y_shift = o.misalign_y;
     // Our timing defaults first, so that explicit --benchmark_* flags after them still win.
     // A bare number of seconds is what libbenchmark 1.7 (Debian 12) parses; 1.8 accepts it too.
     std::vector<std::string> args{argv[0], "--benchmark_min_time=" + std::to_string(o.min_time),

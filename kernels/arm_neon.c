@@ -113,5 +113,6 @@ static inline uint32_t neon_word(const vmask m[8])
 
 #define V_FENCE() ((void)0)
 #define SIMDROP_HAS_NT 0
+#define V_STREAM32(p, w) memcpy(p, &(w), 4) /* unused: no non-temporal stores here */
 
 #include "simd_template.h"

@@ -85,6 +85,7 @@ static inline uint32_t avx2_word(const vmask m[4])
 #define VD_ISNAN(v) simde_mm256_castpd_si256(simde_mm256_cmp_pd(v, v, SIMDE_CMP_UNORD_Q))
 
 #define V_FENCE() simde_mm_sfence()
+#define V_STREAM32(p, w) simde_mm_stream_si32((int32_t *)(void *)(p), (int32_t)(w))
 #define SIMDROP_HAS_NT 1
 
 #include "simd_template.h"

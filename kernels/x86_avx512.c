@@ -132,5 +132,6 @@ static inline vh16 avx512_narrow(vu32 u)
 #define SIMDROP_HAS_NT 0
 #endif
 #define V_FENCE() simde_mm_sfence()
+#define V_STREAM32(p, w) simde_mm_stream_si32((int32_t *)(void *)(p), (int32_t)(w))
 
 #include "simd_template.h"
