@@ -1,5 +1,8 @@
 #!/usr/bin/python3
-"""report.py: turns the benchmark JSON, checkasm's verification, the PyTorch timings and the instruction counts into REPORT.md and throughput.png.
+"""report.py: writes REPORT.md and throughput.png from one run's measurements (bench/report.sh calls it).
+
+The measurements: the benchmark JSON, checkasm's verification, the PyTorch timings, the thread
+scaling and the instruction counts.
 
 Called by bench/report.sh, which says where they go (--out); only Debian packages (python3-matplotlib)
 and the standard library. The work is in bench/reporting/ (one module per concern: catalog, measure,

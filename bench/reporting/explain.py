@@ -80,11 +80,12 @@ def copy_share(ev, case, n):
 
 
 def bound_finding(ev, case, n):
-    """Compute- or memory-bound, judged from the case's rate in cache against its rate at the
-    largest size measured, and from memcpy of the same bytes at that size; memory-bound there
-    explains a target at that size only."""
+    """What limits the case at the target's size n, from its rates at the smallest and largest
+    sizes measured. At the largest size: memory-bound where it moves its bytes at memcpy's speed,
+    compute-bound where its rate is about its in-cache one while memcpy's bytes per second are not
+    reached. In cache: compute-bound where the rate hardly improves over the largest size's."""
     sizes = ev.res.sizes(case, ev.auto)
-    if len(sizes) < 2:
+    if len(sizes) < 2 or n not in (sizes[0], sizes[-1]):
         return None
     small, large = sizes[0], sizes[-1]
     r_small, r_large = ev.rate(case, small), ev.rate(case, large)
@@ -92,17 +93,19 @@ def bound_finding(ev, case, n):
     if not (r_small and r_large and memcpy and share):
         return None
     span = f"{gelem(r_small)} at {size_label(small)}, {gelem(r_large)} at {size_label(large)}"
-    if r_large >= FLAT * r_small and r_large < AT_MEMCPY * memcpy:
-        return (f"compute-bound from {size_label(small)} to {size_label(large)} on this machine: its rate "
-                f"hardly changes with where the data are ({span}), while a memcpy of the same bytes runs "
-                f"{gelem(memcpy)} at {size_label(large)}", True)
+    flat = r_large >= FLAT * r_small
+    if n == small:
+        return (f"compute-bound in cache: its rate hardly improves when the data are in cache ({span})", True) \
+            if flat else None
     if share >= AT_MEMCPY:
-        return (f"memory-bound at {size_label(large)}: it moves its bytes at {share:.2f}x memcpy's "
-                f"bytes per second there ({span})", n == large)
-    if n != large:
-        return None  # an in-cache target: the other sizes' numbers would only distract
-    return (f"neither flat nor at memcpy's bandwidth ({span}; a memcpy of the same bytes runs "
-            f"{gelem(memcpy)} at {size_label(large)}, {share:.2f}x its bytes per second)", False)
+        return (f"memory-bound at {size_label(large)}: it moves its bytes at {share:.2f}x memcpy's bytes per "
+                f"second there ({span})", True)
+    copy = f"memcpy_{case[1]} runs {gelem(memcpy)} at {size_label(large)}"
+    if flat:
+        return (f"compute-bound: its rate hardly changes with where the data are ({span}), while it moves its "
+                f"bytes at {share:.2f}x memcpy's bytes per second ({copy})", True)
+    return (f"neither flat nor at memcpy's speed: {span}, where it moves its bytes at {share:.2f}x memcpy's "
+            f"bytes per second ({copy})", False)
 
 
 def bytes_finding(ev, target):
@@ -135,6 +138,15 @@ def yardstick_finding(ev, target):
             f"moves its bytes at {share:.2f}x memcpy's bytes per second at {size_label(n)}", True)
 
 
+def counted_elsewhere(insns, auto):
+    """Why the instructions were counted on another path than the timed one, or None."""
+    if not insns or insns["path"] == auto:
+        return None
+    if insns["counter"] == "callgrind" and auto.startswith("avx512"):
+        return f"valgrind does not execute AVX-512, so the library picks {insns['path']} under it"
+    return f"the counting run found {insns['path']}"
+
+
 def insns_finding(ev, target):
     """Instructions per element against the reference case's, from the run's counts."""
     _, _, case, _, against, _ = target
@@ -143,11 +155,7 @@ def insns_finding(ev, target):
     if case == ref or case not in counts or ref not in counts:
         return None
     mine, other, path = counts[case], counts[ref], ev.insns["path"]
-    where = f"{ev.insns['counter']} on the {path} path, {size_label(ev.insns['n'])} elements"
-    if path != ev.auto:
-        why = (f"valgrind does not execute AVX-512, so the library picks {path} under it"
-               if ev.insns["counter"] == "callgrind" and ev.auto.startswith("avx512") else "the counting run's path")
-        where += f", not the timed {ev.auto} path: {why}"
+    where = f"{ev.insns['counter']} on {path}" + (f", not the timed {ev.auto} path" if path != ev.auto else "")
     # More instructions explain a slower in-cache rate only when counted on the path timed.
     more = mine >= MORE_INSNS * other and path == ev.auto
     return (f"{mine:.2f} instructions/element against {other:.2f} for {case_label(*ref)} "

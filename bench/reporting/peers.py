@@ -72,7 +72,8 @@ def scaling_section(rows, png):
              "repetitions, unpinned (`bench/scaling.c`). *bits* says whether output and mask equal the "
              "one-thread call's. Target: forward with mask on all cores >= 0.9x the threaded memcpy.", "",
              f"![thread scaling]({os.path.basename(png)})", "",
-             "| operation | threads | simdrop Gelem/s | memcpy Gelem/s | ratio | bits |", "|---|---:|---:|---:|---:|---|"]
+             "| operation | threads | simdrop Gelem/s | memcpy Gelem/s | ratio | bits |",
+             "|---|---:|---:|---:|---:|---|"]
     for r in rows:
         lines.append(f"| {r['op']} | {r['threads']} | {r['simdrop']:.2f} | {r['memcpy']:.2f} | "
                      f"{r['ratio']:.2f}x | {'identical' if r['identical'] else '**DIFFER**'} |")
@@ -91,7 +92,8 @@ def xsmm_section(rows):
              "repetitions (`bench/xsmm_bench.c`). The semantics differ: libxsmm turns a dropped NaN or Inf "
              "into +0 and its masks change with the ISA, the split and the thread count. Target: simdrop "
              ">= 1.1x libxsmm at every size.", "",
-             "| n | libxsmm fwd | simdrop fwd | simdrop / libxsmm | libxsmm bwd | simdrop bwd | simdrop / libxsmm | memcpy |",
+             "| n | libxsmm fwd | simdrop fwd | simdrop / libxsmm | libxsmm bwd | simdrop bwd | simdrop / libxsmm "
+             "| memcpy |",
              "|---|---:|---:|---|---:|---:|---|---:|"]
     for r in rows:
         f = r["simdrop_forward"] / r["libxsmm_forward"]

@@ -6,7 +6,7 @@ import statistics
 
 from . import peers, tables
 from .catalog import ENGINE_OPS, OP_TITLES, OPS, case_label, size_label
-from .explain import AT_MEMCPY, FLAT
+from .explain import AT_MEMCPY, FLAT, counted_elsewhere
 from .machine import CONVERSION_INSTRUCTIONS, relevant
 from .verify import verify_section
 
@@ -52,8 +52,10 @@ def insns_line(run):
     ins = run.insns
     if not ins:
         return f"- Instructions per element: not counted in this run ({run.args.insns_skip or 'no counts given'})"
-    return (f"- Instructions per element: counted by {ins['counter']} on the `{ins['path']}` path, "
-            f"{size_label(ins['n'])} elements per call, one thread (section Instructions per element)")
+    elsewhere = counted_elsewhere(ins, run.auto)
+    return (f"- Instructions per element: counted by {ins['counter']} on the `{ins['path']}` path"
+            + (f" ({elsewhere})" if elsewhere else "") +
+            f", {size_label(ins['n'])} elements per call, one thread (section Instructions per element)")
 
 
 def machine_section(run):
@@ -94,7 +96,7 @@ def engine_targets_intro(rows):
 
 
 def targets_section(run):
-    name, res = cpu_name(run), run.res
+    name, res, model = cpu_name(run), run.res, run.machine["cpu"]["model"]
     rows = tables.engine_targets(res, run.auto)
     lines = ["## Speed targets", "",
              "Informational: ratios of medians from this one run, no assertion anywhere; in brackets the "
@@ -102,10 +104,10 @@ def targets_section(run):
              f"2-core AMD Zen 3 machine; this run's CPU is {name}, and memcpy, the yardstick of most of them, "
              "is as fast as this CPU makes it.", "", "### f32 element dropout (every path)", ""]
     lines += tables.targets_table(res, run.paths)
-    lines += ["", f"### Engine operations (auto path `{run.auto}`, one thread, p = 0.1) on {run.machine['cpu']['model']}",
+    lines += ["", f"### Engine operations (auto path `{run.auto}`, one thread, p = 0.1) on {model}",
               "", engine_targets_intro(rows), ""]
     lines += tables.engine_targets_table(rows, run.evidence)
-    lines += ["", f"### Memory speed (auto path `{run.auto}`, one thread, p = 0.1) on {run.machine['cpu']['model']}", "",
+    lines += ["", f"### Memory speed (auto path `{run.auto}`, one thread, p = 0.1) on {model}", "",
               "Each element operation and dtype against a memcpy of the same bytes, at 16M and 64M elements "
               "(64M only where the run measured it). The store policy behind these (non-temporal stores from "
               "one L2 of output on Intel, from 3/4 of the last-level cache elsewhere) is explained, with its "
@@ -146,18 +148,23 @@ def machine_kind(run):
             "and the memory bus")
 
 
+def spread_summary(cases):
+    spreads = sorted(c["spread"] for c in cases.values())
+    if not spreads:
+        return ""
+    return (f"Median spread over all cases {100 * statistics.median(spreads):.1f}%, 90th percentile "
+            f"{100 * spreads[int(0.9 * (len(spreads) - 1))]:.1f}%, worst {100 * spreads[-1]:.1f}%. ")
+
+
 def noise_section(run):
-    spreads = sorted(c["spread"] for c in run.res.cases.values())
     reps = max((c["reps"] for c in run.res.cases.values()), default=0)
     return ["", "## Noise", "",
             f"Each case ran {reps} repetitions (Google Benchmark, `--benchmark_repetitions`); the tables give the "
             "median, *spread* is (slowest - fastest) / median of the repetitions' CPU times. The repetitions of all "
             "cases run in random interleaved order (`--benchmark_enable_random_interleaving`), so a burst of "
             "interference spreads over many cases instead of shifting one case's median. "
-            + (f"Median spread over all cases {100 * statistics.median(spreads):.1f}%, 90th percentile "
-               f"{100 * spreads[int(0.9 * (len(spreads) - 1))]:.1f}%, worst {100 * spreads[-1]:.1f}%. " if spreads else "")
-            + machine_kind(run) + ", so DRAM-sized cases (16M, 64M) move by several percent between runs and "
-            "in-cache cases by more when a neighbour is busy. "
+            + spread_summary(run.res.cases) + machine_kind(run) + ", so DRAM-sized cases (16M, 64M) move by "
+            "several percent between runs and in-cache cases by more when a neighbour is busy. "
             "Rates come from the thread's CPU time, not wall-clock time: on a small shared machine the thread is "
             "often descheduled for other processes (their time is in the JSON's real_time, and PyTorch is timed "
             "with time.process_time() the same way); cache and memory-bandwidth contention from neighbours "
@@ -173,7 +180,8 @@ def insns_section(run):
     lines = ["## Instructions per element", "",
              f"`simdrop_bench --instructions={ins['n']}`: one call of each operation on {size_label(ins['n'])} "
              f"elements, p = 0.1, one thread, on the `{ins['path']}` path, counted by {ins['counter']}"
-             + (f" (the timed auto path is `{run.auto}`)" if ins["path"] != run.auto else "") + ".", "",
+             + (f" (the timed auto path is `{run.auto}`: {counted_elsewhere(ins, run.auto)})"
+                if ins["path"] != run.auto else "") + ".", "",
              "| operation | instructions/element |", "|---|---:|"]
     lines += [f"| {case_label(*case)} | {count:.2f} |" for case, count in ins["per_element"].items()]
     return lines + [""]
@@ -191,21 +199,23 @@ def appendix_sections(run):
                   "`checkasm --bench`: each kernel table entry called directly (no dispatch, no threads), "
                   "64K elements in cache, nanoseconds per element, best of 5; gen_<rule>_<dtype> generates the "
                   "mask and applies it, bits_<rule>_<dtype> applies a stored mask; inputs are ordinary values "
-                  "in [-1, 1) (subnormals would time the CPU's microcode assists instead).", "", "```"] + text + ["```", ""]
+                  "in [-1, 1) (subnormals would time the CPU's microcode assists instead).", "", "```"]
+        lines += text + ["```", ""]
     return lines + insns_section(run)
 
 
 def all_cases_section(run):
-    lines = ["## All cases", "", "### f32 element dropout", ""]
+    res, lines = run.res, ["## All cases", "", "### f32 element dropout", ""]
     for op in OPS:
-        lines += [f"#### {op}: {OP_TITLES[op]}", ""] + tables.detail_table(run.res, op, run.paths, run.sizes, run.ps) + [""]
+        lines += [f"#### {op}: {OP_TITLES[op]}", ""] + tables.detail_table(res, op, run.paths, run.sizes, run.ps) + [""]
     if run.esizes:
         lines += ["### Engine operations (p = 0.1)", ""]
         for op, dt, glen, title in ENGINE_OPS:
-            rows = tables.engine_detail_table(run.res, (op, dt, glen), run.epaths, run.esizes)
+            rows = tables.engine_detail_table(res, (op, dt, glen), run.epaths, run.esizes)
             if len(rows) > 2:
                 lines += [f"#### {case_label(op, dt, glen)}: {title}", ""] + rows + [""]
-    return lines + ["### Baselines", ""] + tables.baseline_table(run.res, sorted(set(run.sizes) | set(run.esizes)), run.ps) + [""]
+    all_sizes = sorted(set(run.sizes) | set(run.esizes))
+    return lines + ["### Baselines", ""] + tables.baseline_table(res, all_sizes, run.ps) + [""]
 
 
 def document(run):

@@ -14,7 +14,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from reporting import machine, measure  # noqa: E402
 from reporting.catalog import ENGINE_TARGETS, N16M, N64K  # noqa: E402
-from reporting.explain import Evidence, explain, verdict  # noqa: E402
+from reporting.explain import Evidence, counted_elsewhere, explain, verdict  # noqa: E402
 
 M1 = 1 << 20
 TARGETS = {t[0]: t for t in ENGINE_TARGETS}
@@ -64,20 +64,28 @@ class Bf16OnTwoMachines(unittest.TestCase):
         ev = Evidence(results("avx512", INTEL), "avx512", facts(flags=["avx2", "avx512f"], built=["f16c"]))
         text = why(ev, "bf16_fwd_16M")
         self.assertIn("At 16M, forward_mask_bf16 runs 3.60 Gelem/s on avx512, memcpy_bf16 4.60 Gelem/s.", text)
-        self.assertIn("Compute-bound from 64K to 16M on this machine", text)
+        self.assertIn("Compute-bound: its rate hardly changes with where the data are (3.62 Gelem/s at 64K, "
+                      "3.60 Gelem/s at 16M), while it moves its bytes at 0.81x memcpy's bytes per second "
+                      "(memcpy_bf16 runs 4.60 Gelem/s at 16M).", text)
         self.assertIn("This CPU has no AVX512-BF16 (per /proc/cpuinfo)", text)
         self.assertNotIn("This CPU has AVX512-BF16", text)
 
     def test_amd_with_bf16_unused_by_the_build(self):
         ev = Evidence(results("avx512", AMD), "avx512", facts(flags=["avx2", "avx512f", "avx512_bf16"], built=["f16c"]))
         text = why(ev, "bf16_fwd_64K")
-        self.assertIn("Compute-bound from 64K to 1M on this machine: its rate hardly changes with where the data "
-                      "are (7.96 Gelem/s at 64K, 7.87 Gelem/s at 1M), while a memcpy of the same bytes runs "
-                      "22.49 Gelem/s at 1M.", text)
+        self.assertIn("Compute-bound in cache: its rate hardly improves when the data are in cache "
+                      "(7.96 Gelem/s at 64K, 7.87 Gelem/s at 1M).", text)
         self.assertIn("its bytes do not hold it back", text)
         self.assertIn("This CPU has AVX512-BF16 (per /proc/cpuinfo), but libsimdrop.so contains no "
                       "vcvtneps2bf16: this build does the float to bf16 rounding without it.", text)
         self.assertNotIn("has no AVX512-BF16", text)
+
+    def test_amd_at_memory_speed_in_dram(self):
+        rates = {**AMD, ("forward_mask", "bf16", None, N16M): 7.53, ("memcpy", "bf16", None, N16M): 8.41}
+        ev = Evidence(results("avx512", rates), "avx512", facts(flags=["avx512_bf16"], built=["f16c"]))
+        self.assertIn("Memory-bound at 16M: it moves its bytes at 0.92x memcpy's bytes per second there "
+                      "(7.96 Gelem/s at 64K, 7.53 Gelem/s at 16M).", why(ev, "bf16_fwd_16M"))
+        self.assertNotIn("ompute-bound", why(ev, "bf16_fwd_16M"))
 
     def test_amd_with_bf16_detected_and_used(self):
         ev = Evidence(results("avx512", AMD), "avx512",
@@ -126,6 +134,7 @@ class Rules(unittest.TestCase):
     def test_bytes_set_the_ratio(self):
         res = results("avx512", {("forward_mask", "f64", None, N64K): 3.15, ("forward_mask", "f32", None, N64K): 5.81})
         text = why(Evidence(res, "avx512", facts()), "f64_fwd_64K")
+        self.assertNotIn("-bound", text)  # measured in cache only
         self.assertIn("It moves 16.1 B/element against 8.1 for forward_mask_f32, so at the same bytes per second "
                       "it would run at 0.50x; it moves 1.08x their bytes per second: the bytes set this ratio, "
                       "and 0.7x needs more than they allow.", text)
@@ -141,7 +150,7 @@ class Rules(unittest.TestCase):
                  "per_element": {("groups_forward", "f32", 4): 3.1, ("forward_mask", "f32", None): 2.07}}
         text = why(Evidence(res, "avx512", facts(), insns), "groups4_fwd_64K")
         self.assertIn("3.10 instructions/element against 2.07 for forward_mask_f32 (1.50x as many: more work "
-                      "per element; the CPU's instruction counter on the avx512 path, 1M elements).", text)
+                      "per element; the CPU's instruction counter on avx512).", text)
         self.assertNotIn("No cause", text)
 
     def test_instruction_counts_from_another_path_say_so_and_conclude_nothing(self):
@@ -149,7 +158,10 @@ class Rules(unittest.TestCase):
         insns = {"counter": "callgrind", "path": "avx2", "n": M1,
                  "per_element": {("groups_forward", "f32", 4): 3.07, ("forward_mask", "f32", None): 2.13}}
         text = why(Evidence(res, "avx512", facts(), insns), "groups4_fwd_64K")
-        self.assertIn("not the timed avx512 path: valgrind does not execute AVX-512, so the library picks avx2", text)
+        self.assertIn("3.07 instructions/element against 2.13 for forward_mask_f32 (1.44x; callgrind on avx2, "
+                      "not the timed avx512 path).", text)
+        self.assertEqual(counted_elsewhere(insns, "avx512"),
+                         "valgrind does not execute AVX-512, so the library picks avx2 under it")
         self.assertIn("No cause shows", text)
 
     def test_verdict(self):
