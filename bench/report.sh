@@ -151,6 +151,8 @@ LIST_PATHS=$BUILD/tests/reliability/list_paths
 if "$LIST_PATHS" --features >"$RAW/features.txt" 2>/dev/null &&
     ! cmp -s "$RAW/features.txt" <("$LIST_PATHS" 2>/dev/null); then
     FEATURES=$RAW/features.txt
+else
+    rm -f "$RAW/features.txt"
 fi
 # One call of each operation on 1M elements, one thread: simdrop_bench --instructions counts it
 # with the CPU's instruction counter where the kernel grants one; else callgrind counts it,

@@ -88,11 +88,12 @@ def engine_targets_intro(rows):
             "*measured* is the ratio of the medians, *best reps* that of the fastest repetitions; both "
             "from this one run. A missed target says by how much (the ratio short of the target, and that "
             "as a share of the target). *why* is derived from this run alone (bench/reporting/explain.py): "
-            "the two rates the ratio divides; *compute-bound* where the rate at the largest size measured is "
-            f"at least {FLAT:g}x the in-cache rate while a memcpy of the same bytes is faster; *memory-bound* "
-            f"where the operation moves its bytes at >= {AT_MEMCPY:g}x memcpy's bytes per second; bytes and "
-            "instructions per element against the yardstick's; the CPU's conversion features against the "
-            "instructions the build contains. A miss whose numbers show no cause says so.")
+            "the two rates the ratio divides; at the largest size measured, *memory-bound* where the operation "
+            f"moves its bytes at >= {AT_MEMCPY:g}x memcpy's bytes per second, else *compute-bound* where its rate "
+            f"there is >= {FLAT:g}x its in-cache rate; in cache, *compute-bound* where the rate hardly improves "
+            f"over the largest size's (>= {FLAT:g}x); bytes and instructions per element against the yardstick's; "
+            "the CPU's conversion features against the instructions the build contains. A miss whose numbers "
+            "show no cause says so.")
 
 
 def targets_section(run):
