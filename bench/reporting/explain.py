@@ -120,8 +120,9 @@ def bytes_finding(ev, target):
     allowed, share = other / mine, (r_mine * mine) / (r_other * other)
     text = (f"it moves {mine:.1f} B/element against {other:.1f} for {case_label(*against)}, so at the same "
             f"bytes per second it would run at {allowed:.2f}x; it moves {share:.2f}x their bytes per second")
-    if share >= AT_MEMCPY and allowed < minimum:
-        return text + f": the bytes set this ratio, and {minimum:g}x needs more than they allow", True
+    if allowed < minimum:  # the target asks for more bytes per second than the yardstick's
+        need = f"{minimum:g}x would need {minimum / allowed:.2f}x their bytes per second"
+        return text + (f": the bytes set this ratio, and {need}" if share >= AT_MEMCPY else f"; {need}"), True
     if allowed >= 1:
         return text + ": its bytes do not hold it back", False
     return text, False

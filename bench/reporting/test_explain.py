@@ -137,7 +137,13 @@ class Rules(unittest.TestCase):
         self.assertNotIn("-bound", text)  # measured in cache only
         self.assertIn("It moves 16.1 B/element against 8.1 for forward_mask_f32, so at the same bytes per second "
                       "it would run at 0.50x; it moves 1.08x their bytes per second: the bytes set this ratio, "
-                      "and 0.7x needs more than they allow.", text)
+                      "and 0.7x would need 1.39x their bytes per second.", text)
+
+    def test_bytes_alone_when_below_the_yardsticks_bandwidth(self):
+        res = results("avx512", {("forward_mask", "f64", None, N64K): 5.42, ("forward_mask", "f32", None, N64K): 12.48})
+        text = why(Evidence(res, "avx512", facts()), "f64_fwd_64K")
+        self.assertIn("it moves 0.86x their bytes per second; 0.7x would need 1.39x their bytes per second.", text)
+        self.assertNotIn("No cause", text)
 
     def test_no_cause_rather_than_a_guess(self):
         res = results("avx512", {("groups_forward", "f32", 4, N64K): 3.03, ("forward_mask", "f32", None, N64K): 5.81})
