@@ -54,8 +54,8 @@ mkdir -p "$OUT" "$RAW"
 
 START=$SECONDS
 PHASE=0
-PHASES=9
-((QUICK)) || PHASES=10 # the full run also times each kernel entry
+PHASES=10
+((QUICK)) || PHASES=11 # the full run also times each kernel entry
 [[ -n ${LIBXSMM_DIR:-} ]] && PHASES=$((PHASES + 1))
 phase() {
     PHASE=$((PHASE + 1))
@@ -75,6 +75,9 @@ if ((TORCH)) && [[ $MODE == full ]]; then
     need_pkgs python3-torch python3-numpy >"$RAW/apt-torch.log" 2>&1 ||
         note "python3-torch could not be installed (see $RAW/apt-torch.log): the report will say PyTorch was skipped"
 fi
+# valgrind counts the instructions per element where the CPU's counter is not granted (a VM);
+# the report goes on without the counts, and says so.
+need_pkgs valgrind >"$RAW/apt-valgrind.log" 2>&1 || note "valgrind could not be installed (see $RAW/apt-valgrind.log)"
 for tool in meson ninja "$PY"; do
     command -v "$tool" >/dev/null || { echo "report.sh: $tool not found" >&2; exit 1; }
 done
@@ -93,7 +96,7 @@ fi || { tail -30 "$RAW/meson-setup.log" >&2; exit 1; }
 phase "building"
 # Which sources the numbers belong to, taken at build time ("-dirty": uncommitted changes).
 SOURCE=$(git describe --always --dirty 2>/dev/null || echo "not a git checkout")
-ninja -C "$BUILD" bench/simdrop_bench tests/checkasm scaling >"$RAW/build.log" 2>&1 ||
+ninja -C "$BUILD" bench/simdrop_bench tests/checkasm scaling tests/reliability/list_paths >"$RAW/build.log" 2>&1 ||
     { tail -40 "$RAW/build.log" >&2; exit 1; }
 
 # Pin to one core: the last one this process may use, leaving CPU 0 to interrupts and whatever
@@ -139,7 +142,43 @@ if ((!QUICK)); then
     fi
 fi
 
-# ---- 4. benchmark suite ---------------------------------------------------------------------
+# ---- 4. what this machine is, and instructions per element -----------------------------------
+# The CPU features the library detected, in its own words, from `list_paths --features` where
+# the build's list_paths has that option (one that lacks it prints its paths either way, which
+# is how it is told apart); otherwise the report shows /proc/cpuinfo's flags, labelled as such.
+FEATURES=""
+LIST_PATHS=$BUILD/tests/reliability/list_paths
+if "$LIST_PATHS" --features >"$RAW/features.txt" 2>/dev/null &&
+    ! cmp -s "$RAW/features.txt" <("$LIST_PATHS" 2>/dev/null); then
+    FEATURES=$RAW/features.txt
+else
+    rm -f "$RAW/features.txt"
+fi
+# One call of each operation on 1M elements, one thread: simdrop_bench --instructions counts it
+# with the CPU's instruction counter where the kernel grants one; else callgrind counts it,
+# on the path the library picks under valgrind (which does not execute AVX-512), dump k for
+# case k (see simdrop_bench.cpp). The report's explanations compare these counts.
+INSNS_N=1048576 INSNS_SKIP="" CALLGRIND_OUT=""
+rm -rf "$RAW/callgrind"
+phase "counting instructions per element: $INSNS_N elements per call (log: $RAW/instructions.txt)"
+if ! "$BUILD/bench/simdrop_bench" --instructions=$INSNS_N >"$RAW/instructions.txt" 2>&1; then
+    INSNS_SKIP="simdrop_bench --instructions failed (see raw/instructions.txt)"
+elif ! grep -q per_element= "$RAW/instructions.txt"; then
+    if command -v valgrind >/dev/null; then
+        note "no hardware instruction counter here: counting under callgrind"
+        mkdir -p "$RAW/callgrind"
+        CALLGRIND_OUT=$RAW/callgrind/callgrind.out
+        valgrind --tool=callgrind --callgrind-out-file="$CALLGRIND_OUT" --toggle-collect='*count_calls*' \
+            --dump-before='*case_counted*' "$BUILD/bench/simdrop_bench" --instructions=$INSNS_N \
+            --instructions-counter=none >"$RAW/instructions.txt" 2>"$RAW/callgrind.log" ||
+            INSNS_SKIP="callgrind failed (see raw/callgrind.log)"
+    else
+        INSNS_SKIP="the CPU's instruction counter is not granted here (perf_event_open) and valgrind is missing"
+    fi
+fi
+[[ -z $INSNS_SKIP ]] || note "$INSNS_SKIP"
+
+# ---- 5. benchmark suite ---------------------------------------------------------------------
 # Interleaved repetitions: a burst of load from a neighbour then hits one repetition of many
 # cases, which the median drops, instead of all repetitions of one case.
 REPS=5
@@ -161,7 +200,7 @@ while kill -0 "$BENCH_PID" 2>/dev/null; do
 done
 wait "$BENCH_PID" || { tail -20 "$RAW/bench.txt" >&2; echo "report.sh: the benchmark suite failed" >&2; exit 1; }
 
-# ---- 5. threads and peers ----------------------------------------------------------------------
+# ---- 6. threads and peers ----------------------------------------------------------------------
 # One call on the library's threads, 1 .. all cores, against a memcpy split over as many threads
 # (wall-clock time; unpinned, it needs every core); bench/scaling.c checks the bits of every
 # thread count against one thread's.
@@ -188,7 +227,7 @@ if [[ -n ${LIBXSMM_DIR:-} ]]; then
     fi
 fi
 
-# ---- 6. PyTorch -----------------------------------------------------------------------------
+# ---- 7. PyTorch -----------------------------------------------------------------------------
 TORCH_JSON="" TORCH_SKIP=""
 if ((!TORCH)); then
     TORCH_SKIP="--no-torch was given"
@@ -208,21 +247,23 @@ else
     phase "PyTorch skipped: $TORCH_SKIP"
 fi
 
-# ---- 7. report ------------------------------------------------------------------------------
+# ---- 8. report ------------------------------------------------------------------------------
 phase "writing $OUT/REPORT.md and $OUT/throughput.png"
 CMD="bench/report.sh"
 ((QUICK)) && CMD+=" --quick"
 ((UPDATE)) && CMD+=" --update-committed"
 ELAPSED=$((SECONDS - START)) # the whole run up to here: setup, build, verify, bench, torch
-"$PY" bench/report.py --bench "$OUT/bench.json" --verify "$RAW/verify.txt" \
+PYTHONDONTWRITEBYTECODE=1 "$PY" bench/report.py --bench "$OUT/bench.json" --verify "$RAW/verify.txt" \
     --verify-command "checkasm ${VERIFY_ARGS[*]}" ${KERNEL_BENCH:+--kernel-bench "$KERNEL_BENCH"} \
     ${TORCH_JSON:+--torch "$TORCH_JSON"} --torch-skip-reason "$TORCH_SKIP" \
-    --scaling "$RAW/scaling.txt" ${XSMM_TXT:+--xsmm "$XSMM_TXT"} \
+    --scaling "$RAW/scaling.txt" ${XSMM_TXT:+--xsmm "$XSMM_TXT"} ${FEATURES:+--features "$FEATURES"} \
+    --instructions "$RAW/instructions.txt" ${CALLGRIND_OUT:+--callgrind-out "$CALLGRIND_OUT"} \
+    --instructions-skip "$INSNS_SKIP" \
     --build-dir "$BUILD" --out "$OUT" --mode "$MODE" --pinned "$CPU" --command "$CMD" --source "$SOURCE" \
     --elapsed "$((ELAPSED / 60)) min $((ELAPSED % 60)) s" \
     --gbench-version "$(dpkg-query -W -f '${Version}' libbenchmark-dev 2>/dev/null || echo '?')"
 
-# ---- 8. summary -----------------------------------------------------------------------------
+# ---- 9. summary -----------------------------------------------------------------------------
 phase "done in $((SECONDS - START)) s"
 note "report: $OUT/REPORT.md, plot: $OUT/throughput.png, raw JSON: $OUT/bench.json"
 note "compare two runs: $PY /usr/share/benchmark/compare.py benchmarks OLD.json $OUT/bench.json"

@@ -24,6 +24,13 @@
 //                     as large malloc blocks do (glibc: 16), for memcpy alike
 //   --simde           also time the SIMDe-emulated paths (test-only code; named "<isa>-simde")
 //   --quick           sizes 4K, 64K, 1M (engine: 64K, 1M) and min-time 0.02: a smoke run
+//   --instructions=N  times nothing: runs each f32 element case and each engine case once at
+//                     n = N on the path in use (SIMDROP_ISA, else auto), one thread, and prints
+//                     "INSNS index=<k> case=<name> path=<path> n=<N> [per_element=<x>]",
+//                     per_element from the CPU's instruction counter (perf_event_open, user
+//                     mode) where the kernel grants it. --instructions-counter=none leaves it
+//                     closed, for a run under callgrind: with --toggle-collect=*count_calls* and
+//                     --dump-before=*case_counted*, dump k holds case k's instructions alone.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -36,7 +43,11 @@
 #include <vector>
 
 #if defined(__linux__)
+#include <linux/perf_event.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #endif
 
 #include "simdrop.h"
@@ -50,6 +61,8 @@ struct Options {
     double min_time = 0.25;
     bool simde = false, all_paths = false, f32 = true, engine = true;
     size_t misalign_y = 0;
+    size_t instructions_n = 0;    // --instructions=N: count instead of time
+    bool hardware_counter = true; // --instructions-counter=none: callgrind counts instead
 };
 
 const std::vector<int64_t> kPercent{10, 50}; // p = 0.1 and 0.5, as integer benchmark arguments
@@ -510,15 +523,23 @@ std::vector<std::string> engine_paths(const Options &o)
     return out;
 }
 
+// "<op>_<dtype>", or "mask" (the bitmask has no dtype).
+std::string case_name(const Case &c)
+{
+    return c.op == Op::mask ? op_name(c.op) : std::string(op_name(c.op)) + "_" + kDtName[c.dt];
+}
+
+bool is_groups(Op op)
+{
+    return op == Op::groups_forward || op == Op::groups_backward;
+}
+
 void register_path_case(const std::string &path, const Case &c, const std::vector<int64_t> &sizes,
                         const std::vector<int64_t> &percent)
 {
-    std::string name = op_name(c.op);
-    if (c.op != Op::mask)
-        name += std::string("_") + kDtName[c.dt];
-    name += "/" + path;
+    const std::string name = case_name(c) + "/" + path;
     auto *b = setup(benchmark::RegisterBenchmark(name.c_str(), bm_path, path, c));
-    if (c.op == Op::groups_forward || c.op == Op::groups_backward)
+    if (is_groups(c.op))
         b->ArgNames({"n", "p_pct", "group_len"})
             ->ArgsProduct({sizes, percent, {static_cast<int64_t>(c.group_len)}});
     else
@@ -531,9 +552,29 @@ void register_memcpy(Dt dt, const std::vector<int64_t> &sizes)
     setup(benchmark::RegisterBenchmark(name.c_str(), bm_memcpy, dt))->ArgName("n")->ArgsProduct({sizes});
 }
 
+const Op kElementOps[] = {Op::forward_mask, Op::forward, Op::backward, Op::backward_regen};
+
+// The engine cases of one path, in the order they are registered (and counted).
+std::vector<Case> engine_cases()
+{
+    std::vector<Case> out;
+    for (Dt dt : {F64, BF16, F16})
+        for (Op op : kElementOps)
+            out.push_back({op, dt, 1});
+    for (size_t len : {size_t(1024), size_t(4)})
+        for (Op op : {Op::groups_forward, Op::groups_backward})
+            out.push_back({op, F32, len});
+    for (Op op : {Op::alpha_forward, Op::alpha_backward})
+        out.push_back({op, F32, 1});
+    for (Dt dt : {F32, BF16})
+        for (Op op : {Op::bda_forward, Op::bda_backward})
+            out.push_back({op, dt, 1});
+    out.push_back({Op::unfused_bda, F32, 1});
+    return out;
+}
+
 void register_all(const Options &o)
 {
-    const Op element_ops[] = {Op::forward_mask, Op::forward, Op::backward, Op::backward_regen};
     if (o.f32) {
         register_memcpy(F32, o.sizes);
         setup(benchmark::RegisterBenchmark("twopass_forward_f32", bm_twopass_forward))
@@ -542,7 +583,7 @@ void register_all(const Options &o)
         setup(benchmark::RegisterBenchmark("twopass_backward_f32", bm_twopass_backward))
             ->ArgNames({"n", "p_pct"})
             ->ArgsProduct({o.sizes, kPercent});
-        for (Op op : element_ops)
+        for (Op op : kElementOps)
             for (const std::string &path : runtime_paths(o))
                 register_path_case(path, {op, F32, 1}, o.sizes, kPercent);
         for (const std::string &path : runtime_paths(o))
@@ -557,20 +598,109 @@ void register_all(const Options &o)
         for (const std::string &path : engine_paths(o)) {
             if (!o.f32)
                 register_path_case(path, {Op::forward_mask, F32, 1}, es, kEnginePercent);
-            for (Dt dt : {F64, BF16, F16})
-                for (Op op : element_ops)
-                    register_path_case(path, {op, dt, 1}, es, kEnginePercent);
-            for (size_t len : {size_t(1024), size_t(4)})
-                for (Op op : {Op::groups_forward, Op::groups_backward})
-                    register_path_case(path, {op, F32, len}, es, kEnginePercent);
-            for (Op op : {Op::alpha_forward, Op::alpha_backward})
-                register_path_case(path, {op, F32, 1}, es, kEnginePercent);
-            for (Dt dt : {F32, BF16})
-                for (Op op : {Op::bda_forward, Op::bda_backward})
-                    register_path_case(path, {op, dt, 1}, es, kEnginePercent);
-            register_path_case(path, {Op::unfused_bda, F32, 1}, es, kEnginePercent);
+            for (const Case &c : engine_cases())
+                register_path_case(path, c, es, kEnginePercent);
         }
     }
+}
+
+// ---- instruction counts (--instructions) ----------------------------------------------------
+
+// The counted call: a function of its own, never inlined, so that callgrind collects inside it
+// alone (--toggle-collect) and the hardware counter brackets nothing else.
+__attribute__((noinline)) int count_calls(const Case &c, size_t n, uint64_t seed)
+{
+    const int status = run_op(c, n, 0.1, seed);
+    benchmark::ClobberMemory(); // no tail call: callgrind must see it return
+    return status;
+}
+
+// Called after each counted call: under callgrind, --dump-before=*case_counted* then writes dump
+// k with case k's instructions alone (--toggle-collect=*count_calls* collects nothing else).
+__attribute__((noinline)) void case_counted()
+{
+    __asm__ volatile(""); // not a pure function: the call stays
+}
+
+// The CPU's retired-instruction counter for this thread in user mode, or -1 where the kernel
+// or the hypervisor does not grant it (perf_event_paranoid, a VM without a virtual PMU).
+int open_instruction_counter()
+{
+#if defined(__linux__) && defined(__NR_perf_event_open)
+    perf_event_attr attr;
+    std::memset(&attr, 0, sizeof attr);
+    attr.type = PERF_TYPE_HARDWARE;
+    attr.size = sizeof attr;
+    attr.config = PERF_COUNT_HW_INSTRUCTIONS;
+    attr.disabled = 1;
+    attr.exclude_kernel = 1;
+    attr.exclude_hv = 1;
+    return static_cast<int>(syscall(__NR_perf_event_open, &attr, 0, -1, -1, 0));
+#else
+    return -1;
+#endif
+}
+
+// Instructions of one call of c (counter fd), or -1 without a counter.
+double counted_instructions(int fd, const Case &c, size_t n)
+{
+    if (fd < 0) {
+        count_calls(c, n, kSeed + 1);
+        return -1.0;
+    }
+#if defined(__linux__) && defined(__NR_perf_event_open)
+    ioctl(fd, PERF_EVENT_IOC_RESET, 0);
+    ioctl(fd, PERF_EVENT_IOC_ENABLE, 0);
+    count_calls(c, n, kSeed + 1);
+    ioctl(fd, PERF_EVENT_IOC_DISABLE, 0);
+    uint64_t count = 0;
+    if (read(fd, &count, sizeof count) == static_cast<ssize_t>(sizeof count))
+        return static_cast<double>(count);
+#endif
+    return -1.0;
+}
+
+// --instructions=N: every f32 element case, the bitmask and the engine cases (not the unfused
+// composition, which is not one library call), once each on the path in use, one thread.
+int count_instructions(const Options &o)
+{
+    const size_t n = o.instructions_n;
+    std::vector<Case> cases;
+    for (Op op : kElementOps)
+        cases.push_back({op, F32, 1});
+    cases.push_back({Op::mask, F32, 1});
+    for (const Case &c : engine_cases())
+        if (c.op != Op::unfused_bda)
+            cases.push_back(c);
+    for (Dt dt : {F32, F64, BF16, F16})
+        arena.reserve(dt, n, dt == F32 || dt == BF16);
+    if (simdrop_set_num_threads(1) != SIMDROP_OK) {
+        std::fprintf(stderr, "simdrop_bench: cannot set one thread\n");
+        return 1;
+    }
+    const int fd = o.hardware_counter ? open_instruction_counter() : -1;
+    int index = 0;
+    for (const Case &c : cases) {
+        int status = SIMDROP_OK;
+        if (is_backward(c.op))
+            status = simdrop_mask(arena.mask, c.op == Op::groups_backward ? n / c.group_len : n, 0.1, kSeed, 0);
+        if (status == SIMDROP_OK)
+            status = run_op(c, n, 0.1, kSeed); // a first call: one-time setup is not counted
+        if (status != SIMDROP_OK) {
+            std::fprintf(stderr, "simdrop_bench: %s: %s\n", case_name(c).c_str(), simdrop_strerror(status));
+            return 1;
+        }
+        const double count = counted_instructions(fd, c, n);
+        case_counted();
+        std::printf("INSNS index=%d case=%s", ++index, case_name(c).c_str());
+        if (is_groups(c.op))
+            std::printf(" group_len=%zu", c.group_len);
+        std::printf(" path=%s n=%zu", simdrop_isa(), n);
+        if (count >= 0)
+            std::printf(" per_element=%.3f", count / static_cast<double>(n));
+        std::printf("\n");
+    }
+    return 0;
 }
 
 // Reads our flags; the others are Google Benchmark's and go to `rest` in their order.
@@ -601,6 +731,14 @@ Options parse_options(int argc, char **argv, std::vector<std::string> &rest)
             }
             o.f32 = v != "engine";
             o.engine = v != "f32";
+        } else if (a.rfind("--instructions=", 0) == 0) {
+            o.instructions_n = std::strtoul(a.c_str() + 15, nullptr, 0);
+            if (o.instructions_n < 4096 || o.instructions_n % 4096) {
+                std::fprintf(stderr, "simdrop_bench: --instructions takes a multiple of 4096 elements\n");
+                std::exit(2);
+            }
+        } else if (a == "--instructions-counter=none") {
+            o.hardware_counter = false;
         } else if (a.rfind("--min-time=", 0) == 0) {
             o.min_time = std::strtod(a.c_str() + 11, nullptr);
         } else if (a.rfind("--sizes=", 0) == 0) {
@@ -640,6 +778,8 @@ int main(int argc, char **argv)
 {
     std::vector<std::string> rest;
     const Options o = parse_options(argc, argv, rest);
+    if (o.instructions_n)
+        return count_instructions(o);
     arena.y_shift = o.misalign_y;
     // Our timing defaults first, so that explicit --benchmark_* flags after them still win.
     // A bare number of seconds is what libbenchmark 1.7 (Debian 12) parses; 1.8 accepts it too.

@@ -1,0 +1,104 @@
+"""peers.py: the report's sections on what simdrop is compared with beyond memcpy: PyTorch, the
+library's own threads against a threaded memcpy, and libxsmm."""
+import os
+
+from .catalog import FWD_BWD, TORCH_OF, TORCH_TITLES, case_label, size_label
+from .explain import verdict
+from .tables import fmt
+
+
+def torch_section(res, torch, skip_reason, paths, sizes, ps):
+    if not torch:
+        return [f"PyTorch was **skipped**: {skip_reason or 'python3-torch / python3-numpy did not import'}."]
+    vector = [p for p in paths if p != "scalar"]
+    results = torch["results"]
+    lines = [f"`torch.nn.functional.dropout(x, p, training=True)`, float32, PyTorch {torch['torch_version']} "
+             f"(Debian python3-torch), {torch['threads']} thread, same pinned core; median of "
+             f"{results[0]['repetitions'] if results else 0} repetitions. "
+             "Speedup is simdrop's forward *with* bitmask (which also stores the mask) over PyTorch.", "",
+             "| n | p | PyTorch Gelem/s | " + " | ".join(f"x {p}" for p in ["scalar"] + vector) + " |",
+             "|---|---|---:|" + "---:|" * (len(vector) + 1)]
+    for n in sizes:
+        for p in ps:
+            t = res.torch_rate("dropout", "f32", n, p)
+            if t is None:
+                continue
+            cells = [fmt(res.ratio("forward_mask", path, n, p, "torch"), 1) for path in ["scalar"] + vector]
+            lines.append(f"| {size_label(n)} | {p:g} | {t / 1e9:.4f} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def torch_row(title, dtype, n, torch_rate, simdrop_name, mine):
+    return (f"| {title} | {dtype} | {size_label(n)} | {fmt(torch_rate and torch_rate / 1e9, 4)} | "
+            f"{simdrop_name} | {fmt(mine and mine / 1e9, 3)} | "
+            f"{fmt(mine / torch_rate, 1) if mine and torch_rate else 'n/a'} |")
+
+
+def torch_engine_section(res, torch, auto, esizes):
+    """PyTorch's other operations and dtypes against simdrop's counterparts on the auto path."""
+    if not torch:
+        return []
+    lines = ["", "### Other operations and dtypes (p = 0.1)", "",
+             f"simdrop on the auto path (`{auto}`), with the mask stored; forward + backward compares "
+             "PyTorch's autograd step with simdrop's forward-with-mask call followed by its backward "
+             "call (the two times added).", "",
+             "| PyTorch operation | dtype | n | PyTorch Gelem/s | simdrop | simdrop Gelem/s | x PyTorch |",
+             "|---|---|---|---:|---|---:|---:|"]
+    for case, (top, tdt) in TORCH_OF.items():
+        if case == ("forward_mask", "f32", None):
+            continue  # the table above
+        for n in esizes:
+            t, mine = res.torch_rate(top, tdt, n, 0.1), res.get(case[0], case[1], auto, n, 0.1, case[2])
+            if t is not None or mine is not None:
+                lines.append(torch_row(TORCH_TITLES[top], tdt, n, t, case_label(*case), mine))
+    for top, fwd, bwd in FWD_BWD:
+        for n in esizes:
+            t = res.torch_rate(top, "f32", n, 0.1)
+            a, b = res.get(*fwd[:2], auto, n, 0.1, fwd[2]), res.get(*bwd[:2], auto, n, 0.1, bwd[2])
+            mine = 1 / (1 / a + 1 / b) if a and b else None
+            if t is not None or mine is not None:
+                lines.append(torch_row(TORCH_TITLES[top], "f32", n, t, f"{fwd[0]} + {bwd[0]}", mine))
+    for s in torch.get("skipped", []):
+        lines += ["", f"PyTorch {s['op']} on {s['dtype']} is not available on the CPU: `{s['reason']}`."]
+    return lines
+
+
+def scaling_section(rows, png):
+    if not rows:
+        return ["No thread-scaling run in this report."]
+    n = rows[0]["n"]
+    lines = [f"One call of {n // (1 << 20)}M floats on the library's own threads (`simdrop_set_num_threads`), "
+             "against a memcpy of the same bytes split over as many threads; wall-clock time, best of the "
+             "repetitions, unpinned (`bench/scaling.c`). *bits* says whether output and mask equal the "
+             "one-thread call's. Target: forward with mask on all cores >= 0.9x the threaded memcpy.", "",
+             f"![thread scaling]({os.path.basename(png)})", "",
+             "| operation | threads | simdrop Gelem/s | memcpy Gelem/s | ratio | bits |",
+             "|---|---:|---:|---:|---:|---|"]
+    for r in rows:
+        lines.append(f"| {r['op']} | {r['threads']} | {r['simdrop']:.2f} | {r['memcpy']:.2f} | "
+                     f"{r['ratio']:.2f}x | {'identical' if r['identical'] else '**DIFFER**'} |")
+    top = max(r["threads"] for r in rows)
+    fwd = [r for r in rows if r["op"] == "forward_mask" and r["threads"] == top]
+    if fwd:
+        lines += ["", f"Forward with mask on {top} threads: {fwd[0]['ratio']:.2f}x the threaded memcpy: "
+                  f"{verdict(fwd[0]['ratio'], 0.9)}."]
+    return lines
+
+
+def xsmm_section(rows):
+    lines = ["libxsmm's dropout TPP (`LIBXSMM_MELTW_TYPE_UNARY_DROPOUT` / `_DROPOUT_INV` with a bitmask; JIT "
+             "kernels; libxsmm main built from source, as `LIBXSMM_DIR` named) beside simdrop's forward with "
+             "mask and backward, one pinned thread, p = 0.1, thread CPU time, best of the interleaved "
+             "repetitions (`bench/xsmm_bench.c`). The semantics differ: libxsmm turns a dropped NaN or Inf "
+             "into +0 and its masks change with the ISA, the split and the thread count. Target: simdrop "
+             ">= 1.1x libxsmm at every size.", "",
+             "| n | libxsmm fwd | simdrop fwd | simdrop / libxsmm | libxsmm bwd | simdrop bwd | simdrop / libxsmm "
+             "| memcpy |",
+             "|---|---:|---:|---|---:|---:|---|---:|"]
+    for r in rows:
+        f = r["simdrop_forward"] / r["libxsmm_forward"]
+        b = r["simdrop_backward"] / r["libxsmm_backward"]
+        lines.append(f"| {size_label(r['n'])} | {r['libxsmm_forward']:.2f} | {r['simdrop_forward']:.2f} | "
+                     f"{f:.2f}x {verdict(f, 1.1)} | {r['libxsmm_backward']:.2f} | {r['simdrop_backward']:.2f} | "
+                     f"{b:.2f}x {verdict(b, 1.1)} | {r['memcpy']:.2f} |")
+    return lines

@@ -1,0 +1,216 @@
+#!/usr/bin/python3
+"""test_explain.py: the report's explanations, fed the measured numbers of two machines.
+
+An Intel Xeon VM without AVX512-BF16 and an AMD Zen 5 VM with it (the rates are those their runs
+measured, bench/report.sh), plus hand-made cases for each rule; asserts the sentences produced.
+Standard library only: `/usr/bin/python3 bench/reporting/test_explain.py` (meson: suite 'report').
+"""
+import os
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from reporting import machine, measure  # noqa: E402
+from reporting.catalog import ENGINE_TARGETS, N16M, N64K  # noqa: E402
+from reporting.explain import Evidence, counted_elsewhere, explain, verdict  # noqa: E402
+
+M1 = 1 << 20
+TARGETS = {t[0]: t for t in ENGINE_TARGETS}
+# Bytes per element each case moves through the API (bench/simdrop_bench.cpp's op_bytes).
+BYTES = {("forward_mask", "f32"): 8.125, ("forward_mask", "bf16"): 4.125, ("forward_mask", "f64"): 16.125,
+         ("groups_forward", "f32"): 8.03, ("bias_dropout_add", "f32"): 12.125, ("bias_dropout_add", "bf16"): 6.125,
+         ("memcpy", "f32"): 8, ("memcpy", "bf16"): 4, ("memcpy", "f64"): 16}
+
+
+def results(path, rates, torch=None):
+    """Results from {(op, dtype, group_len, n): Gelem/s} on `path` (memcpy: group_len None, no path)."""
+    cases = {}
+    for (op, dt, glen, n), gelem in rates.items():
+        best = gelem * 1e9 if isinstance(gelem, float) else gelem[1] * 1e9
+        items = (gelem if isinstance(gelem, float) else gelem[0]) * 1e9
+        key = ("memcpy", dt, None, n, None, None) if op == "memcpy" else (op, dt, path, n, 0.1, glen)
+        cases[key] = {"items": items, "bytes": items * BYTES[(op, dt)], "best": best, "reps": 5, "spread": 0.01}
+    return measure.Results(cases, torch)
+
+
+def facts(arch="x86_64", flags=(), library=None, built=None):
+    cpu = {"arch": arch, "flags": list(flags)}
+    features = machine.detected_features(cpu)
+    if library is not None:
+        features = {"source": "library", "from_library": True, "names": library, "label": "as detected"}
+    present = {} if built is None else {f: f in built for f in machine.CONVERSION_INSTRUCTIONS}
+    return {"cpu": cpu, "features": features, "native": {"library": "libsimdrop.so", "present": present}}
+
+
+def why(ev, tid):
+    target = TARGETS[tid]
+    ratio = ev.res.engine_ratio(target[2], ev.auto, target[3], 0.1, target[4])
+    best = ev.res.engine_ratio(target[2], ev.auto, target[3], 0.1, target[4], "best")
+    return explain(ev, target, ratio, best)
+
+
+# bf16 forward with mask on avx512 and the memcpy of its bytes, Gelem/s.
+INTEL = {("forward_mask", "bf16", None, N64K): 3.62, ("forward_mask", "bf16", None, M1): 3.9,
+         ("forward_mask", "bf16", None, N16M): 3.6, ("memcpy", "bf16", None, N16M): 4.6,
+         ("forward_mask", "f32", None, N64K): 5.81, ("memcpy", "bf16", None, M1): 10.0}
+AMD = {("forward_mask", "bf16", None, N64K): 7.96, ("forward_mask", "bf16", None, M1): 7.87,
+       ("forward_mask", "f32", None, N64K): 12.31, ("memcpy", "bf16", None, M1): 22.49}
+
+
+class Bf16OnTwoMachines(unittest.TestCase):
+    def test_intel_without_bf16(self):
+        ev = Evidence(results("avx512", INTEL), "avx512", facts(flags=["avx2", "avx512f"], built=["f16c"]))
+        text = why(ev, "bf16_fwd_16M")
+        self.assertIn("At 16M, forward_mask_bf16 runs 3.60 Gelem/s on avx512, memcpy_bf16 4.60 Gelem/s.", text)
+        self.assertIn("Compute-bound: its rate hardly changes with where the data are (3.62 Gelem/s at 64K, "
+                      "3.60 Gelem/s at 16M), while it moves its bytes at 0.81x memcpy's bytes per second "
+                      "(memcpy_bf16 runs 4.60 Gelem/s at 16M).", text)
+        self.assertIn("This CPU has no AVX512-BF16 (per /proc/cpuinfo)", text)
+        self.assertNotIn("This CPU has AVX512-BF16", text)
+
+    def test_amd_with_bf16_unused_by_the_build(self):
+        ev = Evidence(results("avx512", AMD), "avx512", facts(flags=["avx2", "avx512f", "avx512_bf16"], built=["f16c"]))
+        text = why(ev, "bf16_fwd_64K")
+        self.assertIn("Compute-bound in cache: its rate hardly improves when the data are in cache "
+                      "(7.96 Gelem/s at 64K, 7.87 Gelem/s at 1M).", text)
+        self.assertIn("its bytes do not hold it back", text)
+        self.assertIn("This CPU has AVX512-BF16 (per /proc/cpuinfo), but libsimdrop.so contains no "
+                      "vcvtneps2bf16: this build does the float to bf16 rounding without it.", text)
+        self.assertNotIn("has no AVX512-BF16", text)
+
+    def test_amd_at_memory_speed_in_dram(self):
+        rates = {**AMD, ("forward_mask", "bf16", None, N16M): 7.53, ("memcpy", "bf16", None, N16M): 8.41}
+        ev = Evidence(results("avx512", rates), "avx512", facts(flags=["avx512_bf16"], built=["f16c"]))
+        self.assertIn("Memory-bound at 16M: it moves its bytes at 0.92x memcpy's bytes per second there "
+                      "(7.96 Gelem/s at 64K, 7.53 Gelem/s at 16M).", why(ev, "bf16_fwd_16M"))
+        self.assertNotIn("ompute-bound", why(ev, "bf16_fwd_16M"))
+
+    def test_amd_with_bf16_detected_and_used(self):
+        ev = Evidence(results("avx512", AMD), "avx512",
+                      facts(library=["sse2", "avx2", "avx512bf16"], built=["avx512_bf16", "f16c"]))
+        self.assertIn("This CPU has AVX512-BF16 (as the library detected) and libsimdrop.so contains "
+                      "vcvtneps2bf16 for the float to bf16 rounding.", why(ev, "bf16_fwd_64K"))
+
+    def test_no_disassembly_says_unknown(self):
+        ev = Evidence(results("avx512", AMD), "avx512", facts(flags=["avx512_bf16"], built=None))
+        self.assertIn("whether this build uses it is unknown", why(ev, "bf16_fwd_64K"))
+
+    def test_no_x86_sentences_on_aarch64(self):
+        ev = Evidence(results("neon", AMD), "neon", facts(arch="aarch64", flags=["asimd", "bf16"], built=[]))
+        text = why(ev, "bf16_fwd_64K")
+        self.assertNotIn("AVX512", text)
+        self.assertIn("Compute-bound", text)
+
+
+class Rules(unittest.TestCase):
+    def test_met_targets_get_no_explanation(self):
+        torch = {"results": [{"op": "bias_dropout_add", "dtype": "f32", "n": N16M, "p": 0.1,
+                              "median_s": N16M / 0.0092e9, "min_s": N16M / 0.0093e9}]}
+        res = results("avx512", {("bias_dropout_add", "f32", None, N16M): 1.84, ("memcpy", "f32", None, N16M): 1.9},
+                      torch)
+        ev = Evidence(res, "avx512", facts())
+        self.assertEqual(why(ev, "bda_vs_torch_16M"), "")  # 200x against a 30x target
+
+    def test_torch_sets_the_ratio_when_simdrop_runs_at_memory_speed(self):
+        torch = {"results": [{"op": "bias_dropout_add", "dtype": "f32", "n": N16M, "p": 0.1,
+                              "median_s": N16M / 0.054e9, "min_s": N16M / 0.062e9}]}
+        res = results("avx512", {("bias_dropout_add", "f32", None, N16M): (1.61, 1.62),
+                                 ("memcpy", "f32", None, N16M): 1.2}, torch)
+        text = why(Evidence(res, "avx512", facts()), "bda_vs_torch_16M")
+        self.assertIn("At 16M, bias_dropout_add_f32 runs 1.61 Gelem/s on avx512, PyTorch's bias_dropout_add "
+                      "(bench/torch_bench.py) 0.054 Gelem/s.", text)
+        self.assertIn("On this machine PyTorch's bias_dropout_add (bench/torch_bench.py) sets this ratio: "
+                      "bias_dropout_add_f32 already moves its bytes at 2.03x memcpy's bytes per second at 16M.", text)
+        self.assertNotIn("noise", text)  # the fastest repetitions (26x) miss it too
+
+    def test_noise_when_the_fastest_repetitions_meet_it(self):
+        res = results("avx512", {("forward_mask", "bf16", None, N64K): (4.0, 4.2),
+                                 ("forward_mask", "f32", None, N64K): 5.9})
+        text = why(Evidence(res, "avx512", facts()), "bf16_fwd_64K")
+        self.assertIn("The fastest repetitions reach 0.71x and meet it", text)
+
+    def test_bytes_set_the_ratio(self):
+        res = results("avx512", {("forward_mask", "f64", None, N64K): 3.15, ("forward_mask", "f32", None, N64K): 5.81})
+        text = why(Evidence(res, "avx512", facts()), "f64_fwd_64K")
+        self.assertNotIn("-bound", text)  # measured in cache only
+        self.assertIn("It moves 16.1 B/element against 8.1 for forward_mask_f32, so at the same bytes per second "
+                      "it would run at 0.50x; it moves 1.08x their bytes per second: the bytes set this ratio, "
+                      "and 0.7x would need 1.39x their bytes per second.", text)
+
+    def test_bytes_alone_when_below_the_yardsticks_bandwidth(self):
+        res = results("avx512", {("forward_mask", "f64", None, N64K): 5.42, ("forward_mask", "f32", None, N64K): 12.48})
+        text = why(Evidence(res, "avx512", facts()), "f64_fwd_64K")
+        self.assertIn("it moves 0.86x their bytes per second; 0.7x would need 1.39x their bytes per second.", text)
+        self.assertNotIn("No cause", text)
+
+    def test_no_cause_rather_than_a_guess(self):
+        res = results("avx512", {("groups_forward", "f32", 4, N64K): 3.03, ("forward_mask", "f32", None, N64K): 5.81})
+        text = why(Evidence(res, "avx512", facts()), "groups4_fwd_64K")
+        self.assertTrue(text.endswith("No cause shows in this run's numbers for the timed avx512 path."), text)
+
+    def test_instruction_counts_on_the_timed_path_conclude(self):
+        res = results("avx512", {("groups_forward", "f32", 4, N64K): 3.03, ("forward_mask", "f32", None, N64K): 5.81})
+        insns = {"counter": "the CPU's instruction counter", "path": "avx512", "n": M1,
+                 "per_element": {("groups_forward", "f32", 4): 3.1, ("forward_mask", "f32", None): 2.07}}
+        text = why(Evidence(res, "avx512", facts(), insns), "groups4_fwd_64K")
+        self.assertIn("3.10 instructions/element against 2.07 for forward_mask_f32 (1.50x as many: more work "
+                      "per element; the CPU's instruction counter on avx512).", text)
+        self.assertNotIn("No cause", text)
+
+    def test_instruction_counts_from_another_path_say_so_and_conclude_nothing(self):
+        res = results("avx512", {("groups_forward", "f32", 4, N64K): 3.03, ("forward_mask", "f32", None, N64K): 5.81})
+        insns = {"counter": "callgrind", "path": "avx2", "n": M1,
+                 "per_element": {("groups_forward", "f32", 4): 3.07, ("forward_mask", "f32", None): 2.13}}
+        text = why(Evidence(res, "avx512", facts(), insns), "groups4_fwd_64K")
+        self.assertIn("3.07 instructions/element against 2.13 for forward_mask_f32 (1.44x; callgrind on avx2, "
+                      "not the timed avx512 path).", text)
+        self.assertEqual(counted_elsewhere(insns, "avx512"),
+                         "valgrind does not execute AVX-512, so the library picks avx2 under it")
+        self.assertIn("No cause shows", text)
+
+    def test_verdict(self):
+        self.assertEqual(verdict(0.95, 0.9), "met")
+        self.assertEqual(verdict(0.78, 0.9), "**missed** by 0.12x (13% short)")
+        self.assertEqual(verdict(None, 0.9), "not measured")
+
+
+class Inputs(unittest.TestCase):
+    def test_callgrind_dumps_give_the_counts(self):
+        with tempfile.TemporaryDirectory() as d:
+            listing = os.path.join(d, "instructions.txt")
+            with open(listing, "w") as f:
+                f.write("INSNS index=1 case=forward_mask_f32 path=avx2 n=1048576\n"
+                        "INSNS index=2 case=groups_forward_f32 group_len=4 path=avx2 n=1048576\n")
+            for k, total in ((1, 2234893), (2, 3221868)):
+                with open(os.path.join(d, f"callgrind.out.{k}"), "w") as f:
+                    f.write(f"events: Ir\nsummary: {total}\n")
+            got = measure.load_instructions(listing, os.path.join(d, "callgrind.out"))
+        self.assertEqual((got["counter"], got["path"], got["n"]), ("callgrind", "avx2", 1048576))
+        self.assertAlmostEqual(got["per_element"][("forward_mask", "f32", None)], 2234893 / 1048576)
+        self.assertAlmostEqual(got["per_element"][("groups_forward", "f32", 4)], 3221868 / 1048576)
+
+    def test_hardware_counts_are_read_as_printed(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".txt") as f:
+            f.write("INSNS index=1 case=forward_mask_bf16 path=avx512 n=1048576 per_element=2.512\n")
+            f.flush()
+            got = measure.load_instructions(f.name)
+        self.assertIn("instruction counter", got["counter"])
+        self.assertEqual(got["per_element"], {("forward_mask", "bf16", None): 2.512})
+
+    def test_library_feature_report_wins_over_cpuinfo(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".txt") as f:
+            f.write("sse2 avx avx2 f16c avx512f avx512bw avx512vl avx512bf16\n")
+            f.flush()
+            got = machine.detected_features({"flags": ["avx512_bf16", "sse2"]}, f.name)
+        self.assertTrue(got["from_library"])
+        self.assertTrue(machine.has_feature(got, "avx512_bf16"))
+        self.assertFalse(machine.has_feature(got, "avx512fp16"))
+        fallback = machine.detected_features({"flags": ["sse2", "avx512_bf16", "pni"]})
+        self.assertIn("/proc/cpuinfo", fallback["label"])
+        self.assertEqual(machine.relevant(fallback), ["sse2", "avx512_bf16"])
+
+
+if __name__ == "__main__":
+    unittest.main()
