@@ -564,9 +564,14 @@ class TestReproducibility(unittest.TestCase):
 
 class TestErrors(unittest.TestCase):
     def test_device_dtype_layout(self):
-        meta = torch.empty(10, device="meta")
-        with self.assertRaisesRegex(RuntimeError, "CPU tensors only"):
-            F.dropout(meta, 0.5)
+        # device "meta" (shapes only, e.g. a model built under torch.device("meta")): the
+        # operator's Meta kernel answers, with PyTorch's layout; other devices are refused
+        # (test_cuda_message)
+        meta = torch.empty(4, 10, device="meta").t()
+        for y in (F.dropout(meta, 0.5), sdt.Dropout2d(0.5)(meta.reshape(5, 2, 2, 2)),
+                  F.bias_dropout_add(meta, None, meta, 0.5)):
+            self.assertEqual(y.device.type, "meta")
+        self.assertEqual(F.dropout(meta, 0.5).stride(), torch.nn.functional.dropout(meta, 0.5).stride())
         for t in (torch.arange(10), torch.ones(10, dtype=torch.complex64), torch.ones(10, dtype=torch.bool)):
             with self.assertRaisesRegex(TypeError, "float32, float64, bfloat16 and float16 only"):
                 F.dropout(t, 0.5)

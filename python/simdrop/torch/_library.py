@@ -165,6 +165,7 @@ def _native_dropout_cpu(input, p, groups, alpha, save_mask):
 
 def _native_dropout_meta(input, p, groups, alpha, save_mask):
     glen = _split(input, groups, "native_dropout")
+    _ops.check_meta(input, "native_dropout")
     F.check_p(p)
     strides = None if input.is_contiguous() else _ops.plan(input, groups, glen != 1)[1]
     out = _contiguous_like(input) if strides is None else input.new_empty_strided(input.shape, strides)
@@ -200,6 +201,7 @@ def _native_dropout_backward_cpu(grad, mask, seed, p, groups, alpha, layout):
 
 def _native_dropout_backward_meta(grad, mask, seed, p, groups, alpha, layout):
     _split(grad, groups, "native_dropout_backward")
+    _ops.check_meta(grad, "native_dropout_backward", "grad")
     _check_mask(mask, seed, groups, "native_dropout_backward")
     _check_layout(grad, layout, "native_dropout_backward")
     return grad.new_empty_strided(grad.shape, layout) if layout else _contiguous_like(grad)
@@ -241,6 +243,9 @@ def _native_bias_dropout_add_cpu(input, bias, residual, p, save_mask):
 
 def _native_bias_dropout_add_meta(input, bias, residual, p, save_mask):
     F.check_p(p)
+    for name, t in (("input", input), ("bias", bias), ("residual", residual)):
+        if t is not None:
+            _ops.check_meta(t, "native_bias_dropout_add", name)
     F.bias_args(input, bias, residual, "native_bias_dropout_add")
     mask = input.new_empty(((input.numel() + 7) >> 3) if save_mask else 0, dtype=torch.uint8)
     return _contiguous_like(input), mask, input.new_empty((), dtype=torch.int64)
@@ -282,6 +287,7 @@ def _dbias_dtype(grad):
 
 
 def _native_bias_dropout_add_backward_meta(grad, mask, seed, p, dbias):
+    _ops.check_meta(grad, "native_bias_dropout_add_backward", "grad")
     _check_mask(mask, seed, grad.numel(), "native_bias_dropout_add_backward")
     cols = F.rows_cols(grad)[1] if dbias else 0
     return _contiguous_like(grad), grad.new_empty(cols, dtype=_dbias_dtype(grad))

@@ -69,11 +69,18 @@ def kernels(kind, x, fname, what="input"):
     if not x.is_cpu:
         raise RuntimeError(f"simdrop.torch.{fname}: {what} is on {x.device}: simdrop runs on CPU "
                            "tensors only (the C library has no GPU kernels)")
+    check_meta(x, fname, what)
+
+
+def check_meta(x, fname, what="input"):
+    """kernels()'s layout and dtype checks without the device's: what a Meta kernel refuses, so
+    that shape propagation fails where the CPU kernel would."""
     if x.layout is not torch.strided:
         raise RuntimeError(f"simdrop.torch.{fname}: {what} has layout {x.layout}: simdrop takes "
                            "strided (dense) tensors only")
-    raise TypeError(f"simdrop.torch.{fname}: {what} has dtype {x.dtype}: the C library has "
-                    "kernels for float32, float64, bfloat16 and float16 only")
+    if x.dtype not in _SUFFIX:
+        raise TypeError(f"simdrop.torch.{fname}: {what} has dtype {x.dtype}: the C library has "
+                        "kernels for float32, float64, bfloat16 and float16 only")
 
 
 # ---- which route a call takes ------------------------------------------------------------------

@@ -18,7 +18,7 @@ Two routes, the same bits: a plain eager call goes straight to the C library (ct
 autograd.Function: the least overhead per call); while torch.jit.trace, torch.fx, torch.compile
 or torch.export is tracing, or for a tensor subclass, the call is the registered operator
 torch.ops.simdrop.<name> (_library.py), which those tools record, and whose CPU kernel runs the
-same code. On that route generator= cannot be given (the operator draws from torch's default
+same code (a tensor on device "meta" gets the operator's Meta kernel: shapes and layout only). On that route generator= cannot be given (the operator draws from torch's default
 generator, as aten::dropout does), and inplace=True is the operator followed by input.copy_().
 TorchScript code calls the operators itself: torch.ops.simdrop.dropout(x, p, train) and so on
 (the modules do). The result has the layout PyTorch's own dropout gives the same input.
@@ -161,7 +161,15 @@ def contiguous3(*tensors):
 
 def _run(kind, input, p, inplace, generator, save_mask, fname, groups, glen):
     """The eager route of every element/group/alpha form once dropout is to be applied."""
-    k = _ops.kernels(kind, input, fname)
+    try:
+        k = _ops.kernels(kind, input, fname)
+    except RuntimeError:
+        if not input.is_meta:
+            raise
+        # a meta tensor (a model run on device="meta" for its shapes): the operator's Meta kernel
+        _no_generator(generator, fname)
+        out = torch.ops.simdrop.native_dropout(input, p, groups, kind is ALPHA, save_mask)[0]
+        return inplace_result(out, input, inplace)
     if inplace:
         _ops.check_inplace_autograd(input)
         if not (k.grouped and glen != 1):
@@ -278,7 +286,8 @@ def bias_dropout_add(input, bias, residual, p=0.5, training=True, *, generator=N
     PyTorch's eager `residual + F.dropout(input + bias)` given the mask; bf16/f16 run the chain in
     float and round once. The gradient of bias is summed in float (double for f64)."""
     fname = "bias_dropout_add"
-    if _ops.graph_mode(input) or any(t is not None and _ops.graph_mode(t) for t in (bias, residual)):
+    if (_ops.graph_mode(input) or input.is_meta
+            or any(t is not None and _ops.graph_mode(t) for t in (bias, residual))):
         _no_generator(generator, fname)
         return torch.ops.simdrop.bias_dropout_add(input, bias, residual, p, training, save_mask)
     check_p(p)
