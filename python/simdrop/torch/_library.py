@@ -63,32 +63,33 @@ _DETERMINISTIC = [
 _seeded = getattr(getattr(torch, "Tag", None), "nondeterministic_seeded", None)
 for _schema in _RANDOM:
     try:
-        _lib.define(_schema, "CONSERVATIVE", tags=(_seeded,))
+        _lib.define(_schema, "CONSERVATIVE", tags=() if _seeded is None else (_seeded,))
     except TypeError:  # torch < 2.1: Library.define takes no tags
         _lib.define(_schema, "CONSERVATIVE")
 for _schema in _DETERMINISTIC:
     _lib.define(_schema)
 
-ops = torch.ops.simdrop
+# The overloads themselves: calling an OpOverloadPacket resolves the overload on every call.
+_native_dropout = torch.ops.simdrop.native_dropout.default
+_native_dropout_backward = torch.ops.simdrop.native_dropout_backward.default
+_native_bias_dropout_add = torch.ops.simdrop.native_bias_dropout_add.default
+_native_bias_dropout_add_backward = torch.ops.simdrop.native_bias_dropout_add_backward.default
 
 
-class _BelowAutograd:
-    """`with _BelowAutograd():` calls an operator's kernels under its Autograd kernel (torch 1.13
-    has the guard as a plain object that acts while it lives; 2.x as a context manager)."""
-    __slots__ = ("guard",)
+if hasattr(torch._C._AutoDispatchBelowAutograd, "__enter__"):
+    _BelowAutograd = torch._C._AutoDispatchBelowAutograd  # 2.x: a context manager
+else:
+    class _BelowAutograd:
+        """`with _BelowAutograd():` calls an operator's own kernels from its Autograd kernel
+        (torch 1.13 has the guard as an object that acts while it lives)."""
+        __slots__ = ("guard",)
 
-    def __enter__(self):
-        self.guard = torch._C._AutoDispatchBelowAutograd()
-        enter = getattr(self.guard, "__enter__", None)
-        if enter is not None:
-            enter()
+        def __enter__(self):
+            self.guard = torch._C._AutoDispatchBelowAutograd()
 
-    def __exit__(self, *exc):
-        leave = getattr(self.guard, "__exit__", None)
-        if leave is not None:
-            leave(*exc)
-        del self.guard
-        return False
+        def __exit__(self, *exc):
+            del self.guard
+            return False
 
 
 def _below_autograd(ctx, op, *args):
@@ -178,12 +179,12 @@ class _NativeDropout(torch.autograd.Function):
     def forward(ctx, input, p, groups, alpha, save_mask):
         runs = groups != 0 and input.numel() // groups != 1  # groups as runs of memory: contiguous
         ctx.args = (p, groups, alpha, _ops.kernel_layout(input, groups, runs))
-        return _below_autograd(ctx, ops.native_dropout, input, p, groups, alpha, save_mask)
+        return _below_autograd(ctx, _native_dropout, input, p, groups, alpha, save_mask)
 
     @staticmethod
     def backward(ctx, grad, _grad_mask, _grad_seed):
         mask, seed = ctx.saved_tensors
-        return ops.native_dropout_backward(grad, mask, seed, *ctx.args), None, None, None, None
+        return _native_dropout_backward(grad, mask, seed, *ctx.args), None, None, None, None
 
 
 def _native_dropout_backward_cpu(grad, mask, seed, p, groups, alpha, layout):
@@ -213,7 +214,7 @@ class _NativeDropoutBackward(torch.autograd.Function):
     @staticmethod
     def forward(ctx, grad, mask, seed, *args):
         with _BelowAutograd():
-            out = ops.native_dropout_backward(grad, mask, seed, *args)
+            out = _native_dropout_backward(grad, mask, seed, *args)
         ctx.save_for_backward(mask, seed)
         ctx.args = args
         return out
@@ -221,7 +222,7 @@ class _NativeDropoutBackward(torch.autograd.Function):
     @staticmethod
     def backward(ctx, gg):
         mask, seed = ctx.saved_tensors
-        return (ops.native_dropout_backward(gg, mask, seed, *ctx.args),) + (None,) * 6
+        return (_native_dropout_backward(gg, mask, seed, *ctx.args),) + (None,) * 6
 
 
 # ---- native_bias_dropout_add -----------------------------------------------------------------------
@@ -256,7 +257,7 @@ class _NativeBiasDropoutAdd(torch.autograd.Function):
     def forward(ctx, input, bias, residual, p, save_mask):
         ctx.p = p
         ctx.bias_dtype = None if bias is None else bias.dtype
-        return _below_autograd(ctx, ops.native_bias_dropout_add, input, bias, residual, p, save_mask)
+        return _below_autograd(ctx, _native_bias_dropout_add, input, bias, residual, p, save_mask)
 
     @staticmethod
     def backward(ctx, grad, _grad_mask, _grad_seed):
@@ -264,7 +265,7 @@ class _NativeBiasDropoutAdd(torch.autograd.Function):
         mask, seed = ctx.saved_tensors
         dx = db = None
         if need_x or need_b:
-            dx, db = ops.native_bias_dropout_add_backward(grad, mask, seed, ctx.p, need_b)
+            dx, db = _native_bias_dropout_add_backward(grad, mask, seed, ctx.p, need_b)
             db = db.to(ctx.bias_dtype) if need_b else None
         return (dx if need_x else None), db, (grad if need_r else None), None, None
 
@@ -300,7 +301,7 @@ class _NativeBiasDropoutAddBackward(torch.autograd.Function):
     @staticmethod
     def forward(ctx, grad, mask, seed, p, dbias):
         with _BelowAutograd():
-            out = ops.native_bias_dropout_add_backward(grad, mask, seed, p, dbias)
+            out = _native_bias_dropout_add_backward(grad, mask, seed, p, dbias)
         ctx.save_for_backward(mask, seed)
         ctx.p = p
         ctx.dbias = dbias
@@ -310,7 +311,7 @@ class _NativeBiasDropoutAddBackward(torch.autograd.Function):
     def backward(ctx, gdx, gdb):
         mask, seed = ctx.saved_tensors
         total = gdx + gdb.to(gdx.dtype) if ctx.dbias else gdx
-        dgrad = ops.native_dropout_backward(total, mask, seed, ctx.p, total.numel(), False, [])
+        dgrad = _native_dropout_backward(total, mask, seed, ctx.p, total.numel(), False, [])
         return dgrad, None, None, None, None
 
 
@@ -323,7 +324,7 @@ def _wants_mask(save_mask, *tensors):
 
 
 def _native(input, p, groups, alpha, save_mask):
-    return ops.native_dropout(input, p, groups, alpha, _wants_mask(save_mask, input))[0]
+    return _native_dropout(input, p, groups, alpha, _wants_mask(save_mask, input))[0]
 
 
 def _dropout(input, p=0.5, train=True, save_mask=True):
@@ -355,20 +356,20 @@ def _drop_path(input, p=0.0, train=False, scale_by_keep=True, save_mask=True):
 
 def _bias_dropout_add(input, bias, residual, p=0.5, train=True, save_mask=True):
     F.check_p(p)
-    return ops.native_bias_dropout_add(input, bias, residual, float(p) if train else 0.0,
+    return _native_bias_dropout_add(input, bias, residual, float(p) if train else 0.0,
                                        _wants_mask(save_mask, input, bias))[0]
 
 
 _KERNELS = {  # operator: (CPU, Meta, Autograd kernels)
     "native_dropout": (_native_dropout_cpu, _native_dropout_meta,
-                       _autograd_kernel(_NativeDropout, ops.native_dropout, 1)),
+                       _autograd_kernel(_NativeDropout, _native_dropout, 1)),
     "native_dropout_backward": (_native_dropout_backward_cpu, _native_dropout_backward_meta,
-                                _autograd_kernel(_NativeDropoutBackward, ops.native_dropout_backward, 1)),
+                                _autograd_kernel(_NativeDropoutBackward, _native_dropout_backward, 1)),
     "native_bias_dropout_add": (_native_bias_dropout_add_cpu, _native_bias_dropout_add_meta,
-                                _autograd_kernel(_NativeBiasDropoutAdd, ops.native_bias_dropout_add, 3)),
+                                _autograd_kernel(_NativeBiasDropoutAdd, _native_bias_dropout_add, 3)),
     "native_bias_dropout_add_backward": (
         _native_bias_dropout_add_backward_cpu, _native_bias_dropout_add_backward_meta,
-        _autograd_kernel(_NativeBiasDropoutAddBackward, ops.native_bias_dropout_add_backward, 1)),
+        _autograd_kernel(_NativeBiasDropoutAddBackward, _native_bias_dropout_add_backward, 1)),
 }
 _COMPOSITE = {"dropout": _dropout, "dropout1d": _feature("dropout1d"), "dropout2d": _feature("dropout2d"),
               "dropout3d": _feature("dropout3d"), "alpha_dropout": _alpha_dropout,
