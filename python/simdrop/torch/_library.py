@@ -147,7 +147,10 @@ def _check_layout(grad, layout, fname):
 
 
 def _contiguous_like(t):
-    """What the CPU kernels allocate for a result in contiguous layout (_ops.empty_like)."""
+    """What the CPU kernels allocate for a result in contiguous layout: t's strides when t is
+    contiguous (_ops.empty_same), else the contiguous ones (_ops.empty_strided(t, None))."""
+    if t.is_contiguous():
+        return torch.empty_like(t)
     return torch.empty_like(t, memory_format=torch.contiguous_format)
 
 

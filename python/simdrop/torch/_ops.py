@@ -137,16 +137,18 @@ U64 = (1 << 64) - 1
 
 # ---- allocation and layouts ------------------------------------------------------------------------
 
-def empty_like(x, strides=None):
-    """An uninitialised tensor of x's shape and dtype, contiguous (strides None: empty_like's
-    fastest form, with the canonical strides PyTorch's elementwise ops give a contiguous result)
-    or with `strides`. Huge pages are advised for a large buffer before its first touch."""
+def empty_same(x):
+    """An uninitialised tensor with x's shape, dtype and strides, for a dense x: the fastest
+    allocation (torch.empty_like). Huge pages are advised for a large buffer before its first
+    touch."""
+    return _advised(torch.empty_like(x))
+
+
+def empty_strided(x, strides):
+    """An uninitialised tensor of x's shape and dtype with `strides` (None: contiguous)."""
     if strides is None:
-        return _advised(torch.empty_like(x, memory_format=_CONTIGUOUS))
+        return _advised(torch.empty_like(x, memory_format=torch.contiguous_format))
     return _advised(torch.empty_strided(x.shape, strides, dtype=x.dtype))
-
-
-_CONTIGUOUS = torch.contiguous_format
 
 
 def _advised(t):
@@ -302,18 +304,18 @@ def forward(x, spec, inplace, want_mask):
     final = None
     if x.is_contiguous():
         src = x
-        dst = x if inplace else empty_like(x)
+        dst = x if inplace else empty_same(x)
         spec.strides = None
     else:
         kstrides, rstrides, direct = plan(x, spec.groups, runs_layout(spec))
         if direct:  # channels_last, permutations: read and written in memory order
             src = x
-            dst = x if inplace else empty_like(x, rstrides)
+            dst = x if inplace else empty_strided(x, rstrides)
         else:  # copied into the kernel's layout first, the kernel then runs in place on the copy
-            src = dst = empty_like(x, kstrides)
+            src = dst = empty_strided(x, kstrides)
             dst.copy_(x)
             if rstrides != kstrides:
-                final = empty_like(x, rstrides)
+                final = empty_strided(x, rstrides)
         spec.strides = None if dst.is_contiguous() else dst.stride()
     if want_mask:
         spec.mask = _new_mask(spec.groups)
@@ -338,13 +340,13 @@ def backward(g, spec):
     if strides is None:
         if not g.is_contiguous():
             g = g.contiguous()
-        dx = empty_like(g)
+        dx = empty_same(g)
     else:
         if g.stride() != strides:
             g2 = torch.empty_strided(g.shape, strides, dtype=g.dtype)
             g2.copy_(g)
             g = g2
-        dx = empty_like(g, strides)
+        dx = empty_strided(g, strides)
     mask = spec.mask
     if k.grouped:
         if mask is not None:
@@ -417,7 +419,7 @@ def bias_forward(x, bias, residual, bspec, want_mask):
     e = bspec.elem
     if want_mask:
         e.mask = _new_mask(x.numel())
-    out = empty_like(x)
+    out = empty_same(x)
     rc = bspec.k.fwd(out.data_ptr(), e.mask.data_ptr() if want_mask else None, x.data_ptr(),
                      None if bias is None else bias.data_ptr(),
                      None if residual is None else residual.data_ptr(),
@@ -432,7 +434,7 @@ def bias_backward(g, bspec):
     order, then given the bias's dtype."""
     if not g.is_contiguous():
         g = g.contiguous()
-    dx = empty_like(g)
+    dx = empty_same(g)
     db = torch.empty(bspec.cols, dtype=torch.float64 if g.dtype == torch.float64 else torch.float32)
     e = bspec.elem
     if e.mask is not None:
