@@ -122,17 +122,21 @@ def draw_seed(generator=None):
         buf = _tls.buf
     except AttributeError:
         buf = _tls.buf = torch.empty((), dtype=torch.int64)
-    buf.random_(-(1 << 63), None, generator=generator)  # the full 64-bit range
+    if generator is None:  # (the same draw: no keyword argument to parse on the common path)
+        buf.random_(_INT64_MIN, None)  # the full 64-bit range
+    else:
+        buf.random_(_INT64_MIN, None, generator=generator)
     return buf.item() & U64
 
 
 def seed_tensor():
     """(0-d int64 tensor, seed) drawn as draw_seed() draws it, for an operator to return."""
-    t = torch.empty((), dtype=torch.int64).random_(-(1 << 63), None)
+    t = torch.empty((), dtype=torch.int64).random_(_INT64_MIN, None)
     return t, t.item() & U64
 
 
 U64 = (1 << 64) - 1
+_INT64_MIN = -(1 << 63)
 
 
 # ---- allocation and layouts ------------------------------------------------------------------------
@@ -141,7 +145,8 @@ def empty_same(x):
     """An uninitialised tensor with x's shape, dtype and strides, for a dense x: the fastest
     allocation (torch.empty_like). Huge pages are advised for a large buffer before its first
     touch."""
-    return _advised(torch.empty_like(x))
+    t = torch.empty_like(x)
+    return t if t.numel() < _HUGE_ELEMENTS else _advised(t)
 
 
 def empty_strided(x, strides):

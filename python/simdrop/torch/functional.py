@@ -44,6 +44,7 @@ __all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout",
            "feature_alpha_dropout", "drop_path", "bias_dropout_add"]
 
 _P_MSG = "dropout probability has to be between 0 and 1, but got {}"
+_graph_mode = _ops.graph_mode
 
 
 def check_p(p):
@@ -204,7 +205,7 @@ def inplace_result(out: Tensor, input: Tensor, inplace: bool) -> Tensor:
 
 def dropout(input, p=0.5, training=True, inplace=False, *, generator=None, save_mask=True):
     """torch.nn.functional.dropout: zero each element with probability p, scale the rest by 1/(1-p)."""
-    if _ops.graph_mode(input):
+    if _graph_mode(input):
         _no_generator(generator, "dropout")
         return inplace_result(torch.ops.simdrop.dropout(input, p, training, save_mask), input, inplace)
     if not (0.0 <= p <= 1.0):  # element_split's checks, inline: the hottest path
@@ -218,7 +219,7 @@ def dropout(input, p=0.5, training=True, inplace=False, *, generator=None, save_
 
 
 def _feature(fname, input, p, training, inplace, generator, save_mask, kind=GROUPS):
-    if _ops.graph_mode(input):
+    if _graph_mode(input):
         _no_generator(generator, fname)
         out = getattr(torch.ops.simdrop, fname)(input, p, training, save_mask)
         return inplace_result(out, input, inplace)
@@ -250,7 +251,7 @@ def dropout3d(input, p=0.5, training=True, inplace=False, *, generator=None, sav
 
 def alpha_dropout(input, p=0.5, training=False, inplace=False, *, generator=None, save_mask=True):
     """torch.nn.functional.alpha_dropout (note PyTorch's default training=False)."""
-    if _ops.graph_mode(input):
+    if _graph_mode(input):
         _no_generator(generator, "alpha_dropout")
         out = torch.ops.simdrop.alpha_dropout(input, p, training, save_mask)
         return inplace_result(out, input, inplace)
@@ -269,7 +270,7 @@ def drop_path(x, drop_prob=0.0, training=False, scale_by_keep=True, *, generator
     """Stochastic depth per sample, timm's drop_path: keep or zero each x[b] whole, survivors
     scaled by 1/(1-drop_prob). scale_by_keep=False (no scaling) is not in the C library: it is
     refused for 0 < drop_prob < 1 (at drop_prob == 1 every sample is zeroed either way)."""
-    if _ops.graph_mode(x):
+    if _graph_mode(x):
         _no_generator(generator, "drop_path")
         return torch.ops.simdrop.drop_path(x, drop_prob, training, scale_by_keep, save_mask)
     split = drop_path_split(x, drop_prob, training, scale_by_keep)
@@ -286,8 +287,8 @@ def bias_dropout_add(input, bias, residual, p=0.5, training=True, *, generator=N
     PyTorch's eager `residual + F.dropout(input + bias)` given the mask; bf16/f16 run the chain in
     float and round once. The gradient of bias is summed in float (double for f64)."""
     fname = "bias_dropout_add"
-    if (_ops.graph_mode(input) or input.is_meta
-            or any(t is not None and _ops.graph_mode(t) for t in (bias, residual))):
+    if (_graph_mode(input) or input.is_meta
+            or any(t is not None and _graph_mode(t) for t in (bias, residual))):
         _no_generator(generator, fname)
         return torch.ops.simdrop.bias_dropout_add(input, bias, residual, p, training, save_mask)
     check_p(p)
