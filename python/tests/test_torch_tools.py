@@ -95,9 +95,11 @@ class Twice(nn.Module):
 
 
 class AgainstEager:
-    def assert_runs_as_eager(self, transformed, model, x, what):
+    def assert_runs_as_eager(self, transformed, model, x, what, exact=True):
         """transformed(x) and model(x) under the same torch.manual_seed: the same outputs and the
-        same gradients, bit for bit (the operator draws its seed as the eager route does)."""
+        same gradients, bit for bit (the operator draws its seed as the eager route does); with
+        exact=False to rounding (a compiler may sum a bias gradient in another order), which the
+        same masks still have to meet."""
         for seed in (1, 2):
             xa = x.clone().requires_grad_()
             xb = x.clone().requires_grad_()
@@ -109,9 +111,11 @@ class AgainstEager:
             yb = seeded(seed, model, xb)
             yb.sum().backward()
             grads_b = [xb.grad] + [p.grad.clone() for p in model.parameters()]
-            assert_same(self, ya, yb, f"{what}: output")
+            same = assert_same if exact else (lambda tc, a, b, msg: torch.testing.assert_close(
+                a, b, rtol=1e-5, atol=1e-5, msg=msg))
+            same(self, ya, yb, f"{what}: output")
             for i, (ga, gb) in enumerate(zip(grads_a, grads_b)):
-                assert_same(self, ga, gb, f"{what}: gradient {i}")
+                same(self, ga, gb, f"{what}: gradient {i}")
 
     def assert_fresh_masks(self, fn, x, what):
         """A transformed model gets a new mask on every call, never a seed baked in."""
@@ -651,7 +655,8 @@ class TestCompileAndExport(unittest.TestCase, AgainstEager):
                 model = Every()
                 compiled = torch.compile(model, backend=backend, fullgraph=True)
                 x = torch.randn(8, 6)
-                self.assert_runs_as_eager(compiled, model, x, f"torch.compile backend={backend}")
+                self.assert_runs_as_eager(compiled, model, x, f"torch.compile backend={backend}",
+                                          exact=backend != "inductor")
                 self.assert_fresh_masks(compiled, x, f"torch.compile backend={backend}")
                 twice = torch.compile(Twice(), backend=backend, fullgraph=True)
                 y = twice(torch.ones(4096))
