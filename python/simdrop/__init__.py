@@ -12,6 +12,8 @@ functions take the seed and the offset (the global index of the first element) e
 The C library is found through $SIMDROP_LIBRARY, next to the installed package, or on the
 system (see simdrop/_lib.py); simdrop.library_path() says which file was loaded.
 """
+import sys as _sys
+
 from . import _lib
 from ._core import (  # noqa: F401
     SimdropError, NullPointerError, ProbabilityError, RangeError, SizeError, OverlapError,
@@ -42,3 +44,8 @@ __all__ = [
     "mask", "mask_to_bytes", "mask_from_bytes", "mask_bytes",
     "MASK_SPEC_VERSION", "__version__",
 ]
+
+# A TorchScript model that uses simdrop's operators needs them registered before torch.jit.load:
+# when torch is already imported, `import simdrop` registers them (importing simdrop.torch).
+if _sys.modules.get("torch") is not None:
+    from . import torch as _torch  # noqa: F401,E402

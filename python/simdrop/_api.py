@@ -6,7 +6,8 @@ element offset + k (offset counts groups for the group and feature functions), s
 into calls with matching offsets gives one call's result bit for bit (docs/MASK_SPEC.md).
 
 - Inputs that are not C-contiguous are copied first; outputs (`out=`) must be C-contiguous,
-  writable, of the input's dtype and element count, and may be the input itself (in place).
+  writable, of the input's dtype and shape (another shape of the same size is refused, as
+  numpy's ufuncs refuse it), and may be the input itself (in place).
 - Masks are uint8 arrays of ceil(bits / 8) bytes: bit k % 8 of byte k // 8 is the keep flag of
   element (or group) k.
 - Bad arguments raise TypeError (wrong type or dtype) or ValueError (bad value or size) naming the
@@ -67,15 +68,16 @@ def _array(a, name):
 
 
 def _out(out, like, name="out"):
-    """A new array like `like`, or `out` checked against it (dtype, size, contiguity, writable)."""
+    """A new array like `like`, or `out` checked against it (dtype, shape, contiguity, writable)."""
     if out is None:
         return np.empty(like.shape, like.dtype)
     if not isinstance(out, np.ndarray):
         raise TypeError(f"{name}: must be a numpy array, got {type(out).__name__}")
     if out.dtype != like.dtype:
         raise TypeError(f"{name}: dtype {out.dtype} does not match the input's {like.dtype}")
-    if out.size != like.size:
-        raise ValueError(f"{name}: has {out.size} elements, the input has {like.size}")
+    if out.shape != like.shape:  # as numpy's ufuncs: the result's shape, not just its size
+        raise ValueError(f"{name}: has shape {out.shape}, the result has the input's shape "
+                         f"{like.shape}")
     if not out.flags.c_contiguous:
         raise ValueError(f"{name}: must be C-contiguous")
     if not out.flags.writeable:

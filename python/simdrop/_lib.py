@@ -1,17 +1,27 @@
 """_lib.py: the ctypes declarations of include/simdrop.h, one block per C function, no logic.
 
-This module only finds and loads the shared library and declares every function's argument and
-result types, in the header's order. The Pythonic API (simdrop/_api.py for numpy arrays,
-simdrop/torch/ for tensors) is built on these names and never touches a ctypes type itself.
+This module only finds and loads the shared library, checks its version, and declares every
+function's argument and result types, in the header's order. The Pythonic API (simdrop/_api.py
+for numpy arrays, simdrop/torch/ for tensors) is built on these names and never touches a ctypes
+type itself.
 
-Where the library is found, first match wins:
-  1. $SIMDROP_LIBRARY: the path of the shared library. When it is set, nothing else is tried.
+Where the library is found:
+  1. $SIMDROP_LIBRARY: the path of the shared library. When it is set it is the only one tried:
+     if it cannot be loaded or its version does not fit, import fails with that reason and names
+     the library the search below would have found instead (an explicit setting that fails is an
+     error, never silently replaced by another library).
   2. Next to this package as `meson install` lays it out: the package is installed in
      <libdir>/python3/dist-packages/simdrop/, so the library is ../../../libsimdrop.so.1 from here.
   3. The libdir that meson was configured with (simdrop/_build_config.py, written at install time;
      it matters when the package was installed elsewhere with -Dpython_install_dir).
   4. The system's dynamic loader: ctypes.util.find_library('simdrop'), then 'libsimdrop.so.1'.
-The ImportError raised when none loads names every place that was tried, with the reason.
+In 2-4 the first library that loads and has a fitting version wins; the ImportError raised when
+none does names every place that was tried, with what was found there and why it was passed over.
+
+Version: the library must have the major version of this package and at least the minor version
+REQUIRED names (the release that added the newest function declared below; docs/ABI.md: a 1.x
+library has every function of the 1.y releases before it). The version is read from
+simdrop_version()'s "MAJOR.MINOR.PATCH" string, which every release has had.
 
 Pointers are declared as c_void_p, so callers pass plain integer addresses (torch's data_ptr(),
 numpy's ctypes.data, or None for NULL) with no per-call conversion; the comment above each
@@ -20,15 +30,17 @@ declaration is the C prototype, which says what each pointer points to.
 import ctypes
 import ctypes.util
 import os
+import re
 
 _SONAME = "libsimdrop.so.1"
+# The oldest library this module's declarations fit: 1.1 added the f64/bf16/f16, group, alpha,
+# fused and thread functions declared below.
+REQUIRED = (1, 1)
+_NEED = f"simdrop >= {REQUIRED[0]}.{REQUIRED[1]} and < {REQUIRED[0] + 1}"
 
 
-def _candidates():
-    """(description, path or name) pairs in search order."""
-    env = os.environ.get("SIMDROP_LIBRARY")
-    if env:
-        return [("$SIMDROP_LIBRARY", env)]
+def _search():
+    """(description, path or name) pairs of the search without $SIMDROP_LIBRARY, in order."""
     here = os.path.dirname(os.path.abspath(__file__))
     out = [("next to the package (meson install layout)",
             os.path.normpath(os.path.join(here, "..", "..", "..", _SONAME)))]
@@ -44,23 +56,67 @@ def _candidates():
     return out
 
 
+def parse_version(text):
+    """(major, minor, patch) from a version string "MAJOR.MINOR.PATCH[anything]", or None."""
+    m = re.match(r"(\d+)\.(\d+)\.(\d+)", text)
+    return tuple(int(g) for g in m.groups()) if m else None
+
+
+def version_problem(version):
+    """Why a library of version (major, minor, patch) cannot serve this package, or None."""
+    if version[0] != REQUIRED[0] or version[1] < REQUIRED[1]:
+        return f"version {'.'.join(map(str, version))}; this package needs {_NEED}"
+    return None
+
+
+def _open(name):
+    """(CDLL, version string) of a library that fits, or (None, why not)."""
+    try:
+        cdll = ctypes.CDLL(name)
+    except OSError as exc:
+        return None, str(exc)
+    try:
+        fn = cdll.simdrop_version
+    except AttributeError:
+        return None, "it has no simdrop_version(): not a simdrop library"
+    fn.restype = ctypes.c_char_p
+    fn.argtypes = []
+    text = (fn() or b"").decode("ascii", "replace")
+    version = parse_version(text)
+    if version is None:
+        return None, f"its simdrop_version() returned {text!r}, not MAJOR.MINOR.PATCH"
+    problem = version_problem(version)
+    return (None, problem) if problem else (cdll, text)
+
+
 def _load():
+    env = os.environ.get("SIMDROP_LIBRARY")
+    if env:
+        cdll, info = _open(env)
+        if cdll is not None:
+            return cdll, env, info
+        instead = [f"  {where}: {name}" for where, name in _search()[:2] if os.path.exists(name)]
+        raise ImportError(
+            f"simdrop: cannot use SIMDROP_LIBRARY={env}: {info}.\n"
+            + (("Without SIMDROP_LIBRARY the search would try first (found, not loaded):\n"
+                + "\n".join(instead) + "\n") if instead else "")
+            + f"Point SIMDROP_LIBRARY at a libsimdrop.so of {_NEED}, or unset it.")
     tried = []
-    for where, name in _candidates():
+    for where, name in _search():
         if os.sep in name and not os.path.exists(name):
             tried.append(f"  {where}: {name} (no such file)")
             continue
-        try:
-            return ctypes.CDLL(name), name
-        except OSError as exc:
-            tried.append(f"  {where}: {name} ({exc})")
-    raise ImportError("simdrop: cannot load the C library libsimdrop; tried, in order:\n"
+        cdll, info = _open(name)
+        if cdll is not None:
+            return cdll, name, info
+        tried.append(f"  {where}: {name} ({info})")
+    raise ImportError(f"simdrop: cannot load the C library libsimdrop ({_NEED}); tried, in order:\n"
                       + "\n".join(tried)
                       + "\nSet SIMDROP_LIBRARY to the path of libsimdrop.so, or install simdrop "
                         "(meson install) so the package and the library sit side by side.")
 
 
-lib, path = _load()
+lib, path, version_string = _load()
 
 c_int = ctypes.c_int
 c_size_t = ctypes.c_size_t
@@ -71,7 +127,12 @@ ptr = ctypes.c_void_p  # any data pointer: pass an int address or None
 
 
 def _declare(name, restype, *argtypes):
-    fn = getattr(lib, name)
+    try:
+        fn = getattr(lib, name)
+    except AttributeError:  # the version fits, so the build is broken: say which file and what
+        raise ImportError(f"simdrop: {path} (version {version_string}) has no {name}(), which "
+                          f"every build of {_NEED} exports; rebuild or reinstall the library, "
+                          "or point SIMDROP_LIBRARY at another one") from None
     fn.restype = restype
     fn.argtypes = list(argtypes)
     return fn

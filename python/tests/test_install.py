@@ -39,6 +39,12 @@ class Install(unittest.TestCase):
             self.assertTrue(init.startswith(os.path.realpath(pkg)) or init.startswith(pkg), init)
             self.assertTrue(lib.startswith(os.path.realpath(dest)), f"loaded {lib}, not the installed copy")
             self.assertEqual(version, "1.1.0")
+            # a SIMDROP_LIBRARY that does not load is an error that names the installed library
+            env["SIMDROP_LIBRARY"] = "/nonexistent/libsimdrop.so"
+            r = subprocess.run([sys.executable, "-c", "import simdrop"], env=env, capture_output=True, text=True)
+            self.assertNotEqual(r.returncode, 0)
+            self.assertIn("SIMDROP_LIBRARY=/nonexistent/libsimdrop.so", r.stderr)
+            self.assertIn(os.path.normpath(os.path.join(pkg, "..", "..", "..", "libsimdrop.so.1")), r.stderr)
             with open(os.path.join(pkg, "_build_config.py")) as f:
                 self.assertIn(PREFIX, f.read())
 

@@ -225,6 +225,34 @@ class TestErrors(unittest.TestCase):
         self.assertRaisesNaming(TypeError, "values", simdrop.mask_from_bytes, np.ones(3, np.float32))
         self.assertTrue((out == 7).all(), "an error wrote into out")
 
+    def test_out_of_another_shape_is_refused(self):
+        # as numpy's ufuncs refuse it (np.negative(x, out=...) needs the result's shape): an out=
+        # of the right size but another shape would give the result in out's shape
+        x = np.ones((4, 6), np.float32)
+        m = simdrop.mask(24, 0.5, 1)
+        calls = {
+            "dropout": lambda out: simdrop.dropout(x, 0.5, 1, out=out),
+            "dropout_backward": lambda out: simdrop.dropout_backward(x, m, 0.5, out=out),
+            "dropout_backward_regen": lambda out: simdrop.dropout_backward_regen(x, 0.5, 1, out=out),
+            "dropout_groups": lambda out: simdrop.dropout_groups(x, 4, 0.5, 1, out=out),
+            "alpha_dropout": lambda out: simdrop.alpha_dropout(x, 0.5, 1, out=out),
+            "bias_dropout_add": lambda out: simdrop.bias_dropout_add(x, None, None, 0.5, 1, out=out),
+            "bias_dropout_add_backward": lambda out: simdrop.bias_dropout_add_backward(x, m, 0.5, out=out),
+        }
+        for name, call in calls.items():
+            for shape in ((24,), (6, 4), (2, 3, 4), (1, 4, 6)):
+                out = np.full(shape, 7, np.float32)
+                with self.assertRaises(ValueError, msg=f"{name} out={shape}") as cm:
+                    call(out)
+                self.assertIn("out", str(cm.exception))
+                self.assertIn(f"shape {shape}", str(cm.exception))
+                self.assertTrue((out == 7).all(), f"{name}: an error wrote into out")
+            out = np.full((4, 6), 7, np.float32)
+            r = call(out)
+            self.assertIs(r[0] if isinstance(r, tuple) else r, out, name)
+        flat = np.ones(24, np.float32)  # and the other way round
+        self.assertRaisesNaming(ValueError, "out", simdrop.dropout, flat, 0.5, 1, out=np.empty((4, 6), np.float32))
+
     def test_c_status_becomes_exception(self):
         big = np.zeros(64, np.float32)
         with self.assertRaises(simdrop.OverlapError) as cm:  # out partially overlaps x

@@ -1,7 +1,8 @@
 """simdrop.torch against PyTorch: every module and functional form given the same mask (forward and
 gradient, bitwise for f32/f64, bf16/f16 against (x.float() * mask * s).to(dtype)); the checks
 PyTorch's own test suite makes of its dropout modules (test/nn/test_dropout.py); reproducibility;
-double backward; every bad argument; patch().
+double backward; every bad argument; patch(). (Tracing, scripting, FX, pickling, layouts and the
+registered operators: test_torch_tools.py.)
 
 Exits 77 (meson's "skipped") when torch is not installed; nothing else skips."""
 import itertools
@@ -563,9 +564,14 @@ class TestReproducibility(unittest.TestCase):
 
 class TestErrors(unittest.TestCase):
     def test_device_dtype_layout(self):
-        meta = torch.empty(10, device="meta")
-        with self.assertRaisesRegex(RuntimeError, "CPU tensors only"):
-            F.dropout(meta, 0.5)
+        # device "meta" (shapes only, e.g. a model built under torch.device("meta")): the
+        # operator's Meta kernel answers, with PyTorch's layout; other devices are refused
+        # (test_cuda_message)
+        meta = torch.empty(4, 10, device="meta").t()
+        for y in (F.dropout(meta, 0.5), sdt.Dropout2d(0.5)(meta.reshape(5, 2, 2, 2)),
+                  F.bias_dropout_add(meta, None, meta, 0.5)):
+            self.assertEqual(y.device.type, "meta")
+        self.assertEqual(F.dropout(meta, 0.5).stride(), torch.nn.functional.dropout(meta, 0.5).stride())
         for t in (torch.arange(10), torch.ones(10, dtype=torch.complex64), torch.ones(10, dtype=torch.bool)):
             with self.assertRaisesRegex(TypeError, "float32, float64, bfloat16 and float16 only"):
                 F.dropout(t, 0.5)
@@ -643,7 +649,7 @@ class TestPatch(unittest.TestCase):
             net = Net()
             self.assertIs(type(net.drop), sdt.Dropout)
             self.assertIs(type(net.drop2), sdt.Dropout2d)
-            self.assertIs(torch.nn.modules.dropout.Dropout, sdt.Dropout)
+            self.assertIs(torch.nn.modules.dropout.Dropout, original)  # names are not rebound
             self.assertTrue(sdt.is_patched())
             net(torch.randn(5, 10)).sum().backward()
         self.assertIs(torch.nn.Dropout, original)
@@ -659,7 +665,7 @@ class TestPatch(unittest.TestCase):
 
     def test_functional(self):
         with sdt.patch(functional=True):
-            self.assertIs(torch.nn.functional.dropout, F.dropout)
+            self.assertEqual(torch.nn.functional.dropout.__module__, "simdrop.torch")
             torch.manual_seed(2)
             a = torch.nn.functional.dropout(torch.ones(100), 0.5)
             torch.manual_seed(2)

@@ -3,23 +3,30 @@
     import simdrop.torch as sdt
     m = sdt.Dropout(p=0.5)                   # torch.nn.Dropout's arguments, repr and train/eval
     y = sdt.functional.dropout(x, 0.1)       # torch.nn.functional.dropout's signature
-    with sdt.patch():                        # torch.nn.Dropout etc. are simdrop's inside
+    with sdt.patch():                        # torch.nn.Dropout(...) builds simdrop's inside
         model = ExistingModel()
+    sdt.convert(model)                       # or swap the dropout modules of a built model
 
 Pure Python over the C library through ctypes: nothing is compiled against torch, so any torch
 with CPU tensors works (tested with Debian's 1.13). CPU tensors of float32, float64, bfloat16 and
 float16. Seeds come from torch's generator (one draw per call): torch.manual_seed makes runs
 reproducible. See functional.py for the exact semantics and what is refused.
+
+Importing this package registers the operators torch.ops.simdrop.* (_library.py): what
+torch.jit.trace / script, torch.fx, torch.compile and torch.export record, and what a saved
+TorchScript model that uses simdrop needs before torch.jit.load (`import simdrop` registers them
+too when torch is already imported).
 """
 import torch
 
-from . import functional
+from . import _library, functional  # noqa: F401  (_library registers torch.ops.simdrop.*)
 from ._ops import draw_seed as _draw_seed, keep_mask as _keep_mask
 from .modules import (AlphaDropout, BiasDropoutAdd, Dropout, Dropout1d, Dropout2d, Dropout3d,
                       DropPath, FeatureAlphaDropout, _nn)
 
 __all__ = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout",
-           "DropPath", "BiasDropoutAdd", "functional", "patch", "unpatch", "draw_seed", "keep_mask"]
+           "DropPath", "BiasDropoutAdd", "functional", "patch", "unpatch", "is_patched", "convert",
+           "revert", "draw_seed", "keep_mask"]
 
 
 def draw_seed(generator=None):
@@ -45,47 +52,92 @@ def keep_mask(shape, p, seed, offset=0):
     return _keep_mask(n, p, int(seed) & 0xFFFFFFFFFFFFFFFF, offset).reshape(shape)
 
 
-# ---- patch(): swap torch.nn's dropout classes for simdrop's -------------------------------------
+# ---- patch(), convert(), revert() ------------------------------------------------------------------
 
 _MODULES = {"Dropout": Dropout, "Dropout1d": Dropout1d, "Dropout2d": Dropout2d,
             "Dropout3d": Dropout3d, "AlphaDropout": AlphaDropout,
             "FeatureAlphaDropout": FeatureAlphaDropout}
-_FUNCTIONS = {"dropout": functional.dropout, "dropout1d": functional.dropout1d,
-              "dropout2d": functional.dropout2d, "dropout3d": functional.dropout3d,
-              "alpha_dropout": functional.alpha_dropout,
-              "feature_alpha_dropout": functional.feature_alpha_dropout}
+_TWINS = {_nn[name]: cls for name, cls in _MODULES.items()}   # PyTorch's class -> simdrop's
+_active = {}   # the part of _TWINS in force: filled while a patch() is active
+
+
+def _new(cls, *args, **kwargs):
+    """__new__ of PyTorch's dropout classes once patch() has been used: while a patch is active,
+    constructing (or unpickling, or deep-copying) exactly torch.nn.Dropout gives simdrop's Dropout,
+    which Python then initialises with the same arguments; any other class, including subclasses
+    of PyTorch's, is made as usual."""
+    return object.__new__(_active.get(cls, cls))
+
+
+def _hook_classes():
+    # Installed once and never removed: CPython cannot take a __new__ off a class again cleanly
+    # (object.__new__ then rejects the constructor's arguments), so unpatch() empties _active.
+    for torch_cls in _TWINS:
+        if torch_cls.__dict__.get("__new__") is not _new:
+            if torch_cls.__new__ is not object.__new__:
+                raise RuntimeError(f"simdrop.torch.patch: {torch_cls.__qualname__} has its own __new__ "
+                                   "in this torch version; patch() cannot hook it (use convert(model))")
+            torch_cls.__new__ = _new
+
+
+def _signature_twin(name, training_default):
+    """simdrop's functional form with exactly torch.nn.functional's signature (no keyword-only
+    arguments), so that TorchScript can still compile torch code that calls it while
+    patch(functional=True) is active: compiled, it is the operator torch.ops.simdrop.<name>."""
+    eager = getattr(functional, name)
+
+    def twin(input: torch.Tensor, p: float = 0.5, training: bool = training_default,
+             inplace: bool = False) -> torch.Tensor:
+        if torch.jit.is_scripting():
+            return functional.inplace_result(op(input, p, training, True), input, inplace)
+        return eager(input, p, training, inplace)
+
+    op = getattr(torch.ops.simdrop, name)
+    twin.__name__ = name
+    twin.__qualname__ = "_patched_" + name
+    twin.__doc__ = eager.__doc__
+    globals()[twin.__qualname__] = twin   # pickled by reference, as simdrop.torch._patched_<name>
+    return twin
+
+
+_FUNCTIONS = {name: _signature_twin(name, default) for name, default in (
+    ("dropout", True), ("dropout1d", True), ("dropout2d", True), ("dropout3d", True),
+    ("alpha_dropout", False), ("feature_alpha_dropout", False))}
 _ORIGINAL_FUNCTIONS = {name: getattr(torch.nn.functional, name) for name in _FUNCTIONS}
 
 
-def _namespaces():
-    return (torch.nn, torch.nn.modules, torch.nn.modules.dropout)
-
-
-def _snapshot():
-    state = []
-    for ns in _namespaces():
-        for name in _MODULES:
-            state.append((ns, name, getattr(ns, name)))
-    for name in _FUNCTIONS:
-        state.append((torch.nn.functional, name, getattr(torch.nn.functional, name)))
-    return state
-
-
 class patch:
-    """Swap torch.nn's dropout modules (torch.nn.Dropout, Dropout1d/2d/3d, AlphaDropout,
-    FeatureAlphaDropout; also under torch.nn.modules and torch.nn.modules.dropout) for simdrop's,
-    so a model class that builds torch.nn.Dropout builds simdrop's without a change.
+    """Make PyTorch's dropout modules simdrop's, for models built (or loaded) while it is active.
 
-    A plain call patches until unpatch(); as a context manager, leaving the block restores what
-    was there before it. functional=True also swaps torch.nn.functional.dropout and its siblings
-    (then every caller of F.dropout in the process runs on simdrop, CPU tensors only). Modules
-    built before the patch are not changed."""
+    While a patch is active, constructing torch.nn.Dropout, Dropout1d/2d/3d, AlphaDropout or
+    FeatureAlphaDropout (by any name: torch.nn.Dropout, torch.nn.modules.dropout.Dropout, the
+    names torch's own modules imported, so nn.TransformerEncoderLayer and nn.Transformer too)
+    gives simdrop's module of the same arguments; so does unpickling or deep-copying one
+    (torch.load of a whole-model checkpoint saved with torch's Dropout runs on simdrop). A plain
+    call patches until unpatch(); as a context manager, leaving the block restores what was
+    there before it. torch.nn's names are never rebound, so models holding torch's modules and
+    models holding simdrop's both pickle as themselves (simdrop's as
+    simdrop.torch.modules.Dropout, which loads wherever simdrop is installed; revert(model)
+    turns them back into torch's). Modules built before the patch are not changed: convert(model)
+    swaps them.
+
+    functional=True also rebinds torch.nn.functional.dropout, dropout1d/2d/3d, alpha_dropout and
+    feature_alpha_dropout to simdrop's (with PyTorch's exact signatures, so TorchScript still
+    compiles code that calls them: compiled, they are simdrop's operators). That reaches whatever
+    looks them up at call time: torch.nn's own dropout modules built before the patch, the
+    attention-weight dropout of nn.MultiheadAttention (and so of nn.Transformer*:
+    F.multi_head_attention_forward calls F.dropout; in PyTorch 2.x the fused
+    scaled_dot_product_attention path drops inside C++ and is not reached), and user code calling
+    torch.nn.functional.dropout. Not reached: names bound by `from torch.nn.functional import
+    dropout` before the patch, torch.dropout / torch.ops.aten.dropout and C++ callers. CPU
+    tensors only: every caller in the process then runs on simdrop. While it is active, pickling
+    a reference to PyTorch's original F.dropout function object fails (pickle finds simdrop's
+    function under its name); models, modules and tensors are not affected."""
 
     def __init__(self, functional=False):
-        self._saved = _snapshot()
-        for ns in _namespaces():
-            for name, cls in _MODULES.items():
-                setattr(ns, name, cls)
+        _hook_classes()
+        self._saved = (dict(_active), {name: getattr(torch.nn.functional, name) for name in _FUNCTIONS})
+        _active.update(_TWINS)
         if functional:
             for name, fn in _FUNCTIONS.items():
                 setattr(torch.nn.functional, name, fn)
@@ -98,20 +150,58 @@ class patch:
         return False
 
     def restore(self):
-        """Put back what this patch replaced."""
-        for ns, name, obj in self._saved:
-            setattr(ns, name, obj)
+        """Put back what was in force before this patch."""
+        active, functions = self._saved
+        _active.clear()
+        _active.update(active)
+        for name, fn in functions.items():
+            setattr(torch.nn.functional, name, fn)
 
 
 def unpatch():
     """Restore PyTorch's own dropout modules and functions, whatever patches are active."""
-    for ns in _namespaces():
-        for name in _MODULES:
-            setattr(ns, name, _nn[name])
+    _active.clear()
     for name, fn in _ORIGINAL_FUNCTIONS.items():
         setattr(torch.nn.functional, name, fn)
 
 
 def is_patched():
-    """True while torch.nn.Dropout is simdrop's."""
-    return torch.nn.Dropout is Dropout
+    """True while constructing torch.nn.Dropout gives simdrop's Dropout."""
+    return bool(_active)
+
+
+def _swap(model, table, make):
+    """Replace every module of `model` whose type is a key of `table` (model itself too)."""
+    if type(model) in table:
+        return make(model, table[type(model)])
+    for parent in list(model.modules()):
+        for name, child in list(parent.named_children()):
+            if type(child) in table:
+                setattr(parent, name, make(child, table[type(child)]))
+    return model
+
+
+def convert(model, *, save_mask=True):
+    """Swap every PyTorch dropout module in `model` (exactly torch.nn.Dropout, Dropout1d/2d/3d,
+    AlphaDropout, FeatureAlphaDropout) for simdrop's, keeping p, inplace and train/eval; returns
+    the model (changed in place; a lone dropout module comes back replaced)."""
+    def make(old, cls):
+        new = cls(old.p, old.inplace, save_mask=save_mask)
+        new.train(old.training)
+        return new
+    return _swap(model, _TWINS, make)
+
+
+def revert(model):
+    """The reverse of convert(): simdrop's dropout modules become PyTorch's again (p, inplace,
+    train/eval kept), e.g. to save a model for a machine without simdrop."""
+    def make(old, cls):
+        new = cls(old.p, old.inplace)
+        new.train(old.training)
+        return new
+    saved = dict(_active)
+    _active.clear()   # build torch's own even inside a patch
+    try:
+        return _swap(model, {cls: torch_cls for torch_cls, cls in _TWINS.items()}, make)
+    finally:
+        _active.update(saved)

@@ -1,6 +1,8 @@
-"""_ops.py: the C kernels on torch tensors, and the autograd Functions around them.
+"""_ops.py: the C kernels on torch tensors, and the eager autograd Functions around them.
 
-Everything here is internal to simdrop.torch; functional.py holds the PyTorch-shaped entry points.
+Everything here is internal to simdrop.torch; functional.py holds the PyTorch-shaped entry points
+and _library.py the registered operators (torch.ops.simdrop.*), whose CPU kernels run the
+forward() and backward() below too, so both routes give the same bits for the same seed.
 
 Per-call cost is kept to what one call needs: the C functions are looked up once per dtype (the
 tables below), pointers come from data_ptr(), the seed is drawn into one reused 0-d tensor, a
@@ -9,9 +11,9 @@ need it (never under no_grad or for inputs that do not require grad).
 
 Index space: a call covers one tensor, elements 0 .. n-1 in memory order of the result, at offset
 0 of a fresh seed. For a contiguous tensor that is row-major order, so sample b of a batch owns
-elements b*per_sample .. and every sample gets its own mask. A dense tensor in another layout
-(channels_last, a permutation) is processed in its own memory order and the result keeps the
-layout, as PyTorch's result does; any other strided tensor is first copied into that layout.
+elements b*per_sample .. and every sample gets its own mask. The result has the layout PyTorch's
+own dropout gives (plan() below); a dense input in another layout (channels_last, a permutation)
+is processed in its own memory order, any other strided input is first copied.
 """
 import threading
 
@@ -67,11 +69,43 @@ def kernels(kind, x, fname, what="input"):
     if not x.is_cpu:
         raise RuntimeError(f"simdrop.torch.{fname}: {what} is on {x.device}: simdrop runs on CPU "
                            "tensors only (the C library has no GPU kernels)")
+    check_meta(x, fname, what)
+
+
+def check_meta(x, fname, what="input"):
+    """kernels()'s layout and dtype checks without the device's: what a Meta kernel refuses, so
+    that shape propagation fails where the CPU kernel would."""
     if x.layout is not torch.strided:
         raise RuntimeError(f"simdrop.torch.{fname}: {what} has layout {x.layout}: simdrop takes "
                            "strided (dense) tensors only")
-    raise TypeError(f"simdrop.torch.{fname}: {what} has dtype {x.dtype}: the C library has "
-                    "kernels for float32, float64, bfloat16 and float16 only")
+    if x.dtype not in _SUFFIX:
+        raise TypeError(f"simdrop.torch.{fname}: {what} has dtype {x.dtype}: the C library has "
+                        "kernels for float32, float64, bfloat16 and float16 only")
+
+
+# ---- which route a call takes ------------------------------------------------------------------
+
+_Tensor = torch.Tensor
+_Parameter = torch.nn.Parameter
+_tracing = torch._C._is_tracing
+_dispatch_modes = torch._C._len_torch_dispatch_stack
+_compiler = getattr(torch, "compiler", None)
+_compiling = getattr(_compiler, "is_compiling", None) or getattr(torch._utils, "is_compiling", None)
+if _compiling is None:  # torch < 2.1: no torch.compile to look for
+    def _compiling():
+        return False
+
+
+def graph_mode(x):
+    """True when a call on x must go through the registered operator rather than the direct ctypes
+    route: torch.compile/torch.export are tracing (2.x), torch.jit.trace is recording, a torch
+    dispatch mode is active (make_fx, FakeTensorMode, ...), or x is not a plain tensor (an FX
+    Proxy, a FakeTensor, a subclass with __torch_function__; an nn.Parameter is plain). Those
+    tools see only operators; a ctypes call would be invisible to them (a traced graph would keep
+    only the allocation). A handful of cheap checks, so plain eager calls keep their speed."""
+    # (torch.compile first: Dynamo knows is_compiling() but not the two C functions)
+    return ((type(x) is not _Tensor and type(x) is not _Parameter) or _compiling() or _tracing()
+            or _dispatch_modes() != 0)
 
 
 # ---- seeds ---------------------------------------------------------------------------------------
@@ -88,42 +122,126 @@ def draw_seed(generator=None):
         buf = _tls.buf
     except AttributeError:
         buf = _tls.buf = torch.empty((), dtype=torch.int64)
-    buf.random_(-(1 << 63), None, generator=generator)  # the full 64-bit range
-    return buf.item() & 0xFFFFFFFFFFFFFFFF
+    if generator is None:  # (the same draw: no keyword argument to parse on the common path)
+        buf.random_(_INT64_MIN, None)  # the full 64-bit range
+    else:
+        buf.random_(_INT64_MIN, None, generator=generator)
+    return buf.item() & U64
 
 
-def empty_like(x):
-    """torch.empty_like(x), with huge pages advised for a large buffer before its first touch."""
+def seed_tensor():
+    """(0-d int64 tensor, seed) drawn as draw_seed() draws it, for an operator to return."""
+    t = torch.empty((), dtype=torch.int64).random_(_INT64_MIN, None)
+    return t, t.item() & U64
+
+
+U64 = (1 << 64) - 1
+_INT64_MIN = -(1 << 63)
+
+
+# ---- allocation and layouts ------------------------------------------------------------------------
+
+def empty_same(x):
+    """An uninitialised tensor with x's shape, dtype and strides, for a dense x: the fastest
+    allocation (torch.empty_like). Huge pages are advised for a large buffer before its first
+    touch."""
     t = torch.empty_like(x)
-    nbytes = t.numel() * t.element_size()
-    if nbytes >= _HUGE_BYTES:
-        _advise(t.data_ptr(), nbytes)
+    return t if t.numel() < _HUGE_ELEMENTS else _advised(t)
+
+
+def empty_strided(x, strides):
+    """An uninitialised tensor of x's shape and dtype with `strides` (None: contiguous)."""
+    if strides is None:
+        return _advised(torch.empty_like(x, memory_format=torch.contiguous_format))
+    return _advised(torch.empty_strided(x.shape, strides, dtype=x.dtype))
+
+
+def _advised(t):
+    if t.numel() >= _HUGE_ELEMENTS:
+        nbytes = t.numel() * t.element_size()
+        if nbytes >= _HUGE_BYTES:
+            _advise(t.data_ptr(), nbytes)
     return t
 
 
-# ---- layouts -------------------------------------------------------------------------------------
+_HUGE_ELEMENTS = _HUGE_BYTES // 8   # no dtype has more than 8 bytes: a cheap first test
+
 
 def is_dense(x):
     """True if x's elements fill a block of memory exactly once, in some dimension order."""
+    return _dense(x.shape, x.stride())
+
+
+def _dense(shape, strides):
     expect = 1
-    for st, sz in sorted((st, sz) for sz, st in zip(x.shape, x.stride()) if sz != 1):
+    for st, sz in sorted((st, sz) for sz, st in zip(shape, strides) if sz != 1):
         if st != expect:
             return False
         expect *= sz
     return True
 
 
-def empty_in_order(x):
-    """A new dense tensor shaped like x whose memory order follows x's strides (largest first, ties
-    in dimension order), which is the layout PyTorch's elementwise ops give their results."""
-    st = x.stride()
-    nd = len(st)
-    perm = sorted(range(nd), key=lambda d: -st[d])
-    t = torch.empty([x.shape[d] for d in perm], dtype=x.dtype)
-    inv = [0] * nd
-    for i, d in enumerate(perm):
-        inv[d] = i
-    return t.permute(inv)
+def _noise_shape(shape, groups):
+    """The shape of the noise tensor PyTorch multiplies by for `groups` keep decisions over
+    `shape`: the leading dimensions whose sizes multiply to `groups`, then ones (the whole shape
+    for element dropout, (N, C, 1, ..) for channel dropout, (B, 1, ..) for drop-path). None if
+    no leading dimensions give `groups`."""
+    n = 1
+    for k, size in enumerate(shape):
+        if n == groups:
+            return tuple(shape[:k]) + (1,) * (len(shape) - k)
+        n *= size
+    return tuple(shape) if n == groups else None
+
+
+_plans = {}
+
+
+def plan(x, groups, runs):
+    """How forward() lays out a call on a non-contiguous x: (kernel_strides, result_strides,
+    direct), strides None meaning contiguous.
+
+    result_strides are those of PyTorch's `x * noise` (noise contiguous, _noise_shape()), which is
+    what nn.Dropout and its siblings return: computed by PyTorch itself on meta tensors (no data),
+    once per (shape, strides, groups), so a broadcast or expanded input gets exactly PyTorch's
+    layout. kernel_strides are those of the memory the kernel runs over: the result's, except when
+    each group must be one run of memory (`runs`: channel dropout, drop-path), then contiguous.
+    direct: x itself can be read in that order (dense, same order), no copy needed first."""
+    key = (tuple(x.shape), tuple(x.stride()), groups, runs)
+    try:
+        found = _plans.get(key)
+    except TypeError:  # symbolic sizes (torch.compile with dynamic shapes): not cacheable
+        return _make_plan(*key)
+    if found is None:
+        if len(_plans) >= 1024:
+            _plans.clear()
+        found = _plans[key] = _make_plan(*key)
+    return found
+
+
+def _make_plan(shape, strides, groups, runs):
+    noise = _noise_shape(shape, groups)
+    result = None
+    if noise is not None:
+        x = torch.empty_strided(shape, strides, device="meta")
+        result = (x * torch.empty(noise, device="meta")).stride()
+        if result == torch.empty(shape, device="meta").stride():
+            result = None
+    if runs:
+        return None, result, False
+    # (a dense input's result follows its order: the same strides but on dimensions of size 1)
+    direct = _dense(shape, strides) and result is not None and all(
+        a == b for a, b, size in zip(strides, result, shape) if size != 1)
+    return result, result, direct
+
+
+def kernel_layout(x, groups, runs):
+    """The strides of the memory forward() runs its kernel over for x, as a list ([] when
+    contiguous): what the backward needs to pair gradient elements with mask bits."""
+    if x.is_contiguous():
+        return []
+    strides = plan(x, groups, runs)[0]
+    return [] if strides is None else list(strides)
 
 
 def refuse_inplace(x, fname, need):
@@ -156,8 +274,9 @@ def bump_version(x):
 # ---- what backward needs -------------------------------------------------------------------------
 
 class Spec:
-    """One call's parameters: kernels, p, seed, the group split, and after forward the mask (or
-    None: backward regenerates it) and the result's strides (None: contiguous)."""
+    """One call's parameters: kernels, p, seed, the group split (groups = keep decisions: numel
+    for element dropout, group_len 1), and after forward the mask (or None: backward regenerates
+    it) and the strides of the memory the kernel ran over (None: contiguous)."""
     __slots__ = ("k", "p", "seed", "groups", "glen", "mask", "strides", "fname")
 
     def __init__(self, k, p, seed, groups, glen, fname):
@@ -184,57 +303,55 @@ def runs_layout(spec):
 def forward(x, spec, inplace, want_mask):
     """Run the forward kernel of spec on x; returns the result tensor (x itself when inplace).
 
-    The caller has checked dtype/device, and for inplace that x can be written where it lies."""
+    The caller has checked dtype/device, and for inplace that x can be written where it lies.
+    Sets spec.mask (when want_mask) and spec.strides (the kernel's layout, None: contiguous)."""
     k = spec.k
     final = None
     if x.is_contiguous():
         src = x
-        dst = x if inplace else empty_like(x)
-    elif runs_layout(spec):  # groups must be runs of consecutive elements: a contiguous copy
-        src = dst = x.contiguous()
-        final = empty_in_order(x)
-        if final.is_contiguous():
-            final = None
-    elif is_dense(x):  # channels_last, permutations: memory order, layout kept
-        src = x
-        dst = x if inplace else empty_like(x)
-        spec.strides = x.stride()
+        dst = x if inplace else empty_same(x)
+        spec.strides = None
     else:
-        src = dst = empty_in_order(x)
-        dst.copy_(x)
-        if not dst.is_contiguous():
-            spec.strides = dst.stride()
+        kstrides, rstrides, direct = plan(x, spec.groups, runs_layout(spec))
+        if direct:  # channels_last, permutations: read and written in memory order
+            src = x
+            dst = x if inplace else empty_strided(x, rstrides)
+        else:  # copied into the kernel's layout first, the kernel then runs in place on the copy
+            src = dst = empty_strided(x, kstrides)
+            dst.copy_(x)
+            if rstrides != kstrides:
+                final = empty_strided(x, rstrides)
+        spec.strides = None if dst.is_contiguous() else dst.stride()
+    if want_mask:
+        spec.mask = _new_mask(spec.groups)
+    mask = spec.mask.data_ptr() if want_mask else None
     if k.grouped:
-        if want_mask:
-            spec.mask = _new_mask(spec.groups)
-        rc = k.fwd(dst.data_ptr(), spec.mask.data_ptr() if want_mask else None, src.data_ptr(),
-                   spec.groups, spec.glen, spec.p, spec.seed, 0)
+        rc = k.fwd(dst.data_ptr(), mask, src.data_ptr(), spec.groups, spec.glen, spec.p, spec.seed, 0)
     else:
-        n = x.numel()
-        if want_mask:
-            spec.mask = _new_mask(n)
-        rc = k.fwd(dst.data_ptr(), spec.mask.data_ptr() if want_mask else None, src.data_ptr(),
-                   n, spec.p, spec.seed, 0)
+        rc = k.fwd(dst.data_ptr(), mask, src.data_ptr(), x.numel(), spec.p, spec.seed, 0)
     if rc:
         raise_status(rc, k.names[0])
-    if final is not None:  # give the result x's layout, as PyTorch does
+    if final is not None:  # give the result PyTorch's layout
         final.copy_(dst)
         return final
     return dst
 
 
 def backward(g, spec):
-    """dx from the gradient g of forward's result: from the saved mask, or regenerated."""
+    """dx from the gradient g of forward's result: from the saved mask, or regenerated. dx has the
+    layout the forward kernel ran in (g is copied into it first when it differs)."""
     k = spec.k
     strides = spec.strides
     if strides is None:
         if not g.is_contiguous():
             g = g.contiguous()
-    elif g.stride() != strides:
-        g2 = torch.empty_strided(g.shape, strides, dtype=g.dtype)
-        g2.copy_(g)
-        g = g2
-    dx = empty_like(g)
+        dx = empty_same(g)
+    else:
+        if g.stride() != strides:
+            g2 = torch.empty_strided(g.shape, strides, dtype=g.dtype)
+            g2.copy_(g)
+            g = g2
+        dx = empty_strided(g, strides)
     mask = spec.mask
     if k.grouped:
         if mask is not None:
@@ -307,7 +424,7 @@ def bias_forward(x, bias, residual, bspec, want_mask):
     e = bspec.elem
     if want_mask:
         e.mask = _new_mask(x.numel())
-    out = empty_like(x)
+    out = empty_same(x)
     rc = bspec.k.fwd(out.data_ptr(), e.mask.data_ptr() if want_mask else None, x.data_ptr(),
                      None if bias is None else bias.data_ptr(),
                      None if residual is None else residual.data_ptr(),
@@ -322,7 +439,7 @@ def bias_backward(g, bspec):
     order, then given the bias's dtype."""
     if not g.is_contiguous():
         g = g.contiguous()
-    dx = empty_like(g)
+    dx = empty_same(g)
     db = torch.empty(bspec.cols, dtype=torch.float64 if g.dtype == torch.float64 else torch.float32)
     e = bspec.elem
     if e.mask is not None:

@@ -14,6 +14,15 @@ _ops.py): every element, and so every sample of a batch, has its own keep decisi
 call used can be recomputed: draw the same seed (draw_seed with the generator in the same state)
 and call keep_mask(numel, p, seed) (numel = number of groups for the channel/feature forms).
 
+Two routes, the same bits: a plain eager call goes straight to the C library (ctypes and an
+autograd.Function: the least overhead per call); while torch.jit.trace, torch.fx, torch.compile
+or torch.export is tracing, or for a tensor subclass, the call is the registered operator
+torch.ops.simdrop.<name> (_library.py), which those tools record, and whose CPU kernel runs the
+same code (a tensor on device "meta" gets the operator's Meta kernel: shapes and layout only). On that route generator= cannot be given (the operator draws from torch's default
+generator, as aten::dropout does), and inplace=True is the operator followed by input.copy_().
+TorchScript code calls the operators itself: torch.ops.simdrop.dropout(x, p, train) and so on
+(the modules do). The result has the layout PyTorch's own dropout gives the same input.
+
 Values (docs/MASK_SPEC.md 4): given the mask, f32/f64 results and gradients equal PyTorch's
 `input * mask * (1/(1-p))` bit for bit, bf16/f16 ones `(input.float() * mask * s).to(dtype)`
 (PyTorch's own bf16 dropout rounds the scale to bf16 first; simdrop does not). Alpha dropout is
@@ -26,6 +35,7 @@ tensor the kernels cannot write where it lies, drop_path with scale_by_keep=Fals
 import warnings
 
 import torch
+from torch import Tensor
 
 from . import _ops
 from ._ops import ALPHA, BIAS_ADD, ELEMENT, GROUPS, Spec
@@ -34,16 +44,133 @@ __all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout",
            "feature_alpha_dropout", "drop_path", "bias_dropout_add"]
 
 _P_MSG = "dropout probability has to be between 0 and 1, but got {}"
+_graph_mode = _ops.graph_mode
 
 
-def _check_p(p):
+def check_p(p):
+    """p as a float; PyTorch's ValueError for NaN or outside [0, 1]."""
     if not (0.0 <= p <= 1.0):  # NaN too (PyTorch lets NaN reach its C++ check, which raises)
         raise ValueError(_P_MSG.format(p))
+    return float(p)
 
 
-def _run(kind, input, p, inplace, generator, save_mask, fname, groups=0, glen=0):
-    """The one path of every element/group/alpha form once dropout is to be applied."""
-    k = _ops.kernels(kind, input, fname)
+# ---- what each form does with its input: shared by the eager route and the operators -------------
+# Each returns None when the input itself is the result (not training, p == 0, empty), else
+# (groups, group_len): the number of keep decisions and the elements each covers (feature_split
+# also says whether the input has its batch dimension).
+
+def element_split(input, p, training):
+    check_p(p)
+    if not training or p == 0 or input.numel() == 0:
+        return None
+    return input.numel(), 1
+
+
+_DIMS = {"dropout1d": (2, 3), "dropout2d": (3, 4), "dropout3d": (4, 5)}
+
+
+def feature_split(input, p, training, fname):
+    """Channel dropout (dropout1d/2d/3d) and feature alpha dropout: one decision per (N, C).
+    An input without its batch dimension is run as PyTorch runs it: with one in front (unsqueeze
+    and squeeze: the same bits, and PyTorch's result layout)."""
+    check_p(p)
+    inp_dim = input.dim()
+    batched = True
+    if fname == "dropout1d":
+        if inp_dim not in (2, 3):
+            raise RuntimeError(f"dropout1d: Expected 2D or 3D input, but received a {inp_dim}D input. "
+                               "Note that dropout1d exists to provide channel-wise dropout on inputs with 1 "
+                               "spatial dimension, a channel dimension, and an optional batch dimension "
+                               "(i.e. 2D or 3D inputs).")
+        batched = inp_dim == 3
+    elif fname in _DIMS:
+        spatial = "2" if fname == "dropout2d" else "3"
+        if inp_dim not in _DIMS[fname]:
+            warnings.warn(f"{fname}: Received a {inp_dim}-D input to {fname}, which is deprecated "
+                          "and will result in an error in a future release. To retain the behavior "
+                          f"and silence this warning, please use dropout instead. Note that {fname} "
+                          f"exists to provide channel-wise dropout on inputs with {spatial} spatial "
+                          "dimensions, a channel dimension, and an optional batch dimension (i.e. "
+                          f"{int(spatial) + 1}D or {int(spatial) + 2}D inputs).")
+        if fname == "dropout2d" and inp_dim == 3:
+            warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise "
+                          "1D dropout behavior is desired - input is interpreted as shape (N, C, L), where C "
+                          "is the channel dim. This behavior will change in a future release to interpret the "
+                          "input as one without a batch dimension, i.e. shape (C, H, W). To maintain the 1D "
+                          "channel-wise dropout behavior, please switch to using dropout1d instead.")
+        batched = fname == "dropout2d" or inp_dim == 5
+    if not training or p == 0 or input.numel() == 0:
+        return None
+    shape = input.shape if batched else (1,) + tuple(input.shape)
+    if len(shape) < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
+    groups = shape[0] * shape[1]
+    return groups, input.numel() // groups, batched
+
+
+def drop_path_split(x, drop_prob, training, scale_by_keep):
+    """Drop-path: one decision per sample x[b]."""
+    check_p(drop_prob)
+    if drop_prob == 0.0 or not training:
+        return None
+    if not scale_by_keep and drop_prob < 1.0:
+        raise NotImplementedError("simdrop.torch.drop_path: scale_by_keep=False is not supported: "
+                                  "the C library's group dropout always scales the kept samples "
+                                  "by 1/(1-p)")
+    if x.dim() == 0:
+        raise ValueError("simdrop.torch.drop_path: input needs a batch dimension (got a 0-d tensor)")
+    if x.numel() == 0:
+        return None
+    return x.shape[0], x.numel() // x.shape[0]
+
+
+def rows_cols(x):
+    """(rows, cols) of bias_dropout_add: cols is the last dimension."""
+    cols = x.shape[-1] if x.dim() else 1
+    return (x.numel() // cols if cols else 0), cols
+
+
+def bias_args(input, bias, residual, fname):
+    """(rows, cols) of a bias_dropout_add call, the dtypes and shapes checked."""
+    rows, cols = rows_cols(input)
+    for name, t in (("bias", bias), ("residual", residual)):
+        if t is not None and t.dtype != input.dtype:
+            raise TypeError(f"simdrop.torch.{fname}: {name} has dtype {t.dtype}, input {input.dtype}")
+    if bias is not None and tuple(bias.shape) != (cols,):
+        raise ValueError(f"simdrop.torch.{fname}: bias has shape {tuple(bias.shape)}; it must be "
+                         f"({cols},), input's last dimension (no other broadcasting)")
+    if residual is not None and residual.shape != input.shape:
+        raise ValueError(f"simdrop.torch.{fname}: residual has shape {tuple(residual.shape)}, "
+                         f"input {tuple(input.shape)}; they must be equal")
+    return rows, cols
+
+
+def check_bias_dropout_add(input, bias, residual, fname):
+    """(kernels, rows, cols) of a bias_dropout_add call on CPU tensors, every argument checked."""
+    k = _ops.kernels(BIAS_ADD, input, fname)
+    for name, t in (("bias", bias), ("residual", residual)):
+        if t is not None:
+            _ops.kernels(BIAS_ADD, t, fname, name)
+    return (k,) + bias_args(input, bias, residual, fname)
+
+
+def contiguous3(*tensors):
+    return tuple(t if t is None or t.is_contiguous() else t.contiguous() for t in tensors)
+
+
+# ---- the two routes ---------------------------------------------------------------------------------
+
+def _run(kind, input, p, inplace, generator, save_mask, fname, groups, glen):
+    """The eager route of every element/group/alpha form once dropout is to be applied."""
+    try:
+        k = _ops.kernels(kind, input, fname)
+    except RuntimeError:
+        if not input.is_meta:
+            raise
+        # a meta tensor (a model run on device="meta" for its shapes): the operator's Meta kernel
+        _no_generator(generator, fname)
+        out = torch.ops.simdrop.native_dropout(input, p, groups, kind is ALPHA, save_mask)[0]
+        return inplace_result(out, input, inplace)
     if inplace:
         _ops.check_inplace_autograd(input)
         if not (k.grouped and glen != 1):
@@ -61,110 +188,95 @@ def _run(kind, input, p, inplace, generator, save_mask, fname, groups=0, glen=0)
     return y
 
 
+def _no_generator(generator, fname):
+    if generator is not None:
+        raise RuntimeError(
+            f"simdrop.torch.{fname}: generator= cannot be used while the call is traced, scripted "
+            "or compiled (torch.jit.trace, torch.fx, torch.compile, torch.export, tensor "
+            "subclasses): the recorded operator torch.ops.simdrop." + fname + " draws its seed "
+            "from torch's default CPU generator, as aten::dropout does. Seed that one with "
+            "torch.manual_seed, or call without generator=.")
+
+
+def inplace_result(out: Tensor, input: Tensor, inplace: bool) -> Tensor:
+    """The operator route's inplace=True: the result written back into input (TorchScript too)."""
+    return input.copy_(out) if inplace else out
+
+
 def dropout(input, p=0.5, training=True, inplace=False, *, generator=None, save_mask=True):
     """torch.nn.functional.dropout: zero each element with probability p, scale the rest by 1/(1-p)."""
-    _check_p(p)
-    if not training or p == 0 or input.numel() == 0:
+    if _graph_mode(input):
+        _no_generator(generator, "dropout")
+        return inplace_result(torch.ops.simdrop.dropout(input, p, training, save_mask), input, inplace)
+    if not (0.0 <= p <= 1.0):  # element_split's checks, inline: the hottest path
+        raise ValueError(_P_MSG.format(p))
+    if not training or p == 0:
         return input
-    return _run(ELEMENT, input, p, inplace, generator, save_mask, "dropout")
-
-
-def _feature_groups(shape):
-    """(groups, group_len) of feature dropout on `shape`: one group per (N, C) pair."""
-    if len(shape) < 2:
-        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
-    groups = shape[0] * shape[1]
-    return groups, (shape.numel() // groups if groups else 0)
-
-
-def _feature(input, p, training, inplace, generator, save_mask, fname, batched, kind=GROUPS):
-    if not training or p == 0 or input.numel() == 0:
+    n = input.numel()
+    if n == 0:
         return input
-    shape = input.shape if batched else torch.Size((1,) + tuple(input.shape))
-    groups, glen = _feature_groups(shape)
-    return _run(kind, input, p, inplace, generator, save_mask, fname, groups, glen)
+    return _run(ELEMENT, input, p, inplace, generator, save_mask, "dropout", n, 1)
+
+
+def _feature(fname, input, p, training, inplace, generator, save_mask, kind=GROUPS):
+    if _graph_mode(input):
+        _no_generator(generator, fname)
+        out = getattr(torch.ops.simdrop, fname)(input, p, training, save_mask)
+        return inplace_result(out, input, inplace)
+    split = feature_split(input, p, training, fname)
+    if split is None:
+        return input
+    groups, glen, batched = split
+    if batched:
+        return _run(kind, input, p, inplace, generator, save_mask, fname, groups, glen)
+    out = _run(kind, input.unsqueeze(0), p, inplace, generator, save_mask, fname, groups, glen)
+    return input if inplace else out.squeeze(0)
 
 
 def dropout1d(input, p=0.5, training=True, inplace=False, *, generator=None, save_mask=True):
     """torch.nn.functional.dropout1d: zero whole channels of (N, C, L) or (C, L) input."""
-    _check_p(p)
-    inp_dim = input.dim()
-    if inp_dim not in (2, 3):
-        raise RuntimeError(f"dropout1d: Expected 2D or 3D input, but received a {inp_dim}D input. "
-                           "Note that dropout1d exists to provide channel-wise dropout on inputs with 1 "
-                           "spatial dimension, a channel dimension, and an optional batch dimension "
-                           "(i.e. 2D or 3D inputs).")
-    return _feature(input, p, training, inplace, generator, save_mask, "dropout1d", inp_dim == 3)
+    return _feature("dropout1d", input, p, training, inplace, generator, save_mask)
 
 
 def dropout2d(input, p=0.5, training=True, inplace=False, *, generator=None, save_mask=True):
     """torch.nn.functional.dropout2d: zero whole channels of (N, C, H, W) input (and, as PyTorch
     1.13 does, of (N, C, L) input, with its warning)."""
-    _check_p(p)
-    inp_dim = input.dim()
-    if inp_dim not in (3, 4):
-        warn_msg = (f"dropout2d: Received a {inp_dim}-D input to dropout2d, which is deprecated "
-                    "and will result in an error in a future release. To retain the behavior "
-                    "and silence this warning, please use dropout instead. Note that dropout2d "
-                    "exists to provide channel-wise dropout on inputs with 2 spatial dimensions, "
-                    "a channel dimension, and an optional batch dimension (i.e. 3D or 4D inputs).")
-        warnings.warn(warn_msg)
-    if inp_dim == 3:
-        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise "
-                      "1D dropout behavior is desired - input is interpreted as shape (N, C, L), where C "
-                      "is the channel dim. This behavior will change in a future release to interpret the "
-                      "input as one without a batch dimension, i.e. shape (C, H, W). To maintain the 1D "
-                      "channel-wise dropout behavior, please switch to using dropout1d instead.")
-    return _feature(input, p, training, inplace, generator, save_mask, "dropout2d", True)
+    return _feature("dropout2d", input, p, training, inplace, generator, save_mask)
 
 
 def dropout3d(input, p=0.5, training=True, inplace=False, *, generator=None, save_mask=True):
     """torch.nn.functional.dropout3d: zero whole channels of (N, C, D, H, W) or (C, D, H, W) input."""
-    _check_p(p)
-    inp_dim = input.dim()
-    if inp_dim not in (4, 5):
-        warn_msg = (f"dropout3d: Received a {inp_dim}-D input to dropout3d, which is deprecated "
-                    "and will result in an error in a future release. To retain the behavior "
-                    "and silence this warning, please use dropout instead. Note that dropout3d "
-                    "exists to provide channel-wise dropout on inputs with 3 spatial dimensions, "
-                    "a channel dimension, and an optional batch dimension (i.e. 4D or 5D inputs).")
-        warnings.warn(warn_msg)
-    return _feature(input, p, training, inplace, generator, save_mask, "dropout3d", inp_dim == 5)
+    return _feature("dropout3d", input, p, training, inplace, generator, save_mask)
 
 
 def alpha_dropout(input, p=0.5, training=False, inplace=False, *, generator=None, save_mask=True):
     """torch.nn.functional.alpha_dropout (note PyTorch's default training=False)."""
-    _check_p(p)
-    if not training or p == 0 or input.numel() == 0:
+    if _graph_mode(input):
+        _no_generator(generator, "alpha_dropout")
+        out = torch.ops.simdrop.alpha_dropout(input, p, training, save_mask)
+        return inplace_result(out, input, inplace)
+    split = element_split(input, p, training)
+    if split is None:
         return input
-    n = input.numel()
-    return _run(ALPHA, input, p, inplace, generator, save_mask, "alpha_dropout", n, 1)
+    return _run(ALPHA, input, p, inplace, generator, save_mask, "alpha_dropout", *split)
 
 
 def feature_alpha_dropout(input, p=0.5, training=False, inplace=False, *, generator=None, save_mask=True):
     """torch.nn.functional.feature_alpha_dropout: alpha dropout of whole (N, C) channels."""
-    _check_p(p)
-    return _feature(input, p, training, inplace, generator, save_mask, "feature_alpha_dropout",
-                    True, kind=ALPHA)
+    return _feature("feature_alpha_dropout", input, p, training, inplace, generator, save_mask, ALPHA)
 
 
 def drop_path(x, drop_prob=0.0, training=False, scale_by_keep=True, *, generator=None, save_mask=True):
     """Stochastic depth per sample, timm's drop_path: keep or zero each x[b] whole, survivors
     scaled by 1/(1-drop_prob). scale_by_keep=False (no scaling) is not in the C library: it is
     refused for 0 < drop_prob < 1 (at drop_prob == 1 every sample is zeroed either way)."""
-    _check_p(drop_prob)
-    if drop_prob == 0.0 or not training:
+    if _graph_mode(x):
+        _no_generator(generator, "drop_path")
+        return torch.ops.simdrop.drop_path(x, drop_prob, training, scale_by_keep, save_mask)
+    split = drop_path_split(x, drop_prob, training, scale_by_keep)
+    if split is None:
         return x
-    if not scale_by_keep and drop_prob < 1.0:
-        raise NotImplementedError("simdrop.torch.drop_path: scale_by_keep=False is not supported: "
-                                  "the C library's group dropout always scales the kept samples "
-                                  "by 1/(1-p)")
-    if x.dim() == 0:
-        raise ValueError("simdrop.torch.drop_path: input needs a batch dimension (got a 0-d tensor)")
-    if x.numel() == 0:
-        return x
-    groups = x.shape[0]
-    return _run(GROUPS, x, drop_prob, False, generator, save_mask, "drop_path", groups, x.numel() // groups)
+    return _run(GROUPS, x, drop_prob, False, generator, save_mask, "drop_path", *split)
 
 
 def bias_dropout_add(input, bias, residual, p=0.5, training=True, *, generator=None, save_mask=True):
@@ -174,31 +286,18 @@ def bias_dropout_add(input, bias, residual, p=0.5, training=True, *, generator=N
     training this is residual + (input + bias) (the same kernel with p = 0). f32/f64 results equal
     PyTorch's eager `residual + F.dropout(input + bias)` given the mask; bf16/f16 run the chain in
     float and round once. The gradient of bias is summed in float (double for f64)."""
-    _check_p(p)
     fname = "bias_dropout_add"
-    k = _ops.kernels(BIAS_ADD, input, fname)
-    cols = input.shape[-1] if input.dim() else 1
-    numel = input.numel()
-    rows = numel // cols if cols else 0
-    for name, t in (("bias", bias), ("residual", residual)):
-        if t is None:
-            continue
-        _ops.kernels(BIAS_ADD, t, fname, name)
-        if t.dtype != input.dtype:
-            raise TypeError(f"simdrop.torch.{fname}: {name} has dtype {t.dtype}, input {input.dtype}")
-    if bias is not None and tuple(bias.shape) != (cols,):
-        raise ValueError(f"simdrop.torch.{fname}: bias has shape {tuple(bias.shape)}; it must be "
-                         f"({cols},), input's last dimension (no other broadcasting)")
-    if residual is not None and residual.shape != input.shape:
-        raise ValueError(f"simdrop.torch.{fname}: residual has shape {tuple(residual.shape)}, "
-                         f"input {tuple(input.shape)}; they must be equal")
+    if (_graph_mode(input) or input.is_meta
+            or any(t is not None and _graph_mode(t) for t in (bias, residual))):
+        _no_generator(generator, fname)
+        return torch.ops.simdrop.bias_dropout_add(input, bias, residual, p, training, save_mask)
+    check_p(p)
+    k, rows, cols = check_bias_dropout_add(input, bias, residual, fname)
     p_run = float(p) if training else 0.0
     elem = Spec(_ops.TABLES[ELEMENT][input.dtype], p_run,
-                _ops.draw_seed(generator) if training and p != 0 else 0, 0, 0, fname)
+                _ops.draw_seed(generator) if training and p != 0 else 0, input.numel(), 1, fname)
     bspec = _ops.BiasSpec(k, elem, rows, cols, None if bias is None else bias.dtype)
-    x = input if input.is_contiguous() else input.contiguous()
-    b = None if bias is None else (bias if bias.is_contiguous() else bias.contiguous())
-    r = None if residual is None else (residual if residual.is_contiguous() else residual.contiguous())
+    x, b, r = contiguous3(input, bias, residual)
     if torch.is_grad_enabled() and (input.requires_grad or (bias is not None and bias.requires_grad)
                                     or (residual is not None and residual.requires_grad)):
         return _ops.BiasDropoutAddFunction.apply(x, b, r, bspec, save_mask)

@@ -5,12 +5,21 @@ constructor's check, __constants__, extra_repr and state handling are PyTorch's 
 replaces forward with one call into simdrop.torch.functional, the shape of
 torch/nn/modules/dropout.py. The one addition is the keyword-only save_mask (default True),
 shown by repr only when False.
+
+forward is TorchScript-ready: compiled by torch.jit.script it calls the registered operator
+(torch.ops.simdrop.dropout and its siblings, _library.py) instead of the Python function, so a
+scripted model holds simdrop's operator and runs wherever simdrop is imported. A module unpickled
+from a checkpoint saved before save_mask existed (or saved as a torch.nn.Dropout and loaded under
+patch()) gets save_mask=True.
 """
+from typing import Optional
+
 import torch
+from torch import Tensor
 
 from . import functional as F
 
-# The originals, captured before any patch() swaps the names in torch.nn.
+# The originals (patch() leaves torch.nn's names alone, so these are torch.nn's classes).
 _nn = {name: getattr(torch.nn, name) for name in
        ("Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout")}
 
@@ -19,12 +28,19 @@ __all__ = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "Fe
 
 
 class _SaveMask:
+    __constants__ = ["p", "inplace", "save_mask"]
+    save_mask: bool = True
+
     def _init_save_mask(self, save_mask):
         self.save_mask = bool(save_mask)
 
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        self.__dict__.setdefault("save_mask", True)
+
     def extra_repr(self):
         r = super().extra_repr()
-        return r if getattr(self, "save_mask", True) else r + ", save_mask=False"
+        return r if self.save_mask else r + ", save_mask=False"
 
 
 class Dropout(_SaveMask, _nn["Dropout"]):
@@ -34,7 +50,10 @@ class Dropout(_SaveMask, _nn["Dropout"]):
         super().__init__(p, inplace)
         self._init_save_mask(save_mask)
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
+        if torch.jit.is_scripting():
+            out = torch.ops.simdrop.dropout(input, self.p, self.training, self.save_mask)
+            return F.inplace_result(out, input, self.inplace)
         return F.dropout(input, self.p, self.training, self.inplace, save_mask=self.save_mask)
 
 
@@ -45,7 +64,10 @@ class Dropout1d(_SaveMask, _nn["Dropout1d"]):
         super().__init__(p, inplace)
         self._init_save_mask(save_mask)
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
+        if torch.jit.is_scripting():
+            out = torch.ops.simdrop.dropout1d(input, self.p, self.training, self.save_mask)
+            return F.inplace_result(out, input, self.inplace)
         return F.dropout1d(input, self.p, self.training, self.inplace, save_mask=self.save_mask)
 
 
@@ -56,7 +78,10 @@ class Dropout2d(_SaveMask, _nn["Dropout2d"]):
         super().__init__(p, inplace)
         self._init_save_mask(save_mask)
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
+        if torch.jit.is_scripting():
+            out = torch.ops.simdrop.dropout2d(input, self.p, self.training, self.save_mask)
+            return F.inplace_result(out, input, self.inplace)
         return F.dropout2d(input, self.p, self.training, self.inplace, save_mask=self.save_mask)
 
 
@@ -67,7 +92,10 @@ class Dropout3d(_SaveMask, _nn["Dropout3d"]):
         super().__init__(p, inplace)
         self._init_save_mask(save_mask)
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
+        if torch.jit.is_scripting():
+            out = torch.ops.simdrop.dropout3d(input, self.p, self.training, self.save_mask)
+            return F.inplace_result(out, input, self.inplace)
         return F.dropout3d(input, self.p, self.training, self.inplace, save_mask=self.save_mask)
 
 
@@ -78,7 +106,9 @@ class AlphaDropout(_SaveMask, _nn["AlphaDropout"]):
         super().__init__(p, inplace)
         self._init_save_mask(save_mask)
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
+        if torch.jit.is_scripting():
+            return torch.ops.simdrop.alpha_dropout(input, self.p, self.training, self.save_mask)
         return F.alpha_dropout(input, self.p, self.training, save_mask=self.save_mask)
 
 
@@ -89,20 +119,27 @@ class FeatureAlphaDropout(_SaveMask, _nn["FeatureAlphaDropout"]):
         super().__init__(p, inplace)
         self._init_save_mask(save_mask)
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
+        if torch.jit.is_scripting():
+            return torch.ops.simdrop.feature_alpha_dropout(input, self.p, self.training, self.save_mask)
         return F.feature_alpha_dropout(input, self.p, self.training, save_mask=self.save_mask)
 
 
 class DropPath(torch.nn.Module):
     """Stochastic depth per sample (timm's DropPath(drop_prob=0., scale_by_keep=True)) on simdrop."""
 
+    __constants__ = ["drop_prob", "scale_by_keep", "save_mask"]
+
     def __init__(self, drop_prob: float = 0.0, scale_by_keep: bool = True, *, save_mask: bool = True):
         super().__init__()
-        self.drop_prob = drop_prob
-        self.scale_by_keep = scale_by_keep
-        self.save_mask = save_mask
+        self.drop_prob = float(drop_prob)
+        self.scale_by_keep = bool(scale_by_keep)
+        self.save_mask = bool(save_mask)
 
-    def forward(self, x):
+    def forward(self, x: Tensor) -> Tensor:
+        if torch.jit.is_scripting():
+            return torch.ops.simdrop.drop_path(x, self.drop_prob, self.training, self.scale_by_keep,
+                                               self.save_mask)
         return F.drop_path(x, self.drop_prob, self.training, self.scale_by_keep, save_mask=self.save_mask)
 
     def extra_repr(self):
@@ -114,14 +151,19 @@ class BiasDropoutAdd(torch.nn.Module):
 
     forward(input, bias, residual): input (..., C), bias (C,) or None, residual like input or None."""
 
+    __constants__ = ["p", "save_mask"]
+
     def __init__(self, p: float = 0.5, *, save_mask: bool = True) -> None:
         super().__init__()
         if p < 0 or p > 1:
             raise ValueError("dropout probability has to be between 0 and 1, but got {}".format(p))
-        self.p = p
-        self.save_mask = save_mask
+        self.p = float(p)
+        self.save_mask = bool(save_mask)
 
-    def forward(self, input, bias, residual):
+    def forward(self, input: Tensor, bias: Optional[Tensor], residual: Optional[Tensor]) -> Tensor:
+        if torch.jit.is_scripting():
+            return torch.ops.simdrop.bias_dropout_add(input, bias, residual, self.p, self.training,
+                                                      self.save_mask)
         return F.bias_dropout_add(input, bias, residual, self.p, self.training, save_mask=self.save_mask)
 
     def extra_repr(self):

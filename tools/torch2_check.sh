@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# torch2_check.sh: simdrop.torch's test files under the PyTorch of this host, for a host with
+# PyTorch 2.x: there the torch.compile, torch.export and torch.library.opcheck tests run too (on
+# Debian's 1.13 they skip, saying why); then forward + backward overhead at 200 elements against
+# torch.nn.Dropout. Needs the repository and a built library, nothing installed.
+# Usage: bash tools/torch2_check.sh [LIBRARY [OUT_DIR]]
+#   LIBRARY  a built libsimdrop.so (default: $SIMDROP_LIBRARY, else the first build*/libsimdrop.so,
+#            else one built now with meson into build-torch2, library only)
+#   OUT_DIR  where torch2_check.txt goes (default: no file, the terminal only)
+#   PYTHON   the interpreter that has torch (default python3)
+# Exit status: 0 when every test file passed.
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 2
+py=${PYTHON:-python3}
+lib=${1:-${SIMDROP_LIBRARY:-}}
+out=${2:-}
+if [ -z "$lib" ]; then
+    for f in build*/libsimdrop.so; do
+        if [ -e "$f" ]; then lib=$f; break; fi
+    done
+fi
+if [ -z "$lib" ]; then
+    echo "== no library given or built: building build-torch2 (meson, library only)"
+    if ! { meson setup build-torch2 -Dtests=false -Dbench=disabled >/dev/null &&
+           meson compile -C build-torch2 >/dev/null; }; then
+        echo "meson build failed" >&2
+        exit 2
+    fi
+    lib=build-torch2/libsimdrop.so
+fi
+export SIMDROP_LIBRARY
+SIMDROP_LIBRARY=$(realpath "$lib")
+export PYTHONPATH=$PWD/python PYTHONDONTWRITEBYTECODE=1 SIMDROP_NUM_THREADS=1
+
+run() {
+    local failed=0
+    echo "== $("$py" -c 'import sys, torch; print("torch", torch.__version__, "python", sys.version.split()[0])')"
+    echo "== cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-) ($(nproc) cores)"
+    echo "== library: $SIMDROP_LIBRARY"
+    for t in test_torch test_torch_tools; do
+        echo "== python/tests/$t.py"
+        "$py" "python/tests/$t.py" 2>&1 | grep -E '\.\.\. |^(FAIL|ERROR):|^Ran |^OK|^FAILED|Error|SEED'
+        [ "${PIPESTATUS[0]}" = 0 ] || failed=1
+    done
+    echo "== forward + backward through autograd, 200 float32, one thread, best of 2000 x 10 calls"
+    "$py" - <<'PY'
+import time, torch
+import simdrop.torch as sdt
+torch.set_num_threads(1)
+x, g = torch.randn(200, requires_grad=True), torch.randn(200)
+mods = {"torch.nn.Dropout": torch.nn.Dropout(0.5), "simdrop.torch.Dropout": sdt.Dropout(0.5)}
+def step(m):
+    x.grad = None
+    m(x).backward(g)
+best = dict.fromkeys(mods, float("inf"))
+for m in mods.values():
+    for _ in range(200):
+        step(m)
+for _ in range(2000):
+    for name, m in mods.items():
+        t = time.perf_counter()
+        for _ in range(10):
+            step(m)
+        best[name] = min(best[name], (time.perf_counter() - t) / 10)
+for name, t in best.items():
+    print(f"{name}: {t * 1e6:.2f} us")
+print(f"simdrop speed relative to torch: {best['torch.nn.Dropout'] / best['simdrop.torch.Dropout']:.3f}x")
+PY
+    return $failed
+}
+
+if [ -n "$out" ]; then
+    mkdir -p "$out"
+    run 2>&1 | tee "$out/torch2_check.txt"
+    exit "${PIPESTATUS[0]}"
+fi
+run
