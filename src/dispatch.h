@@ -2,7 +2,7 @@
 #ifndef SIMDROP_DISPATCH_H
 #define SIMDROP_DISPATCH_H
 
-#include "kernel.h"
+#include "template/kernel.h"
 
 /* The active path; resolves it on first use. Returns NULL and sets *status when SIMDROP_ISA
  * names a path that is unknown or unavailable (until simdrop_set_isa picks a valid one). */

@@ -26,7 +26,7 @@
 #include "common.h"
 #include "dispatch.h"
 #include "entries.h"
-#include "kernel.h"
+#include "template/kernel.h"
 #include "parallel.h"
 
 enum { MAX_PATHS = 16, CANARY = 0xa5 };

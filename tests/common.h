@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include "simdrop.h"
-#include "values.h" /* bit casts */
+#include "spec/values.h" /* bit casts */
 
 static unsigned long test_checks, test_failures;
 

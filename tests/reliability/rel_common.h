@@ -6,8 +6,8 @@
 
 #include "common.h"
 #include "entries.h"
-#include "spec.h"
-#include "values.h"
+#include "spec/spec.h"
+#include "spec/values.h"
 
 
 /* ---- seeds and sizes ---------------------------------------------------------------------- */

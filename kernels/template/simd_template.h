@@ -40,7 +40,7 @@
  */
 #include <stdint.h>
 
-#include "kernel.h"
+#include "template/kernel.h"
 
 #define NV (SIMDROP_LANES / SIMDROP_W)
 #define NG (SIMDROP_ROUND / SIMDROP_W)
@@ -484,6 +484,6 @@ SIMDROP_INLINE void SIMDROP_FN(accumulate)(void *acc, const void *v, size_t n, c
         SIMDROP_FN(accumulate)(acc, v, n, DT_##dt);                                        \
     }
 
-#include "table.h"
+#include "template/table.h"
 
 const simdrop_kernels SIMDROP_CAT(simdrop_kernels_, SIMDROP_PATH_ID) = SIMDROP_TABLE(SIMDROP_PATH_NAME);

@@ -1,9 +1,9 @@
-/* x86_avx512.c: AVX-512 F/BW/VL primitives for simd_template.h: 16 lanes, a round per register. */
+/* x86/avx512.c: AVX-512 F/BW/VL primitives for simd_template.h: 16 lanes, a round per register. */
 #include <simde/x86/avx512.h>
 #include <simde/x86/f16c.h>
 
 #if !defined(SIMDROP_EMULATED) && !defined(SIMDE_X86_AVX512F_NATIVE)
-#error "x86_avx512.c needs -mavx512f -mavx512bw -mavx512vl, or SIMDROP_EMULATED for SIMDe"
+#error "x86/avx512.c needs -mavx512f -mavx512bw -mavx512vl, or SIMDROP_EMULATED for SIMDe"
 #endif
 
 #define SIMDROP_W 16
@@ -134,4 +134,4 @@ static inline vh16 avx512_narrow(vu32 u)
 #define V_FENCE() simde_mm_sfence()
 #define V_STREAM32(p, w) simde_mm_stream_si32((int32_t *)(void *)(p), (int32_t)(w))
 
-#include "simd_template.h"
+#include "template/simd_template.h"

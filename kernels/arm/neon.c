@@ -1,8 +1,8 @@
-/* arm_neon.c: AArch64 NEON primitives for simd_template.h: 4 lanes, a round in four registers. */
+/* arm/neon.c: AArch64 NEON primitives for simd_template.h: 4 lanes, a round in four registers. */
 #include <simde/arm/neon.h>
 
 #if !defined(SIMDROP_EMULATED) && !defined(SIMDE_ARM_NEON_A64V8_NATIVE)
-#error "arm_neon.c needs AArch64 NEON, or SIMDROP_EMULATED for the SIMDe build"
+#error "arm/neon.c needs AArch64 NEON, or SIMDROP_EMULATED for the SIMDe build"
 #endif
 
 #define SIMDROP_W 4
@@ -115,4 +115,4 @@ static inline uint32_t neon_word(const vmask m[8])
 #define SIMDROP_HAS_NT 0
 #define V_STREAM32(p, w) memcpy(p, &(w), 4) /* unused: no non-temporal stores here */
 
-#include "simd_template.h"
+#include "template/simd_template.h"
