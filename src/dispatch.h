@@ -12,6 +12,10 @@ const simdrop_kernels *simdrop_active_kernels(int *status);
  * harness, which calls kernel entries directly). */
 const simdrop_kernels *simdrop_kernels_by_name(const char *name);
 
+/* The CPU features detected at first use, space-separated in kernels/cpu.h's order ("sse2 avx
+ * avx2 f16c ..."; "" where there are none): what the machine offers, for tools and reports. */
+const char *simdrop_cpu_feature_names(void);
+
 /* Output size in bytes from which kernels use non-temporal stores (where the ISA has them). */
 size_t simdrop_nt_bytes(void);
 

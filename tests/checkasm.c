@@ -29,7 +29,7 @@
 #include "template/kernel.h"
 #include "parallel.h"
 
-enum { MAX_PATHS = 16, CANARY = 0xa5 };
+enum { MAX_PATHS = SIMDROP_PATH_COUNT, CANARY = 0xa5 };
 
 static const char *only = NULL;
 static uint64_t test_rng_seed;
