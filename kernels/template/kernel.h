@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "spec/host.h"
 #include "spec/spec.h"
 #include "spec/values.h"
 

@@ -6,6 +6,7 @@
 
 #include "common.h"
 #include "entries.h"
+#include "spec/host.h" /* simdrop_store_le32 */
 #include "spec/spec.h"
 #include "spec/values.h"
 
