@@ -411,7 +411,7 @@ static void check_entry(const entry *e, const char *const *paths, size_t npaths)
 
 /* ---- 3. conversions --------------------------------------------------------------------------- */
 
-/* The vector paths' branch-free binary16 rounding (simd_template.h), one lane at a time. */
+/* The vector paths' branch-free binary16 rounding (template/vector_rules.h), one lane at a time. */
 static uint16_t f16_branch_free(uint32_t u)
 {
     const uint32_t sign = (u >> 16) & 0x8000u, a = u & 0x7fffffffu;

@@ -86,6 +86,5 @@ static inline uint32_t avx2_word(const vmask m[4])
 
 #define V_FENCE() simde_mm_sfence()
 #define V_STREAM32(p, w) simde_mm_stream_si32((int32_t *)(void *)(p), (int32_t)(w))
-#define SIMDROP_HAS_NT 1
 
 #include "template/simd_template.h"
