@@ -33,16 +33,16 @@ static const path paths[] = {SIMDROP_PATHS(SIMDROP_PATH_ENTRY)};
 #undef SIMDROP_PATH_ENTRY
 #define NPATHS (sizeof paths / sizeof paths[0])
 
-/* Every feature name and a space, to size the list of names; and the names as an array. */
-#define SIMDROP_CPU_NAME_(id, name) name " "
-#define SIMDROP_CPU_NAME_ITEM_(id, name) name,
-
 static const path env_unknown = {NULL, 0, 0, SIMDROP_EISA_UNKNOWN};
 static const path env_unavailable = {NULL, 0, 0, SIMDROP_EISA_UNAVAILABLE};
 
+/* Every feature name followed by a space: room for the names of any set of them. */
+#define SIMDROP_CPU_NAME_SPACE_(id, name) name " "
+#define SIMDROP_CPU_NAME_(id, name) name,
+
 /* Written once in init(); `active` and the nt override are the state that changes later. */
 static uint32_t features;
-static char feature_names[sizeof(SIMDROP_CPU_FEATURES(SIMDROP_CPU_NAME_))];
+static char feature_names[sizeof(SIMDROP_CPU_FEATURES(SIMDROP_CPU_NAME_SPACE_))];
 static size_t nt_bytes;
 static _Atomic size_t nt_bytes_override;
 static const char *names[NPATHS + 1];
@@ -100,7 +100,7 @@ static size_t detect_nt_bytes(void)
 /* "avx2 f16c ...": the names of the detected features, in cpu.h's order. */
 static void name_features(void)
 {
-    static const char *const all[] = {SIMDROP_CPU_FEATURES(SIMDROP_CPU_NAME_ITEM_)};
+    static const char *const all[] = {SIMDROP_CPU_FEATURES(SIMDROP_CPU_NAME_)};
     char *p = feature_names;
     for (unsigned i = 0; i < SIMDROP_CPU_NFEATURES; i++) {
         if (!(features >> i & 1))

@@ -12,8 +12,9 @@
  * ---- The contract --------------------------------------------------------------------------
  * meson.build passes SIMDROP_PATH_ID and SIMDROP_PATH_NAME (the table's symbol suffix and the
  * name simdrop_isa() reports: "avx2", or "avx2-simde" for the SIMDe build at the baseline ISA,
- * which also gets SIMDROP_EMULATED). The ISA file includes its SIMDe header, checks that its ISA
- * is native unless SIMDROP_EMULATED, defines the following and includes this file.
+ * which also gets SIMDROP_EMULATED). The ISA file includes its intrinsics header (SIMDe's, so that
+ * the twin builds too), checks that its ISA is native unless SIMDROP_EMULATED, defines the
+ * following and includes this file last.
  *
  * Width. SIMDROP_W, the 32-bit lanes of one register, divides 16 and is even: 4, 8 or 16 (checked
  * below). Every vector type is a complete C type of fixed size: the loops keep a round's state in
@@ -71,17 +72,18 @@
  * one), over the same primitive names and the same value stage (vector_rules.h, which holds
  * vectors only where sizeless types may be), filling the same table (table.h); not a build per
  * vector length. Why: the bits must be the same at every vector length from one binary (SVE
- * allows any multiple of 128 bits up to 2048); a build per length (-msve-vector-bits) is one path
- * per length and none for the lengths not built; and RVV has no fixed-length types before clang
- * 17 (Debian 12: clang 16, and gcc 12 has no RVV intrinsics), so it can only be length-agnostic
- * here. How the loop holds a round: the lanes are independent generators, so it walks the 16
- * lanes in chunks of V = min(vector lanes, 16) (a predicate of 16 lanes, or vl = 16, where the
- * vector is longer; RVV can also take LMUL = 16 lanes / VLEN), each chunk's four state words in
- * four named variables (no arrays) stepped through all `rounds` rounds, its groups (chunk c:
- * groups c and NV + c) written as it goes and its bits ORed into the keep words; the constants are
- * broadcast into locals. Its row in meson.build has `twin: false` where SIMDe cannot emulate the
- * ISA (SIMDe 0.7 has a few SVE functions and no RVV), and its tests run under qemu-user at
- * several vector lengths. */
+ * allows any multiple of 128 bits up to 2048); a build per length (gcc's -msve-vector-bits) is one
+ * path per length and none for the lengths not built; and RVV has no fixed-length types before
+ * clang 17 (Debian 12 has clang 16, whose sizeless types cannot be array elements, and gcc 12 has
+ * no RVV intrinsics), so it can only be length-agnostic here. How the loop holds a round: the
+ * lanes are independent generators, so it walks the 16 lanes in chunks of V = min(vector lanes,
+ * 16) lanes (a predicate of 16 lanes, or vl = 16, on longer vectors; RVV with LMUL = 4 holds all
+ * 16 in one register group from VLEN = 128 on), each chunk's four state words in four named
+ * variables stepped through all `rounds` rounds, its groups (chunk c: groups c and 16 / V + c)
+ * written as it goes and its bits ORed into the keep words; the constants are broadcast into
+ * locals. Its row in meson.build has `twin: false` where SIMDe cannot emulate the ISA (SIMDe 0.7
+ * has a few SVE functions and no RVV), and its tests run under qemu-user at several vector
+ * lengths. docs/PORTING.md lists the steps. */
 #include <stdint.h>
 
 #include "template/kernel.h"
