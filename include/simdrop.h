@@ -158,8 +158,9 @@ SIMDROP_API int simdrop_get_num_threads(void); /* the count in use, or SIMDROP_E
 SIMDROP_API int simdrop_set_parallel(simdrop_parallel_fn run, void *ctx);
 
 /* ---- Kernel paths -----------------------------------------------------------------------------
- * simdrop_isa: name of the path in use ("scalar", "sse2", "avx2", "avx512", "neon", or an
- * emulated "<isa>-simde"), or "none" while a bad SIMDROP_ISA value leaves no path selected.
+ * simdrop_isa: name of the path in use, one of simdrop_isa_list() ("scalar", an instruction set
+ * such as "avx2", or an emulated "<isa>-simde"), or "none" while a bad SIMDROP_ISA value leaves
+ * no path selected.
  * simdrop_set_isa: force a path by name; "auto" (or "") picks the best one this CPU supports.
  * SIMDROP_EISA_UNKNOWN for a name no path has, SIMDROP_EISA_UNAVAILABLE for a path this build or
  * CPU lacks (the selection is then unchanged), SIMDROP_ENULL for NULL. SIMDROP_ISA is applied

@@ -1,73 +1,17 @@
-/* dispatch.c: detects CPU features once, picks the kernel path, and lets callers force one. */
+/* dispatch.c: the path policy: picks the best path the CPU runs, SIMDROP_ISA, names, the store rule. */
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "simdrop.h"
+#include "cpu.h"
 #include "dispatch.h"
 #include "platform.h"
 
 /* This file runs before anything knows what the CPU supports: vector code the compiler might
  * generate here on its own would be a crash on older machines. */
-#if defined(__AVX__) || defined(__AVX2__) || defined(__AVX512F__)
+#if defined(__AVX__) || defined(__AVX2__) || defined(__AVX512F__) || defined(__ARM_FEATURE_SVE)
 #error "dispatch.c must be compiled for the baseline ISA"
-#endif
-
-enum cpu_feature {
-    CPU_AVX2 = 1u << 0,   /* AVX2 and F16C, and the OS saves YMM state */
-    CPU_AVX512 = 1u << 1, /* AVX-512 F+BW+VL and the OS saves opmask and ZMM state */
-};
-
-#if defined(__x86_64__) || defined(__i386__)
-#include <cpuid.h>
-
-static uint64_t read_xcr0(void)
-{
-    uint32_t lo, hi;
-    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-    return (uint64_t)hi << 32 | lo;
-}
-
-static unsigned detect_cpu(void)
-{
-    unsigned a, b, c, d, features = 0;
-    if (!__get_cpuid(1, &a, &b, &c, &d))
-        return 0;
-    /* cpuid says what the CPU has; XCR0 says whether the OS saves the registers on a context
-     * switch. Without the second, the first AVX instruction faults. */
-    const int osxsave = (c >> 27) & 1, avx = (c >> 28) & 1, f16c = (c >> 29) & 1;
-    if (!osxsave || !avx)
-        return 0;
-    const uint64_t xcr0 = read_xcr0();
-    const int os_ymm = (xcr0 & 0x6) == 0x6;             /* XMM and YMM */
-    const int os_zmm = os_ymm && (xcr0 & 0xe0) == 0xe0; /* opmask, ZMM_Hi256, Hi16_ZMM */
-    if (__get_cpuid_max(0, NULL) < 7)
-        return 0;
-    __cpuid_count(7, 0, a, b, c, d);
-    /* The AVX2 kernel converts binary16 with F16C, which every AVX2 CPU has. */
-    if (os_ymm && f16c && ((b >> 5) & 1))
-        features |= CPU_AVX2;
-    const unsigned avx512_fbwvl = (1u << 16) | (1u << 30) | (1u << 31);
-    if (os_zmm && (b & avx512_fbwvl) == avx512_fbwvl)
-        features |= CPU_AVX512;
-    return features;
-}
-static int cpu_is_intel(void)
-{
-    unsigned a, b, c, d;
-    return __get_cpuid(0, &a, &b, &c, &d) && b == 0x756e6547u && d == 0x49656e69u &&
-           c == 0x6c65746eu; /* "GenuineIntel" */
-}
-#else
-static unsigned detect_cpu(void)
-{
-    return 0; /* NEON (with its binary16 conversions) is part of AArch64: nothing to detect */
-}
-
-static int cpu_is_intel(void)
-{
-    return 0;
-}
 #endif
 
 /* Every built path, best first, from meson's one table (simdrop_paths.h); emulated paths come
@@ -79,7 +23,7 @@ static int cpu_is_intel(void)
  * entries without kernels stand for the errors a bad SIMDROP_ISA leaves selected. */
 typedef struct path {
     const simdrop_kernels *kernels;
-    unsigned needs;
+    uint32_t needs; /* SIMDROP_CPU_* bits (cpu.h), from the `needs` column of the path's row */
     int emulated;
     int status;
 } path;
@@ -92,8 +36,13 @@ static const path paths[] = {SIMDROP_PATHS(SIMDROP_PATH_ENTRY)};
 static const path env_unknown = {NULL, 0, 0, SIMDROP_EISA_UNKNOWN};
 static const path env_unavailable = {NULL, 0, 0, SIMDROP_EISA_UNAVAILABLE};
 
+/* Every feature name followed by a space: room for the names of any set of them. */
+#define SIMDROP_CPU_NAME_SPACE_(id, name) name " "
+#define SIMDROP_CPU_NAME_(id, name) name,
+
 /* Written once in init(); `active` and the nt override are the state that changes later. */
-static unsigned features;
+static uint32_t features;
+static char feature_names[sizeof(SIMDROP_CPU_FEATURES(SIMDROP_CPU_NAME_SPACE_))];
 static size_t nt_bytes;
 static _Atomic size_t nt_bytes_override;
 static const char *names[NPATHS + 1];
@@ -140,7 +89,7 @@ static int resolve(const char *name, const path **out)
 static size_t detect_nt_bytes(void)
 {
     const size_t l2 = simdrop_l2_bytes();
-    if (cpu_is_intel() && l2)
+    if (simdrop_cpu_is_intel() && l2)
         return l2;
     size_t llc = simdrop_llc_bytes();
     if (!llc)
@@ -148,9 +97,26 @@ static size_t detect_nt_bytes(void)
     return llc / 4 * 3;
 }
 
+/* "avx2 f16c ...": the names of the detected features, in cpu.h's order. */
+static void name_features(void)
+{
+    static const char *const all[] = {SIMDROP_CPU_FEATURES(SIMDROP_CPU_NAME_)};
+    char *p = feature_names;
+    for (unsigned i = 0; i < SIMDROP_CPU_NFEATURES; i++) {
+        if (!(features >> i & 1))
+            continue;
+        const size_t len = strlen(all[i]);
+        if (p != feature_names)
+            *p++ = ' ';
+        memcpy(p, all[i], len + 1);
+        p += len;
+    }
+}
+
 static void init(void)
 {
-    features = detect_cpu();
+    features = simdrop_cpu_detect();
+    name_features();
     nt_bytes = detect_nt_bytes();
     for (size_t i = 0; i < NPATHS; i++)
         names[i] = paths[i].kernels->name;
@@ -193,6 +159,12 @@ const simdrop_kernels *simdrop_kernels_by_name(const char *name)
         if (!strcmp(name, paths[i].kernels->name))
             return path_supported(&paths[i]) ? paths[i].kernels : NULL;
     return NULL;
+}
+
+const char *simdrop_cpu_feature_names(void)
+{
+    simdrop_once(&once, init);
+    return feature_names;
 }
 
 const char *simdrop_isa(void)

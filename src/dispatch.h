@@ -2,7 +2,7 @@
 #ifndef SIMDROP_DISPATCH_H
 #define SIMDROP_DISPATCH_H
 
-#include "kernel.h"
+#include "template/kernel.h"
 
 /* The active path; resolves it on first use. Returns NULL and sets *status when SIMDROP_ISA
  * names a path that is unknown or unavailable (until simdrop_set_isa picks a valid one). */
@@ -11,6 +11,10 @@ const simdrop_kernels *simdrop_active_kernels(int *status);
 /* A path's table by name, or NULL if it is not built or this CPU cannot run it (for the test
  * harness, which calls kernel entries directly). */
 const simdrop_kernels *simdrop_kernels_by_name(const char *name);
+
+/* The CPU features detected at first use, space-separated in kernels/cpu.h's order ("sse2 avx
+ * avx2 f16c ..."; "" where there are none): what the machine offers, for tools and reports. */
+const char *simdrop_cpu_feature_names(void);
 
 /* Output size in bytes from which kernels use non-temporal stores (where the ISA has them). */
 size_t simdrop_nt_bytes(void);

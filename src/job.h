@@ -2,7 +2,7 @@
 #ifndef SIMDROP_JOB_H
 #define SIMDROP_JOB_H
 
-#include "kernel.h"
+#include "template/kernel.h"
 
 /* What a job walks over. A unit is the piece the parallel runner may hand to one task:
  *   JOB_GEN      elements, keep bits from the generator (forward, regen, mask only)

@@ -26,10 +26,10 @@
 #include "common.h"
 #include "dispatch.h"
 #include "entries.h"
-#include "kernel.h"
+#include "template/kernel.h"
 #include "parallel.h"
 
-enum { MAX_PATHS = 16, CANARY = 0xa5 };
+enum { MAX_PATHS = SIMDROP_PATH_COUNT, CANARY = 0xa5 };
 
 static const char *only = NULL;
 static uint64_t test_rng_seed;
@@ -411,7 +411,7 @@ static void check_entry(const entry *e, const char *const *paths, size_t npaths)
 
 /* ---- 3. conversions --------------------------------------------------------------------------- */
 
-/* The vector paths' branch-free binary16 rounding (simd_template.h), one lane at a time. */
+/* The vector paths' branch-free binary16 rounding (template/vector_rules.h), one lane at a time. */
 static uint16_t f16_branch_free(uint32_t u)
 {
     const uint32_t sign = (u >> 16) & 0x8000u, a = u & 0x7fffffffu;

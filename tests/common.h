@@ -10,7 +10,8 @@
 #include <time.h>
 
 #include "simdrop.h"
-#include "values.h" /* bit casts */
+#include "simdrop_paths.h" /* the paths of meson.build's kernel table, generated */
+#include "spec/values.h"   /* bit casts */
 
 static unsigned long test_checks, test_failures;
 
@@ -128,15 +129,21 @@ static inline void guarded_free(guarded *g)
     g->base = g->data = NULL;
 }
 
-/* Every path this build and CPU can run; prints the ones it has to skip. */
+/* Every path this build and CPU can run (out[] has room for max; SIMDROP_PATH_COUNT always
+ * suffices); prints the ones it has to skip. Never drops a path quietly: too small an array
+ * ends the test. */
 static inline size_t test_paths(const char **out, size_t max)
 {
     size_t count = 0;
-    for (const char *const *name = simdrop_isa_list(); *name && count < max; name++) {
-        if (simdrop_isa_supported(*name) == 1)
-            out[count++] = *name;
-        else
+    for (const char *const *name = simdrop_isa_list(); *name; name++) {
+        if (simdrop_isa_supported(*name) != 1) {
             printf("  path %s is built but this CPU cannot run it: skipped\n", *name);
+        } else if (count == max) {
+            printf("FAIL: more than %zu runnable paths: size the array SIMDROP_PATH_COUNT\n", max);
+            exit(1);
+        } else {
+            out[count++] = *name;
+        }
     }
     return count;
 }

@@ -434,8 +434,8 @@ static void check_every_entry(const char *path)
 int main(int argc, char **argv)
 {
     test_seed_init(argc, argv, "api");
-    const char *paths[16];
-    const size_t npaths = test_paths(paths, 16);
+    const char *paths[SIMDROP_PATH_COUNT];
+    const size_t npaths = test_paths(paths, SIMDROP_PATH_COUNT);
     for (size_t pi = 0; pi < npaths; pi++) {
         CHECK(simdrop_set_isa(paths[pi]) == 0, "force %s", paths[pi]);
         CHECK(!strcmp(simdrop_isa(), paths[pi]), "simdrop_isa() says %s", simdrop_isa());

@@ -1,6 +1,6 @@
-/* test_generator.c: splitmix64 and xoshiro128++ in kernels/spec.h against the reference outputs. */
+/* test_generator.c: splitmix64 and xoshiro128++ in kernels/spec/spec.h against the reference outputs. */
 #include "common.h"
-#include "spec.h"
+#include "spec/spec.h"
 
 /* Reads the next line that is not a comment; returns 0 at end of file. */
 static int next_line(FILE *f, char *buf, size_t size)

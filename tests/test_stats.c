@@ -6,7 +6,7 @@
 #include <math.h>
 
 #include "common.h"
-#include "spec.h"
+#include "spec/spec.h"
 
 #define N_ELEMS 10000000u /* >= 10^7 per keep-rate check */
 

@@ -161,7 +161,7 @@ def get_num_threads():
 
 
 def isa():
-    """The kernel path in use: 'avx512', 'avx2', 'sse2', 'neon', 'scalar', '<isa>-simde', or 'none'."""
+    """The kernel path in use, one of isa_list() (e.g. 'avx2', 'scalar', 'neon-simde'), or 'none'."""
     return _lib.simdrop_isa().decode()
 
 

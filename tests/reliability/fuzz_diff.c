@@ -129,16 +129,13 @@ static void make_inputs(const input *in, void *buf[5])
 }
 
 /* Runnable paths, scalar included (it runs threaded too), found once. */
-static const char *paths[16];
+static const char *paths[SIMDROP_PATH_COUNT];
 static size_t npaths;
 
 static void find_paths(void)
 {
-    if (npaths)
-        return;
-    for (const char *const *l = simdrop_isa_list(); *l && npaths < 16; l++)
-        if (simdrop_isa_supported(*l) == 1)
-            paths[npaths++] = *l;
+    if (!npaths)
+        npaths = test_paths(paths, SIMDROP_PATH_COUNT);
 }
 
 static void report(const input *in, const char *path, const char *what)

@@ -6,8 +6,9 @@
 
 #include "common.h"
 #include "entries.h"
-#include "spec.h"
-#include "values.h"
+#include "spec/host.h" /* simdrop_store_le32 */
+#include "spec/spec.h"
+#include "spec/values.h"
 
 
 /* ---- seeds and sizes ---------------------------------------------------------------------- */

@@ -726,9 +726,9 @@ static void isa_name_cases(void)
         CHECK(!strcmp(simdrop_isa(), before), "a failed set_isa changed the path to %s",
               simdrop_isa());
     }
-    /* Every real path name: OK if built and runnable, else EISA_UNAVAILABLE. */
-    const char *known[] = {"scalar", "sse2", "avx2", "avx512", "neon",
-                           "sse2-simde", "avx2-simde", "avx512-simde", "neon-simde"};
+    /* Every real path name (meson.build's kernel table, through the generated list): OK if
+     * built and runnable, else EISA_UNAVAILABLE. */
+    const char *known[] = {SIMDROP_KNOWN_PATHS};
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
         int built = 0;
         for (const char *const *l = simdrop_isa_list(); *l; l++)
@@ -857,8 +857,8 @@ int main(int argc, char **argv)
         return test_finish("test_bad_input");
     }
     isa_name_cases();
-    const char *paths[16];
-    const size_t npaths = test_paths(paths, 16);
+    const char *paths[SIMDROP_PATH_COUNT];
+    const size_t npaths = test_paths(paths, SIMDROP_PATH_COUNT);
     for (size_t i = 0; i < npaths; i++) {
         CHECK(simdrop_set_isa(paths[i]) == SIMDROP_OK, "set_isa(%s)", paths[i]);
         cur_path = paths[i];

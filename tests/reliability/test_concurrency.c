@@ -257,8 +257,8 @@ static void sharding(const char *path, const entry *e, int with_mask)
 int main(int argc, char **argv)
 {
     test_seed_init(argc, argv, "test_concurrency");
-    const char *paths[16];
-    const size_t npaths = test_paths(paths, 16);
+    const char *paths[SIMDROP_PATH_COUNT];
+    const size_t npaths = test_paths(paths, SIMDROP_PATH_COUNT);
     const size_t per_entry = rel_small() ? 1 : 3, reps = rel_small() ? 1 : 2;
 
     /* The expected results: one thread, scalar path. Every path must give these bits. */

@@ -1,8 +1,8 @@
-/* arm_neon.c: AArch64 NEON primitives for simd_template.h: 4 lanes, a round in four registers. */
+/* arm/neon.c: AArch64 NEON primitives for simd_template.h: 4 lanes, a round in four registers. */
 #include <simde/arm/neon.h>
 
 #if !defined(SIMDROP_EMULATED) && !defined(SIMDE_ARM_NEON_A64V8_NATIVE)
-#error "arm_neon.c needs AArch64 NEON, or SIMDROP_EMULATED for the SIMDe build"
+#error "arm/neon.c needs AArch64 NEON, or SIMDROP_EMULATED for the SIMDe build"
 #endif
 
 #define SIMDROP_W 4
@@ -78,7 +78,6 @@ static inline uint32_t neon_word(const vmask m[8])
 
 #define VF_LOAD simde_vld1q_f32
 #define VF_STORE simde_vst1q_f32
-#define VF_STORE_NT VF_STORE /* NEON has no non-temporal store worth the name for this pattern */
 #define VF_SET1 simde_vdupq_n_f32
 #define VF_ADD simde_vaddq_f32
 #define VF_SUB simde_vsubq_f32
@@ -91,7 +90,6 @@ static inline uint32_t neon_word(const vmask m[8])
 
 #define VH_LOAD simde_vld1_u16
 #define VH_STORE simde_vst1_u16
-#define VH_STORE_NT VH_STORE
 #define VH_WIDEN simde_vmovl_u16
 #define VH_NARROW simde_vmovn_u32
 #ifndef SIMDROP_EMULATED /* SIMDe's portable conversion drops NaN payloads: the template's is exact */
@@ -101,7 +99,6 @@ static inline uint32_t neon_word(const vmask m[8])
 
 #define VD_LOAD simde_vld1q_f64
 #define VD_STORE simde_vst1q_f64
-#define VD_STORE_NT VD_STORE
 #define VD_SET1 simde_vdupq_n_f64
 #define VD_ADD simde_vaddq_f64
 #define VD_MUL simde_vmulq_f64
@@ -111,8 +108,7 @@ static inline uint32_t neon_word(const vmask m[8])
 #define VD_SELECT simde_vbslq_f64
 #define VD_ISNAN(v) simde_vreinterpretq_u64_u32(simde_vmvnq_u32(simde_vreinterpretq_u32_u64(simde_vceqq_f64(v, v))))
 
-#define V_FENCE() ((void)0)
-#define SIMDROP_HAS_NT 0
-#define V_STREAM32(p, w) memcpy(p, &(w), 4) /* unused: no non-temporal stores here */
+/* No non-temporal primitives, so the template's default: plain stores (NEON has no non-temporal
+ * store worth the name for this pattern). */
 
-#include "simd_template.h"
+#include "template/simd_template.h"

@@ -1,16 +1,15 @@
-/* values.h: MASK_SPEC.md section 4 as code: dtypes, 16-bit conversions, the value rules and their constants. */
+/* values.h: MASK_SPEC.md section 4 as code: dtypes, 16-bit conversions, the value rules.
+ * Pure per-element math that device code can include too (compiler.h says how); host.h has the
+ * CPU-only pieces: the rules' constants and elements read and written through pointers. */
 #ifndef SIMDROP_VALUES_H
 #define SIMDROP_VALUES_H
 
-#include <math.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <string.h>
+#include "compiler.h"
 
 /* Element types. bf16 and f16 travel as uint16_t bit patterns and are computed in float. */
 enum simdrop_dtype { DT_F32, DT_F64, DT_BF16, DT_F16, DT_COUNT };
 
-static inline size_t simdrop_dtype_size(int dt)
+SIMDROP_SPEC_FN size_t simdrop_dtype_size(int dt)
 {
     return dt == DT_F64 ? 8 : dt == DT_F32 ? 4 : 2;
 }
@@ -28,12 +27,12 @@ enum simdrop_rule { RULE_SCALE, RULE_AFFINE, RULE_BIAS, RULE_RESID, RULE_BIAS_RE
 #define RULE_NONE (-1) /* no values: the keep bits alone (mask, skip) */
 #define SIMDROP_BITS_RULES 2 /* SCALE and AFFINE also run from a stored bitmask */
 
-static inline int simdrop_rule_has_bias(int rule)
+SIMDROP_SPEC_FN int simdrop_rule_has_bias(int rule)
 {
     return rule == RULE_BIAS || rule == RULE_BIAS_RESID;
 }
 
-static inline int simdrop_rule_has_resid(int rule)
+SIMDROP_SPEC_FN int simdrop_rule_has_resid(int rule)
 {
     return rule == RULE_RESID || rule == RULE_BIAS_RESID;
 }
@@ -44,43 +43,20 @@ typedef struct simdrop_consts {
     double mul64, add64, drop64;
 } simdrop_consts;
 
-/* ---- bit casts --------------------------------------------------------------------------- */
-
-static inline uint32_t simdrop_f2u(float f)
-{
-    uint32_t u;
-    memcpy(&u, &f, 4);
-    return u;
-}
-
-static inline float simdrop_u2f(uint32_t u)
-{
-    float f;
-    memcpy(&f, &u, 4);
-    return f;
-}
-
-static inline double simdrop_u2d(uint64_t u)
-{
-    double d;
-    memcpy(&d, &u, 8);
-    return d;
-}
-
 #define SIMDROP_F32_NAN 0x7fc00000u
 #define SIMDROP_F64_NAN 0x7ff8000000000000u
 
 /* ---- 16-bit conversions (MASK_SPEC.md section 4.2) ---------------------------------------- */
 
 /* bfloat16 is the top half of a float: widening is exact. */
-static inline float simdrop_bf16_to_f32(uint16_t h)
+SIMDROP_SPEC_FN float simdrop_bf16_to_f32(uint16_t h)
 {
     return simdrop_u2f((uint32_t)h << 16);
 }
 
 /* Round to nearest even; a NaN keeps its sign and top payload bits and becomes quiet. Overflow
  * rounds to infinity by itself: the carry walks into the exponent. */
-static inline uint16_t simdrop_f32_to_bf16(float f)
+SIMDROP_SPEC_FN uint16_t simdrop_f32_to_bf16(float f)
 {
     const uint32_t u = simdrop_f2u(f);
     if ((u & 0x7fffffffu) > 0x7f800000u)
@@ -89,7 +65,7 @@ static inline uint16_t simdrop_f32_to_bf16(float f)
 }
 
 /* IEEE binary16 to float, exact (a NaN keeps sign and payload, quiet or not). */
-static inline float simdrop_f16_to_f32(uint16_t h)
+SIMDROP_SPEC_FN float simdrop_f16_to_f32(uint16_t h)
 {
     const uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
     const uint32_t exp = (h >> 10) & 0x1fu, man = h & 0x3ffu;
@@ -103,7 +79,7 @@ static inline float simdrop_f16_to_f32(uint16_t h)
 
 /* float to IEEE binary16, round to nearest even. NaN: sign and the top 9 payload bits kept,
  * quiet bit set (what F16C's vcvtps2ph and AArch64's fcvt do). |x| >= 65520 gives infinity. */
-static inline uint16_t simdrop_f32_to_f16(float f)
+SIMDROP_SPEC_FN uint16_t simdrop_f32_to_f16(float f)
 {
     const uint32_t u = simdrop_f2u(f);
     const uint16_t sign = (uint16_t)((u >> 16) & 0x8000u);
@@ -120,62 +96,18 @@ static inline uint16_t simdrop_f32_to_f16(float f)
         return sign;
     /* a subnormal half: the 24-bit significand times 2^(e - 126) units of 2^-24 */
     const uint32_t e = a >> 23, m = (a & 0x7fffffu) | 0x800000u, shift = 126u - e;
-    const uint32_t q = m >> shift, rem = m & ((1u << shift) - 1u), half = 1u << (shift - 1u);
-    return (uint16_t)(sign | (q + (rem > half || (rem == half && (q & 1u)))));
-}
-
-/* ---- constants (MASK_SPEC.md sections 4.1 and 4.4) ---------------------------------------- */
-
-/* Dropout: s = 1 / (1 - p) in double, then rounded to float for f32, bf16 and f16; 0 at p == 1. */
-static inline simdrop_consts simdrop_dropout_consts(double p)
-{
-    const double s = p >= 1.0 ? 0.0 : 1.0 / (1.0 - p);
-    const simdrop_consts c = {(float)s, 0.0f, 0.0f, s, 0.0, 0.0};
-    return c;
-}
-
-/* Alpha dropout, as PyTorch's _dropout_impl computes it: a = 1 / sqrt((alpha^2 p + 1)(1 - p))
- * in double; each dtype rounds A = a, AA = alpha a and AB = alpha a p, and D = AB - AA is
- * computed in that dtype. Kept: x * A + AB; dropped: x * 0 + D. (p == 0 and p == 1 never get
- * here: they copy x and scale by zero.) */
-#define SIMDROP_SELU_ALPHA 1.7580993408473766
-static inline simdrop_consts simdrop_alpha_consts(double p)
-{
-    const double alpha = SIMDROP_SELU_ALPHA;
-    const double a = 1.0 / sqrt((alpha * alpha * p + 1.0) * (1.0 - p));
-    const double aa = alpha * a, ab = alpha * a * p;
-    const float aa32 = (float)aa, ab32 = (float)ab;
-    const simdrop_consts c = {(float)a, ab32, ab32 - aa32, a, ab, ab - aa};
-    return c;
+    const uint32_t q = m >> shift, rem = m & ((1u << shift) - 1u), tie = 1u << (shift - 1u);
+    return (uint16_t)(sign | (q + (rem > tie || (rem == tie && (q & 1u)))));
 }
 
 /* ---- the value of one element (the reference every vector path matches) --------------------- */
-
-/* Inputs of one element: x, and the bias and residual where the rule has them. */
-static inline float simdrop_load_f(int dt, const void *p, size_t i)
-{
-    switch (dt) {
-    case DT_BF16: return simdrop_bf16_to_f32(((const uint16_t *)p)[i]);
-    case DT_F16: return simdrop_f16_to_f32(((const uint16_t *)p)[i]);
-    default: return ((const float *)p)[i];
-    }
-}
-
-static inline void simdrop_store_f(int dt, void *p, size_t i, float v)
-{
-    switch (dt) {
-    case DT_BF16: ((uint16_t *)p)[i] = simdrop_f32_to_bf16(v); break;
-    case DT_F16: ((uint16_t *)p)[i] = simdrop_f32_to_f16(v); break;
-    default: ((float *)p)[i] = v; break;
-    }
-}
 
 /* The rule in float (f32, bf16, f16) or double (f64): simdrop_rule_f and simdrop_rule_d. The
  * factors are picked by a load, not a branch: keep is a coin flip at p = 0.5. Every step is
  * its own assignment because C lets a compiler evaluate a float expression in wider precision
  * and round only at the end (GCC does on s390x with -std=c11): an assignment must round. */
 #define SIMDROP_DEFINE_RULE(name, T, mul_, add_, drop_, nan_bits, from_bits)                    \
-    static inline T name(int rule, T x, T b, T r, int keep, const simdrop_consts *c)          \
+    SIMDROP_SPEC_FN T name(int rule, T x, T b, T r, int keep, const simdrop_consts *c)        \
     {                                                                                         \
         const T mul[2] = {0, c->mul_}, add[2] = {c->drop_, c->add_};                         \
         const T f = mul[keep != 0];                                                           \
@@ -192,20 +124,5 @@ static inline void simdrop_store_f(int dt, void *p, size_t i, float v)
     }
 SIMDROP_DEFINE_RULE(simdrop_rule_f, float, mul, add, drop, SIMDROP_F32_NAN, simdrop_u2f)
 SIMDROP_DEFINE_RULE(simdrop_rule_d, double, mul64, add64, drop64, SIMDROP_F64_NAN, simdrop_u2d)
-
-/* y[i] from x[i] (and b[i], r[i] where the rule reads them) for one keep decision. */
-static inline void simdrop_value(int rule, int dt, void *y, const void *x, const void *b,
-                                 const void *r, size_t i, int keep, const simdrop_consts *c)
-{
-    if (dt == DT_F64) {
-        const double bv = simdrop_rule_has_bias(rule) ? ((const double *)b)[i] : 0.0;
-        const double rv = simdrop_rule_has_resid(rule) ? ((const double *)r)[i] : 0.0;
-        ((double *)y)[i] = simdrop_rule_d(rule, ((const double *)x)[i], bv, rv, keep, c);
-    } else {
-        const float bv = simdrop_rule_has_bias(rule) ? simdrop_load_f(dt, b, i) : 0.0f;
-        const float rv = simdrop_rule_has_resid(rule) ? simdrop_load_f(dt, r, i) : 0.0f;
-        simdrop_store_f(dt, y, i, simdrop_rule_f(rule, simdrop_load_f(dt, x, i), bv, rv, keep, c));
-    }
-}
 
 #endif /* SIMDROP_VALUES_H */

@@ -1,62 +1,145 @@
-/* simd_template.h: the one vector dropout loop and its value stage; each ISA file defines the primitives, then includes it.
+/* simd_template.h: the one fixed-width vector dropout loop; each ISA file defines the primitives below, then includes it.
  *
  * A round is 16 xoshiro128++ lanes stepped once (MASK_SPEC.md section 2): NV = 16 / W registers of
  * W 32-bit lanes hold each state word, and the round's 32 elements form NG = 2 * NV groups of W:
  * group v < NV takes the low 16 bits of register v, group NV + v its high 16 bits. So every ISA
- * walks the same lanes in the same order and the keep bits cannot differ. The value stage then
- * turns each group's keep mask into W outputs by one rule (values.h) for one dtype; the rule,
- * the dtype, the mask output and the store kind are compile-time constants at every call, so each
- * table entry is its own loop with nothing dead in it, and no loop is written twice.
+ * walks the same lanes in the same order and the keep bits cannot differ. The value stage
+ * (vector_rules.h) then turns each group's keep mask into W outputs by one rule (values.h) for
+ * one dtype; the rule, the dtype, the mask output and the store kind are compile-time constants
+ * at every call, so each table entry is its own loop with nothing dead in it, and no loop is
+ * written twice. docs/PORTING.md walks through adding a path.
  *
+ * ---- The contract --------------------------------------------------------------------------
  * meson.build passes SIMDROP_PATH_ID and SIMDROP_PATH_NAME (the table's symbol suffix and the
  * name simdrop_isa() reports: "avx2", or "avx2-simde" for the SIMDe build at the baseline ISA,
- * which also gets SIMDROP_EMULATED). The includer defines the SIMD types and operations:
- *   SIMDROP_W                  32-bit lanes per register (4, 8 or 16)
- *   vu32, vf32, vmask          integer vector, float vector, and a keep mask in the form the ISA
- *                              compares into (all-ones lanes, or a k-register bit per lane)
- *   V_LOAD(p), V_STORE(p, v)   unaligned loads/stores of uint32_t lanes
+ * which also gets SIMDROP_EMULATED). The ISA file includes its intrinsics header (SIMDe's, so that
+ * the twin builds too), checks that its ISA is native unless SIMDROP_EMULATED, defines the
+ * following and includes this file last.
+ *
+ * Width. SIMDROP_W, the 32-bit lanes of one register, divides 16 and is even: 4, 8 or 16 (checked
+ * below). Every vector type is a complete C type of fixed size: the loops keep a round's state in
+ * arrays (vu32 s0[NV]), its keep masks in an array (vmask m[NG]), the rule's broadcast constants
+ * in a struct, and align streamed output to sizeof(vf32) = 4 W bytes (checked). Sizeless types
+ * (SVE's svuint32_t, RVV's vuint32m1_t) can do none of that: see "Vector-length-agnostic paths".
+ *
+ * Required (a missing macro is an #error below; the types are checked by their use):
+ *   vu32, vf32                 W uint32_t lanes, W float lanes
+ *   vmask                      a keep mask in the form the ISA compares into (all-ones lanes, or
+ *                              a k-register bit per lane)
+ *   vbits                      a bitmask word in the form V_BITS reads
+ *   vh16                       W packed 16-bit values
+ *   vf64, vmask64              W/2 double lanes, and the mask of W/2 of them
+ *   V_LOAD(p), V_STORE(p, v)   unaligned loads/stores of W uint32_t
  *   V_SET1(u), V_ADD, V_SUB, V_AND, V_OR, V_XOR, V_SHL(v, k), V_SHR(v, k) (logical), V_ROTL(v, k)
  *   V_GT(a, b)                 a > b as a vmask, for lanes below 2^31 (signed compares suffice)
  *   V_BLEND(m, a, b)           m ? a : b per lane
  *   V_THRESHOLD(T)             T in the form the compares take
- *   V_CMP_LO(v, t), V_CMP_HI(v, t)   the keep decisions "16-bit half >= T" of each lane
+ *   V_CMP_LO(v, t), V_CMP_HI(v, t)  the keep decisions "16-bit half >= T" of each lane
  *   V_WORD(m)                  the round's 32-bit keep word from its NG masks (bit q = element q)
- *   vbits, V_BITS_PREP(w)      a 32-bit bitmask word w in the form V_BITS reads
- *   V_BITS(b, g)               the keep mask of group g of that word
- *   VF_LOAD(p), VF_STORE(p, v), VF_STORE_NT(p, v)   floats; STORE_NT: non-temporal, aligned
- *   VF_SET1(f), VF_ADD, VF_SUB, VF_MUL, VF_AS_U(v), VU_AS_F(u)
+ *   V_BITS_PREP(w)             the 32-bit bitmask word w as a vbits
+ *   V_BITS(b, g)               the keep mask of group g of that word (LANE_BITS(g), below, is
+ *                              lane i's bit of group g, for ISAs that test bits in lanes)
+ *   VF_LOAD(p), VF_STORE(p, v) unaligned loads/stores of W floats
+ *   VF_SET1(f), VF_ADD, VF_SUB, VF_MUL, VF_AS_U(v), VU_AS_F(u) (bit casts)
  *   VF_KEEP(m, s)              m ? s : +0.0f per lane (the factor; never a masked multiply, which
  *                              would turn a dropped NaN into 0)
  *   VF_SELECT(m, a, b)         m ? a : b;  VF_ISNAN(v): a vmask of the NaN lanes
- *   vh16, VH_LOAD(p), VH_STORE(p, h), VH_STORE_NT(p, h)   W packed 16-bit values
+ *   VH_LOAD(p), VH_STORE(p, h) unaligned loads/stores of W 16-bit values
  *   VH_WIDEN(h), VH_NARROW(u)  zero-extend to 32-bit lanes, and keep the low 16 bits of each
- *   VF_FROM_F16(h), VH_FROM_F32_F16(v)   optional: native binary16 conversions; without them the
- *                              exact integer versions below are used (the bits are the same)
- *   VF_FROM_BF16(h), VH_FROM_F32_BF16(v) optional: faster bfloat16 widening and rounding
- *   vf64, vmask64, M64_LO(m), M64_HI(m)  W/2 doubles, and a group mask split into its halves
- *   VD_LOAD, VD_STORE, VD_STORE_NT, VD_SET1, VD_ADD, VD_MUL, VD_KEEP, VD_SELECT, VD_ISNAN
- *   V_FENCE()                  orders the non-temporal stores (the walk calls it once a range)
- *   SIMDROP_HAS_NT             1 if the _NT stores differ from the plain ones
- */
+ *   M64_LO(m), M64_HI(m)       the masks of a group's first and last W/2 elements, as vmask64
+ *   VD_LOAD, VD_STORE, VD_SET1, VD_ADD, VD_MUL, VD_KEEP, VD_SELECT, VD_ISNAN  as VF_, on doubles
+ *
+ * Optional, with their defaults (the defaults give the same bits; an ISA overrides one only
+ * where it is faster or exact in fewer instructions):
+ *   VF_FROM_F16(h), VH_FROM_F32_F16(v)    binary16 widening and rounding: the exact integer
+ *                              versions of vector_rules.h (native F16C or fcvt where the ISA has
+ *                              them and they keep NaN payloads)
+ *   VF_FROM_BF16(h)            bfloat16 widening: a 16-bit shift
+ *   VH_FROM_F32_BF16(v)        bfloat16 rounding: the integer version of vector_rules.h
+ *   SIMDROP_PREFETCH_BYTES     how far ahead the streaming loops prefetch (4096)
+ *   Non-temporal stores, all five or none (none: plain stores everywhere, no fence, and
+ *   SIMDROP_HAS_NT is 0, so the streaming and bounce-buffer branches compile away):
+ *   VF_STORE_NT(p, v), VH_STORE_NT(p, h), VD_STORE_NT(p, v)   stores that bypass the caches, to
+ *                              an address aligned to the vector (VH_STORE_NT may be the plain
+ *                              store where the ISA has no form worth having)
+ *   V_STREAM32(p, w)           a 4-byte non-temporal store of uint32_t w at 4-byte aligned p
+ *                              (the edges of a streamed misaligned output)
+ *   V_FENCE()                  orders the non-temporal stores before later loads and stores (the
+ *                              walk calls it once a range, through the table's fence)
+ *
+ * ---- Vector-length-agnostic paths (SVE, RISC-V V: issue 17) ---------------------------------
+ * Decided: such a path is its own loop, kernels/template/vla_template.h (written with the first
+ * one), over the same primitive names and the same value stage (vector_rules.h, which holds
+ * vectors only where sizeless types may be), filling the same table (table.h); not a build per
+ * vector length. Why: the bits must be the same at every vector length from one binary (SVE
+ * allows any multiple of 128 bits up to 2048); a build per length (gcc's -msve-vector-bits) is one
+ * path per length and none for the lengths not built; and RVV has no fixed-length types before
+ * clang 17 (Debian 12 has clang 16, whose sizeless types cannot be array elements, and gcc 12 has
+ * no RVV intrinsics), so it can only be length-agnostic here. How the loop holds a round: the
+ * lanes are independent generators, so it walks the 16 lanes in chunks of V = min(vector lanes,
+ * 16) lanes (a predicate of 16 lanes, or vl = 16, on longer vectors; RVV with LMUL = 4 holds all
+ * 16 in one register group from VLEN = 128 on), each chunk's four state words in four named
+ * variables stepped through all `rounds` rounds, its groups (chunk c: groups c and 16 / V + c)
+ * written as it goes and its bits ORed into the keep words; the constants are broadcast into
+ * locals. Its row in meson.build has `twin: false` where SIMDe cannot emulate the ISA (SIMDe 0.7
+ * has a few SVE functions and no RVV), and its tests run under qemu-user at several vector
+ * lengths. docs/PORTING.md lists the steps. */
 #include <stdint.h>
 
-#include "kernel.h"
+#include "template/kernel.h"
+#include "template/vector_rules.h"
 
 #define NV (SIMDROP_LANES / SIMDROP_W)
 #define NG (SIMDROP_ROUND / SIMDROP_W)
 #define W2 (SIMDROP_W / 2) /* doubles per register */
 
-#if defined(__GNUC__)
-#define SIMDROP_INLINE static inline __attribute__((always_inline))
-#define SIMDROP_UNROLL _Pragma("GCC unroll 16")
-#else
-#define SIMDROP_INLINE static inline
-#define SIMDROP_UNROLL
+/* ---- the contract, checked ------------------------------------------------------------------ */
+
+_Static_assert(SIMDROP_W == 4 || SIMDROP_W == 8 || SIMDROP_W == 16, "SIMDROP_W must be 4, 8 or 16");
+_Static_assert(sizeof(vf32) == 4 * SIMDROP_W, "vf32 must be W floats: the streaming alignment");
+
+#if !defined(V_LOAD) || !defined(V_STORE) || !defined(V_SET1) || !defined(V_ADD) ||            \
+    !defined(V_SUB) || !defined(V_AND) || !defined(V_OR) || !defined(V_XOR) || !defined(V_SHL) || \
+    !defined(V_SHR) || !defined(V_ROTL) || !defined(V_GT) || !defined(V_BLEND) ||                 \
+    !defined(V_THRESHOLD) || !defined(V_CMP_LO) || !defined(V_CMP_HI) || !defined(V_WORD) ||      \
+    !defined(V_BITS_PREP) || !defined(V_BITS)
+#error "an ISA file must define every V_ primitive of simd_template.h's contract"
+#endif
+#if !defined(VF_LOAD) || !defined(VF_STORE) || !defined(VF_SET1) || !defined(VF_ADD) ||         \
+    !defined(VF_SUB) || !defined(VF_MUL) || !defined(VF_AS_U) || !defined(VU_AS_F) ||             \
+    !defined(VF_KEEP) || !defined(VF_SELECT) || !defined(VF_ISNAN) || !defined(VH_LOAD) ||        \
+    !defined(VH_STORE) || !defined(VH_WIDEN) || !defined(VH_NARROW)
+#error "an ISA file must define every VF_ and VH_ primitive of simd_template.h's contract"
+#endif
+#if !defined(VD_LOAD) || !defined(VD_STORE) || !defined(VD_SET1) || !defined(VD_ADD) ||         \
+    !defined(VD_MUL) || !defined(VD_KEEP) || !defined(VD_SELECT) || !defined(VD_ISNAN) ||         \
+    !defined(M64_LO) || !defined(M64_HI)
+#error "an ISA file must define every VD_ and M64_ primitive of simd_template.h's contract"
 #endif
 
-#define SIMDROP_CAT_(a, b) a##b
-#define SIMDROP_CAT(a, b) SIMDROP_CAT_(a, b)
-#define SIMDROP_FN(name) SIMDROP_CAT(SIMDROP_CAT(name, _), SIMDROP_PATH_ID)
+/* Non-temporal stores: all five primitives or none. None: plain stores, and nothing to fence. */
+#ifdef VF_STORE_NT
+#if !defined(VH_STORE_NT) || !defined(VD_STORE_NT) || !defined(V_STREAM32) || !defined(V_FENCE)
+#error "VF_STORE_NT needs VH_STORE_NT, VD_STORE_NT, V_STREAM32 and V_FENCE as well"
+#endif
+#define SIMDROP_HAS_NT 1
+#else
+#if defined(VH_STORE_NT) || defined(VD_STORE_NT) || defined(V_STREAM32) || defined(V_FENCE)
+#error "non-temporal primitives without VF_STORE_NT: define all five or none"
+#endif
+#define SIMDROP_HAS_NT 0
+#define VF_STORE_NT VF_STORE /* never reached: use_nt() is 0 without SIMDROP_HAS_NT */
+#define VH_STORE_NT VH_STORE
+#define VD_STORE_NT VD_STORE
+#define V_STREAM32(p, w) memcpy(p, &(w), 4)
+#define V_FENCE() ((void)0)
+#endif
+
+#if defined(__GNUC__)
+#define SIMDROP_UNROLL _Pragma("GCC unroll 16")
+#else
+#define SIMDROP_UNROLL
+#endif
 
 /* Bit g*W + i of a bitmask word selects lane i of group g (for ISAs that test bits in lanes). */
 static const uint32_t SIMDROP_FN(lane_bit)[SIMDROP_ROUND] = {
@@ -66,62 +149,6 @@ static const uint32_t SIMDROP_FN(lane_bit)[SIMDROP_ROUND] = {
     1u << 24, 1u << 25, 1u << 26, 1u << 27, 1u << 28, 1u << 29, 1u << 30, 1u << 31,
 };
 #define LANE_BITS(g) V_LOAD(SIMDROP_FN(lane_bit) + (g) * SIMDROP_W)
-
-/* ---- 16-bit conversions, exact and branch-free (values.h has the scalar twins) -------------- */
-
-#ifndef VH_FROM_F32_BF16
-/* bfloat16: round to nearest even by adding 0x7fff plus the lowest kept bit; NaN keeps its top
- * bits and gets the quiet bit. */
-SIMDROP_INLINE vh16 SIMDROP_FN(to_bf16)(vf32 v)
-{
-    const vu32 u = VF_AS_U(v);
-    const vu32 rounded = V_SHR(V_ADD(V_ADD(u, V_SET1(0x7fffu)), V_AND(V_SHR(u, 16), V_SET1(1))), 16);
-    const vmask nan = V_GT(V_AND(u, V_SET1(0x7fffffffu)), V_SET1(0x7f800000u));
-    return VH_NARROW(V_BLEND(nan, V_OR(V_SHR(u, 16), V_SET1(0x40u)), rounded));
-}
-#define VH_FROM_F32_BF16(v) SIMDROP_FN(to_bf16)(v)
-#endif
-
-#ifndef VF_FROM_BF16
-#define VF_FROM_BF16(h) VU_AS_F(V_SHL(VH_WIDEN(h), 16)) /* the top half of a float */
-#endif
-
-#ifndef VF_FROM_F16
-/* binary16 to float: move exponent and mantissa into place and rebias; subnormals go through
- * one exact float subtraction (2^-14 + m 2^-24 - 2^-14). */
-SIMDROP_INLINE vf32 SIMDROP_FN(from_f16)(vh16 h16)
-{
-    const vu32 h = VH_WIDEN(h16);
-    const vu32 sign = V_SHL(V_AND(h, V_SET1(0x8000u)), 16);
-    const vu32 em = V_SHL(V_AND(h, V_SET1(0x7fffu)), 13);
-    const vu32 exp = V_AND(h, V_SET1(0x7c00u));
-    const vu32 normal = V_ADD(em, V_SET1(112u << 23));
-    const vu32 special = V_ADD(em, V_SET1(224u << 23)); /* infinity and NaN */
-    const vf32 magic = VU_AS_F(V_SET1(113u << 23));
-    const vu32 small = VF_AS_U(VF_SUB(VU_AS_F(V_ADD(em, V_SET1(113u << 23))), magic));
-    vu32 r = V_BLEND(V_GT(exp, V_SET1(0x7bffu)), special, normal);
-    r = V_BLEND(V_GT(V_SET1(0x0400u), exp), small, r);
-    return VU_AS_F(V_OR(r, sign));
-}
-#define VF_FROM_F16(h) SIMDROP_FN(from_f16)(h)
-
-/* float to binary16, round to nearest even: normal halves round off 13 bits after rebiasing;
- * subnormal ones come from one float addition of 0.5, whose unit in the last place is 2^-24,
- * exactly the subnormal half's unit (the addition rounds to nearest even for us). */
-SIMDROP_INLINE vh16 SIMDROP_FN(to_f16)(vf32 v)
-{
-    const vu32 u = VF_AS_U(v);
-    const vu32 sign = V_AND(V_SHR(u, 16), V_SET1(0x8000u));
-    const vu32 a = V_AND(u, V_SET1(0x7fffffffu));
-    const vu32 normal = V_SHR(V_ADD(V_SUB(a, V_SET1(0x38000000u - 0xfffu)), V_AND(V_SHR(a, 13), V_SET1(1))), 13);
-    const vu32 small = V_SUB(VF_AS_U(VF_ADD(VU_AS_F(a), VF_SET1(0.5f))), V_SET1(0x3f000000u));
-    vu32 r = V_BLEND(V_GT(V_SET1(0x38800000u), a), small, normal);
-    r = V_BLEND(V_GT(a, V_SET1(0x477fefffu)), V_SET1(0x7c00u), r);
-    r = V_BLEND(V_GT(a, V_SET1(0x7f800000u)), V_OR(V_AND(V_SHR(a, 13), V_SET1(0x1ffu)), V_SET1(0x7e00u)), r);
-    return VH_NARROW(V_OR(r, sign));
-}
-#define VH_FROM_F32_F16(v) SIMDROP_FN(to_f16)(v)
-#endif
 
 /* ---- the value stage: one group of W elements ----------------------------------------------- */
 
@@ -170,37 +197,6 @@ SIMDROP_INLINE void SIMDROP_FN(store_f)(const int dt, const int nt, void *p, siz
         VH_STORE((uint16_t *)p + i, h);
 }
 
-/* Rule `rule` on W float lanes: x, bias b and residual r as floats, factor from the keep mask. */
-SIMDROP_INLINE vf32 SIMDROP_FN(rule_f)(const int rule, vf32 x, vf32 b, vf32 r, vmask m,
-                                       const SIMDROP_FN(vconsts) *k)
-{
-    const vf32 f = VF_KEEP(m, k->mul);
-    vf32 v;
-    switch (rule) {
-    case RULE_SCALE: return VF_MUL(x, f);
-    case RULE_AFFINE: return VF_ADD(VF_MUL(x, f), VF_SELECT(m, k->add, k->drop));
-    case RULE_BIAS: v = VF_MUL(VF_ADD(x, b), f); break;
-    case RULE_RESID: v = VF_ADD(r, VF_MUL(x, f)); break;
-    default: v = VF_ADD(r, VF_MUL(VF_ADD(x, b), f)); break;
-    }
-    return VF_SELECT(VF_ISNAN(v), k->nan, v);
-}
-
-SIMDROP_INLINE vf64 SIMDROP_FN(rule_d)(const int rule, vf64 x, vf64 b, vf64 r, vmask64 m,
-                                       const SIMDROP_FN(vconsts) *k)
-{
-    const vf64 f = VD_KEEP(m, k->mul64);
-    vf64 v;
-    switch (rule) {
-    case RULE_SCALE: return VD_MUL(x, f);
-    case RULE_AFFINE: return VD_ADD(VD_MUL(x, f), VD_SELECT(m, k->add64, k->drop64));
-    case RULE_BIAS: v = VD_MUL(VD_ADD(x, b), f); break;
-    case RULE_RESID: v = VD_ADD(r, VD_MUL(x, f)); break;
-    default: v = VD_ADD(r, VD_MUL(VD_ADD(x, b), f)); break;
-    }
-    return VD_SELECT(VD_ISNAN(v), k->nan64, v);
-}
-
 /* Elements i .. i + W - 1 of the operands at y, x, b, r, whose keep mask is m. */
 SIMDROP_INLINE void SIMDROP_FN(group)(const int rule, const int dt, const int nt, void *y,
                                       const void *x, const void *b, const void *r, size_t i,
@@ -213,7 +209,8 @@ SIMDROP_INLINE void SIMDROP_FN(group)(const int rule, const int dt, const int nt
             const vmask64 mh = h ? M64_HI(m) : M64_LO(m);
             const vf64 bv = with_b ? VD_LOAD((const double *)b + j) : k->mul64;
             const vf64 rv = with_r ? VD_LOAD((const double *)r + j) : k->mul64;
-            const vf64 v = SIMDROP_FN(rule_d)(rule, VD_LOAD((const double *)x + j), bv, rv, mh, k);
+            const vf64 v = SIMDROP_FN(rule_d)(rule, VD_LOAD((const double *)x + j), bv, rv, mh,
+                                              k->mul64, k->add64, k->drop64, k->nan64);
             if (nt)
                 VD_STORE_NT((double *)y + j, v);
             else
@@ -223,7 +220,9 @@ SIMDROP_INLINE void SIMDROP_FN(group)(const int rule, const int dt, const int nt
     }
     const vf32 bv = with_b ? SIMDROP_FN(load_f)(dt, b, i) : k->mul;
     const vf32 rv = with_r ? SIMDROP_FN(load_f)(dt, r, i) : k->mul;
-    SIMDROP_FN(store_f)(dt, nt, y, i, SIMDROP_FN(rule_f)(rule, SIMDROP_FN(load_f)(dt, x, i), bv, rv, m, k));
+    const vf32 v = SIMDROP_FN(rule_f)(rule, SIMDROP_FN(load_f)(dt, x, i), bv, rv, m, k->mul, k->add,
+                                      k->drop, k->nan);
+    SIMDROP_FN(store_f)(dt, nt, y, i, v);
 }
 
 /* Loops with non-temporal stores also prefetch their inputs this far ahead, into L2: with the
@@ -484,6 +483,6 @@ SIMDROP_INLINE void SIMDROP_FN(accumulate)(void *acc, const void *v, size_t n, c
         SIMDROP_FN(accumulate)(acc, v, n, DT_##dt);                                        \
     }
 
-#include "table.h"
+#include "template/table.h"
 
 const simdrop_kernels SIMDROP_CAT(simdrop_kernels_, SIMDROP_PATH_ID) = SIMDROP_TABLE(SIMDROP_PATH_NAME);

@@ -1,5 +1,5 @@
 /* scalar.c: the reference kernels, a direct transcription of docs/MASK_SPEC.md; they define the bits. */
-#include "kernel.h"
+#include "template/kernel.h"
 
 static void kernel_skip(simdrop_lanes *st, size_t rounds)
 {
@@ -85,6 +85,6 @@ static void scalar_accumulate(void *acc, const void *v, size_t n, int dt)
     {                                                                                      \
         scalar_accumulate(acc, v, n, DT_##dt);                                             \
     }
-#include "table.h"
+#include "template/table.h"
 
 const simdrop_kernels simdrop_kernels_scalar = SIMDROP_TABLE("scalar");

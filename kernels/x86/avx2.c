@@ -1,9 +1,9 @@
-/* x86_avx2.c: AVX2 (+F16C) primitives for simd_template.h: 8 lanes, a round in two registers. */
+/* x86/avx2.c: AVX2 (+F16C) primitives for simd_template.h: 8 lanes, a round in two registers. */
 #include <simde/x86/avx2.h>
 #include <simde/x86/f16c.h>
 
 #if !defined(SIMDROP_EMULATED) && !(defined(SIMDE_X86_AVX2_NATIVE) && defined(SIMDE_X86_F16C_NATIVE))
-#error "x86_avx2.c needs -mavx2 -mf16c, or SIMDROP_EMULATED for the SIMDe build"
+#error "x86/avx2.c needs -mavx2 -mf16c, or SIMDROP_EMULATED for the SIMDe build"
 #endif
 
 #define SIMDROP_W 8
@@ -86,6 +86,5 @@ static inline uint32_t avx2_word(const vmask m[4])
 
 #define V_FENCE() simde_mm_sfence()
 #define V_STREAM32(p, w) simde_mm_stream_si32((int32_t *)(void *)(p), (int32_t)(w))
-#define SIMDROP_HAS_NT 1
 
-#include "simd_template.h"
+#include "template/simd_template.h"

@@ -1,9 +1,10 @@
-/* spec.h: docs/MASK_SPEC.md v1 in executable form: generator, stream derivation, threshold, keep. */
+/* spec.h: docs/MASK_SPEC.md v1 in executable form: generator, stream derivation, threshold, keep.
+ * Pure per-element math that device code can include too (compiler.h says how); host.h has the
+ * CPU-only pieces. */
 #ifndef SIMDROP_SPEC_H
 #define SIMDROP_SPEC_H
 
-#include <stdint.h>
-#include <string.h>
+#include "compiler.h"
 
 /* Geometry of the mask stream (MASK_SPEC.md section 2). 16 lanes make one round of 16 generator
  * outputs; each 32-bit output decides two elements through its 16-bit halves, so a round covers
@@ -20,7 +21,7 @@ typedef struct simdrop_lanes {
 } simdrop_lanes;
 
 /* splitmix64 next(), exactly as the reference splitmix64.c. */
-static inline uint64_t simdrop_splitmix64_next(uint64_t *x)
+SIMDROP_SPEC_FN uint64_t simdrop_splitmix64_next(uint64_t *x)
 {
     uint64_t z = (*x += 0x9e3779b97f4a7c15u);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
@@ -28,13 +29,13 @@ static inline uint64_t simdrop_splitmix64_next(uint64_t *x)
     return z ^ (z >> 31);
 }
 
-static inline uint32_t simdrop_rotl32(uint32_t x, int k)
+SIMDROP_SPEC_FN uint32_t simdrop_rotl32(uint32_t x, int k)
 {
     return (x << k) | (x >> (32 - k));
 }
 
 /* xoshiro128++ 1.0 next(), exactly as the reference xoshiro128plusplus.c. */
-static inline uint32_t simdrop_xoshiro128pp_next(uint32_t s[4])
+SIMDROP_SPEC_FN uint32_t simdrop_xoshiro128pp_next(uint32_t s[4])
 {
     const uint32_t result = simdrop_rotl32(s[0] + s[3], 7) + s[0];
     const uint32_t t = s[1] << 9;
@@ -48,7 +49,7 @@ static inline uint32_t simdrop_xoshiro128pp_next(uint32_t s[4])
 }
 
 /* The per-seed key: splitmix64's first output from state `seed`. Computed once per call. */
-static inline uint64_t simdrop_seed_key(uint64_t seed)
+SIMDROP_SPEC_FN uint64_t simdrop_seed_key(uint64_t seed)
 {
     return simdrop_splitmix64_next(&seed);
 }
@@ -57,7 +58,7 @@ static inline uint64_t simdrop_seed_key(uint64_t seed)
  * start mixes the seed key with the block index feeds the 16 lanes in order, two outputs per lane.
  * Consecutive splitmix64 outputs are how the xoshiro authors seed; the extra mix of the block index
  * keeps neighbouring blocks and seeds on unrelated splitmix64 streams. */
-static inline void simdrop_seed_block(simdrop_lanes *st, uint64_t key, uint64_t block)
+SIMDROP_SPEC_FN void simdrop_seed_block(simdrop_lanes *st, uint64_t key, uint64_t block)
 {
     uint64_t x = key ^ block;
     x = simdrop_splitmix64_next(&x);
@@ -72,7 +73,7 @@ static inline void simdrop_seed_block(simdrop_lanes *st, uint64_t key, uint64_t 
 }
 
 /* One round: the next output of every lane, in lane order. */
-static inline void simdrop_round(simdrop_lanes *st, uint32_t out[SIMDROP_LANES])
+SIMDROP_SPEC_FN void simdrop_round(simdrop_lanes *st, uint32_t out[SIMDROP_LANES])
 {
     for (unsigned lane = 0; lane < SIMDROP_LANES; lane++) {
         uint32_t s[4] = {st->s[0][lane], st->s[1][lane], st->s[2][lane], st->s[3][lane]};
@@ -84,7 +85,7 @@ static inline void simdrop_round(simdrop_lanes *st, uint32_t out[SIMDROP_LANES])
 
 /* The 16 random bits of element q (0..31) of a round: low halves of lanes 0..15 decide elements
  * 0..15, high halves decide elements 16..31. */
-static inline uint32_t simdrop_round_bits16(const uint32_t out[SIMDROP_LANES], unsigned q)
+SIMDROP_SPEC_FN uint32_t simdrop_round_bits16(const uint32_t out[SIMDROP_LANES], unsigned q)
 {
     const uint32_t w = out[q % SIMDROP_LANES];
     return q < SIMDROP_LANES ? (w & 0xffffu) : (w >> 16);
@@ -92,57 +93,13 @@ static inline uint32_t simdrop_round_bits16(const uint32_t out[SIMDROP_LANES], u
 
 /* T(p) = round-half-up(p * 2^16), in [0, 65536]; an element is kept iff its 16 bits are >= T.
  * p * 65536 is exact for every double, and so are the truncation and the fraction. */
-static inline uint32_t simdrop_threshold(double p)
+SIMDROP_SPEC_FN uint32_t simdrop_threshold(double p)
 {
     const double v = p * 65536.0;
     uint32_t t = (uint32_t)v;
     if (v - (double)t >= 0.5)
         t++;
     return t;
-}
-
-/* Unaligned little-endian stores and loads for bitmask words: one plain access on little-endian
- * hosts (GCC does not always see through the portable byte-by-byte form), a byte swap on
- * big-endian ones, and the byte-by-byte form where the compiler does not say. */
-#if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) && defined(__ORDER_BIG_ENDIAN__)
-#define SIMDROP_LE_HOST (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
-#define SIMDROP_BE_HOST (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)
-#else
-#define SIMDROP_LE_HOST 0
-#define SIMDROP_BE_HOST 0
-#endif
-
-static inline void simdrop_store_le32(uint8_t *p, uint32_t v)
-{
-#if SIMDROP_LE_HOST || SIMDROP_BE_HOST
-#if SIMDROP_BE_HOST
-    v = __builtin_bswap32(v);
-#endif
-    memcpy(p, &v, 4);
-#else
-    const uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
-    memcpy(p, b, 4);
-#endif
-}
-
-static inline void simdrop_store_le64(uint8_t *p, uint64_t v)
-{
-    simdrop_store_le32(p, (uint32_t)v);
-    simdrop_store_le32(p + 4, (uint32_t)(v >> 32));
-}
-
-static inline uint32_t simdrop_load_le32(const uint8_t *p)
-{
-#if SIMDROP_LE_HOST || SIMDROP_BE_HOST
-    uint32_t v;
-    memcpy(&v, p, 4);
-#if SIMDROP_BE_HOST
-    v = __builtin_bswap32(v);
-#endif
-    return v;
-#else
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-#endif
 }
 
 #endif /* SIMDROP_SPEC_H */

@@ -1,9 +1,9 @@
-/* x86_avx512.c: AVX-512 F/BW/VL primitives for simd_template.h: 16 lanes, a round per register. */
+/* x86/avx512.c: AVX-512 F/BW/VL primitives for simd_template.h: 16 lanes, a round per register. */
 #include <simde/x86/avx512.h>
 #include <simde/x86/f16c.h>
 
 #if !defined(SIMDROP_EMULATED) && !defined(SIMDE_X86_AVX512F_NATIVE)
-#error "x86_avx512.c needs -mavx512f -mavx512bw -mavx512vl, or SIMDROP_EMULATED for SIMDe"
+#error "x86/avx512.c needs -mavx512f -mavx512bw -mavx512vl, or SIMDROP_EMULATED for SIMDe"
 #endif
 
 #define SIMDROP_W 16
@@ -103,11 +103,12 @@ static inline __attribute__((always_inline)) vh16 avx512_to_bf16(vf32 v)
 #define VF_STORE_NT(p, v) _mm512_stream_ps(p, v)
 #define VD_STORE_NT(p, v) _mm512_stream_pd(p, v)
 #define VH_STORE_NT(p, h) _mm256_stream_si256((__m256i *)(void *)(p), h)
+#define V_STREAM32(p, w) simde_mm_stream_si32((int32_t *)(void *)(p), (int32_t)(w))
+#define V_FENCE() simde_mm_sfence()
 /* SIMDe's portable conversion drops NaN payloads; the native one is exact like the template's. */
 #define VF_FROM_F16(h) _mm512_cvtph_ps(h)
 #define VH_FROM_F32_F16(v) _mm512_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT)
-#define SIMDROP_HAS_NT 1
-#else /* the same from two 256-bit halves */
+#else /* the same from two 256-bit halves, and no non-temporal stores (the template's default) */
 static inline vu32 avx512_widen(vh16 h)
 {
     const simde__m256i lo = simde_mm256_cvtepu16_epi32(simde_mm256_castsi256_si128(h));
@@ -126,12 +127,6 @@ static inline vh16 avx512_narrow(vu32 u)
 }
 #define VH_WIDEN avx512_widen
 #define VH_NARROW avx512_narrow
-#define VF_STORE_NT VF_STORE
-#define VD_STORE_NT VD_STORE
-#define VH_STORE_NT VH_STORE
-#define SIMDROP_HAS_NT 0
 #endif
-#define V_FENCE() simde_mm_sfence()
-#define V_STREAM32(p, w) simde_mm_stream_si32((int32_t *)(void *)(p), (int32_t)(w))
 
-#include "simd_template.h"
+#include "template/simd_template.h"

@@ -1,9 +1,9 @@
-/* x86_sse2.c: SSE2 primitives for simd_template.h: 4 lanes, the x86-64 baseline. */
+/* x86/sse2.c: SSE2 primitives for simd_template.h: 4 lanes, the x86-64 baseline. */
 #include <simde/x86/sse2.h>
 #include <simde/x86/sse4.1.h>
 
 #if !defined(SIMDROP_EMULATED) && !defined(SIMDE_X86_SSE2_NATIVE)
-#error "x86_sse2.c needs SSE2, or SIMDROP_EMULATED for the SIMDe build"
+#error "x86/sse2.c needs SSE2, or SIMDROP_EMULATED for the SIMDe build"
 #endif
 
 #define SIMDROP_W 4
@@ -87,6 +87,5 @@ static inline uint32_t sse2_word(const vmask m[8])
 
 #define V_FENCE() simde_mm_sfence()
 #define V_STREAM32(p, w) simde_mm_stream_si32((int32_t *)(void *)(p), (int32_t)(w))
-#define SIMDROP_HAS_NT 1
 
-#include "simd_template.h"
+#include "template/simd_template.h"

@@ -5,8 +5,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "spec.h"
-#include "values.h"
+#include "spec/host.h"
+#include "spec/spec.h"
+#include "spec/values.h"
 
 /* The operands of one kernel call over whole rounds (32 elements each). Pointers are to the
  * call's first element; b is already laid out element by element (the walk repeats the bias

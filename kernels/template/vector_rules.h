@@ -1,0 +1,112 @@
+/* vector_rules.h: the value stage of one vector: exact 16-bit conversions and the rules of values.h, on the ISA's primitives.
+ *
+ * Shared by the vector templates: simd_template.h includes it after the ISA file has defined its
+ * primitives, and so will the vector-length-agnostic loop (simd_template.h, "Vector-length-
+ * agnostic paths"). So it holds vectors only in parameters, return values and locals, never in
+ * arrays, structs, sizeof or static storage: SVE's and RVV's sizeless types allow nothing else.
+ * Also the naming of a path's functions, which every template uses. */
+#ifndef SIMDROP_VECTOR_RULES_H
+#define SIMDROP_VECTOR_RULES_H
+
+#if defined(__GNUC__)
+#define SIMDROP_INLINE static inline __attribute__((always_inline))
+#else
+#define SIMDROP_INLINE static inline
+#endif
+
+/* SIMDROP_FN(name): name_<path id>, so that every path's functions and table differ. */
+#define SIMDROP_CAT_(a, b) a##b
+#define SIMDROP_CAT(a, b) SIMDROP_CAT_(a, b)
+#define SIMDROP_FN(name) SIMDROP_CAT(SIMDROP_CAT(name, _), SIMDROP_PATH_ID)
+
+/* ---- 16-bit conversions, exact and branch-free (values.h has the scalar twins) -------------- */
+
+#ifndef VH_FROM_F32_BF16
+/* bfloat16: round to nearest even by adding 0x7fff plus the lowest kept bit; NaN keeps its top
+ * bits and gets the quiet bit. */
+SIMDROP_INLINE vh16 SIMDROP_FN(to_bf16)(vf32 v)
+{
+    const vu32 u = VF_AS_U(v);
+    const vu32 rounded = V_SHR(V_ADD(V_ADD(u, V_SET1(0x7fffu)), V_AND(V_SHR(u, 16), V_SET1(1))), 16);
+    const vmask nan = V_GT(V_AND(u, V_SET1(0x7fffffffu)), V_SET1(0x7f800000u));
+    return VH_NARROW(V_BLEND(nan, V_OR(V_SHR(u, 16), V_SET1(0x40u)), rounded));
+}
+#define VH_FROM_F32_BF16(v) SIMDROP_FN(to_bf16)(v)
+#endif
+
+#ifndef VF_FROM_BF16
+#define VF_FROM_BF16(h) VU_AS_F(V_SHL(VH_WIDEN(h), 16)) /* the top half of a float */
+#endif
+
+#ifndef VF_FROM_F16
+/* binary16 to float: move exponent and mantissa into place and rebias; subnormals go through
+ * one exact float subtraction (2^-14 + m 2^-24 - 2^-14). */
+SIMDROP_INLINE vf32 SIMDROP_FN(from_f16)(vh16 h16)
+{
+    const vu32 h = VH_WIDEN(h16);
+    const vu32 sign = V_SHL(V_AND(h, V_SET1(0x8000u)), 16);
+    const vu32 em = V_SHL(V_AND(h, V_SET1(0x7fffu)), 13);
+    const vu32 exp = V_AND(h, V_SET1(0x7c00u));
+    const vu32 normal = V_ADD(em, V_SET1(112u << 23));
+    const vu32 special = V_ADD(em, V_SET1(224u << 23)); /* infinity and NaN */
+    const vf32 magic = VU_AS_F(V_SET1(113u << 23));
+    const vu32 small = VF_AS_U(VF_SUB(VU_AS_F(V_ADD(em, V_SET1(113u << 23))), magic));
+    vu32 r = V_BLEND(V_GT(exp, V_SET1(0x7bffu)), special, normal);
+    r = V_BLEND(V_GT(V_SET1(0x0400u), exp), small, r);
+    return VU_AS_F(V_OR(r, sign));
+}
+#define VF_FROM_F16(h) SIMDROP_FN(from_f16)(h)
+
+/* float to binary16, round to nearest even: normal halves round off 13 bits after rebiasing;
+ * subnormal ones come from one float addition of 0.5, whose unit in the last place is 2^-24,
+ * exactly the subnormal half's unit (the addition rounds to nearest even for us). */
+SIMDROP_INLINE vh16 SIMDROP_FN(to_f16)(vf32 v)
+{
+    const vu32 u = VF_AS_U(v);
+    const vu32 sign = V_AND(V_SHR(u, 16), V_SET1(0x8000u));
+    const vu32 a = V_AND(u, V_SET1(0x7fffffffu));
+    const vu32 normal = V_SHR(V_ADD(V_SUB(a, V_SET1(0x38000000u - 0xfffu)), V_AND(V_SHR(a, 13), V_SET1(1))), 13);
+    const vu32 small = V_SUB(VF_AS_U(VF_ADD(VU_AS_F(a), VF_SET1(0.5f))), V_SET1(0x3f000000u));
+    vu32 r = V_BLEND(V_GT(V_SET1(0x38800000u), a), small, normal);
+    r = V_BLEND(V_GT(a, V_SET1(0x477fefffu)), V_SET1(0x7c00u), r);
+    r = V_BLEND(V_GT(a, V_SET1(0x7f800000u)), V_OR(V_AND(V_SHR(a, 13), V_SET1(0x1ffu)), V_SET1(0x7e00u)), r);
+    return VH_NARROW(V_OR(r, sign));
+}
+#define VH_FROM_F32_F16(v) SIMDROP_FN(to_f16)(v)
+#endif
+
+/* ---- the rules (values.h), W lanes at a time ------------------------------------------------ */
+
+/* Rule `rule` on W float lanes: x, bias b and residual r as floats, factor from the keep mask;
+ * mul, add, drop: the rule's constants (values.h), nan: the canonical NaN, all broadcast. */
+SIMDROP_INLINE vf32 SIMDROP_FN(rule_f)(const int rule, vf32 x, vf32 b, vf32 r, vmask m, vf32 mul,
+                                       vf32 add, vf32 drop, vf32 nan)
+{
+    const vf32 f = VF_KEEP(m, mul);
+    vf32 v;
+    switch (rule) {
+    case RULE_SCALE: return VF_MUL(x, f);
+    case RULE_AFFINE: return VF_ADD(VF_MUL(x, f), VF_SELECT(m, add, drop));
+    case RULE_BIAS: v = VF_MUL(VF_ADD(x, b), f); break;
+    case RULE_RESID: v = VF_ADD(r, VF_MUL(x, f)); break;
+    default: v = VF_ADD(r, VF_MUL(VF_ADD(x, b), f)); break;
+    }
+    return VF_SELECT(VF_ISNAN(v), nan, v);
+}
+
+SIMDROP_INLINE vf64 SIMDROP_FN(rule_d)(const int rule, vf64 x, vf64 b, vf64 r, vmask64 m,
+                                       vf64 mul, vf64 add, vf64 drop, vf64 nan)
+{
+    const vf64 f = VD_KEEP(m, mul);
+    vf64 v;
+    switch (rule) {
+    case RULE_SCALE: return VD_MUL(x, f);
+    case RULE_AFFINE: return VD_ADD(VD_MUL(x, f), VD_SELECT(m, add, drop));
+    case RULE_BIAS: v = VD_MUL(VD_ADD(x, b), f); break;
+    case RULE_RESID: v = VD_ADD(r, VD_MUL(x, f)); break;
+    default: v = VD_ADD(r, VD_MUL(VD_ADD(x, b), f)); break;
+    }
+    return VD_SELECT(VD_ISNAN(v), nan, v);
+}
+
+#endif /* SIMDROP_VECTOR_RULES_H */
