@@ -6,7 +6,8 @@ simdrop/torch/ for tensors) is built on these names and never touches a ctypes t
 
 Where the library is found, first match wins:
   1. $SIMDROP_LIBRARY: the path of the shared library. When it is set, nothing else is tried.
-  2. Next to this package as `meson install` lays it out: the package is installed in
+  2. In this package's own directory, libsimdrop.so: the copy a wheel carries (pip install .).
+     Then next to the package as `meson install` lays it out: the package is installed in
      <libdir>/python3/dist-packages/simdrop/, so the library is ../../../libsimdrop.so.1 from here.
   3. The libdir that meson was configured with (simdrop/_build_config.py, written at install time;
      it matters when the package was installed elsewhere with -Dpython_install_dir).
@@ -22,6 +23,7 @@ import ctypes.util
 import os
 
 _SONAME = "libsimdrop.so.1"
+_WHEEL_LIBRARY = "libsimdrop.so"  # unversioned: a wheel cannot hold the soname's symlinks
 
 
 def _candidates():
@@ -30,7 +32,8 @@ def _candidates():
     if env:
         return [("$SIMDROP_LIBRARY", env)]
     here = os.path.dirname(os.path.abspath(__file__))
-    out = [("next to the package (meson install layout)",
+    out = [("inside the package (a wheel's own copy)", os.path.join(here, _WHEEL_LIBRARY)),
+           ("next to the package (meson install layout)",
             os.path.normpath(os.path.join(here, "..", "..", "..", _SONAME)))]
     try:
         from . import _build_config  # written by meson install; absent in a source checkout
