@@ -38,7 +38,7 @@ class Install(unittest.TestCase):
             lib, init, version = r.stdout.split()
             self.assertTrue(init.startswith(os.path.realpath(pkg)) or init.startswith(pkg), init)
             self.assertTrue(lib.startswith(os.path.realpath(dest)), f"loaded {lib}, not the installed copy")
-            self.assertEqual(version, "1.1.0")
+            self.assertEqual(version, "1.2.0")
             with open(os.path.join(pkg, "_build_config.py")) as f:
                 self.assertIn(PREFIX, f.read())
 
