@@ -188,8 +188,8 @@ SIMDROP_API int simdrop_isa_supported(const char *name);
  * simdrop_last_error: the calling thread's description of its latest failed call among the
  * functions above that compute or convert (not the settings functions), naming the function,
  * the argument(s) and their values and ending with the code's name, e.g.
- * "simdrop_forward_f32: mask [0x..., +13 bytes) and y [...] overlap: mask is written and may
- * share no byte with another buffer (SIMDROP_EOVERLAP)". Only a failing call writes it (a
+ * "simdrop_forward_f32: y [0x7f3a5c001000, +400 bytes) and mask [0x7f3a5c00118c, +13 bytes)
+ * overlap: mask is written and may share no byte with another buffer (SIMDROP_EOVERLAP)". Only a failing call writes it (a
  * successful one costs nothing and leaves it as it was): read it right after a call returned
  * an error. "" before this thread's first failure; never NULL. Each thread has its own; the
  * pointer is valid in this thread until the thread ends, its text until its next failed call.

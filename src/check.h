@@ -15,7 +15,26 @@
  * buffers are memory objects, not addresses: the front end passes the parent object as the
  * space (a sub-buffer's CL_MEM_ASSOCIATED_MEMOBJECT, else the object itself), the origin
  * within it as addr, and the object's size as capacity. Only buffers of one space can overlap;
- * a buffer with space == 0 and addr == 0 is NULL. */
+ * a buffer with space == 0 and addr == 0 is NULL.
+ *
+ * A front end's entry point, e.g. the CUDA one of issue 14:
+ *
+ *     int simdrop_cuda_forward_f32(float *y, uint8_t *mask, const float *x, size_t n, double p,
+ *                                  uint64_t seed, uint64_t offset, cudaStream_t stream)
+ *     {
+ *         const simdrop_call c = {SIMDROP_ENTRY_FORWARD, SIMDROP_DTYPE_F32, n, 0, p, offset,
+ *                                 {simdrop_buf_ptr(y), simdrop_buf_ptr(mask), simdrop_buf_ptr(x)}};
+ *         simdrop_fault f;
+ *         if (simdrop_check(&c, &f)) {   // nothing launched, nothing written
+ *             simdrop_check_message(&c, &f, "simdrop_cuda_", its_last_error, sizeof its_last_error);
+ *             return f.status;
+ *         }
+ *         ... launch on `stream`
+ *     }
+ *
+ * The CPU library's entry points (src/simdrop.c) are written the same way, with the prefix
+ * "simdrop_" and its thread-local buffer behind simdrop_last_error(). meson.build names this
+ * unit's sources `check_sources` for the other front ends' libraries to compile. */
 
 #include <stddef.h>
 #include <stdint.h>
