@@ -30,8 +30,17 @@ const char *simdrop_last_error(void)
     return last_error;
 }
 
-/* Records a failure that is not an argument error: "<function>: <why> (<code>)". */
-static int fail(const simdrop_call *c, int status, const char *why)
+/* ---- the failure paths: the message, then the code --------------------------------------- */
+
+/* An argument error: check.c's message. */
+static int rejected(const simdrop_call *c, const simdrop_fault *f)
+{
+    simdrop_check_message(c, f, "simdrop_", last_error, sizeof last_error);
+    return f->status;
+}
+
+/* Any other failure: "<function>: <why> (<code>)". */
+static int failed(const simdrop_call *c, int status, const char *why)
 {
     simdrop_call_name(c, "simdrop_", last_error, sizeof last_error);
     const size_t len = strlen(last_error);
@@ -40,42 +49,52 @@ static int fail(const simdrop_call *c, int status, const char *why)
     return status;
 }
 
-/* The checks every call starts with: its arguments (check.c), then, for the calls that run
- * kernels (k != NULL), the path (a bad SIMDROP_ISA) and the thread setting (a bad
- * SIMDROP_NUM_THREADS), which fail every such call, even an empty one. */
-static int begin(const simdrop_call *c, const simdrop_kernels **k)
+/* A bad setting, found by ready(). */
+static int unready(const simdrop_call *c, int status)
 {
-    simdrop_fault f;
-    int status = simdrop_check(c, &f);
-    if (status) {
-        simdrop_check_message(c, &f, "simdrop_", last_error, sizeof last_error);
-        return status;
-    }
-    if (!k)
-        return SIMDROP_OK;
-    *k = simdrop_active_kernels(&status);
-    if (status)
-        return fail(c, status, status == SIMDROP_EISA_UNKNOWN
-                                   ? "SIMDROP_ISA names no kernel path (every call fails until "
-                                     "simdrop_set_isa succeeds)"
-                                   : "SIMDROP_ISA names a kernel path that is not built or that "
-                                     "this CPU/OS cannot run (every call fails until "
-                                     "simdrop_set_isa succeeds)");
-    if ((status = simdrop_parallel_status()))
-        return fail(c, status, "SIMDROP_NUM_THREADS is not a count from 1 to 1024 (every call "
-                               "fails until simdrop_set_num_threads succeeds)");
-    return SIMDROP_OK;
+    if (status == SIMDROP_ETHREADS)
+        return failed(c, status, "SIMDROP_NUM_THREADS is not a count from 1 to 1024 (every call "
+                                 "fails until simdrop_set_num_threads succeeds)");
+    return failed(c, status, status == SIMDROP_EISA_UNKNOWN
+                                 ? "SIMDROP_ISA names no kernel path (every call fails until "
+                                   "simdrop_set_isa succeeds)"
+                                 : "SIMDROP_ISA names a kernel path that is not built or that "
+                                   "this CPU/OS cannot run (every call fails until "
+                                   "simdrop_set_isa succeeds)");
 }
 
-/* The status of a job that ran: simdrop_run fails, if at all, before writing anything. */
+/* A job that failed to run (simdrop_run fails, if at all, before writing anything). */
 static int ran(const simdrop_call *c, int status)
 {
-    if (status == SIMDROP_ENOMEM)
-        return fail(c, status, "no memory for the bias gradient's scratch space");
-    if (status)
-        return fail(c, status, "a worker thread could not be started");
-    return SIMDROP_OK;
+    return failed(c, status, status == SIMDROP_ENOMEM
+                                 ? "no memory for the bias gradient's scratch space"
+                                 : "a worker thread could not be started");
 }
+
+/* What every call that runs kernels needs after its argument checks: the path (a bad
+ * SIMDROP_ISA) and the thread setting (a bad SIMDROP_NUM_THREADS) fail every such call, even
+ * an empty one. */
+static int ready(const simdrop_kernels **k)
+{
+    int status;
+    *k = simdrop_active_kernels(&status);
+    return status ? status : simdrop_parallel_status();
+}
+
+/* The body of every entry point: the checks of the call described by the initializer (its row of
+ * check.h's table, the dtype, the counts, p, offset and its buffers in parameter order; check.h
+ * is inline, so the row folds into this function), the settings, then `run`, which may use k.
+ * Only the failure paths write the thread's message. */
+#define ENTRY_BODY(run, ...)                                                                       \
+    const simdrop_call c = {__VA_ARGS__};                                                          \
+    const simdrop_kernels *k = NULL;                                                               \
+    simdrop_fault f;                                                                               \
+    int status;                                                                                    \
+    if ((status = simdrop_check(&c, &f)))                                                          \
+        return rejected(&c, &f);                                                                   \
+    if ((status = ready(&k)))                                                                      \
+        return unready(&c, status);                                                                \
+    return (status = (run)) ? ran(&c, status) : SIMDROP_OK
 
 #define PTR(p) simdrop_buf_ptr(p)
 
@@ -109,7 +128,8 @@ static void set_output(simdrop_job *j, void *y, const void *x, size_t n)
 }
 
 /* ---- element dropout ------------------------------------------------------------------------
- * The runners below take checked arguments (begin() passed) and return simdrop_run's status. */
+ * The runners below take checked arguments (ENTRY_BODY's checks passed) and return
+ * simdrop_run's status. */
 
 static int element_forward(const simdrop_kernels *k, int dt, void *y, uint8_t *mask,
                            const void *x, size_t n, double p, uint64_t seed, uint64_t offset)
@@ -263,15 +283,7 @@ static int bda_backward(const simdrop_kernels *k, int dt, void *dx, void *dbias,
     return simdrop_run(&j);
 }
 
-/* ---- the public functions ---------------------------------------------------------------------
- * Each one describes its call for check.c (its row of simdrop_signatures, the dtype, the counts,
- * p, offset, and its buffers in parameter order), then runs it. */
-
-#define ENTRY_BODY(run, ...)                                                                       \
-    const simdrop_call c = {__VA_ARGS__};                                                          \
-    const simdrop_kernels *k = NULL;                                                               \
-    const int status = begin(&c, &k);                                                              \
-    return status ? status : ran(&c, run)
+/* ---- the public functions: ENTRY_BODY, one per function and dtype --------------------------- */
 
 #define SIMDROP_DTYPE_API(dt, T, DT)                                                                 \
     int simdrop_forward_##dt(T *y, uint8_t *mask, const T *x, size_t n, double p, uint64_t seed,     \
@@ -391,12 +403,9 @@ int simdrop_mask(uint8_t *mask, size_t n, double p, uint64_t seed, uint64_t offs
 }
 
 /* The conversions use no kernel path and no threads (they run at memory speed on the caller),
- * so a bad SIMDROP_ISA or SIMDROP_NUM_THREADS does not fail them: begin() gets no kernel slot. */
-static int convert(const simdrop_call *c, int kind, uint8_t *out, const uint8_t *in, size_t n)
+ * so a bad SIMDROP_ISA or SIMDROP_NUM_THREADS does not fail them. */
+static void convert(int kind, uint8_t *out, const uint8_t *in, size_t n)
 {
-    const int status = begin(c, NULL);
-    if (status || !n)
-        return status;
     simdrop_job j = job_new(NULL, kind, RULE_NONE, DT_F32, n);
     j.n = n;
     if (kind == JOB_TO_BYTES) {
@@ -407,21 +416,30 @@ static int convert(const simdrop_call *c, int kind, uint8_t *out, const uint8_t 
         j.x = in;
     }
     simdrop_job_run(&j, 0, n);
-    return SIMDROP_OK;
 }
 
 int simdrop_mask_to_bytes(uint8_t *bytes, const uint8_t *mask, size_t n)
 {
     const simdrop_call c = {SIMDROP_ENTRY_MASK_TO_BYTES, SIMDROP_DTYPE_NONE, n, 0, 0.0, 0,
                             {PTR(bytes), PTR(mask)}};
-    return convert(&c, JOB_TO_BYTES, bytes, mask, n);
+    simdrop_fault f;
+    if (simdrop_check(&c, &f))
+        return rejected(&c, &f);
+    if (n)
+        convert(JOB_TO_BYTES, bytes, mask, n);
+    return SIMDROP_OK;
 }
 
 int simdrop_mask_from_bytes(uint8_t *mask, const uint8_t *bytes, size_t n)
 {
     const simdrop_call c = {SIMDROP_ENTRY_MASK_FROM_BYTES, SIMDROP_DTYPE_NONE, n, 0, 0.0, 0,
                             {PTR(mask), PTR(bytes)}};
-    return convert(&c, JOB_FROM_BYTES, mask, bytes, n);
+    simdrop_fault f;
+    if (simdrop_check(&c, &f))
+        return rejected(&c, &f);
+    if (n)
+        convert(JOB_FROM_BYTES, mask, bytes, n);
+    return SIMDROP_OK;
 }
 
 /* ---- status texts and versions ------------------------------------------------------------ */
