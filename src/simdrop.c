@@ -403,9 +403,16 @@ int simdrop_mask(uint8_t *mask, size_t n, double p, uint64_t seed, uint64_t offs
 }
 
 /* The conversions use no kernel path and no threads (they run at memory speed on the caller),
- * so a bad SIMDROP_ISA or SIMDROP_NUM_THREADS does not fail them. */
-static void convert(int kind, uint8_t *out, const uint8_t *in, size_t n)
+ * so a bad SIMDROP_ISA or SIMDROP_NUM_THREADS does not fail them. Inline, so that each
+ * caller's row of check.h is a constant. */
+static inline int convert(int entry, int kind, uint8_t *out, const uint8_t *in, size_t n)
 {
+    const simdrop_call c = {entry, SIMDROP_DTYPE_NONE, n, 0, 0.0, 0, {PTR(out), PTR(in)}};
+    simdrop_fault f;
+    if (simdrop_check(&c, &f))
+        return rejected(&c, &f);
+    if (!n)
+        return SIMDROP_OK;
     simdrop_job j = job_new(NULL, kind, RULE_NONE, DT_F32, n);
     j.n = n;
     if (kind == JOB_TO_BYTES) {
@@ -416,30 +423,17 @@ static void convert(int kind, uint8_t *out, const uint8_t *in, size_t n)
         j.x = in;
     }
     simdrop_job_run(&j, 0, n);
+    return SIMDROP_OK;
 }
 
 int simdrop_mask_to_bytes(uint8_t *bytes, const uint8_t *mask, size_t n)
 {
-    const simdrop_call c = {SIMDROP_ENTRY_MASK_TO_BYTES, SIMDROP_DTYPE_NONE, n, 0, 0.0, 0,
-                            {PTR(bytes), PTR(mask)}};
-    simdrop_fault f;
-    if (simdrop_check(&c, &f))
-        return rejected(&c, &f);
-    if (n)
-        convert(JOB_TO_BYTES, bytes, mask, n);
-    return SIMDROP_OK;
+    return convert(SIMDROP_ENTRY_MASK_TO_BYTES, JOB_TO_BYTES, bytes, mask, n);
 }
 
 int simdrop_mask_from_bytes(uint8_t *mask, const uint8_t *bytes, size_t n)
 {
-    const simdrop_call c = {SIMDROP_ENTRY_MASK_FROM_BYTES, SIMDROP_DTYPE_NONE, n, 0, 0.0, 0,
-                            {PTR(mask), PTR(bytes)}};
-    simdrop_fault f;
-    if (simdrop_check(&c, &f))
-        return rejected(&c, &f);
-    if (n)
-        convert(JOB_FROM_BYTES, mask, bytes, n);
-    return SIMDROP_OK;
+    return convert(SIMDROP_ENTRY_MASK_FROM_BYTES, JOB_FROM_BYTES, mask, bytes, n);
 }
 
 /* ---- status texts and versions ------------------------------------------------------------ */
