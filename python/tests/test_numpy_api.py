@@ -272,7 +272,7 @@ class TestErrors(unittest.TestCase):
 
 class TestLibraryAndSettings(unittest.TestCase):
     def test_settings(self):
-        self.assertEqual(simdrop.version(), "1.1.0")
+        self.assertEqual(simdrop.version(), "1.2.0")
         self.assertEqual(simdrop.MASK_SPEC_VERSION, 1)
         paths = simdrop.isa_list()
         self.assertIn("scalar", paths)
@@ -323,7 +323,7 @@ class TestLibraryAndSettings(unittest.TestCase):
                 "try:\n    simdrop.dropout([1.0], 0.5, 1)\nexcept ImportError as e:\n    print('ImportError', e)\n")
         r = self._python(code, dict(os.environ))
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn("1.1.0", r.stdout)
+        self.assertIn("1.2.0", r.stdout)
         self.assertIn("needs numpy", r.stdout)
 
 

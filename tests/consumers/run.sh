@@ -100,16 +100,19 @@ compgen -G "$libdir/libsimdrop.so*" >/dev/null && have_shared=1
 echo "== installed simdrop $version (prefix $prefix, moved to $root; shared $have_shared, static $have_static)"
 
 # ---- CMake --------------------------------------------------------------------------------------
-# The version file alone: SameMajorVersion.
-for case in "1.0 TRUE" "1.1 TRUE" "$version TRUE" "1 TRUE" "1.2 FALSE" "2.0 FALSE" "0.9 FALSE" \
-    "1.0 TRUE 1.9" "1.0 FALSE 2.1"; do
+# The version file alone: SameMajorVersion. Every 1.x release up to this one is accepted (a
+# consumer written for 1.0 or 1.1 keeps building), the next minor release is not.
+IFS=. read -r major minor _ <<<"$version"
+newer="$major.$((minor + 1))"
+for case in "1.0 TRUE" "1.1 TRUE" "$major.$minor TRUE" "$version TRUE" "1 TRUE" "$newer FALSE" \
+    "2.0 FALSE" "0.9 FALSE" "1.0 TRUE 1.9" "1.0 FALSE 2.1"; do
     read -r request expect range_max <<<"$case"
     step "cmake version file: request $request${range_max:+...$range_max}, expected $expect" \
         "$work/cmake-version.log" cmake -DVERSION_FILE="$cmake_dir/simdrop-config-version.cmake" \
         -DREQUEST="$request" -DEXPECT="$expect" ${range_max:+-DRANGE_MAX="$range_max"} \
         -P "$here/cmake/check_version.cmake"
 done
-echo "== cmake: the version file accepts 1.0, 1.1, 1, ranges in 1.x; refuses 1.2, 2.0, 0.9"
+echo "== cmake: the version file accepts 1.0, 1.1, $major.$minor, 1, ranges in 1.x; refuses $newer, 2.0, 0.9"
 
 cmake_build() { # DIR CMAKE-ARGS...: configure and build the CMake consumer against $root
     local dir=$work/$1
