@@ -411,12 +411,19 @@ static void check_entry(const entry *e, const char *const *paths, size_t npaths)
 
 /* ---- 3. conversions --------------------------------------------------------------------------- */
 
-/* The vector paths' branch-free binary16 rounding (simd_template.h), one lane at a time. */
+/* The vector paths' branch-free binary16 rounding (simd_template.h), one lane at a time: the
+ * same exact float steps for subnormal halves, so it must round to nearest even in every
+ * floating-point environment too. */
 static uint16_t f16_branch_free(uint32_t u)
 {
     const uint32_t sign = (u >> 16) & 0x8000u, a = u & 0x7fffffffu;
     const uint32_t normal = (a - (0x38000000u - 0xfffu) + ((a >> 13) & 1u)) >> 13;
-    const uint32_t small_ = f2u(u2f(a) + 0.5f) - 0x3f000000u;
+    const float as = u2f(0x38800000u > a ? a : 0);
+    const float t = as + 0x1p-3f;
+    const uint32_t rest = f2u(as - (t - 0x1p-3f));
+    const uint32_t inexact = ((rest & 0x7fffffffu) + 0x7fffffffu) >> 31;
+    const uint32_t q = ((f2u(t) - 0x3e000000u) - ((rest >> 31) & inexact)) | inexact;
+    const uint32_t small_ = (q + 1u + ((q >> 2) & 1u)) >> 2;
     uint32_t r = 0x38800000u > a ? small_ : normal;
     r = a > 0x477fefffu ? 0x7c00u : r;
     r = a > 0x7f800000u ? (((a >> 13) & 0x1ffu) | 0x7e00u) : r;
