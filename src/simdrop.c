@@ -170,18 +170,25 @@ static int element_backward(int dt, void *dx, const void *dy, const uint8_t *mas
 
 /* ---- groups: channel dropout, drop-path and alpha dropout ----------------------------------- */
 
+/* What a group family makes of a kept element: dropout scales it by s = 1 / (1 - p), alpha
+ * dropout maps it affinely, and dropout without rescaling (drop-path with scale_by_keep=False)
+ * multiplies it by 1. The same keep bits for all three. */
+enum group_family { SCALED, ALPHA, UNSCALED };
+
 /* The constants and rule of group and alpha dropout forward. */
-static void group_rule(int alpha, double p, int *rule, simdrop_consts *c)
+static void group_rule(int family, double p, int *rule, simdrop_consts *c)
 {
-    *rule = alpha && p < 1.0 ? RULE_AFFINE : RULE_SCALE;
-    *c = alpha && p < 1.0 ? simdrop_alpha_consts(p) : simdrop_dropout_consts(p);
+    *rule = family == ALPHA && p < 1.0 ? RULE_AFFINE : RULE_SCALE;
+    *c = family == ALPHA && p < 1.0 ? simdrop_alpha_consts(p)
+                                    : simdrop_dropout_consts(family == UNSCALED ? 0.0 : p);
 }
 
-/* Backward's factor: dropout's s, alpha's A (and 0 at p == 1, where nothing is kept). */
-static simdrop_consts backward_consts(int alpha, double p)
+/* Backward's factor: dropout's s, alpha's A (and 0 at p == 1, where nothing is kept), 1 for
+ * dropout without rescaling (simdrop_dropout_consts(0.0): s = 1 / 1 exactly). */
+static simdrop_consts backward_consts(int family, double p)
 {
-    simdrop_consts c = simdrop_dropout_consts(p);
-    if (alpha && p < 1.0) {
+    simdrop_consts c = simdrop_dropout_consts(family == UNSCALED ? 0.0 : p);
+    if (family == ALPHA && p < 1.0) {
         const simdrop_consts a = simdrop_alpha_consts(p);
         c.mul = a.mul;
         c.mul64 = a.mul64;
@@ -209,7 +216,7 @@ static int check_groups(int dt, void *y, const void *x, const uint8_t *mask, int
     return check_overlaps(ops, 3);
 }
 
-static int groups_forward(int dt, int alpha, void *y, uint8_t *mask, const void *x, size_t groups,
+static int groups_forward(int dt, int family, void *y, uint8_t *mask, const void *x, size_t groups,
                           size_t group_len, double p, uint64_t seed, uint64_t offset)
 {
     const simdrop_kernels *k = NULL;
@@ -224,8 +231,9 @@ static int groups_forward(int dt, int alpha, void *y, uint8_t *mask, const void 
     set_output(&j, y, x, n);
     j.group_len = group_len;
     j.mask_out = mask;
-    group_rule(alpha, p, &j.rule, &j.c);
-    if (alpha && p == 0.0) { /* alpha dropout at p == 0 is the identity: a copy, every bit kept */
+    group_rule(family, p, &j.rule, &j.c);
+    /* alpha dropout at p == 0 is the identity: a copy, every bit kept */
+    if (family == ALPHA && p == 0.0) {
         j.kind = JOB_COPY;
         j.units = n;
         if ((status = simdrop_run(&j)) || !mask) /* fails, if at all, before writing anything */
@@ -238,11 +246,11 @@ static int groups_forward(int dt, int alpha, void *y, uint8_t *mask, const void 
     return simdrop_run(&j);
 }
 
-static int groups_backward(int dt, int alpha, void *dx, const void *dy, const uint8_t *mask,
+static int groups_backward(int dt, int family, void *dx, const void *dy, const uint8_t *mask,
                            size_t groups, size_t group_len, double p)
 {
     if (group_len == 1 || !groups) /* element backward; no groups: its checks are the same */
-        return element_backward(dt, dx, dy, mask, groups, p, backward_consts(alpha, p));
+        return element_backward(dt, dx, dy, mask, groups, p, backward_consts(family, p));
     const simdrop_kernels *k = NULL;
     size_t n = 0;
     int status = check_groups(dt, dx, dy, mask, 1, groups, group_len, p, 0, &n);
@@ -253,11 +261,11 @@ static int groups_backward(int dt, int alpha, void *dx, const void *dy, const ui
     j.group_len = group_len;
     j.from_bits = 1;
     j.mask_in = mask;
-    j.c = backward_consts(alpha, p);
+    j.c = backward_consts(family, p);
     return simdrop_run(&j);
 }
 
-static int groups_regen(int dt, int alpha, void *dx, const void *dy, size_t groups,
+static int groups_regen(int dt, int family, void *dx, const void *dy, size_t groups,
                         size_t group_len, double p, uint64_t seed, uint64_t offset)
 {
     const simdrop_kernels *k = NULL;
@@ -270,7 +278,7 @@ static int groups_regen(int dt, int alpha, void *dx, const void *dy, size_t grou
     set_keep(&j, p, seed, offset);
     set_output(&j, dx, dy, n);
     j.group_len = group_len;
-    j.c = backward_consts(alpha, p);
+    j.c = backward_consts(family, p);
     return simdrop_run(&j);
 }
 
@@ -381,32 +389,47 @@ static int bda_backward(int dt, void *dx, void *dbias, const void *dout, const u
     int simdrop_forward_groups_##dt(T *y, uint8_t *mask, const T *x, size_t groups,                  \
                                     size_t group_len, double p, uint64_t seed, uint64_t offset)      \
     {                                                                                                \
-        return groups_forward(DT, 0, y, mask, x, groups, group_len, p, seed, offset);                \
+        return groups_forward(DT, SCALED, y, mask, x, groups, group_len, p, seed, offset);                \
     }                                                                                                \
     int simdrop_backward_groups_##dt(T *dx, const T *dy, const uint8_t *mask, size_t groups,         \
                                      size_t group_len, double p)                                     \
     {                                                                                                \
-        return groups_backward(DT, 0, dx, dy, mask, groups, group_len, p);                           \
+        return groups_backward(DT, SCALED, dx, dy, mask, groups, group_len, p);                           \
     }                                                                                                \
     int simdrop_backward_groups_regen_##dt(T *dx, const T *dy, size_t groups, size_t group_len,      \
                                            double p, uint64_t seed, uint64_t offset)                 \
     {                                                                                                \
-        return groups_regen(DT, 0, dx, dy, groups, group_len, p, seed, offset);                      \
+        return groups_regen(DT, SCALED, dx, dy, groups, group_len, p, seed, offset);                      \
     }                                                                                                \
     int simdrop_alpha_forward_##dt(T *y, uint8_t *mask, const T *x, size_t groups,                   \
                                    size_t group_len, double p, uint64_t seed, uint64_t offset)       \
     {                                                                                                \
-        return groups_forward(DT, 1, y, mask, x, groups, group_len, p, seed, offset);                \
+        return groups_forward(DT, ALPHA, y, mask, x, groups, group_len, p, seed, offset);                \
     }                                                                                                \
     int simdrop_alpha_backward_##dt(T *dx, const T *dy, const uint8_t *mask, size_t groups,          \
                                     size_t group_len, double p)                                      \
     {                                                                                                \
-        return groups_backward(DT, 1, dx, dy, mask, groups, group_len, p);                           \
+        return groups_backward(DT, ALPHA, dx, dy, mask, groups, group_len, p);                           \
     }                                                                                                \
     int simdrop_alpha_backward_regen_##dt(T *dx, const T *dy, size_t groups, size_t group_len,       \
                                           double p, uint64_t seed, uint64_t offset)                  \
     {                                                                                                \
-        return groups_regen(DT, 1, dx, dy, groups, group_len, p, seed, offset);                      \
+        return groups_regen(DT, ALPHA, dx, dy, groups, group_len, p, seed, offset);                      \
+    }                                                                                                \
+    int simdrop_unscaled_forward_##dt(T *y, uint8_t *mask, const T *x, size_t groups,                \
+                                      size_t group_len, double p, uint64_t seed, uint64_t offset)    \
+    {                                                                                                \
+        return groups_forward(DT, UNSCALED, y, mask, x, groups, group_len, p, seed, offset);         \
+    }                                                                                                \
+    int simdrop_unscaled_backward_##dt(T *dx, const T *dy, const uint8_t *mask, size_t groups,       \
+                                       size_t group_len)                                             \
+    {                                                                                                \
+        return groups_backward(DT, UNSCALED, dx, dy, mask, groups, group_len, 0.0);                  \
+    }                                                                                                \
+    int simdrop_unscaled_backward_regen_##dt(T *dx, const T *dy, size_t groups, size_t group_len,    \
+                                             double p, uint64_t seed, uint64_t offset)               \
+    {                                                                                                \
+        return groups_regen(DT, UNSCALED, dx, dy, groups, group_len, p, seed, offset);               \
     }                                                                                                \
     int simdrop_bias_dropout_add_##dt(T *out, uint8_t *mask, const T *x, const T *bias,              \
                                       const T *residual, size_t rows, size_t cols, double p,         \
@@ -510,6 +533,7 @@ const char *simdrop_strerror(int status)
     case SIMDROP_EISA_UNAVAILABLE: return "kernel path not built or not supported by this CPU/OS";
     case SIMDROP_ENOMEM: return "out of memory for scratch space";
     case SIMDROP_ETHREADS: return "bad thread count, or a thread could not be started";
+    case SIMDROP_EPARALLEL: return "the engine's thread pool did not run every task exactly once";
     default: return "unknown status code";
     }
 }

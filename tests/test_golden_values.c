@@ -1,7 +1,8 @@
 /* test_golden_values.c: every path reproduces tests/golden_values_v1.txt, the output values of
  * docs/MASK_SPEC.md section 4 computed by the independent docs/mask_spec_v1.py --golden-values:
- * element, group and alpha dropout and the fused bias + dropout + residual op, forward, backward
- * with the stored mask and backward_regen, in f32, f64, bf16 and f16, through the public API. */
+ * element, group and alpha dropout, dropout without rescaling and the fused bias + dropout +
+ * residual op, forward, backward with the stored mask and backward_regen, in f32, f64, bf16 and
+ * f16, through the public API. */
 #include "common.h"
 
 /* ---- One calling convention per family, wrapping the public functions of each dtype ---------
@@ -23,9 +24,9 @@ typedef int (*bda_regen_fn)(void *dx, void *dbias, const void *dout, size_t rows
 typedef struct dtype_ops {
     const char *name;
     unsigned es, dbias_es; /* element and bias-gradient sizes in bytes */
-    fwd_fn fwd[3];         /* dropout, groups, alpha */
-    bwd_fn bwd[3];
-    regen_fn regen[3];
+    fwd_fn fwd[4];         /* dropout, groups, alpha, unscaled */
+    bwd_fn bwd[4];
+    regen_fn regen[4];
     bda_fwd_fn bda_fwd;
     bda_bwd_fn bda_bwd;
     bda_regen_fn bda_regen;
@@ -78,6 +79,22 @@ typedef struct dtype_ops {
     {                                                                                              \
         return simdrop_alpha_backward_regen_##S((T *)dx, (const T *)dy, g, gl, p, seed, off);     \
     }                                                                                              \
+    static int unscaled_fwd_##S(void *y, uint8_t *m, const void *x, size_t g, size_t gl, double p, \
+                                uint64_t seed, uint64_t off)                                       \
+    {                                                                                              \
+        return simdrop_unscaled_forward_##S((T *)y, m, (const T *)x, g, gl, p, seed, off);        \
+    }                                                                                              \
+    static int unscaled_bwd_##S(void *dx, const void *dy, const uint8_t *m, size_t g, size_t gl,   \
+                                double p)                                                          \
+    {                                                                                              \
+        (void)p; /* backward without rescaling takes no p */                                       \
+        return simdrop_unscaled_backward_##S((T *)dx, (const T *)dy, m, g, gl);                   \
+    }                                                                                              \
+    static int unscaled_regen_##S(void *dx, const void *dy, size_t g, size_t gl, double p,        \
+                                  uint64_t seed, uint64_t off)                                     \
+    {                                                                                              \
+        return simdrop_unscaled_backward_regen_##S((T *)dx, (const T *)dy, g, gl, p, seed, off);  \
+    }                                                                                              \
     static int bda_fwd_##S(void *out, uint8_t *m, const void *x, const void *b, const void *r,     \
                            size_t rows, size_t cols, double p, uint64_t seed, uint64_t off)        \
     {                                                                                              \
@@ -103,13 +120,16 @@ DTYPE_WRAPPERS(bf16, uint16_t, float)
 DTYPE_WRAPPERS(f16, uint16_t, float)
 
 #define DTYPE_OPS(S, ES, DBES)                                                                     \
-    {#S, ES, DBES, {drop_fwd_##S, grp_fwd_##S, alpha_fwd_##S},                                     \
-     {drop_bwd_##S, grp_bwd_##S, alpha_bwd_##S}, {drop_regen_##S, grp_regen_##S, alpha_regen_##S}, \
+    {#S, ES, DBES, {drop_fwd_##S, grp_fwd_##S, alpha_fwd_##S, unscaled_fwd_##S},                   \
+     {drop_bwd_##S, grp_bwd_##S, alpha_bwd_##S, unscaled_bwd_##S},                                 \
+     {drop_regen_##S, grp_regen_##S, alpha_regen_##S, unscaled_regen_##S},                         \
      bda_fwd_##S, bda_bwd_##S, bda_regen_##S}
 
 static const dtype_ops dtypes[] = {DTYPE_OPS(f32, 4, 4), DTYPE_OPS(f64, 8, 8),
                                    DTYPE_OPS(bf16, 2, 4), DTYPE_OPS(f16, 2, 4)};
-static const char *const families[] = {"dropout", "groups", "alpha", "bias_dropout_add"};
+/* The group families first (index < BDA), then the fused op. */
+static const char *const families[] = {"dropout", "groups", "alpha", "unscaled", "bias_dropout_add"};
+enum { UNSCALED = 3, BDA = 4, NFAMILIES = 5 };
 
 /* ---- Expected arrays ----------------------------------------------------------------------- */
 
@@ -298,7 +318,7 @@ static void check_guards(const char *what, guarded *g)
           case_family, case_dtype, case_path, what);
 }
 
-/* Dropout, group and alpha dropout: forward (with and without mask, in place), backward with
+/* Dropout, group and alpha dropout, dropout without rescaling: forward (with and without mask, in place), backward with
  * the golden mask (also in place) and backward_regen, with dy = x. */
 static void run_group_family(int fam, const dtype_ops *d, size_t groups, size_t group_len,
                              double p, uint64_t seed, uint64_t offset, const void *x,
@@ -419,7 +439,7 @@ static void *input_array(const expected *e, unsigned es)
     return buf;
 }
 
-static unsigned seen[4][4];
+static unsigned seen[NFAMILIES][4];
 
 /* The next space-separated token of *s (NUL-terminated in place), or NULL at the end. */
 static char *next_token(char **s)
@@ -453,7 +473,7 @@ static void run_line(char *line, const char *const *paths, size_t npaths)
     }
     int fam = -1;
     const dtype_ops *d = NULL;
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < NFAMILIES; i++)
         if (family && !strcmp(family, families[i]))
             fam = i;
     for (int i = 0; i < 4; i++)
@@ -473,7 +493,7 @@ static void run_line(char *line, const char *const *paths, size_t npaths)
              field_u64(&f, "offset", 10, &offset);
     if (fam == 0)
         ok = ok && field_u64(&f, "n", 10, &a);
-    else if (fam < 3)
+    else if (fam < BDA)
         ok = ok && field_u64(&f, "groups", 10, &a) && field_u64(&f, "group_len", 10, &b);
     else
         ok = ok && field_u64(&f, "rows", 10, &a) && field_u64(&f, "cols", 10, &b);
@@ -482,21 +502,21 @@ static void run_line(char *line, const char *const *paths, size_t npaths)
         return;
 
     const unsigned es = d->es;
-    const size_t n = (size_t)(a * b), mask_bits = fam == 3 ? n : (size_t)a;
+    const size_t n = (size_t)(a * b), mask_bits = fam == BDA ? n : (size_t)a;
     expected x, y, dx, bias = {0, NULL, NULL}, res = {0, NULL, NULL}, dbias = {0, NULL, NULL};
     expected dout = {0, NULL, NULL}, dx_inv, dbias_inv = {0, NULL, NULL};
     uint8_t *mask = calloc(mask_len(mask_bits) + 1, 1), *mask_inv = calloc(mask_len(mask_bits) + 1, 1);
     ok = parse_array(field(&f, "x"), n, es, &x) & parse_array(field(&f, "y"), n, es, &y) &
          parse_mask(field(&f, "mask"), mask_len(mask_bits), mask);
-    /* dropout and groups: backward with dy = x gives dx = y (4.6: the same product). */
-    ok &= fam < 2 ? parse_array(field(&f, "y"), n, es, &dx)
+    /* dropout, groups and unscaled: backward with dy = x gives dx = y (4.6: the same product). */
+    ok &= fam < 2 || fam == UNSCALED ? parse_array(field(&f, "y"), n, es, &dx)
                   : parse_array(field(&f, "dx"), n, es, &dx);
     ok &= parse_array(field(&f, "dx_inv"), n, es, &dx_inv);
     /* The complement of the golden mask, bits past the last element (group) still 0. */
     for (size_t k = 0; k < mask_bits; k++)
         mask_inv[k / 8] |= (uint8_t)((~mask[k / 8] >> (k % 8) & 1) << (k % 8));
     const char *bias_s = field(&f, "bias"), *res_s = field(&f, "residual");
-    if (fam == 3) {
+    if (fam == BDA) {
         ok &= bias_s && res_s;
         if (bias_s && strcmp(bias_s, "null"))
             ok &= parse_array(bias_s, (size_t)b, es, &bias);
@@ -520,7 +540,7 @@ static void run_line(char *line, const char *const *paths, size_t npaths)
         case_path = paths[pi];
         CHECK(simdrop_set_isa(paths[pi]) == SIMDROP_OK, "force path %s", paths[pi]);
         const unsigned salt = case_no * 7 + (unsigned)pi;
-        if (fam < 3)
+        if (fam < BDA)
             run_group_family(fam, d, (size_t)a, (size_t)b, p, seed, offset, xin, &y, mask, &dx,
                              mask_inv, &dx_inv, salt);
         else
@@ -560,7 +580,7 @@ int main(int argc, char **argv)
     }
     fclose(fp);
     CHECK(simdrop_set_isa("auto") == SIMDROP_OK, "back to auto");
-    for (int fam = 0; fam < 4; fam++)
+    for (int fam = 0; fam < NFAMILIES; fam++)
         for (int dt = 0; dt < 4; dt++)
             CHECK(seen[fam][dt] >= 5, "only %u cases of %s %s", seen[fam][dt], families[fam],
                   dtypes[dt].name);
