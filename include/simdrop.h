@@ -28,8 +28,9 @@ extern "C" {
 #endif
 
 /* Status codes. Every function below that returns a status (all int functions except
- * simdrop_isa_supported and simdrop_get_num_threads, which return answers) returns SIMDROP_OK
- * or one of these, and on error writes nothing. When several apply, the first listed wins. */
+ * simdrop_isa_supported, simdrop_get_num_threads and simdrop_get_local_threading, which return
+ * answers) returns SIMDROP_OK or one of these, and on error writes nothing (but after
+ * SIMDROP_EPARALLEL, found once the call ran). When several apply, the first listed wins. */
 enum simdrop_status {
     SIMDROP_OK = 0,
     SIMDROP_ENULL = -1,         /* a required pointer is NULL while the call has elements */

@@ -8,9 +8,9 @@
  *     caller-env            the workers start in the default environment, then the caller
  *                           changes its own: each rounding mode, without and with flush-to-zero
  *     hook                  an engine's pool (simdrop_set_parallel) whose threads run upward
- *                           with flush-to-zero, for a caller in the default environment and in
- *                           others; its threads must find their own environment again after
- *                           every task
+ *                           with flush-to-zero (where the target has it), for a caller in the
+ *                           default environment and rounding downward; its threads must find
+ *                           their own environment again after every task
  * Each case is its own process (meson runs one test per case): a pool starts once. Every
  * threaded call must give the bits of the same call on one thread, on the caller, in the
  * caller's environment. The inputs are rich in what the environment changes: subnormals (which
@@ -236,11 +236,16 @@ int main(int argc, char **argv)
         }
     } else if (!strcmp(name, "hook")) {
         engine_env = (test_fpenv){TEST_NROUNDINGS > 1 ? 1 : 0, TEST_HAS_FTZ};
+        char env[64], what[128];
+        test_fpenv_name(engine_env, env, sizeof env);
         simdrop_set_parallel(engine_run, NULL);
-        compare_counts("engine's threads upward with flush-to-zero, caller by default", -1);
+        snprintf(what, sizeof what, "engine's threads %s, caller by default", env);
+        compare_counts(what, -1);
         test_fpenv caller = {TEST_NROUNDINGS > 2 ? 2 : 0, 0};
         CHECK(test_fpenv_enter(caller), "caller's environment");
-        compare_counts("engine's threads upward with flush-to-zero, caller downward", -1);
+        snprintf(what, sizeof what, "engine's threads %s, caller rounding %s", env,
+                 test_roundings[caller.rounding].name);
+        compare_counts(what, -1);
         test_fpenv_default();
         simdrop_set_parallel(NULL, NULL);
         CHECK(!atomic_load(&engine_env_lost),
