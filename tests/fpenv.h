@@ -28,20 +28,21 @@ static const test_rounding test_roundings[] = {
 
 /* Flush-to-zero: on x86-64 both MXCSR bits (FTZ flushes subnormal results, DAZ reads subnormal
  * operands as zero: what torch.set_flush_denormal(True) sets), on AArch64 FPCR.FZ (both at once).
- * Other targets have none: test_set_ftz(1) returns 0 there. */
+ * test_set_ftz returns whether the setting took: other targets have none, and valgrind keeps
+ * neither bit (it computes without them and reads them back as 0). */
 #if defined(__x86_64__) || defined(_M_X64)
 #include <xmmintrin.h>
 #define TEST_HAS_FTZ 1
 #define TEST_FTZ_BITS 0x8040u
+static inline int test_ftz(void)
+{
+    return (_mm_getcsr() & TEST_FTZ_BITS) == TEST_FTZ_BITS;
+}
 static inline int test_set_ftz(int on)
 {
     const unsigned m = _mm_getcsr();
     _mm_setcsr(on ? m | TEST_FTZ_BITS : m & ~TEST_FTZ_BITS);
-    return 1;
-}
-static inline int test_ftz(void)
-{
-    return (_mm_getcsr() & TEST_FTZ_BITS) == TEST_FTZ_BITS;
+    return test_ftz() == on;
 }
 #elif defined(__aarch64__) && defined(__GNUC__)
 #define TEST_HAS_FTZ 1
@@ -52,16 +53,16 @@ static inline uint64_t test_fpcr(void)
     __asm__ volatile("mrs %0, fpcr" : "=r"(v));
     return v;
 }
+static inline int test_ftz(void)
+{
+    return (test_fpcr() & TEST_FPCR_FZ) != 0;
+}
 static inline int test_set_ftz(int on)
 {
     const uint64_t v = test_fpcr();
     const uint64_t w = on ? v | TEST_FPCR_FZ : v & ~TEST_FPCR_FZ;
     __asm__ volatile("msr fpcr, %0" : : "r"(w));
-    return 1;
-}
-static inline int test_ftz(void)
-{
-    return (test_fpcr() & TEST_FPCR_FZ) != 0;
+    return test_ftz() == on;
 }
 #else
 #define TEST_HAS_FTZ 0
@@ -95,6 +96,14 @@ static inline void test_fpenv_name(test_fpenv e, char *buf, size_t len)
 {
     snprintf(buf, len, "rounding %s%s", test_roundings[e.rounding].name,
              e.ftz ? ", flush-to-zero" : "");
+}
+
+/* Whether flush-to-zero can be set here (it is left off). */
+static inline int test_ftz_settable(void)
+{
+    const int ok = test_set_ftz(1);
+    test_set_ftz(0);
+    return ok;
 }
 
 /* Enters e on this thread; returns 0 if the target refused it. */

@@ -207,8 +207,8 @@ int main(int argc, char **argv)
     }
     printf("  path %s\n", simdrop_isa());
     if (!strcmp(name, "pool-started-ftz")) {
-        if (!TEST_HAS_FTZ)
-            TEST_SKIP("this target has no flush-to-zero");
+        if (!test_ftz_settable())
+            TEST_SKIP("flush-to-zero cannot be set here (no such mode, or valgrind)");
         test_set_ftz(1);
         start_pool();
         test_set_ftz(0);
@@ -230,12 +230,16 @@ int main(int argc, char **argv)
             char what[96], env[64];
             test_fpenv_name(envs[k], env, sizeof env);
             snprintf(what, sizeof what, "pool started by default, caller %s", env);
-            CHECK(test_fpenv_enter(envs[k]), "%s", what);
+            if (!test_fpenv_enter(envs[k])) {
+                test_fpenv_default();
+                printf("  %s: not available here: skipped\n", what);
+                continue;
+            }
             compare_counts(what, (int)(k % 4)); /* each entry under two environments */
             test_fpenv_default();
         }
     } else if (!strcmp(name, "hook")) {
-        engine_env = (test_fpenv){TEST_NROUNDINGS > 1 ? 1 : 0, TEST_HAS_FTZ};
+        engine_env = (test_fpenv){TEST_NROUNDINGS > 1 ? 1 : 0, test_ftz_settable()};
         char env[64], what[128];
         test_fpenv_name(engine_env, env, sizeof env);
         simdrop_set_parallel(engine_run, NULL);
