@@ -6,14 +6,18 @@
 One intra-op thread (torch.set_num_threads(1); simdrop's default is one thread too), wall-clock
 time, best of --reps repetitions with the variants interleaved (each repetition times every
 variant once, so drift on a shared machine hits them alike). Cases:
-  - dropout p = 0.5, float32 and bfloat16, n = 64K, 1M, 16M: y = m(x); y.backward(g) with x a
-    leaf; inplace=True runs m(x.clone()) (an in-place op needs a non-leaf), so the clone (forward,
-    with its graph) is timed alone too and the table also gives the ratio without it ("net");
+  - dropout p = 0.5 on n = 1, 10, 200, 1K, 64K, 1M, 16M elements (--sizes), float32, float64,
+    bfloat16 and float16 (--dtypes): y = m(x); y.backward(g) with x a leaf. The tiny sizes are
+    where the fixed cost per call decides (Python, ctypes, autograd): the drop-in must not be
+    slower there either. inplace=True (float32 and bfloat16, --inplace-dtypes) runs
+    m(x.clone()) (an in-place op needs a non-leaf), so the clone (forward, with its graph) is
+    timed alone too and the table also gives the ratio without it ("net");
   - the bytes autograd keeps for backward per element: simdrop's 1-bit mask against the noise
     tensor PyTorch saves;
   - one SGD(momentum) training step (zero_grad, forward, MSE, backward, step) of the notebook's
     10-40-1 network (batch 5) and of a wide one (batch 256, 256-4096-1), with each dropout.
-Prints a table; --json PATH also writes the numbers.
+Prints a table; --json PATH also writes the numbers. bench/torch_bench.py runs the same cases
+(module_results) for the benchmark report.
 """
 import argparse
 import json
@@ -64,6 +68,7 @@ def interleaved(variants, reps, target):
 def dropout_case(n, dtype, inplace, reps, target):
     x = torch.randn(n, dtype=torch.float32).to(dtype).requires_grad_()
     g = torch.randn(n, dtype=torch.float32).to(dtype)
+    torch.manual_seed(0)
     ours, theirs = sdt.Dropout(0.5, inplace=inplace), torch.nn.Dropout(0.5, inplace=inplace)
 
     def run(m):
@@ -124,16 +129,72 @@ def fmt_time(s):
     return f"{s * 1e3:.3f} ms" if s >= 1e-3 else f"{s * 1e6:.1f} us"
 
 
+DTYPES = {"float32": torch.float32, "float64": torch.float64, "bfloat16": torch.bfloat16,
+          "float16": torch.float16}
+SIZES = "1,10,200,1024,65536,1048576,16777216"
+STEPS = (("10-40-1, batch 5", (5, 10, 40)), ("256-4096-1, batch 256", (256, 256, 4096)))
+
+
+def module_results(sizes, dtypes, inplace_dtypes, reps, target, show=print):
+    """The dropout and training-step cases as rows ({"case", "dtype", "n", "inplace",
+    "simdrop_s", "torch_s", "speedup", ...}); show(row) is called as each is measured."""
+    rows = []
+    for name in dtypes:
+        try:
+            torch.nn.functional.dropout(torch.ones(8, dtype=DTYPES[name]), 0.5)
+        except RuntimeError as exc:  # torch 1.13: "bernoulli_scalar_cpu_" not implemented for 'Half'
+            rows.append({"case": "dropout fwd+bwd", "dtype": name, "torch_s": None,
+                         "torch_error": str(exc).splitlines()[0]})
+            show(rows[-1])
+            continue
+        for n in sizes:
+            for inplace in (False, True) if name in inplace_dtypes else (False,):
+                t = dropout_case(n, DTYPES[name], inplace, reps, target)
+                row = {"case": "dropout fwd+bwd", "dtype": name, "n": n, "inplace": inplace,
+                       "simdrop_s": t["simdrop"], "torch_s": t["torch"], "speedup": t["torch"] / t["simdrop"]}
+                if inplace:
+                    c = row["clone_s"] = t["clone alone"]
+                    if t["simdrop"] > c:
+                        row["speedup_net_of_clone"] = (t["torch"] - c) / (t["simdrop"] - c)
+                rows.append(row)
+                show(row)
+    for label, (batch, d_in, hidden) in STEPS:
+        t = mlp_case(batch, d_in, hidden, reps, target)
+        rows.append({"case": "mlp step", "net": label, "dtype": "float32", "simdrop_s": t["simdrop"],
+                     "torch_s": t["torch"], "speedup": t["torch"] / t["simdrop"]})
+        show(rows[-1])
+    return rows
+
+
+def show_row(row):
+    if row["case"] == "mlp step":
+        print(f"  {row['net']:24s} simdrop {fmt_time(row['simdrop_s']):>11s}  torch "
+              f"{fmt_time(row['torch_s']):>11s}  {row['speedup']:.2f}x", flush=True)
+        return
+    if row["torch_s"] is None:
+        print(f"{row['dtype']:9s} {'':9s} {'':12s} not timed: PyTorch cannot run it ({row['torch_error']})",
+              flush=True)
+        return
+    net = ""
+    if "speedup_net_of_clone" in row:
+        net = f"{row['speedup_net_of_clone']:.2f}x (clone {fmt_time(row['clone_s'])})"
+    print(f"{row['dtype']:9s} {row['n']:9d} {'inplace' if row['inplace'] else 'out of place':12s} "
+          f"{fmt_time(row['simdrop_s']):>11s} {fmt_time(row['torch_s']):>11s} {row['speedup']:7.2f}x  {net}",
+          flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--json", metavar="PATH", help="also write the results as JSON")
-    ap.add_argument("--sizes", default="65536,1048576,16777216")
+    ap.add_argument("--sizes", default=SIZES)
+    ap.add_argument("--dtypes", default=",".join(DTYPES))
+    ap.add_argument("--inplace-dtypes", default="float32,bfloat16")
     ap.add_argument("--reps", type=int, default=7, help="repetitions; the best is kept (default 7)")
     ap.add_argument("--target", type=float, default=0.05, help="seconds per timing (default 0.05)")
-    ap.add_argument("--quick", action="store_true", help="smaller sizes and fewer repetitions (a smoke run)")
+    ap.add_argument("--quick", action="store_true", help="fewer sizes and repetitions (a smoke run)")
     args = ap.parse_args()
     if args.quick:
-        args.sizes, args.reps, args.target = "65536,1048576", 2, 0.01
+        args.sizes, args.reps, args.target = "1,200,65536", 2, 0.01
     torch.set_num_threads(1)
     simdrop.set_num_threads(1)
     info = {"cpu": cpu_name(), "torch_version": torch.__version__, "simdrop_version": simdrop.version(),
@@ -141,40 +202,22 @@ def main():
             "reps": args.reps, "timing": "wall clock, best of reps, variants interleaved"}
     print(f"CPU: {info['cpu']}; torch {info['torch_version']}; simdrop {info['simdrop_version']} "
           f"({info['simdrop_isa']}); 1 thread; best of {args.reps}, interleaved\n")
-    results = []
     print(f"{'dtype':9s} {'n':>9s} {'mode':12s} {'simdrop':>11s} {'torch':>11s} {'speedup':>8s}  net of clone")
-    for dtype in (torch.float32, torch.bfloat16):
-        for n in [int(s) for s in args.sizes.split(",")]:
-            for inplace in (False, True):
-                t = dropout_case(n, dtype, inplace, args.reps, args.target)
-                row = {"case": "dropout fwd+bwd", "dtype": str(dtype).replace("torch.", ""), "n": n,
-                       "inplace": inplace, "simdrop_s": t["simdrop"], "torch_s": t["torch"],
-                       "speedup": t["torch"] / t["simdrop"]}
-                net = ""
-                if inplace:
-                    c = t["clone alone"]
-                    row["clone_s"] = c
-                    if t["simdrop"] > c:
-                        row["speedup_net_of_clone"] = (t["torch"] - c) / (t["simdrop"] - c)
-                        net = f"{row['speedup_net_of_clone']:.1f}x (clone {fmt_time(c)})"
-                results.append(row)
-                print(f"{row['dtype']:9s} {n:9d} {'inplace' if inplace else 'out of place':12s} "
-                      f"{fmt_time(t['simdrop']):>11s} {fmt_time(t['torch']):>11s} {row['speedup']:7.1f}x  {net}",
-                      flush=True)
-    print("\nbytes kept for backward per element (p = 0.5):")
-    for dtype in (torch.float32, torch.bfloat16):
-        ours, theirs = saved_bytes(dtype)
-        results.append({"case": "saved bytes per element", "dtype": str(dtype).replace("torch.", ""),
-                        "simdrop": ours, "torch": theirs})
-        print(f"  {str(dtype).replace('torch.', ''):9s} simdrop {ours:.3f} (1-bit mask), torch {theirs:.3f} (noise tensor)")
-    print("\ntraining step (zero_grad, forward, MSE, backward, SGD momentum), float32:")
-    for label, (batch, d_in, hidden) in (("10-40-1, batch 5", (5, 10, 40)),
-                                         ("256-4096-1, batch 256", (256, 256, 4096))):
-        t = mlp_case(batch, d_in, hidden, args.reps, args.target)
-        results.append({"case": "mlp step", "net": label, "simdrop_s": t["simdrop"], "torch_s": t["torch"],
-                        "speedup": t["torch"] / t["simdrop"]})
-        print(f"  {label:24s} simdrop {fmt_time(t['simdrop']):>11s}  torch {fmt_time(t['torch']):>11s}  "
-              f"{t['torch'] / t['simdrop']:.2f}x", flush=True)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    dtypes = [d for d in args.dtypes.split(",") if d]
+    steps_header = []
+
+    def show(row):
+        if row["case"] == "mlp step" and not steps_header:
+            steps_header.append(1)
+            print("\ntraining step (zero_grad, forward, MSE, backward, SGD momentum), float32:")
+        show_row(row)
+    results = module_results(sizes, dtypes, args.inplace_dtypes.split(","), args.reps, args.target, show)
+    print("\nbytes kept for backward per element (p = 0.5, 64K elements):")
+    for name in ("float32", "bfloat16"):
+        ours, theirs = saved_bytes(DTYPES[name])
+        results.append({"case": "saved bytes per element", "dtype": name, "simdrop": ours, "torch": theirs})
+        print(f"  {name:9s} simdrop {ours:.3f} (1-bit mask), torch {theirs:.3f} (noise tensor)")
     if args.json:
         with open(args.json, "w") as f:
             json.dump({**info, "results": results}, f, indent=1)

@@ -394,7 +394,10 @@ def backward_autograd(g, spec):
 
 
 def _dropout_backward(ctx, g):
-    return backward_autograd(g, ctx.spec), None
+    spec = ctx.spec
+    if g.requires_grad and torch.is_grad_enabled():  # backward_autograd(), inline: the hot path
+        return DropoutGrad.apply(g, spec), None
+    return backward(g, spec), None
 
 
 class DropoutFunction(torch.autograd.Function):
