@@ -240,7 +240,7 @@ def _native_bias_dropout_add_cpu(input, bias, residual, p, save_mask):
     seed_t, seed = _bias_seed(p)
     elem = Spec(_ops.TABLES[ELEMENT][input.dtype], p, seed, input.numel(), 1)
     bspec = _ops.BiasSpec(k, elem, rows, cols, None)
-    out = _ops.bias_forward(*F.contiguous3(input, bias, residual), bspec, save_mask)
+    out = _ops.bias_forward(*F.plain3(input, bias, residual), bspec, save_mask)
     mask = elem.mask if save_mask else torch.empty(0, dtype=torch.uint8)
     return out, mask, seed_t
 

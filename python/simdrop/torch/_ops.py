@@ -24,38 +24,36 @@ from .._core import raise_status
 from .._hugepages import THRESHOLD as _HUGE_BYTES, advise as _advise
 
 _SUFFIX = {torch.float32: "f32", torch.float64: "f64", torch.bfloat16: "bf16", torch.float16: "f16"}
+_SIZE = {torch.float32: 4, torch.float64: 8, torch.bfloat16: 2, torch.float16: 2}
 
 ELEMENT, GROUPS, ALPHA, BIAS_ADD = "element", "groups", "alpha", "bias_dropout_add"
 
+# The C functions of each operation: forward, backward from the mask, backward by regeneration.
+_NAMES = {
+    ELEMENT: ("simdrop_forward_{}", "simdrop_backward_{}", "simdrop_backward_regen_{}"),
+    GROUPS: ("simdrop_forward_groups_{}", "simdrop_backward_groups_{}", "simdrop_backward_groups_regen_{}"),
+    ALPHA: ("simdrop_alpha_forward_{}", "simdrop_alpha_backward_{}", "simdrop_alpha_backward_regen_{}"),
+    BIAS_ADD: ("simdrop_bias_dropout_add_{}", "simdrop_bias_dropout_add_backward_{}",
+               "simdrop_bias_dropout_add_backward_regen_{}"),
+}
+
 
 class Kernels:
-    """The C functions of one operation for one dtype, bound once."""
-    __slots__ = ("fwd", "bwd", "regen", "grouped", "names")
+    """The C functions of one operation for one dtype, bound once. misalign: the low address bits
+    that must be 0 for the dtype (C reads and writes aligned elements only; a tensor made by
+    torch.frombuffer at a byte offset, or from a misaligned numpy array, is not)."""
+    __slots__ = ("fwd", "bwd", "regen", "grouped", "names", "misalign")
 
-    def __init__(self, fwd, bwd, regen, grouped):
-        self.names = (fwd, bwd, regen)
-        self.fwd = getattr(_lib, fwd)
-        self.bwd = getattr(_lib, bwd)
-        self.regen = getattr(_lib, regen)
+    def __init__(self, names, grouped, size):
+        self.names = names
+        self.fwd, self.bwd, self.regen = (getattr(_lib, name) for name in names)
         self.grouped = grouped
+        self.misalign = size - 1
 
 
 def _table(kind):
-    out = {}
-    for dtype, t in _SUFFIX.items():
-        if kind == ELEMENT:
-            k = Kernels(f"simdrop_forward_{t}", f"simdrop_backward_{t}", f"simdrop_backward_regen_{t}", False)
-        elif kind == GROUPS:
-            k = Kernels(f"simdrop_forward_groups_{t}", f"simdrop_backward_groups_{t}",
-                        f"simdrop_backward_groups_regen_{t}", True)
-        elif kind == ALPHA:
-            k = Kernels(f"simdrop_alpha_forward_{t}", f"simdrop_alpha_backward_{t}",
-                        f"simdrop_alpha_backward_regen_{t}", True)
-        else:
-            k = Kernels(f"simdrop_bias_dropout_add_{t}", f"simdrop_bias_dropout_add_backward_{t}",
-                        f"simdrop_bias_dropout_add_backward_regen_{t}", True)
-        out[dtype] = k
-    return out
+    return {dtype: Kernels(tuple(name.format(t) for name in _NAMES[kind]), kind != ELEMENT, _SIZE[dtype])
+            for dtype, t in _SUFFIX.items()}
 
 
 TABLES = {kind: _table(kind) for kind in (ELEMENT, GROUPS, ALPHA, BIAS_ADD)}
@@ -279,6 +277,16 @@ def bump_version(x):
     x.as_strided((0,), (1,)).zero_()
 
 
+def plain(t):
+    """t as the C kernels take a tensor they read whole: contiguous, without PyTorch's lazy
+    negation (a view such as x.conj().imag, whose memory holds -t), aligned for its dtype."""
+    if t.is_neg():
+        t = t.resolve_neg()
+    if not t.is_contiguous():
+        return t.contiguous()
+    return t.clone() if t.data_ptr() % t.element_size() else t
+
+
 # ---- what backward needs -------------------------------------------------------------------------
 
 class Spec:
@@ -340,10 +348,14 @@ def forward(x, spec, inplace, want_mask):
     if want_mask:
         spec.mask = _new_mask(spec.groups)
         mask = spec.mask.data_ptr()
+    sp = src.data_ptr()
+    if sp & k.misalign:  # (dst is new, or x itself only where the caller checked it)
+        src = src.clone()
+        sp = src.data_ptr()
     if k.grouped:
-        rc = k.fwd(dst.data_ptr(), mask, src.data_ptr(), spec.groups, spec.glen, spec.p, spec.seed, 0)
+        rc = k.fwd(dst.data_ptr(), mask, sp, spec.groups, spec.glen, spec.p, spec.seed, 0)
     else:
-        rc = k.fwd(dst.data_ptr(), mask, src.data_ptr(), spec.groups, spec.p, spec.seed, 0)
+        rc = k.fwd(dst.data_ptr(), mask, sp, spec.groups, spec.p, spec.seed, 0)
     if rc:
         raise_status(rc, k.names[0])
     if final is not None:  # give the result PyTorch's layout
@@ -369,16 +381,20 @@ def backward(g, spec):
             g2.copy_(g)
             g = g2
         dx = empty_strided(g, strides)
+    gp = g.data_ptr()
+    if gp & k.misalign:
+        g = g.clone()
+        gp = g.data_ptr()
     mask = spec.mask
     if k.grouped:
         if mask is not None:
-            rc = k.bwd(dx.data_ptr(), g.data_ptr(), mask.data_ptr(), spec.groups, spec.glen, spec.p)
+            rc = k.bwd(dx.data_ptr(), gp, mask.data_ptr(), spec.groups, spec.glen, spec.p)
         else:
-            rc = k.regen(dx.data_ptr(), g.data_ptr(), spec.groups, spec.glen, spec.p, spec.seed, 0)
+            rc = k.regen(dx.data_ptr(), gp, spec.groups, spec.glen, spec.p, spec.seed, 0)
     elif mask is not None:
-        rc = k.bwd(dx.data_ptr(), g.data_ptr(), mask.data_ptr(), spec.groups, spec.p)
+        rc = k.bwd(dx.data_ptr(), gp, mask.data_ptr(), spec.groups, spec.p)
     else:
-        rc = k.regen(dx.data_ptr(), g.data_ptr(), spec.groups, spec.p, spec.seed, 0)
+        rc = k.regen(dx.data_ptr(), gp, spec.groups, spec.p, spec.seed, 0)
     if rc:
         raise_status(rc, k.names[2] if mask is None else k.names[1])
     return dx
@@ -466,8 +482,7 @@ def bias_forward(x, bias, residual, bspec, want_mask):
 def bias_backward(g, bspec):
     """(dx, dbias) in one pass; dbias summed in float (double for f64) in the C library's fixed
     order, then given the bias's dtype."""
-    if not g.is_contiguous():
-        g = g.contiguous()
+    g = plain(g)
     dx = empty_same(g, g.numel())
     db = torch.empty(bspec.cols, dtype=torch.float64 if g.dtype == torch.float64 else torch.float32)
     e = bspec.elem

@@ -154,8 +154,9 @@ def check_bias_dropout_add(input, bias, residual, fname):
     return (k,) + bias_args(input, bias, residual, fname)
 
 
-def contiguous3(*tensors):
-    return tuple(t if t is None or t.is_contiguous() else t.contiguous() for t in tensors)
+def plain3(*tensors):
+    """The tensors (or None) as the kernels read them (_ops.plain)."""
+    return tuple(t if t is None else _ops.plain(t) for t in tensors)
 
 
 # ---- the two routes ---------------------------------------------------------------------------------
@@ -172,8 +173,8 @@ def _run(kind, input, p, inplace, generator, save_mask, fname, groups, glen):
                                     "another permutation of a dense layout)")
         elif not input.is_contiguous():
             _ops.refuse_inplace(input, fname, "a contiguous tensor (each channel one run of memory)")
-        if input.is_neg() or (input._base is not None and input.requires_grad
-                              and torch.is_grad_enabled()):
+        if (input.is_neg() or input.data_ptr() & k.misalign
+                or (input._base is not None and input.requires_grad and torch.is_grad_enabled())):
             return _inplace_aside(kind, input, p, generator, save_mask, fname, groups, glen)
         _ops.check_inplace_autograd(input)
     elif input.is_neg():  # a lazily negated view (x.conj().imag): its memory holds -input
@@ -207,7 +208,7 @@ def _unusual(kind, input, p, inplace, generator, save_mask, fname, groups):
 
 def _inplace_aside(kind, input, p, generator, save_mask, fname, groups, glen):
     """inplace=True on a tensor whose memory the kernel must not write directly: a lazily negated
-    one (its memory holds -input), or a view that autograd tracks. PyTorch checks a view's
+    one (its memory holds -input), one not aligned for its dtype, or a view that autograd tracks. PyTorch checks a view's
     in-place use (a view from unbind or split, one made in no_grad mode, a view of a leaf) when
     an in-place op is recorded, which for an autograd.Function is after its forward has written.
     So the result is computed out of place and written by input.copy_(), PyTorch's own in-place
@@ -256,10 +257,9 @@ def _feature(fname, input, p, training, inplace, generator, save_mask, kind=GROU
     if split is None:
         return input
     groups, glen, batched = split
-    if batched:
+    if batched or inplace:  # (in place the input is contiguous: the same memory either way)
         return _run(kind, input, p, inplace, generator, save_mask, fname, groups, glen)
-    out = _run(kind, input.unsqueeze(0), p, inplace, generator, save_mask, fname, groups, glen)
-    return input if inplace else out.squeeze(0)
+    return _run(kind, input.unsqueeze(0), p, False, generator, save_mask, fname, groups, glen).squeeze(0)
 
 
 def dropout1d(input, p=0.5, training=True, inplace=False, *, generator=None, save_mask=True):
@@ -326,7 +326,7 @@ def bias_dropout_add(input, bias, residual, p=0.5, training=True, *, generator=N
     elem = Spec(_ops.TABLES[ELEMENT][input.dtype], p_run,
                 _ops.draw_seed(generator) if training and p != 0 else 0, input.numel(), 1)
     bspec = _ops.BiasSpec(k, elem, rows, cols, None if bias is None else bias.dtype)
-    x, b, r = contiguous3(input, bias, residual)
+    x, b, r = plain3(input, bias, residual)
     if torch.is_grad_enabled() and (input.requires_grad or (bias is not None and bias.requires_grad)
                                     or (residual is not None and residual.requires_grad)):
         return _ops.BiasDropoutAddFunction.apply(x, b, r, bspec, save_mask)
