@@ -12,6 +12,10 @@ variant once, so drift on a shared machine hits them alike). Cases:
     slower there either. inplace=True (float32 and bfloat16, --inplace-dtypes) runs
     m(x.clone()) (an in-place op needs a non-leaf), so the clone (forward, with its graph) is
     timed alone too and the table also gives the ratio without it ("net");
+  - with each timing, the minor page faults per call (first touches of memory the allocator took
+    fresh from the kernel: on a VM each costs microseconds, and whether a size gets fresh memory
+    on every call depends on the allocator's state, which is what makes one size, often 1M,
+    fall off on one machine and not another);
   - the bytes autograd keeps for backward per element: simdrop's 1-bit mask against the noise
     tensor PyTorch saves;
   - one SGD(momentum) training step (zero_grad, forward, MSE, backward, step) of the notebook's
@@ -22,6 +26,7 @@ Prints a table; --json PATH also writes the numbers. bench/torch_bench.py runs t
 import argparse
 import json
 import platform
+import resource
 import sys
 import time
 
@@ -51,18 +56,28 @@ def calibrate(fn, target):
     return max(1, int(target / max(dt, 1e-7)))
 
 
+def minor_faults():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
 def interleaved(variants, reps, target):
-    """{name: best seconds per call} over reps rounds, every variant timed once per round."""
+    """{name: best seconds per call} over reps rounds, every variant timed once per round, and
+    {name: minor page faults per call in that best round} (first touches of memory the allocator
+    got fresh from the kernel: what makes one size fall off on one machine and not another)."""
     inner = {name: calibrate(fn, target) for name, fn in variants.items()}
     best = {name: float("inf") for name in variants}
+    faults = {}
     for _ in range(reps):
         for name, fn in variants.items():
             k = inner[name]
+            f = minor_faults()
             t = time.perf_counter()
             for _ in range(k):
                 fn()
-            best[name] = min(best[name], (time.perf_counter() - t) / k)
-    return best
+            dt = (time.perf_counter() - t) / k
+            if dt < best[name]:
+                best[name], faults[name] = dt, (minor_faults() - f) / k
+    return best, faults
 
 
 def dropout_case(n, dtype, inplace, reps, target):
@@ -149,9 +164,10 @@ def module_results(sizes, dtypes, inplace_dtypes, reps, target, show=print):
             continue
         for n in sizes:
             for inplace in (False, True) if name in inplace_dtypes else (False,):
-                t = dropout_case(n, DTYPES[name], inplace, reps, target)
+                t, faults = dropout_case(n, DTYPES[name], inplace, reps, target)
                 row = {"case": "dropout fwd+bwd", "dtype": name, "n": n, "inplace": inplace,
-                       "simdrop_s": t["simdrop"], "torch_s": t["torch"], "speedup": t["torch"] / t["simdrop"]}
+                       "simdrop_s": t["simdrop"], "torch_s": t["torch"], "speedup": t["torch"] / t["simdrop"],
+                       "simdrop_faults": faults["simdrop"], "torch_faults": faults["torch"]}
                 if inplace:
                     c = row["clone_s"] = t["clone alone"]
                     if t["simdrop"] > c:
@@ -159,17 +175,19 @@ def module_results(sizes, dtypes, inplace_dtypes, reps, target, show=print):
                 rows.append(row)
                 show(row)
     for label, (batch, d_in, hidden) in STEPS:
-        t = mlp_case(batch, d_in, hidden, reps, target)
+        t, faults = mlp_case(batch, d_in, hidden, reps, target)
         rows.append({"case": "mlp step", "net": label, "dtype": "float32", "simdrop_s": t["simdrop"],
-                     "torch_s": t["torch"], "speedup": t["torch"] / t["simdrop"]})
+                     "torch_s": t["torch"], "speedup": t["torch"] / t["simdrop"],
+                     "simdrop_faults": faults["simdrop"], "torch_faults": faults["torch"]})
         show(rows[-1])
     return rows
 
 
 def show_row(row):
+    faults = f"{row['simdrop_faults']:7.0f} {row['torch_faults']:7.0f}" if "torch_faults" in row else ""
     if row["case"] == "mlp step":
         print(f"  {row['net']:24s} simdrop {fmt_time(row['simdrop_s']):>11s}  torch "
-              f"{fmt_time(row['torch_s']):>11s}  {row['speedup']:.2f}x", flush=True)
+              f"{fmt_time(row['torch_s']):>11s}  {row['speedup']:.2f}x  {faults}", flush=True)
         return
     if row["torch_s"] is None:
         print(f"{row['dtype']:9s} {'':9s} {'':12s} not timed: PyTorch cannot run it ({row['torch_error']})",
@@ -179,7 +197,7 @@ def show_row(row):
     if "speedup_net_of_clone" in row:
         net = f"{row['speedup_net_of_clone']:.2f}x (clone {fmt_time(row['clone_s'])})"
     print(f"{row['dtype']:9s} {row['n']:9d} {'inplace' if row['inplace'] else 'out of place':12s} "
-          f"{fmt_time(row['simdrop_s']):>11s} {fmt_time(row['torch_s']):>11s} {row['speedup']:7.2f}x  {net}",
+          f"{fmt_time(row['simdrop_s']):>11s} {fmt_time(row['torch_s']):>11s} {row['speedup']:7.2f}x  {faults}  {net}",
           flush=True)
 
 
@@ -202,7 +220,8 @@ def main():
             "reps": args.reps, "timing": "wall clock, best of reps, variants interleaved"}
     print(f"CPU: {info['cpu']}; torch {info['torch_version']}; simdrop {info['simdrop_version']} "
           f"({info['simdrop_isa']}); 1 thread; best of {args.reps}, interleaved\n")
-    print(f"{'dtype':9s} {'n':>9s} {'mode':12s} {'simdrop':>11s} {'torch':>11s} {'speedup':>8s}  net of clone")
+    print(f"{'dtype':9s} {'n':>9s} {'mode':12s} {'simdrop':>11s} {'torch':>11s} {'speedup':>8s}  "
+          "page faults per call (simdrop torch)  net of clone")
     sizes = [int(s) for s in args.sizes.split(",")]
     dtypes = [d for d in args.dtypes.split(",") if d]
     steps_header = []
