@@ -16,7 +16,8 @@ The engine operations run at p = 0.1 on --engine-sizes. Then, unless --no-module
 against what it replaces: simdrop.torch.Dropout against torch.nn.Dropout, forward + backward
 through autograd at --module-sizes (1 element to 16M: at the small end the fixed cost per call
 decides) in --module-dtypes, and the two training steps (bench/torch_module_bench.py's cases:
-wall clock, best of --module-reps, the two interleaved, with the page faults per call); it needs
+process CPU time, the best of short timings over --module-budget seconds per variant, the two
+interleaved, with the page faults per call); it needs
 simdrop.torch importable (report.sh sets PYTHONPATH and SIMDROP_LIBRARY to the build's library).
 JSON written to --out:
   {"torch_version": ..., "threads": 1, "results": [{"op", "dtype", "n", "p", "median_s", "min_s",
@@ -61,8 +62,9 @@ def main():
                     help="skip simdrop.torch.Dropout against torch.nn.Dropout")
     ap.add_argument("--module-sizes", default="1,10,200,1024,65536,1048576,16777216")
     ap.add_argument("--module-dtypes", default="float32,float64,bfloat16,float16")
-    ap.add_argument("--module-reps", type=int, default=5)
-    ap.add_argument("--module-target", type=float, default=0.05, help="seconds per timing")
+    ap.add_argument("--module-reps", type=int, default=5, help="rounds at least")
+    ap.add_argument("--module-target", type=float, default=0.001, help="seconds per timing")
+    ap.add_argument("--module-budget", type=float, default=0.5, help="seconds per variant at least")
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
     try:
@@ -174,9 +176,10 @@ def module_comparison(args):
         print(f"torch_bench: simdrop.torch against torch.nn, {row['case']} {what}: {ratio}", file=sys.stderr)
     rows = cases.module_results([int(n) for n in args.module_sizes.split(",") if n],
                                 [d for d in args.module_dtypes.split(",") if d], (), args.module_reps,
-                                args.module_target, show)
+                                args.module_target, args.module_budget, show)
     return {"rows": rows, "simdrop_version": simdrop.version(), "simdrop_isa": simdrop.isa(),
-            "reps": args.module_reps, "timing": "wall clock, best of reps, the two interleaved"}
+            "budget_s": args.module_budget, "target_s": args.module_target,
+            "timing": "process CPU time, best timing, the two interleaved"}
 
 
 if __name__ == "__main__":

@@ -3,9 +3,12 @@
 
     SIMDROP_LIBRARY=build/libsimdrop.so PYTHONPATH=python /usr/bin/python3 bench/torch_module_bench.py [--json PATH]
 
-One intra-op thread (torch.set_num_threads(1); simdrop's default is one thread too), wall-clock
-time, best of --reps repetitions with the variants interleaved (each repetition times every
-variant once, so drift on a shared machine hits them alike). Cases:
+One intra-op thread (torch.set_num_threads(1); simdrop's default is one thread too). Time is the
+process's CPU time (user + system, so page faults count; the time it waits for a core on a
+machine shared with other jobs is nobody's cost), per call, the best of many short timings
+(--target seconds each, at least --reps rounds and until each variant has run --budget seconds)
+with the variants interleaved: each round times every variant once, so drift hits them alike.
+Cases:
   - dropout p = 0.5 on n = 1, 10, 200, 1K, 64K, 1M, 16M elements (--sizes), float32, float64,
     bfloat16 and float16 (--dtypes): y = m(x); y.backward(g) with x a leaf. The tiny sizes are
     where the fixed cost per call decides (Python, ctypes, autograd): the drop-in must not be
@@ -50,9 +53,9 @@ def cpu_name():
 def calibrate(fn, target):
     """Calls per timing so one timing lasts about `target` seconds (at least 1)."""
     fn()
-    t = time.perf_counter()
+    t = time.process_time()
     fn()
-    dt = time.perf_counter() - t
+    dt = time.process_time() - t
     return max(1, int(target / max(dt, 1e-7)))
 
 
@@ -60,27 +63,32 @@ def minor_faults():
     return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 
 
-def interleaved(variants, reps, target):
-    """{name: best seconds per call} over reps rounds, every variant timed once per round, and
-    {name: minor page faults per call in that best round} (first touches of memory the allocator
-    got fresh from the kernel: what makes one size fall off on one machine and not another)."""
+def interleaved(variants, reps, target, budget):
+    """{name: best CPU seconds per call}, every variant timed once per round, at least `reps`
+    rounds and until each has run `budget` seconds; and {name: minor page faults per call in that
+    best timing} (first touches of memory the allocator got fresh from the kernel: what makes one
+    size fall off on one machine and not another)."""
     inner = {name: calibrate(fn, target) for name, fn in variants.items()}
     best = {name: float("inf") for name in variants}
+    spent = {name: 0.0 for name in variants}
     faults = {}
-    for _ in range(reps):
+    rounds = 0
+    while rounds < reps or (min(spent.values()) < budget and rounds < 100000):
         for name, fn in variants.items():
             k = inner[name]
             f = minor_faults()
-            t = time.perf_counter()
+            t = time.process_time()
             for _ in range(k):
                 fn()
-            dt = (time.perf_counter() - t) / k
-            if dt < best[name]:
-                best[name], faults[name] = dt, (minor_faults() - f) / k
+            took = time.process_time() - t
+            spent[name] += took
+            if took / k < best[name]:
+                best[name], faults[name] = took / k, (minor_faults() - f) / k
+        rounds += 1
     return best, faults
 
 
-def dropout_case(n, dtype, inplace, reps, target):
+def dropout_case(n, dtype, inplace, reps, target, budget):
     x = torch.randn(n, dtype=torch.float32).to(dtype).requires_grad_()
     g = torch.randn(n, dtype=torch.float32).to(dtype)
     torch.manual_seed(0)
@@ -100,7 +108,7 @@ def dropout_case(n, dtype, inplace, reps, target):
     variants = {"simdrop": run(ours), "torch": run(theirs)}
     if inplace:  # the clone's own cost: its backward is a pass-through, x.grad takes dx as is
         variants["clone alone"] = lambda: x.clone()
-    return interleaved(variants, reps, target)
+    return interleaved(variants, reps, target, budget)
 
 
 def saved_bytes(dtype):
@@ -123,7 +131,7 @@ class MLP(torch.nn.Module):
         return self.fc2(self.dropout(self.relu(self.fc1(x))))
 
 
-def mlp_case(batch, d_in, hidden, reps, target):
+def mlp_case(batch, d_in, hidden, reps, target, budget):
     x, y = torch.randn(batch, d_in), torch.randn(batch, 1)
     variants = {}
     for name, drop in (("simdrop", sdt.Dropout(0.5)), ("torch", torch.nn.Dropout(0.5))):
@@ -137,7 +145,7 @@ def mlp_case(batch, d_in, hidden, reps, target):
             loss_fn(model(x), y).backward()
             opt.step()
         variants[name] = step
-    return interleaved(variants, reps, target)
+    return interleaved(variants, reps, target, budget)
 
 
 def fmt_time(s):
@@ -150,7 +158,7 @@ SIZES = "1,10,200,1024,65536,1048576,16777216"
 STEPS = (("10-40-1, batch 5", (5, 10, 40)), ("256-4096-1, batch 256", (256, 256, 4096)))
 
 
-def module_results(sizes, dtypes, inplace_dtypes, reps, target, show=print):
+def module_results(sizes, dtypes, inplace_dtypes, reps, target, budget, show=print):
     """The dropout and training-step cases as rows ({"case", "dtype", "n", "inplace",
     "simdrop_s", "torch_s", "speedup", ...}); show(row) is called as each is measured."""
     rows = []
@@ -164,7 +172,7 @@ def module_results(sizes, dtypes, inplace_dtypes, reps, target, show=print):
             continue
         for n in sizes:
             for inplace in (False, True) if name in inplace_dtypes else (False,):
-                t, faults = dropout_case(n, DTYPES[name], inplace, reps, target)
+                t, faults = dropout_case(n, DTYPES[name], inplace, reps, target, budget)
                 row = {"case": "dropout fwd+bwd", "dtype": name, "n": n, "inplace": inplace,
                        "simdrop_s": t["simdrop"], "torch_s": t["torch"], "speedup": t["torch"] / t["simdrop"],
                        "simdrop_faults": faults["simdrop"], "torch_faults": faults["torch"]}
@@ -175,7 +183,7 @@ def module_results(sizes, dtypes, inplace_dtypes, reps, target, show=print):
                 rows.append(row)
                 show(row)
     for label, (batch, d_in, hidden) in STEPS:
-        t, faults = mlp_case(batch, d_in, hidden, reps, target)
+        t, faults = mlp_case(batch, d_in, hidden, reps, target, budget)
         rows.append({"case": "mlp step", "net": label, "dtype": "float32", "simdrop_s": t["simdrop"],
                      "torch_s": t["torch"], "speedup": t["torch"] / t["simdrop"],
                      "simdrop_faults": faults["simdrop"], "torch_faults": faults["torch"]})
@@ -207,19 +215,22 @@ def main():
     ap.add_argument("--sizes", default=SIZES)
     ap.add_argument("--dtypes", default=",".join(DTYPES))
     ap.add_argument("--inplace-dtypes", default="float32,bfloat16")
-    ap.add_argument("--reps", type=int, default=7, help="repetitions; the best is kept (default 7)")
-    ap.add_argument("--target", type=float, default=0.05, help="seconds per timing (default 0.05)")
-    ap.add_argument("--quick", action="store_true", help="fewer sizes and repetitions (a smoke run)")
+    ap.add_argument("--reps", type=int, default=5, help="rounds at least; the best timing is kept (default 5)")
+    ap.add_argument("--target", type=float, default=0.001, help="seconds per timing (default 0.001)")
+    ap.add_argument("--budget", type=float, default=0.5, help="seconds each variant runs at least (default 0.5)")
+    ap.add_argument("--quick", action="store_true", help="fewer sizes, shorter runs (a smoke run)")
     args = ap.parse_args()
     if args.quick:
-        args.sizes, args.reps, args.target = "1,200,65536", 2, 0.01
+        args.sizes, args.reps, args.budget = "1,200,65536", 2, 0.05
     torch.set_num_threads(1)
     simdrop.set_num_threads(1)
     info = {"cpu": cpu_name(), "torch_version": torch.__version__, "simdrop_version": simdrop.version(),
             "simdrop_isa": simdrop.isa(), "python": sys.version.split()[0], "threads": 1,
-            "reps": args.reps, "timing": "wall clock, best of reps, variants interleaved"}
+            "reps": args.reps, "budget_s": args.budget, "target_s": args.target,
+            "timing": "process CPU time, best timing, variants interleaved"}
     print(f"CPU: {info['cpu']}; torch {info['torch_version']}; simdrop {info['simdrop_version']} "
-          f"({info['simdrop_isa']}); 1 thread; best of {args.reps}, interleaved\n")
+          f"({info['simdrop_isa']}); 1 thread; process CPU time, best {args.target * 1e3:g} ms timing of at least "
+          f"{args.budget:g} s per variant, interleaved\n")
     print(f"{'dtype':9s} {'n':>9s} {'mode':12s} {'simdrop':>11s} {'torch':>11s} {'speedup':>8s}  "
           "page faults per call (simdrop torch)  net of clone")
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -231,7 +242,8 @@ def main():
             steps_header.append(1)
             print("\ntraining step (zero_grad, forward, MSE, backward, SGD momentum), float32:")
         show_row(row)
-    results = module_results(sizes, dtypes, args.inplace_dtypes.split(","), args.reps, args.target, show)
+    results = module_results(sizes, dtypes, args.inplace_dtypes.split(","), args.reps, args.target,
+                             args.budget, show)
     print("\nbytes kept for backward per element (p = 0.5, 64K elements):")
     for name in ("float32", "bfloat16"):
         ours, theirs = saved_bytes(DTYPES[name])

@@ -86,8 +86,9 @@ def torch_module_section(torch):
         return lines + [f"Not measured: {modules['skipped']}."]
     rows = modules["rows"]
     lines += [f"`y = m(x); y.backward(g)` with `x` a leaf that requires grad, p = 0.5, PyTorch "
-              f"{torch['torch_version']}, one thread, simdrop on `{modules['simdrop_isa']}`; wall clock, best "
-              f"of {modules['reps']} with the two interleaved (bench/torch_module_bench.py's cases); the "
+              f"{torch['torch_version']}, one thread, simdrop on `{modules['simdrop_isa']}`; process CPU time "
+              f"per call, the best of short timings over {modules['budget_s']:g} s each, the two interleaved "
+              "(bench/torch_module_bench.py's cases); the "
               "training steps are zero_grad, forward, MSE, backward and SGD with momentum. x torch above 1: "
               "simdrop is faster. Page faults: minor faults per call in the best repetition, first touches "
               "of memory the allocator took fresh from the kernel (where they appear at one size and not "

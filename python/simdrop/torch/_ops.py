@@ -323,12 +323,27 @@ def runs_layout(spec):
     return spec.k.grouped and spec.glen != 1
 
 
+# The call a drop-in module makes most: element dropout of a contiguous tensor into a new one,
+# keeping no mask (a small one is regenerated), below the huge-page size. At a few hundred
+# elements the fixed cost per call decides the speed against nn.Dropout, and inside a model each
+# Python step costs more than in a loop of dropout calls alone (colder caches: about twice), so
+# forward() and backward() take this call straight to the kernel, then fall back to the general
+# code for anything else (a misaligned tensor included).
+
 def forward(x, spec, inplace, want_mask):
     """Run the forward kernel of spec on x; returns the result tensor (x itself when inplace).
 
     The caller has checked dtype/device, and for inplace that x can be written where it lies.
     Sets spec.mask (when want_mask) and spec.strides (the kernel's layout, None: contiguous)."""
     k = spec.k
+    if not (inplace or want_mask or k.grouped) and spec.groups < _HUGE_ELEMENTS and x.is_contiguous():
+        sp = x.data_ptr()
+        if not sp & k.misalign:  # the plain call (above)
+            y = _empty_like(x)
+            rc = k.fwd(y.data_ptr(), None, sp, spec.groups, spec.p, spec.seed, 0)
+            if rc:
+                raise_status(rc, k.names[0])
+            return y
     final = None
     if x.is_contiguous():  # (spec.strides stays None)
         src = x
@@ -371,6 +386,15 @@ def backward(g, spec):
     strides = spec.strides
     if g.is_neg():  # a lazily negated gradient (its memory holds -g)
         g = g.resolve_neg()
+    if strides is None and spec.mask is None and not k.grouped and spec.groups < _HUGE_ELEMENTS \
+            and g.is_contiguous():
+        gp = g.data_ptr()
+        if not gp & k.misalign:  # the plain call (above forward())
+            dx = _empty_like(g)
+            rc = k.regen(dx.data_ptr(), gp, spec.groups, spec.p, spec.seed, 0)
+            if rc:
+                raise_status(rc, k.names[2])
+            return dx
     if strides is None:
         if not g.is_contiguous():
             g = g.contiguous()
@@ -410,10 +434,13 @@ def backward_autograd(g, spec):
 
 
 def _dropout_backward(ctx, g):
-    spec = ctx.spec
-    if g.requires_grad and torch.is_grad_enabled():  # backward_autograd(), inline: the hot path
-        return DropoutGrad.apply(g, spec), None
-    return backward(g, spec), None
+    # backward_autograd(), inline: the hot path (grad mode is off in a backward without create_graph)
+    if _grad_enabled() and g.requires_grad:
+        return DropoutGrad.apply(g, ctx.spec), None
+    return backward(g, ctx.spec), None
+
+
+_grad_enabled = torch.is_grad_enabled
 
 
 class DropoutFunction(torch.autograd.Function):
