@@ -127,6 +127,7 @@ c_double = ctypes.c_double
 c_uint64 = ctypes.c_uint64
 c_char_p = ctypes.c_char_p
 ptr = ctypes.c_void_p  # any data pointer: pass an int address or None
+u64_at = c_uint64.from_address  # a live view of the uint64 at an address: .value reads it
 
 
 def _declare(name, restype, *argtypes):
