@@ -439,6 +439,12 @@ def dropout_values(dt, xs, keeps, p, arch):
     return elem_values(dt, xs, keeps, scale_bits(p, compute_type(dt)), arch)
 
 
+def unscaled_values(dt, xs, keeps, arch):
+    """Dropout without rescaling (4.3): the factor 1 in place of s, forward and backward."""
+    T = compute_type(dt)
+    return elem_values(dt, xs, keeps, double_bits(1.0) if T is F64 else f32_of_double(1.0), arch)
+
+
 # ---- 4.4 alpha dropout -------------------------------------------------------
 
 def alpha_forward_values(dt, xs, keeps, p, arch):
@@ -707,6 +713,12 @@ def selftest_values(check):
           "alpha dropped inf -> default NaN, dropped NaN -> that NaN")
     check(alpha_backward_values(F64, [0x4000000000000000], [1], 0.0, "x86") == [0x4000000000000000],
           "alpha backward at p = 0: A = 1")
+    check(unscaled_values(F32, [0x7FA00001, 0x3F800001, 0x7F800000, 0xC0000000], [1, 1, 0, 0], "x86")
+          == [0x7FE00001, 0x3F800001, 0xFFC00000, 0x80000000],
+          "unscaled: kept x unchanged (sNaN quiet), dropped x * +0.0 (Inf * 0 the family's NaN)")
+    check(unscaled_values(F16, [0x0001, 0x7BFF], [1, 1], "x86") == [0x0001, 0x7BFF] and
+          unscaled_values(F64, [0x0000000000000001], [1], "x86") == [0x0000000000000001],
+          "unscaled: x * 1 keeps subnormals and the largest values exact")
     check(alpha_forward_values(F32, [0x3F800000], [0], 1.0, "x86") == [0] and
           alpha_backward_values(F32, [0x3F800000], [1], 1.0, "x86") == [0],
           "alpha p = 1: forward x * +0, backward s = 0")
@@ -1073,6 +1085,14 @@ def golden_value_cases():
                 (22, 0, 40, 2, 0, 1, 1 / 3.0), (23, 77, 200, 2, 1, 0, 0.0), (24, 4000, 90, 3, 0, 0, 0.5)]:
             cases.append(("bias_dropout_add", dt, dict(seed=seed, offset=off, rows=rows, cols=cols,
                                                        bias=hb, residual=hr, p=p)))
+    # Dropout without rescaling: (seed, offset in groups, groups, group_len, p). After all the
+    # others, which so keep their positions (each case's inputs come from its position).
+    for dt in ("f32", "f64", "bf16", "f16"):
+        for seed, off, g, gl, p in [
+                (42, 4090, 40, 1, 0.5), (SX, 4094, 30, 2, 0.1), (3, 1000, 25, 3, 1 / 3.0),
+                (4, T64 - 20, 20, 7, 0.5), (5, 0, 33, 3, 0.0), (6, 7, 17, 7, 1.0),
+                (7, 4000, 130, 2, p_rand[2]), (8, 12, 0, 3, 0.5), (9, 64, 40, 7, 0.2)]:
+            cases.append(("unscaled", dt, dict(seed=seed, offset=off, groups=g, group_len=gl, p=p)))
     return cases
 
 
@@ -1122,7 +1142,7 @@ def golden_value_line(family, dt, c, index):
     seed, off, p = c["seed"], c["offset"], float(c["p"])
     head = "%s %s" % (family, dt)
     common = "p=%r seed=%016x offset=%d" % (p, seed, off)
-    if family in ("dropout", "groups", "alpha"):
+    if family in ("dropout", "groups", "alpha", "unscaled"):
         g, gl = c["groups"], c["group_len"]
         n = g * gl
         xs = random_values(dt, n, rng)
@@ -1131,6 +1151,8 @@ def golden_value_line(family, dt, c, index):
         if family == "alpha":
             ys = both_families(lambda a: alpha_forward_values(f, xs, keeps, p, a))
             dxs = both_families(lambda a: alpha_backward_values(f, xs, keeps, p, a))
+        elif family == "unscaled":
+            ys = both_families(lambda a: unscaled_values(f, xs, keeps, a))
         else:
             ys = both_families(lambda a: dropout_values(f, xs, keeps, p, a))
         shape = ("n=%d" % n) if family == "dropout" else ("groups=%d group_len=%d" % (g, gl))
@@ -1139,6 +1161,8 @@ def golden_value_line(family, dt, c, index):
         inv = [1 - k for k in keeps]
         if family == "alpha":
             dxi = both_families(lambda a: alpha_backward_values(f, xs, inv, p, a))
+        elif family == "unscaled":
+            dxi = both_families(lambda a: unscaled_values(f, xs, inv, a))
         else:
             dxi = both_families(lambda a: dropout_values(f, xs, inv, p, a))
         line = "%s %s %s x=%s y=%s mask=%s" % (head, shape, common, hexs(f, xs), merged_hex(f, *ys),
@@ -1219,16 +1243,18 @@ GOLDEN_VALUES_HEADER = """\
 #   from docs/MASK_SPEC.md alone (not from kernels/ or src/); checked by tests/kat/ (kat_cpu).
 # Format: '#' lines are comments; one case per line, fields separated by single spaces:
 #   FAMILY DTYPE SHAPE p=P seed=SEED offset=OFFSET x=X ... (key=value after the first two fields)
-#   FAMILY: dropout | groups | alpha | bias_dropout_add;  DTYPE: f32 | f64 | bf16 | f16
-#   SHAPE:  dropout: n=N;  groups, alpha: groups=G group_len=L;  bias_dropout_add: rows=R cols=C
-#   p: Python repr of the double; seed: 16 hex digits; offset: decimal (counts groups for groups
-#   and alpha, elements otherwise).
+#   FAMILY: dropout | groups | alpha | bias_dropout_add | unscaled;  DTYPE: f32 | f64 | bf16 | f16
+#   SHAPE:  dropout: n=N;  groups, alpha, unscaled: groups=G group_len=L;
+#           bias_dropout_add: rows=R cols=C
+#   p: Python repr of the double; seed: 16 hex digits; offset: decimal (counts groups for groups,
+#   alpha and unscaled, elements otherwise).
 #   Arrays: one fixed-width lowercase hex bit pattern per element, concatenated, most significant
 #   digit first (8 digits f32, 16 f64, 4 bf16 and f16); '-' for an empty array; 'null' for a
 #   NULL bias or residual. mask: the bitmask bytes as in golden_v1.txt, 2 hex digits each.
 #   Inputs:  x; bias_dropout_add also bias, residual and dout (the backward input).
 #   Outputs: y = forward output; mask = forward's bitmask (also the mask input of backward);
-#            dropout and groups: backward and backward_regen with dy = x must give dx = y;
+#            dropout, groups and unscaled: backward and backward_regen with dy = x must give
+#            dx = y;
 #            alpha: dx = backward and backward_regen with dy = x;
 #            bias_dropout_add: dx = backward and backward_regen with dout, dbias = their bias
 #            gradient (8 hex digits: float; 16 for f64).

@@ -34,8 +34,9 @@ extern "C" {
 #endif
 
 /* Status codes. Every function below that returns a status (all int functions except
- * simdrop_isa_supported and simdrop_get_num_threads, which return answers) returns SIMDROP_OK
- * or one of these, and on error writes nothing. When several apply, the first listed wins. */
+ * simdrop_isa_supported, simdrop_get_num_threads and simdrop_get_local_threading, which return
+ * answers) returns SIMDROP_OK or one of these, and on error writes nothing (but after
+ * SIMDROP_EPARALLEL, found once the call ran). When several apply, the first listed wins. */
 enum simdrop_status {
     SIMDROP_OK = 0,
     SIMDROP_ENULL = -1,         /* a required pointer is NULL while the call has elements */
@@ -46,7 +47,10 @@ enum simdrop_status {
     SIMDROP_EISA_UNKNOWN = -6,  /* no kernel path has this name */
     SIMDROP_EISA_UNAVAILABLE = -7, /* the path exists but was not built or this CPU/OS lacks it */
     SIMDROP_ENOMEM = -8,        /* scratch memory for a bias gradient (dbias) could not be had */
-    SIMDROP_ETHREADS = -9       /* bad thread count, or a thread could not be started */
+    SIMDROP_ETHREADS = -9,      /* bad thread count, or a thread could not be started */
+    SIMDROP_EPARALLEL = -10     /* the engine's pool (simdrop_set_parallel, or a thread's own)
+                                   did not run every task exactly once: the outputs are
+                                   unspecified */
 };
 
 /* ---- Element dropout --------------------------------------------------------------------------
@@ -116,6 +120,25 @@ SIMDROP_API int simdrop_alpha_backward_regen_f64(double *dx, const double *dy, s
 SIMDROP_API int simdrop_alpha_backward_regen_bf16(uint16_t *dx, const uint16_t *dy, size_t groups, size_t group_len, double p, uint64_t seed, uint64_t offset);
 SIMDROP_API int simdrop_alpha_backward_regen_f16(uint16_t *dx, const uint16_t *dy, size_t groups, size_t group_len, double p, uint64_t seed, uint64_t offset);
 
+/* ---- Dropout without rescaling: drop-path with scale_by_keep=False ----------------------------
+ * The groups, keep decisions, offset and mask of group dropout above (the same bits), with the
+ * factor 1 instead of s: y = x * (keep ? 1 : 0), dx = dy * (bit ? 1 : 0), in the dtype as for
+ * element dropout (a kept x comes back unchanged, a signalling NaN quiet). group_len == 1 masks
+ * elements. Backward needs no p. Aliasing and errors as for group dropout (backward: no
+ * SIMDROP_EPROB). */
+SIMDROP_API int simdrop_unscaled_forward_f32(float *y, uint8_t *mask, const float *x, size_t groups, size_t group_len, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_unscaled_forward_f64(double *y, uint8_t *mask, const double *x, size_t groups, size_t group_len, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_unscaled_forward_bf16(uint16_t *y, uint8_t *mask, const uint16_t *x, size_t groups, size_t group_len, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_unscaled_forward_f16(uint16_t *y, uint8_t *mask, const uint16_t *x, size_t groups, size_t group_len, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_unscaled_backward_f32(float *dx, const float *dy, const uint8_t *mask, size_t groups, size_t group_len);
+SIMDROP_API int simdrop_unscaled_backward_f64(double *dx, const double *dy, const uint8_t *mask, size_t groups, size_t group_len);
+SIMDROP_API int simdrop_unscaled_backward_bf16(uint16_t *dx, const uint16_t *dy, const uint8_t *mask, size_t groups, size_t group_len);
+SIMDROP_API int simdrop_unscaled_backward_f16(uint16_t *dx, const uint16_t *dy, const uint8_t *mask, size_t groups, size_t group_len);
+SIMDROP_API int simdrop_unscaled_backward_regen_f32(float *dx, const float *dy, size_t groups, size_t group_len, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_unscaled_backward_regen_f64(double *dx, const double *dy, size_t groups, size_t group_len, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_unscaled_backward_regen_bf16(uint16_t *dx, const uint16_t *dy, size_t groups, size_t group_len, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_unscaled_backward_regen_f16(uint16_t *dx, const uint16_t *dy, size_t groups, size_t group_len, double p, uint64_t seed, uint64_t offset);
+
 /* ---- Fused bias + dropout + residual: out = residual + dropout(x + bias) ----------------------
  * Over a row-major rows x cols tensor; element k = r*cols + c is global element offset + k and
  * bias[c] is broadcast along the rows. f32/f64 round every step in the dtype (t = x + b;
@@ -152,20 +175,43 @@ SIMDROP_API int simdrop_mask_from_bytes(uint8_t *mask, const uint8_t *bytes, siz
 /* ---- Threads ----------------------------------------------------------------------------------
  * Every function above but the two mask conversions (which always run on the caller) splits
  * large calls across threads at block boundaries and runs small ones on the caller; the results
- * are bit-identical for every thread count. The default is 1 thread (no thread is ever started
- * unless asked for): simdrop_set_num_threads(n), 1 <= n <= 1024, or the environment variable
- * SIMDROP_NUM_THREADS read at first use (a bad value makes every call fail with
- * SIMDROP_ETHREADS, like a bad SIMDROP_ISA). The built-in pool starts its threads
- * lazily and parks them between calls; several engine threads may call at once.
+ * are bit-identical for every thread count, whatever floating-point environment any thread had:
+ * every task runs in the caller's (rounding mode, flush-to-zero; the thread's own is restored
+ * after it). The default is 1 thread (no thread is ever started unless asked for):
+ * simdrop_set_num_threads(n), 1 <= n <= 1024, or the environment variable SIMDROP_NUM_THREADS
+ * read at first use (a bad value makes every call fail with SIMDROP_ETHREADS, like a bad
+ * SIMDROP_ISA). A task moves at least 2 MiB (read plus written): simdrop_set_min_task_bytes
+ * (0 restores that). The built-in pool starts its threads lazily and parks them between calls;
+ * several engine threads may call at once.
  * simdrop_set_parallel(run, ctx) hands every parallel call to the engine's own pool instead
  * (NULL restores the built-in one): `run` must call task(arg, i) exactly once for every i in
  * [0, ntasks), in any order and on any threads (the caller's included), and return only after
- * all have finished. The number of tasks is at most the thread count. */
+ * all have finished. The number of tasks is at most the thread count. simdrop counts them: an
+ * index out of range or repeated is not run, and a call whose tasks did not all run exactly
+ * once returns SIMDROP_EPARALLEL (what it wrote is unspecified). A call made on a thread that
+ * is inside a parallel call (a task, or the caller while in `run`, where a work-stealing pool
+ * runs other work) runs entirely on that thread: `run` is never entered again from within
+ * itself, so it may hold a plain mutex.
+ * These settings are process-wide. simdrop_set_local_threading(t) gives the calling thread its
+ * own instead (copied; NULL returns the thread to the process-wide ones): an engine sets it on
+ * the threads it calls from, so two engines in one process keep their own pools, thread counts
+ * and task sizes. simdrop_get_local_threading(t) stores what calls on this thread use and
+ * returns 1 if that is the thread's own, 0 if the process-wide settings. */
 typedef void (*simdrop_parallel_fn)(void *ctx, size_t ntasks, void (*task)(void *arg, size_t i),
                                     void *arg);
 SIMDROP_API int simdrop_set_num_threads(int n);
-SIMDROP_API int simdrop_get_num_threads(void); /* the count in use, or SIMDROP_ETHREADS */
+SIMDROP_API int simdrop_get_num_threads(void); /* the process-wide count, or SIMDROP_ETHREADS */
 SIMDROP_API int simdrop_set_parallel(simdrop_parallel_fn run, void *ctx);
+SIMDROP_API int simdrop_set_min_task_bytes(size_t bytes);
+
+typedef struct simdrop_threading {
+    int num_threads;          /* threads per call, the caller included: 1 .. 1024 */
+    simdrop_parallel_fn run;  /* the engine's pool, or NULL for the built-in one */
+    void *ctx;                /* run's first argument */
+    size_t min_task_bytes;    /* bytes a task moves at least; 0: the default, 2 MiB */
+} simdrop_threading;
+SIMDROP_API int simdrop_set_local_threading(const simdrop_threading *t);
+SIMDROP_API int simdrop_get_local_threading(simdrop_threading *t);
 
 /* ---- Kernel paths -----------------------------------------------------------------------------
  * simdrop_isa: name of the path in use, one of simdrop_isa_list() ("scalar", an instruction set

@@ -35,7 +35,7 @@ const char *simdrop_status_name(int status)
     static const char *const names[] = {
         "SIMDROP_OK", "SIMDROP_ENULL", "SIMDROP_EPROB", "SIMDROP_ERANGE", "SIMDROP_ESIZE",
         "SIMDROP_EOVERLAP", "SIMDROP_EISA_UNKNOWN", "SIMDROP_EISA_UNAVAILABLE", "SIMDROP_ENOMEM",
-        "SIMDROP_ETHREADS"};
+        "SIMDROP_ETHREADS", "SIMDROP_EPARALLEL"};
     return status <= 0 && -status < (int)(sizeof names / sizeof names[0]) ? names[-status] : NULL;
 }
 

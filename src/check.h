@@ -99,6 +99,8 @@ enum simdrop_entry {
     SIMDROP_ENTRY_FORWARD_GROUPS, SIMDROP_ENTRY_BACKWARD_GROUPS,
     SIMDROP_ENTRY_BACKWARD_GROUPS_REGEN,
     SIMDROP_ENTRY_ALPHA_FORWARD, SIMDROP_ENTRY_ALPHA_BACKWARD, SIMDROP_ENTRY_ALPHA_BACKWARD_REGEN,
+    SIMDROP_ENTRY_UNSCALED_FORWARD, SIMDROP_ENTRY_UNSCALED_BACKWARD,
+    SIMDROP_ENTRY_UNSCALED_BACKWARD_REGEN,
     SIMDROP_ENTRY_BDA, SIMDROP_ENTRY_BDA_BACKWARD, SIMDROP_ENTRY_BDA_BACKWARD_REGEN,
     SIMDROP_ENTRY_MASK, SIMDROP_ENTRY_MASK_TO_BYTES, SIMDROP_ENTRY_MASK_FROM_BYTES,
     SIMDROP_ENTRY_COUNT
@@ -110,19 +112,22 @@ enum simdrop_entry {
 #define MASK_WRITTEN {"mask", SIMDROP_SIDE, SIMDROP_SZ_UNIT_BITS, 0}
 #define MASK_READ {"mask", SIMDROP_IN, SIMDROP_SZ_UNIT_BITS, 1}
 #define DBIAS {"dbias", SIMDROP_SIDE, SIMDROP_SZ_COLS_ACC, 0}
-/* forward (y, mask, x), backward (dx, dy, mask), backward_regen (dx, dy) of one shape */
-#define FAMILY(prefix, shape, suffix)                                                             \
+/* forward (y, mask, x), backward (dx, dy, mask), backward_regen (dx, dy) of one shape; the
+ * backward takes p unless its factor is 1 (backward_p = 0: dropout without rescaling) */
+#define FAMILY(prefix, shape, suffix, backward_p)                                                 \
     {prefix "forward" suffix, shape, 1, 1, 3, {OUT_ELEMS("y"), MASK_WRITTEN, IN_ELEMS("x")}},     \
-    {prefix "backward" suffix, shape, 1, 0, 3, {OUT_ELEMS("dx"), IN_ELEMS("dy"), MASK_READ}},     \
+    {prefix "backward" suffix, shape, backward_p, 0, 3,                                           \
+     {OUT_ELEMS("dx"), IN_ELEMS("dy"), MASK_READ}},                                               \
     {prefix "backward" suffix "_regen", shape, 1, 1, 2, {OUT_ELEMS("dx"), IN_ELEMS("dy")}}
 
 /* In the header, not behind a function: with the row known where a front end calls
  * simdrop_check(), the compiler folds the row into that entry point's own code. */
 static const simdrop_signature simdrop_signatures[SIMDROP_ENTRY_COUNT] = {
-    FAMILY("", SIMDROP_SHAPE_N, ""),
+    FAMILY("", SIMDROP_SHAPE_N, "", 1),
     /* the group functions put "groups" after the verb: forward_groups, backward_groups_regen */
-    FAMILY("", SIMDROP_SHAPE_GROUPS, "_groups"),
-    FAMILY("alpha_", SIMDROP_SHAPE_GROUPS, ""),
+    FAMILY("", SIMDROP_SHAPE_GROUPS, "_groups", 1),
+    FAMILY("alpha_", SIMDROP_SHAPE_GROUPS, "", 1),
+    FAMILY("unscaled_", SIMDROP_SHAPE_GROUPS, "", 0),
     {"bias_dropout_add", SIMDROP_SHAPE_ROWS, 1, 1, 5,
      {OUT_ELEMS("out"), MASK_WRITTEN, IN_ELEMS("x"), {"bias", SIMDROP_IN, SIMDROP_SZ_COLS, 0},
       {"residual", SIMDROP_IN_ALIAS, SIMDROP_SZ_ELEMENTS, 0}}},

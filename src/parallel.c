@@ -14,18 +14,14 @@
  * parked worker and waiting for it costs what streaming a couple of MiB does. Measured on the
  * 2-vCPU Intel VM, f32 forward with mask split over 2 threads against 1 (wall clock, best of 7):
  * 0.51x at 64K elements (512 KiB moved), 0.73x at 256K (2 MiB), 1.05x at 512K (4 MiB, 2 MiB a
- * task), 1.25x at 1M. Bare metal wakes workers faster, so this errs on the side of the caller. */
+ * task), 1.25x at 1M. Bare metal wakes workers faster, so this errs on the side of the caller;
+ * an engine that knows its machine tunes it (simdrop_set_min_task_bytes, or per thread). */
 #define MIN_TASK_BYTES ((size_t)2 << 20)
-static atomic_size_t min_task_bytes = MIN_TASK_BYTES;
-
-void simdrop_min_task_bytes_override(size_t bytes)
-{
-    atomic_store(&min_task_bytes, bytes ? bytes : MIN_TASK_BYTES);
-}
 
 /* ---- settings ---------------------------------------------------------------------------- */
 
 static atomic_int num_threads = 1; /* a kernel library starts no thread nobody asked for */
+static atomic_size_t min_task_bytes = MIN_TASK_BYTES;
 static atomic_int env_status = SIMDROP_OK;
 static simdrop_once_t env_once = SIMDROP_ONCE_INIT;
 
@@ -69,6 +65,12 @@ int simdrop_get_num_threads(void)
     return status ? status : atomic_load(&num_threads);
 }
 
+int simdrop_set_min_task_bytes(size_t bytes)
+{
+    atomic_store(&min_task_bytes, bytes ? bytes : MIN_TASK_BYTES);
+    return SIMDROP_OK;
+}
+
 /* The engine's pool, if it gave one; both fields change together under the lock. */
 static simdrop_mutex_t engine_lock = SIMDROP_MUTEX_INIT;
 static simdrop_parallel_fn engine_run;
@@ -81,6 +83,67 @@ int simdrop_set_parallel(simdrop_parallel_fn run, void *ctx)
     engine_ctx = run ? ctx : NULL;
     simdrop_mutex_unlock(&engine_lock);
     return SIMDROP_OK;
+}
+
+/* What the calling thread is: inside a parallel call or not (a call made inside one runs on the
+ * thread itself, so no pool, the engine's or ours, is ever entered again from within itself),
+ * and whether it has threading of its own (simdrop_set_local_threading). Thread-local: an
+ * engine's scope is the threads it calls from, which needs no context argument on every
+ * function, and is how OpenMP's thread count and MKL's local one are scoped too. */
+typedef struct thread_state {
+    int inside;
+    int has_local;
+    simdrop_threading local;
+} thread_state;
+static SIMDROP_THREAD_LOCAL thread_state this_thread;
+
+int simdrop_set_local_threading(const simdrop_threading *t)
+{
+    if (t && (t->num_threads < 1 || t->num_threads > MAX_THREADS))
+        return SIMDROP_ETHREADS;
+    thread_state *ts = &this_thread;
+    ts->has_local = t != NULL;
+    if (t)
+        ts->local = *t;
+    return SIMDROP_OK;
+}
+
+/* The settings a call on this thread uses: its own, or the process-wide ones, whose engine pool
+ * (behind a lock, which a call that does not split can skip) engine_pool() adds. Returns
+ * whether they are the thread's own. */
+static int current_threading(simdrop_threading *t)
+{
+    const thread_state *ts = &this_thread;
+    if (ts->has_local) {
+        *t = ts->local;
+    } else {
+        t->num_threads = atomic_load(&num_threads);
+        t->min_task_bytes = atomic_load(&min_task_bytes);
+        t->run = NULL;
+        t->ctx = NULL;
+    }
+    if (!t->min_task_bytes)
+        t->min_task_bytes = MIN_TASK_BYTES;
+    return ts->has_local;
+}
+
+static void engine_pool(simdrop_threading *t)
+{
+    simdrop_mutex_lock(&engine_lock);
+    t->run = engine_run;
+    t->ctx = engine_ctx;
+    simdrop_mutex_unlock(&engine_lock);
+}
+
+int simdrop_get_local_threading(simdrop_threading *t)
+{
+    if (!t)
+        return SIMDROP_ENULL;
+    simdrop_once(&env_once, read_env);
+    const int local = current_threading(t);
+    if (!local)
+        engine_pool(t);
+    return local;
 }
 
 /* ---- the built-in pool ---------------------------------------------------------------------- */
@@ -252,15 +315,52 @@ __attribute__((destructor)) static void stop_pool(void)
 
 /* ---- splitting a job -------------------------------------------------------------------------- */
 
+/* One parallel call as its tasks see it: the job, where each task starts, the caller's
+ * floating-point environment, and the count of what ran, which holds an engine's pool to its
+ * contract (each index below ntasks exactly once). */
 typedef struct split {
     const simdrop_job *job;
+    size_t ntasks;
+    simdrop_fpenv env;
+    atomic_int misrun;            /* an index out of range or repeated was called */
+    atomic_size_t started, finished;
+    atomic_uchar claimed[MAX_TASKS];
     size_t bounds[MAX_TASKS + 1];
 } split;
 
+/* Task i, in the caller's floating-point environment: a thread keeps the environment it was
+ * started in (the built-in pool's workers that of the first caller that needed them, an
+ * engine's threads their own), and results must not depend on which thread ran what. */
 static void run_split_task(void *arg, size_t i)
 {
-    const split *s = arg;
+    split *s = arg;
+    if (i >= s->ntasks || atomic_exchange(&s->claimed[i], 1)) { /* never out of bounds or twice */
+        atomic_store(&s->misrun, 1);
+        return;
+    }
+    atomic_fetch_add(&s->started, 1);
+    thread_state *ts = &this_thread;
+    ts->inside++;
+    const simdrop_fpenv own = simdrop_fpenv_get();
+    const int switched = own.bits != s->env.bits;
+    if (switched)
+        simdrop_fpenv_set(s->env);
     simdrop_job_run(s->job, s->bounds[i], s->bounds[i + 1]);
+    if (switched)
+        simdrop_fpenv_set(own);
+    ts->inside--;
+    atomic_fetch_add(&s->finished, 1);
+}
+
+/* After the pool returned: SIMDROP_OK if every task ran exactly once, else SIMDROP_EPARALLEL.
+ * A pool that returned early has tasks still running on *s, which lives on the caller's stack:
+ * those are waited for. */
+static int split_status(split *s)
+{
+    while (atomic_load(&s->finished) != atomic_load(&s->started))
+        simdrop_yield();
+    return atomic_load(&s->misrun) || atomic_load(&s->finished) != s->ntasks ? SIMDROP_EPARALLEL
+                                                                               : SIMDROP_OK;
 }
 
 /* Bytes a unit of the job moves (read and written), for the cut-off. */
@@ -274,12 +374,12 @@ static size_t unit_bytes(const simdrop_job *j)
     }
 }
 
-static size_t task_count(const simdrop_job *j, int threads)
+static size_t task_count(const simdrop_job *j, const simdrop_threading *t)
 {
     const size_t bytes = j->units * unit_bytes(j);
-    size_t n = bytes / atomic_load(&min_task_bytes);
-    if (n > (size_t)threads)
-        n = (size_t)threads;
+    size_t n = bytes / t->min_task_bytes;
+    if (n > (size_t)t->num_threads)
+        n = (size_t)t->num_threads;
     if (n > j->units)
         n = j->units;
     return n ? n : 1;
@@ -306,10 +406,28 @@ static void make_bounds(const simdrop_job *j, size_t ntasks, size_t *b)
     b[ntasks] = j->units;
 }
 
+/* Runs the tasks of s on the engine's pool or ours (or, ours being busy, on the caller). */
+static int run_split(split *s, const simdrop_threading *t)
+{
+    if (t->run) {
+        t->run(t->ctx, s->ntasks, run_split_task, s);
+        return split_status(s);
+    }
+    const int status = pool_run(s->ntasks, run_split_task, s);
+    if (status < 0)
+        return status;
+    if (status == 0) /* the pool is busy with another caller's job */
+        for (size_t i = 0; i < s->ntasks; i++)
+            run_split_task(s, i);
+    return split_status(s);
+}
+
 int simdrop_run(simdrop_job *j)
 {
-    const int threads = atomic_load(&num_threads);
-    const size_t ntasks = threads > 1 ? task_count(j, threads) : 1;
+    simdrop_threading t;
+    const int local = current_threading(&t);
+    thread_state *ts = &this_thread;
+    const size_t ntasks = t.num_threads > 1 && !ts->inside ? task_count(j, &t) : 1;
     unsigned char one_slot[4096];
     void *slots = NULL;
     if (j->kind == JOB_DBIAS && j->dbias) {
@@ -328,20 +446,19 @@ int simdrop_run(simdrop_job *j)
     } else {
         split s;
         s.job = j;
+        s.ntasks = ntasks;
+        s.env = simdrop_fpenv_get();
+        atomic_init(&s.misrun, 0);
+        atomic_init(&s.started, 0);
+        atomic_init(&s.finished, 0);
+        for (size_t i = 0; i < ntasks; i++)
+            atomic_init(&s.claimed[i], 0);
         make_bounds(j, ntasks, s.bounds);
-        simdrop_mutex_lock(&engine_lock);
-        const simdrop_parallel_fn run = engine_run;
-        void *ctx = engine_ctx;
-        simdrop_mutex_unlock(&engine_lock);
-        if (run) {
-            run(ctx, ntasks, run_split_task, &s);
-        } else {
-            status = pool_run(ntasks, run_split_task, &s);
-            if (status == 0) /* the pool is busy with another caller's job */
-                for (size_t i = 0; i < ntasks; i++)
-                    run_split_task(&s, i);
-            status = status < 0 ? status : SIMDROP_OK;
-        }
+        if (!local)
+            engine_pool(&t);
+        ts->inside++;
+        status = run_split(&s, &t);
+        ts->inside--;
     }
     if (!status)
         simdrop_job_finish(j);

@@ -4,15 +4,12 @@
 
 #include "job.h"
 
-/* Runs every unit of the job, then its finish step. Returns SIMDROP_OK, or SIMDROP_ENOMEM or
- * SIMDROP_ETHREADS before anything is written. */
+/* Runs every unit of the job, then its finish step. Returns SIMDROP_OK, SIMDROP_ENOMEM or
+ * SIMDROP_ETHREADS before anything is written, or SIMDROP_EPARALLEL after an engine's pool
+ * did not run every task exactly once. */
 int simdrop_run(simdrop_job *j);
 
 /* SIMDROP_OK, or SIMDROP_ETHREADS while SIMDROP_NUM_THREADS holds a bad value. */
 int simdrop_parallel_status(void);
-
-/* Tests only: split calls from `bytes` per task on (0 restores the measured cut-off), so small
- * calls run on several threads. */
-void simdrop_min_task_bytes_override(size_t bytes);
 
 #endif

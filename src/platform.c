@@ -1,4 +1,5 @@
 /* platform.c: POSIX and Windows implementations of platform.h. */
+#include <fenv.h>
 #include <stdlib.h>
 
 #include "platform.h"
@@ -96,6 +97,11 @@ void simdrop_thread_join(simdrop_thread_t t)
     CloseHandle(t);
 }
 
+void simdrop_yield(void)
+{
+    SwitchToThread();
+}
+
 /* The largest cache of the given level the processor reports. */
 static size_t cache_bytes(int level)
 {
@@ -126,6 +132,7 @@ size_t simdrop_l2_bytes(void)
 
 #else /* POSIX */
 
+#include <sched.h>
 #include <unistd.h>
 
 void simdrop_once(simdrop_once_t *once, void (*fn)(void))
@@ -178,6 +185,11 @@ void simdrop_thread_join(simdrop_thread_t t)
     pthread_join(t, NULL);
 }
 
+void simdrop_yield(void)
+{
+    sched_yield();
+}
+
 static size_t sysconf_bytes(int name)
 {
     const long v = sysconf(name);
@@ -201,6 +213,53 @@ size_t simdrop_l2_bytes(void)
 #else
     return 0;
 #endif
+}
+
+#endif
+
+/* ---- the floating-point environment (both systems) ------------------------------------------ */
+
+#if defined(__x86_64__) || defined(_M_X64)
+#include <xmmintrin.h>
+
+/* MXCSR less its six status flags (bits 0-5). */
+simdrop_fpenv simdrop_fpenv_get(void)
+{
+    const simdrop_fpenv e = {_mm_getcsr() & ~0x3fu};
+    return e;
+}
+
+void simdrop_fpenv_set(simdrop_fpenv e)
+{
+    _mm_setcsr((unsigned)e.bits | (_mm_getcsr() & 0x3fu));
+}
+
+#elif defined(__aarch64__) && defined(__GNUC__)
+
+simdrop_fpenv simdrop_fpenv_get(void)
+{
+    unsigned long long fpcr;
+    __asm__ volatile("mrs %0, fpcr" : "=r"(fpcr));
+    const simdrop_fpenv e = {fpcr};
+    return e;
+}
+
+void simdrop_fpenv_set(simdrop_fpenv e)
+{
+    __asm__ volatile("msr fpcr, %0" : : "r"(e.bits));
+}
+
+#else /* the C rounding mode: all the control these targets' C code has */
+
+simdrop_fpenv simdrop_fpenv_get(void)
+{
+    const simdrop_fpenv e = {(unsigned long long)(unsigned)fegetround()};
+    return e;
+}
+
+void simdrop_fpenv_set(simdrop_fpenv e)
+{
+    fesetround((int)(unsigned)e.bits);
 }
 
 #endif

@@ -7,6 +7,7 @@
 #include "dispatch.h"
 #include "job.h"
 #include "parallel.h"
+#include "platform.h"
 
 /* The call descriptions pass the library's dtype as it is. */
 _Static_assert((int)DT_F32 == SIMDROP_DTYPE_F32 && (int)DT_F64 == SIMDROP_DTYPE_F64 &&
@@ -15,15 +16,9 @@ _Static_assert((int)DT_F32 == SIMDROP_DTYPE_F32 && (int)DT_F64 == SIMDROP_DTYPE_
 
 /* ---- errors: the code, and the thread's last message --------------------------------------- */
 
-#if defined(_MSC_VER)
-#define THREAD_LOCAL __declspec(thread)
-#else
-#define THREAD_LOCAL _Thread_local
-#endif
-
 /* Written only when a call fails, so a successful call never touches it (docs/API.md,
  * "Errors and version"). */
-static THREAD_LOCAL char last_error[384];
+static SIMDROP_THREAD_LOCAL char last_error[384];
 
 const char *simdrop_last_error(void)
 {
@@ -63,9 +58,13 @@ static int unready(const simdrop_call *c, int status)
                                    "simdrop_set_isa succeeds)");
 }
 
-/* A job that failed to run (simdrop_run fails, if at all, before writing anything). */
+/* A job that failed: before writing anything (SIMDROP_ENOMEM, SIMDROP_ETHREADS), or after it
+ * ran, when the engine's pool did not run every task exactly once (SIMDROP_EPARALLEL). */
 static int ran(const simdrop_call *c, int status)
 {
+    if (status == SIMDROP_EPARALLEL)
+        return failed(c, status, "the engine's thread pool did not run every task exactly once; "
+                                 "what the call wrote is unspecified");
     return failed(c, status, status == SIMDROP_ENOMEM
                                  ? "no memory for the bias gradient's scratch space"
                                  : "a worker thread could not be started");
@@ -159,18 +158,25 @@ static int element_backward(const simdrop_kernels *k, int dt, void *dx, const vo
 
 /* ---- groups: channel dropout, drop-path and alpha dropout ----------------------------------- */
 
-/* The constants and rule of group and alpha dropout forward. */
-static void group_rule(int alpha, double p, int *rule, simdrop_consts *c)
+/* What a group family makes of a kept element: dropout scales it by s = 1 / (1 - p), alpha
+ * dropout maps it affinely, and dropout without rescaling (drop-path with scale_by_keep=False)
+ * multiplies it by 1. The same keep bits for all three. */
+enum group_family { SCALED, ALPHA, UNSCALED };
+
+/* The constants and rule of group, alpha and unscaled dropout forward. */
+static void group_rule(int family, double p, int *rule, simdrop_consts *c)
 {
-    *rule = alpha && p < 1.0 ? RULE_AFFINE : RULE_SCALE;
-    *c = alpha && p < 1.0 ? simdrop_alpha_consts(p) : simdrop_dropout_consts(p);
+    *rule = family == ALPHA && p < 1.0 ? RULE_AFFINE : RULE_SCALE;
+    *c = family == ALPHA && p < 1.0 ? simdrop_alpha_consts(p)
+                                    : simdrop_dropout_consts(family == UNSCALED ? 0.0 : p);
 }
 
-/* Backward's factor: dropout's s, alpha's A (and 0 at p == 1, where nothing is kept). */
-static simdrop_consts backward_consts(int alpha, double p)
+/* Backward's factor: dropout's s, alpha's A (and 0 at p == 1, where nothing is kept), 1 for
+ * dropout without rescaling (simdrop_dropout_consts(0.0): s = 1 / 1 exactly). */
+static simdrop_consts backward_consts(int family, double p)
 {
-    simdrop_consts c = simdrop_dropout_consts(p);
-    if (alpha && p < 1.0) {
+    simdrop_consts c = simdrop_dropout_consts(family == UNSCALED ? 0.0 : p);
+    if (family == ALPHA && p < 1.0) {
         const simdrop_consts a = simdrop_alpha_consts(p);
         c.mul = a.mul;
         c.mul64 = a.mul64;
@@ -178,7 +184,7 @@ static simdrop_consts backward_consts(int alpha, double p)
     return c;
 }
 
-static int groups_forward(const simdrop_kernels *k, int dt, int alpha, void *y, uint8_t *mask,
+static int groups_forward(const simdrop_kernels *k, int dt, int family, void *y, uint8_t *mask,
                           const void *x, size_t groups, size_t group_len, double p,
                           uint64_t seed, uint64_t offset)
 {
@@ -192,12 +198,13 @@ static int groups_forward(const simdrop_kernels *k, int dt, int alpha, void *y, 
     set_output(&j, y, x, n);
     j.group_len = group_len;
     j.mask_out = mask;
-    group_rule(alpha, p, &j.rule, &j.c);
-    if (alpha && p == 0.0) { /* alpha dropout at p == 0 is the identity: a copy, every bit kept */
+    group_rule(family, p, &j.rule, &j.c);
+    /* alpha dropout at p == 0 is the identity: a copy, every bit kept */
+    if (family == ALPHA && p == 0.0) {
         j.kind = JOB_COPY;
         j.units = n;
         int status;
-        if ((status = simdrop_run(&j)) || !mask) /* fails, if at all, before writing anything */
+        if ((status = simdrop_run(&j)) || !mask) /* a failed copy leaves the mask alone */
             return status;
         memset(mask, 0xff, groups / 8);
         if (groups % 8)
@@ -207,21 +214,22 @@ static int groups_forward(const simdrop_kernels *k, int dt, int alpha, void *y, 
     return simdrop_run(&j);
 }
 
-static int groups_backward(const simdrop_kernels *k, int dt, int alpha, void *dx, const void *dy,
-                           const uint8_t *mask, size_t groups, size_t group_len, double p)
+static int groups_backward(const simdrop_kernels *k, int dt, int family, void *dx,
+                           const void *dy, const uint8_t *mask, size_t groups, size_t group_len,
+                           double p)
 {
     if (group_len == 1 || !groups) /* element backward */
-        return element_backward(k, dt, dx, dy, mask, groups, backward_consts(alpha, p));
+        return element_backward(k, dt, dx, dy, mask, groups, backward_consts(family, p));
     simdrop_job j = job_new(k, JOB_GROUPS, RULE_SCALE, dt, groups);
     set_output(&j, dx, dy, groups * group_len);
     j.group_len = group_len;
     j.from_bits = 1;
     j.mask_in = mask;
-    j.c = backward_consts(alpha, p);
+    j.c = backward_consts(family, p);
     return simdrop_run(&j);
 }
 
-static int groups_regen(const simdrop_kernels *k, int dt, int alpha, void *dx, const void *dy,
+static int groups_regen(const simdrop_kernels *k, int dt, int family, void *dx, const void *dy,
                         size_t groups, size_t group_len, double p, uint64_t seed, uint64_t offset)
 {
     if (!groups)
@@ -232,7 +240,7 @@ static int groups_regen(const simdrop_kernels *k, int dt, int alpha, void *dx, c
     set_keep(&j, p, seed, offset);
     set_output(&j, dx, dy, n);
     j.group_len = group_len;
-    j.c = backward_consts(alpha, p);
+    j.c = backward_consts(family, p);
     return simdrop_run(&j);
 }
 
@@ -307,43 +315,65 @@ static int bda_backward(const simdrop_kernels *k, int dt, void *dx, void *dbias,
     int simdrop_forward_groups_##dt(T *y, uint8_t *mask, const T *x, size_t groups,                  \
                                     size_t group_len, double p, uint64_t seed, uint64_t offset)      \
     {                                                                                                \
-        ENTRY_BODY(groups_forward(k, DT, 0, y, mask, x, groups, group_len, p, seed, offset),         \
+        ENTRY_BODY(groups_forward(k, DT, SCALED, y, mask, x, groups, group_len, p, seed, offset),    \
                    SIMDROP_ENTRY_FORWARD_GROUPS, DT, groups, group_len, p, offset,                   \
                    {PTR(y), PTR(mask), PTR(x)});                                                     \
     }                                                                                                \
     int simdrop_backward_groups_##dt(T *dx, const T *dy, const uint8_t *mask, size_t groups,         \
                                      size_t group_len, double p)                                     \
     {                                                                                                \
-        ENTRY_BODY(groups_backward(k, DT, 0, dx, dy, mask, groups, group_len, p),                    \
+        ENTRY_BODY(groups_backward(k, DT, SCALED, dx, dy, mask, groups, group_len, p),               \
                    SIMDROP_ENTRY_BACKWARD_GROUPS, DT, groups, group_len, p, 0,                       \
                    {PTR(dx), PTR(dy), PTR(mask)});                                                   \
     }                                                                                                \
     int simdrop_backward_groups_regen_##dt(T *dx, const T *dy, size_t groups, size_t group_len,      \
                                            double p, uint64_t seed, uint64_t offset)                 \
     {                                                                                                \
-        ENTRY_BODY(groups_regen(k, DT, 0, dx, dy, groups, group_len, p, seed, offset),               \
+        ENTRY_BODY(groups_regen(k, DT, SCALED, dx, dy, groups, group_len, p, seed, offset),          \
                    SIMDROP_ENTRY_BACKWARD_GROUPS_REGEN, DT, groups, group_len, p, offset,            \
                    {PTR(dx), PTR(dy)});                                                              \
     }                                                                                                \
     int simdrop_alpha_forward_##dt(T *y, uint8_t *mask, const T *x, size_t groups,                   \
                                    size_t group_len, double p, uint64_t seed, uint64_t offset)       \
     {                                                                                                \
-        ENTRY_BODY(groups_forward(k, DT, 1, y, mask, x, groups, group_len, p, seed, offset),         \
+        ENTRY_BODY(groups_forward(k, DT, ALPHA, y, mask, x, groups, group_len, p, seed, offset),     \
                    SIMDROP_ENTRY_ALPHA_FORWARD, DT, groups, group_len, p, offset,                    \
                    {PTR(y), PTR(mask), PTR(x)});                                                     \
     }                                                                                                \
     int simdrop_alpha_backward_##dt(T *dx, const T *dy, const uint8_t *mask, size_t groups,          \
                                     size_t group_len, double p)                                      \
     {                                                                                                \
-        ENTRY_BODY(groups_backward(k, DT, 1, dx, dy, mask, groups, group_len, p),                    \
+        ENTRY_BODY(groups_backward(k, DT, ALPHA, dx, dy, mask, groups, group_len, p),                \
                    SIMDROP_ENTRY_ALPHA_BACKWARD, DT, groups, group_len, p, 0,                        \
                    {PTR(dx), PTR(dy), PTR(mask)});                                                   \
     }                                                                                                \
     int simdrop_alpha_backward_regen_##dt(T *dx, const T *dy, size_t groups, size_t group_len,       \
                                           double p, uint64_t seed, uint64_t offset)                  \
     {                                                                                                \
-        ENTRY_BODY(groups_regen(k, DT, 1, dx, dy, groups, group_len, p, seed, offset),               \
+        ENTRY_BODY(groups_regen(k, DT, ALPHA, dx, dy, groups, group_len, p, seed, offset),           \
                    SIMDROP_ENTRY_ALPHA_BACKWARD_REGEN, DT, groups, group_len, p, offset,             \
+                   {PTR(dx), PTR(dy)});                                                              \
+    }                                                                                                \
+    int simdrop_unscaled_forward_##dt(T *y, uint8_t *mask, const T *x, size_t groups,                \
+                                      size_t group_len, double p, uint64_t seed, uint64_t offset)    \
+    {                                                                                                \
+        ENTRY_BODY(groups_forward(k, DT, UNSCALED, y, mask, x, groups, group_len, p, seed, offset),  \
+                   SIMDROP_ENTRY_UNSCALED_FORWARD, DT, groups, group_len, p, offset,                 \
+                   {PTR(y), PTR(mask), PTR(x)});                                                     \
+    }                                                                                                \
+    int simdrop_unscaled_backward_##dt(T *dx, const T *dy, const uint8_t *mask, size_t groups,       \
+                                       size_t group_len)                                             \
+    {                                                                                                \
+        /* no p: the factor is 1 */                                                                  \
+        ENTRY_BODY(groups_backward(k, DT, UNSCALED, dx, dy, mask, groups, group_len, 0.0),           \
+                   SIMDROP_ENTRY_UNSCALED_BACKWARD, DT, groups, group_len, 0.0, 0,                   \
+                   {PTR(dx), PTR(dy), PTR(mask)});                                                   \
+    }                                                                                                \
+    int simdrop_unscaled_backward_regen_##dt(T *dx, const T *dy, size_t groups, size_t group_len,    \
+                                             double p, uint64_t seed, uint64_t offset)               \
+    {                                                                                                \
+        ENTRY_BODY(groups_regen(k, DT, UNSCALED, dx, dy, groups, group_len, p, seed, offset),        \
+                   SIMDROP_ENTRY_UNSCALED_BACKWARD_REGEN, DT, groups, group_len, p, offset,          \
                    {PTR(dx), PTR(dy)});                                                              \
     }                                                                                                \
     int simdrop_bias_dropout_add_##dt(T *out, uint8_t *mask, const T *x, const T *bias,              \
@@ -452,6 +482,7 @@ const char *simdrop_strerror(int status)
     case SIMDROP_EISA_UNAVAILABLE: return "kernel path not built or not supported by this CPU/OS";
     case SIMDROP_ENOMEM: return "out of memory for scratch space";
     case SIMDROP_ETHREADS: return "bad thread count, or a thread could not be started";
+    case SIMDROP_EPARALLEL: return "the engine's thread pool did not run every task exactly once";
     default: return "unknown status code";
     }
 }

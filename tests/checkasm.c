@@ -13,6 +13,10 @@
  * 3. conversions: the scalar binary16/bfloat16 conversions against the CPU's own (F16C, AArch64)
  *    and against the branch-free algorithm the vector paths use, over a stride of all 2^32 floats
  *    (--exhaustive: every one) and all 2^16 halves.
+ * 4. floating-point environments: under each rounding mode, without and with flush-to-zero, every
+ *    path's binary16 narrowing on windows of consecutive floats (--exhaustive: every float whose
+ *    half is subnormal) and round trips of every half and bfloat16, the kernels and the entry
+ *    points against scalar, and the transcription of 3. again.
  * --large adds calls of 2^27 + 77 floats that cross the real non-temporal threshold unforced.
  * --bench times each kernel entry per path (64K elements, in cache) and prints the ratio to scalar.
  * --verify ends with one VERIFY line per path and a VERIFY_TOTAL line (the benchmark report's proof).
@@ -25,9 +29,9 @@
 
 #include "common.h"
 #include "dispatch.h"
+#include "fpenv.h"
 #include "entries.h"
 #include "template/kernel.h"
-#include "parallel.h"
 
 enum { MAX_PATHS = SIMDROP_PATH_COUNT, CANARY = 0xa5 };
 
@@ -271,7 +275,7 @@ static ent_shape random_shape(const entry *e)
 {
     ent_shape s = {0, 0};
     const size_t cap = small ? 9000 : 140000;
-    if (e->family == FAM_GROUPS || e->family == FAM_ALPHA) {
+    if (ent_grouped(e)) {
         static const size_t lens[] = {1, 2, 3, 7, 31, 32, 33, 1000, 4095, 4096, 4097};
         s.b = test_below(2) ? lens[test_below(11)] : 1 + test_below(70);
         const size_t max_groups = cap / s.b + 1;
@@ -348,9 +352,9 @@ static eresult run_entry(const entry *e, const ecase *c, guarded *const in)
 static eresult run_entry_threads(const entry *e, const ecase *c, guarded *const in, int threads)
 {
     simdrop_set_num_threads(threads);
-    simdrop_min_task_bytes_override(threads > 1 ? 1 : 0);
+    simdrop_set_min_task_bytes(threads > 1 ? 1 : 0);
     eresult r = run_entry(e, c, in);
-    simdrop_min_task_bytes_override(0);
+    simdrop_set_min_task_bytes(0);
     simdrop_set_num_threads(1);
     return r;
 }
@@ -411,12 +415,19 @@ static void check_entry(const entry *e, const char *const *paths, size_t npaths)
 
 /* ---- 3. conversions --------------------------------------------------------------------------- */
 
-/* The vector paths' branch-free binary16 rounding (template/vector_rules.h), one lane at a time. */
+/* The vector paths' branch-free binary16 rounding (template/vector_rules.h), one lane at a time:
+ * the same exact float steps for subnormal halves, so it must round to nearest even in every
+ * floating-point environment too. */
 static uint16_t f16_branch_free(uint32_t u)
 {
     const uint32_t sign = (u >> 16) & 0x8000u, a = u & 0x7fffffffu;
     const uint32_t normal = (a - (0x38000000u - 0xfffu) + ((a >> 13) & 1u)) >> 13;
-    const uint32_t small_ = f2u(u2f(a) + 0.5f) - 0x3f000000u;
+    const float as = u2f(0x38800000u > a ? a : 0);
+    const float t = as + 0x1p-3f;
+    const uint32_t rest = f2u(as - (t - 0x1p-3f));
+    const uint32_t inexact = ((rest & 0x7fffffffu) + 0x7fffffffu) >> 31;
+    const uint32_t q = ((f2u(t) - 0x3e000000u) - ((rest >> 31) & inexact)) | inexact;
+    const uint32_t small_ = (q + 1u + ((q >> 2) & 1u)) >> 2;
     uint32_t r = 0x38800000u > a ? small_ : normal;
     r = a > 0x477fefffu ? 0x7c00u : r;
     r = a > 0x7f800000u ? (((a >> 13) & 0x1ffu) | 0x7e00u) : r;
@@ -526,6 +537,134 @@ static void check_conversions(int exhaustive)
     CHECK(bad_cpu == 0, "binary16: %lu of %lu floats differ from the CPU's conversion", bad_cpu, checked);
     printf("  conversions: %lu floats (stride %u)%s, all 65536 halves\n", checked, stride,
            native ? " also against the CPU" : "");
+}
+
+/* ---- 4. floating-point environments ------------------------------------------------------- */
+
+/* Path t's binary16 narrowing on windows of 2048 consecutive floats F = c + i u (u the unit in
+ * the last place of c's binade, i < 2048): the AFFINE rule builds them in exact steps (x = i as
+ * a half, A = u, AB = c, every keep bit set; all negated for the negative side), so every
+ * environment converts the same floats, and each half must be the reference's integer rounding.
+ * Binades 2^-27 .. 2^16: below, across and above the subnormal halves, the normal ones, overflow;
+ * of each, its first and last window and two random ones, or with `all`, every window of the
+ * binades whose halves are subnormal (the ones the vector paths round with float operations).
+ * Returns the floats checked. */
+static unsigned long check_f16_windows(const char *path, const simdrop_kernels *t, int all,
+                                       const char *env)
+{
+    enum { WIN = 2048, ROUNDS = WIN / SIMDROP_ROUND, WINDOWS = (1 << 23) / WIN };
+    static uint16_t x[WIN], y[WIN];
+    static uint8_t bits[4 * ROUNDS];
+    memset(bits, 0xff, sizeof bits);
+    for (uint32_t i = 0; i < WIN; i++)
+        x[i] = simdrop_f32_to_f16((float)i);
+    unsigned long checked = 0, bad = 0;
+    for (int e = -27; e <= 16; e++) {
+        const uint32_t pick1 = (uint32_t)test_below(WINDOWS), pick2 = (uint32_t)test_below(WINDOWS);
+        for (uint32_t w = 0; w < WINDOWS; w++) {
+            if (!(all && e >= -26 && e <= -15) && w != 0 && w != WINDOWS - 1 && w != pick1 &&
+                w != pick2)
+                continue;
+            for (uint32_t neg = 0; neg < 2; neg++) {
+                const uint32_t c = (uint32_t)(e + 127) << 23 | w * WIN, sign = neg << 31;
+                simdrop_consts k;
+                memset(&k, 0, sizeof k);
+                k.mul = u2f(sign | (uint32_t)(e + 104) << 23); /* 2^(e - 23) */
+                k.add = u2f(sign | c);
+                simdrop_kargs a = {y, x, NULL, NULL, NULL, bits, &k, 0};
+                t->bits[RULE_AFFINE][DT_F16](&a, ROUNDS);
+                for (uint32_t i = 0; i < WIN; i++) {
+                    const uint16_t want = simdrop_f32_to_f16(u2f(sign | (c + i)));
+                    if (y[i] != want && bad++ == 0)
+                        CHECK(0, "path %s, %s: the float %08x became the half %04x, want %04x",
+                              path, env, sign | (c + i), y[i], want);
+                }
+                checked += WIN;
+            }
+        }
+    }
+    CHECK(bad == 0, "path %s, %s: %lu of %lu floats narrowed wrongly to binary16", path, env, bad,
+          checked);
+    return checked;
+}
+
+/* Every half and every bfloat16 through path t's widening, x * 1 and narrowing (the SCALE rule,
+ * every keep bit set): a half comes back as itself (a NaN quiet), in any environment; a bfloat16
+ * as the scalar table gives it (flush-to-zero flushes its subnormals: they are floats). */
+static void check_roundtrips(const char *path, const simdrop_kernels *ref, const simdrop_kernels *t,
+                             const char *env)
+{
+    enum { N = 65536 };
+    static uint16_t x[N], y[N], want[N];
+    static uint8_t bits[N / 8];
+    memset(bits, 0xff, sizeof bits);
+    for (uint32_t h = 0; h < N; h++)
+        x[h] = (uint16_t)h;
+    const simdrop_consts one = simdrop_dropout_consts(0.0);
+    simdrop_kargs a = {y, x, NULL, NULL, NULL, bits, &one, 0};
+    t->bits[RULE_SCALE][DT_F16](&a, N / SIMDROP_ROUND);
+    unsigned long bad = 0;
+    for (uint32_t h = 0; h < N; h++) {
+        const int nan = (h & 0x7c00u) == 0x7c00u && (h & 0x3ffu);
+        bad += y[h] != (nan ? (h | 0x200u) : h);
+    }
+    CHECK(bad == 0, "path %s, %s: %lu of 65536 halves do not come back from x * 1", path, env, bad);
+    simdrop_kargs w = {want, x, NULL, NULL, NULL, bits, &one, 0};
+    ref->bits[RULE_SCALE][DT_BF16](&w, N / SIMDROP_ROUND);
+    t->bits[RULE_SCALE][DT_BF16](&a, N / SIMDROP_ROUND);
+    same_bytes(path, "bf16 x * 1", want, y, sizeof y, env);
+}
+
+/* The reference conversions against the vector algorithm's transcription over a stride of the
+ * floats (all of them with `all`), in the environment the caller set. */
+static unsigned long check_f16_transcription(uint32_t stride, const char *env)
+{
+    unsigned long checked = 0, bad = 0;
+    for (uint64_t u = test_below(stride); u <= UINT32_MAX; u += stride, checked++)
+        bad += f16_branch_free((uint32_t)u) != simdrop_f32_to_f16(u2f((uint32_t)u));
+    CHECK(bad == 0, "%s: binary16: %lu of %lu floats differ from the branch-free algorithm", env,
+          bad, checked);
+    return checked;
+}
+
+/* Under each rounding mode, and with flush-to-zero (FTZ + DAZ on x86-64, FZ on AArch64): the
+ * binary16 conversions of every path are exact, and every path equals scalar, in its kernels
+ * (every rule and dtype: the rules follow the caller's rounding mode, identically everywhere)
+ * and in the public entry points, each in half the environments, on 1 to 16 threads (the
+ * pool's workers, started in another environment, compute in the caller's). */
+static void check_fp_environments(const char *const *paths, size_t npaths, long cases, int all)
+{
+    const simdrop_kernels *ref = simdrop_kernels_by_name("scalar");
+    test_fpenv envs[2 * TEST_NROUNDINGS];
+    const size_t nenvs = test_fpenvs(envs, 2 * TEST_NROUNDINGS);
+    for (size_t k = 0; k < nenvs; k++) {
+        char env[80];
+        test_fpenv_name(envs[k], env, sizeof env);
+        if (!test_fpenv_enter(envs[k])) {
+            test_fpenv_default();
+            printf("  fp env   %-34s not available on this target: skipped\n", env);
+            continue;
+        }
+        const unsigned long before = test_checks;
+        unsigned long floats = 0;
+        for (size_t i = 0; i < npaths; i++) {
+            const unsigned long checks0 = test_checks, failures0 = test_failures;
+            const simdrop_kernels *t = simdrop_kernels_by_name(paths[i]);
+            floats += check_f16_windows(paths[i], t, all, env);
+            check_roundtrips(paths[i], ref, t, env);
+            if (strcmp(paths[i], "scalar"))
+                check_kernels(paths[i], cases / 2);
+            tally(i, checks0, failures0);
+        }
+        for (size_t i = k % 2; i < NENTRIES; i += 2) /* each entry in half the environments */
+            check_entry(&entries[i], paths, npaths);
+        const unsigned long transcribed = check_f16_transcription(all ? 1 : small ? 65521 : 4093, env);
+        const int still = test_ftz() == envs[k].ftz && fegetround() == test_roundings[envs[k].rounding].mode;
+        test_fpenv_default();
+        CHECK(still, "%s: the library changed the caller's floating-point environment", env);
+        printf("  fp env   %-36s %lu checks: %lu floats narrowed on %zu paths, %lu by the "
+               "transcription\n", env, test_checks - before, floats, npaths, transcribed);
+    }
 }
 
 /* ---- --large: the real non-temporal threshold --------------------------------------------------- */
@@ -681,8 +820,10 @@ int main(int argc, char **argv)
             check_entry(&entries[i], paths, npaths);
         printf("  entry    %-34s %lu checks\n", entries[i].name, test_checks - before);
     }
-    if (!only)
+    if (!only) {
         check_conversions(has_flag(argc, argv, "--exhaustive"));
+        check_fp_environments(paths, npaths, cases, has_flag(argc, argv, "--exhaustive"));
+    }
     if (has_flag(argc, argv, "--large"))
         check_large(paths, npaths);
     CHECK(simdrop_set_isa("auto") == SIMDROP_OK, "auto");

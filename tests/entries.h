@@ -7,7 +7,7 @@
 
 #include "simdrop.h"
 
-enum ent_family { FAM_ELEMENT, FAM_GROUPS, FAM_ALPHA, FAM_BDA, FAM_MASK, FAM_BYTES };
+enum ent_family { FAM_ELEMENT, FAM_GROUPS, FAM_ALPHA, FAM_UNSCALED, FAM_BDA, FAM_MASK, FAM_BYTES };
 enum ent_kind { K_FORWARD, K_BACKWARD, K_REGEN, K_TO_BYTES, K_FROM_BYTES };
 enum ent_dtype { E_F32, E_F64, E_BF16, E_F16 }; /* the library's DT_ order */
 
@@ -42,6 +42,12 @@ typedef struct entry {
     int (*call)(void *const *buf, ent_shape s, double p, uint64_t seed, uint64_t offset);
 } entry;
 
+/* The families whose calls are groups x group_len elements with a mask bit per group. */
+static inline int ent_grouped(const entry *e)
+{
+    return e->family == FAM_GROUPS || e->family == FAM_ALPHA || e->family == FAM_UNSCALED;
+}
+
 static inline size_t ent_dtype_size(int dt)
 {
     return dt == E_F64 ? 8 : dt == E_F32 ? 4 : 2;
@@ -60,7 +66,7 @@ static inline size_t ent_elements(const entry *e, ent_shape s)
 /* Units that own a mask bit and a global index: groups for group functions, else elements. */
 static inline size_t ent_units(const entry *e, ent_shape s)
 {
-    return e->family == FAM_GROUPS || e->family == FAM_ALPHA ? s.a : ent_elements(e, s);
+    return ent_grouped(e) ? s.a : ent_elements(e, s);
 }
 
 /* Bytes of buffer `i` for a well-formed shape. */
@@ -128,6 +134,22 @@ static inline size_t ent_bytes(const entry *e, int i, ent_shape s)
     {                                                                                              \
         return simdrop_alpha_backward_regen_##dt((T *)b[0], (const T *)b[1], s.a, s.b, p, sd, o);  \
     }                                                                                              \
+    static int call_uforward_##dt(void *const *b, ent_shape s, double p, uint64_t sd, uint64_t o)  \
+    {                                                                                              \
+        return simdrop_unscaled_forward_##dt((T *)b[0], (uint8_t *)b[1], (const T *)b[2], s.a,     \
+                                             s.b, p, sd, o);                                       \
+    }                                                                                              \
+    static int call_ubackward_##dt(void *const *b, ent_shape s, double p, uint64_t sd, uint64_t o) \
+    {                                                                                              \
+        (void)p, (void)sd, (void)o;                                                                \
+        return simdrop_unscaled_backward_##dt((T *)b[0], (const T *)b[1], (const uint8_t *)b[2],   \
+                                              s.a, s.b);                                           \
+    }                                                                                              \
+    static int call_uregen_##dt(void *const *b, ent_shape s, double p, uint64_t sd, uint64_t o)    \
+    {                                                                                              \
+        return simdrop_unscaled_backward_regen_##dt((T *)b[0], (const T *)b[1], s.a, s.b, p, sd,   \
+                                                    o);                                            \
+    }                                                                                              \
     static int call_bda_##dt(void *const *b, ent_shape s, double p, uint64_t sd, uint64_t o)       \
     {                                                                                              \
         return simdrop_bias_dropout_add_##dt((T *)b[0], (uint8_t *)b[1], (const T *)b[2],          \
@@ -177,23 +199,24 @@ static int call_from_bytes(void *const *b, ent_shape s, double p, uint64_t sd, u
 #define ENT_MASK_OUT {"mask", SZ_BITS, 1, 1, 0}
 #define ENT_MASK_IN {"mask", SZ_BITS, 0, 0, 0}
 
-#define ENT_FAMILY(dt, E, fam, fwd, bwd, rgn, prefix)                                              \
+#define ENT_FAMILY(dt, E, fam, fwd, bwd, rgn, prefix, bwd_p)                                       \
     {prefix "forward_" #dt, fam, K_FORWARD, E, 1, 1, 3,                                            \
      {ENT_OUT("y"), ENT_MASK_OUT, ENT_IN("x")}, ENT_FN(fwd##_##dt)},                               \
-    {prefix "backward_" #dt, fam, K_BACKWARD, E, 1, 0, 3,                                          \
+    {prefix "backward_" #dt, fam, K_BACKWARD, E, bwd_p, 0, 3,                                      \
      {ENT_OUT("dx"), ENT_IN("dy"), ENT_MASK_IN}, ENT_FN(bwd##_##dt)},                              \
     {prefix "backward_regen_" #dt, fam, K_REGEN, E, 1, 1, 2, {ENT_OUT("dx"), ENT_IN("dy")},       \
      ENT_FN(rgn##_##dt)}
 
 #define ENT_DTYPE(dt, E)                                                                           \
-    ENT_FAMILY(dt, E, FAM_ELEMENT, call_forward, call_backward, call_regen, ""),                   \
+    ENT_FAMILY(dt, E, FAM_ELEMENT, call_forward, call_backward, call_regen, "", 1),                \
     {"forward_groups_" #dt, FAM_GROUPS, K_FORWARD, E, 1, 1, 3,                                     \
      {ENT_OUT("y"), ENT_MASK_OUT, ENT_IN("x")}, ENT_FN(call_gforward_##dt)},                       \
     {"backward_groups_" #dt, FAM_GROUPS, K_BACKWARD, E, 1, 0, 3,                                   \
      {ENT_OUT("dx"), ENT_IN("dy"), ENT_MASK_IN}, ENT_FN(call_gbackward_##dt)},                     \
     {"backward_groups_regen_" #dt, FAM_GROUPS, K_REGEN, E, 1, 1, 2,                                \
      {ENT_OUT("dx"), ENT_IN("dy")}, ENT_FN(call_gregen_##dt)},                                     \
-    ENT_FAMILY(dt, E, FAM_ALPHA, call_aforward, call_abackward, call_aregen, "alpha_"),            \
+    ENT_FAMILY(dt, E, FAM_ALPHA, call_aforward, call_abackward, call_aregen, "alpha_", 1),         \
+    ENT_FAMILY(dt, E, FAM_UNSCALED, call_uforward, call_ubackward, call_uregen, "unscaled_", 0),   \
     {"bias_dropout_add_" #dt, FAM_BDA, K_FORWARD, E, 1, 1, 5,                                      \
      {ENT_OUT("out"), ENT_MASK_OUT, ENT_IN("x"), {"bias", SZ_BIAS, 0, 1, 0},                       \
       {"residual", SZ_ELEMS, 0, 1, 1}}, ENT_FN(call_bda_##dt)},                                    \

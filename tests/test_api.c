@@ -202,15 +202,10 @@ static void fill_input(const entry *e, int i, void *p, ent_shape s)
             ((uint8_t *)p)[k] = (uint8_t)test_rand();
 }
 
-static int is_groups(const entry *e)
-{
-    return e->family == FAM_GROUPS || e->family == FAM_ALPHA;
-}
-
 static ent_shape random_entry_shape(const entry *e)
 {
     ent_shape s = {0, 0};
-    if (is_groups(e)) {
+    if (ent_grouped(e)) {
         s.b = 1 + test_below(test_below(2) ? 4 : 40);
         s.a = 1 + test_below(test_below(2) ? 40 : 3000);
     } else if (e->family == FAM_BDA) {
@@ -236,7 +231,7 @@ static void check_entry_sharding(const char *path, const entry *e)
     const size_t es = ent_dtype_size(e->dt);
     const int bda = e->family == FAM_BDA;
     const size_t units = s.a;                                   /* what the cuts count */
-    const size_t elems_per = bda || is_groups(e) ? s.b : 1;     /* elements per unit */
+    const size_t elems_per = bda || ent_grouped(e) ? s.b : 1;     /* elements per unit */
     const size_t bits_per = bda ? s.b : 1;                      /* mask bits and offset per unit */
     void *in[5] = {NULL}, *whole[5] = {NULL}, *parts[5] = {NULL}, *ptr[5] = {NULL};
     for (int i = 0; i < e->nargs; i++) {
@@ -363,9 +358,9 @@ static int same_scaled(int dt, const void *dx, const void *dy, size_t k, double 
 }
 
 /* backward with forward's mask == backward_regen == the formula dy * (keep ? s : 0) (alpha:
- * A = 1 / sqrt((alpha^2 p + 1)(1 - p)) instead of s), for every family and dtype; the bias
- * gradients of the two backward functions agree too; element and group backward of x with the
- * mask is forward's y. */
+ * A = 1 / sqrt((alpha^2 p + 1)(1 - p)) instead of s; unscaled: 1), for every family and dtype;
+ * the bias gradients of the two backward functions agree too; element, group and unscaled
+ * backward of x with the mask is forward's y. */
 static void check_family_backward(const char *path, int family, int dt)
 {
     const entry *fwd = find_entry(family, K_FORWARD, dt), *bwd = find_entry(family, K_BACKWARD, dt);
@@ -374,7 +369,7 @@ static void check_family_backward(const char *path, int family, int dt)
     const double p = test_below(5) ? test_unit() : (double)test_below(2);
     const uint64_t seed = test_rand(), offset = test_below(1u << 20);
     const size_t n = ent_elements(fwd, s), units = ent_units(fwd, s), es = ent_dtype_size(dt);
-    const size_t group_len = is_groups(fwd) ? s.b : 1, as = dt == E_F64 ? 8 : 4;
+    const size_t group_len = ent_grouped(fwd) ? s.b : 1, as = dt == E_F64 ? 8 : 4;
     unsigned char *x = xmalloc(n * es), *y = xmalloc(n * es), *dy = xmalloc(n * es);
     unsigned char *dx1 = xmalloc(n * es), *dx2 = xmalloc(n * es), *mask = xmalloc(units / 8 + 1);
     unsigned char *db1 = xmalloc(s.b * as + 1), *db2 = xmalloc(s.b * as + 1);
@@ -392,7 +387,7 @@ static void check_family_backward(const char *path, int family, int dt)
     if (bda)
         CHECK(!memcmp(db1, db2, s.b * as), "%s: the bias gradients of %s and %s differ", path,
               bwd->name, rgn->name);
-    double f64 = p >= 1.0 ? 0.0 : 1.0 / (1.0 - p);
+    double f64 = family == FAM_UNSCALED ? 1.0 : p >= 1.0 ? 0.0 : 1.0 / (1.0 - p);
     if (family == FAM_ALPHA && p < 1.0) {
         const double alpha = 1.7580993408473766;
         f64 = 1.0 / sqrt((alpha * alpha * p + 1.0) * (1.0 - p));
@@ -404,8 +399,8 @@ static void check_family_backward(const char *path, int family, int dt)
         wrong += !same_scaled(dt, dx1, dy, k, keep ? f64 : 0.0, keep ? f32 : 0.0f);
     }
     CHECK(wrong == 0, "%s: %s: %zu of %zu elements are not dy * (keep ? %s : 0) (p=%g)", path,
-          bwd->name, wrong, n, family == FAM_ALPHA ? "A" : "s", p);
-    if (family == FAM_ELEMENT || family == FAM_GROUPS) {
+          bwd->name, wrong, n, family == FAM_ALPHA ? "A" : family == FAM_UNSCALED ? "1" : "s", p);
+    if (family == FAM_ELEMENT || family == FAM_GROUPS || family == FAM_UNSCALED) {
         void *bx[5] = {dx1, x, mask, NULL, NULL};
         CHECK(bwd->call(bx, s, p, 0, 0) == 0 && !memcmp(dx1, y, n * es),
               "%s: %s(x, mask) differs from forward's y", path, bwd->name);

@@ -11,7 +11,8 @@
 static int entry_of(const entry *e)
 {
     static const int base[] = {SIMDROP_ENTRY_FORWARD, SIMDROP_ENTRY_FORWARD_GROUPS,
-                               SIMDROP_ENTRY_ALPHA_FORWARD, SIMDROP_ENTRY_BDA};
+                               SIMDROP_ENTRY_ALPHA_FORWARD, SIMDROP_ENTRY_UNSCALED_FORWARD,
+                               SIMDROP_ENTRY_BDA}; /* by ent_family */
     if (e->family == FAM_MASK)
         return SIMDROP_ENTRY_MASK;
     if (e->family == FAM_BYTES)
@@ -23,8 +24,9 @@ static void check_table(void)
 {
     static const int sizes[] = {SIMDROP_SZ_ELEMENTS, SIMDROP_SZ_UNIT_BITS, SIMDROP_SZ_BYTES,
                                 SIMDROP_SZ_COLS, SIMDROP_SZ_COLS_ACC}; /* by ent_size */
-    static const int shapes[] = {SIMDROP_SHAPE_N, SIMDROP_SHAPE_GROUPS, SIMDROP_SHAPE_GROUPS,
-                                 SIMDROP_SHAPE_ROWS, SIMDROP_SHAPE_N, SIMDROP_SHAPE_N};
+    static const int shapes[] = {SIMDROP_SHAPE_N,      SIMDROP_SHAPE_GROUPS, SIMDROP_SHAPE_GROUPS,
+                                 SIMDROP_SHAPE_GROUPS, SIMDROP_SHAPE_ROWS,   SIMDROP_SHAPE_N,
+                                 SIMDROP_SHAPE_N}; /* by ent_family */
     int seen[SIMDROP_ENTRY_COUNT] = {0};
     for (size_t i = 0; i < NENTRIES; i++) {
         const entry *e = &entries[i];
@@ -156,6 +158,17 @@ static void check_messages(void)
            "18446744073709551612 + 5 exceeds 2^64: the global group indices would wrap "
            "(SIMDROP_ERANGE)");
 
+    /* Dropout without rescaling: its backward takes no p, so no p is an error there. */
+    simdrop_call u = call3(SIMDROP_ENTRY_UNSCALED_BACKWARD, SIMDROP_DTYPE_F16, 3, 4, NAN, 0,
+                           at(0x100), at(0x200), at(0));
+    expect("simdrop_", &u, SIMDROP_ENULL, "simdrop_unscaled_backward_f16: mask is NULL while the "
+           "call has elements (groups = 3, group_len = 4) (SIMDROP_ENULL)");
+    u.buf[2] = at(0x300);
+    expect("simdrop_", &u, SIMDROP_OK, "");
+    u.entry = SIMDROP_ENTRY_UNSCALED_FORWARD;
+    expect("simdrop_", &u, SIMDROP_EPROB, "simdrop_unscaled_forward_f16: p = NaN is not a "
+           "probability in [0, 1] (SIMDROP_EPROB)");
+
     simdrop_call r = {SIMDROP_ENTRY_BDA_BACKWARD_REGEN, SIMDROP_DTYPE_F16, (size_t)1 << 32,
                       (size_t)1 << 32, 0.5, 1, {at(0x10), at(0), at(0x20)}};
     expect("simdrop_", &r, SIMDROP_ERANGE, "simdrop_bias_dropout_add_backward_regen_f16: offset "
@@ -261,10 +274,12 @@ static void check_order(void)
         CHECK(simdrop_check(&c, &f) == want, "error set %d: got %d, want %d", set,
               simdrop_check(&c, &f), want);
     }
-    for (int s = 0; s >= -9; s--)
+    for (int s = 0; s >= SIMDROP_EPARALLEL; s--)
         CHECK(simdrop_status_name(s) && !strncmp(simdrop_status_name(s), "SIMDROP_", 8),
               "status %d has no name", s);
-    CHECK(!simdrop_status_name(1) && !simdrop_status_name(-10), "names for unknown codes");
+    CHECK(!strcmp(simdrop_status_name(SIMDROP_EPARALLEL), "SIMDROP_EPARALLEL"), "EPARALLEL");
+    CHECK(!simdrop_status_name(1) && !simdrop_status_name(SIMDROP_EPARALLEL - 1),
+          "names for unknown codes");
 }
 
 int main(void)

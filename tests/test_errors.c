@@ -41,7 +41,7 @@ static int starts_ends(const char *s, const char *head, const char *tail)
 static ent_shape small_shape(const entry *e)
 {
     ent_shape s = {33, 0};
-    if (e->family == FAM_GROUPS || e->family == FAM_ALPHA)
+    if (ent_grouped(e))
         s.a = 9, s.b = 2;
     else if (e->family == FAM_BDA)
         s.a = 4, s.b = 9;
@@ -50,7 +50,7 @@ static ent_shape small_shape(const entry *e)
 
 static void counts_text(const entry *e, ent_shape s, char *out, size_t len)
 {
-    if (e->family == FAM_GROUPS || e->family == FAM_ALPHA)
+    if (ent_grouped(e))
         snprintf(out, len, "groups = %" PRIu64 ", group_len = %" PRIu64, (uint64_t)s.a,
                  (uint64_t)s.b);
     else if (e->family == FAM_BDA)
@@ -122,9 +122,8 @@ static void entry_messages(const entry *e, unsigned char *arena, size_t region)
         else
             expect_message(ctx, "simdrop_%s: offset + %s = 18446744073709551615 + %u exceeds "
                            "2^64: the global %s indices would wrap (SIMDROP_ERANGE)", e->name,
-                           e->family == FAM_GROUPS || e->family == FAM_ALPHA ? "groups" : "n",
-                           (unsigned)s.a, e->family == FAM_GROUPS || e->family == FAM_ALPHA
-                                              ? "group" : "element");
+                           ent_grouped(e) ? "groups" : "n", (unsigned)s.a,
+                           ent_grouped(e) ? "group" : "element");
     }
     if (e->family != FAM_MASK && e->family != FAM_BYTES) { /* the first buffer overflows */
         ent_shape huge = {SIZE_MAX / ent_dtype_size(e->dt) + 1, 0};
@@ -208,6 +207,28 @@ static void per_thread(void)
                         "(SIMDROP_ENULL)"), "\"%s\"", mine);
 }
 
+/* ---- an engine's pool that broke its contract: found after the call ran ------------------- */
+
+static void run_nothing(void *ctx, size_t ntasks, void (*task)(void *arg, size_t i), void *arg)
+{
+    (void)ctx, (void)ntasks, (void)task, (void)arg;
+}
+
+static void failed_pool(void)
+{
+    /* on this thread only: 2 threads, every call split, a pool that returns at once */
+    const simdrop_threading t = {2, run_nothing, NULL, 1};
+    CHECK(simdrop_set_local_threading(&t) == SIMDROP_OK, "set_local_threading");
+    const int status = simdrop_unscaled_forward_f32(ty, NULL, tx, 16, 4, 0.5, 1, 0);
+    CHECK(status == SIMDROP_EPARALLEL, "a pool that ran no task: status %d", status);
+    expect_message("a pool that ran no task", "simdrop_unscaled_forward_f32: the engine's thread "
+                   "pool did not run every task exactly once; what the call wrote is unspecified "
+                   "(SIMDROP_EPARALLEL)");
+    CHECK(simdrop_set_local_threading(NULL) == SIMDROP_OK, "back to the process-wide settings");
+    CHECK(simdrop_unscaled_forward_f32(ty, NULL, tx, 16, 4, 0.5, 1, 0) == SIMDROP_OK,
+          "without the pool");
+}
+
 /* ---- a bad setting: the message names the variable ------------------------------------------ */
 
 static void env_messages(const char *what)
@@ -240,7 +261,8 @@ static void strerror_table(const char *path)
         {"SIMDROP_ESIZE", SIMDROP_ESIZE}, {"SIMDROP_EOVERLAP", SIMDROP_EOVERLAP},
         {"SIMDROP_EISA_UNKNOWN", SIMDROP_EISA_UNKNOWN},
         {"SIMDROP_EISA_UNAVAILABLE", SIMDROP_EISA_UNAVAILABLE},
-        {"SIMDROP_ENOMEM", SIMDROP_ENOMEM}, {"SIMDROP_ETHREADS", SIMDROP_ETHREADS}};
+        {"SIMDROP_ENOMEM", SIMDROP_ENOMEM}, {"SIMDROP_ETHREADS", SIMDROP_ETHREADS},
+        {"SIMDROP_EPARALLEL", SIMDROP_EPARALLEL}};
     const size_t ncodes = sizeof codes / sizeof codes[0];
     FILE *f = fopen(path, "r");
     CHECK(f != NULL, "cannot open %s", path);
@@ -317,5 +339,6 @@ int main(int argc, char **argv)
         strerror_table(api);
     all_entry_messages();
     per_thread();
+    failed_pool();
     return test_finish("test_errors");
 }

@@ -92,9 +92,12 @@ static inline uint32_t neon_word(const vmask m[8])
 #define VH_STORE simde_vst1_u16
 #define VH_WIDEN simde_vmovl_u16
 #define VH_NARROW simde_vmovn_u32
-#ifndef SIMDROP_EMULATED /* SIMDe's portable conversion drops NaN payloads: the template's is exact */
+/* Widening is exact in every mode (SIMDe's portable one drops NaN payloads: vector_rules.h's is
+ * exact too). Narrowing stays vector_rules.h's: fcvtn rounds by FPCR's mode, which is the
+ * caller's (a call upward would round its halves upward), and binary16 rounding is to nearest
+ * even. */
+#ifndef SIMDROP_EMULATED
 #define VF_FROM_F16(h) vcvt_f32_f16(vreinterpret_f16_u16(h))
-#define VH_FROM_F32_F16(v) vreinterpret_u16_f16(vcvt_f16_f32(v))
 #endif
 
 #define VD_LOAD simde_vld1q_f64

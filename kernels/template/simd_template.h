@@ -51,9 +51,11 @@
  *
  * Optional, with their defaults (the defaults give the same bits; an ISA overrides one only
  * where it is faster or exact in fewer instructions):
- *   VF_FROM_F16(h), VH_FROM_F32_F16(v)    binary16 widening and rounding: the exact integer
- *                              versions of vector_rules.h (native F16C or fcvt where the ISA has
- *                              them and they keep NaN payloads)
+ *   VF_FROM_F16(h), VH_FROM_F32_F16(v)    binary16 widening and rounding, each on its own: the
+ *                              exact versions of vector_rules.h; a native one only where it keeps
+ *                              NaN payloads and gives the same bits in every rounding mode and
+ *                              with flush-to-zero (F16C's both are; AArch64's fcvtl widening is,
+ *                              its fcvtn narrowing rounds by FPCR's mode and is not)
  *   VF_FROM_BF16(h)            bfloat16 widening: a 16-bit shift
  *   VH_FROM_F32_BF16(v)        bfloat16 rounding: the integer version of vector_rules.h
  *   SIMDROP_PREFETCH_BYTES     how far ahead the streaming loops prefetch (4096)

@@ -40,7 +40,8 @@ SIMDROP_INLINE vh16 SIMDROP_FN(to_bf16)(vf32 v)
 
 #ifndef VF_FROM_F16
 /* binary16 to float: move exponent and mantissa into place and rebias; subnormals go through
- * one exact float subtraction (2^-14 + m 2^-24 - 2^-14). */
+ * one exact float subtraction (2^-14 + m 2^-24 - 2^-14), whose zero loses its sign bit to the
+ * AND: rounding downward makes x - x a -0. */
 SIMDROP_INLINE vf32 SIMDROP_FN(from_f16)(vh16 h16)
 {
     const vu32 h = VH_WIDEN(h16);
@@ -50,24 +51,42 @@ SIMDROP_INLINE vf32 SIMDROP_FN(from_f16)(vh16 h16)
     const vu32 normal = V_ADD(em, V_SET1(112u << 23));
     const vu32 special = V_ADD(em, V_SET1(224u << 23)); /* infinity and NaN */
     const vf32 magic = VU_AS_F(V_SET1(113u << 23));
-    const vu32 small = VF_AS_U(VF_SUB(VU_AS_F(V_ADD(em, V_SET1(113u << 23))), magic));
+    const vu32 small = V_AND(VF_AS_U(VF_SUB(VU_AS_F(V_ADD(em, V_SET1(113u << 23))), magic)),
+                             V_SET1(0x7fffffffu));
     vu32 r = V_BLEND(V_GT(exp, V_SET1(0x7bffu)), special, normal);
     r = V_BLEND(V_GT(V_SET1(0x0400u), exp), small, r);
     return VU_AS_F(V_OR(r, sign));
 }
 #define VF_FROM_F16(h) SIMDROP_FN(from_f16)(h)
+#endif
 
-/* float to binary16, round to nearest even: normal halves round off 13 bits after rebiasing;
- * subnormal ones come from one float addition of 0.5, whose unit in the last place is 2^-24,
- * exactly the subnormal half's unit (the addition rounds to nearest even for us). */
+#ifndef VH_FROM_F32_F16
+/* float to binary16, round to nearest even, the same in every rounding mode and with flush-to-
+ * zero: normal halves round off 13 bits after rebiasing, in integers. A subnormal half is a =
+ * |v| (below 2^-14) rounded to a multiple of 2^-24, and no float operation may do that rounding
+ * (it would follow the caller's mode), so the float operations are all exact but the first:
+ * t = a + 2^-3 puts a on the grid of 2^-26 (t's unit in the last place), rounded either way;
+ * t - 2^-3 is exact (Sterbenz), and so is rest = a - (t - 2^-3), the part of a below the grid or
+ * its complement: its sign says whether t was rounded up. In integers, q = a in units of 2^-26
+ * rounded down, with bit 0 set when rest != 0 (round to odd), loses its two low bits to nearest
+ * even: exact, since round-to-odd kept two bits more than the result. Every operand is a normal
+ * float (an a below 2^-126, read as 0 by DAZ or flushed in rest by FTZ, gives 0 either way), and
+ * the other lanes enter as 0, so an infinity raises no invalid operation. */
 SIMDROP_INLINE vh16 SIMDROP_FN(to_f16)(vf32 v)
 {
     const vu32 u = VF_AS_U(v);
     const vu32 sign = V_AND(V_SHR(u, 16), V_SET1(0x8000u));
     const vu32 a = V_AND(u, V_SET1(0x7fffffffu));
     const vu32 normal = V_SHR(V_ADD(V_SUB(a, V_SET1(0x38000000u - 0xfffu)), V_AND(V_SHR(a, 13), V_SET1(1))), 13);
-    const vu32 small = V_SUB(VF_AS_U(VF_ADD(VU_AS_F(a), VF_SET1(0.5f))), V_SET1(0x3f000000u));
-    vu32 r = V_BLEND(V_GT(V_SET1(0x38800000u), a), small, normal);
+    const vmask is_small = V_GT(V_SET1(0x38800000u), a);
+    const vf32 as = VU_AS_F(V_BLEND(is_small, a, V_SET1(0)));
+    const vf32 t = VF_ADD(as, VF_SET1(0x1p-3f));
+    const vu32 rest = VF_AS_U(VF_SUB(as, VF_SUB(t, VF_SET1(0x1p-3f))));
+    const vu32 inexact = V_SHR(V_ADD(V_AND(rest, V_SET1(0x7fffffffu)), V_SET1(0x7fffffffu)), 31);
+    const vu32 rounded_up = V_AND(V_SHR(rest, 31), inexact);
+    const vu32 q = V_OR(V_SUB(V_SUB(VF_AS_U(t), V_SET1(0x3e000000u)), rounded_up), inexact);
+    const vu32 small = V_SHR(V_ADD(V_ADD(q, V_SET1(1)), V_AND(V_SHR(q, 2), V_SET1(1))), 2);
+    vu32 r = V_BLEND(is_small, small, normal);
     r = V_BLEND(V_GT(a, V_SET1(0x477fefffu)), V_SET1(0x7c00u), r);
     r = V_BLEND(V_GT(a, V_SET1(0x7f800000u)), V_OR(V_AND(V_SHR(a, 13), V_SET1(0x1ffu)), V_SET1(0x7e00u)), r);
     return VH_NARROW(V_OR(r, sign));

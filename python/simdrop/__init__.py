@@ -17,7 +17,7 @@ import sys as _sys
 from . import _lib
 from ._core import (  # noqa: F401
     SimdropError, NullPointerError, ProbabilityError, RangeError, SizeError, OverlapError,
-    IsaUnknownError, IsaUnavailableError, OutOfMemoryError, ThreadsError,
+    IsaUnknownError, IsaUnavailableError, OutOfMemoryError, ThreadsError, ParallelError,
     strerror, version, library_path, set_num_threads, get_num_threads,
     isa, set_isa, isa_list, isa_supported,
 )
@@ -25,6 +25,7 @@ from ._api import (  # noqa: F401
     dropout, dropout_backward, dropout_backward_regen,
     dropout_groups, dropout_groups_backward, dropout_groups_backward_regen,
     alpha_dropout, alpha_dropout_backward, alpha_dropout_backward_regen,
+    unscaled_dropout, unscaled_dropout_backward, unscaled_dropout_backward_regen,
     bias_dropout_add, bias_dropout_add_backward, bias_dropout_add_backward_regen,
     mask, mask_to_bytes, mask_from_bytes, mask_bytes,
 )
@@ -35,11 +36,13 @@ MASK_SPEC_VERSION = _lib.SIMDROP_MASK_SPEC_VERSION
 __all__ = [
     "SimdropError", "NullPointerError", "ProbabilityError", "RangeError", "SizeError",
     "OverlapError", "IsaUnknownError", "IsaUnavailableError", "OutOfMemoryError", "ThreadsError",
+    "ParallelError",
     "strerror", "version", "library_path", "set_num_threads", "get_num_threads",
     "isa", "set_isa", "isa_list", "isa_supported",
     "dropout", "dropout_backward", "dropout_backward_regen",
     "dropout_groups", "dropout_groups_backward", "dropout_groups_backward_regen",
     "alpha_dropout", "alpha_dropout_backward", "alpha_dropout_backward_regen",
+    "unscaled_dropout", "unscaled_dropout_backward", "unscaled_dropout_backward_regen",
     "bias_dropout_add", "bias_dropout_add_backward", "bias_dropout_add_backward_regen",
     "mask", "mask_to_bytes", "mask_from_bytes", "mask_bytes",
     "MASK_SPEC_VERSION", "__version__",

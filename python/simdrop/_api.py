@@ -31,6 +31,7 @@ __all__ = [
     "dropout", "dropout_backward", "dropout_backward_regen",
     "dropout_groups", "dropout_groups_backward", "dropout_groups_backward_regen",
     "alpha_dropout", "alpha_dropout_backward", "alpha_dropout_backward_regen",
+    "unscaled_dropout", "unscaled_dropout_backward", "unscaled_dropout_backward_regen",
     "bias_dropout_add", "bias_dropout_add_backward", "bias_dropout_add_backward_regen",
     "mask", "mask_to_bytes", "mask_from_bytes", "mask_bytes",
 ]
@@ -216,13 +217,11 @@ def dropout_groups_backward_regen(dy, groups, p, seed, offset=0, out=None):
     return dx
 
 
-# ---- alpha dropout -----------------------------------------------------------------------------
+# ---- alpha dropout and dropout without rescaling: one decision per element, or per group ------
 
-def alpha_dropout(x, p, seed, offset=0, out=None, return_mask=False, groups=None):
-    """PyTorch's alpha_dropout (groups=None: per element) or feature_alpha_dropout (groups=N*C).
-
-    kept: x * A + AB; dropped: x * 0 + D, with the constants of docs/MASK_SPEC.md 4.4."""
-    _need_numpy("alpha_dropout")
+def _per_group_forward(fname, c, x, p, seed, offset, out, return_mask, groups):
+    """The forward of a family whose groups= is optional (None: one decision per element)."""
+    _need_numpy(fname)
     x, t = _array(x, "x")
     groups, glen = _groups(x.size, x.size if groups is None else groups)
     p = check_p(p)
@@ -230,19 +229,45 @@ def alpha_dropout(x, p, seed, offset=0, out=None, return_mask=False, groups=None
     offset = check_offset(offset, groups)
     y = _out(out, x)
     m = _new_mask(groups, return_mask)
-    check(_c("alpha_forward", t)(y.ctypes.data, _ptr(m), x.ctypes.data, groups, glen, p, seed, offset),
-          f"simdrop_alpha_forward_{t}")
+    check(_c(c, t)(y.ctypes.data, _ptr(m), x.ctypes.data, groups, glen, p, seed, offset),
+          f"simdrop_{c}_{t}")
     return _result(y, m, return_mask)
+
+
+def _per_group_regen(fname, c, dy, p, seed, offset, out, groups):
+    """Its backward with the mask regenerated from (seed, offset)."""
+    _need_numpy(fname)
+    dy, t = _array(dy, "dy")
+    groups, glen = _groups(dy.size, dy.size if groups is None else groups)
+    p = check_p(p)
+    seed = check_u64(seed, "seed")
+    offset = check_offset(offset, groups)
+    dx = _out(out, dy)
+    check(_c(c, t)(dx.ctypes.data, dy.ctypes.data, groups, glen, p, seed, offset),
+          f"simdrop_{c}_{t}")
+    return dx
+
+
+def _per_group_mask(fname, dy, mask, out, groups):
+    """(dy array, dtype suffix, groups, group_len, mask, dx) of a backward from a stored mask."""
+    _need_numpy(fname)
+    dy, t = _array(dy, "dy")
+    groups, glen = _groups(dy.size, dy.size if groups is None else groups)
+    return dy, t, groups, glen, _mask_in(mask, groups), _out(out, dy)
+
+
+def alpha_dropout(x, p, seed, offset=0, out=None, return_mask=False, groups=None):
+    """PyTorch's alpha_dropout (groups=None: per element) or feature_alpha_dropout (groups=N*C).
+
+    kept: x * A + AB; dropped: x * 0 + D, with the constants of docs/MASK_SPEC.md 4.4."""
+    return _per_group_forward("alpha_dropout", "alpha_forward", x, p, seed, offset, out,
+                              return_mask, groups)
 
 
 def alpha_dropout_backward(dy, mask, p, out=None, groups=None):
     """dx = dy * (keep ? A : 0): the gradient of alpha_dropout from its mask."""
-    _need_numpy("alpha_dropout_backward")
-    dy, t = _array(dy, "dy")
-    groups, glen = _groups(dy.size, dy.size if groups is None else groups)
+    dy, t, groups, glen, m, dx = _per_group_mask("alpha_dropout_backward", dy, mask, out, groups)
     p = check_p(p)
-    m = _mask_in(mask, groups)
-    dx = _out(out, dy)
     check(_c("alpha_backward", t)(dx.ctypes.data, dy.ctypes.data, m.ctypes.data, groups, glen, p),
           f"simdrop_alpha_backward_{t}")
     return dx
@@ -250,16 +275,32 @@ def alpha_dropout_backward(dy, mask, p, out=None, groups=None):
 
 def alpha_dropout_backward_regen(dy, p, seed, offset=0, out=None, groups=None):
     """alpha_dropout_backward with the mask regenerated from (seed, offset)."""
-    _need_numpy("alpha_dropout_backward_regen")
-    dy, t = _array(dy, "dy")
-    groups, glen = _groups(dy.size, dy.size if groups is None else groups)
-    p = check_p(p)
-    seed = check_u64(seed, "seed")
-    offset = check_offset(offset, groups)
-    dx = _out(out, dy)
-    check(_c("alpha_backward_regen", t)(dx.ctypes.data, dy.ctypes.data, groups, glen, p, seed, offset),
-          f"simdrop_alpha_backward_regen_{t}")
+    return _per_group_regen("alpha_dropout_backward_regen", "alpha_backward_regen", dy, p, seed,
+                            offset, out, groups)
+
+
+def unscaled_dropout(x, p, seed, offset=0, out=None, return_mask=False, groups=None):
+    """y = x * (keep ? 1 : 0): dropout that leaves the kept elements as they are (groups=None: per
+    element; drop-path on (B, ...) is groups=B, timm's drop_path(scale_by_keep=False)).
+
+    The mask bits are dropout_groups' for the same (groups, p, seed, offset)."""
+    return _per_group_forward("unscaled_dropout", "unscaled_forward", x, p, seed, offset, out,
+                              return_mask, groups)
+
+
+def unscaled_dropout_backward(dy, mask, out=None, groups=None):
+    """dx = dy * (keep ? 1 : 0): the gradient of unscaled_dropout from its mask (no p: the factor
+    of a kept element is 1 whatever p was)."""
+    dy, t, groups, glen, m, dx = _per_group_mask("unscaled_dropout_backward", dy, mask, out, groups)
+    check(_c("unscaled_backward", t)(dx.ctypes.data, dy.ctypes.data, m.ctypes.data, groups, glen),
+          f"simdrop_unscaled_backward_{t}")
     return dx
+
+
+def unscaled_dropout_backward_regen(dy, p, seed, offset=0, out=None, groups=None):
+    """unscaled_dropout_backward with the mask regenerated from (seed, offset)."""
+    return _per_group_regen("unscaled_dropout_backward_regen", "unscaled_backward_regen", dy, p,
+                            seed, offset, out, groups)
 
 
 # ---- fused bias + dropout + residual -----------------------------------------------------------

@@ -59,8 +59,12 @@ class ThreadsError(SimdropError, RuntimeError):
     """SIMDROP_ETHREADS: bad thread count (also from SIMDROP_NUM_THREADS), or no thread started."""
 
 
+class ParallelError(SimdropError, RuntimeError):
+    """SIMDROP_EPARALLEL: an engine's thread pool did not run every task exactly once."""
+
+
 for _cls in (SimdropError, NullPointerError, ProbabilityError, RangeError, SizeError, OverlapError,
-             IsaUnknownError, IsaUnavailableError, OutOfMemoryError, ThreadsError):
+             IsaUnknownError, IsaUnavailableError, OutOfMemoryError, ThreadsError, ParallelError):
     _cls.__module__ = "simdrop"  # shown as simdrop.ProbabilityError, where they are exported
 
 _ERRORS = {
@@ -73,6 +77,7 @@ _ERRORS = {
     _lib.SIMDROP_EISA_UNAVAILABLE: IsaUnavailableError,
     _lib.SIMDROP_ENOMEM: OutOfMemoryError,
     _lib.SIMDROP_ETHREADS: ThreadsError,
+    _lib.SIMDROP_EPARALLEL: ParallelError,
 }
 
 

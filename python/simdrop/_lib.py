@@ -34,9 +34,9 @@ import os
 import re
 
 _SONAME = "libsimdrop.so.1"
-# The oldest library this module's declarations fit: 1.1 added the f64/bf16/f16, group, alpha,
-# fused and thread functions declared below.
-REQUIRED = (1, 1)
+# The oldest library this module's declarations fit: 1.2 added dropout without rescaling
+# (simdrop_unscaled_*), the newest functions declared below.
+REQUIRED = (1, 2)
 _NEED = f"simdrop >= {REQUIRED[0]}.{REQUIRED[1]} and < {REQUIRED[0] + 1}"
 _WHEEL_LIBRARY = "libsimdrop.so"  # unversioned: a wheel cannot hold the soname's symlinks
 
@@ -193,6 +193,23 @@ simdrop_alpha_backward_regen_f64 = _declare("simdrop_alpha_backward_regen_f64", 
 simdrop_alpha_backward_regen_bf16 = _declare("simdrop_alpha_backward_regen_bf16", c_int, ptr, ptr, c_size_t, c_size_t, c_double, c_uint64, c_uint64)
 simdrop_alpha_backward_regen_f16 = _declare("simdrop_alpha_backward_regen_f16", c_int, ptr, ptr, c_size_t, c_size_t, c_double, c_uint64, c_uint64)
 
+# ---- Dropout without rescaling (1.2) ------------------------------------------------------------
+# int simdrop_unscaled_forward_<t>(T *y, uint8_t *mask, const T *x, size_t groups, size_t group_len, double p, uint64_t seed, uint64_t offset)
+simdrop_unscaled_forward_f32 = _declare("simdrop_unscaled_forward_f32", c_int, ptr, ptr, ptr, c_size_t, c_size_t, c_double, c_uint64, c_uint64)
+simdrop_unscaled_forward_f64 = _declare("simdrop_unscaled_forward_f64", c_int, ptr, ptr, ptr, c_size_t, c_size_t, c_double, c_uint64, c_uint64)
+simdrop_unscaled_forward_bf16 = _declare("simdrop_unscaled_forward_bf16", c_int, ptr, ptr, ptr, c_size_t, c_size_t, c_double, c_uint64, c_uint64)
+simdrop_unscaled_forward_f16 = _declare("simdrop_unscaled_forward_f16", c_int, ptr, ptr, ptr, c_size_t, c_size_t, c_double, c_uint64, c_uint64)
+# int simdrop_unscaled_backward_<t>(T *dx, const T *dy, const uint8_t *mask, size_t groups, size_t group_len)   (no p: the factor is 1)
+simdrop_unscaled_backward_f32 = _declare("simdrop_unscaled_backward_f32", c_int, ptr, ptr, ptr, c_size_t, c_size_t)
+simdrop_unscaled_backward_f64 = _declare("simdrop_unscaled_backward_f64", c_int, ptr, ptr, ptr, c_size_t, c_size_t)
+simdrop_unscaled_backward_bf16 = _declare("simdrop_unscaled_backward_bf16", c_int, ptr, ptr, ptr, c_size_t, c_size_t)
+simdrop_unscaled_backward_f16 = _declare("simdrop_unscaled_backward_f16", c_int, ptr, ptr, ptr, c_size_t, c_size_t)
+# int simdrop_unscaled_backward_regen_<t>(T *dx, const T *dy, size_t groups, size_t group_len, double p, uint64_t seed, uint64_t offset)
+simdrop_unscaled_backward_regen_f32 = _declare("simdrop_unscaled_backward_regen_f32", c_int, ptr, ptr, c_size_t, c_size_t, c_double, c_uint64, c_uint64)
+simdrop_unscaled_backward_regen_f64 = _declare("simdrop_unscaled_backward_regen_f64", c_int, ptr, ptr, c_size_t, c_size_t, c_double, c_uint64, c_uint64)
+simdrop_unscaled_backward_regen_bf16 = _declare("simdrop_unscaled_backward_regen_bf16", c_int, ptr, ptr, c_size_t, c_size_t, c_double, c_uint64, c_uint64)
+simdrop_unscaled_backward_regen_f16 = _declare("simdrop_unscaled_backward_regen_f16", c_int, ptr, ptr, c_size_t, c_size_t, c_double, c_uint64, c_uint64)
+
 # ---- Fused bias + dropout + residual -----------------------------------------------------------
 # int simdrop_bias_dropout_add_<t>(T *out, uint8_t *mask, const T *x, const T *bias, const T *residual, size_t rows, size_t cols, double p, uint64_t seed, uint64_t offset)
 simdrop_bias_dropout_add_f32 = _declare("simdrop_bias_dropout_add_f32", c_int, ptr, ptr, ptr, ptr, ptr, c_size_t, c_size_t, c_double, c_uint64, c_uint64)
@@ -255,5 +272,6 @@ SIMDROP_EISA_UNKNOWN = -6
 SIMDROP_EISA_UNAVAILABLE = -7
 SIMDROP_ENOMEM = -8
 SIMDROP_ETHREADS = -9
+SIMDROP_EPARALLEL = -10
 
 SIMDROP_MASK_SPEC_VERSION = 1

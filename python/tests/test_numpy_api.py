@@ -139,6 +139,39 @@ class TestValues(unittest.TestCase, Same):
         x = np.ones(10, np.float32)
         self.assertSame(simdrop.alpha_dropout(x, 0.0, 1), x)
 
+    def test_unscaled(self):
+        # dropout without rescaling (drop-path with scale_by_keep=False): dropout_groups' keep
+        # decisions, kept elements times 1 (x * 1 in the dtype: bit for bit x, NaN payloads and
+        # all), dropped ones x * 0 (a NaN stays NaN, -1.5 gives -0)
+        rng = np.random.default_rng(6)
+        for dtype in FLOATS:
+            x = special(4 * 6 * 5, dtype, rng).reshape(4, 6, 5)
+            y, m = simdrop.unscaled_dropout(x, 0.5, 11, offset=3, return_mask=True, groups=4)
+            self.assertEqual(m.size, 1)
+            self.assertTrue(np.array_equal(m, simdrop.dropout_groups(x, 4, 0.5, 11, offset=3, return_mask=True)[1]))
+            k = np.repeat(keep(4, 0.5, 11, 3), 30).reshape(x.shape)
+            self.assertTrue(k.any() and not k.all(), "the case keeps some samples and drops some")
+            with np.errstate(invalid="ignore"):
+                ref = np.where(k, x, x * dtype(0))
+            self.assertSame(y, ref)
+            self.assertTrue((y.view(UINT[y.dtype])[k] == x.view(UINT[x.dtype])[k]).all())
+            dy = rng.standard_normal(x.shape).astype(dtype)
+            dx = simdrop.unscaled_dropout_backward(dy, m, groups=4)
+            self.assertSame(dx, np.where(k, dy, dy * dtype(0)))
+            self.assertSame(simdrop.unscaled_dropout_backward_regen(dy, 0.5, 11, 3, groups=4), dx)
+            # per element by default; in place
+            ye, me = simdrop.unscaled_dropout(x, 0.3, 2, return_mask=True)
+            ke = keep(x.size, 0.3, 2).reshape(x.shape)
+            with np.errstate(invalid="ignore"):
+                self.assertSame(ye, np.where(ke, x, x * dtype(0)))
+            self.assertSame(simdrop.unscaled_dropout_backward(x, me), ye)
+            xi = x.copy()
+            self.assertIs(simdrop.unscaled_dropout(xi, 0.3, 2, out=xi), xi)
+            self.assertSame(xi, ye)
+        self.assertRaises(ValueError, simdrop.unscaled_dropout, np.ones(6, np.float32), 0.5, 1, groups=4)
+        self.assertRaises(ValueError, simdrop.unscaled_dropout_backward, np.ones(8, np.float32),
+                          np.zeros(2, np.uint8), groups=8)  # a mask of 16 bits for 8 groups
+
     def test_bias_dropout_add(self):
         rng = np.random.default_rng(6)
         for dtype in (np.float32, np.float64):
@@ -236,6 +269,8 @@ class TestErrors(unittest.TestCase):
             "dropout_backward_regen": lambda out: simdrop.dropout_backward_regen(x, 0.5, 1, out=out),
             "dropout_groups": lambda out: simdrop.dropout_groups(x, 4, 0.5, 1, out=out),
             "alpha_dropout": lambda out: simdrop.alpha_dropout(x, 0.5, 1, out=out),
+            "unscaled_dropout": lambda out: simdrop.unscaled_dropout(x, 0.5, 1, out=out, groups=4),
+            "unscaled_dropout_backward": lambda out: simdrop.unscaled_dropout_backward(x, m, out=out),
             "bias_dropout_add": lambda out: simdrop.bias_dropout_add(x, None, None, 0.5, 1, out=out),
             "bias_dropout_add_backward": lambda out: simdrop.bias_dropout_add_backward(x, m, 0.5, out=out),
         }
@@ -269,6 +304,36 @@ class TestErrors(unittest.TestCase):
             self.assertTrue(issubclass(cls, ValueError) and issubclass(cls, simdrop.SimdropError), code)
         self.assertRaises(ValueError, simdrop.set_num_threads, 0)
 
+    def test_broken_engine_pool_raises_parallel_error(self):
+        # SIMDROP_EPARALLEL: an engine's pool (simdrop_set_parallel) that runs none of the tasks
+        # of a call split in two (2 threads, 8 MiB moved: tasks of at least 2 MiB)
+        from simdrop import _lib
+
+        @_lib.simdrop_parallel_fn
+        def run_nothing(ctx, ntasks, task, arg):
+            pass
+        x = np.ones(1 << 20, np.float32)
+        threads = simdrop.get_num_threads()
+        self.assertEqual(_lib.simdrop_set_parallel(run_nothing, None), 0)
+        try:
+            simdrop.set_num_threads(2)
+            with self.assertRaises(simdrop.ParallelError) as cm:
+                simdrop.dropout(x, 0.5, 1)
+        finally:
+            self.assertEqual(_lib.simdrop_set_parallel(_lib.simdrop_parallel_fn(), None), 0)
+            simdrop.set_num_threads(threads)
+        self.assertIsInstance(cm.exception, RuntimeError)
+        self.assertEqual(cm.exception.status, -10)
+        self.assertIn("simdrop_forward_f32", str(cm.exception))
+        self.assertIn("the engine's thread pool did not run every task exactly once",
+                      str(cm.exception))
+        simdrop.set_num_threads(2)  # the built-in pool again: every task runs
+        try:
+            y = simdrop.dropout(x, 0.5, 1)
+        finally:
+            simdrop.set_num_threads(threads)
+        self.assertTrue(np.array_equal(y, np.where(keep(x.size, 0.5, 1), np.float32(2), np.float32(0))))
+
 
 class TestAlignmentAndNames(unittest.TestCase, Same):
     def test_misaligned_arrays_copied_in_refused_as_out(self):
@@ -291,6 +356,9 @@ class TestAlignmentAndNames(unittest.TestCase, Same):
                 "dropout_backward_regen": lambda a: simdrop.dropout_backward_regen(a, 0.3, 5),
                 "dropout_groups": lambda a: simdrop.dropout_groups(a, 6, 0.3, 5),
                 "alpha_dropout": lambda a: simdrop.alpha_dropout(a, 0.3, 5),
+                "unscaled_dropout": lambda a: simdrop.unscaled_dropout(a, 0.3, 5, groups=6),
+                "unscaled_dropout_backward_regen":
+                    lambda a: simdrop.unscaled_dropout_backward_regen(a, 0.3, 5, groups=6),
                 "bias_dropout_add": lambda a: simdrop.bias_dropout_add(a, a[0], a, 0.3, 5),
                 "bias_dropout_add_backward": lambda a: simdrop.bias_dropout_add_backward(a, m, 0.3)[0],
             }

@@ -138,6 +138,21 @@ class TestAgainstPyTorchGivenMask(unittest.TestCase, Same):
             ref = lambda t, m: ref_scale(t, m, 1 / (1 - 0.3))  # noqa: E731
             self.check("DropPath", sdt.DropPath(0.3), ref, x, 8, (8, 1, 1), 0.3)
             self.check("drop_path", lambda t: F.drop_path(t, 0.3, True), ref, x, 8, (8, 1, 1), 0.3)
+            # scale_by_keep=False: timm's x * random_tensor (a tensor of 0s and 1s of x's dtype),
+            # kept samples bit for bit x, in every dtype; the same keep decisions
+            timm = lambda t, m: t * m.to(t.dtype)  # noqa: E731
+            self.check("DropPath unscaled", sdt.DropPath(0.3, scale_by_keep=False), timm, x, 8,
+                       (8, 1, 1), 0.3)
+            for save_mask in (True, False):
+                self.check("drop_path unscaled",
+                           lambda t: F.drop_path(t, 0.3, True, False, save_mask=save_mask), timm,
+                           x, 8, (8, 1, 1), 0.3)
+            self.check("drop_path unscaled, p = 1", lambda t: F.drop_path(t, 1.0, True, False),
+                       timm, x, 8, (8, 1, 1), 1.0)
+            # one sample per batch: element dropout without rescaling (group_len 1)
+            x1 = special((40,), dtype)
+            self.check("drop_path unscaled, 1-d", lambda t: F.drop_path(t, 0.5, True, False),
+                       timm, x1, 40, (40,), 0.5)
 
     def test_bias_dropout_add(self):
         for dtype in FLOATS:
@@ -636,8 +651,9 @@ class TestErrors(unittest.TestCase):
                 F.dropout2d(torch.ones(3), 0.5)
 
     def test_drop_path_and_bias_add(self):
-        with self.assertRaisesRegex(NotImplementedError, "scale_by_keep=False"):
-            F.drop_path(torch.ones(4, 3), 0.5, True, scale_by_keep=False)
+        ones = torch.ones(64, 3)  # scale_by_keep=False: kept samples stay 1, dropped ones 0
+        y = F.drop_path(ones, 0.5, True, scale_by_keep=False)
+        self.assertTrue(bool(((y == 1).all(1) | (y == 0).all(1)).all()) and 0 < y.sum() < 192, y)
         self.assertTrue(torch.equal(F.drop_path(torch.ones(4, 3), 1.0, True, scale_by_keep=False), torch.zeros(4, 3)))
         x = torch.ones(4, 3)
         with self.assertRaisesRegex(ValueError, "bias has shape"):

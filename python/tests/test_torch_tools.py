@@ -65,6 +65,7 @@ class Every(nn.Module):
         self.alpha = sdt.AlphaDropout(0.2)
         self.falpha = sdt.FeatureAlphaDropout(0.2)
         self.path = sdt.DropPath(0.25)
+        self.path_unscaled = sdt.DropPath(0.25, scale_by_keep=False)
         self.bda = sdt.BiasDropoutAdd(0.1)
         self.bias = nn.Parameter(torch.randn(24))
 
@@ -74,7 +75,7 @@ class Every(nn.Module):
         h = self.d2(h.reshape(-1, 4, 2, 3)).reshape(-1, 24)
         h = self.d3(h.reshape(-1, 2, 2, 2, 3)).reshape(-1, 24)
         h = self.falpha(self.alpha(h).reshape(-1, 4, 6)).reshape(-1, 24)
-        h = self.path(h)
+        h = self.path_unscaled(self.path(h))
         return self.bda(h, self.bias, h * 0.5)
 
 
@@ -556,6 +557,19 @@ class TestOperators(unittest.TestCase):
         for m in (mask, mask[:0]):  # from the mask, and regenerated from the seed
             dx = torch.ops.simdrop.native_dropout_backward(g, m, seed, 0.3, 42, False, [])
             assert_same(self, dx, g * (out != 0) * (1 / 0.7))
+        # scale=False: dropout without rescaling (drop_path's scale_by_keep=False), 6 samples; the
+        # keep decisions of the scaled group dropout of the same seed
+        x = torch.randn(6, 7) + 10  # (no element is 0: out != 0 is the mask)
+        torch.set_rng_state(state)
+        out, mask, seed = torch.ops.simdrop.native_dropout(x, 0.3, 6, False, True, False)
+        torch.set_rng_state(state)
+        scaled, scaled_mask, _ = torch.ops.simdrop.native_dropout(x, 0.3, 6, False, True)
+        self.assertTrue(torch.equal(mask, scaled_mask))
+        keep = (out != 0).all(1, keepdim=True)
+        assert_same(self, out, x * keep)
+        for m in (mask, mask[:0]):
+            dx = torch.ops.simdrop.native_dropout_backward(g, m, seed, 0.3, 6, False, [], False)
+            assert_same(self, dx, g * keep)
 
     def test_bad_arguments_are_refused_before_anything_runs(self):
         x = torch.randn(6, 7)
@@ -585,10 +599,10 @@ class TestOperators(unittest.TestCase):
         for _ in range(40):
             v = random_view(rng, rng.choice((1, 2, 3, 4)))
             m = torch.empty_strided(v.shape, v.stride(), device="meta")
-            for alpha in (False, True):
+            for alpha, scale in ((False, True), (True, True), (False, False)):
                 for groups in {v.numel(), v.shape[0]}:
-                    real = torch.ops.simdrop.native_dropout(v, 0.5, groups, alpha, True)
-                    fake = torch.ops.simdrop.native_dropout(m, 0.5, groups, alpha, True)
+                    real = torch.ops.simdrop.native_dropout(v, 0.5, groups, alpha, True, scale)
+                    fake = torch.ops.simdrop.native_dropout(m, 0.5, groups, alpha, True, scale)
                     for r, f in zip(real, fake):
                         self.assertEqual((r.shape, r.stride(), r.dtype), (f.shape, f.stride(), f.dtype),
                                          f"{tuple(v.shape)} {v.stride()} groups={groups}")
@@ -614,6 +628,7 @@ class TestOperators(unittest.TestCase):
             "dropout1d": (seeded_op(ops.dropout1d, 0.4, True), (x,)),
             "alpha_dropout": (seeded_op(ops.alpha_dropout, 0.4, True), (x,)),
             "drop_path": (seeded_op(ops.drop_path, 0.4, True), (x,)),
+            "drop_path unscaled": (seeded_op(ops.drop_path, 0.4, True, False), (x,)),
             "bias_dropout_add": (seeded_op(ops.bias_dropout_add, None, 0.4, True), (x, b)),
         }
         for name, (fn, args) in cases.items():

@@ -21,7 +21,10 @@
 extern "C" {
 #endif
 
-enum kat_family { KAT_DROPOUT, KAT_GROUPS, KAT_ALPHA, KAT_BDA, KAT_MASK, KAT_FAMILIES };
+/* KAT_UNSCALED: dropout without rescaling (simdrop_unscaled_*), groups like KAT_GROUPS */
+enum kat_family {
+    KAT_DROPOUT, KAT_GROUPS, KAT_ALPHA, KAT_UNSCALED, KAT_BDA, KAT_MASK, KAT_FAMILIES
+};
 enum kat_op { KAT_FORWARD, KAT_BACKWARD, KAT_REGEN, KAT_MASK_ONLY };
 enum kat_dtype { KAT_F32, KAT_F64, KAT_BF16, KAT_F16, KAT_DTYPES };
 /* The output buffer of a call holds this input on entry and is passed as both (in place). */
@@ -40,7 +43,7 @@ typedef struct kat_array {
 typedef struct kat_record {
     unsigned line;
     int family, dtype;   /* KAT_MASK records (golden_v1.txt) are f32 forward with x = 1 */
-    size_t a, b;         /* n (b = 1) | groups, group_len | rows, cols */
+    size_t a, b;         /* n (b = 1) | groups, group_len (groups, alpha, unscaled) | rows, cols */
     double p;
     uint64_t seed, offset;
     void *x, *bias, *residual, *dout; /* inputs (dtype elements); NULL when absent */

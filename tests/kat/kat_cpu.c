@@ -28,6 +28,14 @@
             return simdrop_alpha_backward_##S(y, x, m, c->a, c->b, c->p);                         \
         case KAT_ALPHA * 3 + KAT_REGEN:                                                            \
             return simdrop_alpha_backward_regen_##S(y, x, c->a, c->b, c->p, c->seed, c->offset);   \
+        case KAT_UNSCALED * 3 + KAT_FORWARD:                                                       \
+            return simdrop_unscaled_forward_##S(y, o->mask, x, c->a, c->b, c->p, c->seed,          \
+                                                c->offset);                                        \
+        case KAT_UNSCALED * 3 + KAT_BACKWARD: /* takes no p */                                     \
+            return simdrop_unscaled_backward_##S(y, x, m, c->a, c->b);                             \
+        case KAT_UNSCALED * 3 + KAT_REGEN:                                                         \
+            return simdrop_unscaled_backward_regen_##S(y, x, c->a, c->b, c->p, c->seed,            \
+                                                       c->offset);                                 \
         case KAT_BDA * 3 + KAT_FORWARD:                                                            \
             return simdrop_bias_dropout_add_##S(y, o->mask, x, (const T *)c->bias, r, c->a, c->b,  \
                                                 c->p, c->seed, c->offset);                         \

@@ -6,7 +6,7 @@
 
 #include "kat.h"
 
-const char *const kat_family_names[KAT_FAMILIES] = {"dropout", "groups", "alpha",
+const char *const kat_family_names[KAT_FAMILIES] = {"dropout", "groups", "alpha", "unscaled",
                                                     "bias_dropout_add", "mask"};
 const char *const kat_dtype_names[KAT_DTYPES] = {"f32", "f64", "bf16", "f16"};
 
@@ -25,9 +25,15 @@ size_t kat_elements(const kat_call *c)
     return c->family == KAT_DROPOUT || c->family == KAT_MASK ? c->a : c->a * c->b;
 }
 
+/* The families with a mask bit per group of group_len elements. */
+static int grouped(int family)
+{
+    return family == KAT_GROUPS || family == KAT_ALPHA || family == KAT_UNSCALED;
+}
+
 size_t kat_mask_bytes(const kat_call *c)
 {
-    const size_t bits = c->family == KAT_GROUPS || c->family == KAT_ALPHA ? c->a : kat_elements(c);
+    const size_t bits = grouped(c->family) ? c->a : kat_elements(c);
     return (bits + 7) / 8;
 }
 
@@ -269,8 +275,11 @@ static int parse_values(char *line, kat_record *r, char *err, size_t err_size)
     r->mask = (uint8_t *)xcalloc(r->mask_bytes + 1, 1);
     ok = parse_array(field(&f, "x"), r->n, es, &x) & parse_array(field(&f, "y"), r->n, es, &r->y) &
          parse_mask(field(&f, "mask"), r->mask_bytes, r->mask);
-    /* dropout and groups: backward with dy = x gives dx = y (MASK_SPEC 4.6: the same product) */
-    ok &= parse_array(field(&f, r->family < KAT_ALPHA ? "y" : "dx"), r->n, es, &r->dx);
+    /* dropout, groups and unscaled: backward with dy = x gives dx = y (MASK_SPEC 4.6: the same
+     * product); alpha and the fused op write their dx */
+    const int dx_is_y = r->family == KAT_DROPOUT || r->family == KAT_GROUPS ||
+                        r->family == KAT_UNSCALED;
+    ok &= parse_array(field(&f, dx_is_y ? "y" : "dx"), r->n, es, &r->dx);
     ok &= parse_array(field(&f, "dx_inv"), r->n, es, &r->dx_inv);
     if (r->family == KAT_BDA) {
         const char *bias_s = field(&f, "bias"), *res_s = field(&f, "residual");
@@ -344,10 +353,10 @@ static kat_call base_call(const kat_record *r, const char *what, int op)
 }
 
 /* golden_v1.txt: simdrop_mask's bits, and forward's mask (of x = 1). Dropout, group and alpha
- * dropout: forward (with the mask, and in place without it), backward with the golden mask
- * (also in place) and with its complement, backward_regen; dy = x. The fused op: forward out of
- * place, out == x, out == residual; backward with dbias, in place without it, with the
- * complemented mask; backward_regen. */
+ * dropout and dropout without rescaling: forward (with the mask, and in place without it),
+ * backward with the golden mask (also in place) and with its complement, backward_regen; dy = x.
+ * The fused op: forward out of place, out == x, out == residual; backward with dbias, in place
+ * without it, with the complemented mask; backward_regen. */
 size_t kat_calls(const kat_record *r, kat_call *calls)
 {
     size_t k = 0;

@@ -39,9 +39,10 @@ static void read_file(const char *path)
         kat_record_free(&r);
     }
     fclose(f);
-    printf("  %s: %u lines; records per family: dropout %u, groups %u, alpha %u, "
-           "bias_dropout_add %u, mask %u\n", path, line_no, seen[KAT_DROPOUT], seen[KAT_GROUPS],
-           seen[KAT_ALPHA], seen[KAT_BDA], seen[KAT_MASK]);
+    printf("  %s: %u lines; records per family:", path, line_no);
+    for (int fam = 0; fam < KAT_FAMILIES; fam++)
+        printf("%s %s %u", fam ? "," : "", kat_family_names[fam], seen[fam]);
+    printf("\n");
 }
 
 /* Lines the reader must refuse, and the reason it gives. */

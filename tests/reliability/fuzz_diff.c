@@ -1,7 +1,7 @@
 /* fuzz_diff.c: libFuzzer target: every public entry point (tests/entries.h) on every built path and 1..16 threads against the scalar path on one thread, bit for bit, in guarded buffers; scalar against the spec oracle.
  *
- * Links the static library for the test hooks: simdrop_min_task_bytes_override(1) splits even
- * tiny calls across the threads, simdrop_nt_bytes_override(1) sends every output through the
+ * simdrop_set_min_task_bytes(1) splits even tiny calls across the threads; it links the static
+ * library for the test hook simdrop_nt_bytes_override(1), which sends every output through the
  * kernels' non-temporal store branch.
  *
  * The input, little-endian; shorter inputs read as zero-padded, bytes past the header are the
@@ -24,7 +24,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include "rel_common.h"
 #include "dispatch.h"
-#include "parallel.h"
 
 #define HEADER 36
 #define MAX_N 12289  /* three blocks and a bit */
@@ -56,7 +55,7 @@ static input decode(const uint8_t *data, size_t size)
     rel_call *c = &in.c;
     c->e = e;
     const size_t a = (size_t)le(h, 5, 2), b = (size_t)le(h, 7, 2);
-    if (e->family == FAM_GROUPS || e->family == FAM_ALPHA) {
+    if (ent_grouped(e)) {
         c->s.a = a % 2049;
         c->s.b = b % 70;
     } else if (e->family == FAM_BDA) {
@@ -197,7 +196,7 @@ static int verbose; /* fuzz_replay -v: one line per input */
 static void settings(int threads, int split, int nt)
 {
     simdrop_set_num_threads(threads);
-    simdrop_min_task_bytes_override(split ? 1 : 0);
+    simdrop_set_min_task_bytes(split ? 1 : 0);
     simdrop_nt_bytes_override(nt ? 1 : 0);
 }
 

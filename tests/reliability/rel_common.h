@@ -321,7 +321,7 @@ static inline void rel_oracle(const entry *e, void *const out[5], const void *co
         memcpy(keep, in[rel_mask_in_arg(e)], (units + 7) / 8);
     else
         rel_ref_mask(keep, units, p, seed, offset);
-    const size_t group_len = e->family == FAM_GROUPS || e->family == FAM_ALPHA ? s.b : 1;
+    const size_t group_len = ent_grouped(e) ? s.b : 1;
     const rel_consts c = rel_spec_consts(p);
     int op = ROP_SCALE;
     float mul = c.s;
@@ -331,6 +331,8 @@ static inline void rel_oracle(const entry *e, void *const out[5], const void *co
             op = p == 0.0 ? ROP_COPY : ROP_ALPHA;
         mul = c.A, mul64 = c.A64; /* backward: dy * (keep ? A : 0) */
     }
+    if (e->family == FAM_UNSCALED) /* forward and backward: x * (keep ? 1 : 0) */
+        mul = 1.0f, mul64 = 1.0;
     const void *x = in[rel_src_arg(e)];
     const void *bias = e->family == FAM_BDA && e->kind == K_FORWARD ? in[3] : NULL;
     const void *resid = e->family == FAM_BDA && e->kind == K_FORWARD ? in[4] : NULL;

@@ -57,7 +57,7 @@ static u128 model_elements(const entry *e, ent_shape s)
 
 static u128 model_units(const entry *e, ent_shape s)
 {
-    return e->family == FAM_GROUPS || e->family == FAM_ALPHA ? s.a : model_elements(e, s);
+    return ent_grouped(e) ? s.a : model_elements(e, s);
 }
 
 /* Exact byte size of buffer i, which may exceed size_t. */
@@ -87,7 +87,7 @@ static int model_status(const bcall *c)
         return SIMDROP_EPROB;
     if (e->uses_seed && (u128)c->offset + units > ((u128)1 << 64))
         return SIMDROP_ERANGE;
-    if ((e->family == FAM_GROUPS || e->family == FAM_ALPHA) && c->s.a && !c->s.b)
+    if (ent_grouped(e) && c->s.a && !c->s.b)
         return SIMDROP_ESIZE;
     for (int i = 0; i < e->nargs; i++)
         if (model_bytes(e, i, c->s) > SIZE_MAX)
@@ -222,11 +222,6 @@ static bcall call_huge(const entry *e, ent_shape s, double p, uint64_t offset)
     return c;
 }
 
-static int is_group(const entry *e)
-{
-    return e->family == FAM_GROUPS || e->family == FAM_ALPHA;
-}
-
 static ent_shape shape(size_t a, size_t b)
 {
     ent_shape s = {a, b};
@@ -242,7 +237,7 @@ static ent_shape shape_of(const entry *e, int k)
     static const size_t elems[NSHAPES] = {1, 7, 33, 4100};
     static const size_t groups[NSHAPES][2] = {{1, 1}, {3, 5}, {9, 2}, {1030, 4}};
     static const size_t bda[NSHAPES][2] = {{1, 1}, {3, 5}, {4, 9}, {35, 120}};
-    if (is_group(e))
+    if (ent_grouped(e))
         return shape(groups[k][0], groups[k][1]);
     if (e->family == FAM_BDA)
         return shape(bda[k][0], bda[k][1]);
@@ -254,7 +249,7 @@ static ent_shape shape_of(const entry *e, int k)
 static int empty_shapes(const entry *e, ent_shape out[3])
 {
     out[0] = shape(0, 0);
-    if (is_group(e)) {
+    if (ent_grouped(e)) {
         out[1] = shape(0, 5);
         return 2;
     }
@@ -273,7 +268,7 @@ static ent_shape size_overflow_shape(const entry *e)
     const size_t es = ent_dtype_size(e->dt);
     if (e->family == FAM_ELEMENT)
         return shape(SIZE_MAX / es + 1, 0);
-    if (is_group(e) || e->family == FAM_BDA)
+    if (ent_grouped(e) || e->family == FAM_BDA)
         return shape(2, SIZE_MAX / 2 / es + 1);
     return shape(0, 0);
 }
@@ -316,7 +311,7 @@ static void null_cases(const entry *e)
                 run_case("no elements, NULL subset", &c, e->family == FAM_BYTES ? 0 : env_status);
             }
         }
-        if (is_group(e)) { /* group_len == 0 with groups: no elements, but an error */
+        if (ent_grouped(e)) { /* group_len == 0 with groups: no elements, but an error */
             bcall c = call_apart(e, shape(3, 0), 0.25, 7, 5);
             for (int i = 0; i < e->nargs; i++)
                 if (subset >> i & 1)
@@ -366,7 +361,7 @@ static void p_cases(const entry *e)
 /* A shape with exactly `units` units (elements, groups, rows * cols). */
 static ent_shape units_shape(const entry *e, size_t units)
 {
-    if (is_group(e))
+    if (ent_grouped(e))
         return shape(units, 2);
     if (e->family == FAM_BDA) {
         size_t rows = 1;
@@ -402,7 +397,7 @@ static void range_cases(const entry *e)
     }
     if (SIZE_MAX != UINT64_MAX)
         return;
-    const ent_shape many = is_group(e) ? shape(SIZE_MAX, 1) : shape(SIZE_MAX, e->family == FAM_BDA);
+    const ent_shape many = ent_grouped(e) ? shape(SIZE_MAX, 1) : shape(SIZE_MAX, e->family == FAM_BDA);
     bcall c = call_huge(e, many, 0.5, 2); /* from offset 1 it would end exactly at 2^64 */
     run_case("SIZE_MAX units from offset 2", &c, SIMDROP_ERANGE);
     if (e->family == FAM_BDA) {
@@ -425,7 +420,7 @@ static void size_cases(const entry *e)
     list[count++] = size_overflow_shape(e);
     if (e->family == FAM_ELEMENT) {
         list[count++] = shape(SIZE_MAX, 0);
-    } else if (is_group(e)) {
+    } else if (ent_grouped(e)) {
         list[count++] = shape(SIZE_MAX, 2);
         list[count++] = shape(3, 0); /* group_len == 0 with groups */
         list[count++] = shape(SIZE_MAX, 0);
@@ -456,7 +451,7 @@ static void size_cases(const entry *e)
             run_case("rows = SIZE_MAX, cols == 0", &c, env_status);
         }
     }
-    if (is_group(e)) {
+    if (ent_grouped(e)) {
         bcall c = call_huge(e, shape(0, SIZE_MAX), 0.5, 0);
         run_case("groups == 0, group_len = SIZE_MAX", &c, env_status);
     }
@@ -676,7 +671,7 @@ static void no_access_cases(void)
     float dbias[8];
     for (size_t ei = 0; ei < NENTRIES; ei++) {
         const entry *e = &entries[ei];
-        const ent_shape s = is_group(e) ? shape(100, 10) : e->family == FAM_BDA ? shape(10, 100)
+        const ent_shape s = ent_grouped(e) ? shape(100, 10) : e->family == FAM_BDA ? shape(10, 100)
                                                                                 : shape(1000, 0);
         void *b[5], *o[5];
         for (int i = 0; i < 5; i++)

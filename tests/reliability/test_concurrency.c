@@ -59,7 +59,7 @@ static ent_shape random_shape(const entry *e)
     static const size_t edge_n[] = {0, 1, 31, 32, 33, 4095, 4096, 4097, 8200};
     const size_t cap = rel_small() ? 3000 : 12000;
     ent_shape s = {0, 0};
-    if (e->family == FAM_GROUPS || e->family == FAM_ALPHA) {
+    if (ent_grouped(e)) {
         s.b = 1 + test_below(test_below(2) ? 8 : 300);
         s.a = test_below(cap / s.b + 2);
     } else if (e->family == FAM_BDA) {
@@ -189,7 +189,7 @@ static int cmp_size(const void *a, const void *b)
 static void sharding(const char *path, const entry *e, int with_mask)
 {
     const int bda = e->family == FAM_BDA;
-    const int groups = e->family == FAM_GROUPS || e->family == FAM_ALPHA;
+    const int groups = ent_grouped(e);
     const size_t es = ent_dtype_size(e->dt);
     ent_shape s = {rel_small() ? 20000 : 150000, 0};
     if (groups)

@@ -1,12 +1,11 @@
-/* test_threads.c: the library's own threads: bit-identity on 1, 2, 3, 7 and 16 threads for every entry point, the engine's pool hook, concurrent callers of the built-in pool, fork, exit with parked workers, SIMDROP_NUM_THREADS.
+/* test_threads.c: the library's own threads: bit-identity on 1, 2, 3, 7 and 16 threads for every entry point, the engine's pool hook (checked, re-entered, per thread), concurrent callers of the built-in pool, fork, exit with parked workers, SIMDROP_NUM_THREADS.
  *
  *   test_threads [--seed N]            everything below
  *   test_threads --expect-threads N    run by meson with SIMDROP_NUM_THREADS set to a good value:
  *                                      the count must be N and calls must split into N tasks
  *
- * Links the static library for simdrop_min_task_bytes_override() (src/parallel.h), which lets
- * calls of a few kilobytes split across every thread; the "real split" part instead uses calls
- * of several megabytes with the measured cut-off. The reference of every comparison is the
+ * simdrop_set_min_task_bytes(1) lets calls of a few kilobytes split across every thread; the
+ * "real split" part instead uses calls of several megabytes with the measured cut-off. The reference of every comparison is the
  * same call on one thread on the same path. dlopen/dlclose is test_dlclose.c (it must not link
  * the library). */
 #define _DEFAULT_SOURCE /* usleep */
@@ -22,7 +21,6 @@
 #endif
 
 #include "rel_common.h"
-#include "parallel.h"
 
 static const int thread_counts[] = {2, 3, 7, 16};
 #define NCOUNTS (sizeof thread_counts / sizeof thread_counts[0])
@@ -43,6 +41,7 @@ static ent_shape job_shape(const entry *e, int big)
     switch (e->family) {
     case FAM_GROUPS:
     case FAM_ALPHA:
+    case FAM_UNSCALED:
         return big ? (ent_shape){1 << 14, 64} : (ent_shape){small ? 300 : 1500, 1 + test_below(17)};
     case FAM_BDA:
         return big ? (ent_shape){1024, 1024} : (ent_shape){small ? 60 : 200, 1 + test_below(150)};
@@ -107,6 +106,16 @@ static int tjob_run(tjob *j, int record, char *err, size_t len)
         guarded_free(&g[i]);
     }
     return bad;
+}
+
+/* A new job for entry e, its result on one thread (no engine pool) recorded. */
+static void tjob_recorded(tjob *j, const entry *e)
+{
+    tjob_new(j, e, 0);
+    char err[400];
+    simdrop_set_parallel(NULL, NULL);
+    simdrop_set_num_threads(1);
+    CHECK(!tjob_run(j, 1, err, sizeof err), "one thread: %s", err);
 }
 
 static void tjob_free(tjob *j)
@@ -183,6 +192,14 @@ static void *toy_thread(void *p)
     return NULL;
 }
 
+/* *max = the largest n it was given. */
+static void note_max(atomic_ulong *max, size_t n)
+{
+    for (unsigned long m = atomic_load(max); n > m;)
+        if (atomic_compare_exchange_weak(max, &m, n))
+            break;
+}
+
 /* Runs task(arg, i) exactly once for every i < ntasks, in the toy's order and on its threads,
  * and returns when all are done: the contract of simdrop_parallel_fn. Counts what it saw. */
 static void toy_run(void *ctx, size_t ntasks, void (*task)(void *arg, size_t i), void *arg)
@@ -192,9 +209,7 @@ static void toy_run(void *ctx, size_t ntasks, void (*task)(void *arg, size_t i),
     const int threads = simdrop_get_num_threads();
     if (threads < 1 || ntasks > (size_t)threads || ntasks < 1)
         atomic_fetch_add(&t->too_many, 1);
-    for (unsigned long m = atomic_load(&t->max_tasks); ntasks > m;)
-        if (atomic_compare_exchange_weak(&t->max_tasks, &m, ntasks))
-            break;
+    note_max(&t->max_tasks, ntasks);
     size_t order[1024];
     for (size_t i = 0; i < ntasks && i < 1024; i++)
         order[i] = t->kind == TOY_REVERSE ? ntasks - 1 - i : i;
@@ -234,7 +249,7 @@ static void toy_run(void *ctx, size_t ntasks, void (*task)(void *arg, size_t i),
  * MB and the real cut-off; else small calls split by the override. */
 static void identity(int big)
 {
-    simdrop_min_task_bytes_override(big ? 0 : 1);
+    simdrop_set_min_task_bytes(big ? 0 : 1);
     unsigned long compared = 0;
     for (size_t k = 0; k < NENTRIES; k++) {
         tjob j;
@@ -251,7 +266,7 @@ static void identity(int big)
         tjob_free(&j);
     }
     simdrop_set_num_threads(1);
-    simdrop_min_task_bytes_override(0);
+    simdrop_set_min_task_bytes(0);
     printf("  identity (%s): %zu entry points x %zu thread counts = %lu comparisons\n",
            big ? "calls of several MB, measured cut-off" : "small calls split by the override",
            (size_t)NENTRIES, NCOUNTS, compared);
@@ -264,7 +279,7 @@ static void identity(int big)
 static void really_split(void)
 {
     toy counter = {TOY_SERIAL, 0, 0, 0, 0};
-    simdrop_min_task_bytes_override((size_t)256 << 10);
+    simdrop_set_min_task_bytes((size_t)256 << 10);
     const char *names[] = {"forward_f32", "bias_dropout_add_backward_regen_bf16",
                            "alpha_forward_f64", "mask"};
     for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
@@ -299,7 +314,7 @@ static void really_split(void)
     if (before > 0) /* at least: sanitizers may start a thread of their own meanwhile */
         CHECK(after - before >= 15, "threads before the pool ran %d, after a 16-thread call %d",
               before, after);
-    simdrop_min_task_bytes_override(0);
+    simdrop_set_min_task_bytes(0);
     printf("  really split: one task per thread for calls of several MB; %d threads before the "
            "pool ran, %d after a 16-thread call\n", before, after);
 }
@@ -308,7 +323,7 @@ static void really_split(void)
 
 static void hooks(void)
 {
-    simdrop_min_task_bytes_override(1);
+    simdrop_set_min_task_bytes(1);
     for (int kind = 0; kind < TOY_COUNT; kind++) {
         toy t = {kind, 0, 0, 0, 0};
         unsigned long compared = 0;
@@ -316,11 +331,8 @@ static void hooks(void)
             if (rel_small() && k % 3 != (size_t)kind % 3)
                 continue;
             tjob j;
-            tjob_new(&j, &entries[k], 0);
+            tjob_recorded(&j, &entries[k]);
             char err[400];
-            simdrop_set_parallel(NULL, NULL);
-            simdrop_set_num_threads(1);
-            CHECK(!tjob_run(&j, 1, err, sizeof err), "one thread: %s", err);
             CHECK(simdrop_set_parallel(toy_run, &t) == SIMDROP_OK, "set_parallel");
             for (size_t c = 0; c < NCOUNTS; c++) {
                 simdrop_set_num_threads(thread_counts[c]);
@@ -351,7 +363,307 @@ static void hooks(void)
     CHECK(atomic_load(&t.calls) == 0, "set_parallel(NULL) did not restore the built-in pool");
     tjob_free(&j);
     simdrop_set_num_threads(1);
-    simdrop_min_task_bytes_override(0);
+    simdrop_set_min_task_bytes(0);
+}
+
+/* ---- 2b. a pool that breaks the contract -------------------------------------------------- */
+
+/* Pools that run the wrong tasks: one left out, one twice, an index out of range (ntasks, or
+ * SIZE_MAX) besides every right one or in place of one. */
+enum wrong_kind { WRONG_SKIP, WRONG_TWICE, WRONG_EXTRA_INDEX, WRONG_HUGE_INDEX, WRONG_COUNT };
+static const char *const wrong_names[WRONG_COUNT] = {"skips the last task", "runs task 0 twice",
+                                                      "also calls task(ntasks)",
+                                                      "calls task(SIZE_MAX) for the last"};
+
+static void wrong_run(void *ctx, size_t ntasks, void (*task)(void *, size_t), void *arg)
+{
+    const int kind = *(const int *)ctx;
+    for (size_t i = 0; i < ntasks; i++) {
+        if (i + 1 == ntasks && kind == WRONG_SKIP)
+            continue;
+        task(arg, i + 1 == ntasks && kind == WRONG_HUGE_INDEX ? SIZE_MAX : i);
+    }
+    if (kind == WRONG_TWICE)
+        task(arg, 0);
+    if (kind == WRONG_EXTRA_INDEX)
+        task(arg, ntasks);
+}
+
+/* Each wrong pool makes every entry point return SIMDROP_EPARALLEL (its outputs are then
+ * unspecified), never writes outside the buffers, and a right pool afterwards works again. An
+ * in-place call whose pool repeats a task is not scaled twice: the repeat does not run. */
+static void wrong_pools(void)
+{
+    simdrop_set_min_task_bytes(1);
+    simdrop_set_num_threads(4);
+    unsigned long calls = 0;
+    for (int kind = 0; kind < WRONG_COUNT; kind++) {
+        simdrop_set_parallel(wrong_run, &kind);
+        for (size_t k = 0; k < NENTRIES; k++) {
+            if (entries[k].family == FAM_BYTES) /* never parallel */
+                continue;
+            tjob j;
+            tjob_new(&j, &entries[k], 0);
+            guarded g[5];
+            const int status = rel_run(&j.c, j.in, g, j.mis);
+            CHECK(status == SIMDROP_EPARALLEL, "a pool that %s: %s returned %d, want "
+                  "SIMDROP_EPARALLEL", wrong_names[kind], entries[k].name, status);
+            for (int i = 0; i < entries[k].nargs; i++) {
+                CHECK(guarded_ok(&g[i]), "a pool that %s: %s wrote outside %s",
+                      wrong_names[kind], entries[k].name, entries[k].arg[i].name);
+                guarded_free(&g[i]);
+            }
+            tjob_free(&j);
+            calls++;
+        }
+    }
+    /* In place, task 0 repeated: the elements of task 0 are scaled once. */
+    int twice = WRONG_TWICE;
+    simdrop_set_parallel(wrong_run, &twice);
+    enum { N = 1 << 16 };
+    static float x[N], y[N], want[N];
+    for (size_t i = 0; i < N; i++)
+        x[i] = y[i] = (float)i + 1.0f;
+    simdrop_set_num_threads(1);
+    CHECK(simdrop_forward_f32(want, NULL, x, N, 0.5, 3, 0) == SIMDROP_OK, "one thread");
+    simdrop_set_num_threads(4);
+    CHECK(simdrop_forward_f32(y, NULL, y, N, 0.5, 3, 0) == SIMDROP_EPARALLEL, "in place, task 0 twice");
+    CHECK(!memcmp(y, want, sizeof y), "in place, task 0 twice: a task ran twice");
+    /* A right pool afterwards. */
+    toy right = {TOY_SERIAL, 0, 0, 0, 0};
+    simdrop_set_parallel(toy_run, &right);
+    CHECK(simdrop_forward_f32(y, NULL, x, N, 0.5, 3, 0) == SIMDROP_OK && !memcmp(y, want, sizeof y),
+          "a right pool after the wrong ones");
+    simdrop_set_parallel(NULL, NULL);
+    simdrop_set_num_threads(1);
+    simdrop_set_min_task_bytes(0);
+    printf("  wrong pools: %lu calls through %d kinds returned SIMDROP_EPARALLEL\n", calls,
+           WRONG_COUNT);
+}
+
+/* ---- 2c. calls from inside a parallel call -------------------------------------------------- */
+
+/* A pool whose run() must not be entered again while it runs (as if it held a plain mutex) and
+ * which, before simdrop's tasks, runs the engine work queued for it (a work-stealing pool does
+ * that while it waits): here a simdrop call of its own, which must give its one-thread bits. Its
+ * tasks run on threads of its own, which also make a call before each task. */
+typedef struct nested_pool {
+    atomic_int depth, reentered;
+    atomic_ulong nested_calls, nested_wrong;
+    const float *x;
+    const float *want;
+    size_t n;
+} nested_pool;
+
+static void nested_call(nested_pool *np)
+{
+    float *y = rel_malloc(np->n * sizeof(float));
+    const int status = simdrop_forward_f32(y, NULL, np->x, np->n, 0.5, 9, 0);
+    if (status != SIMDROP_OK || memcmp(y, np->want, np->n * sizeof(float)))
+        atomic_fetch_add(&np->nested_wrong, 1);
+    atomic_fetch_add(&np->nested_calls, 1);
+    free(y);
+}
+
+static void nested_run(void *ctx, size_t ntasks, void (*task)(void *, size_t), void *arg)
+{
+    nested_pool *np = ctx;
+    if (atomic_fetch_add(&np->depth, 1) > 0) /* a plain mutex would deadlock here */
+        atomic_fetch_add(&np->reentered, 1);
+    else
+        nested_call(np); /* the queued engine work, on the caller, inside run() */
+    toy_task t[16];
+    for (size_t i = 1; i < ntasks && i < 16; i++) {
+        t[i] = (toy_task){task, arg, i, 0};
+        if (pthread_create(&t[i].tid, NULL, toy_thread, &t[i])) {
+            fprintf(stderr, "pthread_create failed\n");
+            exit(2);
+        }
+    }
+    task(arg, 0);
+    for (size_t i = 1; i < ntasks && i < 16; i++)
+        pthread_join(t[i].tid, NULL);
+    atomic_fetch_sub(&np->depth, 1);
+}
+
+static void nested_calls(void)
+{
+    enum { N = 40000 };
+    static float x[N], want[N];
+    for (size_t i = 0; i < N; i++)
+        x[i] = (float)test_unit();
+    simdrop_set_num_threads(1);
+    CHECK(simdrop_forward_f32(want, NULL, x, N, 0.5, 9, 0) == SIMDROP_OK, "one thread");
+    nested_pool np = {0, 0, 0, 0, x, want, N};
+    simdrop_set_min_task_bytes(1);
+    simdrop_set_num_threads(4);
+    simdrop_set_parallel(nested_run, &np);
+    unsigned long compared = 0;
+    for (size_t k = 0; k < NENTRIES; k += 5) {
+        tjob j;
+        tjob_recorded(&j, &entries[k]);
+        char err[400];
+        simdrop_set_num_threads(4);
+        simdrop_set_parallel(nested_run, &np);
+        CHECK(!tjob_run(&j, 0, err, sizeof err), "a pool that calls simdrop inside run(): %s", err);
+        tjob_free(&j);
+        compared++;
+    }
+    simdrop_set_parallel(NULL, NULL);
+    simdrop_set_num_threads(1);
+    simdrop_set_min_task_bytes(0);
+    CHECK(atomic_load(&np.reentered) == 0, "run() was entered again from within itself %d times",
+          atomic_load(&np.reentered));
+    CHECK(atomic_load(&np.nested_calls) > 0 && atomic_load(&np.nested_wrong) == 0,
+          "%lu of %lu calls made inside run() gave other bits or an error",
+          atomic_load(&np.nested_wrong), atomic_load(&np.nested_calls));
+    printf("  calls inside run(): %lu outer calls, %lu nested ones ran on their thread\n",
+           compared, atomic_load(&np.nested_calls));
+}
+
+/* ---- 2d. two engines, each with its own threading ------------------------------------------ */
+
+/* A counting pool that knows the thread count its engine gave. */
+typedef struct engine_pool {
+    int threads;
+    atomic_ulong calls, over, max_tasks;
+} engine_pool;
+
+static void engine_pool_run(void *ctx, size_t ntasks, void (*task)(void *, size_t), void *arg)
+{
+    engine_pool *e = ctx;
+    atomic_fetch_add(&e->calls, 1);
+    if (ntasks > (size_t)e->threads)
+        atomic_fetch_add(&e->over, 1);
+    note_max(&e->max_tasks, ntasks);
+    for (size_t i = ntasks; i-- > 0;)
+        task(arg, i);
+}
+
+typedef struct engine {
+    const char *name;
+    simdrop_threading threading;
+    engine_pool pool;
+    tjob *jobs;
+    size_t njobs;
+    unsigned long failures, calls;
+    int set_status, get_own;
+    simdrop_threading seen;
+    char err[400];
+    pthread_t tid;
+} engine;
+
+static void *engine_main(void *p)
+{
+    engine *e = p;
+    e->set_status = simdrop_set_local_threading(&e->threading);
+    e->get_own = simdrop_get_local_threading(&e->seen);
+    char err[400];
+    for (int rep = 0; rep < 3; rep++)
+        for (size_t k = 0; k < e->njobs; k++, e->calls++)
+            if (tjob_run(&e->jobs[k], 0, err, sizeof err) && !e->failures++)
+                memcpy(e->err, err, sizeof err);
+    simdrop_set_local_threading(NULL);
+    return NULL;
+}
+
+/* Engines A and B call from threads of their own, each with its own pool, thread count and
+ * task size (simdrop_set_local_threading), while the process-wide settings name a third pool and
+ * another count, and change all the while. Each engine's pool sees exactly its own calls, never
+ * more tasks than its count; every result is the one-thread result. Then the local settings'
+ * checks: a bad count is refused, NULL returns to the process-wide ones, and a large task size
+ * keeps calls on the caller. */
+static void local_threading(void)
+{
+    engine eng[2];
+    memset(eng, 0, sizeof eng);
+    eng[0].name = "A";
+    eng[0].pool.threads = 3;
+    eng[0].threading = (simdrop_threading){3, engine_pool_run, &eng[0].pool, 1};
+    eng[1].name = "B";
+    eng[1].pool.threads = 7;
+    eng[1].threading = (simdrop_threading){7, engine_pool_run, &eng[1].pool, 4096};
+    engine_pool intruder = {16, 0, 0, 0};
+    simdrop_set_num_threads(1);
+    for (int k = 0; k < 2; k++) {
+        eng[k].njobs = NENTRIES / (rel_small() ? 4 : 1);
+        eng[k].jobs = rel_malloc(eng[k].njobs * sizeof(tjob));
+        for (size_t i = 0; i < eng[k].njobs; i++) {
+            char err[400];
+            tjob_new(&eng[k].jobs[i], &entries[(i * (rel_small() ? 4 : 1) + (size_t)k) % NENTRIES], 0);
+            CHECK(!tjob_run(&eng[k].jobs[i], 1, err, sizeof err), "recording: %s", err);
+        }
+    }
+    simdrop_set_num_threads(16);
+    simdrop_set_min_task_bytes(1);
+    simdrop_set_parallel(engine_pool_run, &intruder);
+    for (int k = 0; k < 2; k++)
+        if (pthread_create(&eng[k].tid, NULL, engine_main, &eng[k])) {
+            fprintf(stderr, "pthread_create failed\n");
+            exit(2);
+        }
+    for (int k = 0; k < 2; k++) {
+        pthread_join(eng[k].tid, NULL);
+        engine *e = &eng[k];
+        CHECK(e->set_status == SIMDROP_OK && e->get_own == 1 &&
+              e->seen.num_threads == e->threading.num_threads && e->seen.run == engine_pool_run &&
+              e->seen.ctx == &e->pool && e->seen.min_task_bytes == e->threading.min_task_bytes,
+              "engine %s: set %d, get %d, %d threads", e->name, e->set_status, e->get_own,
+              e->seen.num_threads);
+        CHECK(e->failures == 0, "engine %s: %lu of %lu calls differ from one thread's; first: %s",
+              e->name, e->failures, e->calls, e->err);
+        CHECK(atomic_load(&e->pool.calls) > 0 && atomic_load(&e->pool.over) == 0 &&
+              atomic_load(&e->pool.max_tasks) == (unsigned long)e->pool.threads,
+              "engine %s: its pool had %lu calls, %lu with too many tasks, at most %lu tasks",
+              e->name, atomic_load(&e->pool.calls), atomic_load(&e->pool.over),
+              atomic_load(&e->pool.max_tasks));
+        printf("  engine %s: %d threads, its own pool: %lu calls, %lu parallel, at most %lu tasks\n",
+               e->name, e->pool.threads, e->calls, atomic_load(&e->pool.calls),
+               atomic_load(&e->pool.max_tasks));
+        for (size_t i = 0; i < e->njobs; i++)
+            tjob_free(&e->jobs[i]);
+        free(e->jobs);
+    }
+    CHECK(atomic_load(&intruder.calls) == 0, "the process-wide pool got %lu calls from the engines",
+          atomic_load(&intruder.calls));
+
+    /* On this thread: a bad count is refused and changes nothing; NULL returns to the
+     * process-wide settings; a task size larger than the call keeps it on the caller. */
+    simdrop_threading t = {0, NULL, NULL, 0}, seen;
+    CHECK(simdrop_set_local_threading(&t) == SIMDROP_ETHREADS, "local threading with 0 threads");
+    t.num_threads = 1025;
+    CHECK(simdrop_set_local_threading(&t) == SIMDROP_ETHREADS, "local threading with 1025 threads");
+    CHECK(simdrop_get_local_threading(&seen) == 0 && seen.num_threads == 16 &&
+          seen.run == engine_pool_run && seen.ctx == &intruder && seen.min_task_bytes == 1,
+          "the process-wide settings as this thread's: %d threads", seen.num_threads);
+    CHECK(simdrop_get_local_threading(NULL) == SIMDROP_ENULL, "get_local_threading(NULL)");
+    engine_pool mine = {5, 0, 0, 0};
+    enum { N = 1 << 15 }; /* 256 KiB moved */
+    static float x[N], y[N];
+    t = (simdrop_threading){5, engine_pool_run, &mine, (size_t)1 << 20};
+    CHECK(simdrop_set_local_threading(&t) == SIMDROP_OK, "local threading");
+    CHECK(simdrop_forward_f32(y, NULL, x, N, 0.5, 1, 0) == SIMDROP_OK && atomic_load(&mine.calls) == 0,
+          "a call of 256 KiB with 1 MiB a task went to the pool");
+    t.min_task_bytes = (size_t)64 << 10; /* 4 tasks' worth, under 5 threads */
+    CHECK(simdrop_set_local_threading(&t) == SIMDROP_OK, "local threading");
+    CHECK(simdrop_forward_f32(y, NULL, x, N, 0.5, 1, 0) == SIMDROP_OK &&
+          atomic_load(&mine.calls) == 1 && atomic_load(&mine.max_tasks) == 4,
+          "a call of 256 KiB with 64 KiB a task: %lu pool calls, %lu tasks",
+          atomic_load(&mine.calls), atomic_load(&mine.max_tasks));
+    CHECK(simdrop_set_local_threading(NULL) == SIMDROP_OK && simdrop_get_local_threading(&seen) == 0,
+          "back to the process-wide settings");
+    CHECK(simdrop_forward_f32(y, NULL, x, N, 0.5, 1, 0) == SIMDROP_OK &&
+          atomic_load(&intruder.calls) == 1 && atomic_load(&mine.calls) == 1,
+          "after NULL the process-wide pool runs this thread's calls");
+    /* The process-wide task size: 256 KiB with 64 KiB a task on 16 threads is 4 tasks. */
+    simdrop_set_min_task_bytes((size_t)64 << 10);
+    atomic_store(&intruder.max_tasks, 0);
+    CHECK(simdrop_forward_f32(y, NULL, x, N, 0.5, 1, 0) == SIMDROP_OK &&
+          atomic_load(&intruder.max_tasks) == 4, "process-wide 64 KiB a task: %lu tasks",
+          atomic_load(&intruder.max_tasks));
+    simdrop_set_parallel(NULL, NULL);
+    simdrop_set_num_threads(1);
+    simdrop_set_min_task_bytes(0);
 }
 
 /* ---- 3. concurrent callers ------------------------------------------------------------------- */
@@ -386,7 +698,7 @@ static void *caller_main(void *p)
  * count all the while. Every result equals the one-thread result. */
 static void concurrent_callers(void)
 {
-    simdrop_min_task_bytes_override(1);
+    simdrop_set_min_task_bytes(1);
     caller c[CALLERS];
     const size_t per = rel_small() ? 1 : 2;
     for (int t = 0; t < CALLERS; t++) {
@@ -440,7 +752,7 @@ static void concurrent_callers(void)
         free(c[t].jobs);
     }
     simdrop_set_num_threads(1);
-    simdrop_min_task_bytes_override(0);
+    simdrop_set_min_task_bytes(0);
 }
 
 /* ---- 4. fork and exit ------------------------------------------------------------------------ */
@@ -611,7 +923,7 @@ static int fork_can_start_threads(void)
  * the moment of each fork. */
 static void fork_cases(void)
 {
-    simdrop_min_task_bytes_override(1);
+    simdrop_set_min_task_bytes(1);
     tjob j, k;
     tjob_new(&j, rel_entry("bias_dropout_add_backward_f32"), 0);
     tjob_new(&k, rel_entry("forward_groups_bf16"), 0);
@@ -625,7 +937,7 @@ static void fork_cases(void)
                "here (an emulator's limit: qemu-user asserts); the native runs check it\n");
         tjob_free(&j), tjob_free(&k);
         simdrop_set_num_threads(1);
-        simdrop_min_task_bytes_override(0);
+        simdrop_set_min_task_bytes(0);
         return;
     }
     char why[200];
@@ -649,7 +961,7 @@ static void fork_cases(void)
            forks);
     tjob_free(&j), tjob_free(&k);
     simdrop_set_num_threads(1);
-    simdrop_min_task_bytes_override(0);
+    simdrop_set_min_task_bytes(0);
 }
 
 #endif /* fork */
@@ -692,7 +1004,7 @@ static void exit_child(int kind)
         pthread_join(t, NULL);
     }
     if (kind == EXIT_WHILE_BUSY) {
-        simdrop_min_task_bytes_override(1); /* every call of the background thread splits */
+        simdrop_set_min_task_bytes(1); /* every call of the background thread splits */
         pthread_create(&t, NULL, background_static_calls, NULL);
         nap_us(20000);
     }
@@ -750,7 +1062,7 @@ static void expect_threads(int n)
     /* A call with enough units splits into exactly n tasks (the override lets a small one). */
     toy counter = {TOY_SERIAL, 0, 0, 0, 0};
     simdrop_set_parallel(toy_run, &counter);
-    simdrop_min_task_bytes_override(1);
+    simdrop_set_min_task_bytes(1);
     tjob j;
     tjob_init(&j, rel_entry("forward_f32"), (ent_shape){40000, 0});
     char err[400];
@@ -759,7 +1071,7 @@ static void expect_threads(int n)
           || (n == 1 && atomic_load(&counter.calls) == 0),
           "a call ran as %lu tasks with %d threads", atomic_load(&counter.max_tasks), n);
     simdrop_set_parallel(NULL, NULL);
-    simdrop_min_task_bytes_override(0);
+    simdrop_set_min_task_bytes(0);
     CHECK(simdrop_set_num_threads(2) == SIMDROP_OK && simdrop_get_num_threads() == 2,
           "set_num_threads(2) over the environment's count");
     tjob_free(&j);
@@ -784,6 +1096,9 @@ int main(int argc, char **argv)
         identity(1);
     really_split();
     hooks();
+    wrong_pools();
+    nested_calls();
+    local_threading();
     concurrent_callers();
 #ifdef _WIN32
     printf("  fork: none on Windows (fresh processes above, and test_dll)\n");

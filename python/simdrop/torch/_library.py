@@ -9,8 +9,10 @@ the way ATen lays out aten::dropout:
   alpha_dropout / feature_alpha_dropout        CompositeImplicitAutograd kernels that call the
   drop_path / bias_dropout_add                 native operators below (what aten::dropout does
                                                with aten::native_dropout)
-  native_dropout(input, p, groups, alpha, save_mask) -> (output, mask, seed)
-  native_dropout_backward(grad, mask, seed, p, groups, alpha, layout) -> grad_input
+  native_dropout(input, p, groups, alpha, save_mask, scale) -> (output, mask, seed)
+  native_dropout_backward(grad, mask, seed, p, groups, alpha, layout, scale) -> grad_input
+  (scale=False: dropout without rescaling, drop_path's scale_by_keep=False; a trailing argument
+  with a default, so graphs recorded before it existed still load)
   native_bias_dropout_add(input, bias, residual, p, save_mask) -> (output, mask, seed)
   native_bias_dropout_add_backward(grad, mask, seed, p, dbias) -> (grad_input, grad_bias)
 
@@ -33,7 +35,7 @@ as one common subexpression and give both the same mask.
 import torch
 
 from . import _ops, functional as F
-from ._ops import ALPHA, ELEMENT, GROUPS, Spec
+from ._ops import ALPHA, ELEMENT, GROUPS, UNSCALED, Spec
 
 _lib = torch.library.Library("simdrop", "DEF")
 
@@ -48,14 +50,14 @@ _RANDOM = [
     "bool save_mask=True) -> Tensor",
     "bias_dropout_add(Tensor input, Tensor? bias, Tensor? residual, float p=0.5, bool train=True, "
     "bool save_mask=True) -> Tensor",
-    "native_dropout(Tensor input, float p, int groups, bool alpha, bool save_mask) "
+    "native_dropout(Tensor input, float p, int groups, bool alpha, bool save_mask, bool scale=True) "
     "-> (Tensor output, Tensor mask, Tensor seed)",
     "native_bias_dropout_add(Tensor input, Tensor? bias, Tensor? residual, float p, bool save_mask) "
     "-> (Tensor output, Tensor mask, Tensor seed)",
 ]
 _DETERMINISTIC = [
     "native_dropout_backward(Tensor grad, Tensor mask, Tensor seed, float p, int groups, bool alpha, "
-    "int[] layout) -> Tensor",
+    "int[] layout, bool scale=True) -> Tensor",
     "native_bias_dropout_add_backward(Tensor grad, Tensor mask, Tensor seed, float p, bool dbias) "
     "-> (Tensor grad_input, Tensor grad_bias)",
 ]
@@ -124,8 +126,13 @@ def _split(input, groups, fname):
     return n // groups if groups else 1
 
 
-def _kernels(input, groups, alpha, fname, what="input"):
-    kind = ALPHA if alpha else (ELEMENT if groups == input.numel() else GROUPS)
+def _kernels(input, groups, alpha, scale, fname, what="input"):
+    if alpha:
+        kind = ALPHA
+    elif not scale:
+        kind = UNSCALED  # (group_len 1 is its element dropout)
+    else:
+        kind = ELEMENT if groups == input.numel() else GROUPS
     return _ops.kernels(kind, input, fname, what)
 
 
@@ -156,9 +163,9 @@ def _contiguous_like(t):
 
 # ---- native_dropout ------------------------------------------------------------------------------
 
-def _native_dropout_cpu(input, p, groups, alpha, save_mask):
+def _native_dropout_cpu(input, p, groups, alpha, save_mask, scale=True):
     glen = _split(input, groups, "native_dropout")
-    k = _kernels(input, groups, alpha, "native_dropout")
+    k = _kernels(input, groups, alpha, scale, "native_dropout")
     p = F.check_p(p)
     seed_t, seed = _ops.seed_tensor() if p != 0 else (torch.zeros((), dtype=torch.int64), 0)
     spec = Spec(k, p, seed, groups, glen)
@@ -167,7 +174,7 @@ def _native_dropout_cpu(input, p, groups, alpha, save_mask):
     return out, mask, seed_t
 
 
-def _native_dropout_meta(input, p, groups, alpha, save_mask):
+def _native_dropout_meta(input, p, groups, alpha, save_mask, scale=True):
     glen = _split(input, groups, "native_dropout")
     _ops.check_meta(input, "native_dropout")
     F.check_p(p)
@@ -179,20 +186,21 @@ def _native_dropout_meta(input, p, groups, alpha, save_mask):
 
 class _NativeDropout(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, input, p, groups, alpha, save_mask):
+    def forward(ctx, input, p, groups, alpha, save_mask, scale=True):
         runs = groups != 0 and input.numel() // groups != 1  # groups as runs of memory: contiguous
-        ctx.args = (p, groups, alpha, _ops.kernel_layout(input, groups, runs))
-        return _below_autograd(ctx, _native_dropout, input, p, groups, alpha, save_mask)
+        ctx.args = (p, groups, alpha, _ops.kernel_layout(input, groups, runs), scale)
+        return _below_autograd(ctx, _native_dropout, input, p, groups, alpha, save_mask, scale)
 
     @staticmethod
     def backward(ctx, grad, _grad_mask, _grad_seed):
         mask, seed = ctx.saved_tensors
-        return _native_dropout_backward(grad, mask, seed, *ctx.args), None, None, None, None
+        return ((_native_dropout_backward(grad, mask, seed, *ctx.args),)
+                + (None,) * (len(ctx.needs_input_grad) - 1))
 
 
-def _native_dropout_backward_cpu(grad, mask, seed, p, groups, alpha, layout):
+def _native_dropout_backward_cpu(grad, mask, seed, p, groups, alpha, layout, scale=True):
     glen = _split(grad, groups, "native_dropout_backward")
-    k = _kernels(grad, groups, alpha, "native_dropout_backward", "grad")
+    k = _kernels(grad, groups, alpha, scale, "native_dropout_backward", "grad")
     _check_mask(mask, seed, groups, "native_dropout_backward")
     _check_layout(grad, layout, "native_dropout_backward")
     spec = Spec(k, F.check_p(p), int(seed) & _ops.U64, groups, glen)
@@ -203,7 +211,7 @@ def _native_dropout_backward_cpu(grad, mask, seed, p, groups, alpha, layout):
     return _ops.backward(grad, spec)
 
 
-def _native_dropout_backward_meta(grad, mask, seed, p, groups, alpha, layout):
+def _native_dropout_backward_meta(grad, mask, seed, p, groups, alpha, layout, scale=True):
     _split(grad, groups, "native_dropout_backward")
     _ops.check_meta(grad, "native_dropout_backward", "grad")
     _check_mask(mask, seed, groups, "native_dropout_backward")
@@ -225,7 +233,7 @@ class _NativeDropoutBackward(torch.autograd.Function):
     @staticmethod
     def backward(ctx, gg):
         mask, seed = ctx.saved_tensors
-        return (_native_dropout_backward(gg, mask, seed, *ctx.args),) + (None,) * 6
+        return (_native_dropout_backward(gg, mask, seed, *ctx.args),) + (None,) * (2 + len(ctx.args))
 
 
 # ---- native_bias_dropout_add -----------------------------------------------------------------------
@@ -325,8 +333,8 @@ def _wants_mask(save_mask, *tensors):
         t is not None and t.requires_grad for t in tensors)
 
 
-def _native(input, p, groups, alpha, save_mask):
-    return _native_dropout(input, p, groups, alpha, _wants_mask(save_mask, input))[0]
+def _native(input, p, groups, alpha, save_mask, scale=True):
+    return _native_dropout(input, p, groups, alpha, _wants_mask(save_mask, input), scale)[0]
 
 
 def _dropout(input, p=0.5, train=True, save_mask=True):
@@ -352,8 +360,8 @@ def _alpha_dropout(input, p=0.5, train=False, save_mask=True):
 
 
 def _drop_path(input, p=0.0, train=False, scale_by_keep=True, save_mask=True):
-    split = F.drop_path_split(input, p, train, scale_by_keep)
-    return input if split is None else _native(input, p, split[0], False, save_mask)
+    split = F.drop_path_split(input, p, train)
+    return input if split is None else _native(input, p, split[0], False, save_mask, scale_by_keep)
 
 
 def _bias_dropout_add(input, bias, residual, p=0.5, train=True, save_mask=True):

@@ -26,13 +26,17 @@ from .._hugepages import THRESHOLD as _HUGE_BYTES, advise as _advise
 _SUFFIX = {torch.float32: "f32", torch.float64: "f64", torch.bfloat16: "bf16", torch.float16: "f16"}
 _SIZE = {torch.float32: 4, torch.float64: 8, torch.bfloat16: 2, torch.float16: 2}
 
-ELEMENT, GROUPS, ALPHA, BIAS_ADD = "element", "groups", "alpha", "bias_dropout_add"
+ELEMENT, GROUPS, ALPHA, UNSCALED, BIAS_ADD = "element", "groups", "alpha", "unscaled", "bias_dropout_add"
 
 # The C functions of each operation: forward, backward from the mask, backward by regeneration.
 _NAMES = {
     ELEMENT: ("simdrop_forward_{}", "simdrop_backward_{}", "simdrop_backward_regen_{}"),
     GROUPS: ("simdrop_forward_groups_{}", "simdrop_backward_groups_{}", "simdrop_backward_groups_regen_{}"),
     ALPHA: ("simdrop_alpha_forward_{}", "simdrop_alpha_backward_{}", "simdrop_alpha_backward_regen_{}"),
+    # dropout without rescaling (drop-path with scale_by_keep=False): group-shaped, group_len 1
+    # being element dropout
+    UNSCALED: ("simdrop_unscaled_forward_{}", "simdrop_unscaled_backward_{}",
+               "simdrop_unscaled_backward_regen_{}"),
     BIAS_ADD: ("simdrop_bias_dropout_add_{}", "simdrop_bias_dropout_add_backward_{}",
                "simdrop_bias_dropout_add_backward_regen_{}"),
 }
@@ -47,6 +51,8 @@ class Kernels:
     def __init__(self, names, grouped, size, ones=None):
         self.names = names
         self.fwd, self.bwd, self.regen = (getattr(_lib, name) for name in names)
+        if names[1].startswith("simdrop_unscaled_"):
+            self.bwd = _without_p(self.bwd)
         self.grouped = grouped
         self.misalign = size - 1
         self.ones = ones  # NOISE_MAX ones for noise_dropout(), or None where it does not apply
@@ -71,7 +77,13 @@ def _table(kind):
             for dtype, t in _SUFFIX.items()}
 
 
-TABLES = {kind: _table(kind) for kind in (ELEMENT, GROUPS, ALPHA, BIAS_ADD)}
+def _without_p(bwd):
+    """simdrop_unscaled_backward_<t> takes no p (its factor is 1): called as the other group
+    backward functions are, it drops the p they take."""
+    return lambda dx, dy, mask, groups, glen, p: bwd(dx, dy, mask, groups, glen)
+
+
+TABLES = {kind: _table(kind) for kind in (ELEMENT, GROUPS, ALPHA, UNSCALED, BIAS_ADD)}
 
 
 def kernels(kind, x, fname, what="input"):

@@ -30,7 +30,7 @@ PyTorch's `input * noise + b` for f32/f64.
 
 Not supported, with an error saying so (never a silent fallback to PyTorch's kernels): tensors
 off the CPU, dtypes other than float32/float64/bfloat16/float16, sparse layouts, inplace=True on a
-tensor the kernels cannot write where it lies, drop_path with scale_by_keep=False and 0 < p < 1.
+tensor the kernels cannot write where it lies.
 """
 import warnings
 
@@ -38,7 +38,7 @@ import torch
 from torch import Tensor
 
 from . import _ops
-from ._ops import ALPHA, BIAS_ADD, ELEMENT, GROUPS, Spec
+from ._ops import ALPHA, BIAS_ADD, ELEMENT, GROUPS, UNSCALED, Spec
 
 __all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout",
            "feature_alpha_dropout", "drop_path", "bias_dropout_add"]
@@ -108,15 +108,11 @@ def feature_split(input, p, training, fname):
     return groups, input.numel() // groups, batched
 
 
-def drop_path_split(x, drop_prob, training, scale_by_keep):
+def drop_path_split(x, drop_prob, training):
     """Drop-path: one decision per sample x[b]."""
     check_p(drop_prob)
     if drop_prob == 0.0 or not training:
         return None
-    if not scale_by_keep and drop_prob < 1.0:
-        raise NotImplementedError("simdrop.torch.drop_path: scale_by_keep=False is not supported: "
-                                  "the C library's group dropout always scales the kept samples "
-                                  "by 1/(1-p)")
     if x.dim() == 0:
         raise ValueError("simdrop.torch.drop_path: input needs a batch dimension (got a 0-d tensor)")
     if x.numel() == 0:
@@ -205,7 +201,8 @@ def _unusual(kind, input, p, inplace, generator, save_mask, fname, groups):
         if not input.is_meta:
             raise
     _no_generator(generator, fname)
-    out = torch.ops.simdrop.native_dropout(input, p, groups, kind is ALPHA, save_mask)[0]
+    out = torch.ops.simdrop.native_dropout(input, p, groups, kind is ALPHA, save_mask,
+                                           kind is not UNSCALED)[0]
     return inplace_result(out, input, inplace)
 
 
@@ -306,15 +303,16 @@ def feature_alpha_dropout(input, p=0.5, training=False, inplace=False, *, genera
 
 def drop_path(x, drop_prob=0.0, training=False, scale_by_keep=True, *, generator=None, save_mask=True):
     """Stochastic depth per sample, timm's drop_path: keep or zero each x[b] whole, survivors
-    scaled by 1/(1-drop_prob). scale_by_keep=False (no scaling) is not in the C library: it is
-    refused for 0 < drop_prob < 1 (at drop_prob == 1 every sample is zeroed either way)."""
+    scaled by 1/(1-drop_prob), or left as they are with scale_by_keep=False (timm's x * mask:
+    the C library's dropout without rescaling, the same keep decisions)."""
     if _graph_mode(x):
         _no_generator(generator, "drop_path")
         return torch.ops.simdrop.drop_path(x, drop_prob, training, scale_by_keep, save_mask)
-    split = drop_path_split(x, drop_prob, training, scale_by_keep)
+    split = drop_path_split(x, drop_prob, training)
     if split is None:
         return x
-    return _run(GROUPS, x, drop_prob, False, generator, save_mask, "drop_path", *split)
+    return _run(GROUPS if scale_by_keep else UNSCALED, x, drop_prob, False, generator, save_mask,
+                "drop_path", *split)
 
 
 def bias_dropout_add(input, bias, residual, p=0.5, training=True, *, generator=None, save_mask=True):

@@ -126,7 +126,8 @@ class FeatureAlphaDropout(_SaveMask, _nn["FeatureAlphaDropout"]):
 
 
 class DropPath(torch.nn.Module):
-    """Stochastic depth per sample (timm's DropPath(drop_prob=0., scale_by_keep=True)) on simdrop."""
+    """Stochastic depth per sample (timm's DropPath(drop_prob=0., scale_by_keep=True)) on simdrop;
+    scale_by_keep=False leaves the kept samples unscaled (the C library's simdrop_unscaled_*)."""
 
     __constants__ = ["drop_prob", "scale_by_keep", "save_mask"]
 
