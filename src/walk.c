@@ -345,12 +345,18 @@ static void bits_copy_out(uint8_t *dst, size_t to, const uint8_t *src, size_t le
         *d = (uint8_t)acc;
 }
 
-/* Bits [0, total) of dst: the `len` bits of src (readable 4 bytes past them) repeated. Rows of
- * up to 32 bits are first repeated into one piece of up to 63, so every append carries at
- * least 32 bits. */
-static void repeat_bits(uint8_t *dst, const uint8_t *src, size_t len, size_t total)
+/* Writes the pending bits of b (bitrun_store writes whole words). */
+static void bitrun_flush(const bitrun *b)
 {
-    bitrun b = {dst, 0, 0};
+    for (unsigned k = 0; k * 8 < b->used; k++)
+        b->p[k] = (uint8_t)(b->word >> (8 * k));
+}
+
+/* Appends `total` bits to b: the `len` bits of src (readable 4 bytes past them) repeated. Rows
+ * of up to 32 bits are first repeated into one piece of up to 63, so every append carries at
+ * least 32 bits. */
+static void repeat_bits(bitrun *b, const uint8_t *src, size_t len, size_t total)
+{
     if (len <= 32) {
         const uint64_t row = simdrop_load_le32(src) & (UINT64_MAX >> (64 - len));
         uint64_t piece = 0;
@@ -359,18 +365,16 @@ static void repeat_bits(uint8_t *dst, const uint8_t *src, size_t len, size_t tot
             piece |= row << plen;
         for (size_t done = 0; done < total; done += plen) {
             const unsigned take = (unsigned)min_size(plen, total - done);
-            bitrun_put(&b, piece & (UINT64_MAX >> (64 - take)), take);
+            bitrun_put(b, piece & (UINT64_MAX >> (64 - take)), take);
         }
     } else {
         for (size_t done = 0; done < total;)
             for (size_t q = 0; q < len && done < total; q += 32) {
                 const unsigned take = (unsigned)min_size(min_size(32, len - q), total - done);
-                bitrun_put(&b, simdrop_load_le32(src + q / 8) & (UINT64_MAX >> (64 - take)), take);
+                bitrun_put(b, simdrop_load_le32(src + q / 8) & (UINT64_MAX >> (64 - take)), take);
                 done += take;
             }
     }
-    for (unsigned k = 0; k * 8 < b.used; k++)
-        b.p[k] = (uint8_t)(b.word >> (8 * k));
 }
 
 /* Keep bits of groups [g, g + len) (len <= GROUP_CHUNK) to bits [0, len) of `bits`: from
@@ -408,12 +412,28 @@ static void nhwc_range(const simdrop_job *j, size_t s0, size_t s1)
     uint8_t gbits[GROUP_CHUNK / 8 + 8];
     uint8_t tile[(NHWC_WINDOW + EXPAND_CHUNK) / 8 + 8];
     const size_t batch = GROUP_CHUNK / ch, tile_len = min_size(ch + EXPAND_CHUNK, len_s);
+    /* Samples of at most half a chunk: the element bits of as many as EXPAND_CHUNK holds, back to
+     * back, then one kernel run over them all (a run per small sample would cost its setup and
+     * partial rounds each time: 1.25x in cache at 4 x 64 elements a sample). */
+    const size_t together = len_s <= EXPAND_CHUNK / 2 ? EXPAND_CHUNK / len_s : 1;
     for (size_t sa = s0; sa < s1; sa += batch) {
         const size_t sb = min_size(s1, sa + batch);
         nhwc_keep_bits(j, sa * ch, (sb - sa) * ch, gbits);
-        for (size_t s = sa; s < sb; s++) {
+        for (size_t s = sa; together > 1 && s < sb; s += together) {
+            const size_t end = min_size(sb, s + together);
+            bitrun b = {tile, 0, 0};
+            for (size_t t = s; t < end; t++) {
+                bits_copy_in(row, gbits, (t - sa) * ch, ch);
+                repeat_bits(&b, row, ch, len_s);
+            }
+            bitrun_flush(&b);
+            bits_range(j, j->rule, s * len_s, end * len_s, tile, s * len_s);
+        }
+        for (size_t s = sa; together == 1 && s < sb; s++) {
             bits_copy_in(row, gbits, (s - sa) * ch, ch);
-            repeat_bits(tile, row, ch, tile_len);
+            bitrun b = {tile, 0, 0};
+            repeat_bits(&b, row, ch, tile_len);
+            bitrun_flush(&b);
             /* element k of the sample's run of len_s reads tile bit k % ch: a run from e starts
              * at tile bit e % ch and ends by ch - 1 + EXPAND_CHUNK <= tile_len */
             for (size_t e = 0; e < len_s; e += EXPAND_CHUNK) {
