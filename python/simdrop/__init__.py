@@ -24,6 +24,7 @@ from ._core import (  # noqa: F401
 from ._api import (  # noqa: F401
     dropout, dropout_backward, dropout_backward_regen,
     dropout_groups, dropout_groups_backward, dropout_groups_backward_regen,
+    dropout_groups_nhwc, dropout_groups_nhwc_backward, dropout_groups_nhwc_backward_regen,
     alpha_dropout, alpha_dropout_backward, alpha_dropout_backward_regen,
     bias_dropout_add, bias_dropout_add_backward, bias_dropout_add_backward_regen,
     mask, mask_to_bytes, mask_from_bytes, mask_bytes,
@@ -39,6 +40,7 @@ __all__ = [
     "isa", "set_isa", "isa_list", "isa_supported",
     "dropout", "dropout_backward", "dropout_backward_regen",
     "dropout_groups", "dropout_groups_backward", "dropout_groups_backward_regen",
+    "dropout_groups_nhwc", "dropout_groups_nhwc_backward", "dropout_groups_nhwc_backward_regen",
     "alpha_dropout", "alpha_dropout_backward", "alpha_dropout_backward_regen",
     "bias_dropout_add", "bias_dropout_add_backward", "bias_dropout_add_backward_regen",
     "mask", "mask_to_bytes", "mask_from_bytes", "mask_bytes",
