@@ -10,7 +10,8 @@
 //
 // Two groups of cases:
 //   f32      the f32 element operations and the bitmask on every path, sizes 4K-64M, p 0.1 and 0.5
-//   engine   f64/bf16/f16 element operations, group dropout (group_len 1024 and 4), alpha dropout,
+//   engine   f64/bf16/f16 element operations, group dropout (group_len 1024 and 4) and its
+//            channels-last form (f32, spatial 1024 and 4 of 64 channels), alpha dropout,
 //            fused bias + dropout + residual (cols 1024; f32 and bf16) with its backward and dbias,
 //            and the unfused composition: p = 0.1, sizes 64K, 1M and 16M, on the auto path, the
 //            next native path below it and scalar (--all-paths: every path)
@@ -69,6 +70,7 @@ const std::vector<int64_t> kPercent{10, 50}; // p = 0.1 and 0.5, as integer benc
 const std::vector<int64_t> kEnginePercent{10};
 const uint64_t kSeed = 0x5eed;
 const size_t kCols = 1024; // bias_dropout_add: rows x 1024, the bias broadcast along the rows
+const size_t kChannels = 64; // groups_nhwc_*: samples x group_len positions x 64 channels (f32)
 
 // ---- dtypes ---------------------------------------------------------------------------------
 
@@ -241,6 +243,7 @@ enum class Op {
     forward_mask, forward, backward, backward_regen, mask,
     groups_forward, groups_backward, alpha_forward, alpha_backward,
     bda_forward, bda_backward, unfused_bda,
+    nhwc_forward, nhwc_backward, // channels-last group dropout, f32: group_len is `spatial`
 };
 
 const char *op_name(Op op)
@@ -258,6 +261,8 @@ const char *op_name(Op op)
     case Op::bda_forward: return "bias_dropout_add";
     case Op::bda_backward: return "bias_dropout_add_backward";
     case Op::unfused_bda: return "unfused_bias_dropout_add";
+    case Op::nhwc_forward: return "groups_nhwc_forward";
+    case Op::nhwc_backward: return "groups_nhwc_backward";
     }
     return "?";
 }
@@ -293,6 +298,9 @@ size_t op_bytes(const Case &c, size_t n)
         return bits;
     case Op::groups_forward:
     case Op::groups_backward:
+        return io + mask_bytes(n / c.group_len);
+    case Op::nhwc_forward:
+    case Op::nhwc_backward: // a bit per (sample, channel), as many as the NCHW form's groups
         return io + mask_bytes(n / c.group_len);
     case Op::bda_forward:
     case Op::unfused_bda:
@@ -339,6 +347,14 @@ int run_op(const Case &c, size_t n, double p, uint64_t seed)
     case Op::bda_forward:
         return f.bda(y, m, x, arena.bias[c.dt], arena.r[c.dt], rows, kCols, p, seed, 0);
     case Op::bda_backward: return f.bda_backward(y, arena.dbias, x, m, rows, kCols, p);
+    case Op::nhwc_forward: // (f32 cases only)
+        return simdrop_forward_groups_nhwc_f32(static_cast<float *>(y), m, static_cast<const float *>(x),
+                                               n / c.group_len / kChannels, c.group_len, kChannels,
+                                               p, seed, 0);
+    case Op::nhwc_backward:
+        return simdrop_backward_groups_nhwc_f32(static_cast<float *>(y), static_cast<const float *>(x),
+                                                m, n / c.group_len / kChannels, c.group_len,
+                                                kChannels, p);
     case Op::unfused_bda:
         return unfused_bda_f32(static_cast<float *>(y), m, static_cast<const float *>(x),
                                static_cast<const float *>(arena.bias[F32]),
@@ -347,10 +363,16 @@ int run_op(const Case &c, size_t n, double p, uint64_t seed)
     return SIMDROP_EISA_UNKNOWN;
 }
 
+bool is_groups(Op op)
+{
+    return op == Op::groups_forward || op == Op::groups_backward || op == Op::nhwc_forward ||
+           op == Op::nhwc_backward;
+}
+
 bool is_backward(Op op)
 {
     return op == Op::backward || op == Op::groups_backward || op == Op::alpha_backward ||
-           op == Op::bda_backward;
+           op == Op::bda_backward || op == Op::nhwc_backward;
 }
 
 void set_rates(benchmark::State &state, size_t n, size_t bytes)
@@ -367,7 +389,7 @@ void bm_path(benchmark::State &state, std::string path, Case c)
     // The path is process-wide state; every case sets its own, so the order of cases is free.
     int status = simdrop_set_isa(path.c_str());
     if (status == SIMDROP_OK && is_backward(c.op)) // a mask of the right units to read
-        status = simdrop_mask(arena.mask, c.op == Op::groups_backward ? n / c.group_len : n, p, kSeed, 0);
+        status = simdrop_mask(arena.mask, is_groups(c.op) ? n / c.group_len : n, p, kSeed, 0);
     if (status == SIMDROP_OK)
         status = run_op(c, n, p, kSeed); // checks the call once, outside the timed loop
     if (status != SIMDROP_OK) {
@@ -529,10 +551,6 @@ std::string case_name(const Case &c)
     return c.op == Op::mask ? op_name(c.op) : std::string(op_name(c.op)) + "_" + kDtName[c.dt];
 }
 
-bool is_groups(Op op)
-{
-    return op == Op::groups_forward || op == Op::groups_backward;
-}
 
 void register_path_case(const std::string &path, const Case &c, const std::vector<int64_t> &sizes,
                         const std::vector<int64_t> &percent)
@@ -562,7 +580,7 @@ std::vector<Case> engine_cases()
         for (Op op : kElementOps)
             out.push_back({op, dt, 1});
     for (size_t len : {size_t(1024), size_t(4)})
-        for (Op op : {Op::groups_forward, Op::groups_backward})
+        for (Op op : {Op::groups_forward, Op::groups_backward, Op::nhwc_forward, Op::nhwc_backward})
             out.push_back({op, F32, len});
     for (Op op : {Op::alpha_forward, Op::alpha_backward})
         out.push_back({op, F32, 1});
@@ -683,7 +701,7 @@ int count_instructions(const Options &o)
     for (const Case &c : cases) {
         int status = SIMDROP_OK;
         if (is_backward(c.op))
-            status = simdrop_mask(arena.mask, c.op == Op::groups_backward ? n / c.group_len : n, 0.1, kSeed, 0);
+            status = simdrop_mask(arena.mask, is_groups(c.op) ? n / c.group_len : n, 0.1, kSeed, 0);
         if (status == SIMDROP_OK)
             status = run_op(c, n, 0.1, kSeed); // a first call: one-time setup is not counted
         if (status != SIMDROP_OK) {

@@ -138,6 +138,40 @@ SIMDROP_API int simdrop_unscaled_backward_regen_f32(float *dx, const float *dy, 
 SIMDROP_API int simdrop_unscaled_backward_regen_f64(double *dx, const double *dy, size_t groups, size_t group_len, double p, uint64_t seed, uint64_t offset);
 SIMDROP_API int simdrop_unscaled_backward_regen_bf16(uint16_t *dx, const uint16_t *dy, size_t groups, size_t group_len, double p, uint64_t seed, uint64_t offset);
 SIMDROP_API int simdrop_unscaled_backward_regen_f16(uint16_t *dx, const uint16_t *dy, size_t groups, size_t group_len, double p, uint64_t seed, uint64_t offset);
+/* ---- Channels-last group dropout: Dropout1d/2d/3d and feature alpha dropout on NHWC ---------
+ * x holds `samples` samples of `spatial` positions of `channels` interleaved channels (NHWC,
+ * NDHWC, NLC: element (s, i, c) at (s * spatial + i) * channels + c). Channel c of sample s is
+ * kept or dropped by keep(seed, offset + s * channels + c, p): exactly the bit of group
+ * s * channels + c of the groups functions above on the same tensor in NCHW order (groups =
+ * samples * channels, group_len = spatial), so a tensor keeps its mask and values when its
+ * memory format changes. The mask has one bit per (sample, channel), ((samples * channels + 7)
+ * / 8 bytes); offset counts them. Values, aliasing and backward as for the groups functions
+ * (alpha_*: as alpha dropout). spatial == 0 with samples * channels > 0 is SIMDROP_ESIZE, as
+ * group_len == 0 is. */
+SIMDROP_API int simdrop_forward_groups_nhwc_f32(float *y, uint8_t *mask, const float *x, size_t samples, size_t spatial, size_t channels, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_forward_groups_nhwc_f64(double *y, uint8_t *mask, const double *x, size_t samples, size_t spatial, size_t channels, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_forward_groups_nhwc_bf16(uint16_t *y, uint8_t *mask, const uint16_t *x, size_t samples, size_t spatial, size_t channels, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_forward_groups_nhwc_f16(uint16_t *y, uint8_t *mask, const uint16_t *x, size_t samples, size_t spatial, size_t channels, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_backward_groups_nhwc_f32(float *dx, const float *dy, const uint8_t *mask, size_t samples, size_t spatial, size_t channels, double p);
+SIMDROP_API int simdrop_backward_groups_nhwc_f64(double *dx, const double *dy, const uint8_t *mask, size_t samples, size_t spatial, size_t channels, double p);
+SIMDROP_API int simdrop_backward_groups_nhwc_bf16(uint16_t *dx, const uint16_t *dy, const uint8_t *mask, size_t samples, size_t spatial, size_t channels, double p);
+SIMDROP_API int simdrop_backward_groups_nhwc_f16(uint16_t *dx, const uint16_t *dy, const uint8_t *mask, size_t samples, size_t spatial, size_t channels, double p);
+SIMDROP_API int simdrop_backward_groups_nhwc_regen_f32(float *dx, const float *dy, size_t samples, size_t spatial, size_t channels, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_backward_groups_nhwc_regen_f64(double *dx, const double *dy, size_t samples, size_t spatial, size_t channels, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_backward_groups_nhwc_regen_bf16(uint16_t *dx, const uint16_t *dy, size_t samples, size_t spatial, size_t channels, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_backward_groups_nhwc_regen_f16(uint16_t *dx, const uint16_t *dy, size_t samples, size_t spatial, size_t channels, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_alpha_forward_nhwc_f32(float *y, uint8_t *mask, const float *x, size_t samples, size_t spatial, size_t channels, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_alpha_forward_nhwc_f64(double *y, uint8_t *mask, const double *x, size_t samples, size_t spatial, size_t channels, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_alpha_forward_nhwc_bf16(uint16_t *y, uint8_t *mask, const uint16_t *x, size_t samples, size_t spatial, size_t channels, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_alpha_forward_nhwc_f16(uint16_t *y, uint8_t *mask, const uint16_t *x, size_t samples, size_t spatial, size_t channels, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_alpha_backward_nhwc_f32(float *dx, const float *dy, const uint8_t *mask, size_t samples, size_t spatial, size_t channels, double p);
+SIMDROP_API int simdrop_alpha_backward_nhwc_f64(double *dx, const double *dy, const uint8_t *mask, size_t samples, size_t spatial, size_t channels, double p);
+SIMDROP_API int simdrop_alpha_backward_nhwc_bf16(uint16_t *dx, const uint16_t *dy, const uint8_t *mask, size_t samples, size_t spatial, size_t channels, double p);
+SIMDROP_API int simdrop_alpha_backward_nhwc_f16(uint16_t *dx, const uint16_t *dy, const uint8_t *mask, size_t samples, size_t spatial, size_t channels, double p);
+SIMDROP_API int simdrop_alpha_backward_nhwc_regen_f32(float *dx, const float *dy, size_t samples, size_t spatial, size_t channels, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_alpha_backward_nhwc_regen_f64(double *dx, const double *dy, size_t samples, size_t spatial, size_t channels, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_alpha_backward_nhwc_regen_bf16(uint16_t *dx, const uint16_t *dy, size_t samples, size_t spatial, size_t channels, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_alpha_backward_nhwc_regen_f16(uint16_t *dx, const uint16_t *dy, size_t samples, size_t spatial, size_t channels, double p, uint64_t seed, uint64_t offset);
 
 /* ---- Fused bias + dropout + residual: out = residual + dropout(x + bias) ----------------------
  * Over a row-major rows x cols tensor; element k = r*cols + c is global element offset + k and

@@ -71,14 +71,18 @@ void simdrop_call_name(const simdrop_call *c, const char *prefix, char *buf, siz
         put(&t, "_%s", dtype_names[c->dtype]);
 }
 
-/* "n = 5", "groups = 3, group_len = 5", "rows = 3, cols = 5" */
+/* "n = 5", "groups = 3, group_len = 5", "rows = 3, cols = 5",
+ * "samples = 2, spatial = 3, channels = 5" */
 static void put_counts(text *t, const simdrop_call *c)
 {
-    static const char *const names[][2] = {{"n", ""}, {"groups", "group_len"}, {"rows", "cols"}};
+    static const char *const names[][2] = {
+        {"n", ""}, {"groups", "group_len"}, {"rows", "cols"}, {"samples", "spatial"}};
     const int shape = sig_of(c)->shape;
     put(t, "%s = %" PRIu64, names[shape][0], (uint64_t)c->a);
     if (shape != SIMDROP_SHAPE_N)
         put(t, ", %s = %" PRIu64, names[shape][1], (uint64_t)c->b);
+    if (shape == SIMDROP_SHAPE_NHWC)
+        put(t, ", channels = %" PRIu64, (uint64_t)c->channels);
 }
 
 /* A double in C99 %.17g, with NaN and infinities spelt the same on every C library. */
@@ -105,7 +109,8 @@ static void put_buf(text *t, const simdrop_call *c, int i)
 /* "n * 4", "groups * group_len * 2", "cols * 4": the size formula of buffer i */
 static void put_size_formula(text *t, const simdrop_call *c, int i)
 {
-    static const char *const counts[] = {"n", "groups * group_len", "rows * cols"};
+    static const char *const counts[] = {"n", "groups * group_len", "rows * cols",
+                                         "samples * spatial * channels"};
     switch (sig_of(c)->buf[i].size) {
     case SIMDROP_SZ_COLS: put(t, "cols * %u", elem_size(c)); break;
     case SIMDROP_SZ_COLS_ACC: put(t, "cols * %u", c->dtype == SIMDROP_DTYPE_F64 ? 8 : 4); break;
@@ -151,14 +156,22 @@ void simdrop_check_message(const simdrop_call *c, const simdrop_fault *f, const 
         if (s->shape == SIMDROP_SHAPE_ROWS)
             put(&t, "offset + rows * cols = %" PRIu64 " + %" PRIu64 " * %" PRIu64, c->offset,
                 (uint64_t)c->a, (uint64_t)c->b);
+        else if (s->shape == SIMDROP_SHAPE_NHWC)
+            put(&t, "offset + samples * channels = %" PRIu64 " + %" PRIu64 " * %" PRIu64,
+                c->offset, (uint64_t)c->a, (uint64_t)c->channels);
         else
             put(&t, "offset + %s = %" PRIu64 " + %" PRIu64,
                 s->shape == SIMDROP_SHAPE_GROUPS ? "groups" : "n", c->offset, (uint64_t)c->a);
         put(&t, " exceeds 2^64: the global %s indices would wrap",
-            s->shape == SIMDROP_SHAPE_GROUPS ? "group" : "element");
+            s->shape == SIMDROP_SHAPE_GROUPS || s->shape == SIMDROP_SHAPE_NHWC ? "group"
+                                                                                : "element");
         break;
     case SIMDROP_F_GROUP_LEN_ZERO:
-        put(&t, "group_len is 0 with groups = %" PRIu64, (uint64_t)c->a);
+        if (s->shape == SIMDROP_SHAPE_NHWC)
+            put(&t, "spatial is 0 with samples = %" PRIu64 ", channels = %" PRIu64,
+                (uint64_t)c->a, (uint64_t)c->channels);
+        else
+            put(&t, "group_len is 0 with groups = %" PRIu64, (uint64_t)c->a);
         break;
     case SIMDROP_F_COUNT_SIZE:
         put(&t, "the element count ");

@@ -65,9 +65,11 @@ enum simdrop_size_rule {
                            * rows == 0 */
 };
 
-/* The counts a call takes: (n), (groups, group_len) or (rows, cols). Units own a mask bit and
- * a global index: elements, groups, or rows * cols elements. */
-enum simdrop_shape { SIMDROP_SHAPE_N, SIMDROP_SHAPE_GROUPS, SIMDROP_SHAPE_ROWS };
+/* The counts a call takes: (n), (groups, group_len), (rows, cols) or (samples, spatial,
+ * channels). Units own a mask bit and a global index: elements, groups, rows * cols elements,
+ * or samples * channels (sample, channel) pairs. */
+enum simdrop_shape { SIMDROP_SHAPE_N, SIMDROP_SHAPE_GROUPS, SIMDROP_SHAPE_ROWS,
+                     SIMDROP_SHAPE_NHWC };
 
 /* The element types, in the order of the library's dtype enum (src/simdrop.c checks it). */
 enum simdrop_check_dtype {
@@ -103,6 +105,11 @@ enum simdrop_entry {
     SIMDROP_ENTRY_UNSCALED_BACKWARD_REGEN,
     SIMDROP_ENTRY_BDA, SIMDROP_ENTRY_BDA_BACKWARD, SIMDROP_ENTRY_BDA_BACKWARD_REGEN,
     SIMDROP_ENTRY_MASK, SIMDROP_ENTRY_MASK_TO_BYTES, SIMDROP_ENTRY_MASK_FROM_BYTES,
+    /* channels-last group and alpha dropout */
+    SIMDROP_ENTRY_FORWARD_GROUPS_NHWC, SIMDROP_ENTRY_BACKWARD_GROUPS_NHWC,
+    SIMDROP_ENTRY_BACKWARD_GROUPS_NHWC_REGEN,
+    SIMDROP_ENTRY_FORWARD_ALPHA_NHWC, SIMDROP_ENTRY_BACKWARD_ALPHA_NHWC,
+    SIMDROP_ENTRY_BACKWARD_ALPHA_NHWC_REGEN,
     SIMDROP_ENTRY_COUNT
 };
 
@@ -140,6 +147,9 @@ static const simdrop_signature simdrop_signatures[SIMDROP_ENTRY_COUNT] = {
      {{"bytes", SIMDROP_OUT, SIMDROP_SZ_BYTES, 1}, {"mask", SIMDROP_IN, SIMDROP_SZ_UNIT_BITS, 1}}},
     {"mask_from_bytes", SIMDROP_SHAPE_N, 0, 0, 2,
      {{"mask", SIMDROP_OUT, SIMDROP_SZ_UNIT_BITS, 1}, {"bytes", SIMDROP_IN, SIMDROP_SZ_BYTES, 1}}},
+    FAMILY("", SIMDROP_SHAPE_NHWC, "_groups_nhwc", 1),
+    /* alpha_forward_nhwc, alpha_backward_nhwc, alpha_backward_nhwc_regen */
+    FAMILY("alpha_", SIMDROP_SHAPE_NHWC, "_nhwc", 1),
 };
 #undef OUT_ELEMS
 #undef IN_ELEMS
@@ -168,10 +178,12 @@ static inline simdrop_buf simdrop_buf_ptr(const void *p)
 typedef struct simdrop_call {
     int entry;  /* enum simdrop_entry */
     int dtype;  /* enum simdrop_check_dtype */
-    size_t a, b; /* n (b unused) | groups, group_len | rows, cols */
+    size_t a, b; /* n (b unused) | groups, group_len | rows, cols | samples, spatial */
     double p;
     uint64_t offset;
     simdrop_buf buf[SIMDROP_MAX_BUFS];
+    size_t channels; /* SIMDROP_SHAPE_NHWC's third count (last, so that the initializers of the
+                      * other shapes leave it 0) */
 } simdrop_call;
 
 /* What a failed check found: the status, which rule and which buffers, for the message. */
@@ -232,13 +244,18 @@ static inline int simdrop_check_rows_range(uint64_t rows, uint64_t cols, uint64_
     return offset == 0 && !(rows & (rows - 1)) && !(cols & (cols - 1)) && bits == 64;
 }
 
-/* Elements of the call: n, groups * group_len or rows * cols; 0 when they overflow size_t. */
+/* Elements of the call: n, groups * group_len, rows * cols or samples * spatial * channels;
+ * 0 when they overflow size_t. */
 SIMDROP_CHECK_INLINE int simdrop_check_elements(const simdrop_call *c, uint64_t *n)
 {
-    if (simdrop_signatures[c->entry].shape == SIMDROP_SHAPE_N) {
+    const int shape = simdrop_signatures[c->entry].shape;
+    if (shape == SIMDROP_SHAPE_N) {
         *n = c->a;
         return 1;
     }
+    uint64_t ab;
+    if (shape == SIMDROP_SHAPE_NHWC)
+        return simdrop_check_mul(c->a, c->b, &ab) && simdrop_check_mul(ab, c->channels, n);
     return simdrop_check_mul(c->a, c->b, n);
 }
 
@@ -248,7 +265,10 @@ SIMDROP_CHECK_INLINE int simdrop_check_bytes(const simdrop_call *c, int i, uint6
 {
     const simdrop_signature *s = &simdrop_signatures[c->entry];
     const unsigned es = c->dtype == SIMDROP_DTYPE_F64 ? 8 : c->dtype == SIMDROP_DTYPE_F32 ? 4 : 2;
-    const uint64_t units = s->shape == SIMDROP_SHAPE_GROUPS ? c->a : n; /* mask bits */
+    /* mask bits; samples * channels fits where the elements do (spatial > 0, or none) */
+    const uint64_t units = s->shape == SIMDROP_SHAPE_GROUPS  ? c->a
+                           : s->shape == SIMDROP_SHAPE_NHWC ? (uint64_t)(c->a * c->channels)
+                                                            : n;
     switch (s->buf[i].size) {
     case SIMDROP_SZ_ELEMENTS: return simdrop_check_mul(n, es, bytes);
     case SIMDROP_SZ_UNIT_BITS: *bytes = units / 8 + (units % 8 != 0); return 1;
@@ -279,7 +299,8 @@ SIMDROP_CHECK_INLINE int simdrop_check_fault(simdrop_fault *f, int status, int r
 SIMDROP_CHECK_INLINE int simdrop_check(const simdrop_call *c, simdrop_fault *f)
 {
     const simdrop_signature *s = &simdrop_signatures[c->entry];
-    const int has_elements = c->a && (s->shape == SIMDROP_SHAPE_N || c->b);
+    const int has_elements = c->a && (s->shape == SIMDROP_SHAPE_N || c->b) &&
+                             (s->shape != SIMDROP_SHAPE_NHWC || c->channels);
     for (int i = 0; i < s->nbufs; i++)
         if (has_elements && s->buf[i].required && simdrop_check_null(&c->buf[i]))
             return simdrop_check_fault(f, SIMDROP_ENULL, SIMDROP_F_NULL, i, -1);
@@ -287,9 +308,13 @@ SIMDROP_CHECK_INLINE int simdrop_check(const simdrop_call *c, simdrop_fault *f)
         return simdrop_check_fault(f, SIMDROP_EPROB, SIMDROP_F_PROB, -1, -1);
     if (s->uses_offset && !(s->shape == SIMDROP_SHAPE_ROWS
                                 ? simdrop_check_rows_range(c->a, c->b, c->offset)
+                                : s->shape == SIMDROP_SHAPE_NHWC /* samples * channels indices */
+                                ? simdrop_check_rows_range(c->a, c->channels, c->offset)
                                 : simdrop_check_range(c->a, c->offset)))
         return simdrop_check_fault(f, SIMDROP_ERANGE, SIMDROP_F_RANGE, -1, -1);
-    if (s->shape == SIMDROP_SHAPE_GROUPS && c->a && !c->b)
+    /* spatial == 0 with channels is the NCHW form's group_len == 0 */
+    if ((s->shape == SIMDROP_SHAPE_GROUPS && c->a && !c->b) ||
+        (s->shape == SIMDROP_SHAPE_NHWC && c->a && c->channels && !c->b))
         return simdrop_check_fault(f, SIMDROP_ESIZE, SIMDROP_F_GROUP_LEN_ZERO, -1, -1);
     uint64_t n = 0, len[SIMDROP_MAX_BUFS];
     if (!simdrop_check_elements(c, &n))

@@ -8,12 +8,14 @@
  *   JOB_GEN      elements, keep bits from the generator (forward, regen, mask only)
  *   JOB_BITS     elements, keep bits read from mask_in (backward)
  *   JOB_GROUPS   groups of group_len elements (channel dropout, drop-path, feature alpha)
+ *   JOB_NHWC     samples of spatial x channels interleaved elements, one keep bit per
+ *                (sample, channel): channel dropout on channels-last tensors
  *   JOB_COPY     elements copied unchanged (alpha dropout at p == 0)
  *   JOB_DBIAS    row chunks of the bias gradient (MASK_SPEC.md section 4.5): dx from the
  *                generator or mask_in, and each chunk's column sums into its own slot
  *   JOB_TO_BYTES, JOB_FROM_BYTES   bitmask <-> one byte per element, by bytes of the bitmask */
 enum simdrop_job_kind { JOB_GEN, JOB_BITS, JOB_GROUPS, JOB_COPY, JOB_DBIAS, JOB_TO_BYTES,
-                        JOB_FROM_BYTES };
+                        JOB_FROM_BYTES, JOB_NHWC };
 
 #define SIMDROP_DBIAS_CHUNKS 16 /* row chunks of the bias gradient's summation order */
 
@@ -22,7 +24,7 @@ typedef struct simdrop_job {
     int kind;
     int rule;             /* values.h rule, or RULE_NONE (-1) for the mask alone */
     int dt;
-    int from_bits;        /* JOB_GROUPS, JOB_DBIAS: keep bits from mask_in, not the generator */
+    int from_bits;        /* JOB_GROUPS, JOB_NHWC, JOB_DBIAS: keep bits from mask_in, not the generator */
     void *y;              /* output elements (dx for the backward jobs) */
     const void *x;        /* input elements (dy) */
     const void *bias;     /* cols elements, repeated along the rows (bias rules) */
@@ -33,6 +35,8 @@ typedef struct simdrop_job {
     size_t units;         /* elements, groups, or row chunks */
     size_t group_len;     /* JOB_GROUPS */
     size_t rows, cols;    /* bias rules and JOB_DBIAS */
+    size_t spatial, channels; /* JOB_NHWC: units are samples; group s * channels + c is the
+                                 keep bit of channel c of sample s */
     uint64_t key;         /* simdrop_seed_key(seed) */
     uint64_t offset;      /* global index of unit 0 (elements, or groups) */
     uint32_t threshold;

@@ -369,6 +369,7 @@ static size_t unit_bytes(const simdrop_job *j)
     const size_t es = simdrop_dtype_size(j->dt);
     switch (j->kind) {
     case JOB_GROUPS: return 2 * es * j->group_len;
+    case JOB_NHWC: return 2 * es * j->spatial * j->channels;
     case JOB_DBIAS: return 2 * es * (j->rows / SIMDROP_DBIAS_CHUNKS + 1) * j->cols;
     default: return j->rule == RULE_NONE ? 1 : 2 * es;
     }

@@ -97,6 +97,12 @@ static int ready(const simdrop_kernels **k)
 
 #define PTR(p) simdrop_buf_ptr(p)
 
+/* The call descriptions of the shapes other than NHWC leave its third count, `channels` (the
+ * struct's last field), to its zero default. */
+#if defined(__GNUC__)
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+#endif
+
 /* A job with the fields every kind shares. */
 static simdrop_job job_new(const simdrop_kernels *k, int kind, int rule, int dt, size_t units)
 {
@@ -241,6 +247,65 @@ static int groups_regen(const simdrop_kernels *k, int dt, int family, void *dx, 
     set_output(&j, dx, dy, n);
     j.group_len = group_len;
     j.c = backward_consts(family, p);
+    return simdrop_run(&j);
+}
+
+/* ---- channels-last groups: (samples, spatial..., channels), a keep bit per (sample, channel) -----
+ * With one channel or one spatial position, the memory order is the NCHW one: the groups
+ * runners above give the same bits and values (and alpha dropout at p == 0 is a copy whatever
+ * the order). Otherwise the job walks samples (walk.c, nhwc_range). */
+
+static int nhwc_is_nchw(int alpha, size_t spatial, size_t channels, double p)
+{
+    return spatial == 1 || channels == 1 || (alpha && p == 0.0);
+}
+
+static simdrop_job nhwc_job(const simdrop_kernels *k, int dt, void *y, const void *x,
+                            size_t samples, size_t spatial, size_t channels)
+{
+    simdrop_job j = job_new(k, JOB_NHWC, RULE_SCALE, dt, samples);
+    set_output(&j, y, x, samples * spatial * channels);
+    j.spatial = spatial;
+    j.channels = channels;
+    return j;
+}
+
+static int nhwc_forward(const simdrop_kernels *k, int dt, int alpha, void *y, uint8_t *mask,
+                        const void *x, size_t samples, size_t spatial, size_t channels, double p,
+                        uint64_t seed, uint64_t offset)
+{
+    if (!samples || !channels || nhwc_is_nchw(alpha, spatial, channels, p))
+        return groups_forward(k, dt, alpha, y, mask, x, samples * channels, spatial, p, seed,
+                              offset);
+    simdrop_job j = nhwc_job(k, dt, y, x, samples, spatial, channels);
+    set_keep(&j, p, seed, offset);
+    j.mask_out = mask;
+    group_rule(alpha, p, &j.rule, &j.c);
+    return simdrop_run(&j);
+}
+
+static int nhwc_backward(const simdrop_kernels *k, int dt, int alpha, void *dx, const void *dy,
+                         const uint8_t *mask, size_t samples, size_t spatial, size_t channels,
+                         double p)
+{
+    if (!samples || !channels || nhwc_is_nchw(0, spatial, channels, p))
+        return groups_backward(k, dt, alpha, dx, dy, mask, samples * channels, spatial, p);
+    simdrop_job j = nhwc_job(k, dt, dx, dy, samples, spatial, channels);
+    j.from_bits = 1;
+    j.mask_in = mask;
+    j.c = backward_consts(alpha, p);
+    return simdrop_run(&j);
+}
+
+static int nhwc_regen(const simdrop_kernels *k, int dt, int alpha, void *dx, const void *dy,
+                      size_t samples, size_t spatial, size_t channels, double p, uint64_t seed,
+                      uint64_t offset)
+{
+    if (!samples || !channels || nhwc_is_nchw(0, spatial, channels, p))
+        return groups_regen(k, dt, alpha, dx, dy, samples * channels, spatial, p, seed, offset);
+    simdrop_job j = nhwc_job(k, dt, dx, dy, samples, spatial, channels);
+    set_keep(&j, p, seed, offset);
+    j.c = backward_consts(alpha, p);
     return simdrop_run(&j);
 }
 
@@ -403,6 +468,37 @@ static int bda_backward(const simdrop_kernels *k, int dt, void *dx, void *dbias,
                    {PTR(dx), PTR(dbias), PTR(dout)});                                                \
     }
 
+/* Channels-last group and alpha dropout: (forward, backward, regen) x (dropout, alpha). The call
+ * description's counts are (samples, spatial) with channels after the buffers. */
+#define SIMDROP_NHWC_API(dt, T, DT)                                                                  \
+    SIMDROP_NHWC_FAMILY(dt, T, DT, forward_groups_nhwc, backward_groups_nhwc,                        \
+                        backward_groups_nhwc_regen, 0, GROUPS_NHWC)                                  \
+    SIMDROP_NHWC_FAMILY(dt, T, DT, alpha_forward_nhwc, alpha_backward_nhwc,                          \
+                        alpha_backward_nhwc_regen, 1, ALPHA_NHWC)
+#define SIMDROP_NHWC_FAMILY(dt, T, DT, fwd, bwd, rgn, alpha, E)                                      \
+    int simdrop_##fwd##_##dt(T *y, uint8_t *mask, const T *x, size_t samples, size_t spatial,        \
+                             size_t channels, double p, uint64_t seed, uint64_t offset)              \
+    {                                                                                                \
+        ENTRY_BODY(nhwc_forward(k, DT, alpha, y, mask, x, samples, spatial, channels, p, seed,       \
+                                offset),                                                             \
+                   SIMDROP_ENTRY_FORWARD_##E, DT, samples, spatial, p, offset,                       \
+                   {PTR(y), PTR(mask), PTR(x)}, channels);                                           \
+    }                                                                                                \
+    int simdrop_##bwd##_##dt(T *dx, const T *dy, const uint8_t *mask, size_t samples,                \
+                             size_t spatial, size_t channels, double p)                              \
+    {                                                                                                \
+        ENTRY_BODY(nhwc_backward(k, DT, alpha, dx, dy, mask, samples, spatial, channels, p),         \
+                   SIMDROP_ENTRY_BACKWARD_##E, DT, samples, spatial, p, 0,                           \
+                   {PTR(dx), PTR(dy), PTR(mask)}, channels);                                         \
+    }                                                                                                \
+    int simdrop_##rgn##_##dt(T *dx, const T *dy, size_t samples, size_t spatial, size_t channels,    \
+                             double p, uint64_t seed, uint64_t offset)                               \
+    {                                                                                                \
+        ENTRY_BODY(nhwc_regen(k, DT, alpha, dx, dy, samples, spatial, channels, p, seed, offset),    \
+                   SIMDROP_ENTRY_BACKWARD_##E##_REGEN, DT, samples, spatial, p, offset,              \
+                   {PTR(dx), PTR(dy)}, channels);                                                    \
+    }
+
 SIMDROP_DTYPE_API(f32, float, DT_F32)
 SIMDROP_DTYPE_API(f64, double, DT_F64)
 SIMDROP_DTYPE_API(bf16, uint16_t, DT_BF16)
@@ -411,6 +507,10 @@ SIMDROP_BDA_BACKWARD_API(f32, float, float, DT_F32)
 SIMDROP_BDA_BACKWARD_API(f64, double, double, DT_F64)
 SIMDROP_BDA_BACKWARD_API(bf16, uint16_t, float, DT_BF16)
 SIMDROP_BDA_BACKWARD_API(f16, uint16_t, float, DT_F16)
+SIMDROP_NHWC_API(f32, float, DT_F32)
+SIMDROP_NHWC_API(f64, double, DT_F64)
+SIMDROP_NHWC_API(bf16, uint16_t, DT_BF16)
+SIMDROP_NHWC_API(f16, uint16_t, DT_F16)
 
 /* ---- masks ------------------------------------------------------------------------------------ */
 

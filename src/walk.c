@@ -305,6 +305,145 @@ static void groups_range(const simdrop_job *j, size_t g0, size_t g1)
     }
 }
 
+/* ---- channels-last groups ---------------------------------------------------------------------
+ * Sample s of a JOB_NHWC job is spatial x channels elements, element (i, c) kept by group
+ * s * channels + c: each spatial position reads the sample's row of channel bits. Up to
+ * NHWC_WINDOW channels, the row repeated back to back is the element bits of the whole sample
+ * (a tile, read from any phase), so the kernels run over runs of EXPAND_CHUNK elements whatever
+ * the channel count; wider rows go by windows of NHWC_WINDOW channels, one run per position. */
+
+#define NHWC_WINDOW 4096 /* channels whose bits one row buffer holds (512 bytes) */
+
+/* Bits [from, from + len) of src to bits [0, len) of dst, the bits past len in dst's last byte
+ * 0. Reads no byte of src that holds none of the bits. */
+static void bits_copy_in(uint8_t *dst, const uint8_t *src, size_t from, size_t len)
+{
+    const uint8_t *s = src + from / 8;
+    const unsigned sh = (unsigned)(from % 8);
+    const size_t last = (sh + len - 1) / 8; /* s's last byte with one of the bits */
+    for (size_t i = 0; i * 8 < len; i++)
+        dst[i] = (uint8_t)(s[i] >> sh | (sh && i < last ? (unsigned)s[i + 1] << (8 - sh) : 0u));
+    if (len % 8)
+        dst[len / 8] &= (uint8_t)((1u << (len % 8)) - 1);
+}
+
+/* Bits [0, len) of src to bits [to, to + len) of dst: the bits below `to` in its first byte are
+ * kept (this range wrote them: a range starts on a byte), those past the end in its last byte
+ * are 0 (a later row, or nothing, comes there). */
+static void bits_copy_out(uint8_t *dst, size_t to, const uint8_t *src, size_t len)
+{
+    uint8_t *d = dst + to / 8;
+    unsigned nbits = (unsigned)(to % 8);
+    unsigned acc = nbits ? d[0] & ((1u << nbits) - 1) : 0;
+    for (size_t i = 0; i * 8 < len; i++) {
+        const unsigned take = len - 8 * i < 8 ? (unsigned)(len - 8 * i) : 8;
+        acc |= (src[i] & ((1u << take) - 1)) << nbits;
+        for (nbits += take; nbits >= 8; nbits -= 8, acc >>= 8)
+            *d++ = (uint8_t)acc;
+    }
+    if (nbits)
+        *d = (uint8_t)acc;
+}
+
+/* Writes the pending bits of b (bitrun_store writes whole words). */
+static void bitrun_flush(const bitrun *b)
+{
+    for (unsigned k = 0; k * 8 < b->used; k++)
+        b->p[k] = (uint8_t)(b->word >> (8 * k));
+}
+
+/* Appends `total` bits to b: the `len` bits of src (readable 4 bytes past them) repeated. Rows
+ * of up to 32 bits are first repeated into one piece of up to 63, so every append carries at
+ * least 32 bits. */
+static void repeat_bits(bitrun *b, const uint8_t *src, size_t len, size_t total)
+{
+    if (len <= 32) {
+        const uint64_t row = simdrop_load_le32(src) & (UINT64_MAX >> (64 - len));
+        uint64_t piece = 0;
+        unsigned plen = 0;
+        for (; plen < 32; plen += (unsigned)len)
+            piece |= row << plen;
+        for (size_t done = 0; done < total; done += plen) {
+            const unsigned take = (unsigned)min_size(plen, total - done);
+            bitrun_put(b, piece & (UINT64_MAX >> (64 - take)), take);
+        }
+    } else {
+        for (size_t done = 0; done < total;)
+            for (size_t q = 0; q < len && done < total; q += 32) {
+                const unsigned take = (unsigned)min_size(min_size(32, len - q), total - done);
+                bitrun_put(b, simdrop_load_le32(src + q / 8) & (UINT64_MAX >> (64 - take)), take);
+                done += take;
+            }
+    }
+}
+
+/* Keep bits of groups [g, g + len) (len <= GROUP_CHUNK) to bits [0, len) of `bits`: from
+ * mask_in, or from the generator (and then stored to mask_out too). */
+static void nhwc_keep_bits(const simdrop_job *j, size_t g, size_t len, uint8_t *bits)
+{
+    if (j->from_bits) {
+        bits_copy_in(bits, j->mask_in, g, len);
+        return;
+    }
+    gen_range(j, RULE_NONE, g, g + len, bits);
+    if (j->mask_out)
+        bits_copy_out(j->mask_out, g, bits, len);
+}
+
+/* Samples [s0, s1) (s0 a multiple of 8, so their bits start on a byte). */
+static void nhwc_range(const simdrop_job *j, size_t s0, size_t s1)
+{
+    const size_t ch = j->channels, len_s = j->spatial * ch; /* elements of a sample */
+    uint8_t row[NHWC_WINDOW / 8 + 8];
+    if (ch > NHWC_WINDOW) {
+        for (size_t s = s0; s < s1; s++)
+            for (size_t c0 = 0; c0 < ch; c0 += NHWC_WINDOW) {
+                const size_t w = min_size(NHWC_WINDOW, ch - c0);
+                nhwc_keep_bits(j, s * ch + c0, w, row);
+                for (size_t i = 0; i < j->spatial; i++) {
+                    const size_t k = s * len_s + i * ch + c0;
+                    bits_range(j, j->rule, k, k + w, row, k);
+                }
+            }
+        return;
+    }
+    /* The keep bits of as many whole samples as GROUP_CHUNK holds are made at once: one row at
+     * a time would seed and skip the generator for every few bits. */
+    uint8_t gbits[GROUP_CHUNK / 8 + 8];
+    uint8_t tile[(NHWC_WINDOW + EXPAND_CHUNK) / 8 + 8];
+    const size_t batch = GROUP_CHUNK / ch, tile_len = min_size(ch + EXPAND_CHUNK, len_s);
+    /* Samples of at most half a chunk: the element bits of as many as EXPAND_CHUNK holds, back to
+     * back, then one kernel run over them all (a run per small sample would cost its setup and
+     * partial rounds each time: 1.25x in cache at 4 x 64 elements a sample). */
+    const size_t together = len_s <= EXPAND_CHUNK / 2 ? EXPAND_CHUNK / len_s : 1;
+    for (size_t sa = s0; sa < s1; sa += batch) {
+        const size_t sb = min_size(s1, sa + batch);
+        nhwc_keep_bits(j, sa * ch, (sb - sa) * ch, gbits);
+        for (size_t s = sa; together > 1 && s < sb; s += together) {
+            const size_t end = min_size(sb, s + together);
+            bitrun b = {tile, 0, 0};
+            for (size_t t = s; t < end; t++) {
+                bits_copy_in(row, gbits, (t - sa) * ch, ch);
+                repeat_bits(&b, row, ch, len_s);
+            }
+            bitrun_flush(&b);
+            bits_range(j, j->rule, s * len_s, end * len_s, tile, s * len_s);
+        }
+        for (size_t s = sa; together == 1 && s < sb; s++) {
+            bits_copy_in(row, gbits, (s - sa) * ch, ch);
+            bitrun b = {tile, 0, 0};
+            repeat_bits(&b, row, ch, tile_len);
+            bitrun_flush(&b);
+            /* element k of the sample's run of len_s reads tile bit k % ch: a run from e starts
+             * at tile bit e % ch and ends by ch - 1 + EXPAND_CHUNK <= tile_len */
+            for (size_t e = 0; e < len_s; e += EXPAND_CHUNK) {
+                const size_t k = s * len_s + e;
+                bits_range(j, j->rule, k, k + min_size(EXPAND_CHUNK, len_s - e), tile, k - e % ch);
+            }
+        }
+    }
+}
+
 /* ---- the bias gradient --------------------------------------------------------------------- */
 
 /* Rows of chunk c (MASK_SPEC.md section 4.5): the first rows % 16 chunks get one row more. */
@@ -421,6 +560,7 @@ void simdrop_job_run(const simdrop_job *j, size_t u0, size_t u1)
     case JOB_GEN: gen_range(j, j->rule, u0, u1, j->mask_out ? j->mask_out + u0 / 8 : NULL); break;
     case JOB_BITS: bits_range(j, j->rule, u0, u1, j->mask_in, 0); break;
     case JOB_GROUPS: groups_range(j, u0, u1); break;
+    case JOB_NHWC: nhwc_range(j, u0, u1); break;
     case JOB_COPY:
         if (j->y != j->x)
             memcpy((char *)j->y + u0 * es, (const char *)j->x + u0 * es, (u1 - u0) * es);

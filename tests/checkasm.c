@@ -273,9 +273,15 @@ typedef struct ecase {
  * cols 1 and odd, rows crossing chunk boundaries of the bias gradient. */
 static ent_shape random_shape(const entry *e)
 {
-    ent_shape s = {0, 0};
+    ent_shape s = {0, 0, 0};
     const size_t cap = small ? 9000 : 140000;
-    if (ent_grouped(e)) {
+    if (ent_is_nhwc(e)) { /* channels around the word, the round and the 4096 window */
+        static const size_t chans[] = {1, 2, 3, 7, 8, 31, 32, 33, 64, 100, 4095, 4096, 4097};
+        s.c = test_below(2) ? chans[test_below(13)] : 1 + test_below(300);
+        s.b = test_below(3) ? 1 + test_below(9) : 1 + test_below(200);
+        const size_t max_samples = cap / (s.b * s.c) + 1;
+        s.a = test_below(8) == 0 ? 0 : test_below(max_samples < 300 ? max_samples : 300);
+    } else if (ent_grouped(e)) {
         static const size_t lens[] = {1, 2, 3, 7, 31, 32, 33, 1000, 4095, 4096, 4097};
         s.b = test_below(2) ? lens[test_below(11)] : 1 + test_below(70);
         const size_t max_groups = cap / s.b + 1;

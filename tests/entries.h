@@ -7,7 +7,8 @@
 
 #include "simdrop.h"
 
-enum ent_family { FAM_ELEMENT, FAM_GROUPS, FAM_ALPHA, FAM_UNSCALED, FAM_BDA, FAM_MASK, FAM_BYTES };
+enum ent_family { FAM_ELEMENT, FAM_GROUPS, FAM_ALPHA, FAM_UNSCALED, FAM_BDA, FAM_MASK, FAM_BYTES,
+                  FAM_NHWC, FAM_ALPHA_NHWC /* channels-last group and alpha dropout */ };
 enum ent_kind { K_FORWARD, K_BACKWARD, K_REGEN, K_TO_BYTES, K_FROM_BYTES };
 enum ent_dtype { E_F32, E_F64, E_BF16, E_F16 }; /* the library's DT_ order */
 
@@ -28,10 +29,12 @@ typedef struct ent_arg {
     unsigned char alias;    /* may be exactly the first buffer (the main output) */
 } ent_arg;
 
-/* A call's sizes: n (element and mask functions), groups x group_len, or rows x cols. */
+/* A call's sizes: n (element and mask functions), groups x group_len, rows x cols, or
+ * samples x spatial x c (channels: the NHWC families only, 0 elsewhere). */
 typedef struct ent_shape {
-    size_t a, b;
+    size_t a, b, c;
 } ent_shape;
+
 
 typedef struct entry {
     const char *name;
@@ -53,6 +56,11 @@ static inline size_t ent_dtype_size(int dt)
     return dt == E_F64 ? 8 : dt == E_F32 ? 4 : 2;
 }
 
+static inline int ent_is_nhwc(const entry *e)
+{
+    return e->family == FAM_NHWC || e->family == FAM_ALPHA_NHWC;
+}
+
 /* Elements of the call (SIZE_MAX when the product overflows). */
 static inline size_t ent_elements(const entry *e, ent_shape s)
 {
@@ -60,12 +68,17 @@ static inline size_t ent_elements(const entry *e, ent_shape s)
         return s.a;
     if (s.a && s.b > SIZE_MAX / s.a)
         return SIZE_MAX;
-    return s.a * s.b;
+    if (ent_is_nhwc(e) && s.a * s.b != 0 && s.c > SIZE_MAX / (s.a * s.b))
+        return SIZE_MAX;
+    return s.a * s.b * (ent_is_nhwc(e) ? s.c : 1);
 }
 
-/* Units that own a mask bit and a global index: groups for group functions, else elements. */
+/* Units that own a mask bit and a global index: groups for group functions, (sample, channel)
+ * pairs for the NHWC ones, else elements. */
 static inline size_t ent_units(const entry *e, ent_shape s)
 {
+    if (ent_is_nhwc(e))
+        return s.a * s.c;
     return ent_grouped(e) ? s.a : ent_elements(e, s);
 }
 
@@ -168,6 +181,36 @@ static inline size_t ent_bytes(const entry *e, int i, ent_shape s)
                                                             (const T *)b[2], s.a, s.b, p, sd, o);  \
     }
 
+/* The channels-last families: forward, backward, regen of group (g) and alpha (a) dropout. */
+#define ENT_NHWC_CALLS(dt, T)                                                                      \
+    ENT_NHWC_FAMILY(dt, T, ng, forward_groups_nhwc, backward_groups_nhwc,                        \
+                    backward_groups_nhwc_regen)                                                    \
+    ENT_NHWC_FAMILY(dt, T, na, alpha_forward_nhwc, alpha_backward_nhwc, alpha_backward_nhwc_regen)
+#define ENT_NHWC_FAMILY(dt, T, id, fwd, bwd, rgn)                                                  \
+    static int call_##id##forward_##dt(void *const *b, ent_shape s, double p, uint64_t sd,         \
+                                       uint64_t o)                                                 \
+    {                                                                                              \
+        return simdrop_##fwd##_##dt((T *)b[0], (uint8_t *)b[1], (const T *)b[2], s.a, s.b, s.c, p, \
+                                    sd, o);                                                        \
+    }                                                                                              \
+    static int call_##id##backward_##dt(void *const *b, ent_shape s, double p, uint64_t sd,        \
+                                        uint64_t o)                                                \
+    {                                                                                              \
+        (void)sd, (void)o;                                                                         \
+        return simdrop_##bwd##_##dt((T *)b[0], (const T *)b[1], (const uint8_t *)b[2], s.a, s.b,   \
+                                    s.c, p);                                                       \
+    }                                                                                              \
+    static int call_##id##regen_##dt(void *const *b, ent_shape s, double p, uint64_t sd,           \
+                                     uint64_t o)                                                   \
+    {                                                                                              \
+        return simdrop_##rgn##_##dt((T *)b[0], (const T *)b[1], s.a, s.b, s.c, p, sd, o);          \
+    }
+
+ENT_NHWC_CALLS(f32, float)
+ENT_NHWC_CALLS(f64, double)
+ENT_NHWC_CALLS(bf16, uint16_t)
+ENT_NHWC_CALLS(f16, uint16_t)
+
 ENT_CALLS(f32, float, float)
 ENT_CALLS(f64, double, double)
 ENT_CALLS(bf16, uint16_t, float)
@@ -226,6 +269,20 @@ static int call_from_bytes(void *const *b, ent_shape s, double p, uint64_t sd, u
     {"bias_dropout_add_backward_regen_" #dt, FAM_BDA, K_REGEN, E, 1, 1, 3,                         \
      {ENT_OUT("dx"), {"dbias", SZ_DBIAS, 1, 1, 0}, ENT_IN("dout")}, ENT_FN(call_bdar_##dt)}
 
+#define ENT_NHWC_DTYPE(dt, E)                                                                      \
+    {"forward_groups_nhwc_" #dt, FAM_NHWC, K_FORWARD, E, 1, 1, 3,                                  \
+     {ENT_OUT("y"), ENT_MASK_OUT, ENT_IN("x")}, ENT_FN(call_ngforward_##dt)},                      \
+    {"backward_groups_nhwc_" #dt, FAM_NHWC, K_BACKWARD, E, 1, 0, 3,                                \
+     {ENT_OUT("dx"), ENT_IN("dy"), ENT_MASK_IN}, ENT_FN(call_ngbackward_##dt)},                    \
+    {"backward_groups_nhwc_regen_" #dt, FAM_NHWC, K_REGEN, E, 1, 1, 2,                             \
+     {ENT_OUT("dx"), ENT_IN("dy")}, ENT_FN(call_ngregen_##dt)},                                    \
+    {"alpha_forward_nhwc_" #dt, FAM_ALPHA_NHWC, K_FORWARD, E, 1, 1, 3,                             \
+     {ENT_OUT("y"), ENT_MASK_OUT, ENT_IN("x")}, ENT_FN(call_naforward_##dt)},                      \
+    {"alpha_backward_nhwc_" #dt, FAM_ALPHA_NHWC, K_BACKWARD, E, 1, 0, 3,                           \
+     {ENT_OUT("dx"), ENT_IN("dy"), ENT_MASK_IN}, ENT_FN(call_nabackward_##dt)},                    \
+    {"alpha_backward_nhwc_regen_" #dt, FAM_ALPHA_NHWC, K_REGEN, E, 1, 1, 2,                        \
+     {ENT_OUT("dx"), ENT_IN("dy")}, ENT_FN(call_naregen_##dt)}
+
 static const entry entries[] = {
     ENT_DTYPE(f32, E_F32),
     ENT_DTYPE(f64, E_F64),
@@ -236,6 +293,10 @@ static const entry entries[] = {
      {{"bytes", SZ_BYTES, 1, 0, 0}, {"mask", SZ_BITS, 0, 0, 0}}, ENT_FN(call_to_bytes)},
     {"mask_from_bytes", FAM_BYTES, K_FROM_BYTES, E_F32, 0, 0, 2,
      {{"mask", SZ_BITS, 1, 0, 0}, {"bytes", SZ_BYTES, 0, 0, 0}}, ENT_FN(call_from_bytes)},
+    ENT_NHWC_DTYPE(f32, E_F32),
+    ENT_NHWC_DTYPE(f64, E_F64),
+    ENT_NHWC_DTYPE(bf16, E_BF16),
+    ENT_NHWC_DTYPE(f16, E_F16),
 };
 #define NENTRIES (sizeof entries / sizeof entries[0])
 

@@ -204,8 +204,12 @@ static void fill_input(const entry *e, int i, void *p, ent_shape s)
 
 static ent_shape random_entry_shape(const entry *e)
 {
-    ent_shape s = {0, 0};
-    if (ent_grouped(e)) {
+    ent_shape s = {0, 0, 0};
+    if (ent_is_nhwc(e)) {
+        s.a = 1 + test_below(test_below(2) ? 9 : 40);
+        s.b = 1 + test_below(test_below(2) ? 4 : 30);
+        s.c = 1 + test_below(test_below(2) ? 12 : 100);
+    } else if (ent_grouped(e)) {
         s.b = 1 + test_below(test_below(2) ? 4 : 40);
         s.a = 1 + test_below(test_below(2) ? 40 : 3000);
     } else if (e->family == FAM_BDA) {
@@ -230,9 +234,10 @@ static void check_entry_sharding(const char *path, const entry *e)
     const uint64_t offset = test_below(3) ? test_below(100000) : (uint64_t)0 - units_all;
     const size_t es = ent_dtype_size(e->dt);
     const int bda = e->family == FAM_BDA;
+    const int nhwc = ent_is_nhwc(e);                            /* units are samples */
     const size_t units = s.a;                                   /* what the cuts count */
-    const size_t elems_per = bda || ent_grouped(e) ? s.b : 1;     /* elements per unit */
-    const size_t bits_per = bda ? s.b : 1;                      /* mask bits and offset per unit */
+    const size_t elems_per = nhwc ? s.b * s.c : bda || ent_grouped(e) ? s.b : 1; /* per unit */
+    const size_t bits_per = bda ? s.b : nhwc ? s.c : 1;         /* mask bits and offset per unit */
     void *in[5] = {NULL}, *whole[5] = {NULL}, *parts[5] = {NULL}, *ptr[5] = {NULL};
     for (int i = 0; i < e->nargs; i++) {
         const size_t bytes = ent_bytes(e, i, s);
@@ -370,6 +375,7 @@ static void check_family_backward(const char *path, int family, int dt)
     const uint64_t seed = test_rand(), offset = test_below(1u << 20);
     const size_t n = ent_elements(fwd, s), units = ent_units(fwd, s), es = ent_dtype_size(dt);
     const size_t group_len = ent_grouped(fwd) ? s.b : 1, as = dt == E_F64 ? 8 : 4;
+    const int nhwc = ent_is_nhwc(fwd), alpha = family == FAM_ALPHA || family == FAM_ALPHA_NHWC;
     unsigned char *x = xmalloc(n * es), *y = xmalloc(n * es), *dy = xmalloc(n * es);
     unsigned char *dx1 = xmalloc(n * es), *dx2 = xmalloc(n * es), *mask = xmalloc(units / 8 + 1);
     unsigned char *db1 = xmalloc(s.b * as + 1), *db2 = xmalloc(s.b * as + 1);
@@ -388,19 +394,20 @@ static void check_family_backward(const char *path, int family, int dt)
         CHECK(!memcmp(db1, db2, s.b * as), "%s: the bias gradients of %s and %s differ", path,
               bwd->name, rgn->name);
     double f64 = family == FAM_UNSCALED ? 1.0 : p >= 1.0 ? 0.0 : 1.0 / (1.0 - p);
-    if (family == FAM_ALPHA && p < 1.0) {
+    if (alpha && p < 1.0) {
         const double alpha = 1.7580993408473766;
         f64 = 1.0 / sqrt((alpha * alpha * p + 1.0) * (1.0 - p));
     }
     const float f32 = (float)f64;
     size_t wrong = 0;
     for (size_t k = 0; k < n; k++) {
-        const int keep = bit(mask, k / group_len);
+        /* NHWC: element (sample, i, c) has the bit of (sample, c) */
+        const int keep = bit(mask, nhwc ? k / (s.b * s.c) * s.c + k % s.c : k / group_len);
         wrong += !same_scaled(dt, dx1, dy, k, keep ? f64 : 0.0, keep ? f32 : 0.0f);
     }
     CHECK(wrong == 0, "%s: %s: %zu of %zu elements are not dy * (keep ? %s : 0) (p=%g)", path,
-          bwd->name, wrong, n, family == FAM_ALPHA ? "A" : family == FAM_UNSCALED ? "1" : "s", p);
-    if (family == FAM_ELEMENT || family == FAM_GROUPS || family == FAM_UNSCALED) {
+          bwd->name, wrong, n, alpha ? "A" : family == FAM_UNSCALED ? "1" : "s", p);
+    if (family == FAM_ELEMENT || family == FAM_GROUPS || family == FAM_UNSCALED || family == FAM_NHWC) {
         void *bx[5] = {dx1, x, mask, NULL, NULL};
         CHECK(bwd->call(bx, s, p, 0, 0) == 0 && !memcmp(dx1, y, n * es),
               "%s: %s(x, mask) differs from forward's y", path, bwd->name);
@@ -420,8 +427,10 @@ static void check_every_entry(const char *path)
                 check_entry_in_place(path, e);
         }
     }
-    for (int family = FAM_ELEMENT; family <= FAM_BDA; family++)
-        for (int dt = E_F32; dt <= E_F16; dt++)
+    static const int families[] = {FAM_ELEMENT, FAM_GROUPS, FAM_ALPHA, FAM_UNSCALED, FAM_BDA, FAM_NHWC,
+                                   FAM_ALPHA_NHWC};
+    for (size_t fi = 0; fi < sizeof families / sizeof families[0]; fi++)
+        for (int dt = E_F32, family = families[fi]; dt <= E_F16; dt++)
             for (int k = 0; k < 3; k++)
                 check_family_backward(path, family, dt);
 }

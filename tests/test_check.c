@@ -17,6 +17,9 @@ static int entry_of(const entry *e)
         return SIMDROP_ENTRY_MASK;
     if (e->family == FAM_BYTES)
         return e->kind == K_TO_BYTES ? SIMDROP_ENTRY_MASK_TO_BYTES : SIMDROP_ENTRY_MASK_FROM_BYTES;
+    if (ent_is_nhwc(e))
+        return (e->family == FAM_NHWC ? SIMDROP_ENTRY_FORWARD_GROUPS_NHWC
+                                      : SIMDROP_ENTRY_FORWARD_ALPHA_NHWC) + e->kind;
     return base[e->family] + e->kind; /* K_FORWARD, K_BACKWARD, K_REGEN */
 }
 
@@ -26,14 +29,14 @@ static void check_table(void)
                                 SIMDROP_SZ_COLS, SIMDROP_SZ_COLS_ACC}; /* by ent_size */
     static const int shapes[] = {SIMDROP_SHAPE_N,      SIMDROP_SHAPE_GROUPS, SIMDROP_SHAPE_GROUPS,
                                  SIMDROP_SHAPE_GROUPS, SIMDROP_SHAPE_ROWS,   SIMDROP_SHAPE_N,
-                                 SIMDROP_SHAPE_N}; /* by ent_family */
+                                 SIMDROP_SHAPE_N,      SIMDROP_SHAPE_NHWC,   SIMDROP_SHAPE_NHWC}; /* by ent_family */
     int seen[SIMDROP_ENTRY_COUNT] = {0};
     for (size_t i = 0; i < NENTRIES; i++) {
         const entry *e = &entries[i];
         const simdrop_signature *s = &simdrop_signatures[entry_of(e)];
         seen[entry_of(e)]++;
         const int typed = e->family != FAM_MASK && e->family != FAM_BYTES;
-        simdrop_call c = {entry_of(e), typed ? e->dt : SIMDROP_DTYPE_NONE, 1, 1, 0.5, 0, {{0}}};
+        simdrop_call c = {entry_of(e), typed ? e->dt : SIMDROP_DTYPE_NONE, 1, 1, 0.5, 0, {{0}}, 1};
         char name[96], want[96];
         simdrop_call_name(&c, "simdrop_", name, sizeof name);
         snprintf(want, sizeof want, "simdrop_%s", e->name);
@@ -55,7 +58,8 @@ static void check_table(void)
         }
     }
     for (int k = 0; k < SIMDROP_ENTRY_COUNT; k++)
-        CHECK(seen[k] == (k < SIMDROP_ENTRY_MASK ? 4 : 1), "row %s is used by %d entries",
+        CHECK(seen[k] == (k < SIMDROP_ENTRY_MASK || k >= SIMDROP_ENTRY_FORWARD_GROUPS_NHWC ? 4 : 1),
+              "row %s is used by %d entries",
               simdrop_signatures[k].name, seen[k]);
 }
 
@@ -77,7 +81,7 @@ static simdrop_buf in_object(uintptr_t space, uintptr_t origin, uint64_t capacit
 static simdrop_call call3(int entry, int dt, size_t a, size_t b, double p, uint64_t offset,
                           simdrop_buf b0, simdrop_buf b1, simdrop_buf b2)
 {
-    simdrop_call c = {entry, dt, a, b, p, offset, {b0, b1, b2}};
+    simdrop_call c = {entry, dt, a, b, p, offset, {b0, b1, b2}, 0};
     return c;
 }
 
@@ -170,7 +174,7 @@ static void check_messages(void)
            "probability in [0, 1] (SIMDROP_EPROB)");
 
     simdrop_call r = {SIMDROP_ENTRY_BDA_BACKWARD_REGEN, SIMDROP_DTYPE_F16, (size_t)1 << 32,
-                      (size_t)1 << 32, 0.5, 1, {at(0x10), at(0), at(0x20)}};
+                      (size_t)1 << 32, 0.5, 1, {at(0x10), at(0), at(0x20)}, 0};
     expect("simdrop_", &r, SIMDROP_ERANGE, "simdrop_bias_dropout_add_backward_regen_f16: offset "
            "+ rows * cols = 1 + 4294967296 * 4294967296 exceeds 2^64: the global element indices "
            "would wrap (SIMDROP_ERANGE)");
@@ -185,6 +189,33 @@ static void check_messages(void)
     expect("simdrop_", &r, SIMDROP_EOVERLAP, "simdrop_bias_dropout_add_backward_regen_f16: dbias "
            "[0x24, +32 bytes) and dout [0x20, +64 bytes) overlap: dbias is written and may share "
            "no byte with another buffer (SIMDROP_EOVERLAP)");
+
+    /* channels-last: three counts; the mask bits and indices are samples * channels */
+    simdrop_call h = call3(SIMDROP_ENTRY_FORWARD_GROUPS_NHWC, SIMDROP_DTYPE_F32, 3, 0, 0.5, 0,
+                           at(0x1000), at(0x2000), at(0x3000));
+    h.channels = 5;
+    expect("simdrop_", &h, SIMDROP_ESIZE, "simdrop_forward_groups_nhwc_f32: spatial is 0 with "
+           "samples = 3, channels = 5 (SIMDROP_ESIZE)");
+    h.b = 4, h.buf[1] = at(0x1000 + 4 * 59); /* the mask (2 bytes) in y's last element */
+    expect("simdrop_", &h, SIMDROP_EOVERLAP, "simdrop_forward_groups_nhwc_f32: y [0x1000, +240 "
+           "bytes) and mask [0x10ec, +2 bytes) overlap: mask is written and may share no byte "
+           "with another buffer (SIMDROP_EOVERLAP)");
+    h.buf[1] = at(0x2000), h.offset = UINT64_MAX - 13;
+    expect("simdrop_", &h, SIMDROP_ERANGE, "simdrop_forward_groups_nhwc_f32: offset + samples * "
+           "channels = 18446744073709551602 + 3 * 5 exceeds 2^64: the global group indices would "
+           "wrap (SIMDROP_ERANGE)");
+    h.offset = UINT64_MAX - 14; /* the last index is 2^64 - 1 */
+    expect("simdrop_", &h, SIMDROP_OK, "");
+    h.a = 2, h.b = SIZE_MAX / 8, h.channels = 4, h.offset = 0;
+    expect("simdrop_", &h, SIMDROP_ESIZE, "simdrop_forward_groups_nhwc_f32: the size of y, "
+           "samples * spatial * channels * 4 bytes with samples = 2, spatial = "
+           "2305843009213693951, channels = 4, overflows size_t (SIMDROP_ESIZE)");
+    h.b = SIZE_MAX / 4;
+    expect("simdrop_", &h, SIMDROP_ESIZE, "simdrop_forward_groups_nhwc_f32: the element count "
+           "samples = 2, spatial = 4611686018427387903, channels = 4 overflows size_t "
+           "(SIMDROP_ESIZE)");
+    h.channels = 0; /* no channel: no element, nothing checked but p */
+    expect("simdrop_", &h, SIMDROP_OK, "");
 
     simdrop_call m = call3(SIMDROP_ENTRY_MASK_TO_BYTES, SIMDROP_DTYPE_NONE, 20, 0, 0.0, 0,
                            at(0x100), at(0x110), at(0));

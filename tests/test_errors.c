@@ -40,8 +40,10 @@ static int starts_ends(const char *s, const char *head, const char *tail)
 
 static ent_shape small_shape(const entry *e)
 {
-    ent_shape s = {33, 0};
-    if (ent_grouped(e))
+    ent_shape s = {33, 0, 0};
+    if (ent_is_nhwc(e))
+        s.a = 3, s.b = 2, s.c = 5;
+    else if (ent_grouped(e))
         s.a = 9, s.b = 2;
     else if (e->family == FAM_BDA)
         s.a = 4, s.b = 9;
@@ -50,7 +52,10 @@ static ent_shape small_shape(const entry *e)
 
 static void counts_text(const entry *e, ent_shape s, char *out, size_t len)
 {
-    if (ent_grouped(e))
+    if (ent_is_nhwc(e))
+        snprintf(out, len, "samples = %" PRIu64 ", spatial = %" PRIu64 ", channels = %" PRIu64,
+                 (uint64_t)s.a, (uint64_t)s.b, (uint64_t)s.c);
+    else if (ent_grouped(e))
         snprintf(out, len, "groups = %" PRIu64 ", group_len = %" PRIu64, (uint64_t)s.a,
                  (uint64_t)s.b);
     else if (e->family == FAM_BDA)
@@ -119,6 +124,10 @@ static void entry_messages(const entry *e, unsigned char *arena, size_t region)
             expect_message(ctx, "simdrop_%s: offset + rows * cols = 18446744073709551615 + 4 * 9 "
                            "exceeds 2^64: the global element indices would wrap (SIMDROP_ERANGE)",
                            e->name);
+        else if (ent_is_nhwc(e))
+            expect_message(ctx, "simdrop_%s: offset + samples * channels = 18446744073709551615 "
+                           "+ 3 * 5 exceeds 2^64: the global group indices would wrap "
+                           "(SIMDROP_ERANGE)", e->name);
         else
             expect_message(ctx, "simdrop_%s: offset + %s = 18446744073709551615 + %u exceeds "
                            "2^64: the global %s indices would wrap (SIMDROP_ERANGE)", e->name,
@@ -126,9 +135,11 @@ static void entry_messages(const entry *e, unsigned char *arena, size_t region)
                            ent_grouped(e) ? "group" : "element");
     }
     if (e->family != FAM_MASK && e->family != FAM_BYTES) { /* the first buffer overflows */
-        ent_shape huge = {SIZE_MAX / ent_dtype_size(e->dt) + 1, 0};
+        ent_shape huge = {SIZE_MAX / ent_dtype_size(e->dt) + 1, 0, 0};
         if (e->family != FAM_ELEMENT)
             huge.a = 2, huge.b = SIZE_MAX / 2 / ent_dtype_size(e->dt) + 1;
+        if (ent_is_nhwc(e))
+            huge.c = 1;
         snprintf(ctx, sizeof ctx, "%s, sizes overflow", e->name);
         CHECK(e->call(b, huge, 0.5, 1, 0) == SIMDROP_ESIZE, "%s: status", ctx);
         char head[96];

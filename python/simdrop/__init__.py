@@ -24,6 +24,7 @@ from ._core import (  # noqa: F401
 from ._api import (  # noqa: F401
     dropout, dropout_backward, dropout_backward_regen,
     dropout_groups, dropout_groups_backward, dropout_groups_backward_regen,
+    dropout_groups_nhwc, dropout_groups_nhwc_backward, dropout_groups_nhwc_backward_regen,
     alpha_dropout, alpha_dropout_backward, alpha_dropout_backward_regen,
     unscaled_dropout, unscaled_dropout_backward, unscaled_dropout_backward_regen,
     bias_dropout_add, bias_dropout_add_backward, bias_dropout_add_backward_regen,
@@ -41,6 +42,7 @@ __all__ = [
     "isa", "set_isa", "isa_list", "isa_supported",
     "dropout", "dropout_backward", "dropout_backward_regen",
     "dropout_groups", "dropout_groups_backward", "dropout_groups_backward_regen",
+    "dropout_groups_nhwc", "dropout_groups_nhwc_backward", "dropout_groups_nhwc_backward_regen",
     "alpha_dropout", "alpha_dropout_backward", "alpha_dropout_backward_regen",
     "unscaled_dropout", "unscaled_dropout_backward", "unscaled_dropout_backward_regen",
     "bias_dropout_add", "bias_dropout_add_backward", "bias_dropout_add_backward_regen",

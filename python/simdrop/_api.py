@@ -30,6 +30,7 @@ except ImportError:  # simdrop imports without numpy; these functions then say w
 __all__ = [
     "dropout", "dropout_backward", "dropout_backward_regen",
     "dropout_groups", "dropout_groups_backward", "dropout_groups_backward_regen",
+    "dropout_groups_nhwc", "dropout_groups_nhwc_backward", "dropout_groups_nhwc_backward_regen",
     "alpha_dropout", "alpha_dropout_backward", "alpha_dropout_backward_regen",
     "unscaled_dropout", "unscaled_dropout_backward", "unscaled_dropout_backward_regen",
     "bias_dropout_add", "bias_dropout_add_backward", "bias_dropout_add_backward_regen",
@@ -214,6 +215,66 @@ def dropout_groups_backward_regen(dy, groups, p, seed, offset=0, out=None):
     dx = _out(out, dy)
     check(_c("backward_groups_regen", t)(dx.ctypes.data, dy.ctypes.data, groups, glen, p, seed, offset),
           f"simdrop_backward_groups_regen_{t}")
+    return dx
+
+
+# ---- channels-last group dropout (NHWC: Dropout2d and feature alpha dropout) -------------------
+
+def _nhwc(n, samples, channels):
+    """(samples, spatial, channels) of n elements; ValueError naming the count that does not fit."""
+    samples, channels = check_u64(samples, "samples"), check_u64(channels, "channels")
+    pairs = samples * channels
+    if pairs == 0:
+        if n:
+            raise ValueError(f"samples, channels: {samples} x {channels} cannot hold {n} elements")
+        return samples, 1, channels
+    if n % pairs or n == 0:
+        raise ValueError(f"samples, channels: {n} elements are not {samples} samples of whole "
+                         f"positions of {channels} channels")
+    return samples, n // pairs, channels
+
+
+def _nhwc_call(op, a, name, samples, channels, p, alpha, out):
+    """What the channels-last functions share: the checked array, (samples, spatial, channels),
+    p and output, and the C function of `op` (its alpha_ form with alpha=True) with its name."""
+    _need_numpy("dropout_groups_nhwc" + op.partition("groups_nhwc")[2])
+    a, t = _array(a, name)
+    shape = _nhwc(a.size, samples, channels)
+    cname = ("alpha_" + op.replace("groups_", "")) if alpha else op
+    return a, shape, check_p(p), _out(out, a), _c(cname, t), f"simdrop_{cname}_{t}"
+
+
+def dropout_groups_nhwc(x, samples, channels, p, seed, offset=0, out=None, return_mask=False,
+                        alpha=False):
+    """Channel dropout of x laid out (samples, positions..., channels), C order (NHWC): channel c
+    of sample s kept or dropped at every position by keep(seed, offset + s * channels + c, p),
+    the bits dropout_groups gives the same tensor in NCHW order. alpha=True: feature alpha
+    dropout (alpha_dropout's values). offset counts (sample, channel) pairs, the mask has a bit
+    per pair."""
+    x, (n, spatial, c), p, y, fn, name = _nhwc_call("forward_groups_nhwc", x, "x", samples,
+                                                    channels, p, alpha, out)
+    seed, offset = check_u64(seed, "seed"), check_offset(offset, n * c)
+    m = _new_mask(n * c, return_mask)
+    check(fn(y.ctypes.data, _ptr(m), x.ctypes.data, n, spatial, c, p, seed, offset), name)
+    return _result(y, m, return_mask)
+
+
+def dropout_groups_nhwc_backward(dy, mask, samples, channels, p, out=None, alpha=False):
+    """Gradient of dropout_groups_nhwc from its mask (one bit per (sample, channel))."""
+    dy, (n, spatial, c), p, dx, fn, name = _nhwc_call("backward_groups_nhwc", dy, "dy", samples,
+                                                      channels, p, alpha, out)
+    m = _mask_in(mask, n * c)
+    check(fn(dx.ctypes.data, dy.ctypes.data, m.ctypes.data, n, spatial, c, p), name)
+    return dx
+
+
+def dropout_groups_nhwc_backward_regen(dy, samples, channels, p, seed, offset=0, out=None,
+                                       alpha=False):
+    """dropout_groups_nhwc_backward with the mask regenerated from (seed, offset)."""
+    dy, (n, spatial, c), p, dx, fn, name = _nhwc_call("backward_groups_nhwc_regen", dy, "dy",
+                                                      samples, channels, p, alpha, out)
+    seed, offset = check_u64(seed, "seed"), check_offset(offset, n * c)
+    check(fn(dx.ctypes.data, dy.ctypes.data, n, spatial, c, p, seed, offset), name)
     return dx
 
 

@@ -35,7 +35,7 @@ import re
 
 _SONAME = "libsimdrop.so.1"
 # The oldest library this module's declarations fit: 1.2 added dropout without rescaling
-# (simdrop_unscaled_*), the newest functions declared below.
+# (simdrop_unscaled_*) and the channels-last (NHWC) group functions, the newest declared below.
 REQUIRED = (1, 2)
 _NEED = f"simdrop >= {REQUIRED[0]}.{REQUIRED[1]} and < {REQUIRED[0] + 1}"
 _WHEEL_LIBRARY = "libsimdrop.so"  # unversioned: a wheel cannot hold the soname's symlinks
@@ -209,6 +209,37 @@ simdrop_unscaled_backward_regen_f32 = _declare("simdrop_unscaled_backward_regen_
 simdrop_unscaled_backward_regen_f64 = _declare("simdrop_unscaled_backward_regen_f64", c_int, ptr, ptr, c_size_t, c_size_t, c_double, c_uint64, c_uint64)
 simdrop_unscaled_backward_regen_bf16 = _declare("simdrop_unscaled_backward_regen_bf16", c_int, ptr, ptr, c_size_t, c_size_t, c_double, c_uint64, c_uint64)
 simdrop_unscaled_backward_regen_f16 = _declare("simdrop_unscaled_backward_regen_f16", c_int, ptr, ptr, c_size_t, c_size_t, c_double, c_uint64, c_uint64)
+# ---- Channels-last group dropout -------------------------------------------------------------
+# int simdrop_forward_groups_nhwc_<t>(T *y, uint8_t *mask, const T *x, size_t samples, size_t spatial, size_t channels, double p, uint64_t seed, uint64_t offset)
+simdrop_forward_groups_nhwc_f32 = _declare("simdrop_forward_groups_nhwc_f32", c_int, ptr, ptr, ptr, c_size_t, c_size_t, c_size_t, c_double, c_uint64, c_uint64)
+simdrop_forward_groups_nhwc_f64 = _declare("simdrop_forward_groups_nhwc_f64", c_int, ptr, ptr, ptr, c_size_t, c_size_t, c_size_t, c_double, c_uint64, c_uint64)
+simdrop_forward_groups_nhwc_bf16 = _declare("simdrop_forward_groups_nhwc_bf16", c_int, ptr, ptr, ptr, c_size_t, c_size_t, c_size_t, c_double, c_uint64, c_uint64)
+simdrop_forward_groups_nhwc_f16 = _declare("simdrop_forward_groups_nhwc_f16", c_int, ptr, ptr, ptr, c_size_t, c_size_t, c_size_t, c_double, c_uint64, c_uint64)
+# int simdrop_backward_groups_nhwc_<t>(T *dx, const T *dy, const uint8_t *mask, size_t samples, size_t spatial, size_t channels, double p)
+simdrop_backward_groups_nhwc_f32 = _declare("simdrop_backward_groups_nhwc_f32", c_int, ptr, ptr, ptr, c_size_t, c_size_t, c_size_t, c_double)
+simdrop_backward_groups_nhwc_f64 = _declare("simdrop_backward_groups_nhwc_f64", c_int, ptr, ptr, ptr, c_size_t, c_size_t, c_size_t, c_double)
+simdrop_backward_groups_nhwc_bf16 = _declare("simdrop_backward_groups_nhwc_bf16", c_int, ptr, ptr, ptr, c_size_t, c_size_t, c_size_t, c_double)
+simdrop_backward_groups_nhwc_f16 = _declare("simdrop_backward_groups_nhwc_f16", c_int, ptr, ptr, ptr, c_size_t, c_size_t, c_size_t, c_double)
+# int simdrop_backward_groups_nhwc_regen_<t>(T *dx, const T *dy, size_t samples, size_t spatial, size_t channels, double p, uint64_t seed, uint64_t offset)
+simdrop_backward_groups_nhwc_regen_f32 = _declare("simdrop_backward_groups_nhwc_regen_f32", c_int, ptr, ptr, c_size_t, c_size_t, c_size_t, c_double, c_uint64, c_uint64)
+simdrop_backward_groups_nhwc_regen_f64 = _declare("simdrop_backward_groups_nhwc_regen_f64", c_int, ptr, ptr, c_size_t, c_size_t, c_size_t, c_double, c_uint64, c_uint64)
+simdrop_backward_groups_nhwc_regen_bf16 = _declare("simdrop_backward_groups_nhwc_regen_bf16", c_int, ptr, ptr, c_size_t, c_size_t, c_size_t, c_double, c_uint64, c_uint64)
+simdrop_backward_groups_nhwc_regen_f16 = _declare("simdrop_backward_groups_nhwc_regen_f16", c_int, ptr, ptr, c_size_t, c_size_t, c_size_t, c_double, c_uint64, c_uint64)
+# int simdrop_alpha_forward_nhwc_<t>(T *y, uint8_t *mask, const T *x, size_t samples, size_t spatial, size_t channels, double p, uint64_t seed, uint64_t offset)
+simdrop_alpha_forward_nhwc_f32 = _declare("simdrop_alpha_forward_nhwc_f32", c_int, ptr, ptr, ptr, c_size_t, c_size_t, c_size_t, c_double, c_uint64, c_uint64)
+simdrop_alpha_forward_nhwc_f64 = _declare("simdrop_alpha_forward_nhwc_f64", c_int, ptr, ptr, ptr, c_size_t, c_size_t, c_size_t, c_double, c_uint64, c_uint64)
+simdrop_alpha_forward_nhwc_bf16 = _declare("simdrop_alpha_forward_nhwc_bf16", c_int, ptr, ptr, ptr, c_size_t, c_size_t, c_size_t, c_double, c_uint64, c_uint64)
+simdrop_alpha_forward_nhwc_f16 = _declare("simdrop_alpha_forward_nhwc_f16", c_int, ptr, ptr, ptr, c_size_t, c_size_t, c_size_t, c_double, c_uint64, c_uint64)
+# int simdrop_alpha_backward_nhwc_<t>(T *dx, const T *dy, const uint8_t *mask, size_t samples, size_t spatial, size_t channels, double p)
+simdrop_alpha_backward_nhwc_f32 = _declare("simdrop_alpha_backward_nhwc_f32", c_int, ptr, ptr, ptr, c_size_t, c_size_t, c_size_t, c_double)
+simdrop_alpha_backward_nhwc_f64 = _declare("simdrop_alpha_backward_nhwc_f64", c_int, ptr, ptr, ptr, c_size_t, c_size_t, c_size_t, c_double)
+simdrop_alpha_backward_nhwc_bf16 = _declare("simdrop_alpha_backward_nhwc_bf16", c_int, ptr, ptr, ptr, c_size_t, c_size_t, c_size_t, c_double)
+simdrop_alpha_backward_nhwc_f16 = _declare("simdrop_alpha_backward_nhwc_f16", c_int, ptr, ptr, ptr, c_size_t, c_size_t, c_size_t, c_double)
+# int simdrop_alpha_backward_nhwc_regen_<t>(T *dx, const T *dy, size_t samples, size_t spatial, size_t channels, double p, uint64_t seed, uint64_t offset)
+simdrop_alpha_backward_nhwc_regen_f32 = _declare("simdrop_alpha_backward_nhwc_regen_f32", c_int, ptr, ptr, c_size_t, c_size_t, c_size_t, c_double, c_uint64, c_uint64)
+simdrop_alpha_backward_nhwc_regen_f64 = _declare("simdrop_alpha_backward_nhwc_regen_f64", c_int, ptr, ptr, c_size_t, c_size_t, c_size_t, c_double, c_uint64, c_uint64)
+simdrop_alpha_backward_nhwc_regen_bf16 = _declare("simdrop_alpha_backward_nhwc_regen_bf16", c_int, ptr, ptr, c_size_t, c_size_t, c_size_t, c_double, c_uint64, c_uint64)
+simdrop_alpha_backward_nhwc_regen_f16 = _declare("simdrop_alpha_backward_nhwc_regen_f16", c_int, ptr, ptr, c_size_t, c_size_t, c_size_t, c_double, c_uint64, c_uint64)
 
 # ---- Fused bias + dropout + residual -----------------------------------------------------------
 # int simdrop_bias_dropout_add_<t>(T *out, uint8_t *mask, const T *x, const T *bias, const T *residual, size_t rows, size_t cols, double p, uint64_t seed, uint64_t offset)

@@ -112,6 +112,36 @@ class TestValues(unittest.TestCase, Same):
             # group_len 1 is element dropout
             self.assertSame(simdrop.dropout_groups(x, x.size, 0.5, 11), simdrop.dropout(x, 0.5, 11))
 
+    def test_groups_nhwc(self):
+        """Channels-last: the NCHW group functions' bits and values on the transposed array."""
+        rng = np.random.default_rng(6)
+        for dtype in FLOATS:
+            for alpha in (False, True):
+                x = special(3 * 4 * 5 * 7, dtype, rng).reshape(3, 7, 4, 5)  # (N, C, H, W)
+                nhwc = np.ascontiguousarray(x.transpose(0, 2, 3, 1))
+                fwd = simdrop.alpha_dropout if alpha else simdrop.dropout_groups
+                args = dict(groups=21) if alpha else {}
+                want, wm = (fwd(x, 0.4, 11, offset=5, return_mask=True, **args) if alpha else
+                            fwd(x, 21, 0.4, 11, offset=5, return_mask=True))
+                y, m = simdrop.dropout_groups_nhwc(nhwc, 3, 7, 0.4, 11, offset=5, return_mask=True,
+                                                   alpha=alpha)
+                self.assertSame(y, np.ascontiguousarray(want.transpose(0, 2, 3, 1)))
+                self.assertTrue(np.array_equal(m, wm))
+                dy = rng.standard_normal(nhwc.shape).astype(dtype)
+                dx = simdrop.dropout_groups_nhwc_backward(dy, m, 3, 7, 0.4, alpha=alpha)
+                self.assertSame(simdrop.dropout_groups_nhwc_backward_regen(dy, 3, 7, 0.4, 11, 5,
+                                                                           alpha=alpha), dx)
+                back = (simdrop.alpha_dropout_backward(np.ascontiguousarray(dy.transpose(0, 3, 1, 2)),
+                                                       wm, 0.4, groups=21) if alpha else
+                        simdrop.dropout_groups_backward(np.ascontiguousarray(dy.transpose(0, 3, 1, 2)),
+                                                        wm, 21, 0.4))
+                self.assertSame(dx, np.ascontiguousarray(back.transpose(0, 2, 3, 1)))
+                out = nhwc.copy()  # in place
+                simdrop.dropout_groups_nhwc(out, 3, 7, 0.4, 11, offset=5, out=out, alpha=alpha)
+                self.assertSame(out, y)
+        with self.assertRaisesRegex(ValueError, "samples, channels"):
+            simdrop.dropout_groups_nhwc(np.zeros(10, np.float32), 3, 2, 0.5, 1)
+
     def test_alpha(self):
         rng = np.random.default_rng(5)
         alpha = 1.7580993408473766

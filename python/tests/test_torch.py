@@ -7,6 +7,7 @@ registered operators: test_torch_tools.py.)
 Exits 77 (meson's "skipped") when torch is not installed; nothing else skips."""
 import itertools
 import math
+import os
 import random
 import sys
 import unittest
@@ -24,6 +25,12 @@ FLOATS = [torch.float32, torch.float64, torch.bfloat16, torch.float16]
 INT_VIEW = {torch.float32: torch.int32, torch.float64: torch.int64, torch.bfloat16: torch.int16,
             torch.float16: torch.int16}
 ALPHA = 1.7580993408473766
+
+# The random sizes and layouts of these tests come from one seed, printed; SIMDROP_TEST_SEED=N
+# runs them again.
+SEED = int(os.environ.get("SIMDROP_TEST_SEED") or random.SystemRandom().randrange(1 << 32))
+print(f"test_torch: seed {SEED} (rerun with SIMDROP_TEST_SEED={SEED})", flush=True)
+RNG = random.Random(SEED)
 
 
 def special(shape, dtype, seed=0):
@@ -211,7 +218,7 @@ def chunk_sum(dx):
 # ---- what PyTorch's test/nn/test_dropout.py checks of its modules -----------------------------------
 
 class TestPyTorchSuiteChecks(unittest.TestCase, Same):
-    def _test_dropout(self, cls, input, memory_format=torch.contiguous_format, inplace_ok=True):
+    def _test_dropout(self, cls, input, memory_format=torch.contiguous_format):
         p = 0.2
         input = input.fill_(1 - p)
         module = cls(p)
@@ -225,15 +232,12 @@ class TestPyTorchSuiteChecks(unittest.TestCase, Same):
 
         module = cls(p, True)
         input_var = input.clone(memory_format=memory_format).requires_grad_()
-        if not inplace_ok:  # simdrop refuses what it would have to copy (see functional.py)
-            self.assertRaisesRegex(RuntimeError, "inplace=True needs", module, input_var + 0)
-        else:
-            output = module(input_var + 0)
-            self.assertTrue(output.is_contiguous(memory_format=memory_format))
-            self.assertLess(abs(output.data.mean() - (1 - p)), 0.05)
-            output.backward(input)
-            self.assertTrue(input_var.grad.is_contiguous(memory_format=memory_format))
-            self.assertLess(abs(input_var.grad.data.mean() - (1 - p)), 0.05)
+        output = module(input_var + 0)
+        self.assertTrue(output.is_contiguous(memory_format=memory_format))
+        self.assertLess(abs(output.data.mean() - (1 - p)), 0.05)
+        output.backward(input)
+        self.assertTrue(input_var.grad.is_contiguous(memory_format=memory_format))
+        self.assertLess(abs(input_var.grad.data.mean() - (1 - p)), 0.05)
 
         for inplace in [True, False]:  # eval mode changes nothing
             module = cls(p, inplace).eval()
@@ -295,7 +299,7 @@ class TestPyTorchSuiteChecks(unittest.TestCase, Same):
             self.assertIn(result[b, c].count_nonzero(), (0, channel_numel))
 
     def test_Dropout1d(self):
-        N, C, L = (random.randint(10, 15) for _ in range(3))
+        N, C, L = (RNG.randint(10, 15) for _ in range(3))
         self._test_dropout(sdt.Dropout1d, torch.empty(N, C, L, dtype=torch.double))
         with self.assertRaisesRegex(RuntimeError, "Expected 2D or 3D input, but received a 4D input"):
             sdt.Dropout1d(p=0.5)(torch.rand(1, 2, 2, 2))
@@ -309,12 +313,13 @@ class TestPyTorchSuiteChecks(unittest.TestCase, Same):
         self._channel_zero(sdt.Dropout1d(p=0.5, inplace=True), input)
 
     def test_Dropout2d(self):
-        b, w, h = (random.randint(1, 5) for _ in range(3))
+        # PyTorch draws the sizes at random, so every run tries another layout; here from a
+        # printed seed (SIMDROP_TEST_SEED gives it back)
+        b, w, h = (RNG.randint(1, 5) for _ in range(3))
         input = torch.empty(1000, b, w, h)
         self._test_dropout(sdt.Dropout2d, input)
-        # channels_last: the result keeps the layout; inplace is refused (channels are not runs)
-        self._test_dropout(sdt.Dropout2d, input, memory_format=torch.channels_last,
-                           inplace_ok=(b == 1 or w * h == 1))
+        # channels_last: in place too, by the NHWC kernels
+        self._test_dropout(sdt.Dropout2d, input, memory_format=torch.channels_last)
         self._test_dropout_discontiguous(sdt.Dropout2d)
         self._test_dropout_discontiguous(sdt.Dropout2d, memory_format=torch.channels_last)
         with self.assertWarnsRegex(UserWarning, "Received a 5-D input to dropout2d"):
@@ -328,9 +333,11 @@ class TestPyTorchSuiteChecks(unittest.TestCase, Same):
         self._channel_zero(sdt.Dropout2d(p=0.5, inplace=True), input)
 
     def test_Dropout3d(self):
-        b, w, h = (random.randint(1, 5) for _ in range(3))
-        d = random.randint(1, 2)
+        b, w, h = (RNG.randint(1, 5) for _ in range(3))
+        d = RNG.randint(1, 2)
         self._test_dropout(sdt.Dropout3d, torch.empty(1000, b, d, w, h))
+        self._test_dropout(sdt.Dropout3d, torch.empty(1000, b, d, w, h),
+                           memory_format=torch.channels_last_3d)
         self._test_dropout_discontiguous(sdt.Dropout3d)
         self._test_dropout_discontiguous(sdt.Dropout3d, memory_format=torch.channels_last)
         with self.assertWarnsRegex(UserWarning, "Received a 6-D input to dropout3d"):
@@ -373,8 +380,8 @@ class TestPyTorchSuiteChecks(unittest.TestCase, Same):
         self._alpha(sdt.AlphaDropout, torch.randn(5000))
 
     def test_FeatureAlphaDropout(self):
-        b, w, h = (random.randint(1, 5) for _ in range(3))
-        d = random.randint(1, 2)
+        b, w, h = (RNG.randint(1, 5) for _ in range(3))
+        d = RNG.randint(1, 2)
         self._alpha(sdt.FeatureAlphaDropout, torch.randn(1000, b, d, w, h))
         self._alpha(sdt.FeatureAlphaDropout, torch.randn(50, 20, 64, 64))
 
@@ -442,6 +449,123 @@ class TestPyTorchSuiteChecks(unittest.TestCase, Same):
         self.assertEqual(repr(sdt.BiasDropoutAdd(0.1)), "BiasDropoutAdd(p=0.1)")
         seq = torch.nn.Sequential(torch.nn.Linear(10, 40), torch.nn.ReLU(), sdt.Dropout(0.5), torch.nn.Linear(40, 1))
         self.assertIn("(2): Dropout(p=0.5, inplace=False)", repr(seq))
+
+
+# ---- every stride layout PyTorch takes: permutations, slices, channels_last, in place ---------------
+
+def random_layout(rng, shape):
+    """A tensor of `shape` whose memory is a random permutation of its dimensions, sometimes
+    sliced (a gap in one dimension, or an offset start): what PyTorch's own Dropout2d/3d tests
+    draw, and more."""
+    perm = list(range(len(shape)))
+    rng.shuffle(perm)
+    gap = rng.randrange(len(shape)) if rng.random() < 0.3 else None
+    step = [2 if k == gap else 1 for k in range(len(shape))]
+    start = [1 if rng.random() < 0.2 else 0 for _ in shape]
+    big = [b + st * s for b, st, s in zip(start, step, shape)]
+    mem = torch.randn([big[k] for k in perm])
+    inv = [perm.index(k) for k in range(len(shape))]
+    t = mem.permute(inv)[tuple(slice(b, b + st * s, st) for b, st, s in zip(start, step, shape))]
+    assert tuple(t.shape) == tuple(shape), (t.shape, shape)
+    return t, perm
+
+
+def layout(t):
+    """t's strides where they matter: on the dimensions of more than one element."""
+    return [st for st, sz in zip(t.stride(), t.shape) if sz != 1]
+
+
+class TestLayouts(unittest.TestCase):
+    """Channel dropout (Dropout1d/2d/3d, FeatureAlphaDropout) gives the same bits in every
+    layout (one keep bit per (sample, channel)); element dropout (Dropout, AlphaDropout) keeps or
+    drops each element whole; both in place where PyTorch is, and with PyTorch's result layout."""
+    CHANNEL = {"dropout1d": (F.dropout1d, torch.nn.functional.dropout1d, 3),
+               "dropout2d": (F.dropout2d, torch.nn.functional.dropout2d, 4),
+               "dropout3d": (F.dropout3d, torch.nn.functional.dropout3d, 5),
+               "feature_alpha_dropout": (F.feature_alpha_dropout,
+                                         torch.nn.functional.feature_alpha_dropout, 4)}
+
+    def test_channel_forms_every_layout(self):
+        rng = random.Random(SEED + 1)
+        for trial in range(120):
+            name = rng.choice(sorted(self.CHANNEL))
+            ours, theirs, dims = self.CHANNEL[name]
+            shape = [rng.randint(1, 6) for _ in range(dims)]
+            x, perm = random_layout(rng, shape)
+            p, seed = rng.choice([0.2, 0.5, 0.9]), rng.randrange(1 << 62)
+            inplace = rng.random() < 0.5
+            ctx = f"seed {SEED} trial {trial}: {name} shape {shape} strides {x.stride()} p {p} inplace {inplace}"
+            want = ours(x.contiguous(), p, True, generator=torch.Generator().manual_seed(seed))
+            before, ptr = x.clone(), x.data_ptr()
+            got = ours(x, p, True, inplace, generator=torch.Generator().manual_seed(seed))
+            self.assertTrue(torch.equal(got, want), ctx)
+            if inplace:
+                self.assertIs(got, x, ctx)
+                self.assertEqual(x.data_ptr(), ptr, ctx)
+            else:
+                self.assertTrue(torch.equal(x, before), ctx)
+                self.assertEqual(layout(got), layout(theirs(before, p, True)), ctx)
+
+    def test_channels_last_runs_in_place_without_a_copy(self):
+        for name, fmt, shape in (("dropout2d", torch.channels_last, (4, 6, 5, 7)),
+                                 ("feature_alpha_dropout", torch.channels_last, (3, 9, 2, 4)),
+                                 ("dropout3d", torch.channels_last_3d, (2, 5, 3, 4, 6))):
+            ours = self.CHANNEL[name][0]
+            x = torch.randn(shape).to(memory_format=fmt)
+            want = ours(x.contiguous(), 0.5, True, generator=torch.Generator().manual_seed(9))
+            with torch.autograd.profiler.profile() as prof:
+                out = ours(x, 0.5, True, generator=torch.Generator().manual_seed(9))
+                ours(x, 0.5, True, True, generator=torch.Generator().manual_seed(9))
+            ops = {e.name for e in prof.function_events}
+            self.assertFalse(ops & {"aten::copy_", "aten::contiguous", "aten::clone"}, (name, ops))
+            self.assertTrue(out.is_contiguous(memory_format=fmt), name)
+            self.assertTrue(torch.equal(out, want) and torch.equal(x, want), name)
+
+    def test_channels_last_backward_keeps_the_mask(self):
+        for ours, fmt, shape in ((F.dropout2d, torch.channels_last, (3, 8, 4, 5)),
+                                 (F.feature_alpha_dropout, torch.channels_last, (2, 17, 3, 3)),
+                                 (F.dropout3d, torch.channels_last_3d, (2, 9, 2, 3, 4))):
+            for save_mask in (True, False):
+                grads = []
+                for layout in (torch.contiguous_format, fmt):
+                    x = torch.randn(shape, generator=torch.Generator().manual_seed(2))
+                    x = x.to(memory_format=layout).requires_grad_()
+                    y = ours(x, 0.4, True, generator=torch.Generator().manual_seed(4),
+                             save_mask=save_mask)
+                    y.backward(torch.arange(y.numel(), dtype=y.dtype).reshape(shape))
+                    self.assertTrue(x.grad.is_contiguous(memory_format=layout))
+                    grads.append(x.grad)
+                self.assertTrue(torch.equal(grads[0], grads[1]), (ours.__name__, save_mask))
+
+    def test_element_forms_every_layout(self):
+        rng = random.Random(SEED + 2)
+        forms = {"dropout": (F.dropout, torch.nn.functional.dropout),
+                 "alpha_dropout": (F.alpha_dropout, torch.nn.functional.alpha_dropout)}
+        for trial in range(80):
+            name = rng.choice(sorted(forms))
+            ours, theirs = forms[name]
+            shape = [rng.randint(1, 7) for _ in range(rng.randint(1, 4))]
+            x, perm = random_layout(rng, shape)
+            p, inplace = rng.choice([0.25, 0.5]), rng.random() < 0.5
+            ctx = f"seed {SEED} trial {trial}: {name} shape {shape} strides {x.stride()} p {p} inplace {inplace}"
+            before = x.clone()
+            got = ours(x, p, True, inplace, generator=torch.Generator().manual_seed(trial))
+            if inplace:
+                self.assertIs(got, x, ctx)
+            else:
+                self.assertTrue(torch.equal(x, before), ctx)
+                self.assertEqual(layout(got), layout(theirs(before, p, True)), ctx)
+            # each element kept or dropped: PyTorch's values for the keep flags the result shows
+            if name == "dropout":
+                keep = got != 0
+                want = torch.where(keep, before * (1 / (1 - p)), torch.zeros_like(before))
+            else:
+                a = 1 / math.sqrt((ALPHA ** 2 * p + 1) * (1 - p))
+                b = ALPHA * a * p
+                kept = before * a + b
+                keep = (got - kept).abs() <= 1e-5 * (1 + kept.abs())
+                want = torch.where(keep, kept, torch.full_like(before, b - ALPHA * a))
+            self.assertTrue(torch.allclose(got, want, rtol=1e-6, atol=1e-6), ctx)
 
 
 # ---- autograd: saved mask, regeneration, inplace, double backward ----------------------------------
@@ -630,10 +754,6 @@ class TestErrors(unittest.TestCase):
     def test_inplace_refusals(self):
         base = torch.randn(10, 10)
         before = base.clone()
-        with self.assertRaisesRegex(RuntimeError, "inplace=True needs"):
-            F.dropout(base[:, ::2], 0.5, inplace=True)
-        with self.assertRaisesRegex(RuntimeError, "inplace=True needs"):
-            F.dropout2d(torch.randn(2, 3, 4, 5).to(memory_format=torch.channels_last), 0.5, inplace=True)
         with self.assertRaisesRegex(RuntimeError, "leaf Variable that requires grad"):
             F.dropout(base.clone().requires_grad_(), 0.5, inplace=True)
         leaf = base.clone().requires_grad_()

@@ -507,8 +507,8 @@ class TestLayouts(unittest.TestCase):
 
     def test_values_and_gradients_random_layouts(self):
         """Given the mask: bit k belongs to the element at memory position k of the result (element
-        forms, and channel forms whose channels are single elements) or to group k in row-major
-        order (channel forms); gradients use the same bits."""
+        forms) or to (sample, channel) k in row-major order (channel forms, in every layout, single
+        elements per channel too); gradients use the same bits."""
         rng = random.Random(SEED + 1)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -528,7 +528,7 @@ class TestLayouts(unittest.TestCase):
                     unbatched = (ours, y.dim()) in ((sdt.Dropout1d, 2), (sdt.Dropout3d, 4))
                     shape = (1,) + tuple(y.shape) if unbatched else y.shape
                     groups = n if elementwise else shape[0] * shape[1]
-                    if groups == n:
+                    if elementwise:
                         keep = sdt.keep_mask(n, p, seed)[memory_offsets(y.shape, y.stride())]
                     else:
                         keep = sdt.keep_mask(groups, p, seed).reshape(tuple(shape[:2]) + (1,) * (len(shape) - 2))

@@ -1,6 +1,10 @@
 /* kat_cpu.c: the CPU executor of the known-answer vectors: each call is one simdrop_* function, each variant a kernel path. */
 #include "kat_main.h"
 
+/* Built twice: kat_cpu, and with KAT_NHWC kat_nhwc, which runs every group and alpha record
+ * through the channels-last functions on the transposed tensor (samples x channels = groups,
+ * spatial = group_len) and transposes the result back: the same answers, by MASK_SPEC 4.3. */
+
 /* One function per dtype: the call's family and op pick the simdrop_* function. An alias passes
  * the output buffer, which holds that input, as the input too. */
 #define KAT_CPU_DTYPE(S, T, DB)                                                                    \
@@ -63,6 +67,81 @@ static int cpu_run(const kat_call *c, kat_outputs *o)
     return by_dtype[c->dtype](c, o);
 }
 
+#ifdef KAT_NHWC
+/* The channels-last function of a group or alpha call, on NHWC buffers x and y. */
+#define KAT_NHWC_DTYPE(S, T)                                                                       \
+    static int nhwc_##S(const kat_call *c, void *yv, uint8_t *mask, const void *xv, size_t n_s,   \
+                        size_t ch)                                                                 \
+    {                                                                                              \
+        T *y = (T *)yv;                                                                            \
+        const T *x = (const T *)xv;                                                                \
+        const int alpha = c->family == KAT_ALPHA;                                                  \
+        switch (c->op) {                                                                           \
+        case KAT_FORWARD:                                                                          \
+            return (alpha ? simdrop_alpha_forward_nhwc_##S : simdrop_forward_groups_nhwc_##S)(     \
+                y, mask, x, n_s, c->b, ch, c->p, c->seed, c->offset);                              \
+        case KAT_BACKWARD:                                                                         \
+            return (alpha ? simdrop_alpha_backward_nhwc_##S : simdrop_backward_groups_nhwc_##S)(   \
+                y, x, c->mask_in, n_s, c->b, ch, c->p);                                            \
+        default:                                                                                   \
+            return (alpha ? simdrop_alpha_backward_nhwc_regen_##S                                  \
+                          : simdrop_backward_groups_nhwc_regen_##S)(y, x, n_s, c->b, ch, c->p,     \
+                                                                    c->seed, c->offset);           \
+        }                                                                                          \
+    }
+
+KAT_NHWC_DTYPE(f32, float)
+KAT_NHWC_DTYPE(f64, double)
+KAT_NHWC_DTYPE(bf16, uint16_t)
+KAT_NHWC_DTYPE(f16, uint16_t)
+
+/* Element (s, c, i) of the NCHW tensor to element (s, i, c) of the NHWC one, or back. */
+static void transpose(unsigned char *dst, const unsigned char *src, size_t samples, size_t ch,
+                      size_t spatial, size_t es, int to_nhwc)
+{
+    for (size_t s = 0; s < samples; s++)
+        for (size_t c = 0; c < ch; c++)
+            for (size_t i = 0; i < spatial; i++) {
+                const size_t nchw = ((s * ch + c) * spatial + i) * es;
+                const size_t nhwc = ((s * spatial + i) * ch + c) * es;
+                memcpy(dst + (to_nhwc ? nhwc : nchw), src + (to_nhwc ? nchw : nhwc), es);
+            }
+}
+
+static int nhwc_run(const kat_call *c, kat_outputs *o)
+{
+    static int (*const by_dtype[KAT_DTYPES])(const kat_call *, void *, uint8_t *, const void *,
+                                             size_t, size_t) = {nhwc_f32, nhwc_f64, nhwc_bf16,
+                                                                nhwc_f16};
+    if ((c->family != KAT_GROUPS && c->family != KAT_ALPHA) || c->op == KAT_MASK_ONLY)
+        return cpu_run(c, o);
+    /* groups = samples x channels: samples the smallest factor above 1 (1 for a prime) */
+    size_t samples = 1;
+    for (size_t d = 2; d * d <= c->a && samples == 1; d++)
+        if (c->a % d == 0)
+            samples = d;
+    const size_t ch = samples ? c->a / samples : 0, es = kat_dtype_size(c->dtype);
+    const size_t n = c->a * c->b;
+    unsigned char *x = malloc(n * es + 1), *y = malloc(n * es + 1);
+    if (!x || !y) {
+        free(x), free(y);
+        return -101;
+    }
+    transpose(x, c->alias == KAT_OUT_IS_X ? (const unsigned char *)o->y : c->x, samples, ch, c->b,
+              es, 1);
+    if (c->alias == KAT_OUT_IS_X) /* in place, on the transposed tensor */
+        memcpy(y, x, n * es);
+    const int status = by_dtype[c->dtype](c, y, o->mask, c->alias == KAT_OUT_IS_X ? y : x,
+                                          samples, ch);
+    transpose(o->y, y, samples, ch, c->b, es, 0);
+    free(x), free(y);
+    return status;
+}
+#define KAT_RUN nhwc_run
+#else
+#define KAT_RUN cpu_run
+#endif
+
 /* Every kernel path this build and CPU can run. */
 static size_t cpu_variants(const char **names, size_t max)
 {
@@ -89,7 +168,11 @@ static int cpu_finish(void)
 }
 
 static const kat_backend cpu_backend = {
+#ifdef KAT_NHWC
+    "cpu-nhwc",
+#else
     "cpu",
+#endif
 #if defined(__x86_64__) || defined(__i386__) || defined(_M_X64) || defined(_M_IX86)
     KAT_NAN_NEGATIVE, /* x86's default NaN has the sign bit set */
 #elif defined(__aarch64__) || defined(_M_ARM64)
@@ -97,7 +180,7 @@ static const kat_backend cpu_backend = {
 #else
     KAT_NAN_ANY,
 #endif
-    cpu_variants, cpu_select, cpu_run, cpu_finish};
+    cpu_variants, cpu_select, KAT_RUN, cpu_finish};
 
 int main(int argc, char **argv)
 {

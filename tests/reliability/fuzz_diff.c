@@ -55,7 +55,13 @@ static input decode(const uint8_t *data, size_t size)
     rel_call *c = &in.c;
     c->e = e;
     const size_t a = (size_t)le(h, 5, 2), b = (size_t)le(h, 7, 2);
-    if (ent_grouped(e)) {
+    if (ent_is_nhwc(e)) { /* samples, spatial, channels */
+        c->s.a = a % 65;
+        c->s.b = b % 40;
+        c->s.c = (a >> 6) % 600;
+        if (c->s.a * c->s.b * c->s.c > MAX_ELEMS)
+            c->s.c = MAX_ELEMS / (c->s.a * c->s.b);
+    } else if (ent_grouped(e)) {
         c->s.a = a % 2049;
         c->s.b = b % 70;
     } else if (e->family == FAM_BDA) {
@@ -64,7 +70,7 @@ static input decode(const uint8_t *data, size_t size)
     } else {
         c->s.a = a % MAX_N;
     }
-    if (c->s.b && c->s.a * c->s.b > MAX_ELEMS)
+    if (c->s.b && c->s.a * c->s.b > MAX_ELEMS && !ent_is_nhwc(e))
         c->s.b = MAX_ELEMS / c->s.a;
     /* nullable buffers, then at most one alias among the inputs still present */
     for (int i = 0, k = 0; i < e->nargs; i++)

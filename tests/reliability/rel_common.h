@@ -326,7 +326,7 @@ static inline void rel_oracle(const entry *e, void *const out[5], const void *co
     int op = ROP_SCALE;
     float mul = c.s;
     double mul64 = c.s64;
-    if (e->family == FAM_ALPHA && p < 1.0) {
+    if ((e->family == FAM_ALPHA || e->family == FAM_ALPHA_NHWC) && p < 1.0) {
         if (e->kind == K_FORWARD)
             op = p == 0.0 ? ROP_COPY : ROP_ALPHA;
         mul = c.A, mul64 = c.A64; /* backward: dy * (keep ? A : 0) */
@@ -336,9 +336,12 @@ static inline void rel_oracle(const entry *e, void *const out[5], const void *co
     const void *x = in[rel_src_arg(e)];
     const void *bias = e->family == FAM_BDA && e->kind == K_FORWARD ? in[3] : NULL;
     const void *resid = e->family == FAM_BDA && e->kind == K_FORWARD ? in[4] : NULL;
+    /* NHWC: element k is (sample k / (spatial * channels), channel k % channels) */
+    const int nhwc = ent_is_nhwc(e);
     for (size_t k = 0; k < n; k++)
         rel_element(e->dt, op, out[0], x, bias, s.b ? k % s.b : 0, resid, k,
-                    rel_bit(keep, k / group_len), &c, mul64, mul);
+                    rel_bit(keep, nhwc ? k / (s.b * s.c) * s.c + k % s.c : k / group_len), &c,
+                    mul64, mul);
     if (e->kind == K_FORWARD && out[1])
         memcpy(out[1], keep, (units + 7) / 8);
     if (e->family == FAM_BDA && e->kind != K_FORWARD && out[1])

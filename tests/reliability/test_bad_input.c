@@ -52,11 +52,16 @@ static u128 model_elements(const entry *e, ent_shape s)
 {
     if (e->family == FAM_ELEMENT || e->family == FAM_MASK || e->family == FAM_BYTES)
         return s.a;
-    return (u128)s.a * s.b;
+    const u128 ab = (u128)s.a * s.b;
+    if (!ent_is_nhwc(e))
+        return ab;
+    return s.c && ab > ~(u128)0 / s.c ? ~(u128)0 : ab * s.c; /* saturated: past any size */
 }
 
 static u128 model_units(const entry *e, ent_shape s)
 {
+    if (ent_is_nhwc(e))
+        return (u128)s.a * s.c; /* (sample, channel) pairs */
     return ent_grouped(e) ? s.a : model_elements(e, s);
 }
 
@@ -88,6 +93,8 @@ static int model_status(const bcall *c)
     if (e->uses_seed && (u128)c->offset + units > ((u128)1 << 64))
         return SIMDROP_ERANGE;
     if (ent_grouped(e) && c->s.a && !c->s.b)
+        return SIMDROP_ESIZE;
+    if (ent_is_nhwc(e) && c->s.a && c->s.c && !c->s.b) /* spatial 0: NCHW's group_len 0 */
         return SIMDROP_ESIZE;
     for (int i = 0; i < e->nargs; i++)
         if (model_bytes(e, i, c->s) > SIZE_MAX)
@@ -224,7 +231,13 @@ static bcall call_huge(const entry *e, ent_shape s, double p, uint64_t offset)
 
 static ent_shape shape(size_t a, size_t b)
 {
-    ent_shape s = {a, b};
+    ent_shape s = {a, b, 0};
+    return s;
+}
+
+static ent_shape shape3(size_t samples, size_t spatial, size_t channels)
+{
+    ent_shape s = {samples, spatial, channels};
     return s;
 }
 
@@ -237,6 +250,9 @@ static ent_shape shape_of(const entry *e, int k)
     static const size_t elems[NSHAPES] = {1, 7, 33, 4100};
     static const size_t groups[NSHAPES][2] = {{1, 1}, {3, 5}, {9, 2}, {1030, 4}};
     static const size_t bda[NSHAPES][2] = {{1, 1}, {3, 5}, {4, 9}, {35, 120}};
+    static const size_t nhwc[NSHAPES][3] = {{1, 1, 1}, {2, 3, 5}, {3, 2, 9}, {7, 40, 33}};
+    if (ent_is_nhwc(e))
+        return shape3(nhwc[k][0], nhwc[k][1], nhwc[k][2]);
     if (ent_grouped(e))
         return shape(groups[k][0], groups[k][1]);
     if (e->family == FAM_BDA)
@@ -249,6 +265,11 @@ static ent_shape shape_of(const entry *e, int k)
 static int empty_shapes(const entry *e, ent_shape out[3])
 {
     out[0] = shape(0, 0);
+    if (ent_is_nhwc(e)) { /* no samples, or no channels */
+        out[1] = shape3(0, 5, 3);
+        out[2] = shape3(4, 5, 0);
+        return 3;
+    }
     if (ent_grouped(e)) {
         out[1] = shape(0, 5);
         return 2;
@@ -268,6 +289,8 @@ static ent_shape size_overflow_shape(const entry *e)
     const size_t es = ent_dtype_size(e->dt);
     if (e->family == FAM_ELEMENT)
         return shape(SIZE_MAX / es + 1, 0);
+    if (ent_is_nhwc(e))
+        return shape3(2, SIZE_MAX / 2 / es / 3 + 1, 3);
     if (ent_grouped(e) || e->family == FAM_BDA)
         return shape(2, SIZE_MAX / 2 / es + 1);
     return shape(0, 0);
@@ -310,6 +333,13 @@ static void null_cases(const entry *e)
                         c.off[i] = NOWHERE;
                 run_case("no elements, NULL subset", &c, e->family == FAM_BYTES ? 0 : env_status);
             }
+        }
+        if (ent_is_nhwc(e)) { /* spatial == 0 with samples and channels: an error */
+            bcall c = call_apart(e, shape3(3, 0, 4), 0.25, 7, 5);
+            for (int i = 0; i < e->nargs; i++)
+                if (subset >> i & 1)
+                    c.off[i] = NOWHERE;
+            run_case("spatial 0, NULL subset", &c, SIMDROP_ESIZE);
         }
         if (ent_grouped(e)) { /* group_len == 0 with groups: no elements, but an error */
             bcall c = call_apart(e, shape(3, 0), 0.25, 7, 5);
@@ -361,6 +391,8 @@ static void p_cases(const entry *e)
 /* A shape with exactly `units` units (elements, groups, rows * cols). */
 static ent_shape units_shape(const entry *e, size_t units)
 {
+    if (ent_is_nhwc(e)) /* samples * channels */
+        return units % 2 ? shape3(units, 2, 1) : shape3(units / 2, 2, 2);
     if (ent_grouped(e))
         return shape(units, 2);
     if (e->family == FAM_BDA) {
@@ -397,7 +429,9 @@ static void range_cases(const entry *e)
     }
     if (SIZE_MAX != UINT64_MAX)
         return;
-    const ent_shape many = ent_grouped(e) ? shape(SIZE_MAX, 1) : shape(SIZE_MAX, e->family == FAM_BDA);
+    const ent_shape many = ent_is_nhwc(e) ? shape3(SIZE_MAX, 1, 1)
+                           : ent_grouped(e)  ? shape(SIZE_MAX, 1)
+                                          : shape(SIZE_MAX, e->family == FAM_BDA);
     bcall c = call_huge(e, many, 0.5, 2); /* from offset 1 it would end exactly at 2^64 */
     run_case("SIZE_MAX units from offset 2", &c, SIMDROP_ERANGE);
     if (e->family == FAM_BDA) {
@@ -420,6 +454,10 @@ static void size_cases(const entry *e)
     list[count++] = size_overflow_shape(e);
     if (e->family == FAM_ELEMENT) {
         list[count++] = shape(SIZE_MAX, 0);
+    } else if (ent_is_nhwc(e)) {
+        list[count++] = shape3(SIZE_MAX / 2, 2, 2);
+        list[count++] = shape3(3, 0, 4); /* spatial == 0 with samples and channels */
+        list[count++] = shape3(SIZE_MAX, 0, 1);
     } else if (ent_grouped(e)) {
         list[count++] = shape(SIZE_MAX, 2);
         list[count++] = shape(3, 0); /* group_len == 0 with groups */
@@ -454,6 +492,10 @@ static void size_cases(const entry *e)
     if (ent_grouped(e)) {
         bcall c = call_huge(e, shape(0, SIZE_MAX), 0.5, 0);
         run_case("groups == 0, group_len = SIZE_MAX", &c, env_status);
+    }
+    if (ent_is_nhwc(e)) {
+        bcall c = call_huge(e, shape3(0, SIZE_MAX, 7), 0.5, 0);
+        run_case("samples == 0, spatial = SIZE_MAX", &c, env_status);
     }
 }
 
@@ -610,7 +652,7 @@ static void alpha_edge_cases(const entry *e)
     if (e->family != FAM_ALPHA || e->kind != K_FORWARD)
         return;
     const size_t es = ent_dtype_size(e->dt);
-    const ent_shape shapes[] = {{1000, 1}, {77, 3}, {5, 130}};
+    const ent_shape shapes[] = {{1000, 1, 0}, {77, 3, 0}, {5, 130, 0}};
     for (size_t k = 0; k < 3; k++) {
         const ent_shape s = shapes[k];
         const size_t n = s.a * s.b, mbytes = (s.a + 7) / 8;
@@ -671,8 +713,9 @@ static void no_access_cases(void)
     float dbias[8];
     for (size_t ei = 0; ei < NENTRIES; ei++) {
         const entry *e = &entries[ei];
-        const ent_shape s = ent_grouped(e) ? shape(100, 10) : e->family == FAM_BDA ? shape(10, 100)
-                                                                                : shape(1000, 0);
+        const ent_shape s = ent_is_nhwc(e) ? shape3(10, 10, 10)
+                            : ent_grouped(e)   ? shape(100, 10)
+                            : e->family == FAM_BDA ? shape(10, 100) : shape(1000, 0);
         void *b[5], *o[5];
         for (int i = 0; i < 5; i++)
             b[i] = o[i] = pages + i * stride;

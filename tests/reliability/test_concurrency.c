@@ -58,8 +58,12 @@ static ent_shape random_shape(const entry *e)
 {
     static const size_t edge_n[] = {0, 1, 31, 32, 33, 4095, 4096, 4097, 8200};
     const size_t cap = rel_small() ? 3000 : 12000;
-    ent_shape s = {0, 0};
-    if (ent_grouped(e)) {
+    ent_shape s = {0, 0, 0};
+    if (ent_is_nhwc(e)) {
+        s.c = 1 + test_below(test_below(2) ? 8 : 300);
+        s.b = 1 + test_below(test_below(2) ? 4 : 50);
+        s.a = test_below(cap / (s.b * s.c) + 2);
+    } else if (ent_grouped(e)) {
         s.b = 1 + test_below(test_below(2) ? 8 : 300);
         s.a = test_below(cap / s.b + 2);
     } else if (e->family == FAM_BDA) {
@@ -191,14 +195,17 @@ static void sharding(const char *path, const entry *e, int with_mask)
     const int bda = e->family == FAM_BDA;
     const int groups = ent_grouped(e);
     const size_t es = ent_dtype_size(e->dt);
-    ent_shape s = {rel_small() ? 20000 : 150000, 0};
+    ent_shape s = {rel_small() ? 20000 : 150000, 0, 0};
     if (groups)
-        s = (ent_shape){s.a / 7, 7};
+        s = (ent_shape){s.a / 7, 7, 0};
     if (bda)
-        s = (ent_shape){s.a / 13, 13};
-    const size_t n = ent_elements(e, s), units = s.a; /* rows for bda */
-    const size_t per_unit = groups || bda ? s.b : 1;  /* elements per unit */
-    const size_t mask_bits = bda ? n : units;
+        s = (ent_shape){s.a / 13, 13, 0};
+    if (ent_is_nhwc(e)) /* units are samples of 3 positions of 5 channels */
+        s = (ent_shape){s.a / 15, 3, 5};
+    const size_t n = ent_elements(e, s), units = s.a; /* rows for bda, samples for nhwc */
+    const size_t per_unit = groups || bda ? s.b : ent_is_nhwc(e) ? s.b * s.c : 1; /* elements */
+    const size_t bits_per = bda ? per_unit : ent_is_nhwc(e) ? s.c : 1; /* mask bits, indices */
+    const size_t mask_bits = units * bits_per;
     rel_call c = {e, s, test_unit(), test_rand(), test_rand() >> 1, {0, !with_mask, 0, 0, 0}, 0};
     void *in[5], *want[5];
     rel_inputs_new(&c, in);
@@ -212,7 +219,7 @@ static void sharding(const char *path, const entry *e, int with_mask)
     cut[THREADS] = units;
     for (int t = 1; t < THREADS; t++) {
         size_t at = (size_t)test_below(units + 1);
-        while (with_mask && at * per_unit * bda % 8 + at * !bda % 8) /* mask bit on a byte */
+        while (with_mask && at * bits_per % 8) /* mask bit on a byte */
             at--;
         cut[t] = at;
     }
@@ -225,9 +232,9 @@ static void sharding(const char *path, const entry *e, int with_mask)
         sh[t].s = s;
         sh[t].s.a = cut[t + 1] - u0;
         sh[t].p = c.p, sh[t].seed = c.seed;
-        sh[t].offset = c.offset + (bda ? e0 : u0);
+        sh[t].offset = c.offset + u0 * bits_per;
         sh[t].ptr[0] = y + e0 * es;
-        sh[t].ptr[1] = with_mask ? mask + (bda ? e0 : u0) / 8 : NULL;
+        sh[t].ptr[1] = with_mask ? mask + u0 * bits_per / 8 : NULL;
         sh[t].ptr[2] = (char *)in[2] + e0 * es;
         if (bda) {
             sh[t].ptr[3] = in[3]; /* the same bias row for every piece */

@@ -13,10 +13,10 @@ static const struct {
     const char *entry;
     ent_shape s;
 } calls[] = {
-    {"forward_f32", {5000, 0}},         {"mask", {5000, 0}},
-    {"backward_regen_f32", {5000, 0}},  {"backward_f32", {5000, 0}},
-    {"bias_dropout_add_bf16", {50, 99}}, {"alpha_forward_f64", {500, 9}},
-    {"backward_groups_f16", {700, 7}},  {"bias_dropout_add_backward_regen_f64", {40, 120}},
+    {"forward_f32", {5000, 0, 0}},         {"mask", {5000, 0, 0}},
+    {"backward_regen_f32", {5000, 0, 0}},  {"backward_f32", {5000, 0, 0}},
+    {"bias_dropout_add_bf16", {50, 99, 0}}, {"alpha_forward_f64", {500, 9, 0}},
+    {"backward_groups_f16", {700, 7, 0}},  {"bias_dropout_add_backward_regen_f64", {40, 120, 0}},
 };
 #define NCALLS (sizeof calls / sizeof calls[0])
 enum { ACT_ISA = NCALLS, ACT_LIST, ACT_SUPPORTED, ACT_THREADS, ACT_COUNT };

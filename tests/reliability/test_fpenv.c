@@ -32,10 +32,12 @@ static ent_shape big_shape(const entry *e)
     switch (e->family) {
     case FAM_GROUPS:
     case FAM_ALPHA:
-    case FAM_UNSCALED: return (ent_shape){512 * k, 256};
-    case FAM_BDA: return (ent_shape){128 * k, 1024};
-    case FAM_MASK: return (ent_shape){(size_t)1 << 20 << (k > 1 ? 3 : 0), 0};
-    default: return (ent_shape){(size_t)1 << 17 << (k > 1 ? 3 : 0), 0};
+    case FAM_UNSCALED: return (ent_shape){512 * k, 256, 0};
+    case FAM_NHWC:
+    case FAM_ALPHA_NHWC: return (ent_shape){64 * k, 256, 8}; /* samples, spatial, channels */
+    case FAM_BDA: return (ent_shape){128 * k, 1024, 0};
+    case FAM_MASK: return (ent_shape){(size_t)1 << 20 << (k > 1 ? 3 : 0), 0, 0};
+    default: return (ent_shape){(size_t)1 << 17 << (k > 1 ? 3 : 0), 0, 0};
     }
 }
 

@@ -42,11 +42,14 @@ static ent_shape job_shape(const entry *e, int big)
     case FAM_GROUPS:
     case FAM_ALPHA:
     case FAM_UNSCALED:
-        return big ? (ent_shape){1 << 14, 64} : (ent_shape){small ? 300 : 1500, 1 + test_below(17)};
+        return big ? (ent_shape){1 << 14, 64, 0} : (ent_shape){small ? 300 : 1500, 1 + test_below(17), 0};
+    case FAM_NHWC: /* samples, spatial, channels: split by sample */
+    case FAM_ALPHA_NHWC:
+        return big ? (ent_shape){1 << 10, 64, 16} : (ent_shape){small ? 20 : 60, 1 + test_below(17), 1 + test_below(24)};
     case FAM_BDA:
-        return big ? (ent_shape){1024, 1024} : (ent_shape){small ? 60 : 200, 1 + test_below(150)};
-    case FAM_MASK: return (ent_shape){big ? 1 << 23 : 40000 + test_below(9000), 0};
-    default: return (ent_shape){big ? 1 << 20 : (small ? 9000 : 30000) + test_below(5000), 0};
+        return big ? (ent_shape){1024, 1024, 0} : (ent_shape){small ? 60 : 200, 1 + test_below(150), 0};
+    case FAM_MASK: return (ent_shape){big ? 1 << 23 : 40000 + test_below(9000), 0, 0};
+    default: return (ent_shape){big ? 1 << 20 : (small ? 9000 : 30000) + test_below(5000), 0, 0};
     }
 }
 
@@ -1064,7 +1067,7 @@ static void expect_threads(int n)
     simdrop_set_parallel(toy_run, &counter);
     simdrop_set_min_task_bytes(1);
     tjob j;
-    tjob_init(&j, rel_entry("forward_f32"), (ent_shape){40000, 0});
+    tjob_init(&j, rel_entry("forward_f32"), (ent_shape){40000, 0, 0});
     char err[400];
     CHECK(!tjob_run(&j, 1, err, sizeof err), "%s", err);
     CHECK(atomic_load(&counter.max_tasks) == (unsigned long)(n < 40000 / 32 ? n : 40000 / 32)

@@ -347,7 +347,11 @@ def _feature(fname, alpha=False):
         split = F.feature_split(input, p, train, fname)
         if split is None:
             return input
-        groups, _, batched = split
+        groups, glen, batched = split
+        if glen == 1 and not input.is_contiguous():  # (functional._channels_as_elements)
+            out = _native(input.contiguous(), p, groups, alpha, save_mask)
+            strides = _ops.plan(input, groups, False)[1]
+            return out if strides is None else out.new_empty_strided(input.shape, strides).copy_(out)
         if batched:
             return _native(input, p, groups, alpha, save_mask)
         return _native(input.unsqueeze(0), p, groups, alpha, save_mask).squeeze(0)

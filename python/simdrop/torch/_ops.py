@@ -13,7 +13,10 @@ Index space: a call covers one tensor, elements 0 .. n-1 in memory order of the 
 0 of a fresh seed. For a contiguous tensor that is row-major order, so sample b of a batch owns
 elements b*per_sample .. and every sample gets its own mask. The result has the layout PyTorch's
 own dropout gives (plan() below); a dense input in another layout (channels_last, a permutation)
-is processed in its own memory order, any other strided input is first copied.
+is processed in its own memory order, any other strided input is first copied. Channel dropout
+keeps one bit per (sample, channel), index n * C + c, whatever the layout: channels_last and
+channels_last_3d memory runs the C library's NHWC functions (the same bits as the NCHW ones), so
+a tensor keeps its mask when its memory format changes (group_layout()).
 """
 import threading
 
@@ -42,17 +45,31 @@ _NAMES = {
 }
 
 
+# Their channels-last forms (samples, spatial, channels): channel dropout on NHWC memory.
+_NHWC_NAMES = {
+    GROUPS: ("simdrop_forward_groups_nhwc_{}", "simdrop_backward_groups_nhwc_{}",
+             "simdrop_backward_groups_nhwc_regen_{}"),
+    ALPHA: ("simdrop_alpha_forward_nhwc_{}", "simdrop_alpha_backward_nhwc_{}",
+            "simdrop_alpha_backward_nhwc_regen_{}"),
+}
+
+
 class Kernels:
-    """The C functions of one operation for one dtype, bound once. misalign: the low address bits
+    """The C functions of one operation for one dtype, bound once (nfwd, nbwd, nregen: the NHWC
+    forms, None for element dropout and the fused op). misalign: the low address bits
     that must be 0 for the dtype (C reads and writes aligned elements only; a tensor made by
     torch.frombuffer at a byte offset, or from a misaligned numpy array, is not)."""
-    __slots__ = ("fwd", "bwd", "regen", "grouped", "names", "misalign", "ones")
+    __slots__ = ("fwd", "bwd", "regen", "nfwd", "nbwd", "nregen", "grouped", "names",
+                 "nhwc_names", "misalign", "ones")
 
-    def __init__(self, names, grouped, size, ones=None):
+    def __init__(self, names, nhwc_names, grouped, size, ones=None):
         self.names = names
+        self.nhwc_names = nhwc_names
         self.fwd, self.bwd, self.regen = (getattr(_lib, name) for name in names)
         if names[1].startswith("simdrop_unscaled_"):
             self.bwd = _without_p(self.bwd)
+        self.nfwd, self.nbwd, self.nregen = (getattr(_lib, name) for name in nhwc_names) \
+            if nhwc_names else (None, None, None)
         self.grouped = grouped
         self.misalign = size - 1
         self.ones = ones  # NOISE_MAX ones for noise_dropout(), or None where it does not apply
@@ -71,7 +88,9 @@ _EXACT_PRODUCT = (torch.float32, torch.float64)
 
 
 def _table(kind):
-    return {dtype: Kernels(tuple(name.format(t) for name in _NAMES[kind]), kind != ELEMENT, _SIZE[dtype],
+    return {dtype: Kernels(tuple(name.format(t) for name in _NAMES[kind]),
+                           tuple(name.format(t) for name in _NHWC_NAMES.get(kind, ())),
+                           kind != ELEMENT, _SIZE[dtype],
                            torch.ones(NOISE_MAX, dtype=dtype)
                            if kind == ELEMENT and dtype in _EXACT_PRODUCT else None)
             for dtype, t in _SUFFIX.items()}
@@ -231,6 +250,49 @@ def _noise_shape(shape, groups):
     return tuple(shape) if n == groups else None
 
 
+def _lead(shape, groups):
+    """How many leading dimensions the keep decisions span: 2 for (N, C, ...) channel forms, 1
+    for (B, ...) drop-path or an unbatched (C, ...) channel call; None for anything else."""
+    if len(shape) >= 3 and shape[0] * shape[1] == groups:
+        return 2
+    if len(shape) >= 2 and shape[0] == groups:
+        return 1
+    return None
+
+
+def group_layout(shape, strides, groups):
+    """The channels of the NHWC functions for memory with `strides` (> 1 only when it is
+    channels-last: N outermost, the spatial positions dense in any order, then C, innermost); 1
+    when each group is one run of memory in group order (contiguous, the NCHW functions); 0 when
+    neither kernel can run on it as it lies. Dimensions of size 1 lie anywhere."""
+    lead = _lead(shape, groups)
+    if lead is None:
+        return 0
+    rest = [(sz, st) for sz, st in zip(shape[lead:], strides[lead:]) if sz != 1]
+    spatial = 1
+    for sz, _ in rest:
+        spatial *= sz
+    n, c = shape[0], (shape[1] if lead == 2 else 1)
+    sn, sc = strides[0], (strides[1] if lead == 2 else 0)
+    if ((n == 1 or sn == c * spatial) and (c == 1 or sc == spatial)
+            and _dense([sz for sz, _ in rest], [st for _, st in rest])):
+        return 1
+    if (c > 1 and sc == 1 and (n == 1 or sn == c * spatial) and all(st % c == 0 for _, st in rest)
+            and _dense([sz for sz, _ in rest], [st // c for _, st in rest])):
+        return c
+    return 0
+
+
+def inplace_ok(x, groups, runs):
+    """Whether the kernels can run on x where it lies: any dense layout for element dropout
+    (memory order), a group layout (group_layout) for channel dropout and drop-path."""
+    if x.is_contiguous():
+        return True
+    if not runs:
+        return is_dense(x)
+    return group_layout(x.shape, x.stride(), groups) != 0
+
+
 _plans = {}
 
 
@@ -242,8 +304,9 @@ def plan(x, groups, runs):
     what nn.Dropout and its siblings return: computed by PyTorch itself on meta tensors (no data),
     once per (shape, strides, groups), so a broadcast or expanded input gets exactly PyTorch's
     layout. kernel_strides are those of the memory the kernel runs over: the result's, except when
-    each group must be one run of memory (`runs`: channel dropout, drop-path), then contiguous.
-    direct: x itself can be read in that order (dense, same order), no copy needed first."""
+    groups (`runs`: channel dropout, drop-path) cannot run in it (group_layout() is 0: neither
+    each group one run nor channels-last), then contiguous. direct: x itself can be read in that
+    order (dense, same order), no copy needed first."""
     key = (tuple(x.shape), tuple(x.stride()), groups, runs)
     try:
         found = _plans.get(key)
@@ -264,12 +327,13 @@ def _make_plan(shape, strides, groups, runs):
         result = (x * torch.empty(noise, device="meta")).stride()
         if result == torch.empty(shape, device="meta").stride():
             result = None
-    if runs:
-        return None, result, False
+    kernel = result
+    if runs and result is not None and not group_layout(shape, result, groups):
+        kernel = None  # (copied into contiguous memory, then into the result's layout)
     # (a dense input's result follows its order: the same strides but on dimensions of size 1)
-    direct = _dense(shape, strides) and result is not None and all(
-        a == b for a, b, size in zip(strides, result, shape) if size != 1)
-    return result, result, direct
+    direct = _dense(shape, strides) and kernel is not None and all(
+        a == b for a, b, size in zip(strides, kernel, shape) if size != 1)
+    return kernel, result, direct
 
 
 def kernel_layout(x, groups, runs):
@@ -279,13 +343,6 @@ def kernel_layout(x, groups, runs):
         return []
     strides = plan(x, groups, runs)[0]
     return [] if strides is None else list(strides)
-
-
-def refuse_inplace(x, fname, need):
-    raise RuntimeError(
-        f"simdrop.torch.{fname}: inplace=True needs {need}; this tensor (shape {tuple(x.shape)}, "
-        f"strides {x.stride()}) would have to be copied, so the result would not be in place. "
-        "Pass a contiguous tensor (x.contiguous()) or use inplace=False")
 
 
 def check_inplace_autograd(x):
@@ -321,7 +378,8 @@ class Spec:
     for element dropout, group_len 1), the eager route's inplace and whether autograd keeps the
     mask; after forward the mask (or None: backward regenerates it) and the strides of the memory
     the kernel ran over (None: contiguous)."""
-    __slots__ = ("k", "p", "seed", "groups", "glen", "inplace", "want_mask", "mask", "strides")
+    __slots__ = ("k", "p", "seed", "groups", "glen", "inplace", "want_mask", "mask", "strides",
+                 "channels")
 
     def __init__(self, k, p, seed, groups, glen, inplace=False, want_mask=False):
         self.k = k
@@ -333,6 +391,7 @@ class Spec:
         self.want_mask = want_mask
         self.mask = None
         self.strides = None
+        self.channels = 1  # > 1: the kernel memory is channels-last, run by the NHWC functions
 
 
 # The eager route keeps no mask for a call of at most this many elements: allocating its tensor
@@ -375,6 +434,9 @@ def forward(x, spec, inplace, want_mask):
     if x.is_contiguous():  # (spec.strides stays None)
         src = x
         dst = x if inplace else empty_same(x, spec.groups * spec.glen)
+    elif inplace:  # the caller checked inplace_ok(): the kernels run where x lies
+        src = dst = x
+        spec.strides = x.stride()
     else:
         kstrides, rstrides, direct = plan(x, spec.groups, runs_layout(spec))
         if direct:  # channels_last, permutations: read and written in memory order
@@ -386,6 +448,8 @@ def forward(x, spec, inplace, want_mask):
             if rstrides != kstrides:
                 final = empty_strided(x, rstrides)
         spec.strides = None if dst.is_contiguous() else dst.stride()
+    if spec.strides is not None and runs_layout(spec):
+        spec.channels = group_layout(x.shape, spec.strides, spec.groups)
     mask = None
     if want_mask:
         spec.mask = _new_mask(spec.groups)
@@ -394,7 +458,12 @@ def forward(x, spec, inplace, want_mask):
     if sp & k.misalign:  # (dst is new, or x itself only where the caller checked it)
         src = src.clone()
         sp = src.data_ptr()
-    if k.grouped:
+    if spec.channels > 1:
+        rc = k.nfwd(dst.data_ptr(), mask, sp, spec.groups // spec.channels, spec.glen,
+                    spec.channels, spec.p, spec.seed, 0)
+        if rc:
+            raise_status(rc, k.nhwc_names[0])
+    elif k.grouped:
         rc = k.fwd(dst.data_ptr(), mask, sp, spec.groups, spec.glen, spec.p, spec.seed, 0)
     else:
         rc = k.fwd(dst.data_ptr(), mask, sp, spec.groups, spec.p, spec.seed, 0)
@@ -437,6 +506,17 @@ def backward(g, spec):
         g = g.clone()
         gp = g.data_ptr()
     mask = spec.mask
+    if strides is not None and runs_layout(spec):  # the forward's kernel: NHWC or NCHW
+        spec.channels = group_layout(g.shape, strides, spec.groups)
+    if spec.channels > 1:
+        n, c = spec.groups // spec.channels, spec.channels
+        if mask is not None:
+            rc = k.nbwd(dx.data_ptr(), gp, mask.data_ptr(), n, spec.glen, c, spec.p)
+        else:
+            rc = k.nregen(dx.data_ptr(), gp, n, spec.glen, c, spec.p, spec.seed, 0)
+        if rc:
+            raise_status(rc, k.nhwc_names[2] if mask is None else k.nhwc_names[1])
+        return dx
     if k.grouped:
         if mask is not None:
             rc = k.bwd(dx.data_ptr(), gp, mask.data_ptr(), spec.groups, spec.glen, spec.p)

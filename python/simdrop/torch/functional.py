@@ -28,9 +28,14 @@ Values (docs/MASK_SPEC.md 4): given the mask, f32/f64 results and gradients equa
 (PyTorch's own bf16 dropout rounds the scale to bf16 first; simdrop does not). Alpha dropout is
 PyTorch's `input * noise + b` for f32/f64.
 
+Layouts: every strided tensor PyTorch's functions take. Dense ones run where they lie (element
+dropout in memory order; channel dropout on channels_last / channels_last_3d memory by the C
+library's NHWC functions, with the mask bits of the contiguous tensor); others are copied once.
+inplace=True writes the input's own memory, computing aside and copying in only where the
+kernels cannot run on it.
+
 Not supported, with an error saying so (never a silent fallback to PyTorch's kernels): tensors
-off the CPU, dtypes other than float32/float64/bfloat16/float16, sparse layouts, inplace=True on a
-tensor the kernels cannot write where it lies.
+off the CPU, dtypes other than float32/float64/bfloat16/float16, sparse layouts.
 """
 import warnings
 
@@ -163,13 +168,11 @@ def _run(kind, input, p, inplace, generator, save_mask, fname, groups, glen):
     if k is None or not input.is_cpu or input.layout is not _strided:
         return _unusual(kind, input, p, inplace, generator, save_mask, fname, groups)
     if inplace:
-        if not (k.grouped and glen != 1):
-            if not input.is_contiguous() and not _ops.is_dense(input):
-                _ops.refuse_inplace(input, fname, "a dense tensor (contiguous, channels_last or "
-                                    "another permutation of a dense layout)")
-        elif not input.is_contiguous():
-            _ops.refuse_inplace(input, fname, "a contiguous tensor (each channel one run of memory)")
+        # The kernels write where the input lies when they can run on its memory (any dense
+        # layout; channel dropout: each channel a run, or channels-last); otherwise the result is
+        # computed aside and copied in, which is what PyTorch's own in-place dropout does there.
         if (input.is_neg() or input.data_ptr() & k.misalign
+                or not _ops.inplace_ok(input, groups, k.grouped and glen != 1)
                 or (input._base is not None and input.requires_grad and torch.is_grad_enabled())):
             return _inplace_aside(kind, input, p, generator, save_mask, fname, groups, glen)
         _ops.check_inplace_autograd(input)
@@ -208,7 +211,9 @@ def _unusual(kind, input, p, inplace, generator, save_mask, fname, groups):
 
 def _inplace_aside(kind, input, p, generator, save_mask, fname, groups, glen):
     """inplace=True on a tensor whose memory the kernel must not write directly: a lazily negated
-    one (its memory holds -input), one not aligned for its dtype, or a view that autograd tracks. PyTorch checks a view's
+    one (its memory holds -input), one not aligned for its dtype, one whose layout the kernels
+    cannot run in (a view with gaps, channels in no run and not channels-last: computed in a
+    dense copy, the only way), or a view that autograd tracks. PyTorch checks a view's
     in-place use (a view from unbind or split, one made in no_grad mode, a view of a leaf) when
     an in-place op is recorded, which for an autograd.Function is after its forward has written.
     So the result is computed out of place and written by input.copy_(), PyTorch's own in-place
@@ -263,9 +268,23 @@ def _feature(fname, input, p, training, inplace, generator, save_mask, kind=GROU
     if split is None:
         return input
     groups, glen, batched = split
+    if glen == 1 and not input.is_contiguous():
+        return _channels_as_elements(kind, input, p, inplace, generator, save_mask, fname, groups)
     if batched or inplace:  # (in place the input is contiguous: the same memory either way)
         return _run(kind, input, p, inplace, generator, save_mask, fname, groups, glen)
     return _run(kind, input.unsqueeze(0), p, False, generator, save_mask, fname, groups, glen).squeeze(0)
+
+
+def _channels_as_elements(kind, input, p, inplace, generator, save_mask, fname, groups):
+    """Channel dropout with one element per channel on a non-contiguous input: the element
+    kernels would take the bits in memory order, not in (sample, channel) order, so the call runs
+    on the contiguous tensor, and the result goes back where PyTorch puts it (the input, in place;
+    else PyTorch's layout)."""
+    out = _run(kind, input.contiguous(), p, False, generator, save_mask, fname, groups, 1)
+    if inplace:
+        return input.copy_(out)
+    strides = _ops.plan(input, groups, False)[1]
+    return out if strides is None else _ops.empty_strided(input, strides).copy_(out)
 
 
 def dropout1d(input, p=0.5, training=True, inplace=False, *, generator=None, save_mask=True):
