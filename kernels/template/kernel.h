@@ -37,7 +37,11 @@ typedef void (*simdrop_bits_fn)(const simdrop_kargs *a, size_t rounds);
  *   gen[R][D]:   rule R on dtype D with keep decisions from the generator.
  *   bits[R][D]:  rule R (RULE_SCALE or RULE_AFFINE) on dtype D with keep decisions read from a
  *                bitmask (backward, and group dropout after expanding the group bits).
- *   accumulate:  acc[i] += v[i] for i < n, in float (double for f64): the bias gradient. */
+ *   accumulate:  acc[i] += v[i] for i < n, in float (double for f64): the bias gradient.
+ *   narrow[D], widen[D]: for D = DT_BF16 and DT_F16 (NULL for the others), dst[i] = src[i] for
+ *                i < n, floats rounded to D and elements of D widened to float, by the very
+ *                conversions the path's kernels use: checkasm compares them with scalar's over
+ *                every float and every half. */
 typedef struct simdrop_kernels {
     const char *name;
     void (*skip)(simdrop_lanes *st, size_t rounds);
@@ -46,6 +50,8 @@ typedef struct simdrop_kernels {
     simdrop_gen_fn gen[RULE_COUNT][DT_COUNT];
     simdrop_bits_fn bits[SIMDROP_BITS_RULES][DT_COUNT];
     void (*accumulate[DT_COUNT])(void *acc, const void *v, size_t n);
+    void (*narrow[DT_COUNT])(void *dst, const float *src, size_t n);
+    void (*widen[DT_COUNT])(float *dst, const void *src, size_t n);
 } simdrop_kernels;
 
 /* Every path's table, from the one list meson generates (simdrop_paths.h). */

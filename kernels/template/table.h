@@ -2,9 +2,11 @@
  *
  * The includer (scalar.c, simd_template.h) defines SIMDROP_KERNEL(name), the name its functions
  * get (the path's suffix added), the functions SIMDROP_KERNEL(kernel_skip) and
- * SIMDROP_KERNEL(kernel_mask) and SIMDROP_KERNEL(kernel_fence), and the macros GEN(rule, dt), BITS(rule, dt) and ACCUMULATE(dt)
- * that define SIMDROP_KERNEL(gen_<rule>_<dt>), SIMDROP_KERNEL(bits_<rule>_<dt>) and
- * SIMDROP_KERNEL(accumulate_<dt>). SIMDROP_TABLE(name) is then the path's table. */
+ * SIMDROP_KERNEL(kernel_mask) and SIMDROP_KERNEL(kernel_fence), and the macros GEN(rule, dt), BITS(rule, dt),
+ * ACCUMULATE(dt) and CONVERT(dt) that define SIMDROP_KERNEL(gen_<rule>_<dt>),
+ * SIMDROP_KERNEL(bits_<rule>_<dt>), SIMDROP_KERNEL(accumulate_<dt>) and, for the 16-bit dtypes,
+ * SIMDROP_KERNEL(narrow_<dt>) and SIMDROP_KERNEL(widen_<dt>). SIMDROP_TABLE(name) is then the
+ * path's table. */
 #define SIMDROP_EACH_DTYPE(M, rule) M(rule, F32) M(rule, F64) M(rule, BF16) M(rule, F16)
 
 SIMDROP_EACH_DTYPE(GEN, SCALE)
@@ -18,6 +20,8 @@ ACCUMULATE(F32)
 ACCUMULATE(F64)
 ACCUMULATE(BF16)
 ACCUMULATE(F16)
+CONVERT(BF16)
+CONVERT(F16)
 
 #define SIMDROP_ROW(kind, rule)                                                            \
     [RULE_##rule] = {[DT_F32] = SIMDROP_KERNEL(kind##_##rule##_F32),                       \
@@ -38,4 +42,6 @@ ACCUMULATE(F16)
                        [DT_F64] = SIMDROP_KERNEL(accumulate_F64),                          \
                        [DT_BF16] = SIMDROP_KERNEL(accumulate_BF16),                        \
                        [DT_F16] = SIMDROP_KERNEL(accumulate_F16)},                         \
+        .narrow = {[DT_BF16] = SIMDROP_KERNEL(narrow_BF16), [DT_F16] = SIMDROP_KERNEL(narrow_F16)}, \
+        .widen = {[DT_BF16] = SIMDROP_KERNEL(widen_BF16), [DT_F16] = SIMDROP_KERNEL(widen_F16)},    \
     }
