@@ -11,7 +11,7 @@
 // Two groups of cases:
 //   f32      the f32 element operations and the bitmask on every path, sizes 4K-64M, p 0.1 and 0.5
 //   engine   f64/bf16/f16 element operations, group dropout (group_len 1024 and 4), alpha dropout,
-//            fused bias + dropout + residual (cols 1024; f32 and bf16) with its backward and dbias,
+//            fused bias + dropout + residual (cols 1024; every dtype) with its backward and dbias,
 //            and the unfused composition: p = 0.1, sizes 64K, 1M and 16M, on the auto path, the
 //            next native path below it and scalar (--all-paths: every path)
 // Extra flags, read before Google Benchmark's own:
@@ -566,7 +566,7 @@ std::vector<Case> engine_cases()
             out.push_back({op, F32, len});
     for (Op op : {Op::alpha_forward, Op::alpha_backward})
         out.push_back({op, F32, 1});
-    for (Dt dt : {F32, BF16})
+    for (Dt dt : {F32, F64, BF16, F16})
         for (Op op : {Op::bda_forward, Op::bda_backward})
             out.push_back({op, dt, 1});
     out.push_back({Op::unfused_bda, F32, 1});
@@ -673,7 +673,7 @@ int count_instructions(const Options &o)
         if (c.op != Op::unfused_bda)
             cases.push_back(c);
     for (Dt dt : {F32, F64, BF16, F16})
-        arena.reserve(dt, n, dt == F32 || dt == BF16);
+        arena.reserve(dt, n, true);
     if (simdrop_set_num_threads(1) != SIMDROP_OK) {
         std::fprintf(stderr, "simdrop_bench: cannot set one thread\n");
         return 1;
@@ -816,7 +816,7 @@ int main(int argc, char **argv)
     if (o.engine && !o.engine_sizes.empty()) {
         const size_t emax = static_cast<size_t>(max_of(o.engine_sizes));
         for (Dt dt : {F32, F64, BF16, F16})
-            arena.reserve(dt, emax, dt == F32 || dt == BF16);
+            arena.reserve(dt, emax, true);
     }
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();

@@ -2,7 +2,8 @@
  *
  *   checkasm [--seed N] [--cases N] [--only NAME] [--exhaustive] [--bench] [--large] [--verify]
  *
- * 1. kernels: each entry of each path's table (gen, bits, mask, skip, accumulate) called directly
+ * 1. kernels: each entry of each path's table (gen, gen2, bits, mask, skip, accumulate, and the
+ *    conversions of 3.) called directly
  *    with the same random lane states, constants and inputs as the scalar table's entry, plain and
  *    non-temporal stores, in place and not; outputs, masks, lane states and guard bytes compared.
  * 2. entries: each public function (every op and dtype) on random shapes, offsets, p, seeds,
@@ -209,6 +210,55 @@ static void check_kernel(const char *path, const simdrop_kernels *ref, const sim
     guarded_free(&x), guarded_free(&b), guarded_free(&r), guarded_free(&bits);
 }
 
+/* gen2[rule][dt] of table t against two gen calls of ref: two runs of one case's rounds,
+ * threshold, constants and store kind, each with its own lanes, inputs and outputs. */
+static void check_gen2(const char *path, const simdrop_kernels *ref, const simdrop_kernels *t,
+                       int rule, int dt)
+{
+    const kcase k = random_kcase(dt);
+    const size_t n = k.rounds * SIMDROP_ROUND, es = simdrop_dtype_size(dt);
+    guarded in[2][3], y[2][2], mask[2][2];
+    simdrop_lanes st[2][2];
+    simdrop_kargs a[2][2];
+    for (int q = 0; q < 2; q++) {
+        for (int i = 0; i < 3; i++) {
+            in[q][i] = guarded_new(n * es, test_below(16) * es, 0);
+            fill_values(in[q][i].data, dt, n);
+        }
+        for (int w = 0; w < 4; w++)
+            for (unsigned l = 0; l < SIMDROP_LANES; l++)
+                st[0][q].s[w][l] = (uint32_t)test_rand();
+        st[1][q] = st[0][q];
+        for (int r = 0; r < 2; r++) { /* r = 0: scalar's, 1: the path's */
+            y[r][q] = guarded_new(n * es, k.mis_y * es, CANARY);
+            mask[r][q] = guarded_new(4 * k.rounds, k.mis_m, CANARY);
+            if (k.in_place)
+                memcpy(y[r][q].data, in[q][0].data, n * es);
+            a[r][q] = (simdrop_kargs){y[r][q].data, k.in_place ? y[r][q].data : in[q][0].data,
+                                      in[q][1].data, in[q][2].data,
+                                      k.with_mask ? mask[r][q].data : NULL, NULL, &k.c, k.nt};
+        }
+    }
+    for (int q = 0; q < 2; q++)
+        ref->gen[rule][dt](&a[0][q], &st[0][q], k.rounds, k.threshold);
+    t->gen2[rule][dt](a[1], st[1], k.rounds, k.threshold);
+    char ctx[200];
+    snprintf(ctx, sizeof ctx, "gen2[%s][%s] rounds=%zu T=%u nt=%d in_place=%d mask=%d mis_y=%zu",
+             rule_names[rule], dt_names[dt], k.rounds, k.threshold, k.nt, k.in_place, k.with_mask, k.mis_y);
+    for (int q = 0; q < 2; q++) {
+        same_bytes(path, q ? "y of run 1" : "y of run 0", y[0][q].data, y[1][q].data, n * es, ctx);
+        if (k.with_mask)
+            same_bytes(path, q ? "mask of run 1" : "mask of run 0", mask[0][q].data, mask[1][q].data,
+                       4 * k.rounds, ctx);
+        same_bytes(path, "lane state", &st[0][q], &st[1][q], sizeof st[0][q], ctx);
+        CHECK(guarded_ok(&y[1][q]) && guarded_ok(&mask[1][q]), "path %s: %s wrote outside its buffers", path, ctx);
+        for (int r = 0; r < 2; r++)
+            guarded_free(&y[r][q]), guarded_free(&mask[r][q]);
+        for (int i = 0; i < 3; i++)
+            guarded_free(&in[q][i]);
+    }
+}
+
 static void check_accumulate(const char *path, const simdrop_kernels *ref, const simdrop_kernels *t, int dt)
 {
     const size_t n = test_below(small ? 70 : 300), as = dt == DT_F64 ? 8 : 4;
@@ -244,8 +294,10 @@ static void check_kernels(const char *path, long cases)
     const long reps = cases / 40 > 2 ? cases / 40 : 2;
     for (long i = 0; i < reps; i++) {
         for (int dt = 0; dt < DT_COUNT; dt++) {
-            for (int rule = 0; rule < RULE_COUNT; rule++)
+            for (int rule = 0; rule < RULE_COUNT; rule++) {
                 check_kernel(path, ref, t, 0, rule, dt);
+                check_gen2(path, ref, t, rule, dt);
+            }
             for (int rule = 0; rule < SIMDROP_BITS_RULES; rule++)
                 check_kernel(path, ref, t, 1, rule, dt);
             check_accumulate(path, ref, t, dt);

@@ -14,6 +14,23 @@ SIMDROP_EACH_DTYPE(GEN, AFFINE)
 SIMDROP_EACH_DTYPE(GEN, BIAS)
 SIMDROP_EACH_DTYPE(GEN, RESID)
 SIMDROP_EACH_DTYPE(GEN, BIAS_RESID)
+
+/* GEN2(rule, dt) defines SIMDROP_KERNEL(gen2_<rule>_<dt>); where the includer has no better
+ * one, it is the two gen calls. */
+#ifndef GEN2
+#define GEN2(rule, dt)                                                                     \
+    static void SIMDROP_KERNEL(gen2_##rule##_##dt)(const simdrop_kargs a[2], simdrop_lanes st[2], \
+                                                   size_t rounds, uint32_t threshold)      \
+    {                                                                                      \
+        SIMDROP_KERNEL(gen_##rule##_##dt)(&a[0], &st[0], rounds, threshold);               \
+        SIMDROP_KERNEL(gen_##rule##_##dt)(&a[1], &st[1], rounds, threshold);               \
+    }
+#endif
+SIMDROP_EACH_DTYPE(GEN2, SCALE)
+SIMDROP_EACH_DTYPE(GEN2, AFFINE)
+SIMDROP_EACH_DTYPE(GEN2, BIAS)
+SIMDROP_EACH_DTYPE(GEN2, RESID)
+SIMDROP_EACH_DTYPE(GEN2, BIAS_RESID)
 SIMDROP_EACH_DTYPE(BITS, SCALE)
 SIMDROP_EACH_DTYPE(BITS, AFFINE)
 ACCUMULATE(F32)
@@ -37,6 +54,8 @@ CONVERT(F16)
         .fence = SIMDROP_KERNEL(kernel_fence),                                             \
         .gen = {SIMDROP_ROW(gen, SCALE), SIMDROP_ROW(gen, AFFINE), SIMDROP_ROW(gen, BIAS),  \
                 SIMDROP_ROW(gen, RESID), SIMDROP_ROW(gen, BIAS_RESID)},                    \
+        .gen2 = {SIMDROP_ROW(gen2, SCALE), SIMDROP_ROW(gen2, AFFINE), SIMDROP_ROW(gen2, BIAS), \
+                 SIMDROP_ROW(gen2, RESID), SIMDROP_ROW(gen2, BIAS_RESID)},                 \
         .bits = {SIMDROP_ROW(bits, SCALE), SIMDROP_ROW(bits, AFFINE)},                     \
         .accumulate = {[DT_F32] = SIMDROP_KERNEL(accumulate_F32),                          \
                        [DT_F64] = SIMDROP_KERNEL(accumulate_F64),                          \

@@ -10,6 +10,9 @@
 #endif
 
 #define SIMDROP_W 16
+/* A round is one register per state word, so one run's rounds wait on each other's two-deep xor
+ * and rotate chain: gen2 interleaves two runs (simd_template.h). */
+#define SIMDROP_STREAMS 2
 
 typedef simde__m512i vu32;
 typedef simde__m512 vf32;
@@ -36,7 +39,15 @@ typedef simde__mmask8 vmask64;
 #define V_THRESHOLD(t) simde_mm512_set1_epi32((int32_t)(t))
 #define V_CMP_LO(v, t) simde_mm512_cmpge_epu32_mask(simde_mm512_and_si512(v, simde_mm512_set1_epi32(0xffff)), t)
 #define V_CMP_HI(v, t) simde_mm512_cmpge_epu32_mask(simde_mm512_srli_epi32(v, 16), t)
+#ifdef SIMDE_X86_AVX512BW_NATIVE
+/* The word from the k-registers (kunpckwd, kmovd). Not the two masks moved to general registers,
+ * shifted and or-ed: with two runs in the loop (SIMDROP_STREAMS), gcc 12 spilled the masks with
+ * 16-bit kmovw stores and read them back with 32-bit loads, so the word's top half took stack
+ * garbage (checkasm's gen2 test caught it). */
+#define V_WORD(m) _cvtmask32_u32(_mm512_kunpackw((m)[1], (m)[0]))
+#else
 #define V_WORD(m) ((uint32_t)(m)[0] | (uint32_t)(m)[1] << 16)
+#endif
 #define V_BITS_PREP(w) (w)
 #define V_BITS(b, g) ((simde__mmask16)((b) >> (16 * (g))))
 
