@@ -1,6 +1,7 @@
 /* store_rule.c: the measurement behind src/dispatch.c's store rule: each size with non-temporal and with regular stores forced, against memcpy.
  *
- *   store_rule [reps] [op] [dtype] [MiB ...]   (defaults 9, forward_mask, f32, 16 32 64 128 256 512)
+ *   store_rule [--consume] [reps] [op] [dtype] [MiB ...]
+ *                                       (defaults 9, forward_mask, f32, 16 32 64 128 256 512)
  *
  * op: forward_mask, forward or backward; dtype: f32, f64 or bf16. For each output size (MiB of
  * the dtype's elements) the call runs on one thread, `reps` times with each store kind in turn
@@ -9,6 +10,8 @@
  * and regular / non-temporal of the medians:
  *   STORE op=forward_mask dtype=f32 mib=64 nt_best=.. nt_med=.. regular_best=.. regular_med=..
  *         memcpy_best=.. memcpy_med=.. regular_over_nt=..
+ * --consume times each call together with a pass that reads its output (a sum, as the next layer
+ * would read it), which is where regular stores win while the output still fits in the cache.
  * The library's own rule (simdrop_nt_bytes) is printed first. Outputs are checked to be the
  * same bits with either store kind. Links the static library: it forces the store kind through
  * simdrop_nt_bytes_override, the tests' hook. */
@@ -60,8 +63,22 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* The next layer's read of the output: a sum of its 64-bit words. */
+static uint64_t consume(const void *y, size_t bytes)
+{
+    const uint64_t *w = y;
+    uint64_t sum = 0;
+    for (size_t i = 0; i < bytes / 8; i++)
+        sum += w[i];
+    return sum;
+}
+
 int main(int argc, char **argv)
 {
+    const int consuming = argc > 1 && !strcmp(argv[1], "--consume");
+    if (consuming)
+        argc--, argv++;
+    volatile uint64_t sink = 0; /* keeps the consuming reads */
     const int reps = argc > 1 ? atoi(argv[1]) : 9;
     const char *op = argc > 2 ? argv[2] : "forward_mask", *dtype = argc > 3 ? argv[3] : "f32";
     static const size_t default_mib[] = {16, 32, 64, 128, 256, 512};
@@ -72,7 +89,8 @@ int main(int argc, char **argv)
         return 2;
     }
     const int nsizes = argc > 4 ? argc - 4 : (int)(sizeof default_mib / sizeof default_mib[0]);
-    printf("STORE_RULE path=%s nt_bytes=%zu\n", simdrop_isa(), simdrop_nt_bytes());
+    printf("STORE_RULE path=%s nt_bytes=%zu%s\n", simdrop_isa(), simdrop_nt_bytes(),
+           consuming ? " consume=1" : "");
     for (int s = 0; s < nsizes; s++) {
         const size_t mib = argc > 4 ? (size_t)strtoul(argv[4 + s], NULL, 10) : default_mib[s];
         const size_t bytes = mib << 20, n = bytes / es;
@@ -88,6 +106,8 @@ int main(int argc, char **argv)
                 simdrop_nt_bytes_override(k == NT ? 1 : SIZE_MAX);
                 const double t0 = cpu_seconds();
                 const int status = k == MEMCPY ? (memcpy(y, x, bytes), 0) : run(op, dtype, y, m, x, n);
+                if (consuming)
+                    sink += consume(y, bytes);
                 t[k][i] = cpu_seconds() - t0;
                 if (status) {
                     fprintf(stderr, "store_rule: %s\n", simdrop_strerror(status));

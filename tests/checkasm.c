@@ -17,7 +17,8 @@
  *    integer versions) against scalar's, over a stride of all 2^32 floats (--exhaustive: every
  *    one) and all 2^16 halves. --only conversions runs these alone.
  * --large adds calls of 2^27 + 77 floats that cross the real non-temporal threshold unforced.
- * --bench times each kernel entry per path (64K elements, in cache) and prints the ratio to scalar.
+ * --bench times each kernel entry per path (64K elements, in cache; gen2 as two runs of 32K) and
+ * prints the ratio to scalar.
  * --verify ends with one VERIFY line per path and a VERIFY_TOTAL line (the benchmark report's proof).
  * Random cases print their seed; --seed N replays them. --only NAME runs the entries whose name
  * contains NAME. SIMDROP_TEST_CASES sets --cases; SIMDROP_TEST_SMALL trims everything. */
@@ -713,14 +714,19 @@ static double time_kernel(const simdrop_kernels *t, int kind, int rule, int dt)
     memset(mask, 0x5a, rounds * 4);
     const simdrop_consts c = simdrop_dropout_consts(0.1);
     simdrop_kargs a = {y, x, b, b, mask, mask, &c, 0};
-    simdrop_lanes st;
+    const size_t half = n / 2 * es; /* gen2: two runs of half the rounds each */
+    simdrop_kargs a2[2] = {a, {y + half, x + half, b + half, b + half, mask + rounds * 2, mask, &c, 0}};
+    simdrop_lanes st, st2[2];
     memset(&st, 0x3c, sizeof st);
+    memset(st2, 0x3c, sizeof st2);
     double best = 1e30;
     for (int rep = 0; rep < 5; rep++) {
         const double t0 = now_seconds();
         for (int it = 0; it < 20; it++) {
             if (kind == 0)
                 t->gen[rule][dt](&a, &st, rounds, 6554);
+            else if (kind == 3)
+                t->gen2[rule][dt](a2, st2, rounds / 2, 6554);
             else if (kind == 1)
                 t->bits[rule][dt](&a, rounds);
             else
@@ -741,12 +747,13 @@ static void bench(const char *const *paths, size_t npaths)
         printf(" %16s", paths[i]);
     printf("\n");
     const simdrop_kernels *ref = simdrop_kernels_by_name("scalar");
-    for (int kind = 0; kind < 3; kind++)
-        for (int rule = 0; rule < (kind == 0 ? RULE_COUNT : kind == 1 ? SIMDROP_BITS_RULES : 1); rule++)
+    static const char *const kind_names[] = {"gen_", "bits_", "mask", "gen2_"};
+    for (int kind = 0; kind < 4; kind++)
+        for (int rule = 0; rule < (kind == 1 ? SIMDROP_BITS_RULES : kind == 2 ? 1 : RULE_COUNT); rule++)
             for (int dt = 0; dt < (kind == 2 ? 1 : DT_COUNT); dt++) {
                 char name[40];
-                snprintf(name, sizeof name, "%s%s%s%s", kind == 0 ? "gen_" : kind == 1 ? "bits_" : "mask",
-                         kind < 2 ? rule_names[rule] : "", kind < 2 ? "_" : "", kind < 2 ? dt_names[dt] : "");
+                snprintf(name, sizeof name, "%s%s%s%s", kind_names[kind], kind != 2 ? rule_names[rule] : "",
+                         kind != 2 ? "_" : "", kind != 2 ? dt_names[dt] : "");
                 if (only && !strstr(name, only))
                     continue;
                 printf("%-22s", name);
