@@ -13,11 +13,13 @@
 //   engine   f64/bf16/f16 element operations, group dropout (group_len 1024 and 4), alpha dropout,
 //            fused bias + dropout + residual (cols 1024; every dtype) with its backward and dbias,
 //            and the unfused composition: p = 0.1, sizes 64K, 1M and 16M, on the auto path, the
-//            next native path below it and scalar (--all-paths: every path)
+//            next native path below it and scalar (--all-paths: every path); and the f64/bf16/f16
+//            element operations at 64M on the auto path alone, for the memory targets
 // Extra flags, read before Google Benchmark's own:
 //   --ops=f32|engine|all   which groups (default all)
 //   --sizes=N,N,...   element counts of every case (default 4K, 64K, 1M, 16M, 64M for f32;
-//                     the engine cases take the ones of 64K, 1M, 16M among them)
+//                     the engine cases take the ones of 64K, 1M, 16M among them, and 64M
+//                     on the auto path)
 //   --min-time=S      minimum seconds per measurement (default 0.25)
 //   --all-paths       engine cases on every path too
 //   --misalign-y=B    every output starts B bytes past a 64-byte boundary (0-63; default 0),
@@ -57,6 +59,9 @@ namespace {
 struct Options {
     std::vector<int64_t> sizes{4096, 65536, 1 << 20, 16 << 20, 64 << 20};
     std::vector<int64_t> engine_sizes{65536, 1 << 20, 16 << 20};
+    // The memory targets' other size: the element operations of f64, bf16 and f16 on the auto
+    // path alone (the engine sizes cover 16M on every engine path).
+    std::vector<int64_t> memory_sizes{64 << 20};
     bool sizes_given = false;
     double min_time = 0.25;
     bool simde = false, all_paths = false, f32 = true, engine = true;
@@ -601,6 +606,13 @@ void register_all(const Options &o)
             for (const Case &c : engine_cases())
                 register_path_case(path, c, es, kEnginePercent);
         }
+        for (Dt dt : {F64, BF16, F16}) {
+            if (o.memory_sizes.empty())
+                break;
+            register_memcpy(dt, o.memory_sizes);
+            for (Op op : kElementOps)
+                register_path_case(auto_path(), {op, dt, 1}, o.memory_sizes, kEnginePercent);
+        }
     }
 }
 
@@ -755,15 +767,16 @@ Options parse_options(int argc, char **argv, std::vector<std::string> &rest)
     }
     if (quick && !o.sizes_given)
         o.sizes = {4096, 65536, 1 << 20};
-    if (o.sizes_given && !o.f32) {
-        o.engine_sizes = o.sizes;
-    } else {
-        std::vector<int64_t> es;
-        for (int64_t n : o.engine_sizes)
+    // Engine and memory sizes run only where the f32 sizes do (--quick, --sizes).
+    auto within_sizes = [&o](const std::vector<int64_t> &want) {
+        std::vector<int64_t> out;
+        for (int64_t n : want)
             if (std::find(o.sizes.begin(), o.sizes.end(), n) != o.sizes.end())
-                es.push_back(n);
-        o.engine_sizes = es;
-    }
+                out.push_back(n);
+        return out;
+    };
+    o.engine_sizes = o.sizes_given && !o.f32 ? o.sizes : within_sizes(o.engine_sizes);
+    o.memory_sizes = within_sizes(o.memory_sizes);
     return o;
 }
 
@@ -815,8 +828,10 @@ int main(int argc, char **argv)
     }
     if (o.engine && !o.engine_sizes.empty()) {
         const size_t emax = static_cast<size_t>(max_of(o.engine_sizes));
-        for (Dt dt : {F32, F64, BF16, F16})
+        for (Dt dt : {F32, F64, BF16, F16}) {
             arena.reserve(dt, emax, true);
+            arena.reserve(dt, static_cast<size_t>(max_of(o.memory_sizes)), false);
+        }
     }
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();

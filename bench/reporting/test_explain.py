@@ -126,10 +126,10 @@ class Rules(unittest.TestCase):
         self.assertNotIn("noise", text)  # the fastest repetitions (26x) miss it too
 
     def test_noise_when_the_fastest_repetitions_meet_it(self):
-        res = results("avx512", {("forward_mask", "bf16", None, N64K): (4.0, 4.2),
+        res = results("avx512", {("forward_mask", "bf16", None, N64K): (4.6, 4.9),
                                  ("forward_mask", "f32", None, N64K): 5.9})
-        text = why(Evidence(res, "avx512", facts()), "bf16_fwd_64K")
-        self.assertIn("The fastest repetitions reach 0.71x and meet it", text)
+        text = why(Evidence(res, "avx512", facts()), "bf16_fwd_64K")  # needs 0.8x: 0.78x, best 0.83x
+        self.assertIn("The fastest repetitions reach 0.83x and meet it", text)
 
     def test_bytes_set_the_ratio(self):
         res = results("avx512", {("forward_mask", "f64", None, N64K): 3.15, ("forward_mask", "f32", None, N64K): 5.81})
