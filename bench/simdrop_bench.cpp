@@ -12,13 +12,15 @@
 //   f32      the f32 element operations and the bitmask on every path, sizes 4K-64M, p 0.1 and 0.5
 //   engine   f64/bf16/f16 element operations, group dropout (group_len 1024 and 4) and its
 //            channels-last form (f32, spatial 1024 and 4 of 64 channels), alpha dropout,
-//            fused bias + dropout + residual (cols 1024; f32 and bf16) with its backward and dbias,
+//            fused bias + dropout + residual (cols 1024; every dtype) with its backward and dbias,
 //            and the unfused composition: p = 0.1, sizes 64K, 1M and 16M, on the auto path, the
-//            next native path below it and scalar (--all-paths: every path)
+//            next native path below it and scalar (--all-paths: every path); and the f64/bf16/f16
+//            element operations at 64M on the auto path alone, for the memory targets
 // Extra flags, read before Google Benchmark's own:
 //   --ops=f32|engine|all   which groups (default all)
 //   --sizes=N,N,...   element counts of every case (default 4K, 64K, 1M, 16M, 64M for f32;
-//                     the engine cases take the ones of 64K, 1M, 16M among them)
+//                     the engine cases take the ones of 64K, 1M, 16M among them, and 64M
+//                     on the auto path)
 //   --min-time=S      minimum seconds per measurement (default 0.25)
 //   --all-paths       engine cases on every path too
 //   --misalign-y=B    every output starts B bytes past a 64-byte boundary (0-63; default 0),
@@ -58,6 +60,9 @@ namespace {
 struct Options {
     std::vector<int64_t> sizes{4096, 65536, 1 << 20, 16 << 20, 64 << 20};
     std::vector<int64_t> engine_sizes{65536, 1 << 20, 16 << 20};
+    // The memory targets' other size: the element operations of f64, bf16 and f16 on the auto
+    // path alone (the engine sizes cover 16M on every engine path).
+    std::vector<int64_t> memory_sizes{64 << 20};
     bool sizes_given = false;
     double min_time = 0.25;
     bool simde = false, all_paths = false, f32 = true, engine = true;
@@ -584,7 +589,7 @@ std::vector<Case> engine_cases()
             out.push_back({op, F32, len});
     for (Op op : {Op::alpha_forward, Op::alpha_backward})
         out.push_back({op, F32, 1});
-    for (Dt dt : {F32, BF16})
+    for (Dt dt : {F32, F64, BF16, F16})
         for (Op op : {Op::bda_forward, Op::bda_backward})
             out.push_back({op, dt, 1});
     out.push_back({Op::unfused_bda, F32, 1});
@@ -618,6 +623,13 @@ void register_all(const Options &o)
                 register_path_case(path, {Op::forward_mask, F32, 1}, es, kEnginePercent);
             for (const Case &c : engine_cases())
                 register_path_case(path, c, es, kEnginePercent);
+        }
+        for (Dt dt : {F64, BF16, F16}) {
+            if (o.memory_sizes.empty())
+                break;
+            register_memcpy(dt, o.memory_sizes);
+            for (Op op : kElementOps)
+                register_path_case(auto_path(), {op, dt, 1}, o.memory_sizes, kEnginePercent);
         }
     }
 }
@@ -691,7 +703,7 @@ int count_instructions(const Options &o)
         if (c.op != Op::unfused_bda)
             cases.push_back(c);
     for (Dt dt : {F32, F64, BF16, F16})
-        arena.reserve(dt, n, dt == F32 || dt == BF16);
+        arena.reserve(dt, n, true);
     if (simdrop_set_num_threads(1) != SIMDROP_OK) {
         std::fprintf(stderr, "simdrop_bench: cannot set one thread\n");
         return 1;
@@ -773,15 +785,16 @@ Options parse_options(int argc, char **argv, std::vector<std::string> &rest)
     }
     if (quick && !o.sizes_given)
         o.sizes = {4096, 65536, 1 << 20};
-    if (o.sizes_given && !o.f32) {
-        o.engine_sizes = o.sizes;
-    } else {
-        std::vector<int64_t> es;
-        for (int64_t n : o.engine_sizes)
+    // Engine and memory sizes run only where the f32 sizes do (--quick, --sizes).
+    auto within_sizes = [&o](const std::vector<int64_t> &want) {
+        std::vector<int64_t> out;
+        for (int64_t n : want)
             if (std::find(o.sizes.begin(), o.sizes.end(), n) != o.sizes.end())
-                es.push_back(n);
-        o.engine_sizes = es;
-    }
+                out.push_back(n);
+        return out;
+    };
+    o.engine_sizes = o.sizes_given && !o.f32 ? o.sizes : within_sizes(o.engine_sizes);
+    o.memory_sizes = within_sizes(o.memory_sizes);
     return o;
 }
 
@@ -833,8 +846,10 @@ int main(int argc, char **argv)
     }
     if (o.engine && !o.engine_sizes.empty()) {
         const size_t emax = static_cast<size_t>(max_of(o.engine_sizes));
-        for (Dt dt : {F32, F64, BF16, F16})
-            arena.reserve(dt, emax, dt == F32 || dt == BF16);
+        for (Dt dt : {F32, F64, BF16, F16}) {
+            arena.reserve(dt, emax, true);
+            arena.reserve(dt, static_cast<size_t>(max_of(o.memory_sizes)), false);
+        }
     }
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();

@@ -21,6 +21,7 @@
     X(AVX512F, "avx512f")                                                                  \
     X(AVX512BW, "avx512bw")                                                                \
     X(AVX512VL, "avx512vl")                                                                \
+    X(AVX512DQ, "avx512dq")                                                                \
     X(AVX512BF16, "avx512bf16")                                                            \
     X(AVX512FP16, "avx512fp16")                                                            \
     /* AArch64 (kernels/arm/cpu.c: the kernel's HWCAP bits) */                             \

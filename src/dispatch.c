@@ -16,7 +16,8 @@
 
 /* Every built path, best first, from meson's one table (simdrop_paths.h); emulated paths come
  * last and "auto" never picks them. "auto" takes the first supported native path, so AVX-512
- * whenever F/BW/VL are there: the 512-bit kernel retires a whole round per register and ran
+ * whenever F/BW/VL are there (with AVX512-BF16's rounding where the CPU also has that and DQ:
+ * kernels/x86/avx512bf16.c): the 512-bit kernel retires a whole round per register and ran
  * faster than AVX2 at every size measured, in cache and in DRAM, on both the Zen 5 and the
  * Intel VM (report/REPORT.md); the frequency drop old Skylake-SP parts took on 512-bit code
  * is smaller than that gain for a kernel that spends most cycles waiting on memory. The two

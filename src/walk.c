@@ -128,10 +128,43 @@ static void gen_rounds(const simdrop_job *j, int rule, simdrop_lanes *st, size_t
         bw->p += 4 * rounds;
 }
 
+/* Blocks b and b + 1, whole, from unit k on (rule != RULE_NONE): both generators at once
+ * (gen2), so that a path whose generator waits on its own latency overlaps the two. Block b's
+ * keep words come first, as in two gen_rounds calls. */
+static void gen_block_pair(const simdrop_job *j, int rule, simdrop_gen2_fn gen2, size_t k,
+                           uint64_t b, bitw *bw)
+{
+    unsigned char bias_tmp[2][BIAS_ROUNDS * SIMDROP_ROUND * sizeof(double)];
+    uint8_t words[2][4 * SIMDROP_ROUNDS_PER_BLOCK];
+    const int direct = bw && !bw->nbits; /* keep words straight into the mask */
+    simdrop_lanes st[2];
+    simdrop_seed_block(&st[0], j->key, b);
+    simdrop_seed_block(&st[1], j->key, b + 1);
+    for (size_t done = 0; done < SIMDROP_ROUNDS_PER_BLOCK;) {
+        const size_t left = SIMDROP_ROUNDS_PER_BLOCK - done;
+        const size_t piece = simdrop_rule_has_bias(rule) ? min_size(left, BIAS_ROUNDS) : left;
+        simdrop_kargs a[2];
+        for (unsigned q = 0; q < 2; q++) {
+            a[q] = operands_at(j, rule, k + q * SIMDROP_BLOCK + done * SIMDROP_ROUND,
+                               piece * SIMDROP_ROUND, bias_tmp[q]);
+            a[q].mask_out = !bw ? NULL
+                            : (direct ? bw->p + q * sizeof words[q] : words[q]) + 4 * done;
+        }
+        gen2(a, st, piece, j->threshold);
+        done += piece;
+    }
+    if (direct)
+        bw->p += sizeof words;
+    else if (bw)
+        for (unsigned q = 0; q < 2; q++)
+            for (size_t i = 0; i < SIMDROP_ROUNDS_PER_BLOCK; i++)
+                bitw_put32(bw, simdrop_load_le32(words[q] + 4 * i));
+}
+
 /* Units [k0, k1) with keep bits from the generator: rule applied to the elements (unless
  * RULE_NONE) and the bits stored from bit 0 of `mask` on (unless NULL). Each block is seeded
  * from (seed, block) and skipped forward to the first round needed, so a range costs the same
- * wherever it starts (at most 127 skipped rounds). */
+ * wherever it starts (at most 127 skipped rounds); two whole blocks in a row go to gen2. */
 static void gen_range(const simdrop_job *j, int rule, size_t k0, size_t k1, uint8_t *mask)
 {
     bitw bits = {mask, 0, 0};
@@ -140,11 +173,17 @@ static void gen_range(const simdrop_job *j, int rule, size_t k0, size_t k1, uint
     for (size_t k = k0; k < k1;) {
         const uint64_t index = j->offset + k; /* no wrap: offset + n <= 2^64 and k < n */
         const unsigned start = (unsigned)(index % SIMDROP_BLOCK);
+        if (rule != RULE_NONE && start == 0 && k1 - k >= 2 * SIMDROP_BLOCK) {
+            gen_block_pair(j, rule, j->k->gen2[rule][j->dt], k, index / SIMDROP_BLOCK, bw);
+            k += 2 * SIMDROP_BLOCK;
+            continue;
+        }
         const size_t count = min_size(k1 - k, SIMDROP_BLOCK - start);
         size_t done = 0;
 
         simdrop_seed_block(&st, j->key, index / SIMDROP_BLOCK);
-        j->k->skip(&st, start / SIMDROP_ROUND);
+        if (start >= SIMDROP_ROUND)
+            j->k->skip(&st, start / SIMDROP_ROUND);
         const unsigned head = start % SIMDROP_ROUND;
         if (head) {
             done = min_size(count, SIMDROP_ROUND - head);

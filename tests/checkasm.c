@@ -2,7 +2,8 @@
  *
  *   checkasm [--seed N] [--cases N] [--only NAME] [--exhaustive] [--bench] [--large] [--verify]
  *
- * 1. kernels: each entry of each path's table (gen, bits, mask, skip, accumulate) called directly
+ * 1. kernels: each entry of each path's table (gen, gen2, bits, mask, skip, accumulate, and the
+ *    conversions of 3.) called directly
  *    with the same random lane states, constants and inputs as the scalar table's entry, plain and
  *    non-temporal stores, in place and not; outputs, masks, lane states and guard bytes compared.
  * 2. entries: each public function (every op and dtype) on random shapes, offsets, p, seeds,
@@ -11,14 +12,17 @@
  *    non-temporal branch runs, and on 1, 2, 3, 7 or 16 threads (each call split as finely as it
  *    goes); outputs, status and guards compared with the scalar path's on one thread.
  * 3. conversions: the scalar binary16/bfloat16 conversions against the CPU's own (F16C, AArch64)
- *    and against the branch-free algorithm the vector paths use, over a stride of all 2^32 floats
- *    (--exhaustive: every one) and all 2^16 halves.
+ *    and against the branch-free algorithm the vector paths use, and every path's own (the
+ *    conversions its kernels run: native F16C, AVX512-BF16 with its fix-up, the templates'
+ *    integer versions) against scalar's, over a stride of all 2^32 floats (--exhaustive: every
+ *    one) and all 2^16 halves. --only conversions runs these alone.
  * 4. floating-point environments: under each rounding mode, without and with flush-to-zero, every
  *    path's binary16 narrowing on windows of consecutive floats (--exhaustive: every float whose
  *    half is subnormal) and round trips of every half and bfloat16, the kernels and the entry
  *    points against scalar, and the transcription of 3. again.
  * --large adds calls of 2^27 + 77 floats that cross the real non-temporal threshold unforced.
- * --bench times each kernel entry per path (64K elements, in cache) and prints the ratio to scalar.
+ * --bench times each kernel entry per path (64K elements, in cache; gen2 as two runs of 32K) and
+ * prints the ratio to scalar.
  * --verify ends with one VERIFY line per path and a VERIFY_TOTAL line (the benchmark report's proof).
  * Random cases print their seed; --seed N replays them. --only NAME runs the entries whose name
  * contains NAME. SIMDROP_TEST_CASES sets --cases; SIMDROP_TEST_SMALL trims everything. */
@@ -211,6 +215,55 @@ static void check_kernel(const char *path, const simdrop_kernels *ref, const sim
     guarded_free(&x), guarded_free(&b), guarded_free(&r), guarded_free(&bits);
 }
 
+/* gen2[rule][dt] of table t against two gen calls of ref: two runs of one case's rounds,
+ * threshold, constants and store kind, each with its own lanes, inputs and outputs. */
+static void check_gen2(const char *path, const simdrop_kernels *ref, const simdrop_kernels *t,
+                       int rule, int dt)
+{
+    const kcase k = random_kcase(dt);
+    const size_t n = k.rounds * SIMDROP_ROUND, es = simdrop_dtype_size(dt);
+    guarded in[2][3], y[2][2], mask[2][2];
+    simdrop_lanes st[2][2];
+    simdrop_kargs a[2][2];
+    for (int q = 0; q < 2; q++) {
+        for (int i = 0; i < 3; i++) {
+            in[q][i] = guarded_new(n * es, test_below(16) * es, 0);
+            fill_values(in[q][i].data, dt, n);
+        }
+        for (int w = 0; w < 4; w++)
+            for (unsigned l = 0; l < SIMDROP_LANES; l++)
+                st[0][q].s[w][l] = (uint32_t)test_rand();
+        st[1][q] = st[0][q];
+        for (int r = 0; r < 2; r++) { /* r = 0: scalar's, 1: the path's */
+            y[r][q] = guarded_new(n * es, k.mis_y * es, CANARY);
+            mask[r][q] = guarded_new(4 * k.rounds, k.mis_m, CANARY);
+            if (k.in_place)
+                memcpy(y[r][q].data, in[q][0].data, n * es);
+            a[r][q] = (simdrop_kargs){y[r][q].data, k.in_place ? y[r][q].data : in[q][0].data,
+                                      in[q][1].data, in[q][2].data,
+                                      k.with_mask ? mask[r][q].data : NULL, NULL, &k.c, k.nt};
+        }
+    }
+    for (int q = 0; q < 2; q++)
+        ref->gen[rule][dt](&a[0][q], &st[0][q], k.rounds, k.threshold);
+    t->gen2[rule][dt](a[1], st[1], k.rounds, k.threshold);
+    char ctx[200];
+    snprintf(ctx, sizeof ctx, "gen2[%s][%s] rounds=%zu T=%u nt=%d in_place=%d mask=%d mis_y=%zu",
+             rule_names[rule], dt_names[dt], k.rounds, k.threshold, k.nt, k.in_place, k.with_mask, k.mis_y);
+    for (int q = 0; q < 2; q++) {
+        same_bytes(path, q ? "y of run 1" : "y of run 0", y[0][q].data, y[1][q].data, n * es, ctx);
+        if (k.with_mask)
+            same_bytes(path, q ? "mask of run 1" : "mask of run 0", mask[0][q].data, mask[1][q].data,
+                       4 * k.rounds, ctx);
+        same_bytes(path, "lane state", &st[0][q], &st[1][q], sizeof st[0][q], ctx);
+        CHECK(guarded_ok(&y[1][q]) && guarded_ok(&mask[1][q]), "path %s: %s wrote outside its buffers", path, ctx);
+        for (int r = 0; r < 2; r++)
+            guarded_free(&y[r][q]), guarded_free(&mask[r][q]);
+        for (int i = 0; i < 3; i++)
+            guarded_free(&in[q][i]);
+    }
+}
+
 static void check_accumulate(const char *path, const simdrop_kernels *ref, const simdrop_kernels *t, int dt)
 {
     const size_t n = test_below(small ? 70 : 300), as = dt == DT_F64 ? 8 : 4;
@@ -246,8 +299,10 @@ static void check_kernels(const char *path, long cases)
     const long reps = cases / 40 > 2 ? cases / 40 : 2;
     for (long i = 0; i < reps; i++) {
         for (int dt = 0; dt < DT_COUNT; dt++) {
-            for (int rule = 0; rule < RULE_COUNT; rule++)
+            for (int rule = 0; rule < RULE_COUNT; rule++) {
                 check_kernel(path, ref, t, 0, rule, dt);
+                check_gen2(path, ref, t, rule, dt);
+            }
             for (int rule = 0; rule < SIMDROP_BITS_RULES; rule++)
                 check_kernel(path, ref, t, 1, rule, dt);
             check_accumulate(path, ref, t, dt);
@@ -545,6 +600,74 @@ static void check_conversions(int exhaustive)
            native ? " also against the CPU" : "");
 }
 
+/* The bits a widened half must have: NaNs compared with the quiet bit set (F16C and fcvt quiet a
+ * signalling NaN as they widen; MASK_SPEC.md 4.2: that never shows in a result). */
+static uint32_t widened_bits(float f)
+{
+    const uint32_t u = f2u(f);
+    return (u & 0x7fffffffu) > 0x7f800000u ? u | 0x00400000u : u;
+}
+
+/* Every path's 16-bit conversions, the very ones its kernels use (the tables' narrow and widen
+ * entries), against scalar's: all 2^16 halves widened, and a stride of the floats (--exhaustive:
+ * all 2^32) rounded, 64K at a time. */
+static void check_path_conversions(const char *const *paths, size_t npaths, int exhaustive)
+{
+    enum { CHUNK = 65536 };
+    const simdrop_kernels *ref = simdrop_kernels_by_name("scalar");
+    uint32_t *src = malloc(CHUNK * sizeof *src);
+    float *want_w = malloc(CHUNK * sizeof *want_w), *got_w = malloc(CHUNK * sizeof *got_w);
+    uint16_t *halves = malloc(CHUNK * sizeof *halves), *want_h = malloc(CHUNK * sizeof *want_h),
+             *got_h = malloc(CHUNK * sizeof *got_h);
+    if (!ref || !src || !want_w || !got_w || !halves || !want_h || !got_h) {
+        fprintf(stderr, "checkasm: out of memory for the conversion checks\n");
+        exit(2);
+    }
+    const uint32_t stride = exhaustive ? 1 : small ? 65521 : 4093;
+    for (uint32_t h = 0; h < CHUNK; h++)
+        halves[h] = (uint16_t)h;
+    for (int dt = DT_BF16; dt <= DT_F16; dt++) {
+        unsigned long bad_w[MAX_PATHS] = {0}, bad_h[MAX_PATHS] = {0}, checked = 0;
+        uint32_t first_bad[MAX_PATHS] = {0};
+        ref->widen[dt](want_w, halves, CHUNK);
+        for (size_t p = 0; p < npaths; p++) {
+            if (!strcmp(paths[p], "scalar"))
+                continue;
+            simdrop_kernels_by_name(paths[p])->widen[dt](got_w, halves, CHUNK);
+            for (uint32_t h = 0; h < CHUNK; h++)
+                bad_w[p] += widened_bits(got_w[h]) != widened_bits(want_w[h]);
+        }
+        for (uint64_t u = test_below(stride); u <= UINT32_MAX;) {
+            size_t n = 0;
+            for (; n < CHUNK && u <= UINT32_MAX; n++, u += stride)
+                src[n] = (uint32_t)u;
+            ref->narrow[dt](want_h, (const float *)(const void *)src, n);
+            for (size_t p = 0; p < npaths; p++) {
+                if (!strcmp(paths[p], "scalar"))
+                    continue;
+                simdrop_kernels_by_name(paths[p])->narrow[dt](got_h, (const float *)(const void *)src, n);
+                for (size_t i = 0; i < n; i++)
+                    if (got_h[i] != want_h[i] && !bad_h[p]++)
+                        first_bad[p] = src[i];
+            }
+            checked += n;
+        }
+        for (size_t p = 0; p < npaths; p++) {
+            if (!strcmp(paths[p], "scalar"))
+                continue;
+            const unsigned long checks0 = test_checks, failures0 = test_failures;
+            CHECK(bad_w[p] == 0, "path %s: %lu of 65536 %s halves widen unlike scalar", paths[p],
+                  bad_w[p], dt_names[dt]);
+            CHECK(bad_h[p] == 0, "path %s: %lu of %lu floats round to %s unlike scalar (the first: %08x)",
+                  paths[p], bad_h[p], checked, dt_names[dt], first_bad[p]);
+            tally(p, checks0, failures0);
+        }
+        printf("  convert  %-5s %lu floats (stride %u) and all 65536 halves, every path\n",
+               dt_names[dt], checked, stride);
+    }
+    free(src), free(want_w), free(got_w), free(halves), free(want_h), free(got_h);
+}
+
 /* ---- 4. floating-point environments ------------------------------------------------------- */
 
 /* Path t's binary16 narrowing on windows of 2048 consecutive floats F = c + i u (u the unit in
@@ -736,14 +859,19 @@ static double time_kernel(const simdrop_kernels *t, int kind, int rule, int dt)
     memset(mask, 0x5a, rounds * 4);
     const simdrop_consts c = simdrop_dropout_consts(0.1);
     simdrop_kargs a = {y, x, b, b, mask, mask, &c, 0};
-    simdrop_lanes st;
+    const size_t half = n / 2 * es; /* gen2: two runs of half the rounds each */
+    simdrop_kargs a2[2] = {a, {y + half, x + half, b + half, b + half, mask + rounds * 2, mask, &c, 0}};
+    simdrop_lanes st, st2[2];
     memset(&st, 0x3c, sizeof st);
+    memset(st2, 0x3c, sizeof st2);
     double best = 1e30;
     for (int rep = 0; rep < 5; rep++) {
         const double t0 = now_seconds();
         for (int it = 0; it < 20; it++) {
             if (kind == 0)
                 t->gen[rule][dt](&a, &st, rounds, 6554);
+            else if (kind == 3)
+                t->gen2[rule][dt](a2, st2, rounds / 2, 6554);
             else if (kind == 1)
                 t->bits[rule][dt](&a, rounds);
             else
@@ -764,12 +892,13 @@ static void bench(const char *const *paths, size_t npaths)
         printf(" %16s", paths[i]);
     printf("\n");
     const simdrop_kernels *ref = simdrop_kernels_by_name("scalar");
-    for (int kind = 0; kind < 3; kind++)
-        for (int rule = 0; rule < (kind == 0 ? RULE_COUNT : kind == 1 ? SIMDROP_BITS_RULES : 1); rule++)
+    static const char *const kind_names[] = {"gen_", "bits_", "mask", "gen2_"};
+    for (int kind = 0; kind < 4; kind++)
+        for (int rule = 0; rule < (kind == 1 ? SIMDROP_BITS_RULES : kind == 2 ? 1 : RULE_COUNT); rule++)
             for (int dt = 0; dt < (kind == 2 ? 1 : DT_COUNT); dt++) {
                 char name[40];
-                snprintf(name, sizeof name, "%s%s%s%s", kind == 0 ? "gen_" : kind == 1 ? "bits_" : "mask",
-                         kind < 2 ? rule_names[rule] : "", kind < 2 ? "_" : "", kind < 2 ? dt_names[dt] : "");
+                snprintf(name, sizeof name, "%s%s%s%s", kind_names[kind], kind != 2 ? rule_names[rule] : "",
+                         kind != 2 ? "_" : "", kind != 2 ? dt_names[dt] : "");
                 if (only && !strstr(name, only))
                     continue;
                 printf("%-22s", name);
@@ -826,8 +955,11 @@ int main(int argc, char **argv)
             check_entry(&entries[i], paths, npaths);
         printf("  entry    %-34s %lu checks\n", entries[i].name, test_checks - before);
     }
-    if (!only) {
+    if (!only || !strcmp(only, "conversions")) {
         check_conversions(has_flag(argc, argv, "--exhaustive"));
+        check_path_conversions(paths, npaths, has_flag(argc, argv, "--exhaustive"));
+    }
+    if (!only) {
         check_fp_environments(paths, npaths, cases, has_flag(argc, argv, "--exhaustive"));
     }
     if (has_flag(argc, argv, "--large"))

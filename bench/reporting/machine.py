@@ -21,7 +21,8 @@ RELEVANT_FEATURES = ["sse2", "avx", "avx2", "fma", "f16c", "avx512f", "avx512bw"
 # Instructions whose presence in the library says it uses a feature for a conversion:
 # feature -> (its name in prose, the mnemonics, what they do for simdrop).
 CONVERSION_INSTRUCTIONS = {
-    "avx512_bf16": ("AVX512-BF16", ["vcvtneps2bf16"], "float to bf16 rounding"),
+    # simdrop's avx512bf16 path rounds two groups at once with the two-source form
+    "avx512_bf16": ("AVX512-BF16", ["vcvtne2ps2bf16", "vcvtneps2bf16"], "float to bf16 rounding"),
     "f16c": ("F16C", ["vcvtps2ph", "vcvtph2ps"], "float <-> f16 conversion"),
     "avx512fp16": ("AVX512-FP16", ["vcvtps2phx", "vcvtph2psx"], "float <-> f16 conversion"),
 }

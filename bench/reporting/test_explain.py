@@ -77,7 +77,7 @@ class Bf16OnTwoMachines(unittest.TestCase):
                       "(7.96 Gelem/s at 64K, 7.87 Gelem/s at 1M).", text)
         self.assertIn("its bytes do not hold it back", text)
         self.assertIn("This CPU has AVX512-BF16 (per /proc/cpuinfo), but libsimdrop.so contains no "
-                      "vcvtneps2bf16: this build does the float to bf16 rounding without it.", text)
+                      "vcvtne2ps2bf16: this build does the float to bf16 rounding without it.", text)
         self.assertNotIn("has no AVX512-BF16", text)
 
     def test_amd_at_memory_speed_in_dram(self):
@@ -91,7 +91,7 @@ class Bf16OnTwoMachines(unittest.TestCase):
         ev = Evidence(results("avx512", AMD), "avx512",
                       facts(library=["sse2", "avx2", "avx512bf16"], built=["avx512_bf16", "f16c"]))
         self.assertIn("This CPU has AVX512-BF16 (as the library detected) and libsimdrop.so contains "
-                      "vcvtneps2bf16 for the float to bf16 rounding.", why(ev, "bf16_fwd_64K"))
+                      "vcvtne2ps2bf16 for the float to bf16 rounding.", why(ev, "bf16_fwd_64K"))
 
     def test_no_disassembly_says_unknown(self):
         ev = Evidence(results("avx512", AMD), "avx512", facts(flags=["avx512_bf16"], built=None))
@@ -126,10 +126,10 @@ class Rules(unittest.TestCase):
         self.assertNotIn("noise", text)  # the fastest repetitions (26x) miss it too
 
     def test_noise_when_the_fastest_repetitions_meet_it(self):
-        res = results("avx512", {("forward_mask", "bf16", None, N64K): (4.0, 4.2),
+        res = results("avx512", {("forward_mask", "bf16", None, N64K): (4.6, 4.9),
                                  ("forward_mask", "f32", None, N64K): 5.9})
-        text = why(Evidence(res, "avx512", facts()), "bf16_fwd_64K")
-        self.assertIn("The fastest repetitions reach 0.71x and meet it", text)
+        text = why(Evidence(res, "avx512", facts()), "bf16_fwd_64K")  # needs 0.8x: 0.78x, best 0.83x
+        self.assertIn("The fastest repetitions reach 0.83x and meet it", text)
 
     def test_bytes_set_the_ratio(self):
         res = results("avx512", {("forward_mask", "f64", None, N64K): 3.15, ("forward_mask", "f32", None, N64K): 5.81})

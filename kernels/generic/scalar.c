@@ -85,6 +85,17 @@ static void scalar_accumulate(void *acc, const void *v, size_t n, int dt)
     {                                                                                      \
         scalar_accumulate(acc, v, n, DT_##dt);                                             \
     }
+#define CONVERT(dt)                                                                        \
+    static void narrow_##dt(void *dst, const float *src, size_t n)                         \
+    {                                                                                      \
+        for (size_t i = 0; i < n; i++)                                                     \
+            simdrop_store_f(DT_##dt, dst, i, src[i]);                                      \
+    }                                                                                      \
+    static void widen_##dt(float *dst, const void *src, size_t n)                          \
+    {                                                                                      \
+        for (size_t i = 0; i < n; i++)                                                     \
+            dst[i] = simdrop_load_f(DT_##dt, src, i);                                      \
+    }
 #include "template/table.h"
 
 const simdrop_kernels simdrop_kernels_scalar = SIMDROP_TABLE("scalar");

@@ -26,6 +26,10 @@ typedef struct simdrop_kargs {
  * them there), applies rule R to dtype D. */
 typedef void (*simdrop_gen_fn)(const simdrop_kargs *a, simdrop_lanes *st, size_t rounds,
                                uint32_t threshold);
+/* Two independent runs of gen at once: a[0] with st[0] and a[1] with st[1], each `rounds`
+ * rounds with its own operands and keep words, the same bits as two gen calls. */
+typedef void (*simdrop_gen2_fn)(const simdrop_kargs a[2], simdrop_lanes st[2], size_t rounds,
+                                uint32_t threshold);
 /* Keep decisions from a stored bitmask, little-endian words at a->mask_in. */
 typedef void (*simdrop_bits_fn)(const simdrop_kargs *a, size_t rounds);
 
@@ -35,17 +39,27 @@ typedef void (*simdrop_bits_fn)(const simdrop_kargs *a, size_t rounds);
  *   fence:       orders the non-temporal stores of earlier calls before later loads and stores
  *                (once at the end of every range that asked for them).
  *   gen[R][D]:   rule R on dtype D with keep decisions from the generator.
+ *   gen2[R][D]:  two such runs at once (the walk gives it two whole blocks): a path whose one
+ *                run waits on the generator's latency interleaves them (SIMDROP_STREAMS in
+ *                simd_template.h); the others' is two gen calls (table.h's default).
  *   bits[R][D]:  rule R (RULE_SCALE or RULE_AFFINE) on dtype D with keep decisions read from a
  *                bitmask (backward, and group dropout after expanding the group bits).
- *   accumulate:  acc[i] += v[i] for i < n, in float (double for f64): the bias gradient. */
+ *   accumulate:  acc[i] += v[i] for i < n, in float (double for f64): the bias gradient.
+ *   narrow[D], widen[D]: for D = DT_BF16 and DT_F16 (NULL for the others), dst[i] = src[i] for
+ *                i < n, floats rounded to D and elements of D widened to float, by the very
+ *                conversions the path's kernels use: checkasm compares them with scalar's over
+ *                every float and every half. */
 typedef struct simdrop_kernels {
     const char *name;
     void (*skip)(simdrop_lanes *st, size_t rounds);
     void (*mask)(uint8_t *out, simdrop_lanes *st, size_t rounds, uint32_t threshold);
     void (*fence)(void);
     simdrop_gen_fn gen[RULE_COUNT][DT_COUNT];
+    simdrop_gen2_fn gen2[RULE_COUNT][DT_COUNT];
     simdrop_bits_fn bits[SIMDROP_BITS_RULES][DT_COUNT];
     void (*accumulate[DT_COUNT])(void *acc, const void *v, size_t n);
+    void (*narrow[DT_COUNT])(void *dst, const float *src, size_t n);
+    void (*widen[DT_COUNT])(float *dst, const void *src, size_t n);
 } simdrop_kernels;
 
 /* Every path's table, from the one list meson generates (simdrop_paths.h). */

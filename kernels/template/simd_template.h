@@ -58,6 +58,14 @@
  *                              its fcvtn narrowing rounds by FPCR's mode and is not)
  *   VF_FROM_BF16(h)            bfloat16 widening: a 16-bit shift
  *   VH_FROM_F32_BF16(v)        bfloat16 rounding: the integer version of vector_rules.h
+ *   V_XOR3(a, b, c)            a ^ b ^ c (two V_XORs; AVX-512's ternary logic does it in one)
+ *   VH2_FROM_F32_BF16(lo, hi), VH2_STORE(p, h), VH2_STORE_NT(p, h)   two groups rounded to
+ *                              bfloat16 at once (2W halves, lo's first) and stored unaligned /
+ *                              non-temporally to a 4W-byte aligned p (default: one group at a
+ *                              time; AVX512-BF16 rounds 32 floats in one instruction)
+ *   SIMDROP_STREAMS            2 where one run's generator waits on its own latency (one register
+ *                              per state word: W = 16), so that gen2 interleaves two runs; the
+ *                              default 1 makes gen2 two gen calls (table.h)
  *   SIMDROP_PREFETCH_BYTES     how far ahead the streaming loops prefetch (4096)
  *   Non-temporal stores, all five or none (none: plain stores everywhere, no fence, and
  *   SIMDROP_HAS_NT is 0, so the streaming and bounce-buffer branches compile away):
@@ -135,6 +143,27 @@ _Static_assert(sizeof(vf32) == 4 * SIMDROP_W, "vf32 must be W floats: the stream
 #define VD_STORE_NT VD_STORE
 #define V_STREAM32(p, w) memcpy(p, &(w), 4)
 #define V_FENCE() ((void)0)
+#ifdef VH2_STORE_NT
+#error "VH2_STORE_NT without VF_STORE_NT: non-temporal stores are all or none"
+#endif
+#define VH2_STORE_NT VH2_STORE
+#endif
+
+/* Rounding two groups to bfloat16 at once: the three primitives together or none. */
+#if defined(VH2_FROM_F32_BF16) && (!defined(VH2_STORE) || !defined(VH2_STORE_NT))
+#error "VH2_FROM_F32_BF16 needs VH2_STORE (and VH2_STORE_NT with non-temporal stores)"
+#endif
+
+#ifndef SIMDROP_STREAMS
+#define SIMDROP_STREAMS 1
+#endif
+#if SIMDROP_STREAMS != 1 && SIMDROP_STREAMS != 2
+#error "SIMDROP_STREAMS is 1 or 2"
+#endif
+
+/* a ^ b ^ c; the default's inner xors are shared between the generator's words (see gen_loop) */
+#ifndef V_XOR3
+#define V_XOR3(a, b, c) V_XOR(a, V_XOR(b, c))
 #endif
 
 #if defined(__GNUC__)
@@ -199,32 +228,63 @@ SIMDROP_INLINE void SIMDROP_FN(store_f)(const int dt, const int nt, void *p, siz
         VH_STORE((uint16_t *)p + i, h);
 }
 
-/* Elements i .. i + W - 1 of the operands at y, x, b, r, whose keep mask is m. */
-SIMDROP_INLINE void SIMDROP_FN(group)(const int rule, const int dt, const int nt, void *y,
-                                      const void *x, const void *b, const void *r, size_t i,
-                                      vmask m, const SIMDROP_FN(vconsts) *k)
+/* Elements i .. i + W - 1 of the operands at x, b, r under keep mask m, as floats (dtype f32,
+ * bf16 or f16). */
+SIMDROP_INLINE vf32 SIMDROP_FN(group_f)(const int rule, const int dt, const void *x, const void *b,
+                                        const void *r, size_t i, vmask m,
+                                        const SIMDROP_FN(vconsts) *k)
 {
-    const int with_b = simdrop_rule_has_bias(rule), with_r = simdrop_rule_has_resid(rule);
-    if (dt == DT_F64) {
-        SIMDROP_UNROLL for (unsigned h = 0; h < 2; h++) {
-            const size_t j = i + h * W2;
-            const vmask64 mh = h ? M64_HI(m) : M64_LO(m);
-            const vf64 bv = with_b ? VD_LOAD((const double *)b + j) : k->mul64;
-            const vf64 rv = with_r ? VD_LOAD((const double *)r + j) : k->mul64;
-            const vf64 v = SIMDROP_FN(rule_d)(rule, VD_LOAD((const double *)x + j), bv, rv, mh,
-                                              k->mul64, k->add64, k->drop64, k->nan64);
-            if (nt)
-                VD_STORE_NT((double *)y + j, v);
-            else
-                VD_STORE((double *)y + j, v);
-        }
-        return;
+    const vf32 bv = simdrop_rule_has_bias(rule) ? SIMDROP_FN(load_f)(dt, b, i) : k->mul;
+    const vf32 rv = simdrop_rule_has_resid(rule) ? SIMDROP_FN(load_f)(dt, r, i) : k->mul;
+    return SIMDROP_FN(rule_f)(rule, SIMDROP_FN(load_f)(dt, x, i), bv, rv, m, k->mul, k->add,
+                              k->drop, k->nan);
+}
+
+/* The same for f64, in two halves of W/2 doubles, stored to y. */
+SIMDROP_INLINE void SIMDROP_FN(group_d)(const int rule, const int nt, void *y, const void *x,
+                                        const void *b, const void *r, size_t i, vmask m,
+                                        const SIMDROP_FN(vconsts) *k)
+{
+    SIMDROP_UNROLL for (unsigned h = 0; h < 2; h++) {
+        const size_t j = i + h * W2;
+        const vmask64 mh = h ? M64_HI(m) : M64_LO(m);
+        const vf64 bv = simdrop_rule_has_bias(rule) ? VD_LOAD((const double *)b + j) : k->mul64;
+        const vf64 rv = simdrop_rule_has_resid(rule) ? VD_LOAD((const double *)r + j) : k->mul64;
+        const vf64 v = SIMDROP_FN(rule_d)(rule, VD_LOAD((const double *)x + j), bv, rv, mh,
+                                          k->mul64, k->add64, k->drop64, k->nan64);
+        if (nt)
+            VD_STORE_NT((double *)y + j, v);
+        else
+            VD_STORE((double *)y + j, v);
     }
-    const vf32 bv = with_b ? SIMDROP_FN(load_f)(dt, b, i) : k->mul;
-    const vf32 rv = with_r ? SIMDROP_FN(load_f)(dt, r, i) : k->mul;
-    const vf32 v = SIMDROP_FN(rule_f)(rule, SIMDROP_FN(load_f)(dt, x, i), bv, rv, m, k->mul, k->add,
-                                      k->drop, k->nan);
-    SIMDROP_FN(store_f)(dt, nt, y, i, v);
+}
+
+/* The NG groups of one round at y, x, b, r, group g under keep mask m[g]. */
+SIMDROP_INLINE void SIMDROP_FN(round_values)(const int rule, const int dt, const int nt, void *y,
+                                             const void *x, const void *b, const void *r,
+                                             const vmask m[NG], const SIMDROP_FN(vconsts) *k)
+{
+    SIMDROP_UNROLL for (unsigned g = 0; g < NG; g++) {
+        const size_t i = g * SIMDROP_W;
+        if (dt == DT_F64) {
+            SIMDROP_FN(group_d)(rule, nt, y, x, b, r, i, m[g], k);
+            continue;
+        }
+#ifdef VH2_FROM_F32_BF16
+        if (dt == DT_BF16) { /* groups g and g + 1 rounded at once */
+            if (g % 2 == 0) {
+                const vf32 lo = SIMDROP_FN(group_f)(rule, dt, x, b, r, i, m[g], k);
+                const vf32 hi = SIMDROP_FN(group_f)(rule, dt, x, b, r, i + SIMDROP_W, m[g + 1], k);
+                if (nt)
+                    VH2_STORE_NT((uint16_t *)y + i, VH2_FROM_F32_BF16(lo, hi));
+                else
+                    VH2_STORE((uint16_t *)y + i, VH2_FROM_F32_BF16(lo, hi));
+            }
+            continue;
+        }
+#endif
+        SIMDROP_FN(store_f)(dt, nt, y, i, SIMDROP_FN(group_f)(rule, dt, x, b, r, i, m[g], k));
+    }
 }
 
 /* Loops with non-temporal stores also prefetch their inputs this far ahead, into L2: with the
@@ -262,61 +322,74 @@ SIMDROP_INLINE void SIMDROP_FN(advance)(simdrop_kargs *a, const int rule, const 
  * regular stores with that prefetching (into the L1 buffer of a misaligned streaming output). */
 enum { STORE_REGULAR, STORE_NT, STORE_BOUNCE };
 
-/* `rounds` rounds of generation; with rule >= 0 applied to the operands, with with_mask the keep
- * words stored to a->mask_out; nt is a STORE_ kind. */
+/* `rounds` rounds of generation of `streams` (1 or 2) independent runs, run q from lanes st[q]
+ * with operands args[q]; with rule >= 0 applied to the operands, with with_mask the keep words
+ * stored to args[q].mask_out; nt is a STORE_ kind. Two runs in one loop give the out-of-order
+ * core two generators to overlap: each round's state words depend on the last round's through
+ * two operations, so one run with a single register per word (W = 16) waits on their latency. */
 SIMDROP_INLINE void SIMDROP_FN(gen_loop)(const simdrop_kargs *args, simdrop_lanes *st,
                                          size_t rounds, uint32_t threshold, const int rule,
-                                         const int dt, const int with_mask, const int nt)
+                                         const int dt, const int with_mask, const int nt,
+                                         const unsigned streams)
 {
-    vu32 s0[NV], s1[NV], s2[NV], s3[NV];
-    SIMDROP_UNROLL for (unsigned v = 0; v < NV; v++) {
-        s0[v] = V_LOAD(st->s[0] + v * SIMDROP_W);
-        s1[v] = V_LOAD(st->s[1] + v * SIMDROP_W);
-        s2[v] = V_LOAD(st->s[2] + v * SIMDROP_W);
-        s3[v] = V_LOAD(st->s[3] + v * SIMDROP_W);
+    vu32 s0[2][NV], s1[2][NV], s2[2][NV], s3[2][NV];
+    simdrop_kargs a[2];
+    uint8_t *mp[2];
+    SIMDROP_UNROLL for (unsigned q = 0; q < streams; q++) {
+        SIMDROP_UNROLL for (unsigned v = 0; v < NV; v++) {
+            s0[q][v] = V_LOAD(st[q].s[0] + v * SIMDROP_W);
+            s1[q][v] = V_LOAD(st[q].s[1] + v * SIMDROP_W);
+            s2[q][v] = V_LOAD(st[q].s[2] + v * SIMDROP_W);
+            s3[q][v] = V_LOAD(st[q].s[3] + v * SIMDROP_W);
+        }
+        a[q] = args[q];
+        mp[q] = with_mask ? a[q].mask_out : NULL;
     }
     const vu32 t = V_THRESHOLD(threshold);
-    simdrop_kargs a = *args;
     SIMDROP_FN(vconsts) k;
     if (rule != RULE_NONE)
-        k = SIMDROP_FN(broadcast)(a.c);
-    uint8_t *mp = with_mask ? a.mask_out : NULL;
+        k = SIMDROP_FN(broadcast)(args[0].c);
 
     for (size_t i = 0; i < rounds; i++) {
-        vmask m[NG];
-        SIMDROP_UNROLL for (unsigned v = 0; v < NV; v++) {
-            /* xoshiro128++ next(), lane-parallel, in the reference's order. */
-            const vu32 out = V_ADD(V_ROTL(V_ADD(s0[v], s3[v]), 7), s0[v]);
-            const vu32 shifted = V_SHL(s1[v], 9);
-            s2[v] = V_XOR(s2[v], s0[v]);
-            s3[v] = V_XOR(s3[v], s1[v]);
-            s1[v] = V_XOR(s1[v], s2[v]);
-            s0[v] = V_XOR(s0[v], s3[v]);
-            s2[v] = V_XOR(s2[v], shifted);
-            s3[v] = V_ROTL(s3[v], 11);
-            if (rule != RULE_NONE || with_mask) {
-                m[v] = V_CMP_LO(out, t);
-                m[NV + v] = V_CMP_HI(out, t);
+        SIMDROP_UNROLL for (unsigned q = 0; q < streams; q++) {
+            vmask m[NG];
+            SIMDROP_UNROLL for (unsigned v = 0; v < NV; v++) {
+                /* xoshiro128++ next(), lane-parallel: the reference's xors, each new word written
+                 * as the xor of old ones (s1 ^= s2 ^= s0 is s1 ^ s2 ^ s0), so that a three-input
+                 * xor does them in four operations and two deep instead of five and three. */
+                const vu32 out = V_ADD(V_ROTL(V_ADD(s0[q][v], s3[q][v]), 7), s0[q][v]);
+                const vu32 shifted = V_SHL(s1[q][v], 9);
+                const vu32 s1_next = V_XOR3(s1[q][v], s2[q][v], s0[q][v]);
+                const vu32 s0_next = V_XOR3(s0[q][v], s3[q][v], s1[q][v]);
+                s2[q][v] = V_XOR3(shifted, s2[q][v], s0[q][v]);
+                s3[q][v] = V_ROTL(V_XOR(s3[q][v], s1[q][v]), 11);
+                s1[q][v] = s1_next;
+                s0[q][v] = s0_next;
+                if (rule != RULE_NONE || with_mask) {
+                    m[v] = V_CMP_LO(out, t);
+                    m[NV + v] = V_CMP_HI(out, t);
+                }
             }
-        }
-        if (rule != RULE_NONE) {
-            if (nt)
-                SIMDROP_FN(prefetch)(&a, rule, dt);
-            SIMDROP_UNROLL for (unsigned g = 0; g < NG; g++)
-                SIMDROP_FN(group)(rule, dt, nt == STORE_NT, a.y, a.x, a.b, a.r, g * SIMDROP_W, m[g], &k);
-            SIMDROP_FN(advance)(&a, rule, dt, 1);
-        }
-        if (with_mask) {
-            simdrop_store_le32(mp, V_WORD(m));
-            mp += 4;
+            if (rule != RULE_NONE) {
+                if (nt)
+                    SIMDROP_FN(prefetch)(&a[q], rule, dt);
+                SIMDROP_FN(round_values)(rule, dt, nt == STORE_NT, a[q].y, a[q].x, a[q].b, a[q].r, m, &k);
+                SIMDROP_FN(advance)(&a[q], rule, dt, 1);
+            }
+            if (with_mask) {
+                simdrop_store_le32(mp[q], V_WORD(m));
+                mp[q] += 4;
+            }
         }
     }
 
-    SIMDROP_UNROLL for (unsigned v = 0; v < NV; v++) {
-        V_STORE(st->s[0] + v * SIMDROP_W, s0[v]);
-        V_STORE(st->s[1] + v * SIMDROP_W, s1[v]);
-        V_STORE(st->s[2] + v * SIMDROP_W, s2[v]);
-        V_STORE(st->s[3] + v * SIMDROP_W, s3[v]);
+    SIMDROP_UNROLL for (unsigned q = 0; q < streams; q++) {
+        SIMDROP_UNROLL for (unsigned v = 0; v < NV; v++) {
+            V_STORE(st[q].s[0] + v * SIMDROP_W, s0[q][v]);
+            V_STORE(st[q].s[1] + v * SIMDROP_W, s1[q][v]);
+            V_STORE(st[q].s[2] + v * SIMDROP_W, s2[q][v]);
+            V_STORE(st[q].s[3] + v * SIMDROP_W, s3[q][v]);
+        }
     }
 }
 
@@ -328,10 +401,12 @@ SIMDROP_INLINE void SIMDROP_FN(bits_loop)(const simdrop_kargs *args, size_t roun
     const SIMDROP_FN(vconsts) k = SIMDROP_FN(broadcast)(a.c);
     for (size_t i = 0; i < rounds; i++) {
         const vbits bits = V_BITS_PREP(simdrop_load_le32(a.mask_in + 4 * i));
+        vmask m[NG];
+        SIMDROP_UNROLL for (unsigned g = 0; g < NG; g++)
+            m[g] = V_BITS(bits, g);
         if (nt)
             SIMDROP_FN(prefetch)(&a, rule, dt);
-        SIMDROP_UNROLL for (unsigned g = 0; g < NG; g++)
-            SIMDROP_FN(group)(rule, dt, nt == STORE_NT, a.y, a.x, a.b, a.r, g * SIMDROP_W, V_BITS(bits, g), &k);
+        SIMDROP_FN(round_values)(rule, dt, nt == STORE_NT, a.y, a.x, a.b, a.r, m, &k);
         SIMDROP_FN(advance)(&a, rule, dt, 1);
     }
 }
@@ -340,7 +415,11 @@ SIMDROP_INLINE void SIMDROP_FN(bits_loop)(const simdrop_kargs *args, size_t roun
  * to the store; the caller decides the first, we check the second. */
 SIMDROP_INLINE int SIMDROP_FN(use_nt)(const simdrop_kargs *a, int dt)
 {
+#ifdef VH2_FROM_F32_BF16
+    const size_t store_bytes = (dt == DT_F16 ? 2 : 4) * SIMDROP_W; /* bf16: two groups a store */
+#else
     const size_t store_bytes = (dt == DT_BF16 || dt == DT_F16 ? 2 : 4) * SIMDROP_W;
+#endif
     return SIMDROP_HAS_NT && a->nt && (uintptr_t)a->y % store_bytes == 0;
 }
 
@@ -400,7 +479,7 @@ SIMDROP_INLINE void SIMDROP_FN(bounced)(const simdrop_kargs *args, simdrop_lanes
         if (bits)
             SIMDROP_FN(bits_loop)(&a, n, rule, dt, STORE_BOUNCE);
         else
-            SIMDROP_FN(gen_loop)(&a, st, n, threshold, rule, dt, with_mask, STORE_BOUNCE);
+            SIMDROP_FN(gen_loop)(&a, st, n, threshold, rule, dt, with_mask, STORE_BOUNCE, 1);
         SIMDROP_FN(stream_out)(y, buf, n * round_bytes);
         SIMDROP_FN(advance)(&a, rule, dt, n);
         if (with_mask)
@@ -415,7 +494,7 @@ SIMDROP_INLINE void SIMDROP_FN(bounced)(const simdrop_kargs *args, simdrop_lanes
 static void SIMDROP_FN(kernel_skip)(simdrop_lanes *st, size_t rounds)
 {
     const simdrop_kargs none = {NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0};
-    SIMDROP_FN(gen_loop)(&none, st, rounds, 0, RULE_NONE, DT_F32, 0, 0);
+    SIMDROP_FN(gen_loop)(&none, st, rounds, 0, RULE_NONE, DT_F32, 0, 0, 1);
 }
 
 /* One fence per walk range, not per kernel call: sfence waits for the write-combining buffers
@@ -429,11 +508,22 @@ static void SIMDROP_FN(kernel_mask)(uint8_t *out, simdrop_lanes *st, size_t roun
                                     uint32_t threshold)
 {
     simdrop_kargs a = {NULL, NULL, NULL, NULL, out, NULL, NULL, 0};
-    SIMDROP_FN(gen_loop)(&a, st, rounds, threshold, RULE_NONE, DT_F32, 1, 0);
+    SIMDROP_FN(gen_loop)(&a, st, rounds, threshold, RULE_NONE, DT_F32, 1, 0, 1);
 }
 
 /* The table entries: a specialised loop per (mask output, store kind). */
 #define SIMDROP_KERNEL(name) SIMDROP_FN(name)
+#define GEN_LOOPS(a, st, rounds, t, rule, dt, nt, streams)                                 \
+    do {                                                                                   \
+        if ((a)->mask_out && (nt))                                                         \
+            SIMDROP_FN(gen_loop)(a, st, rounds, t, rule, dt, 1, 1, streams);               \
+        else if ((a)->mask_out)                                                            \
+            SIMDROP_FN(gen_loop)(a, st, rounds, t, rule, dt, 1, 0, streams);               \
+        else if (nt)                                                                       \
+            SIMDROP_FN(gen_loop)(a, st, rounds, t, rule, dt, 0, 1, streams);               \
+        else                                                                               \
+            SIMDROP_FN(gen_loop)(a, st, rounds, t, rule, dt, 0, 0, streams);               \
+    } while (0)
 #define GEN(rule, dt)                                                                      \
     static void SIMDROP_FN(gen_##rule##_##dt)(const simdrop_kargs *a, simdrop_lanes *st,   \
                                               size_t rounds, uint32_t t)                   \
@@ -441,15 +531,26 @@ static void SIMDROP_FN(kernel_mask)(uint8_t *out, simdrop_lanes *st, size_t roun
         const int nt = SIMDROP_FN(use_nt)(a, DT_##dt);                                     \
         if (SIMDROP_HAS_NT && a->nt && !nt)                                                \
             SIMDROP_FN(bounced)(a, st, rounds, t, RULE_##rule, DT_##dt, a->mask_out != NULL, 0); \
-        else if (a->mask_out && nt)                                                        \
-            SIMDROP_FN(gen_loop)(a, st, rounds, t, RULE_##rule, DT_##dt, 1, 1);            \
-        else if (a->mask_out)                                                              \
-            SIMDROP_FN(gen_loop)(a, st, rounds, t, RULE_##rule, DT_##dt, 1, 0);            \
-        else if (nt)                                                                       \
-            SIMDROP_FN(gen_loop)(a, st, rounds, t, RULE_##rule, DT_##dt, 0, 1);            \
         else                                                                               \
-            SIMDROP_FN(gen_loop)(a, st, rounds, t, RULE_##rule, DT_##dt, 0, 0);            \
+            GEN_LOOPS(a, st, rounds, t, RULE_##rule, DT_##dt, nt, 1);                      \
     }
+#if SIMDROP_STREAMS == 2
+/* Two runs in one loop where both store the same way (their outputs lie a whole number of
+ * rounds apart in the walk's use, so they share alignment); else one after the other. */
+#define GEN2(rule, dt)                                                                     \
+    static void SIMDROP_FN(gen2_##rule##_##dt)(const simdrop_kargs a[2], simdrop_lanes st[2], \
+                                               size_t rounds, uint32_t t)                  \
+    {                                                                                      \
+        const int nt = SIMDROP_FN(use_nt)(&a[0], DT_##dt);                                 \
+        if ((SIMDROP_HAS_NT && a[0].nt && !nt) || nt != SIMDROP_FN(use_nt)(&a[1], DT_##dt) || \
+            (a[0].mask_out == NULL) != (a[1].mask_out == NULL)) {                          \
+            SIMDROP_FN(gen_##rule##_##dt)(&a[0], &st[0], rounds, t);                       \
+            SIMDROP_FN(gen_##rule##_##dt)(&a[1], &st[1], rounds, t);                       \
+        } else {                                                                           \
+            GEN_LOOPS(a, st, rounds, t, RULE_##rule, DT_##dt, nt, 2);                      \
+        }                                                                                  \
+    }
+#endif
 #define BITS(rule, dt)                                                                     \
     static void SIMDROP_FN(bits_##rule##_##dt)(const simdrop_kargs *a, size_t rounds)      \
     {                                                                                      \
@@ -483,6 +584,35 @@ SIMDROP_INLINE void SIMDROP_FN(accumulate)(void *acc, const void *v, size_t n, c
     static void SIMDROP_FN(accumulate_##dt)(void *acc, const void *v, size_t n)            \
     {                                                                                      \
         SIMDROP_FN(accumulate)(acc, v, n, DT_##dt);                                        \
+    }
+
+/* The 16-bit conversions of load_f, store_f and round_values (two groups at a time where the ISA
+ * rounds pairs to bfloat16), W lanes at a time, the tail by the scalar ones: the table's narrow
+ * and widen, for checkasm's exhaustive comparison with scalar. */
+#ifdef VH2_FROM_F32_BF16
+#define NARROW_PAIRS(dt, dst, src, n, i)                                                   \
+    for (; DT_##dt == DT_BF16 && i + 2 * SIMDROP_W <= n; i += 2 * SIMDROP_W)               \
+        VH2_STORE((uint16_t *)dst + i, VH2_FROM_F32_BF16(VF_LOAD(src + i), VF_LOAD(src + i + SIMDROP_W)))
+#else
+#define NARROW_PAIRS(dt, dst, src, n, i)
+#endif
+#define CONVERT(dt)                                                                        \
+    static void SIMDROP_FN(narrow_##dt)(void *dst, const float *src, size_t n)             \
+    {                                                                                      \
+        size_t i = 0;                                                                      \
+        NARROW_PAIRS(dt, dst, src, n, i);                                                  \
+        for (; i + SIMDROP_W <= n; i += SIMDROP_W)                                         \
+            SIMDROP_FN(store_f)(DT_##dt, 0, dst, i, VF_LOAD(src + i));                     \
+        for (; i < n; i++)                                                                 \
+            simdrop_store_f(DT_##dt, dst, i, src[i]);                                      \
+    }                                                                                      \
+    static void SIMDROP_FN(widen_##dt)(float *dst, const void *src, size_t n)              \
+    {                                                                                      \
+        size_t i = 0;                                                                      \
+        for (; i + SIMDROP_W <= n; i += SIMDROP_W)                                         \
+            VF_STORE(dst + i, SIMDROP_FN(load_f)(DT_##dt, src, i));                        \
+        for (; i < n; i++)                                                                 \
+            dst[i] = simdrop_load_f(DT_##dt, src, i);                                      \
     }
 
 #include "template/table.h"

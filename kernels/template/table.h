@@ -2,9 +2,11 @@
  *
  * The includer (scalar.c, simd_template.h) defines SIMDROP_KERNEL(name), the name its functions
  * get (the path's suffix added), the functions SIMDROP_KERNEL(kernel_skip) and
- * SIMDROP_KERNEL(kernel_mask) and SIMDROP_KERNEL(kernel_fence), and the macros GEN(rule, dt), BITS(rule, dt) and ACCUMULATE(dt)
- * that define SIMDROP_KERNEL(gen_<rule>_<dt>), SIMDROP_KERNEL(bits_<rule>_<dt>) and
- * SIMDROP_KERNEL(accumulate_<dt>). SIMDROP_TABLE(name) is then the path's table. */
+ * SIMDROP_KERNEL(kernel_mask) and SIMDROP_KERNEL(kernel_fence), and the macros GEN(rule, dt), BITS(rule, dt),
+ * ACCUMULATE(dt) and CONVERT(dt) that define SIMDROP_KERNEL(gen_<rule>_<dt>),
+ * SIMDROP_KERNEL(bits_<rule>_<dt>), SIMDROP_KERNEL(accumulate_<dt>) and, for the 16-bit dtypes,
+ * SIMDROP_KERNEL(narrow_<dt>) and SIMDROP_KERNEL(widen_<dt>). SIMDROP_TABLE(name) is then the
+ * path's table. */
 #define SIMDROP_EACH_DTYPE(M, rule) M(rule, F32) M(rule, F64) M(rule, BF16) M(rule, F16)
 
 SIMDROP_EACH_DTYPE(GEN, SCALE)
@@ -12,12 +14,31 @@ SIMDROP_EACH_DTYPE(GEN, AFFINE)
 SIMDROP_EACH_DTYPE(GEN, BIAS)
 SIMDROP_EACH_DTYPE(GEN, RESID)
 SIMDROP_EACH_DTYPE(GEN, BIAS_RESID)
+
+/* GEN2(rule, dt) defines SIMDROP_KERNEL(gen2_<rule>_<dt>); where the includer has no better
+ * one, it is the two gen calls. */
+#ifndef GEN2
+#define GEN2(rule, dt)                                                                     \
+    static void SIMDROP_KERNEL(gen2_##rule##_##dt)(const simdrop_kargs a[2], simdrop_lanes st[2], \
+                                                   size_t rounds, uint32_t threshold)      \
+    {                                                                                      \
+        SIMDROP_KERNEL(gen_##rule##_##dt)(&a[0], &st[0], rounds, threshold);               \
+        SIMDROP_KERNEL(gen_##rule##_##dt)(&a[1], &st[1], rounds, threshold);               \
+    }
+#endif
+SIMDROP_EACH_DTYPE(GEN2, SCALE)
+SIMDROP_EACH_DTYPE(GEN2, AFFINE)
+SIMDROP_EACH_DTYPE(GEN2, BIAS)
+SIMDROP_EACH_DTYPE(GEN2, RESID)
+SIMDROP_EACH_DTYPE(GEN2, BIAS_RESID)
 SIMDROP_EACH_DTYPE(BITS, SCALE)
 SIMDROP_EACH_DTYPE(BITS, AFFINE)
 ACCUMULATE(F32)
 ACCUMULATE(F64)
 ACCUMULATE(BF16)
 ACCUMULATE(F16)
+CONVERT(BF16)
+CONVERT(F16)
 
 #define SIMDROP_ROW(kind, rule)                                                            \
     [RULE_##rule] = {[DT_F32] = SIMDROP_KERNEL(kind##_##rule##_F32),                       \
@@ -33,9 +54,13 @@ ACCUMULATE(F16)
         .fence = SIMDROP_KERNEL(kernel_fence),                                             \
         .gen = {SIMDROP_ROW(gen, SCALE), SIMDROP_ROW(gen, AFFINE), SIMDROP_ROW(gen, BIAS),  \
                 SIMDROP_ROW(gen, RESID), SIMDROP_ROW(gen, BIAS_RESID)},                    \
+        .gen2 = {SIMDROP_ROW(gen2, SCALE), SIMDROP_ROW(gen2, AFFINE), SIMDROP_ROW(gen2, BIAS), \
+                 SIMDROP_ROW(gen2, RESID), SIMDROP_ROW(gen2, BIAS_RESID)},                 \
         .bits = {SIMDROP_ROW(bits, SCALE), SIMDROP_ROW(bits, AFFINE)},                     \
         .accumulate = {[DT_F32] = SIMDROP_KERNEL(accumulate_F32),                          \
                        [DT_F64] = SIMDROP_KERNEL(accumulate_F64),                          \
                        [DT_BF16] = SIMDROP_KERNEL(accumulate_BF16),                        \
                        [DT_F16] = SIMDROP_KERNEL(accumulate_F16)},                         \
+        .narrow = {[DT_BF16] = SIMDROP_KERNEL(narrow_BF16), [DT_F16] = SIMDROP_KERNEL(narrow_F16)}, \
+        .widen = {[DT_BF16] = SIMDROP_KERNEL(widen_BF16), [DT_F16] = SIMDROP_KERNEL(widen_F16)},    \
     }

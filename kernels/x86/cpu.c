@@ -46,7 +46,8 @@ uint32_t simdrop_cpu_detect(void)
     features |= bit(b, 5, SIMDROP_CPU_AVX2);
     if (os_zmm) {
         features |= bit(b, 16, SIMDROP_CPU_AVX512F) | bit(b, 30, SIMDROP_CPU_AVX512BW) |
-                    bit(b, 31, SIMDROP_CPU_AVX512VL) | bit(d, 23, SIMDROP_CPU_AVX512FP16);
+                    bit(b, 31, SIMDROP_CPU_AVX512VL) | bit(b, 17, SIMDROP_CPU_AVX512DQ) |
+                    bit(d, 23, SIMDROP_CPU_AVX512FP16);
         const unsigned subleaves = a;
         if (subleaves >= 1) {
             __cpuid_count(7, 1, a, b, c, d);
