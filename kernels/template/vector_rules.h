@@ -19,6 +19,15 @@
 #define SIMDROP_CAT(a, b) SIMDROP_CAT_(a, b)
 #define SIMDROP_FN(name) SIMDROP_CAT(SIMDROP_CAT(name, _), SIMDROP_PATH_ID)
 
+/* Bit q of a round's keep word at element q, for the bits loops of ISAs that test bits in lanes:
+ * simd_template.h's LANE_BITS(g) loads group g's W of them, vla_template.h a chunk's two slices. */
+static const uint32_t SIMDROP_FN(lane_bit)[SIMDROP_ROUND] = {
+    1u << 0,  1u << 1,  1u << 2,  1u << 3,  1u << 4,  1u << 5,  1u << 6,  1u << 7,
+    1u << 8,  1u << 9,  1u << 10, 1u << 11, 1u << 12, 1u << 13, 1u << 14, 1u << 15,
+    1u << 16, 1u << 17, 1u << 18, 1u << 19, 1u << 20, 1u << 21, 1u << 22, 1u << 23,
+    1u << 24, 1u << 25, 1u << 26, 1u << 27, 1u << 28, 1u << 29, 1u << 30, 1u << 31,
+};
+
 /* ---- 16-bit conversions, exact and branch-free (values.h has the scalar twins) -------------- */
 
 #ifndef VH_FROM_F32_BF16
