@@ -1,4 +1,4 @@
-/* arm/sve.c: SVE primitives for vla_template.h: chunks of 4, 8 or 16 lanes, the same bits at every vector length. */
+/* arm/sve.c: SVE primitives for vla_template.h: chunks of 4, 8 or 16 lanes, the same bits at every vector length (also the sve2 path's). */
 #include <arm_sve.h>
 
 #if !defined(__ARM_FEATURE_SVE)
@@ -20,11 +20,13 @@ typedef svuint32_t vthresh;
 #define SVE_ALL svptrue_b32()
 #define SVE_ALL64 svptrue_b64()
 
-/* A power of two, so that chunks tile the 16 lanes: an implementation may have 384-bit vectors. */
+/* A power of two, so that chunks tile the 16 lanes: an implementation may have 384-bit vectors
+ * (12 lanes: 8). Branch-free, so that the compiler hoists it: min(lanes, 16) is 4, 8, 12 or 16,
+ * and clearing the bit below the top one turns 12 into 8 and leaves the others. */
 static inline __attribute__((always_inline)) unsigned sve_lanes(void)
 {
-    const uint64_t n = svcntw();
-    return n >= 16 ? 16 : n >= 8 ? 8 : 4;
+    const unsigned n = svcntw() < 16 ? (unsigned)svcntw() : 16;
+    return n & ~(n >> 1);
 }
 #define V_LANES() sve_lanes()
 #define V_CTL_ALL() svwhilelt_b32_u32(0, sve_lanes())
@@ -40,7 +42,13 @@ static inline __attribute__((always_inline)) unsigned sve_lanes(void)
 #define V_XOR(a, b) sveor_u32_x(SVE_ALL, a, b)
 #define V_SHL(v, k) svlsl_n_u32_x(SVE_ALL, v, k)
 #define V_SHR(v, k) svlsr_n_u32_x(SVE_ALL, v, k)
+#if defined(__ARM_FEATURE_SVE2) /* the sve2 path (arm/sve2.c) */
+/* xar (exclusive-or and rotate right) with zero rotates in one instruction, where SVE has no
+ * rotate and no shift-and-insert: the generator's two rotations cost 2 instructions, not 6. */
+#define V_ROTL(v, k) svxar_n_u32(v, svdup_n_u32(0), 32 - (k))
+#else
 #define V_ROTL(v, k) V_OR(V_SHL(v, k), V_SHR(v, 32 - (k)))
+#endif
 #define V_GT(a, b) svcmpgt_u32(SVE_ALL, a, b)
 #define V_BLEND(m, a, b) svsel_u32(m, a, b)
 
@@ -63,19 +71,33 @@ static inline __attribute__((always_inline)) svbool_t sve_keepable(svuint32_t t)
 #define V_CMP_LO(v, t) svcmpge_u16(sve_keepable(t), svreinterpret_u16_u32(v), sve_t16(t))
 #define V_CMP_HI(v, t) svtrn2_b16(V_CMP_LO(v, t), V_CMP_LO(v, t))
 
-/* The chunk's bits: trn1 puts lo and hi back into one predicate of 16-bit elements (lo's in the
- * even ones), which selects weights 1 << j in both halves of lane j; an OR across the chunk's
- * lanes gives the word. */
-static inline __attribute__((always_inline)) uint32_t sve_word_part(svbool_t lo, svbool_t hi)
+/* The chunk's bits: lo, as V_CMP_LO returns it, is the 16-bit compare itself, whose odd
+ * elements are hi's decisions; it selects weights 1 << (c + j) in both halves of lane j (the
+ * chunk's, hoisted out of its rounds), and an OR across the chunk's lanes gives its part of the
+ * word. (The template passes V_CMP_LO and V_CMP_HI of one vector; svtrn1_b16(lo, hi) would
+ * rebuild the same predicate for any other lo.) */
+static inline __attribute__((always_inline)) uint32_t sve_word_part(svbool_t k, unsigned c, svbool_t lo)
 {
     const svuint16_t weight = svreinterpret_u16_u32(
-        svlsl_u32_x(SVE_ALL, svdup_n_u32(0x10001u), svindex_u32(0, 1)));
-    const svuint16_t bits = svsel_u16(svtrn1_b16(lo, hi), weight, svdup_n_u16(0));
-    return svorv_u32(V_CTL_ALL(), svreinterpret_u32_u16(bits));
+        svlsl_u32_x(SVE_ALL, svdup_n_u32(0x10001u), svindex_u32(c, 1)));
+    const svuint16_t bits = svsel_u16(lo, weight, svdup_n_u16(0));
+    return svorv_u32(k, svreinterpret_u32_u16(bits));
 }
-#define V_WORD_PART(lo, hi) sve_word_part(lo, hi)
+#define V_WORD_PART(k, c, lo, hi) sve_word_part(k, c, lo)
+
+/* A stored keep word's bits, the same way round: lane j of chunk c tests bits c + j and 16 + c + j
+ * of the word at once (weight 0x10001 << (c + j)), as two 16-bit elements compared with 0. */
+static const uint32_t sve_pair_bit[16] = {
+    0x10001u << 0,  0x10001u << 1,  0x10001u << 2,  0x10001u << 3,
+    0x10001u << 4,  0x10001u << 5,  0x10001u << 6,  0x10001u << 7,
+    0x10001u << 8,  0x10001u << 9,  0x10001u << 10, 0x10001u << 11,
+    0x10001u << 12, 0x10001u << 13, 0x10001u << 14, 0x10001u << 15,
+};
 #define V_BITS_PREP(w) svdup_n_u32(w)
-#define V_BITS(b, lanebits) svcmpne_n_u32(SVE_ALL, svand_u32_x(SVE_ALL, b, lanebits), 0)
+#define V_BITS_LO(b, c)                                                                    \
+    svcmpne_n_u16(svptrue_b16(), svreinterpret_u16_u32(svand_u32_x(                         \
+        SVE_ALL, b, svld1_u32(V_CTL_ALL(), sve_pair_bit + (c)))), 0)
+#define V_BITS_HI(b, c) svtrn2_b16(V_BITS_LO(b, c), V_BITS_LO(b, c))
 
 #define VF_LOAD(k, p) svld1_f32(k, p)
 #define VF_STORE(k, p, v) svst1_f32(k, p, v)

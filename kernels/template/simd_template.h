@@ -142,6 +142,12 @@ _Static_assert(sizeof(vf32) == 4 * SIMDROP_W, "vf32 must be W floats: the stream
 #endif
 
 /* Bit g*W + i of a bitmask word selects lane i of group g (for ISAs that test bits in lanes). */
+static const uint32_t SIMDROP_FN(lane_bit)[SIMDROP_ROUND] = {
+    1u << 0,  1u << 1,  1u << 2,  1u << 3,  1u << 4,  1u << 5,  1u << 6,  1u << 7,
+    1u << 8,  1u << 9,  1u << 10, 1u << 11, 1u << 12, 1u << 13, 1u << 14, 1u << 15,
+    1u << 16, 1u << 17, 1u << 18, 1u << 19, 1u << 20, 1u << 21, 1u << 22, 1u << 23,
+    1u << 24, 1u << 25, 1u << 26, 1u << 27, 1u << 28, 1u << 29, 1u << 30, 1u << 31,
+};
 #define LANE_BITS(g) V_LOAD(SIMDROP_FN(lane_bit) + (g) * SIMDROP_W)
 
 /* ---- the value stage: one group of W elements ----------------------------------------------- */
@@ -234,18 +240,6 @@ SIMDROP_INLINE void SIMDROP_FN(prefetch)(const simdrop_kargs *a, const int rule,
         if (simdrop_rule_has_resid(rule))
             __builtin_prefetch((const char *)a->r + SIMDROP_PREFETCH_BYTES + o, 0, 1);
     }
-}
-
-/* Moves the operand pointers of a kargs copy on by `rounds` rounds. */
-SIMDROP_INLINE void SIMDROP_FN(advance)(simdrop_kargs *a, const int rule, const int dt, size_t rounds)
-{
-    const size_t bytes = rounds * SIMDROP_ROUND * simdrop_dtype_size(dt);
-    a->y = (char *)a->y + bytes;
-    a->x = (const char *)a->x + bytes;
-    if (simdrop_rule_has_bias(rule))
-        a->b = (const char *)a->b + bytes;
-    if (simdrop_rule_has_resid(rule))
-        a->r = (const char *)a->r + bytes;
 }
 
 /* ---- the loops ------------------------------------------------------------------------------ */

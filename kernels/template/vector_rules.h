@@ -1,10 +1,11 @@
 /* vector_rules.h: the value stage of one vector: exact 16-bit conversions and the rules of values.h, on the ISA's primitives.
  *
- * Shared by the vector templates: simd_template.h includes it after the ISA file has defined its
- * primitives, and so will the vector-length-agnostic loop (simd_template.h, "Vector-length-
- * agnostic paths"). So it holds vectors only in parameters, return values and locals, never in
- * arrays, structs, sizeof or static storage: SVE's and RVV's sizeless types allow nothing else.
- * Also the naming of a path's functions, which every template uses. */
+ * Shared by the vector templates: simd_template.h and the vector-length-agnostic loop
+ * (vla_template.h) include it after the ISA file has defined its primitives. So it holds vectors
+ * only in parameters, return values and locals, never in arrays, structs, sizeof or static
+ * storage: SVE's and RVV's sizeless types allow nothing else.
+ * Also the naming of a path's functions and the pointer arithmetic of their loops, which every
+ * template uses. */
 #ifndef SIMDROP_VECTOR_RULES_H
 #define SIMDROP_VECTOR_RULES_H
 
@@ -19,14 +20,17 @@
 #define SIMDROP_CAT(a, b) SIMDROP_CAT_(a, b)
 #define SIMDROP_FN(name) SIMDROP_CAT(SIMDROP_CAT(name, _), SIMDROP_PATH_ID)
 
-/* Bit q of a round's keep word at element q, for the bits loops of ISAs that test bits in lanes:
- * simd_template.h's LANE_BITS(g) loads group g's W of them, vla_template.h a chunk's two slices. */
-static const uint32_t SIMDROP_FN(lane_bit)[SIMDROP_ROUND] = {
-    1u << 0,  1u << 1,  1u << 2,  1u << 3,  1u << 4,  1u << 5,  1u << 6,  1u << 7,
-    1u << 8,  1u << 9,  1u << 10, 1u << 11, 1u << 12, 1u << 13, 1u << 14, 1u << 15,
-    1u << 16, 1u << 17, 1u << 18, 1u << 19, 1u << 20, 1u << 21, 1u << 22, 1u << 23,
-    1u << 24, 1u << 25, 1u << 26, 1u << 27, 1u << 28, 1u << 29, 1u << 30, 1u << 31,
-};
+/* Moves the operand pointers of a kargs copy on by `rounds` rounds. */
+SIMDROP_INLINE void SIMDROP_FN(advance)(simdrop_kargs *a, const int rule, const int dt, size_t rounds)
+{
+    const size_t bytes = rounds * SIMDROP_ROUND * simdrop_dtype_size(dt);
+    a->y = (char *)a->y + bytes;
+    a->x = (const char *)a->x + bytes;
+    if (simdrop_rule_has_bias(rule))
+        a->b = (const char *)a->b + bytes;
+    if (simdrop_rule_has_resid(rule))
+        a->r = (const char *)a->r + bytes;
+}
 
 /* ---- 16-bit conversions, exact and branch-free (values.h has the scalar twins) -------------- */
 

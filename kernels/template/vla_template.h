@@ -13,10 +13,11 @@
  * of every round: c .. c + V - 1 (the low halves of its lanes) and 16 + c .. 16 + c + V - 1 (the
  * high halves). Each lane compares straight into its elements' keep masks, never a cross-lane
  * shuffle, so the bits are the same at every vector length from one binary.
- *   gen: chunk by chunk, each chunk's four state words in four named variables stepped through all
- *        the call's rounds (at most a block: 16 KiB of floats per operand, so later chunks find
- *        the operands in cache), its two groups written as it goes, its bits ORed into each
- *        round's keep word (the first chunk stores the word).
+ *   gen: a block's rounds at a time (128: 16 KiB of floats per operand, so the later chunks find
+ *        the operands in cache), chunk by chunk, each chunk's four state words in four named
+ *        variables stepped through those rounds, its two groups written as it goes, its bits
+ *        ORed into each round's keep word in an aligned local buffer (the first chunk stores the
+ *        word), which is copied out after the last chunk.
  *   bits: round by round (no state to carry, and calls span whole ranges), chunk by chunk within
  *        the round.
  *   accumulate: V elements at a time, the tail as one shorter vector (a predicate or a smaller vl),
@@ -32,9 +33,10 @@
  *
  * Vectors are values only: parameters, return values and locals (vector_rules.h's rule). Every
  * primitive is an expression of its operands alone: one that needs the lane count, a governing
- * predicate or vl recomputes it from constants (svwhilelt, vsetvl of 16), which the compiler
- * evaluates once. Arithmetic may run on lanes past V; only loads, stores, reductions and what
- * leaves the chunk through V_WORD_PART look at the control or the first V lanes.
+ * predicate or vl derives it from constants (svwhilelt of 16 lanes; RVV: an AVL of 16, which is
+ * vl = V on every VLEN), so the compiler evaluates it once. Arithmetic may run on lanes past V;
+ * only loads, stores and what leaves the chunk through V_WORD_PART look at the control. vmask
+ * is the ISA's business: RVV keeps the complement of the decisions in it (see rvv.c).
  *
  * Required (a missing macro is an #error below; the types are checked by their use):
  *   vu32, vf32, vmask, vh16, vf64, vmask64, vbits   as in simd_template.h, with V lanes in use;
@@ -52,10 +54,13 @@
  *                              as in simd_template.h
  *   V_THRESHOLD(T)             T (0 .. 65536) as a vthresh
  *   V_CMP_LO(v, t), V_CMP_HI(v, t)  the keep decisions "16-bit half >= T" of each lane
- *   V_WORD_PART(lo, hi)        a uint32_t with bit j = lane j of lo and bit 16 + j = lane j of hi,
- *                              for j < V, and 0 elsewhere
- *   V_BITS_PREP(w)             a 32-bit word w as a vbits
- *   V_BITS(b, lanebits)        the mask of the lanes j whose bit lanebits[j] is set in b
+ *   V_WORD_PART(k, c, lo, hi)  chunk c's part of a round's keep word: a uint32_t with bit c + j =
+ *                              lane j of lo and bit 16 + c + j = lane j of hi for the lanes j < V
+ *                              that k (V_CTL_ALL()) names, 0 elsewhere; lo and hi are V_CMP_LO
+ *                              and V_CMP_HI of one vector (SVE reads both from lo)
+ *   V_BITS_PREP(w)             a round's keep word w as a vbits
+ *   V_BITS_LO(b, c), V_BITS_HI(b, c)  the keep masks of chunk c's groups (lanes c + j: bits c + j
+ *                              and 16 + c + j of the word)
  *   VD_PARTS                   1 or 2: the vectors a group of V doubles takes (SVE: 2, since a
  *                              vector holds half as many doubles as 32-bit lanes; RVV: 1, doubles
  *                              in a register group twice as wide)
@@ -82,7 +87,7 @@
     !defined(V_AND) || !defined(V_OR) || !defined(V_XOR) || !defined(V_SHL) || !defined(V_SHR) || \
     !defined(V_ROTL) || !defined(V_GT) || !defined(V_BLEND) || !defined(V_THRESHOLD) ||           \
     !defined(V_CMP_LO) || !defined(V_CMP_HI) || !defined(V_WORD_PART) ||                         \
-    !defined(V_BITS_PREP) || !defined(V_BITS)
+    !defined(V_BITS_PREP) || !defined(V_BITS_LO) || !defined(V_BITS_HI)
 #error "a vector-length-agnostic ISA file must define every V_ primitive of vla_template.h"
 #endif
 #if !defined(VF_LOAD) || !defined(VF_STORE) || !defined(VF_SET1) || !defined(VF_ADD) ||         \
@@ -100,8 +105,10 @@ _Static_assert(VD_PARTS == 1 || VD_PARTS == 2, "VD_PARTS must be 1 or 2");
 
 #if defined(__GNUC__)
 #define SIMDROP_UNROLL _Pragma("GCC unroll 2")
+#define SIMDROP_UNROLL_CHUNKS _Pragma("GCC unroll 4")
 #else
 #define SIMDROP_UNROLL
+#define SIMDROP_UNROLL_CHUNKS
 #endif
 
 /* ---- the value stage: one group of V elements ----------------------------------------------- */
@@ -163,22 +170,28 @@ SIMDROP_INLINE void SIMDROP_FN(group)(const int rule, const int dt, void *y, con
 
 /* ---- the loops ------------------------------------------------------------------------------ */
 
-/* `rounds` rounds of generation, chunk by chunk; with rule >= 0 applied to the operands, with
- * with_mask the keep words stored to a->mask_out. */
-SIMDROP_INLINE void SIMDROP_FN(gen_loop)(const simdrop_kargs *a, simdrop_lanes *st, size_t rounds,
-                                         uint32_t threshold, const int rule, const int dt,
-                                         const int with_mask)
+/* `rounds` (at most a block's) rounds of generation, chunk by chunk; with rule >= 0 applied to
+ * the operands, with with_mask the keep words stored to a->mask_out. */
+SIMDROP_INLINE void SIMDROP_FN(gen_piece)(const simdrop_kargs *a, simdrop_lanes *st, size_t rounds,
+                                          vthresh t, const int rule, const int dt,
+                                          const int with_mask, SIMDROP_VCONSTS_F, SIMDROP_VCONSTS_D)
 {
     const unsigned lanes = V_LANES();
     const vctl k = V_CTL_ALL();
-    const vthresh t = V_THRESHOLD(threshold);
-    SIMDROP_BROADCAST(a->c, rule != RULE_NONE);
-
+    uint32_t words[SIMDROP_ROUNDS_PER_BLOCK]; /* aligned, unlike the mask: one access a chunk */
+    /* The high halves' groups through their own base pointers, at the same index as the low
+     * halves': one register index serves every access of a round. */
+    const size_t hi = rule != RULE_NONE ? SIMDROP_LANES * simdrop_dtype_size(dt) : 0;
+    void *const yh = (char *)a->y + hi;
+    const void *const xh = (const char *)a->x + hi;
+    const void *const bh = simdrop_rule_has_bias(rule) ? (const char *)a->b + hi : NULL;
+    const void *const rh = simdrop_rule_has_resid(rule) ? (const char *)a->r + hi : NULL;
     for (unsigned c = 0; c < SIMDROP_LANES; c += lanes) {
         vu32 s0 = V_LOAD(k, st->s[0] + c), s1 = V_LOAD(k, st->s[1] + c);
         vu32 s2 = V_LOAD(k, st->s[2] + c), s3 = V_LOAD(k, st->s[3] + c);
-        uint8_t *mp = a->mask_out;
-        for (size_t i = 0, e = c; i < rounds; i++, e += SIMDROP_ROUND) {
+        /* Two rounds a loop iteration: the loop's own instructions are a tenth of a chunk's
+         * round on 128-bit vectors. */
+        SIMDROP_UNROLL for (size_t i = 0, e = c; i < rounds; i++, e += SIMDROP_ROUND) {
             /* xoshiro128++ next(), lane-parallel, in the reference's order. */
             const vu32 out = V_ADD(V_ROTL(V_ADD(s0, s3), 7), s0);
             const vu32 shifted = V_SHL(s1, 9);
@@ -190,16 +203,14 @@ SIMDROP_INLINE void SIMDROP_FN(gen_loop)(const simdrop_kargs *a, simdrop_lanes *
             s3 = V_ROTL(s3, 11);
             if (rule == RULE_NONE && !with_mask)
                 continue;
-            const vmask lo = V_CMP_LO(out, t), hi = V_CMP_HI(out, t);
+            const vmask lo = V_CMP_LO(out, t), hm = V_CMP_HI(out, t);
             if (rule != RULE_NONE) {
                 SIMDROP_FN(group)(rule, dt, a->y, a->x, a->b, a->r, e, k, lo, SIMDROP_VCONSTS);
-                SIMDROP_FN(group)(rule, dt, a->y, a->x, a->b, a->r, e + SIMDROP_LANES, k, hi,
-                                  SIMDROP_VCONSTS);
+                SIMDROP_FN(group)(rule, dt, yh, xh, bh, rh, e, k, hm, SIMDROP_VCONSTS);
             }
             if (with_mask) {
-                const uint32_t w = V_WORD_PART(lo, hi) << c;
-                simdrop_store_le32(mp, c ? w | simdrop_load_le32(mp) : w);
-                mp += 4;
+                const uint32_t w = V_WORD_PART(k, c, lo, hm);
+                words[i] = c ? words[i] | w : w;
             }
         }
         V_STORE(k, st->s[0] + c, s0);
@@ -207,24 +218,48 @@ SIMDROP_INLINE void SIMDROP_FN(gen_loop)(const simdrop_kargs *a, simdrop_lanes *
         V_STORE(k, st->s[2] + c, s2);
         V_STORE(k, st->s[3] + c, s3);
     }
+    if (with_mask)
+        for (size_t i = 0; i < rounds; i++)
+            simdrop_store_le32(a->mask_out + 4 * i, words[i]);
 }
 
-/* The same value stage with keep words read from a bitmask. */
-SIMDROP_INLINE void SIMDROP_FN(bits_loop)(const simdrop_kargs *a, size_t rounds, const int rule,
-                                          const int dt)
+SIMDROP_INLINE void SIMDROP_FN(gen_loop)(const simdrop_kargs *args, simdrop_lanes *st,
+                                         size_t rounds, uint32_t threshold, const int rule,
+                                         const int dt, const int with_mask)
 {
-    const unsigned lanes = V_LANES();
+    simdrop_kargs a = *args; /* a local copy: stores through y cannot change it */
+    const vthresh t = V_THRESHOLD(threshold);
+    SIMDROP_BROADCAST(a.c, rule != RULE_NONE);
+    while (rounds) {
+        const size_t n = rounds < SIMDROP_ROUNDS_PER_BLOCK ? rounds : SIMDROP_ROUNDS_PER_BLOCK;
+        SIMDROP_FN(gen_piece)(&a, st, n, t, rule, dt, with_mask, SIMDROP_VCONSTS);
+        if (rule != RULE_NONE)
+            SIMDROP_FN(advance)(&a, rule, dt, n);
+        if (with_mask)
+            a.mask_out += 4 * n;
+        rounds -= n;
+    }
+}
+
+/* The same value stage with keep words read from a bitmask, for chunks of `lanes` lanes: a
+ * constant at each call, so that the chunks of a round unroll and whatever depends on the chunk
+ * alone (its bit weights) is loaded once per call, not once per round. */
+SIMDROP_INLINE void SIMDROP_FN(bits_loop)(const simdrop_kargs *args, size_t rounds,
+                                          const int rule, const int dt, const unsigned lanes)
+{
+    const simdrop_kargs a = *args;
     const vctl k = V_CTL_ALL();
-    const vu32 bit_lo = V_LOAD(k, SIMDROP_FN(lane_bit)), bit_hi = V_LOAD(k, SIMDROP_FN(lane_bit) + 16);
-    SIMDROP_BROADCAST(a->c, 1);
+    const size_t hi = SIMDROP_LANES * simdrop_dtype_size(dt); /* the high halves' groups */
+    void *const yh = (char *)a.y + hi;
+    const void *const xh = (const char *)a.x + hi;
+    SIMDROP_BROADCAST(a.c, 1);
     for (size_t i = 0; i < rounds; i++) {
-        const uint32_t w = simdrop_load_le32(a->mask_in + 4 * i);
-        for (unsigned c = 0; c < SIMDROP_LANES; c += lanes) {
-            const vbits b = V_BITS_PREP(w >> c);
+        const vbits b = V_BITS_PREP(simdrop_load_le32(a.mask_in + 4 * i));
+        SIMDROP_UNROLL_CHUNKS for (unsigned c = 0; c < SIMDROP_LANES; c += lanes) {
             const size_t e = i * SIMDROP_ROUND + c;
-            SIMDROP_FN(group)(rule, dt, a->y, a->x, NULL, NULL, e, k, V_BITS(b, bit_lo), SIMDROP_VCONSTS);
-            SIMDROP_FN(group)(rule, dt, a->y, a->x, NULL, NULL, e + SIMDROP_LANES, k, V_BITS(b, bit_hi),
-                              SIMDROP_VCONSTS);
+            const vmask lo = V_BITS_LO(b, c), hm = V_BITS_HI(b, c);
+            SIMDROP_FN(group)(rule, dt, a.y, a.x, NULL, NULL, e, k, lo, SIMDROP_VCONSTS);
+            SIMDROP_FN(group)(rule, dt, yh, xh, NULL, NULL, e, k, hm, SIMDROP_VCONSTS);
         }
     }
 }
@@ -260,7 +295,11 @@ static void SIMDROP_FN(kernel_mask)(uint8_t *out, simdrop_lanes *st, size_t roun
 #define BITS(rule, dt)                                                                     \
     static void SIMDROP_FN(bits_##rule##_##dt)(const simdrop_kargs *a, size_t rounds)      \
     {                                                                                      \
-        SIMDROP_FN(bits_loop)(a, rounds, RULE_##rule, DT_##dt);                            \
+        switch (V_LANES()) {                                                               \
+        case 4: SIMDROP_FN(bits_loop)(a, rounds, RULE_##rule, DT_##dt, 4); break;          \
+        case 8: SIMDROP_FN(bits_loop)(a, rounds, RULE_##rule, DT_##dt, 8); break;          \
+        default: SIMDROP_FN(bits_loop)(a, rounds, RULE_##rule, DT_##dt, 16); break;        \
+        }                                                                                  \
     }
 
 /* acc[i] += v[i] for the lanes k names from element i on: the scalar rule's additions. */
