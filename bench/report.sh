@@ -237,8 +237,12 @@ fi
 if [[ -z $TORCH_SKIP ]]; then
     phase "timing PyTorch's dropout operations on the same sizes (log: $RAW/torch.txt)"
     TORCH_ARGS=()
-    ((QUICK)) && TORCH_ARGS=(--sizes "4096,65536,1048576" --engine-sizes "65536,1048576" --min-time 0.02 --repetitions 2)
-    if "${PIN[@]}" "$PY" bench/torch_bench.py "${TORCH_ARGS[@]}" --out "$OUT/torch.json" 2>"$RAW/torch.txt"; then
+    ((QUICK)) && TORCH_ARGS=(--sizes "4096,65536,1048576" --engine-sizes "65536,1048576" --min-time 0.02 --repetitions 2
+                             --module-sizes "1,200,65536" --module-dtypes float32 --module-reps 2 --module-budget 0.05)
+    # simdrop.torch against torch.nn runs python/ on this build's shared library
+    [[ -e $BUILD/libsimdrop.so ]] || meson compile -C "$BUILD" simdrop:shared_library >>"$RAW/build.log" 2>&1 || true
+    if "${PIN[@]}" env SIMDROP_LIBRARY="$(cd "$BUILD" && pwd)/libsimdrop.so" PYTHONPATH="$PWD/python" \
+        "$PY" bench/torch_bench.py "${TORCH_ARGS[@]}" --out "$OUT/torch.json" 2>"$RAW/torch.txt"; then
         TORCH_JSON=$OUT/torch.json
     else
         TORCH_SKIP="the PyTorch measurement failed (see $RAW/torch.txt)"

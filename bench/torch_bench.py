@@ -12,9 +12,18 @@ as the C suite uses CPU time (a shared machine deschedules us; that is not PyTor
   dropout_fwd_bwd, bias_dropout_add_fwd_bwd
                      the same forward, then backward of a given gradient through autograd
                      (x.grad, and b.grad for the bias), float32
-The engine operations run at p = 0.1 on --engine-sizes. JSON written to --out:
+The engine operations run at p = 0.1 on --engine-sizes. Then, unless --no-modules, the drop-in
+against what it replaces: simdrop.torch.Dropout against torch.nn.Dropout, forward + backward
+through autograd at --module-sizes (1 element to 16M: at the small end the fixed cost per call
+decides) in --module-dtypes, and the two training steps (bench/torch_module_bench.py's cases:
+process CPU time, the best of short timings over --module-budget seconds per variant, the two
+interleaved, with the page faults per call); it needs
+simdrop.torch importable (report.sh sets PYTHONPATH and SIMDROP_LIBRARY to the build's library).
+JSON written to --out:
   {"torch_version": ..., "threads": 1, "results": [{"op", "dtype", "n", "p", "median_s", "min_s",
-   "max_s", "calls", "repetitions"}, ...], "skipped": [{"op", "dtype", "reason"}, ...]}
+   "max_s", "calls", "repetitions"}, ...], "skipped": [{"op", "dtype", "reason"}, ...],
+   "modules": {"rows": [torch_module_bench.module_results() rows], "simdrop_isa", ...}
+              or {"skipped": reason}}
 (n counts elements; "cols" / "group_len" where they apply.) Exits with status 3, writing
 nothing, if torch or numpy does not import (the report says so).
 """
@@ -49,6 +58,13 @@ def main():
     ap.add_argument("--cols", type=int, default=1024, help="bias length of bias_dropout_add")
     ap.add_argument("--min-time", type=float, default=0.25)
     ap.add_argument("--repetitions", type=int, default=5)
+    ap.add_argument("--no-modules", dest="modules", action="store_false",
+                    help="skip simdrop.torch.Dropout against torch.nn.Dropout")
+    ap.add_argument("--module-sizes", default="1,10,200,1024,65536,1048576,16777216")
+    ap.add_argument("--module-dtypes", default="float32,float64,bfloat16,float16")
+    ap.add_argument("--module-reps", type=int, default=5, help="rounds at least")
+    ap.add_argument("--module-target", type=float, default=0.001, help="seconds per timing")
+    ap.add_argument("--module-budget", type=float, default=0.5, help="seconds per variant at least")
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
     try:
@@ -134,10 +150,36 @@ def main():
 
         measure("bias_dropout_add_fwd_bwd", "f32", n, 0.1, bda_step, cols=args.cols)
         del x, g, x2, b, r, g2
+    out = {"torch_version": torch.__version__, "threads": torch.get_num_threads(),
+           "results": results, "skipped": skipped}
+    if args.modules:
+        out["modules"] = module_comparison(args)
     with open(args.out, "w") as f:
-        json.dump({"torch_version": torch.__version__, "threads": torch.get_num_threads(),
-                   "results": results, "skipped": skipped}, f, indent=1)
+        json.dump(out, f, indent=1)
     return 0
+
+
+def module_comparison(args):
+    """simdrop.torch.Dropout against torch.nn.Dropout (torch_module_bench.py's cases), or why not."""
+    try:
+        import simdrop
+        import torch_module_bench as cases  # (this directory: imports simdrop.torch)
+    except Exception as exc:  # ImportError, or simdrop's own error naming the library it tried
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"torch_bench: simdrop.torch against torch.nn skipped: {reason}", file=sys.stderr)
+        return {"skipped": f"simdrop.torch did not import: {reason}"}
+    simdrop.set_num_threads(1)
+
+    def show(row):
+        what = row.get("net") or f"{row['dtype']} n={row.get('n', '')}"
+        ratio = f"{row['speedup']:.2f}x" if "speedup" in row else row.get("torch_error", "")
+        print(f"torch_bench: simdrop.torch against torch.nn, {row['case']} {what}: {ratio}", file=sys.stderr)
+    rows = cases.module_results([int(n) for n in args.module_sizes.split(",") if n],
+                                [d for d in args.module_dtypes.split(",") if d], (), args.module_reps,
+                                args.module_target, args.module_budget, show)
+    return {"rows": rows, "simdrop_version": simdrop.version(), "simdrop_isa": simdrop.isa(),
+            "budget_s": args.module_budget, "target_s": args.module_target,
+            "timing": "process CPU time, best timing, the two interleaved"}
 
 
 if __name__ == "__main__":

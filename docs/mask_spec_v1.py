@@ -1216,7 +1216,7 @@ DBIAS_ORDER_COUNTS = {}
 GOLDEN_VALUES_HEADER = """\
 # simdrop golden output values, docs/MASK_SPEC.md version 1, sections 3 to 6 (masks) and 4 (values).
 # Produced by docs/mask_spec_v1.py --golden-values, an independent Python implementation written
-#   from docs/MASK_SPEC.md alone (not from kernels/ or src/); checked by tests/test_golden_values.c.
+#   from docs/MASK_SPEC.md alone (not from kernels/ or src/); checked by tests/kat/ (kat_cpu).
 # Format: '#' lines are comments; one case per line, fields separated by single spaces:
 #   FAMILY DTYPE SHAPE p=P seed=SEED offset=OFFSET x=X ... (key=value after the first two fields)
 #   FAMILY: dropout | groups | alpha | bias_dropout_add;  DTYPE: f32 | f64 | bf16 | f16

@@ -6,9 +6,15 @@
 #include <stdint.h>
 
 #define SIMDROP_VERSION_MAJOR 1
-#define SIMDROP_VERSION_MINOR 1
+#define SIMDROP_VERSION_MINOR 2
 #define SIMDROP_VERSION_PATCH 0
-#define SIMDROP_VERSION_STRING "1.1.0"
+#define SIMDROP_VERSION_STRING "1.2.0"
+/* One number that orders versions: major * 10000 + minor * 100 + patch (10200 for 1.2.0), e.g.
+ * #if SIMDROP_VERSION_NUMBER >= SIMDROP_VERSION_ENCODE(1, 2, 0). simdrop_version_number() is the
+ * running library's (docs/API.md, "Errors and version", has the compatibility check). */
+#define SIMDROP_VERSION_ENCODE(major, minor, patch) ((major) * 10000 + (minor) * 100 + (patch))
+#define SIMDROP_VERSION_NUMBER                                                                    \
+    SIMDROP_VERSION_ENCODE(SIMDROP_VERSION_MAJOR, SIMDROP_VERSION_MINOR, SIMDROP_VERSION_PATCH)
 
 /* Version of docs/MASK_SPEC.md that the masks follow. A change of any mask bit is a new version. */
 #define SIMDROP_MASK_SPEC_VERSION 1
@@ -54,7 +60,10 @@ enum simdrop_status {
  * k; bits past n are 0. y may equal x (in place); any other overlap is an error.
  * backward: dx = dy * (bit k of mask ? s : 0). dx may equal dy; mask must not overlap dx.
  * backward_regen: the same without a stored mask: regenerated from (seed, offset), bit for bit
- * what backward with forward's mask gives. */
+ * what backward with forward's mask gives.
+ * seed and offset are adjacent uint64_t arguments (as are groups and group_len, size_t, and
+ * rows and cols below): swapped, they compile without a warning and give other bits. Pass
+ * named variables in the header's order (docs/API.md, "Conventions", shows a safe pattern). */
 SIMDROP_API int simdrop_forward_f32(float *y, uint8_t *mask, const float *x, size_t n, double p, uint64_t seed, uint64_t offset);
 SIMDROP_API int simdrop_forward_f64(double *y, uint8_t *mask, const double *x, size_t n, double p, uint64_t seed, uint64_t offset);
 SIMDROP_API int simdrop_forward_bf16(uint16_t *y, uint8_t *mask, const uint16_t *x, size_t n, double p, uint64_t seed, uint64_t offset);
@@ -73,7 +82,8 @@ SIMDROP_API int simdrop_backward_regen_f16(uint16_t *dx, const uint16_t *dy, siz
  * dropped by keep(seed, offset + g, p): offset counts groups, and the mask has one bit per group
  * ((groups + 7) / 8 bytes). Values, aliasing and backward as for element dropout of the dtype.
  * Dropout2d on (N, C, H, W) is groups = N*C, group_len = H*W; drop-path on (B, ...) is
- * groups = B. group_len == 1 is element dropout. */
+ * groups = B. group_len == 1 is element dropout. groups comes first: it counts mask bits and
+ * global indices, group_len the elements of one group. */
 SIMDROP_API int simdrop_forward_groups_f32(float *y, uint8_t *mask, const float *x, size_t groups, size_t group_len, double p, uint64_t seed, uint64_t offset);
 SIMDROP_API int simdrop_forward_groups_f64(double *y, uint8_t *mask, const double *x, size_t groups, size_t group_len, double p, uint64_t seed, uint64_t offset);
 SIMDROP_API int simdrop_forward_groups_bf16(uint16_t *y, uint8_t *mask, const uint16_t *x, size_t groups, size_t group_len, double p, uint64_t seed, uint64_t offset);
@@ -174,8 +184,21 @@ SIMDROP_API int simdrop_set_isa(const char *name);
 SIMDROP_API const char *const *simdrop_isa_list(void);
 SIMDROP_API int simdrop_isa_supported(const char *name);
 
+/* ---- Errors and version ----------------------------------------------------------------------
+ * simdrop_strerror: a static text for a status code ("unknown status code" for others).
+ * simdrop_last_error: the calling thread's description of its latest failed call among the
+ * functions above that compute or convert (not the settings functions), naming the function,
+ * the argument(s) and their values and ending with the code's name, e.g.
+ * "simdrop_forward_f32: y [0x7f3a5c001000, +400 bytes) and mask [0x7f3a5c00118c, +13 bytes)
+ * overlap: mask is written and may share no byte with another buffer (SIMDROP_EOVERLAP)". Only a failing call writes it (a
+ * successful one costs nothing and leaves it as it was): read it right after a call returned
+ * an error. "" before this thread's first failure; never NULL. Each thread has its own; the
+ * pointer is valid in this thread until the thread ends, its text until its next failed call.
+ * simdrop_version / simdrop_version_number: the running library's version, "1.2.0" and 10200. */
 SIMDROP_API const char *simdrop_strerror(int status);
+SIMDROP_API const char *simdrop_last_error(void);
 SIMDROP_API const char *simdrop_version(void);
+SIMDROP_API unsigned simdrop_version_number(void);
 
 #ifdef __cplusplus
 }

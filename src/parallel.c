@@ -29,16 +29,19 @@ static atomic_int num_threads = 1; /* a kernel library starts no thread nobody a
 static atomic_int env_status = SIMDROP_OK;
 static simdrop_once_t env_once = SIMDROP_ONCE_INIT;
 
-/* SIMDROP_NUM_THREADS, read once: a count from 1 to 1024; anything else fails every call (like
- * a bad SIMDROP_ISA) until simdrop_set_num_threads sets a good one. Empty means unset. */
+/* SIMDROP_NUM_THREADS, read once: a count from 1 to 1024 in plain decimal digits; anything else
+ * fails every call (like a bad SIMDROP_ISA) until simdrop_set_num_threads sets a good one. Empty
+ * means unset. Parsed by hand: strtol would also take " 4", "+4" and "04". */
 static void read_env(void)
 {
     const char *v = getenv("SIMDROP_NUM_THREADS");
     if (!v || !*v)
         return;
-    char *end = NULL;
-    const long n = strtol(v, &end, 10);
-    if (*end || n < 1 || n > MAX_THREADS)
+    long n = 0;
+    const char *c = v;
+    for (; *c >= '0' && *c <= '9' && n <= MAX_THREADS; c++) /* (stops before n can overflow) */
+        n = n * 10 + (*c - '0');
+    if (*c || *v == '0' || n > MAX_THREADS)
         atomic_store(&env_status, SIMDROP_ETHREADS);
     else
         atomic_store(&num_threads, (int)n);

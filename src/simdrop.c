@@ -1,87 +1,102 @@
-/* simdrop.c: the public entry points: every argument check in one place, then one job per call. */
+/* simdrop.c: the public entry points: each one's checks (src/check.c, from its row of data), then one job per call. */
+#include <stdio.h>
 #include <string.h>
 
 #include "simdrop.h"
+#include "check.h"
 #include "dispatch.h"
 #include "job.h"
 #include "parallel.h"
 
-/* ---- argument checks ---------------------------------------------------------------------- */
+/* The call descriptions pass the library's dtype as it is. */
+_Static_assert((int)DT_F32 == SIMDROP_DTYPE_F32 && (int)DT_F64 == SIMDROP_DTYPE_F64 &&
+                   (int)DT_BF16 == SIMDROP_DTYPE_BF16 && (int)DT_F16 == SIMDROP_DTYPE_F16,
+               "check.h's dtypes are values.h's");
 
-static int p_is_valid(double p)
+/* ---- errors: the code, and the thread's last message --------------------------------------- */
+
+#if defined(_MSC_VER)
+#define THREAD_LOCAL __declspec(thread)
+#else
+#define THREAD_LOCAL _Thread_local
+#endif
+
+/* Written only when a call fails, so a successful call never touches it (docs/API.md,
+ * "Errors and version"). */
+static THREAD_LOCAL char last_error[384];
+
+const char *simdrop_last_error(void)
 {
-    return p >= 0.0 && p <= 1.0; /* false for NaN */
+    return last_error;
 }
 
-/* offset + count <= 2^64, i.e. the last index offset + count - 1 does not wrap. */
-static int range_is_valid(uint64_t count, uint64_t offset)
+/* ---- the failure paths: the message, then the code --------------------------------------- */
+
+/* An argument error: check.c's message. */
+static int rejected(const simdrop_call *c, const simdrop_fault *f)
 {
-    return count == 0 || count - 1 <= UINT64_MAX - offset;
+    simdrop_check_message(c, f, "simdrop_", last_error, sizeof last_error);
+    return f->status;
 }
 
-static unsigned log2_u64(uint64_t v)
+/* Any other failure: "<function>: <why> (<code>)". */
+static int failed(const simdrop_call *c, int status, const char *why)
 {
-    unsigned k = 0;
-    while (v >>= 1)
-        k++;
-    return k;
+    simdrop_call_name(c, "simdrop_", last_error, sizeof last_error);
+    const size_t len = strlen(last_error);
+    snprintf(last_error + len, sizeof last_error - len, ": %s (%s)", why,
+             simdrop_status_name(status));
+    return status;
 }
 
-/* offset + rows * cols <= 2^64, where the product itself may be 2^64 (from offset 0): then
- * rows and cols are powers of two whose exponents add up to 64. */
-static int rows_range_is_valid(uint64_t rows, uint64_t cols, uint64_t offset)
+/* A bad setting, found by ready(). */
+static int unready(const simdrop_call *c, int status)
 {
-    if (!rows || cols <= UINT64_MAX / rows)
-        return range_is_valid(rows * cols, offset);
-    return offset == 0 && !(rows & (rows - 1)) && !(cols & (cols - 1)) &&
-           log2_u64(rows) + log2_u64(cols) == 64;
+    if (status == SIMDROP_ETHREADS)
+        return failed(c, status, "SIMDROP_NUM_THREADS is not a count from 1 to 1024 (every call "
+                                 "fails until simdrop_set_num_threads succeeds)");
+    return failed(c, status, status == SIMDROP_EISA_UNKNOWN
+                                 ? "SIMDROP_ISA names no kernel path (every call fails until "
+                                   "simdrop_set_isa succeeds)"
+                                 : "SIMDROP_ISA names a kernel path that is not built or that "
+                                   "this CPU/OS cannot run (every call fails until "
+                                   "simdrop_set_isa succeeds)");
 }
 
-static size_t mask_bytes(size_t n)
+/* A job that failed to run (simdrop_run fails, if at all, before writing anything). */
+static int ran(const simdrop_call *c, int status)
 {
-    return n / 8 + (n % 8 != 0);
+    return failed(c, status, status == SIMDROP_ENOMEM
+                                 ? "no memory for the bias gradient's scratch space"
+                                 : "a worker thread could not be started");
 }
 
-/* The buffers of a call and what the call does with them. OUT is the main output, which may be
- * exactly (same start, same length) an IN_ALIAS input; SIDE outputs (masks, dbias) may touch
- * nothing; IN inputs may overlap other inputs but no output. */
-enum role { IN, IN_ALIAS, OUT, SIDE };
-typedef struct operand {
-    const void *p;
-    size_t bytes;
-    int role;
-} operand;
-
-static int overlaps(const operand *a, const operand *b)
+/* What every call that runs kernels needs after its argument checks: the path (a bad
+ * SIMDROP_ISA) and the thread setting (a bad SIMDROP_NUM_THREADS) fail every such call, even
+ * an empty one. */
+static int ready(const simdrop_kernels **k)
 {
-    const uintptr_t pa = (uintptr_t)a->p, pb = (uintptr_t)b->p;
-    return a->p && b->p && a->bytes && b->bytes && pa < pb + b->bytes && pb < pa + a->bytes;
-}
-
-static int check_overlaps(const operand *ops, int count)
-{
-    for (int i = 0; i < count; i++)
-        for (int j = i + 1; j < count; j++) {
-            const operand *a = &ops[i], *b = &ops[j];
-            if ((a->role <= IN_ALIAS && b->role <= IN_ALIAS) || !overlaps(a, b))
-                continue;
-            const int alias = (a->role == OUT && b->role == IN_ALIAS) ||
-                              (a->role == IN_ALIAS && b->role == OUT);
-            if (!(alias && a->p == b->p && a->bytes == b->bytes))
-                return SIMDROP_EOVERLAP;
-        }
-    return SIMDROP_OK;
-}
-
-/* The checks every call ends with: the path (a bad SIMDROP_ISA) and the thread setting (a bad
- * SIMDROP_NUM_THREADS) fail every call, even an empty one. */
-static int ready(int status, const simdrop_kernels **k)
-{
-    if (status)
-        return status;
+    int status;
     *k = simdrop_active_kernels(&status);
     return status ? status : simdrop_parallel_status();
 }
+
+/* The body of every entry point: the checks of the call described by the initializer (its row of
+ * check.h's table, the dtype, the counts, p, offset and its buffers in parameter order; check.h
+ * is inline, so the row folds into this function), the settings, then `run`, which may use k.
+ * Only the failure paths write the thread's message. */
+#define ENTRY_BODY(run, ...)                                                                       \
+    const simdrop_call c = {__VA_ARGS__};                                                          \
+    const simdrop_kernels *k = NULL;                                                               \
+    simdrop_fault f;                                                                               \
+    int status;                                                                                    \
+    if ((status = simdrop_check(&c, &f)))                                                          \
+        return rejected(&c, &f);                                                                   \
+    if ((status = ready(&k)))                                                                      \
+        return unready(&c, status);                                                                \
+    return (status = (run)) ? ran(&c, status) : SIMDROP_OK
+
+#define PTR(p) simdrop_buf_ptr(p)
 
 /* A job with the fields every kind shares. */
 static simdrop_job job_new(const simdrop_kernels *k, int kind, int rule, int dt, size_t units)
@@ -112,28 +127,15 @@ static void set_output(simdrop_job *j, void *y, const void *x, size_t n)
     j->nt = n * simdrop_dtype_size(j->dt) >= simdrop_nt_bytes();
 }
 
-/* ---- element dropout -------------------------------------------------------------------------- */
+/* ---- element dropout ------------------------------------------------------------------------
+ * The runners below take checked arguments (ENTRY_BODY's checks passed) and return
+ * simdrop_run's status. */
 
-static int element_forward(int dt, void *y, uint8_t *mask, const void *x, size_t n, double p,
-                           uint64_t seed, uint64_t offset)
+static int element_forward(const simdrop_kernels *k, int dt, void *y, uint8_t *mask,
+                           const void *x, size_t n, double p, uint64_t seed, uint64_t offset)
 {
-    const size_t es = simdrop_dtype_size(dt);
-    const simdrop_kernels *k = NULL;
-    int status = SIMDROP_OK;
-    if (n && (!y || !x))
-        status = SIMDROP_ENULL;
-    else if (!p_is_valid(p))
-        status = SIMDROP_EPROB;
-    else if (!range_is_valid(n, offset))
-        status = SIMDROP_ERANGE;
-    else if (n > SIZE_MAX / es)
-        status = SIMDROP_ESIZE;
-    else {
-        const operand ops[] = {{y, n * es, OUT}, {x, n * es, IN_ALIAS}, {mask, mask_bytes(n), SIDE}};
-        status = check_overlaps(ops, 3);
-    }
-    if ((status = ready(status, &k)) || !n)
-        return status;
+    if (!n)
+        return SIMDROP_OK;
     simdrop_job j = job_new(k, JOB_GEN, RULE_SCALE, dt, n);
     set_keep(&j, p, seed, offset);
     set_output(&j, y, x, n);
@@ -143,24 +145,11 @@ static int element_forward(int dt, void *y, uint8_t *mask, const void *x, size_t
 }
 
 /* Backward from a stored mask, by `rule` with constants c (dropout's s, or alpha's A). */
-static int element_backward(int dt, void *dx, const void *dy, const uint8_t *mask, size_t n,
-                            double p, simdrop_consts c)
+static int element_backward(const simdrop_kernels *k, int dt, void *dx, const void *dy,
+                            const uint8_t *mask, size_t n, simdrop_consts c)
 {
-    const size_t es = simdrop_dtype_size(dt);
-    const simdrop_kernels *k = NULL;
-    int status = SIMDROP_OK;
-    if (n && (!dx || !dy || !mask))
-        status = SIMDROP_ENULL;
-    else if (!p_is_valid(p))
-        status = SIMDROP_EPROB;
-    else if (n > SIZE_MAX / es)
-        status = SIMDROP_ESIZE;
-    else {
-        const operand ops[] = {{dx, n * es, OUT}, {dy, n * es, IN_ALIAS}, {mask, mask_bytes(n), IN}};
-        status = check_overlaps(ops, 3);
-    }
-    if ((status = ready(status, &k)) || !n)
-        return status;
+    if (!n)
+        return SIMDROP_OK;
     simdrop_job j = job_new(k, JOB_BITS, RULE_SCALE, dt, n);
     set_output(&j, dx, dy, n);
     j.mask_in = mask;
@@ -189,34 +178,13 @@ static simdrop_consts backward_consts(int alpha, double p)
     return c;
 }
 
-/* The checks of the group functions; *n gets groups * group_len. */
-static int check_groups(int dt, void *y, const void *x, const uint8_t *mask, int mask_is_input,
-                        size_t groups, size_t group_len, double p, uint64_t offset, size_t *n)
+static int groups_forward(const simdrop_kernels *k, int dt, int alpha, void *y, uint8_t *mask,
+                          const void *x, size_t groups, size_t group_len, double p,
+                          uint64_t seed, uint64_t offset)
 {
-    const size_t es = simdrop_dtype_size(dt);
-    if (groups && group_len && (!y || !x || (mask_is_input && !mask)))
-        return SIMDROP_ENULL;
-    if (!p_is_valid(p))
-        return SIMDROP_EPROB;
-    if (!range_is_valid(groups, offset))
-        return SIMDROP_ERANGE;
-    if (groups && (!group_len || group_len > SIZE_MAX / es / groups))
-        return SIMDROP_ESIZE;
-    *n = groups * group_len;
-    const operand ops[] = {{y, *n * es, OUT},
-                           {x, *n * es, IN_ALIAS},
-                           {mask, mask_bytes(groups), mask_is_input ? IN : SIDE}};
-    return check_overlaps(ops, 3);
-}
-
-static int groups_forward(int dt, int alpha, void *y, uint8_t *mask, const void *x, size_t groups,
-                          size_t group_len, double p, uint64_t seed, uint64_t offset)
-{
-    const simdrop_kernels *k = NULL;
-    size_t n = 0;
-    int status = check_groups(dt, y, x, mask, 0, groups, group_len, p, offset, &n);
-    if ((status = ready(status, &k)) || !groups)
-        return status;
+    if (!groups)
+        return SIMDROP_OK;
+    const size_t n = groups * group_len;
     /* group_len == 1 is element dropout: the same bits, without expanding group bits. */
     simdrop_job j = job_new(k, group_len == 1 ? JOB_GEN : JOB_GROUPS, RULE_SCALE, dt,
                             group_len == 1 ? n : groups);
@@ -228,6 +196,7 @@ static int groups_forward(int dt, int alpha, void *y, uint8_t *mask, const void 
     if (alpha && p == 0.0) { /* alpha dropout at p == 0 is the identity: a copy, every bit kept */
         j.kind = JOB_COPY;
         j.units = n;
+        int status;
         if ((status = simdrop_run(&j)) || !mask) /* fails, if at all, before writing anything */
             return status;
         memset(mask, 0xff, groups / 8);
@@ -238,18 +207,13 @@ static int groups_forward(int dt, int alpha, void *y, uint8_t *mask, const void 
     return simdrop_run(&j);
 }
 
-static int groups_backward(int dt, int alpha, void *dx, const void *dy, const uint8_t *mask,
-                           size_t groups, size_t group_len, double p)
+static int groups_backward(const simdrop_kernels *k, int dt, int alpha, void *dx, const void *dy,
+                           const uint8_t *mask, size_t groups, size_t group_len, double p)
 {
-    if (group_len == 1 || !groups) /* element backward; no groups: its checks are the same */
-        return element_backward(dt, dx, dy, mask, groups, p, backward_consts(alpha, p));
-    const simdrop_kernels *k = NULL;
-    size_t n = 0;
-    int status = check_groups(dt, dx, dy, mask, 1, groups, group_len, p, 0, &n);
-    if ((status = ready(status, &k)))
-        return status;
+    if (group_len == 1 || !groups) /* element backward */
+        return element_backward(k, dt, dx, dy, mask, groups, backward_consts(alpha, p));
     simdrop_job j = job_new(k, JOB_GROUPS, RULE_SCALE, dt, groups);
-    set_output(&j, dx, dy, n);
+    set_output(&j, dx, dy, groups * group_len);
     j.group_len = group_len;
     j.from_bits = 1;
     j.mask_in = mask;
@@ -257,14 +221,12 @@ static int groups_backward(int dt, int alpha, void *dx, const void *dy, const ui
     return simdrop_run(&j);
 }
 
-static int groups_regen(int dt, int alpha, void *dx, const void *dy, size_t groups,
-                        size_t group_len, double p, uint64_t seed, uint64_t offset)
+static int groups_regen(const simdrop_kernels *k, int dt, int alpha, void *dx, const void *dy,
+                        size_t groups, size_t group_len, double p, uint64_t seed, uint64_t offset)
 {
-    const simdrop_kernels *k = NULL;
-    size_t n = 0;
-    int status = check_groups(dt, dx, dy, NULL, 0, groups, group_len, p, offset, &n);
-    if ((status = ready(status, &k)) || !groups)
-        return status;
+    if (!groups)
+        return SIMDROP_OK;
+    const size_t n = groups * group_len;
     simdrop_job j = job_new(k, group_len == 1 ? JOB_GEN : JOB_GROUPS, RULE_SCALE, dt,
                             group_len == 1 ? n : groups);
     set_keep(&j, p, seed, offset);
@@ -276,32 +238,13 @@ static int groups_regen(int dt, int alpha, void *dx, const void *dy, size_t grou
 
 /* ---- fused bias + dropout + residual ---------------------------------------------------------- */
 
-static int bda_forward(int dt, void *out, uint8_t *mask, const void *x, const void *bias,
-                       const void *resid, size_t rows, size_t cols, double p, uint64_t seed,
-                       uint64_t offset)
+static int bda_forward(const simdrop_kernels *k, int dt, void *out, uint8_t *mask, const void *x,
+                       const void *bias, const void *resid, size_t rows, size_t cols, double p,
+                       uint64_t seed, uint64_t offset)
 {
-    const size_t es = simdrop_dtype_size(dt);
-    const simdrop_kernels *k = NULL;
-    int status = SIMDROP_OK;
-    const size_t n = rows * cols; /* meaningful once the checks below pass */
-    if (rows && cols && (!out || !x))
-        status = SIMDROP_ENULL;
-    else if (!p_is_valid(p))
-        status = SIMDROP_EPROB;
-    else if (!rows_range_is_valid(rows, cols, offset))
-        status = SIMDROP_ERANGE;
-    else if ((rows && cols > SIZE_MAX / rows) || n > SIZE_MAX / es)
-        status = SIMDROP_ESIZE;
-    else {
-        const operand ops[] = {{out, n * es, OUT},
-                               {x, n * es, IN_ALIAS},
-                               {resid, n * es, IN_ALIAS},
-                               {bias, n ? cols * es : 0, IN},
-                               {mask, mask_bytes(n), SIDE}};
-        status = check_overlaps(ops, 5);
-    }
-    if ((status = ready(status, &k)) || !n)
-        return status;
+    const size_t n = rows * cols;
+    if (!n)
+        return SIMDROP_OK;
     const int rule = bias ? (resid ? RULE_BIAS_RESID : RULE_BIAS) : (resid ? RULE_RESID : RULE_SCALE);
     simdrop_job j = job_new(k, JOB_GEN, rule, dt, n);
     set_keep(&j, p, seed, offset);
@@ -316,34 +259,14 @@ static int bda_forward(int dt, void *out, uint8_t *mask, const void *x, const vo
 }
 
 /* Backward from `mask`, or regenerated from (seed, offset) when mask is NULL and regen is set. */
-static int bda_backward(int dt, void *dx, void *dbias, const void *dout, const uint8_t *mask,
-                        int regen, size_t rows, size_t cols, double p, uint64_t seed,
-                        uint64_t offset)
+static int bda_backward(const simdrop_kernels *k, int dt, void *dx, void *dbias, const void *dout,
+                        const uint8_t *mask, int regen, size_t rows, size_t cols, double p,
+                        uint64_t seed, uint64_t offset)
 {
-    const size_t es = simdrop_dtype_size(dt), as = dt == DT_F64 ? sizeof(double) : sizeof(float);
-    const simdrop_kernels *k = NULL;
-    int status = SIMDROP_OK;
     const size_t n = rows * cols;
-    if (rows && cols && (!dx || !dout || (!regen && !mask)))
-        status = SIMDROP_ENULL;
-    else if (!p_is_valid(p))
-        status = SIMDROP_EPROB;
-    else if (regen && !rows_range_is_valid(rows, cols, offset))
-        status = SIMDROP_ERANGE;
-    else if ((rows && cols > SIZE_MAX / rows) || n > SIZE_MAX / es || cols > SIZE_MAX / as)
-        status = SIMDROP_ESIZE;
-    else {
-        const operand ops[] = {{dx, n * es, OUT},
-                               {dout, n * es, IN_ALIAS},
-                               {mask, regen ? 0 : mask_bytes(n), IN},
-                               {dbias, cols * as, SIDE}};
-        status = check_overlaps(ops, 4);
-    }
-    if ((status = ready(status, &k)))
-        return status;
     if (!n) {
         if (dbias) /* a sum over no rows */
-            memset(dbias, 0, cols * as);
+            memset(dbias, 0, cols * (dt == DT_F64 ? sizeof(double) : sizeof(float)));
         return SIMDROP_OK;
     }
     simdrop_job j = job_new(k, dbias ? JOB_DBIAS : regen ? JOB_GEN : JOB_BITS, RULE_SCALE, dt,
@@ -360,59 +283,76 @@ static int bda_backward(int dt, void *dx, void *dbias, const void *dout, const u
     return simdrop_run(&j);
 }
 
-/* ---- the public functions, one line each per dtype ------------------------------------------ */
+/* ---- the public functions: ENTRY_BODY, one per function and dtype --------------------------- */
 
 #define SIMDROP_DTYPE_API(dt, T, DT)                                                                 \
     int simdrop_forward_##dt(T *y, uint8_t *mask, const T *x, size_t n, double p, uint64_t seed,     \
                              uint64_t offset)                                                        \
     {                                                                                                \
-        return element_forward(DT, y, mask, x, n, p, seed, offset);                                  \
+        ENTRY_BODY(element_forward(k, DT, y, mask, x, n, p, seed, offset),                           \
+                   SIMDROP_ENTRY_FORWARD, DT, n, 0, p, offset, {PTR(y), PTR(mask), PTR(x)});         \
     }                                                                                                \
     int simdrop_backward_##dt(T *dx, const T *dy, const uint8_t *mask, size_t n, double p)           \
     {                                                                                                \
-        return element_backward(DT, dx, dy, mask, n, p, simdrop_dropout_consts(p));                  \
+        ENTRY_BODY(element_backward(k, DT, dx, dy, mask, n, simdrop_dropout_consts(p)),              \
+                   SIMDROP_ENTRY_BACKWARD, DT, n, 0, p, 0, {PTR(dx), PTR(dy), PTR(mask)});           \
     }                                                                                                \
     int simdrop_backward_regen_##dt(T *dx, const T *dy, size_t n, double p, uint64_t seed,           \
                                     uint64_t offset)                                                 \
     {                                                                                                \
         /* The regenerated mask is the forward mask, and dx = dy * f is forward's formula. */        \
-        return element_forward(DT, dx, NULL, dy, n, p, seed, offset);                                \
+        ENTRY_BODY(element_forward(k, DT, dx, NULL, dy, n, p, seed, offset),                         \
+                   SIMDROP_ENTRY_BACKWARD_REGEN, DT, n, 0, p, offset, {PTR(dx), PTR(dy)});           \
     }                                                                                                \
     int simdrop_forward_groups_##dt(T *y, uint8_t *mask, const T *x, size_t groups,                  \
                                     size_t group_len, double p, uint64_t seed, uint64_t offset)      \
     {                                                                                                \
-        return groups_forward(DT, 0, y, mask, x, groups, group_len, p, seed, offset);                \
+        ENTRY_BODY(groups_forward(k, DT, 0, y, mask, x, groups, group_len, p, seed, offset),         \
+                   SIMDROP_ENTRY_FORWARD_GROUPS, DT, groups, group_len, p, offset,                   \
+                   {PTR(y), PTR(mask), PTR(x)});                                                     \
     }                                                                                                \
     int simdrop_backward_groups_##dt(T *dx, const T *dy, const uint8_t *mask, size_t groups,         \
                                      size_t group_len, double p)                                     \
     {                                                                                                \
-        return groups_backward(DT, 0, dx, dy, mask, groups, group_len, p);                           \
+        ENTRY_BODY(groups_backward(k, DT, 0, dx, dy, mask, groups, group_len, p),                    \
+                   SIMDROP_ENTRY_BACKWARD_GROUPS, DT, groups, group_len, p, 0,                       \
+                   {PTR(dx), PTR(dy), PTR(mask)});                                                   \
     }                                                                                                \
     int simdrop_backward_groups_regen_##dt(T *dx, const T *dy, size_t groups, size_t group_len,      \
                                            double p, uint64_t seed, uint64_t offset)                 \
     {                                                                                                \
-        return groups_regen(DT, 0, dx, dy, groups, group_len, p, seed, offset);                      \
+        ENTRY_BODY(groups_regen(k, DT, 0, dx, dy, groups, group_len, p, seed, offset),               \
+                   SIMDROP_ENTRY_BACKWARD_GROUPS_REGEN, DT, groups, group_len, p, offset,            \
+                   {PTR(dx), PTR(dy)});                                                              \
     }                                                                                                \
     int simdrop_alpha_forward_##dt(T *y, uint8_t *mask, const T *x, size_t groups,                   \
                                    size_t group_len, double p, uint64_t seed, uint64_t offset)       \
     {                                                                                                \
-        return groups_forward(DT, 1, y, mask, x, groups, group_len, p, seed, offset);                \
+        ENTRY_BODY(groups_forward(k, DT, 1, y, mask, x, groups, group_len, p, seed, offset),         \
+                   SIMDROP_ENTRY_ALPHA_FORWARD, DT, groups, group_len, p, offset,                    \
+                   {PTR(y), PTR(mask), PTR(x)});                                                     \
     }                                                                                                \
     int simdrop_alpha_backward_##dt(T *dx, const T *dy, const uint8_t *mask, size_t groups,          \
                                     size_t group_len, double p)                                      \
     {                                                                                                \
-        return groups_backward(DT, 1, dx, dy, mask, groups, group_len, p);                           \
+        ENTRY_BODY(groups_backward(k, DT, 1, dx, dy, mask, groups, group_len, p),                    \
+                   SIMDROP_ENTRY_ALPHA_BACKWARD, DT, groups, group_len, p, 0,                        \
+                   {PTR(dx), PTR(dy), PTR(mask)});                                                   \
     }                                                                                                \
     int simdrop_alpha_backward_regen_##dt(T *dx, const T *dy, size_t groups, size_t group_len,       \
                                           double p, uint64_t seed, uint64_t offset)                  \
     {                                                                                                \
-        return groups_regen(DT, 1, dx, dy, groups, group_len, p, seed, offset);                      \
+        ENTRY_BODY(groups_regen(k, DT, 1, dx, dy, groups, group_len, p, seed, offset),               \
+                   SIMDROP_ENTRY_ALPHA_BACKWARD_REGEN, DT, groups, group_len, p, offset,             \
+                   {PTR(dx), PTR(dy)});                                                              \
     }                                                                                                \
     int simdrop_bias_dropout_add_##dt(T *out, uint8_t *mask, const T *x, const T *bias,              \
                                       const T *residual, size_t rows, size_t cols, double p,         \
                                       uint64_t seed, uint64_t offset)                                \
     {                                                                                                \
-        return bda_forward(DT, out, mask, x, bias, residual, rows, cols, p, seed, offset);           \
+        ENTRY_BODY(bda_forward(k, DT, out, mask, x, bias, residual, rows, cols, p, seed, offset),    \
+                   SIMDROP_ENTRY_BDA, DT, rows, cols, p, offset,                                     \
+                   {PTR(out), PTR(mask), PTR(x), PTR(bias), PTR(residual)});                         \
     }
 
 /* The bias gradient's type A: double for f64, float otherwise. */
@@ -420,13 +360,17 @@ static int bda_backward(int dt, void *dx, void *dbias, const void *dout, const u
     int simdrop_bias_dropout_add_backward_##dt(T *dx, A *dbias, const T *dout, const uint8_t *mask,  \
                                                size_t rows, size_t cols, double p)                   \
     {                                                                                                \
-        return bda_backward(DT, dx, dbias, dout, mask, 0, rows, cols, p, 0, 0);                      \
+        ENTRY_BODY(bda_backward(k, DT, dx, dbias, dout, mask, 0, rows, cols, p, 0, 0),               \
+                   SIMDROP_ENTRY_BDA_BACKWARD, DT, rows, cols, p, 0,                                 \
+                   {PTR(dx), PTR(dbias), PTR(dout), PTR(mask)});                                     \
     }                                                                                                \
     int simdrop_bias_dropout_add_backward_regen_##dt(T *dx, A *dbias, const T *dout, size_t rows,    \
                                                      size_t cols, double p, uint64_t seed,           \
                                                      uint64_t offset)                                \
     {                                                                                                \
-        return bda_backward(DT, dx, dbias, dout, NULL, 1, rows, cols, p, seed, offset);              \
+        ENTRY_BODY(bda_backward(k, DT, dx, dbias, dout, NULL, 1, rows, cols, p, seed, offset),       \
+                   SIMDROP_ENTRY_BDA_BACKWARD_REGEN, DT, rows, cols, p, offset,                      \
+                   {PTR(dx), PTR(dbias), PTR(dout)});                                                \
     }
 
 SIMDROP_DTYPE_API(f32, float, DT_F32)
@@ -440,18 +384,11 @@ SIMDROP_BDA_BACKWARD_API(f16, uint16_t, float, DT_F16)
 
 /* ---- masks ------------------------------------------------------------------------------------ */
 
-int simdrop_mask(uint8_t *mask, size_t n, double p, uint64_t seed, uint64_t offset)
+static int mask_only(const simdrop_kernels *k, uint8_t *mask, size_t n, double p, uint64_t seed,
+                     uint64_t offset)
 {
-    const simdrop_kernels *k = NULL;
-    int status = SIMDROP_OK;
-    if (n && !mask)
-        status = SIMDROP_ENULL;
-    else if (!p_is_valid(p))
-        status = SIMDROP_EPROB;
-    else if (!range_is_valid(n, offset))
-        status = SIMDROP_ERANGE;
-    if ((status = ready(status, &k)) || !n)
-        return status;
+    if (!n)
+        return SIMDROP_OK;
     simdrop_job j = job_new(k, JOB_GEN, RULE_NONE, DT_F32, n);
     set_keep(&j, p, seed, offset);
     j.n = n;
@@ -459,24 +396,26 @@ int simdrop_mask(uint8_t *mask, size_t n, double p, uint64_t seed, uint64_t offs
     return simdrop_run(&j);
 }
 
-/* The conversions use no kernel path and no threads (they run at memory speed on the caller),
- * so a bad SIMDROP_ISA or SIMDROP_NUM_THREADS does not fail them. */
-static int convert(int kind, uint8_t *out, const uint8_t *in, size_t n)
+int simdrop_mask(uint8_t *mask, size_t n, double p, uint64_t seed, uint64_t offset)
 {
-    int status = SIMDROP_OK;
-    const int to_bytes = kind == JOB_TO_BYTES;
-    if (n && (!out || !in))
-        status = SIMDROP_ENULL;
-    else {
-        const operand ops[] = {{out, to_bytes ? n : mask_bytes(n), OUT},
-                               {in, to_bytes ? mask_bytes(n) : n, IN}};
-        status = check_overlaps(ops, 2);
-    }
-    if (status || !n)
-        return status;
+    ENTRY_BODY(mask_only(k, mask, n, p, seed, offset),
+               SIMDROP_ENTRY_MASK, SIMDROP_DTYPE_NONE, n, 0, p, offset, {PTR(mask)});
+}
+
+/* The conversions use no kernel path and no threads (they run at memory speed on the caller),
+ * so a bad SIMDROP_ISA or SIMDROP_NUM_THREADS does not fail them. Inline, so that each
+ * caller's row of check.h is a constant. */
+static inline int convert(int entry, int kind, uint8_t *out, const uint8_t *in, size_t n)
+{
+    const simdrop_call c = {entry, SIMDROP_DTYPE_NONE, n, 0, 0.0, 0, {PTR(out), PTR(in)}};
+    simdrop_fault f;
+    if (simdrop_check(&c, &f))
+        return rejected(&c, &f);
+    if (!n)
+        return SIMDROP_OK;
     simdrop_job j = job_new(NULL, kind, RULE_NONE, DT_F32, n);
     j.n = n;
-    if (to_bytes) {
+    if (kind == JOB_TO_BYTES) {
         j.y = out;
         j.mask_in = in;
     } else {
@@ -489,13 +428,15 @@ static int convert(int kind, uint8_t *out, const uint8_t *in, size_t n)
 
 int simdrop_mask_to_bytes(uint8_t *bytes, const uint8_t *mask, size_t n)
 {
-    return convert(JOB_TO_BYTES, bytes, mask, n);
+    return convert(SIMDROP_ENTRY_MASK_TO_BYTES, JOB_TO_BYTES, bytes, mask, n);
 }
 
 int simdrop_mask_from_bytes(uint8_t *mask, const uint8_t *bytes, size_t n)
 {
-    return convert(JOB_FROM_BYTES, mask, bytes, n);
+    return convert(SIMDROP_ENTRY_MASK_FROM_BYTES, JOB_FROM_BYTES, mask, bytes, n);
 }
+
+/* ---- status texts and versions ------------------------------------------------------------ */
 
 const char *simdrop_strerror(int status)
 {
@@ -505,7 +446,8 @@ const char *simdrop_strerror(int status)
     case SIMDROP_EPROB: return "p is NaN or outside [0, 1]";
     case SIMDROP_ERANGE: return "offset + count exceeds 2^64";
     case SIMDROP_ESIZE: return "the sizes overflow, or group_len is 0 with groups > 0";
-    case SIMDROP_EOVERLAP: return "buffers overlap (only out == in is allowed)";
+    /* which buffers, and why not: simdrop_last_error() */
+    case SIMDROP_EOVERLAP: return "two buffers overlap in a way the function does not allow";
     case SIMDROP_EISA_UNKNOWN: return "unknown kernel path name";
     case SIMDROP_EISA_UNAVAILABLE: return "kernel path not built or not supported by this CPU/OS";
     case SIMDROP_ENOMEM: return "out of memory for scratch space";
@@ -517,4 +459,9 @@ const char *simdrop_strerror(int status)
 const char *simdrop_version(void)
 {
     return SIMDROP_VERSION_STRING;
+}
+
+unsigned simdrop_version_number(void)
+{
+    return SIMDROP_VERSION_NUMBER;
 }

@@ -76,7 +76,13 @@ static inline size_t ent_bytes(const entry *e, int i, ent_shape s)
     }
 }
 
-/* ---- uniform calls ------------------------------------------------------------------------ */
+/* ---- uniform calls ------------------------------------------------------------------------
+ * ENT_NO_CALLS leaves them out (every `call` is NULL): the table alone, for a test that does not
+ * link the library (test_check.c). */
+#ifdef ENT_NO_CALLS
+#define ENT_FN(f) NULL
+#else
+#define ENT_FN(f) f
 
 #define ENT_CALLS(dt, T, A)                                                                        \
     static int call_forward_##dt(void *const *b, ent_shape s, double p, uint64_t sd, uint64_t o)   \
@@ -161,6 +167,7 @@ static int call_from_bytes(void *const *b, ent_shape s, double p, uint64_t sd, u
     (void)p, (void)sd, (void)o;
     return simdrop_mask_from_bytes((uint8_t *)b[0], (const uint8_t *)b[1], s.a);
 }
+#endif
 
 /* ---- the table ------------------------------------------------------------------------------- */
 
@@ -172,39 +179,40 @@ static int call_from_bytes(void *const *b, ent_shape s, double p, uint64_t sd, u
 
 #define ENT_FAMILY(dt, E, fam, fwd, bwd, rgn, prefix)                                              \
     {prefix "forward_" #dt, fam, K_FORWARD, E, 1, 1, 3,                                            \
-     {ENT_OUT("y"), ENT_MASK_OUT, ENT_IN("x")}, fwd##_##dt},                                       \
+     {ENT_OUT("y"), ENT_MASK_OUT, ENT_IN("x")}, ENT_FN(fwd##_##dt)},                               \
     {prefix "backward_" #dt, fam, K_BACKWARD, E, 1, 0, 3,                                          \
-     {ENT_OUT("dx"), ENT_IN("dy"), ENT_MASK_IN}, bwd##_##dt},                                      \
+     {ENT_OUT("dx"), ENT_IN("dy"), ENT_MASK_IN}, ENT_FN(bwd##_##dt)},                              \
     {prefix "backward_regen_" #dt, fam, K_REGEN, E, 1, 1, 2, {ENT_OUT("dx"), ENT_IN("dy")},       \
-     rgn##_##dt}
+     ENT_FN(rgn##_##dt)}
 
 #define ENT_DTYPE(dt, E)                                                                           \
     ENT_FAMILY(dt, E, FAM_ELEMENT, call_forward, call_backward, call_regen, ""),                   \
     {"forward_groups_" #dt, FAM_GROUPS, K_FORWARD, E, 1, 1, 3,                                     \
-     {ENT_OUT("y"), ENT_MASK_OUT, ENT_IN("x")}, call_gforward_##dt},                               \
+     {ENT_OUT("y"), ENT_MASK_OUT, ENT_IN("x")}, ENT_FN(call_gforward_##dt)},                       \
     {"backward_groups_" #dt, FAM_GROUPS, K_BACKWARD, E, 1, 0, 3,                                   \
-     {ENT_OUT("dx"), ENT_IN("dy"), ENT_MASK_IN}, call_gbackward_##dt},                             \
+     {ENT_OUT("dx"), ENT_IN("dy"), ENT_MASK_IN}, ENT_FN(call_gbackward_##dt)},                     \
     {"backward_groups_regen_" #dt, FAM_GROUPS, K_REGEN, E, 1, 1, 2,                                \
-     {ENT_OUT("dx"), ENT_IN("dy")}, call_gregen_##dt},                                             \
+     {ENT_OUT("dx"), ENT_IN("dy")}, ENT_FN(call_gregen_##dt)},                                     \
     ENT_FAMILY(dt, E, FAM_ALPHA, call_aforward, call_abackward, call_aregen, "alpha_"),            \
     {"bias_dropout_add_" #dt, FAM_BDA, K_FORWARD, E, 1, 1, 5,                                      \
      {ENT_OUT("out"), ENT_MASK_OUT, ENT_IN("x"), {"bias", SZ_BIAS, 0, 1, 0},                       \
-      {"residual", SZ_ELEMS, 0, 1, 1}}, call_bda_##dt},                                            \
+      {"residual", SZ_ELEMS, 0, 1, 1}}, ENT_FN(call_bda_##dt)},                                    \
     {"bias_dropout_add_backward_" #dt, FAM_BDA, K_BACKWARD, E, 1, 0, 4,                            \
-     {ENT_OUT("dx"), {"dbias", SZ_DBIAS, 1, 1, 0}, ENT_IN("dout"), ENT_MASK_IN}, call_bdab_##dt},  \
+     {ENT_OUT("dx"), {"dbias", SZ_DBIAS, 1, 1, 0}, ENT_IN("dout"), ENT_MASK_IN},                   \
+     ENT_FN(call_bdab_##dt)},                                                                      \
     {"bias_dropout_add_backward_regen_" #dt, FAM_BDA, K_REGEN, E, 1, 1, 3,                         \
-     {ENT_OUT("dx"), {"dbias", SZ_DBIAS, 1, 1, 0}, ENT_IN("dout")}, call_bdar_##dt}
+     {ENT_OUT("dx"), {"dbias", SZ_DBIAS, 1, 1, 0}, ENT_IN("dout")}, ENT_FN(call_bdar_##dt)}
 
 static const entry entries[] = {
     ENT_DTYPE(f32, E_F32),
     ENT_DTYPE(f64, E_F64),
     ENT_DTYPE(bf16, E_BF16),
     ENT_DTYPE(f16, E_F16),
-    {"mask", FAM_MASK, K_FORWARD, E_F32, 1, 1, 1, {{"mask", SZ_BITS, 1, 0, 0}}, call_mask},
+    {"mask", FAM_MASK, K_FORWARD, E_F32, 1, 1, 1, {{"mask", SZ_BITS, 1, 0, 0}}, ENT_FN(call_mask)},
     {"mask_to_bytes", FAM_BYTES, K_TO_BYTES, E_F32, 0, 0, 2,
-     {{"bytes", SZ_BYTES, 1, 0, 0}, {"mask", SZ_BITS, 0, 0, 0}}, call_to_bytes},
+     {{"bytes", SZ_BYTES, 1, 0, 0}, {"mask", SZ_BITS, 0, 0, 0}}, ENT_FN(call_to_bytes)},
     {"mask_from_bytes", FAM_BYTES, K_FROM_BYTES, E_F32, 0, 0, 2,
-     {{"mask", SZ_BITS, 1, 0, 0}, {"bytes", SZ_BYTES, 0, 0, 0}}, call_from_bytes},
+     {{"mask", SZ_BITS, 1, 0, 0}, {"bytes", SZ_BYTES, 0, 0, 0}}, ENT_FN(call_from_bytes)},
 };
 #define NENTRIES (sizeof entries / sizeof entries[0])
 

@@ -23,8 +23,9 @@ done
 # shellcheck source=.ci/lib.sh
 . .ci/lib.sh
 arch=$(uname -m)
-# The Python package's tests (numpy, PyTorch), the consumer projects (CMake), the API symbol check.
-TEST_PKGS=(python3 python3-numpy python3-torch cmake binutils)
+# The Python package's tests (numpy, PyTorch; its wheel: meson-python, venv, pip), the consumer
+# projects (CMake), the API symbol check.
+TEST_PKGS=(python3 python3-numpy python3-torch python3-mesonpy python3-venv python3-pip cmake binutils)
 if [ "$arch" = x86_64 ] && [ "$native_only" = 0 ]; then
     need_pkgs "${BASE_PKGS[@]}" "${TEST_PKGS[@]}" gcc-aarch64-linux-gnu libc6-dev-arm64-cross \
         gcc-s390x-linux-gnu libc6-dev-s390x-cross qemu-user \

@@ -2,7 +2,7 @@
 # device_check.sh: on a bigger x86 host, run the bit-exact tests natively and the multi-core scaling.
 # Usage: bash tools/device_check.sh BUILD_DIR OUT_DIR, with BUILD_DIR a static build made by
 #   meson setup build-device -Ddefault_library=static -Dc_link_args=-static -Dbench=disabled
-#   ninja -C build-device tests/test_generator tests/test_golden tests/test_api \
+#   ninja -C build-device tests/test_generator tests/kat/kat_cpu tests/test_api \
 #         tests/test_checkasm tests/test_stats scaling
 set -uo pipefail
 b=$1
@@ -13,7 +13,7 @@ mkdir -p "$out"
     grep -m1 -o -w 'avx512f\|avx512bw\|avx512vl\|avx2' /proc/cpuinfo | sort -u | tr '\n' ' '; echo
     echo "== tests (every path this CPU runs vs scalar)"
     "$b/tests/test_generator" tests/vectors | tail -1
-    "$b/tests/test_golden" tests/golden_v1.txt | tail -2
+    "$b/tests/kat/kat_cpu" tests/golden_v1.txt | tail -2
     "$b/tests/test_api" | tail -1
     "$b/tests/test_checkasm" --cases 300 | tail -9
     "$b/tests/test_stats" | tail -1

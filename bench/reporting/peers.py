@@ -4,7 +4,7 @@ import os
 
 from .catalog import FWD_BWD, TORCH_OF, TORCH_TITLES, case_label, size_label
 from .explain import verdict
-from .tables import fmt
+from .tables import fmt, xfmt
 
 
 def torch_section(res, torch, skip_reason, paths, sizes, ps):
@@ -60,6 +60,47 @@ def torch_engine_section(res, torch, auto, esizes):
                 lines.append(torch_row(TORCH_TITLES[top], "f32", n, t, f"{fwd[0]} + {bwd[0]}", mine))
     for s in torch.get("skipped", []):
         lines += ["", f"PyTorch {s['op']} on {s['dtype']} is not available on the CPU: `{s['reason']}`."]
+    return lines
+
+
+def seconds(s):
+    return f"{s * 1e3:.3f} ms" if s >= 1e-3 else f"{s * 1e6:.1f} us"
+
+
+def module_row(row):
+    if row.get("torch_s") is None:
+        return f"| {row['dtype']} | all | | | | PyTorch cannot run it: `{row['torch_error']}` |"
+    what = (f"training step {row['net']}, float32 | " if row["case"] == "mlp step"
+            else f"{row['dtype']} | {size_label(row['n'])}")
+    return (f"| {what} | {seconds(row['simdrop_s'])} | {seconds(row['torch_s'])} | "
+            f"{xfmt(row['speedup'])} | {row['simdrop_faults']:.0f} / {row['torch_faults']:.0f} |")
+
+
+def torch_module_section(torch):
+    """simdrop.torch.Dropout against torch.nn.Dropout (bench/torch_bench.py's "modules")."""
+    modules = (torch or {}).get("modules")
+    if not modules:
+        return []
+    lines = ["", "### simdrop.torch.Dropout against torch.nn.Dropout (the drop-in)", ""]
+    if "skipped" in modules:
+        return lines + [f"Not measured: {modules['skipped']}."]
+    rows = modules["rows"]
+    lines += [f"`y = m(x); y.backward(g)` with `x` a leaf that requires grad, p = 0.5, PyTorch "
+              f"{torch['torch_version']}, one thread, simdrop on `{modules['simdrop_isa']}`; process CPU time "
+              f"per call, the best of short timings over {modules['budget_s']:g} s each, the two interleaved "
+              "(bench/torch_module_bench.py's cases); the "
+              "training steps are zero_grad, forward, MSE, backward and SGD with momentum. x torch above 1: "
+              "simdrop is faster. Page faults: minor faults per call in the best repetition, first touches "
+              "of memory the allocator took fresh from the kernel (where they appear at one size and not "
+              "the next, that size falls off).", "",
+              "| dtype (or step) | n | simdrop | torch | x torch | page faults per call (simdrop / torch) |",
+              "|---|---|---:|---:|---:|---:|"]
+    lines += [module_row(row) for row in rows]
+    slower = [r for r in rows if r.get("speedup") is not None and r["speedup"] < 1]
+    if slower:
+        lines += ["", "Slower than PyTorch on this run: " + ", ".join(
+            (r.get("net") or f"{r['dtype']} n = {size_label(r['n'])}") + f" ({xfmt(r['speedup'])})"
+            for r in slower) + "."]
     return lines
 
 

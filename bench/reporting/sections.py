@@ -136,7 +136,8 @@ def overview_section(run):
         lines += tables.engine_overview_table(run.res, run.epaths, run.esizes, run.auto)
     lines += ["", "## PyTorch (what users run today)", ""]
     lines += peers.torch_section(run.res, run.torch, run.args.torch_skip_reason, run.paths, run.sizes, run.ps)
-    return lines + peers.torch_engine_section(run.res, run.torch, run.auto, run.esizes)
+    lines += peers.torch_engine_section(run.res, run.torch, run.auto, run.esizes)
+    return lines + peers.torch_module_section(run.torch)
 
 
 def machine_kind(run):

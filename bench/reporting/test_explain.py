@@ -12,7 +12,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from reporting import machine, measure  # noqa: E402
+from reporting import machine, measure, peers  # noqa: E402
 from reporting.catalog import ENGINE_TARGETS, N16M, N64K  # noqa: E402
 from reporting.explain import Evidence, counted_elsewhere, explain, verdict  # noqa: E402
 
@@ -210,6 +210,30 @@ class Inputs(unittest.TestCase):
         fallback = machine.detected_features({"flags": ["sse2", "avx512_bf16", "pni"]})
         self.assertIn("/proc/cpuinfo", fallback["label"])
         self.assertEqual(machine.relevant(fallback), ["sse2", "avx512_bf16"])
+
+
+
+class TestDropInSection(unittest.TestCase):
+    """peers.torch_module_section: simdrop.torch.Dropout against torch.nn.Dropout."""
+
+    def test_rows_slower_rows_and_skips(self):
+        row = {"case": "dropout fwd+bwd", "dtype": "float32", "inplace": False, "simdrop_faults": 0.0}
+        torch = {"torch_version": "1.13", "modules": {"simdrop_isa": "avx512", "budget_s": 0.5, "rows": [
+            {**row, "n": 1, "simdrop_s": 13.2e-6, "torch_s": 11.2e-6, "speedup": 11.2 / 13.2, "torch_faults": 0.0},
+            {**row, "n": M1, "simdrop_s": 0.5e-3, "torch_s": 20e-3, "speedup": 40.0, "simdrop_faults": 355.0,
+             "torch_faults": 0.0},
+            {"case": "dropout fwd+bwd", "dtype": "float16", "torch_s": None, "torch_error": "not for 'Half'"},
+            {"case": "mlp step", "net": "10-40-1, batch 5", "dtype": "float32", "simdrop_s": 150e-6,
+             "torch_s": 151e-6, "speedup": 151 / 150, "simdrop_faults": 0.0, "torch_faults": 0.0}]}}
+        text = "\n".join(peers.torch_module_section(torch))
+        self.assertIn("| float32 | 1 | 13.2 us | 11.2 us | 0.85x | 0 / 0 |", text)
+        self.assertIn("| float32 | 1M | 500.0 us | 20.000 ms | 40.00x | 355 / 0 |", text)
+        self.assertIn("| float16 | all | | | | PyTorch cannot run it: `not for 'Half'` |", text)
+        self.assertIn("| training step 10-40-1, batch 5, float32 |  | 150.0 us | 151.0 us | 1.01x | 0 / 0 |", text)
+        self.assertIn("Slower than PyTorch on this run: float32 n = 1 (0.85x).", text)
+        skipped = peers.torch_module_section({"modules": {"skipped": "simdrop.torch did not import: x"}})
+        self.assertEqual(skipped[-1], "Not measured: simdrop.torch did not import: x.")
+        self.assertEqual(peers.torch_module_section({"torch_version": "1.13"}), [])  # an older torch.json
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ from ._api import (  # noqa: F401
     mask, mask_to_bytes, mask_from_bytes, mask_bytes,
 )
 
-__version__ = "1.1.0"
+__version__ = "1.2.0"
 MASK_SPEC_VERSION = _lib.SIMDROP_MASK_SPEC_VERSION
 
 __all__ = [

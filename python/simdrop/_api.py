@@ -5,9 +5,11 @@ element count taken from the arrays. The element with flat index k of an array (
 element offset + k (offset counts groups for the group and feature functions), so a tensor split
 into calls with matching offsets gives one call's result bit for bit (docs/MASK_SPEC.md).
 
-- Inputs that are not C-contiguous are copied first; outputs (`out=`) must be C-contiguous,
-  writable, of the input's dtype and shape (another shape of the same size is refused, as
-  numpy's ufuncs refuse it), and may be the input itself (in place).
+- Inputs that are not C-contiguous, or not aligned for their dtype (a view at an odd byte offset
+  into a bytes buffer: np.frombuffer(buf, np.float64, offset=1)), are copied first: C may only
+  read a double from an address that is a multiple of its alignment. Outputs (`out=`) must be
+  C-contiguous, aligned, writable, of the input's dtype and shape (another shape of the same
+  size is refused, as numpy's ufuncs refuse it), and may be the input itself (in place).
 - Masks are uint8 arrays of ceil(bits / 8) bytes: bit k % 8 of byte k // 8 is the keep flag of
   element (or group) k.
 - Bad arguments raise TypeError (wrong type or dtype) or ValueError (bad value or size) naming the
@@ -54,7 +56,7 @@ def mask_bytes(bits):
 
 
 def _array(a, name):
-    """(C-contiguous array, dtype suffix); copies non-contiguous input; TypeError for a bad dtype."""
+    """(C-contiguous aligned array, dtype suffix); copies other input; TypeError for a bad dtype."""
     if not isinstance(a, np.ndarray):
         a = np.asarray(a)
     t = _SUFFIX.get(a.dtype)
@@ -62,8 +64,8 @@ def _array(a, name):
         raise TypeError(f"{name}: dtype {a.dtype} is not supported: simdrop takes float32, float64 "
                         "and float16 arrays (bfloat16 only through simdrop.torch: numpy has no "
                         "bfloat16 dtype)")
-    if not a.flags.c_contiguous:
-        a = np.ascontiguousarray(a)
+    if not (a.flags.c_contiguous and a.flags.aligned):
+        a = a.copy(order="C")  # (np.ascontiguousarray keeps a contiguous misaligned array as is)
     return a, t
 
 
@@ -80,6 +82,10 @@ def _out(out, like, name="out"):
                          f"{like.shape}")
     if not out.flags.c_contiguous:
         raise ValueError(f"{name}: must be C-contiguous")
+    if not out.flags.aligned:
+        raise ValueError(f"{name}: is not aligned for {out.dtype} (address {out.ctypes.data:#x} is "
+                         f"not a multiple of {out.dtype.alignment}); the C library writes aligned "
+                         "elements only")
     if not out.flags.writeable:
         raise ValueError(f"{name}: is read-only")
     return out

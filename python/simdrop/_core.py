@@ -165,11 +165,21 @@ def isa():
     return _lib.simdrop_isa().decode()
 
 
-def set_isa(name):
-    """Force a kernel path by name ('auto' or '' = the best this CPU supports)."""
+def _isa_name(name, function):
+    """name as the C string `function` reads. The C string would end at a NUL ("avx2\\x00junk"
+    read as "avx2"), so a name with one is refused as the unknown name it is."""
     if not isinstance(name, str):
         raise TypeError(f"name: must be a str, got {type(name).__name__}")
-    check(_lib.simdrop_set_isa(name.encode()), "simdrop_set_isa")
+    if "\0" in name:
+        raise IsaUnknownError(_lib.SIMDROP_EISA_UNKNOWN, function,
+                              f"{function}: name {name!r} contains a NUL character: no kernel path "
+                              "has such a name")
+    return name.encode()
+
+
+def set_isa(name):
+    """Force a kernel path by name ('auto' or '' = the best this CPU supports)."""
+    check(_lib.simdrop_set_isa(_isa_name(name, "simdrop_set_isa")), "simdrop_set_isa")
 
 
 def isa_list():
@@ -185,9 +195,7 @@ def isa_list():
 
 def isa_supported(name):
     """True if this CPU and OS can run the path; IsaUnknownError for a name no path has."""
-    if not isinstance(name, str):
-        raise TypeError(f"name: must be a str, got {type(name).__name__}")
-    rc = _lib.simdrop_isa_supported(name.encode())
+    rc = _lib.simdrop_isa_supported(_isa_name(name, "simdrop_isa_supported"))
     if rc < 0:
         raise_status(rc, "simdrop_isa_supported")
     return bool(rc)

@@ -10,7 +10,8 @@ Where the library is found:
      if it cannot be loaded or its version does not fit, import fails with that reason and names
      the library the search below would have found instead (an explicit setting that fails is an
      error, never silently replaced by another library).
-  2. Next to this package as `meson install` lays it out: the package is installed in
+  2. In this package's own directory, libsimdrop.so: the copy a wheel carries (pip install .).
+     Then next to the package as `meson install` lays it out: the package is installed in
      <libdir>/python3/dist-packages/simdrop/, so the library is ../../../libsimdrop.so.1 from here.
   3. The libdir that meson was configured with (simdrop/_build_config.py, written at install time;
      it matters when the package was installed elsewhere with -Dpython_install_dir).
@@ -37,12 +38,14 @@ _SONAME = "libsimdrop.so.1"
 # fused and thread functions declared below.
 REQUIRED = (1, 1)
 _NEED = f"simdrop >= {REQUIRED[0]}.{REQUIRED[1]} and < {REQUIRED[0] + 1}"
+_WHEEL_LIBRARY = "libsimdrop.so"  # unversioned: a wheel cannot hold the soname's symlinks
 
 
 def _search():
     """(description, path or name) pairs of the search without $SIMDROP_LIBRARY, in order."""
     here = os.path.dirname(os.path.abspath(__file__))
-    out = [("next to the package (meson install layout)",
+    out = [("inside the package (a wheel's own copy)", os.path.join(here, _WHEEL_LIBRARY)),
+           ("next to the package (meson install layout)",
             os.path.normpath(os.path.join(here, "..", "..", "..", _SONAME)))]
     try:
         from . import _build_config  # written by meson install; absent in a source checkout
@@ -124,6 +127,7 @@ c_double = ctypes.c_double
 c_uint64 = ctypes.c_uint64
 c_char_p = ctypes.c_char_p
 ptr = ctypes.c_void_p  # any data pointer: pass an int address or None
+u64_at = c_uint64.from_address  # a live view of the uint64 at an address: .value reads it
 
 
 def _declare(name, restype, *argtypes):

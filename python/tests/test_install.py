@@ -38,7 +38,7 @@ class Install(unittest.TestCase):
             lib, init, version = r.stdout.split()
             self.assertTrue(init.startswith(os.path.realpath(pkg)) or init.startswith(pkg), init)
             self.assertTrue(lib.startswith(os.path.realpath(dest)), f"loaded {lib}, not the installed copy")
-            self.assertEqual(version, "1.1.0")
+            self.assertEqual(version, "1.2.0")
             # a SIMDROP_LIBRARY that does not load is an error that names the installed library
             env["SIMDROP_LIBRARY"] = "/nonexistent/libsimdrop.so"
             r = subprocess.run([sys.executable, "-c", "import simdrop"], env=env, capture_output=True, text=True)

@@ -270,9 +270,59 @@ class TestErrors(unittest.TestCase):
         self.assertRaises(ValueError, simdrop.set_num_threads, 0)
 
 
+class TestAlignmentAndNames(unittest.TestCase, Same):
+    def test_misaligned_arrays_copied_in_refused_as_out(self):
+        # issue 20: an array at an odd byte offset into a buffer reached C as it was (undefined
+        # for a double in C). Inputs are copied, as non-contiguous ones are; an out= that is not
+        # aligned is refused, nothing written.
+        def misaligned(values):
+            buf = bytearray(values.nbytes + values.itemsize)
+            a = np.frombuffer(buf, values.dtype, count=values.size, offset=1).reshape(values.shape)
+            a[...] = values
+            self.assertFalse(a.flags.aligned)
+            return a
+        rng = np.random.default_rng(11)
+        for dt in FLOATS:
+            x = special(48, dt, rng).reshape(6, 8)
+            y, m = simdrop.dropout(x, 0.3, 5, return_mask=True)
+            calls = {
+                "dropout": lambda a: simdrop.dropout(a, 0.3, 5),
+                "dropout_backward": lambda a: simdrop.dropout_backward(a, m, 0.3),
+                "dropout_backward_regen": lambda a: simdrop.dropout_backward_regen(a, 0.3, 5),
+                "dropout_groups": lambda a: simdrop.dropout_groups(a, 6, 0.3, 5),
+                "alpha_dropout": lambda a: simdrop.alpha_dropout(a, 0.3, 5),
+                "bias_dropout_add": lambda a: simdrop.bias_dropout_add(a, a[0], a, 0.3, 5),
+                "bias_dropout_add_backward": lambda a: simdrop.bias_dropout_add_backward(a, m, 0.3)[0],
+            }
+            for name, call in calls.items():
+                mis = misaligned(x)
+                self.assertSame(call(mis), call(x), f"{name} {dt.__name__}")
+                self.assertSame(mis, x, f"{name} {dt.__name__}: the input was written")
+            out = misaligned(np.full(x.shape, 7, dt))
+            with self.assertRaises(ValueError) as cm:
+                simdrop.dropout(x, 0.3, 5, out=out)
+            self.assertIn("out: is not aligned for", str(cm.exception))
+            self.assertTrue((out == 7).all(), "an error wrote into out")
+            mis = misaligned(x)
+            self.assertRaises(ValueError, simdrop.dropout, mis, 0.3, 5, out=mis)  # in place
+            self.assertSame(mis, x)
+
+    def test_isa_names_with_a_nul_are_refused(self):
+        # issue 20: the C string ended at the NUL, so "avx2\x00junk" selected avx2
+        for fn in (simdrop.set_isa, simdrop.isa_supported):
+            for name in ("scalar\x00junk", "\x00", "auto\x00"):
+                with self.assertRaises(simdrop.IsaUnknownError, msg=repr(name)) as cm:
+                    fn(name)
+                self.assertIsInstance(cm.exception, ValueError)
+                self.assertIn("NUL character", str(cm.exception))
+        before = simdrop.isa()
+        self.assertRaises(simdrop.IsaUnknownError, simdrop.set_isa, "scalar\x00")
+        self.assertEqual(simdrop.isa(), before)  # the path did not change
+
+
 class TestLibraryAndSettings(unittest.TestCase):
     def test_settings(self):
-        self.assertEqual(simdrop.version(), "1.1.0")
+        self.assertEqual(simdrop.version(), "1.2.0")
         self.assertEqual(simdrop.MASK_SPEC_VERSION, 1)
         paths = simdrop.isa_list()
         self.assertIn("scalar", paths)
@@ -323,7 +373,7 @@ class TestLibraryAndSettings(unittest.TestCase):
                 "try:\n    simdrop.dropout([1.0], 0.5, 1)\nexcept ImportError as e:\n    print('ImportError', e)\n")
         r = self._python(code, dict(os.environ))
         self.assertEqual(r.returncode, 0, r.stderr)
-        self.assertIn("1.1.0", r.stdout)
+        self.assertIn("1.2.0", r.stdout)
         self.assertIn("needs numpy", r.stdout)
 
 

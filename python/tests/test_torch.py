@@ -457,6 +457,29 @@ class TestAutograd(unittest.TestCase, Same):
                     grads.append(xa.grad)
                 self.assertSame(grads[0], grads[1])
 
+    def test_tiny_calls_record_pytorchs_product_with_the_kernels_bits(self):
+        # up to NOISE_MAX float32/float64 elements under autograd, dropout records PyTorch's
+        # x * noise (MulBackward0) instead of simdrop's Function: result and gradient must still
+        # be the kernel's bits (specials included; the backward rule is the forward's on dy)
+        tiny = sdt._ops.NOISE_MAX
+        for dtype, n, p, inplace in itertools.product((torch.float32, torch.float64), (1, 7, tiny, tiny + 1),
+                                                      (0.3, 1.0), (False, True)):
+            case = f"{dtype} n={n} p={p} inplace={inplace}"
+            x, g = special((n,), dtype, seed=n), special((n,), dtype, seed=n + 1)
+            leaf = x.clone().requires_grad_()
+            z = leaf * 1 if inplace else leaf
+            y = F.dropout(z, p, inplace=inplace, generator=torch.Generator().manual_seed(n))
+            self.assertEqual(type(y.grad_fn).__name__,
+                             "MulBackward0" if n <= tiny else "DropoutFunctionBackward", case)
+            self.assertIs(y is z, inplace, case)
+            y.backward(g)
+            with torch.no_grad():  # the kernel itself
+                ref_y = F.dropout(x, p, generator=torch.Generator().manual_seed(n))
+                ref_dx = F.dropout(g, p, generator=torch.Generator().manual_seed(n))
+            v = INT_VIEW[dtype]
+            self.assertTrue(torch.equal(y.detach().view(v), ref_y.view(v)), case)
+            self.assertTrue(torch.equal(leaf.grad.view(v), ref_dx.view(v)), case)
+
     def test_double_backward(self):
         gen = lambda: torch.Generator().manual_seed(3)  # noqa: E731  the same mask on every call
         x = torch.randn(4, 3, 5, dtype=torch.float64, requires_grad=True)
@@ -625,6 +648,164 @@ class TestErrors(unittest.TestCase):
             F.bias_dropout_add(x, torch.ones(3, dtype=torch.float64), None, 0.5)
         with self.assertRaisesRegex(RuntimeError, "CPU tensors only"):
             F.bias_dropout_add(x, torch.ones(3, device="meta"), None, 0.5)
+
+
+# ---- views, tensor flags, alignment and mask arguments (issue 20) -----------------------------
+
+def gen(seed=1):
+    return torch.Generator().manual_seed(seed)
+
+
+class TestViewsFlagsAndArguments(unittest.TestCase, Same):
+    def pytorch_error(self, call):
+        try:
+            call()
+        except RuntimeError as exc:
+            return str(exc)
+        self.fail("PyTorch accepted it")
+
+    def test_inplace_on_views_of_multi_output_functions_refused_as_pytorch_refuses(self):
+        # the issue: simdrop wrote the data, then PyTorch failed with an INTERNAL ASSERT
+        # (creation_meta == CreationMeta::DEFAULT); PyTorch refuses before writing anything
+        tf = torch.nn.functional
+        forms = {  # name: (shape of the view, simdrop's call, PyTorch's call)
+            "dropout": ((4, 6), lambda v: F.dropout(v, 0.5, inplace=True),
+                        lambda v: tf.dropout(v, 0.5, inplace=True)),
+            "alpha_dropout": ((4, 6), lambda v: F.alpha_dropout(v, 0.5, True, inplace=True),
+                              lambda v: tf.alpha_dropout(v, 0.5, True, inplace=True)),
+            "dropout1d (C, L)": ((6, 5), lambda v: F.dropout1d(v, 0.5, inplace=True),
+                                 lambda v: tf.dropout1d(v, 0.5, inplace=True)),
+            "dropout2d": ((2, 4, 5, 5), lambda v: F.dropout2d(v, 0.5, inplace=True),
+                          lambda v: tf.dropout2d(v, 0.5, inplace=True)),
+            "feature_alpha_dropout": ((2, 4, 5), lambda v: F.feature_alpha_dropout(v, 0.5, True, inplace=True),
+                                      lambda v: tf.feature_alpha_dropout(v, 0.5, True, inplace=True)),
+        }
+        views = {  # how: (base shape for a view of `shape`, the view)
+            "unbind": (lambda shape: (2,) + shape, lambda b: b.unbind(0)[1]),
+            "split": (lambda shape: (2 * shape[0],) + shape[1:], lambda b: b.split(b.shape[0] // 2)[1]),
+            "chunk": (lambda shape: (2 * shape[0],) + shape[1:], lambda b: b.chunk(2, 0)[0]),
+        }
+        for (form, (shape, ours, theirs)), (how, (base_shape, view)) in itertools.product(forms.items(),
+                                                                                          views.items()):
+            leaf = torch.ones(base_shape(shape), requires_grad=True)
+            base = leaf * 1
+            self.assertEqual(tuple(view(base).shape), shape)
+            want = self.pytorch_error(lambda: theirs(view(base)))
+            self.assertIn("returns multiple views", want)
+            with self.assertRaises(RuntimeError, msg=f"{form} on {how}") as cm:
+                ours(view(base))
+            self.assertEqual(str(cm.exception), want, f"{form} on {how}")
+            self.assertTrue(bool((base == 1).all()), f"{form} on {how}: written before the refusal")
+
+    def test_inplace_on_a_view_made_in_no_grad_mode_refused_as_pytorch_refuses(self):
+        leaf = torch.ones(4, 6, requires_grad=True)
+        base = leaf * 1
+        with torch.no_grad():
+            v = base[1]
+        want = self.pytorch_error(lambda: torch.nn.functional.dropout(v, 0.5, inplace=True))
+        self.assertIn("created in no_grad mode", want)
+        with self.assertRaises(RuntimeError) as cm:
+            F.dropout(v, 0.5, inplace=True)
+        self.assertEqual(str(cm.exception), want)
+        self.assertTrue(bool((base == 1).all()))
+
+    def test_inplace_on_a_tracked_view_stays_in_place(self):
+        leaf = torch.randn(4, 6, requires_grad=True)
+        base = leaf * 1
+        v = base[1:3]
+        out = F.dropout(v, 0.5, inplace=True, generator=gen())
+        self.assertIs(out, v)
+        ref = F.dropout(leaf.detach()[1:3], 0.5, generator=gen())
+        self.assertSame(base[1:3], ref)
+        self.assertSame(base[0], leaf.detach()[0])
+        base.sum().backward()
+        want = torch.ones(4, 6)
+        want[1:3] = (ref != 0).float() * 2
+        self.assertSame(leaf.grad, want)
+
+    def test_negated_views(self):
+        # the issue: data_ptr() ignores PyTorch's lazy negation: dropout gave 8 where -8 is right
+        v = torch.tensor([3 + 4j]).conj().imag
+        self.assertTrue(v.is_neg())
+        seen = {F.dropout(v, 0.5).item() for _ in range(64)}
+        self.assertEqual({math.copysign(1, s) for s in seen}, {-1.0})
+        self.assertEqual({abs(s) for s in seen}, {0.0, 8.0})
+        x = special((4, 6, 3, 2), torch.float32)
+        neg = torch._neg_view(x.neg())  # reads as x, memory holds -x
+        calls = {
+            "dropout": lambda t, **kw: F.dropout(t, 0.3, **kw),
+            "alpha_dropout": lambda t, **kw: F.alpha_dropout(t, 0.3, True, **kw),
+            "dropout2d": lambda t, **kw: F.dropout2d(t, 0.3, **kw),
+            "feature_alpha_dropout": lambda t, **kw: F.feature_alpha_dropout(t, 0.3, True, **kw),
+            "drop_path": lambda t, **kw: F.drop_path(t, 0.3, True, **kw),
+            "bias_dropout_add": lambda t, **kw: F.bias_dropout_add(t, t[0, 0, 0], t, 0.3, **kw),
+        }
+        for name, call in calls.items():
+            self.assertSame(call(neg, generator=gen()), call(x, generator=gen()), name)
+            if name not in ("drop_path", "bias_dropout_add"):  # (no inplace argument)
+                mem = x.neg()
+                target = torch._neg_view(mem)
+                self.assertIs(call(target, inplace=True, generator=gen()), target, name)
+                self.assertSame(mem.neg(), call(x, generator=gen()), f"{name} in place")
+        # the operator route (what tracing records) and a negated gradient
+        torch.manual_seed(3)
+        a = torch.ops.simdrop.dropout(neg, 0.3, True, True)
+        torch.manual_seed(3)
+        self.assertSame(a, F.dropout(x, 0.3))
+        for save_mask in (True, False):
+            for xs in (torch.randn(8, requires_grad=True), torch.randn(1000, requires_grad=True)):
+                g = torch.randn(xs.shape)
+                y = F.dropout(xs, 0.3, generator=gen(), save_mask=save_mask)
+                y.backward(torch._neg_view(g.neg()))
+                self.assertSame(xs.grad, g * (y != 0) * (1 / 0.7), f"negated gradient, save_mask={save_mask}")
+
+    def test_conjugate_views_are_complex_and_refused_by_dtype(self):
+        # a conjugate bit exists only on complex tensors, which the kernels do not take
+        with self.assertRaisesRegex(TypeError, "float32, float64, bfloat16 and float16 only"):
+            F.dropout(torch.ones(4, dtype=torch.complex64).conj(), 0.5)
+
+    def test_misaligned_tensors(self):
+        # torch.frombuffer at a byte offset gives elements at addresses C must not read as floats:
+        # such an input (or gradient) is copied first, an in-place call copies the result back
+        def misaligned(values):
+            buf = bytearray(values.numel() * values.element_size() + 1)
+            t = torch.frombuffer(buf, dtype=values.dtype, offset=1, count=values.numel()).view(values.shape)
+            t.copy_(values)
+            self.assertNotEqual(t.data_ptr() % t.element_size(), 0)
+            return t
+        for dtype in FLOATS:
+            x = special((6, 8), dtype)
+            mis = misaligned(x)
+            self.assertSame(F.dropout(mis, 0.4, generator=gen()), F.dropout(x, 0.4, generator=gen()), str(dtype))
+            self.assertSame(F.dropout2d(mis.view(2, 3, 2, 4), 0.4, generator=gen()),
+                            F.dropout2d(x.view(2, 3, 2, 4), 0.4, generator=gen()), str(dtype))
+            self.assertSame(F.bias_dropout_add(mis, mis[0], mis, 0.4, generator=gen()),
+                            F.bias_dropout_add(x, x[0], x, 0.4, generator=gen()), str(dtype))
+            self.assertIs(F.dropout(mis, 0.4, inplace=True, generator=gen()), mis)
+            self.assertSame(mis, F.dropout(x, 0.4, generator=gen()), f"{dtype} in place")
+            xs = x.clone().requires_grad_()
+            y = F.dropout(xs, 0.4, generator=gen())
+            g = torch.randn(x.shape).to(dtype)
+            y.backward(misaligned(g))
+            xr = x.clone().requires_grad_()
+            F.dropout(xr, 0.4, generator=gen()).backward(g)
+            self.assertSame(xs.grad, xr.grad, f"{dtype} misaligned gradient")
+
+    def test_keep_mask_arguments(self):
+        # the issue: offset=2**64 wrapped to 0 and -1 became 2^64-1; checked as simdrop.mask does
+        for offset, exc, text in ((2**64, ValueError, "offset: must be in [0, 2^64)"),
+                                  (-1, ValueError, "offset: must be in [0, 2^64)"),
+                                  (2**64 - 3, ValueError, "offset: offset + count exceeds 2^64"),
+                                  (1.5, TypeError, "offset: must be an integer"),
+                                  (True, TypeError, "offset: must be an integer")):
+            with self.assertRaises(exc, msg=repr(offset)) as cm:
+                sdt.keep_mask(4, 0.5, 1, offset)
+            self.assertIn(text, str(cm.exception))
+        self.assertTrue(torch.equal(sdt.keep_mask(4, 0.5, 1, 2**64 - 4), sdt.keep_mask(8, 0.5, 1, 2**64 - 8)[4:]))
+        for seed, exc in ((1.5, TypeError), (None, TypeError), (2**64, ValueError), (-2**63 - 1, ValueError)):
+            self.assertRaises(exc, sdt.keep_mask, 4, 0.5, seed)
+        self.assertTrue(torch.equal(sdt.keep_mask(64, 0.5, -5), sdt.keep_mask(64, 0.5, 2**64 - 5)))
+        self.assertTrue(torch.equal(sdt.keep_mask(64, 0.5, torch.tensor(-5)), sdt.keep_mask(64, 0.5, 2**64 - 5)))
 
 
 # ---- patch() --------------------------------------------------------------------------------------

@@ -51,6 +51,8 @@ int main(int argc, char **argv)
 
     check(strcmp(simdrop_version(), SIMDROP_VERSION_STRING) == 0,
           "simdrop_version() is the header's SIMDROP_VERSION_STRING");
+    check(simdrop_version_number() == SIMDROP_VERSION_NUMBER,
+          "simdrop_version_number() is the header's SIMDROP_VERSION_NUMBER");
 
     /* Element dropout f32: y = x * (keep ? s : 0), the kept bits in the mask. */
     for (int i = 0; i < N; i++)
@@ -99,6 +101,8 @@ int main(int argc, char **argv)
     y[0] = 123.0f;
     check(simdrop_forward_f32(y, NULL, NULL, N, p, seed, 0) == SIMDROP_ENULL && y[0] == 123.0f,
           "NULL x gives SIMDROP_ENULL and writes nothing");
+    check(strstr(simdrop_last_error(), "simdrop_forward_f32: x is NULL") == simdrop_last_error(),
+          "simdrop_last_error() names the function and the NULL argument");
     check(simdrop_forward_f32(y, NULL, x, N, 1.5, seed, 0) == SIMDROP_EPROB, "p = 1.5 gives SIMDROP_EPROB");
     check(simdrop_forward_f32(y, NULL, x, N, p, seed, UINT64_MAX) == SIMDROP_ERANGE,
           "offset + n > 2^64 gives SIMDROP_ERANGE");

@@ -5,7 +5,9 @@
 #               -DSIMDROP_USE_STATIC=ON) and simdrop::simdrop_static; the version file's answers
 #   pkgconfig/  pkg-config --cflags --libs simdrop, and a fully static link with --static
 #   meson/      dependency('simdrop', fallback: ['simdrop', 'simdrop_dep']) with this source tree
-#               as its subproject
+#               as its subproject: by default the library alone is built, linked statically, and
+#               the consumer's meson install installs nothing of simdrop; -Dsimdrop:install=true
+#               installs all of it
 # The installed tree is moved away from the prefix it was configured for before anything uses it,
 # so the CMake package has to be relocatable (pkg-config gets --define-variable=prefix=).
 #   bash tests/consumers/run.sh BUILDDIR [WORKDIR]
@@ -98,16 +100,19 @@ compgen -G "$libdir/libsimdrop.so*" >/dev/null && have_shared=1
 echo "== installed simdrop $version (prefix $prefix, moved to $root; shared $have_shared, static $have_static)"
 
 # ---- CMake --------------------------------------------------------------------------------------
-# The version file alone: SameMajorVersion.
-for case in "1.0 TRUE" "1.1 TRUE" "$version TRUE" "1 TRUE" "1.2 FALSE" "2.0 FALSE" "0.9 FALSE" \
-    "1.0 TRUE 1.9" "1.0 FALSE 2.1"; do
+# The version file alone: SameMajorVersion. Every 1.x release up to this one is accepted (a
+# consumer written for 1.0 or 1.1 keeps building), the next minor release is not.
+IFS=. read -r major minor _ <<<"$version"
+newer="$major.$((minor + 1))"
+for case in "1.0 TRUE" "1.1 TRUE" "$major.$minor TRUE" "$version TRUE" "1 TRUE" "$newer FALSE" \
+    "2.0 FALSE" "0.9 FALSE" "1.0 TRUE 1.9" "1.0 FALSE 2.1"; do
     read -r request expect range_max <<<"$case"
     step "cmake version file: request $request${range_max:+...$range_max}, expected $expect" \
         "$work/cmake-version.log" cmake -DVERSION_FILE="$cmake_dir/simdrop-config-version.cmake" \
         -DREQUEST="$request" -DEXPECT="$expect" ${range_max:+-DRANGE_MAX="$range_max"} \
         -P "$here/cmake/check_version.cmake"
 done
-echo "== cmake: the version file accepts 1.0, 1.1, 1, ranges in 1.x; refuses 1.2, 2.0, 0.9"
+echo "== cmake: the version file accepts 1.0, 1.1, $major.$minor, 1, ranges in 1.x; refuses $newer, 2.0, 0.9"
 
 cmake_build() { # DIR CMAKE-ARGS...: configure and build the CMake consumer against $root
     local dir=$work/$1
@@ -150,30 +155,79 @@ private=$(pkg-config "${pkg[@]}" --static --libs simdrop)
 grep -qw -- -lm <<<"$private" || fail "pkg-config --static --libs simdrop lacks -lm: $private"
 grep -Eqw -- '-l?pthread' <<<"$private" || fail "pkg-config --static --libs simdrop lacks -pthread: $private"
 kinds=()
-[ "$have_shared" = 1 ] && kinds+=(shared)
+[ "$have_shared" = 1 ] && kinds+=(shared rpath)
 [ "$have_static" = 1 ] && kinds+=(static)
 step "pkg-config consumer build" "$work/pkgconfig.log" \
     bash "$here/pkgconfig/build.sh" "$work/pkgconfig" "${kinds[@]}" -- "${pkg[@]}"
 if [ "$have_shared" = 1 ]; then
     expect_linkage "$work/pkgconfig/consumer" shared
     LD_LIBRARY_PATH=$libdir "$work/pkgconfig/consumer" pkgconfig || fail "the pkg-config consumer"
+    expect_linkage "$work/pkgconfig/consumer_rpath" shared
+    env -u LD_LIBRARY_PATH "$work/pkgconfig/consumer_rpath" pkgconfig-rpath ||
+        fail "the pkg-config consumer linked with -Wl,-rpath,\$(pkg-config --variable=libdir simdrop)"
 fi
 if [ "$have_static" = 1 ]; then
     expect_linkage "$work/pkgconfig/consumer_static" static
     "$work/pkgconfig/consumer_static" pkgconfig-static || fail "the static pkg-config consumer"
 fi
-echo "== pkg-config: ${kinds[0]}${kinds[1]:+ and ${kinds[1]}} build${kinds[1]:+s} and run$([ "$have_static" = 1 ] && echo " (--static: $private)")"
+echo "== pkg-config: ${kinds[*]} build and run$([ "$have_static" = 1 ] && echo " (--static: $private)")"
 unset PKG_CONFIG_PATH
 
 # ---- meson subproject ---------------------------------------------------------------------------
+# subproject_targets BUILDDIR: the simdrop targets the engine's build builds, one a line.
+subproject_targets() {
+    meson introspect --targets "$1" | python3 -c 'import json, sys
+print("\n".join(sorted({t["name"] for t in json.load(sys.stdin)
+                        if t["subproject"] == "simdrop" and t["build_by_default"]})))'
+}
+# installed_files DESTDIR: every file and link under DESTDIR, relative to it, one a line.
+installed_files() {
+    (cd "$1" && find . -type f -o -type l | sed 's|^\./||' | sort)
+}
 proj=$work/meson-project
+mb=$work/meson-build
 mkdir -p "$proj/subprojects"
 cp "$here/meson/meson.build" "$here/consumer.c" "$proj/"
 ln -s "$src" "$proj/subprojects/simdrop"
 step "meson subproject consumer: setup" "$work/meson-setup.log" \
-    meson setup "$work/meson-build" "$proj" --force-fallback-for=simdrop
-step "meson subproject consumer: build" "$work/meson-build.log" meson compile -C "$work/meson-build"
-"$work/meson-build/consumer" meson-subproject || fail "the meson subproject consumer"
+    meson setup "$mb" "$proj" --force-fallback-for=simdrop
+step "meson subproject consumer: build" "$work/meson-build.log" meson compile -C "$mb"
+"$mb/consumer" meson-subproject || fail "the meson subproject consumer"
 echo "== meson: dependency('simdrop', fallback: ...) builds simdrop as a subproject and runs"
+
+# The subproject's defaults: the library alone, linked statically, and nothing installed.
+targets=$(subproject_targets "$mb")
+grep -qx simdrop <<<"$targets" || fail "the subproject build has no simdrop library: $targets"
+extra=$(grep -vx simdrop <<<"$targets" | grep -Ev '^kernels_[a-z0-9]+$' || true)
+[ -z "$extra" ] || fail "a subproject builds more than the library by default: ${extra//$'\n'/ }"
+expect_linkage "$mb/consumer" static
+step "meson install of the consumer" "$work/meson-install.log" \
+    meson install -C "$mb" --no-rebuild --destdir "$work/meson-destdir"
+installed=$(installed_files "$work/meson-destdir")
+if ! grep -Eqx '([^/]+/)*bin/consumer' <<<"$installed" || [ "$(wc -l <<<"$installed")" != 1 ]; then
+    fail "the consumer's meson install should install its program alone, not: $installed"
+fi
+env -u LD_LIBRARY_PATH "$work/meson-destdir/$installed" meson-installed ||
+    fail "the installed consumer (simdrop linked statically) does not run"
+grep -q "meson install *: nothing (a subproject: -Dsimdrop:install=true)" "$work/meson-setup.log" ||
+    fail "the subproject's configure summary does not say that it installs nothing"
+echo "== meson subproject defaults: builds the library alone (${targets//$'\n'/ }), links it statically, installs nothing"
+
+# -Dsimdrop:install=true: simdrop's install comes with the engine's, and the shared library.
+step "meson subproject consumer: -Dsimdrop:install=true" "$work/meson-install-on.log" \
+    meson configure "$mb" -Dsimdrop:install=true
+step "meson subproject consumer: rebuild" "$work/meson-build-on.log" meson compile -C "$mb"
+expect_linkage "$mb/consumer" shared
+step "meson install of the consumer with simdrop" "$work/meson-install-on.log" \
+    meson install -C "$mb" --no-rebuild --destdir "$work/meson-destdir-on"
+installed=$(installed_files "$work/meson-destdir-on")
+for want in 'bin/consumer' 'include/simdrop\.h' 'lib/([^/]+/)?libsimdrop\.so\.1' \
+    'lib/([^/]+/)?libsimdrop\.a' 'lib/([^/]+/)?pkgconfig/simdrop\.pc' \
+    'lib/([^/]+/)?cmake/simdrop/simdrop-config\.cmake' \
+    'lib/([^/]+/)?python3/dist-packages/simdrop/__init__\.py'; do
+    grep -Eqx "([^/]+/)*$want" <<<"$installed" ||
+        fail "-Dsimdrop:install=true installed no $want; it installed: $installed"
+done
+echo "== meson subproject with -Dsimdrop:install=true: installs the library, header, pkg-config, CMake and Python files"
 
 echo "== consumers: all passed (work files in $work)"

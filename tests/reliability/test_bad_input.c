@@ -7,6 +7,9 @@
  *                                              unavailable (a bad SIMDROP_ISA), threads (a bad
  *                                              SIMDROP_NUM_THREADS), or the path a good
  *                                              SIMDROP_ISA must select (scalar, auto)
+ *   ... --list-cases                           also prints "case<TAB>label<TAB>status" for
+ *                                              every call, on one path: what
+ *                                              check_promises.py holds docs/PROMISES.md to
  *
  * Every call runs on buffers placed at chosen byte offsets in one arena of random bytes with
  * random margins. Afterwards the whole arena must equal its snapshot, except the outputs of a
@@ -31,6 +34,7 @@ __extension__ typedef unsigned __int128 u128;
 static const char *cur_path = "?";
 static int env_status = SIMDROP_OK; /* what a valid kernel call returns in this process */
 static unsigned long cases_run, oracle_runs;
+static int list_cases; /* --list-cases */
 
 /* One call: an entry, its shape and scalars, and where each buffer lies in the arena. */
 typedef struct bcall {
@@ -147,6 +151,12 @@ static int run_case(const char *what, const bcall *c, int expect)
         b[i] = c->off[i] == NOWHERE ? NULL : arena + MARGIN + c->off[i];
     const int status = e->call(b, c->s, c->p, c->seed, c->offset);
     cases_run++;
+    if (list_cases) {
+        static const char *const names[] = {"OK", "SIMDROP_ENULL", "SIMDROP_EPROB",
+            "SIMDROP_ERANGE", "SIMDROP_ESIZE", "SIMDROP_EOVERLAP", "SIMDROP_EISA_UNKNOWN",
+            "SIMDROP_EISA_UNAVAILABLE", "SIMDROP_ENOMEM", "SIMDROP_ETHREADS"};
+        printf("case\t%s\t%s\n", what, status <= 0 && status > -10 ? names[-status] : "?");
+    }
     CHECK(status == expect, "%s: got %d (%s), want %d", ctx, status, simdrop_strerror(status),
           expect);
     if (status == SIMDROP_OK && expect == SIMDROP_OK) {
@@ -285,8 +295,11 @@ static void null_cases(const entry *e)
             for (int i = 0; i < e->nargs; i++)
                 if (subset >> i & 1)
                     c.off[i] = NOWHERE;
-            run_case("NULL subset", &c,
-                     !only_nullable ? SIMDROP_ENULL : e->family == FAM_BYTES ? 0 : env_status);
+            if (only_nullable)
+                run_case("only nullable pointers NULL, or none", &c,
+                         e->family == FAM_BYTES ? 0 : env_status);
+            else
+                run_case("NULL subset", &c, SIMDROP_ENULL);
             if (!only_nullable) {
                 c.p = NAN;
                 c.offset = UINT64_MAX;
@@ -382,7 +395,10 @@ static void range_cases(const entry *e)
             run_case("ends one past 2^64", &c, SIMDROP_ERANGE);
         }
         c.offset = UINT64_MAX;
-        run_case("starts at the last index", &c, ns[k] == 1 ? env_status : SIMDROP_ERANGE);
+        if (ns[k] == 1)
+            run_case("one unit at the last index", &c, env_status);
+        else
+            run_case("starts at the last index", &c, SIMDROP_ERANGE);
     }
     if (SIZE_MAX != UINT64_MAX)
         return;
@@ -797,12 +813,15 @@ static void env_cases(int expect)
         const entry *e = &entries[i];
         for (int k = 0; k < NSHAPES; k++) {
             bcall c = call_apart(e, shape_of(e, k), 0.5, 1, 0);
-            run_case("bad setting", &c, model_status(&c));
+            run_case(e->family == FAM_BYTES ? "bad setting, a conversion" : "bad setting", &c,
+                     model_status(&c));
         }
         ent_shape empty[3];
         for (int k = 0, count = empty_shapes(e, empty); k < count; k++) {
             bcall c = call_apart(e, empty[k], 0.5, 1, 0);
-            run_case("bad setting, no elements", &c, model_status(&c));
+            run_case(e->family == FAM_BYTES ? "bad setting, a conversion, no elements"
+                                            : "bad setting, no elements",
+                     &c, model_status(&c));
         }
         order_cases(e);
         dbias_no_rows_cases(e);
@@ -835,6 +854,8 @@ static void env_cases(int expect)
 int main(int argc, char **argv)
 {
     test_seed_init(argc, argv, "test_bad_input");
+    for (int i = 1; i < argc; i++)
+        list_cases |= !strcmp(argv[i], "--list-cases");
     for (int i = 1; i + 1 < argc; i++) {
         if (strcmp(argv[i], "--env-expect"))
             continue;
@@ -865,7 +886,7 @@ int main(int argc, char **argv)
         const unsigned long before = cases_run;
         all_cases();
         printf("  %-14s %lu calls\n", paths[i], cases_run - before);
-        if (rel_small())
+        if (rel_small() || list_cases)
             break; /* the checks come before any kernel; the kernels are the other tests' job */
     }
     printf("test_bad_input: %zu entry points, %lu calls, %lu checked against the oracle, "

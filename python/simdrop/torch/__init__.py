@@ -20,6 +20,7 @@ too when torch is already imported).
 import torch
 
 from . import _library, functional  # noqa: F401  (_library registers torch.ops.simdrop.*)
+from .._core import U64 as _U64, check_offset as _check_offset
 from ._ops import draw_seed as _draw_seed, keep_mask as _keep_mask
 from .modules import (AlphaDropout, BiasDropoutAdd, Dropout, Dropout1d, Dropout2d, Dropout3d,
                       DropPath, FeatureAlphaDropout, _nn)
@@ -41,7 +42,11 @@ def draw_seed(generator=None):
 def keep_mask(shape, p, seed, offset=0):
     """bool tensor of keep flags for a call of `shape` elements with (p, seed): element k in memory
     order (row-major for a contiguous tensor) is keep(seed, offset + k, p). For the channel and
-    feature forms pass the number of (N, C) groups (and for drop_path the batch size)."""
+    feature forms pass the number of (N, C) groups (and for drop_path the batch size).
+
+    seed: an integer in [0, 2^64), or a negative one down to -2^63 (the bits of an int64 seed
+    tensor, as the operators return it); offset: an integer with offset + numel <= 2^64 (checked
+    as simdrop.mask checks it: nothing wraps around)."""
     if isinstance(shape, int):
         shape = (shape,)
     shape = torch.Size(shape)
@@ -49,7 +54,12 @@ def keep_mask(shape, p, seed, offset=0):
     p = float(p)
     if not (0.0 <= p <= 1.0):
         raise ValueError("dropout probability has to be between 0 and 1, but got {}".format(p))
-    return _keep_mask(n, p, int(seed) & 0xFFFFFFFFFFFFFFFF, offset).reshape(shape)
+    if isinstance(seed, bool) or not hasattr(seed, "__index__"):
+        raise TypeError(f"seed: must be an integer, got {type(seed).__name__}")
+    seed = seed.__index__()
+    if not -(1 << 63) <= seed < 1 << 64:
+        raise ValueError(f"seed: must be in [-2^63, 2^64) (a negative seed is an int64's bits), got {seed}")
+    return _keep_mask(n, p, seed & _U64, _check_offset(offset, n)).reshape(shape)
 
 
 # ---- patch(), convert(), revert() ------------------------------------------------------------------

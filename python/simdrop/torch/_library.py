@@ -161,7 +161,7 @@ def _native_dropout_cpu(input, p, groups, alpha, save_mask):
     k = _kernels(input, groups, alpha, "native_dropout")
     p = F.check_p(p)
     seed_t, seed = _ops.seed_tensor() if p != 0 else (torch.zeros((), dtype=torch.int64), 0)
-    spec = Spec(k, p, seed, groups, glen, "native_dropout")
+    spec = Spec(k, p, seed, groups, glen)
     out = _ops.forward(input, spec, False, save_mask)
     mask = spec.mask if save_mask else torch.empty(0, dtype=torch.uint8)
     return out, mask, seed_t
@@ -195,7 +195,7 @@ def _native_dropout_backward_cpu(grad, mask, seed, p, groups, alpha, layout):
     k = _kernels(grad, groups, alpha, "native_dropout_backward", "grad")
     _check_mask(mask, seed, groups, "native_dropout_backward")
     _check_layout(grad, layout, "native_dropout_backward")
-    spec = Spec(k, F.check_p(p), int(seed) & _ops.U64, groups, glen, "native_dropout_backward")
+    spec = Spec(k, F.check_p(p), int(seed) & _ops.U64, groups, glen)
     spec.mask = mask if mask.numel() else None
     spec.strides = tuple(layout) if layout else None
     if grad.numel() == 0:
@@ -238,9 +238,9 @@ def _native_bias_dropout_add_cpu(input, bias, residual, p, save_mask):
     p = F.check_p(p)
     k, rows, cols = F.check_bias_dropout_add(input, bias, residual, "native_bias_dropout_add")
     seed_t, seed = _bias_seed(p)
-    elem = Spec(_ops.TABLES[ELEMENT][input.dtype], p, seed, input.numel(), 1, "native_bias_dropout_add")
+    elem = Spec(_ops.TABLES[ELEMENT][input.dtype], p, seed, input.numel(), 1)
     bspec = _ops.BiasSpec(k, elem, rows, cols, None)
-    out = _ops.bias_forward(*F.contiguous3(input, bias, residual), bspec, save_mask)
+    out = _ops.bias_forward(*F.plain3(input, bias, residual), bspec, save_mask)
     mask = elem.mask if save_mask else torch.empty(0, dtype=torch.uint8)
     return out, mask, seed_t
 
@@ -278,8 +278,7 @@ def _native_bias_dropout_add_backward_cpu(grad, mask, seed, p, dbias):
     _check_mask(mask, seed, grad.numel(), "native_bias_dropout_add_backward")
     rows, cols = F.rows_cols(grad)
     p = F.check_p(p)
-    elem = Spec(_ops.TABLES[ELEMENT][grad.dtype], p, int(seed) & _ops.U64, grad.numel(), 1,
-                "native_bias_dropout_add_backward")
+    elem = Spec(_ops.TABLES[ELEMENT][grad.dtype], p, int(seed) & _ops.U64, grad.numel(), 1)
     elem.mask = mask if mask.numel() else None
     if not dbias:
         return _ops.backward(grad, elem), grad.new_empty(0)

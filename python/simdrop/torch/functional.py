@@ -154,38 +154,71 @@ def check_bias_dropout_add(input, bias, residual, fname):
     return (k,) + bias_args(input, bias, residual, fname)
 
 
-def contiguous3(*tensors):
-    return tuple(t if t is None or t.is_contiguous() else t.contiguous() for t in tensors)
+def plain3(*tensors):
+    """The tensors (or None) as the kernels read them (_ops.plain)."""
+    return tuple(t if t is None else _ops.plain(t) for t in tensors)
 
 
 # ---- the two routes ---------------------------------------------------------------------------------
 
 def _run(kind, input, p, inplace, generator, save_mask, fname, groups, glen):
     """The eager route of every element/group/alpha form once dropout is to be applied."""
-    try:
-        k = _ops.kernels(kind, input, fname)
-    except RuntimeError:
-        if not input.is_meta:
-            raise
-        # a meta tensor (a model run on device="meta" for its shapes): the operator's Meta kernel
-        _no_generator(generator, fname)
-        out = torch.ops.simdrop.native_dropout(input, p, groups, kind is ALPHA, save_mask)[0]
-        return inplace_result(out, input, inplace)
+    k = _TABLES[kind].get(input.dtype)
+    if k is None or not input.is_cpu or input.layout is not _strided:
+        return _unusual(kind, input, p, inplace, generator, save_mask, fname, groups)
     if inplace:
-        _ops.check_inplace_autograd(input)
         if not (k.grouped and glen != 1):
             if not input.is_contiguous() and not _ops.is_dense(input):
                 _ops.refuse_inplace(input, fname, "a dense tensor (contiguous, channels_last or "
                                     "another permutation of a dense layout)")
         elif not input.is_contiguous():
             _ops.refuse_inplace(input, fname, "a contiguous tensor (each channel one run of memory)")
-    spec = Spec(k, float(p), _ops.draw_seed(generator), groups, glen, fname)
+        if (input.is_neg() or input.data_ptr() & k.misalign
+                or (input._base is not None and input.requires_grad and torch.is_grad_enabled())):
+            return _inplace_aside(kind, input, p, generator, save_mask, fname, groups, glen)
+        _ops.check_inplace_autograd(input)
+    elif input.is_neg():  # a lazily negated view (x.conj().imag): its memory holds -input
+        input = input.resolve_neg()
     if input.requires_grad and torch.is_grad_enabled():
-        return _ops.DropoutFunction.apply(input, spec, inplace, save_mask)
-    y = _ops.forward(input, spec, inplace, False)
+        # (a mask of at most REGEN_MAX elements' bits costs more to allocate than to regenerate)
+        return _ops.DropoutFunction.apply(input, Spec(k, float(p), _ops.draw_seed(generator), groups, glen,
+                                                      inplace, save_mask and groups * glen > _ops.REGEN_MAX))
+    y = _ops.forward(input, Spec(k, float(p), _ops.draw_seed(generator), groups, glen), inplace, False)
     if inplace:
         _ops.bump_version(input)
     return y
+
+
+_TABLES = _ops.TABLES
+_NOISE_MAX = _ops.NOISE_MAX
+_NOISE_KERNELS = {dtype: k for dtype, k in _TABLES[ELEMENT].items() if k.ones is not None}
+_grad_enabled = torch.is_grad_enabled
+_strided = torch.strided
+
+
+def _unusual(kind, input, p, inplace, generator, save_mask, fname, groups):
+    """_run on an input the kernels cannot take: a meta tensor (a model run on device="meta" for
+    its shapes) gets the operator's Meta kernel; anything else the error that says why."""
+    try:
+        _ops.kernels(kind, input, fname)
+    except RuntimeError:
+        if not input.is_meta:
+            raise
+    _no_generator(generator, fname)
+    out = torch.ops.simdrop.native_dropout(input, p, groups, kind is ALPHA, save_mask)[0]
+    return inplace_result(out, input, inplace)
+
+
+def _inplace_aside(kind, input, p, generator, save_mask, fname, groups, glen):
+    """inplace=True on a tensor whose memory the kernel must not write directly: a lazily negated
+    one (its memory holds -input), one not aligned for its dtype, or a view that autograd tracks. PyTorch checks a view's
+    in-place use (a view from unbind or split, one made in no_grad mode, a view of a leaf) when
+    an in-place op is recorded, which for an autograd.Function is after its forward has written.
+    So the result is computed out of place and written by input.copy_(), PyTorch's own in-place
+    op: it refuses such a view with PyTorch's message before writing anything, records the
+    gradient, and negates into a negated tensor."""
+    out = _run(kind, input.resolve_neg(), p, False, generator, save_mask, fname, groups, glen)
+    return input.copy_(out)
 
 
 def _no_generator(generator, fname):
@@ -213,8 +246,14 @@ def dropout(input, p=0.5, training=True, inplace=False, *, generator=None, save_
     if not training or p == 0:
         return input
     n = input.numel()
-    if n == 0:
-        return input
+    if n <= _NOISE_MAX:
+        if n == 0:
+            return input
+        # a tiny call under autograd: PyTorch's x * noise (_ops.NOISE_MAX says why), float32/float64
+        k = _NOISE_KERNELS.get(input.dtype)
+        if k is not None and input.requires_grad and _grad_enabled() and input.is_cpu \
+                and input.layout is _strided and input.is_contiguous():
+            return _ops.noise_dropout(input, k, float(p), _ops.draw_seed(generator), inplace)
     return _run(ELEMENT, input, p, inplace, generator, save_mask, "dropout", n, 1)
 
 
@@ -227,10 +266,9 @@ def _feature(fname, input, p, training, inplace, generator, save_mask, kind=GROU
     if split is None:
         return input
     groups, glen, batched = split
-    if batched:
+    if batched or inplace:  # (in place the input is contiguous: the same memory either way)
         return _run(kind, input, p, inplace, generator, save_mask, fname, groups, glen)
-    out = _run(kind, input.unsqueeze(0), p, inplace, generator, save_mask, fname, groups, glen)
-    return input if inplace else out.squeeze(0)
+    return _run(kind, input.unsqueeze(0), p, False, generator, save_mask, fname, groups, glen).squeeze(0)
 
 
 def dropout1d(input, p=0.5, training=True, inplace=False, *, generator=None, save_mask=True):
@@ -295,9 +333,9 @@ def bias_dropout_add(input, bias, residual, p=0.5, training=True, *, generator=N
     k, rows, cols = check_bias_dropout_add(input, bias, residual, fname)
     p_run = float(p) if training else 0.0
     elem = Spec(_ops.TABLES[ELEMENT][input.dtype], p_run,
-                _ops.draw_seed(generator) if training and p != 0 else 0, input.numel(), 1, fname)
+                _ops.draw_seed(generator) if training and p != 0 else 0, input.numel(), 1)
     bspec = _ops.BiasSpec(k, elem, rows, cols, None if bias is None else bias.dtype)
-    x, b, r = contiguous3(input, bias, residual)
+    x, b, r = plain3(input, bias, residual)
     if torch.is_grad_enabled() and (input.requires_grad or (bias is not None and bias.requires_grad)
                                     or (residual is not None and residual.requires_grad)):
         return _ops.BiasDropoutAddFunction.apply(x, b, r, bspec, save_mask)
