@@ -29,7 +29,9 @@
     X(FP16, "fp16")                                                                        \
     X(BF16, "bf16")                                                                        \
     X(SVE, "sve")                                                                          \
-    X(SVE2, "sve2")
+    X(SVE2, "sve2")                                                                        \
+    /* RISC-V (kernels/riscv/cpu.c: the kernel's HWCAP bits, riscv_hwprobe) */             \
+    X(RVV, "rvv")
 
 #define SIMDROP_CPU_BIT_(id, name) SIMDROP_CPU_BIT_##id,
 enum simdrop_cpu_bit { SIMDROP_CPU_FEATURES(SIMDROP_CPU_BIT_) SIMDROP_CPU_NFEATURES };

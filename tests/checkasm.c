@@ -25,11 +25,17 @@
  * prints the ratio to scalar.
  * --verify ends with one VERIFY line per path and a VERIFY_TOTAL line (the benchmark report's proof).
  * Random cases print their seed; --seed N replays them. --only NAME runs the entries whose name
- * contains NAME. SIMDROP_TEST_CASES sets --cases; SIMDROP_TEST_SMALL trims everything. */
+ * contains NAME. SIMDROP_TEST_CASES sets --cases; SIMDROP_TEST_SMALL trims everything;
+ * SIMDROP_TEST_VECTOR_BITS=N fails unless SVE's or RVV's vectors are N bits (tests/run.sh). */
 #include <math.h>
 #include <time.h>
 
 #include "portable.h" /* clock_gettime */
+
+#if defined(__linux__) && (defined(__aarch64__) || defined(__riscv))
+#include <sys/auxv.h>  /* getauxval: the vector length printed */
+#include <sys/prctl.h>
+#endif
 
 #include "common.h"
 #include "dispatch.h"
@@ -913,6 +919,25 @@ static void bench(const char *const *paths, size_t npaths)
 
 /* ---- main ----------------------------------------------------------------------------------------- */
 
+/* The scalable vectors' length in bits as the OS reports it to this process: SVE's (prctl) on
+ * AArch64, RVV's VLEN (the vlenb CSR, readable when the kernel reports V) on RISC-V; 0 without
+ * them. qemu-user takes it from its -cpu (tests/run.sh runs several), and the sve and rvv paths
+ * must give the same bits at every one; SIMDROP_TEST_VECTOR_BITS=N makes sure the run had N. */
+static unsigned vector_bits(void)
+{
+#if defined(__linux__) && defined(__aarch64__)
+    if (getauxval(AT_HWCAP) & (1ul << 22)) /* HWCAP_SVE */
+        return 8 * ((unsigned)prctl(51 /* PR_SVE_GET_VL */) & 0xffff /* PR_SVE_VL_LEN_MASK */);
+#elif defined(__linux__) && defined(__riscv)
+    if (getauxval(AT_HWCAP) & (1ul << ('V' - 'A'))) {
+        unsigned long vlenb;
+        __asm__ volatile("csrr %0, 0xc22" : "=r"(vlenb)); /* vlenb, by number: no V needed */
+        return 8 * (unsigned)vlenb;
+    }
+#endif
+    return 0;
+}
+
 static int has_flag(int argc, char **argv, const char *flag)
 {
     for (int i = 1; i < argc; i++)
@@ -939,6 +964,13 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < npaths; i++)
         printf(" %s", paths[i]);
     printf("\n");
+    const unsigned vbits = vector_bits();
+    if (vbits)
+        printf("checkasm: scalable vectors of %u bits\n", vbits);
+    if (getenv("SIMDROP_TEST_VECTOR_BITS"))
+        CHECK(vbits == strtoul(getenv("SIMDROP_TEST_VECTOR_BITS"), NULL, 10),
+              "vector length %u bits, SIMDROP_TEST_VECTOR_BITS=%s", vbits,
+              getenv("SIMDROP_TEST_VECTOR_BITS"));
 
     for (size_t i = 0; i < npaths; i++)
         if (strcmp(paths[i], "scalar") && (!only || !strcmp(only, "kernels"))) {

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # tests/run.sh: the README's test command: installs what is missing, builds, runs every test on
-# every path natively and, on x86-64, the whole suite again as AArch64 NEON under qemu-user, as
-# big-endian s390x under qemu-user (the slow suites trimmed there: qemu-s390x runs the scalar
+# every path natively and, on x86-64, the whole suite again as AArch64 (NEON, SVE and SVE2) and
+# as RISC-V with V under qemu-user, the tests of the bits once more at other vector lengths
+# (SVE: 128, 256, 384 bits besides 512; RVV: VLEN 256, 512, 1024 besides 128), as big-endian
+# s390x under qemu-user (the slow suites trimmed there and on RISC-V: qemu-s390x runs the scalar
 # generator about 25 times slower than qemu-aarch64), and as a 64-bit Windows DLL (mingw-w64)
 # under Wine, which runs every x86 path natively.
 #   bash tests/run.sh [--native-only] [--keep]     (--keep reuses existing build directories)
@@ -29,6 +31,7 @@ TEST_PKGS=(python3 python3-numpy python3-torch python3-mesonpy python3-venv pyth
 if [ "$arch" = x86_64 ] && [ "$native_only" = 0 ]; then
     need_pkgs "${BASE_PKGS[@]}" "${TEST_PKGS[@]}" gcc-aarch64-linux-gnu libc6-dev-arm64-cross \
         gcc-s390x-linux-gnu libc6-dev-s390x-cross qemu-user \
+        clang-16 gcc-riscv64-linux-gnu libc6-dev-riscv64-cross \
         gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 wine wine64
 else
     need_pkgs "${BASE_PKGS[@]}" "${TEST_PKGS[@]}"
@@ -47,15 +50,39 @@ setup() {
     meson compile -C "$dir" >/dev/null
 }
 
+# vector_lengths DIR CPU:BITS...: the tests of the bits (every path against scalar, the known
+# answers, the API's values) again on the qemu CPU (its -cpu) of each pair, trimmed;
+# checkasm makes sure its vectors are BITS long.
+vector_lengths() {
+    local dir=$1 pair
+    shift
+    for pair in "$@"; do
+        echo "== $dir: scalable vectors of ${pair##*:} bits (-cpu ${pair%:*})"
+        QEMU_CPU=${pair%:*} SIMDROP_TEST_VECTOR_BITS=${pair##*:} SIMDROP_TEST_SMALL=1 \
+            meson test -C "$dir" --no-rebuild --print-errorlogs --timeout-multiplier 4 \
+            checkasm golden golden_values api
+    done
+}
+
 echo "== native ($arch): build and test every path"
 setup build-test -Dbench=disabled
 meson test -C build-test --no-suite quality --no-suite large --print-errorlogs
 
 if [ "$arch" = x86_64 ] && [ "$native_only" = 0 ]; then
-    echo "== aarch64 NEON under qemu-user: build and test every path"
+    echo "== aarch64 under qemu-user (SVE 512 bits): build and test every path (sve2, sve, neon)"
     setup build-test-aarch64 --cross-file cross/aarch64-linux-gnu.ini -Dbench=disabled
-    meson test -C build-test-aarch64 --no-suite quality --no-suite large --print-errorlogs \
+    QEMU_CPU=max,sve-max-vq=4 SIMDROP_TEST_VECTOR_BITS=512 meson test -C build-test-aarch64 \
+        --no-suite quality --no-suite large --print-errorlogs --timeout-multiplier 4
+    vector_lengths build-test-aarch64 max,sve-max-vq=1:128 max,sve-max-vq=2:256 \
+        max,sve-max-vq=3:384
+
+    echo "== riscv64 with V under qemu-user (VLEN 128): every path, trimmed (SIMDROP_TEST_SMALL)"
+    setup build-test-riscv64 --cross-file cross/riscv64-linux-gnu.ini -Dbench=disabled
+    QEMU_CPU=rv64,v=true,vlen=128,vext_spec=v1.0 SIMDROP_TEST_VECTOR_BITS=128 SIMDROP_TEST_SMALL=1 \
+        meson test -C build-test-riscv64 --no-suite quality --no-suite large --print-errorlogs \
         --timeout-multiplier 4
+    vector_lengths build-test-riscv64 rv64,v=true,vlen=256,vext_spec=v1.0:256 \
+        rv64,v=true,vlen=512,vext_spec=v1.0:512 rv64,v=true,vlen=1024,vext_spec=v1.0:1024
 
     echo "== s390x (big-endian) under qemu-user: every path, trimmed (SIMDROP_TEST_SMALL)"
     setup build-test-s390x --cross-file cross/s390x-linux-gnu.ini -Dbench=disabled

@@ -125,7 +125,7 @@ static void check_special_values(const char *path)
             else
                 CHECK(f2u(y[i]) == (f2u(xi) & 0x80000000u), "%s: dropped %08x must give a zero "
                       "of its sign, got %08x", path, f2u(xi), f2u(y[i]));
-            if (isnan(xi)) /* a dropped NaN keeps its payload, quieted */
+            if (isnan(xi) && TEST_NAN_PAYLOADS) /* a dropped NaN keeps its payload, quieted */
                 CHECK((f2u(y[i]) | 0x00400000u) == (f2u(xi) | 0x00400000u), "%s: NaN payload",
                       path);
         }

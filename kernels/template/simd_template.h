@@ -304,18 +304,6 @@ SIMDROP_INLINE void SIMDROP_FN(prefetch)(const simdrop_kargs *a, const int rule,
     }
 }
 
-/* Moves the operand pointers of a kargs copy on by `rounds` rounds. */
-SIMDROP_INLINE void SIMDROP_FN(advance)(simdrop_kargs *a, const int rule, const int dt, size_t rounds)
-{
-    const size_t bytes = rounds * SIMDROP_ROUND * simdrop_dtype_size(dt);
-    a->y = (char *)a->y + bytes;
-    a->x = (const char *)a->x + bytes;
-    if (simdrop_rule_has_bias(rule))
-        a->b = (const char *)a->b + bytes;
-    if (simdrop_rule_has_resid(rule))
-        a->r = (const char *)a->r + bytes;
-}
-
 /* ---- the loops ------------------------------------------------------------------------------ */
 
 /* How a loop stores its output: regular stores; non-temporal ones (and prefetching the inputs);

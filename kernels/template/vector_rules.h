@@ -1,10 +1,11 @@
 /* vector_rules.h: the value stage of one vector: exact 16-bit conversions and the rules of values.h, on the ISA's primitives.
  *
- * Shared by the vector templates: simd_template.h includes it after the ISA file has defined its
- * primitives, and so will the vector-length-agnostic loop (simd_template.h, "Vector-length-
- * agnostic paths"). So it holds vectors only in parameters, return values and locals, never in
- * arrays, structs, sizeof or static storage: SVE's and RVV's sizeless types allow nothing else.
- * Also the naming of a path's functions, which every template uses. */
+ * Shared by the vector templates: simd_template.h and the vector-length-agnostic loop
+ * (vla_template.h) include it after the ISA file has defined its primitives. So it holds vectors
+ * only in parameters, return values and locals, never in arrays, structs, sizeof or static
+ * storage: SVE's and RVV's sizeless types allow nothing else.
+ * Also the naming of a path's functions and the pointer arithmetic of their loops, which every
+ * template uses. */
 #ifndef SIMDROP_VECTOR_RULES_H
 #define SIMDROP_VECTOR_RULES_H
 
@@ -18,6 +19,18 @@
 #define SIMDROP_CAT_(a, b) a##b
 #define SIMDROP_CAT(a, b) SIMDROP_CAT_(a, b)
 #define SIMDROP_FN(name) SIMDROP_CAT(SIMDROP_CAT(name, _), SIMDROP_PATH_ID)
+
+/* Moves the operand pointers of a kargs copy on by `rounds` rounds. */
+SIMDROP_INLINE void SIMDROP_FN(advance)(simdrop_kargs *a, const int rule, const int dt, size_t rounds)
+{
+    const size_t bytes = rounds * SIMDROP_ROUND * simdrop_dtype_size(dt);
+    a->y = (char *)a->y + bytes;
+    a->x = (const char *)a->x + bytes;
+    if (simdrop_rule_has_bias(rule))
+        a->b = (const char *)a->b + bytes;
+    if (simdrop_rule_has_resid(rule))
+        a->r = (const char *)a->r + bytes;
+}
 
 /* ---- 16-bit conversions, exact and branch-free (values.h has the scalar twins) -------------- */
 

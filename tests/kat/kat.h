@@ -92,8 +92,10 @@ extern const char *const kat_dtype_names[KAT_DTYPES];
 
 /* ---- an executor ------------------------------------------------------------------------------ */
 
-/* Which sign the NaN of Inf * 0 has where the file writes '?' (MASK_SPEC.md section 4.1). */
-enum kat_nan_sign { KAT_NAN_ANY, KAT_NAN_NEGATIVE, KAT_NAN_POSITIVE };
+/* Which sign the NaN of Inf * 0 has where the file writes '?' (MASK_SPEC.md section 4.1), or
+ * KAT_NAN_CANONICAL: the backend returns a NaN of its own choosing from every operation (RISC-V's
+ * canonical NaN), so every NaN answer, '?' or not, matches any NaN and nothing else. */
+enum kat_nan_sign { KAT_NAN_ANY, KAT_NAN_NEGATIVE, KAT_NAN_POSITIVE, KAT_NAN_CANONICAL };
 
 /* The outputs a call writes, in host memory: y (n elements), mask (kat_mask_bytes) when
  * write_mask or a mask-only call, dbias (cols) when write_dbias; NULL otherwise. With an alias,

@@ -177,6 +177,8 @@ static const kat_backend cpu_backend = {
     KAT_NAN_NEGATIVE, /* x86's default NaN has the sign bit set */
 #elif defined(__aarch64__) || defined(_M_ARM64)
     KAT_NAN_POSITIVE,
+#elif defined(__riscv)
+    KAT_NAN_CANONICAL, /* every operation, scalar or vector, returns the canonical NaN */
 #else
     KAT_NAN_ANY,
 #endif
