@@ -46,7 +46,9 @@ enum simdrop_status {
     SIMDROP_EISA_UNKNOWN = -6,  /* no kernel path has this name */
     SIMDROP_EISA_UNAVAILABLE = -7, /* the path exists but was not built or this CPU/OS lacks it */
     SIMDROP_ENOMEM = -8,        /* scratch memory for a bias gradient (dbias) could not be had */
-    SIMDROP_ETHREADS = -9       /* bad thread count, or a thread could not be started */
+    SIMDROP_ETHREADS = -9,      /* bad thread count, or a thread could not be started */
+    SIMDROP_EDEVICE = -10       /* the GPU libraries only (simdrop_cuda.h, simdrop_opencl.h): the
+                                 * device runtime failed; their last-error text has its words */
 };
 
 /* ---- Element dropout --------------------------------------------------------------------------

@@ -166,18 +166,6 @@ static void group_rule(int alpha, double p, int *rule, simdrop_consts *c)
     *c = alpha && p < 1.0 ? simdrop_alpha_consts(p) : simdrop_dropout_consts(p);
 }
 
-/* Backward's factor: dropout's s, alpha's A (and 0 at p == 1, where nothing is kept). */
-static simdrop_consts backward_consts(int alpha, double p)
-{
-    simdrop_consts c = simdrop_dropout_consts(p);
-    if (alpha && p < 1.0) {
-        const simdrop_consts a = simdrop_alpha_consts(p);
-        c.mul = a.mul;
-        c.mul64 = a.mul64;
-    }
-    return c;
-}
-
 static int groups_forward(const simdrop_kernels *k, int dt, int alpha, void *y, uint8_t *mask,
                           const void *x, size_t groups, size_t group_len, double p,
                           uint64_t seed, uint64_t offset)
@@ -211,13 +199,13 @@ static int groups_backward(const simdrop_kernels *k, int dt, int alpha, void *dx
                            const uint8_t *mask, size_t groups, size_t group_len, double p)
 {
     if (group_len == 1 || !groups) /* element backward */
-        return element_backward(k, dt, dx, dy, mask, groups, backward_consts(alpha, p));
+        return element_backward(k, dt, dx, dy, mask, groups, simdrop_backward_consts(alpha, p));
     simdrop_job j = job_new(k, JOB_GROUPS, RULE_SCALE, dt, groups);
     set_output(&j, dx, dy, groups * group_len);
     j.group_len = group_len;
     j.from_bits = 1;
     j.mask_in = mask;
-    j.c = backward_consts(alpha, p);
+    j.c = simdrop_backward_consts(alpha, p);
     return simdrop_run(&j);
 }
 
@@ -232,7 +220,7 @@ static int groups_regen(const simdrop_kernels *k, int dt, int alpha, void *dx, c
     set_keep(&j, p, seed, offset);
     set_output(&j, dx, dy, n);
     j.group_len = group_len;
-    j.c = backward_consts(alpha, p);
+    j.c = simdrop_backward_consts(alpha, p);
     return simdrop_run(&j);
 }
 
@@ -440,20 +428,7 @@ int simdrop_mask_from_bytes(uint8_t *mask, const uint8_t *bytes, size_t n)
 
 const char *simdrop_strerror(int status)
 {
-    switch (status) {
-    case SIMDROP_OK: return "success";
-    case SIMDROP_ENULL: return "a required pointer is NULL while the call has elements";
-    case SIMDROP_EPROB: return "p is NaN or outside [0, 1]";
-    case SIMDROP_ERANGE: return "offset + count exceeds 2^64";
-    case SIMDROP_ESIZE: return "the sizes overflow, or group_len is 0 with groups > 0";
-    /* which buffers, and why not: simdrop_last_error() */
-    case SIMDROP_EOVERLAP: return "two buffers overlap in a way the function does not allow";
-    case SIMDROP_EISA_UNKNOWN: return "unknown kernel path name";
-    case SIMDROP_EISA_UNAVAILABLE: return "kernel path not built or not supported by this CPU/OS";
-    case SIMDROP_ENOMEM: return "out of memory for scratch space";
-    case SIMDROP_ETHREADS: return "bad thread count, or a thread could not be started";
-    default: return "unknown status code";
-    }
+    return simdrop_status_text(status); /* check.c: the GPU libraries' texts are the same */
 }
 
 const char *simdrop_version(void)

@@ -240,7 +240,8 @@ static void strerror_table(const char *path)
         {"SIMDROP_ESIZE", SIMDROP_ESIZE}, {"SIMDROP_EOVERLAP", SIMDROP_EOVERLAP},
         {"SIMDROP_EISA_UNKNOWN", SIMDROP_EISA_UNKNOWN},
         {"SIMDROP_EISA_UNAVAILABLE", SIMDROP_EISA_UNAVAILABLE},
-        {"SIMDROP_ENOMEM", SIMDROP_ENOMEM}, {"SIMDROP_ETHREADS", SIMDROP_ETHREADS}};
+        {"SIMDROP_ENOMEM", SIMDROP_ENOMEM}, {"SIMDROP_ETHREADS", SIMDROP_ETHREADS},
+        {"SIMDROP_EDEVICE", SIMDROP_EDEVICE}};
     const size_t ncodes = sizeof codes / sizeof codes[0];
     FILE *f = fopen(path, "r");
     CHECK(f != NULL, "cannot open %s", path);
