@@ -313,9 +313,10 @@ SIMDROP_DEV_FN void simdrop_dev_gen(int rule, int dt, const simdrop_dev_args *a,
             }
             /* 2. each round's keep bits, values and mask slots */
             SIMDROP_DEV_UNROLL
-            for (unsigned u = 0; u < SIMDROP_DEV_PREFETCH; u++) {
-                if (r + u > r_hi)
-                    break; /* the same round count on every lane: uniform */
+            /* the same round count on every lane: uniform. In the loop's condition, not a
+             * break: PoCL skipped the barriers' stores after such a break (its barrier loops
+             * want one exit) */
+            for (unsigned u = 0; u < SIMDROP_DEV_PREFETCH && r + u <= r_hi; u++) {
                 uint32_t lo = 0, hi = 0;
                 for (unsigned i = 0; i < SIMDROP_DEV_SLOTS; i++) {
                     const unsigned lane = SIMDROP_DEV_FIRST_LANE + i;
@@ -337,11 +338,11 @@ SIMDROP_DEV_FN void simdrop_dev_gen(int rule, int dt, const simdrop_dev_args *a,
                 SIMDROP_DEV_WARP_OR2(lo, hi);
                 const uint32_t w0 = simdrop_dev_word(lo, hi, 0), w1 = simdrop_dev_word(lo, hi, 1);
                 const int64_t p = p0 + (int64_t)SIMDROP_ROUND * (r + u) - SIMDROP_ROUND;
-                /* the slot of the round before, by the threads of lanes 0 and 16 */
+                /* the slots of the round before, by the thread of lane 0: every thread holds
+                 * both words after the exchange */
                 if (SIMDROP_DEV_FIRST_LANE == 0 && (r + u > r_lo || w == 0))
                     simdrop_dev_put_slot(a->mask_out, a->n, p, simdrop_dev_slot(prev0, w0, sh));
-                if (SIMDROP_DEV_FIRST_LANE <= 16 && 16 < SIMDROP_DEV_FIRST_LANE + SIMDROP_DEV_SLOTS &&
-                    two && r + u > r_lo)
+                if (SIMDROP_DEV_FIRST_LANE == 0 && two && r + u > r_lo)
                     simdrop_dev_put_slot(a->mask_out, a->n, p + SIMDROP_BLOCK,
                                          simdrop_dev_slot(prev1, w1, sh));
                 prev0 = w0;
@@ -352,7 +353,7 @@ SIMDROP_DEV_FN void simdrop_dev_gen(int rule, int dt, const simdrop_dev_args *a,
             const int64_t p = p0 + (int64_t)SIMDROP_ROUND * r_hi;
             if (SIMDROP_DEV_FIRST_LANE == 0)
                 simdrop_dev_put_slot(a->mask_out, a->n, p, simdrop_dev_slot(prev0, ahead0, sh));
-            if (SIMDROP_DEV_FIRST_LANE <= 16 && 16 < SIMDROP_DEV_FIRST_LANE + SIMDROP_DEV_SLOTS && two)
+            if (SIMDROP_DEV_FIRST_LANE == 0 && two)
                 simdrop_dev_put_slot(a->mask_out, a->n, p + SIMDROP_BLOCK,
                                      simdrop_dev_slot(prev1, ahead1, sh));
         }

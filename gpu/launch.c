@@ -295,6 +295,19 @@ static int failed(const simdrop_gpu_backend *be, const simdrop_call *c, int stat
     return status;
 }
 
+void simdrop_gpu_call_init(simdrop_gpu_call *call, int entry, int dtype, size_t a, size_t b,
+                           double p, uint64_t seed, uint64_t offset)
+{
+    memset(call, 0, sizeof *call);
+    call->entry = entry;
+    call->dtype = dtype;
+    call->a = a;
+    call->b = b;
+    call->p = p;
+    call->seed = seed;
+    call->offset = offset;
+}
+
 int simdrop_gpu_run(const simdrop_gpu_backend *be, void *ctx, simdrop_gpu_call *call, char *err,
                     size_t err_size)
 {

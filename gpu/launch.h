@@ -85,6 +85,10 @@ typedef struct simdrop_gpu_call {
     void *buf[SIMDROP_MAX_BUFS + 1]; /* + 1: the scratch, filled in by simdrop_gpu_run */
 } simdrop_gpu_call;
 
+/* A call with no buffers yet: the entry point's row, dtype, counts, p, seed and offset. */
+void simdrop_gpu_call_init(simdrop_gpu_call *call, int entry, int dtype, size_t a, size_t b,
+                           double p, uint64_t seed, uint64_t offset);
+
 /* Checks, plans and runs a call on `be`; returns SIMDROP_OK or a status code, with the message
  * of a failure in err (check.c's text for an argument error, "<function>: <why> (<code>)" for
  * a device error). Argument errors are found before anything is allocated or launched. */

@@ -309,14 +309,7 @@ static int run(simdrop_cl *s, cl_command_queue queue, int entry, int dtype, cons
                size_t nbufs, size_t a, size_t b, double p, uint64_t seed, uint64_t offset)
 {
     simdrop_gpu_call call;
-    memset(&call, 0, sizeof call);
-    call.entry = entry;
-    call.dtype = dtype;
-    call.a = a;
-    call.b = b;
-    call.p = p;
-    call.seed = seed;
-    call.offset = offset;
+    simdrop_gpu_call_init(&call, entry, dtype, a, b, p, seed, offset);
     char name[96];
     simdrop_call named;
     memset(&named, 0, sizeof named);

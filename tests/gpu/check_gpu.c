@@ -218,8 +218,10 @@ static void check_error(const char *what, int want_status, const char *want_mess
         x[i] = (float)i;
     dbuf y = dbuf_new(overlap ? 400 + 13 : y_bytes, 0, NULL), xb = dbuf_new(400, 0, x);
     dbuf m = dbuf_new(13, 0, NULL);
-    /* the mask inside y's buffer, 12 bytes past its start: a sub-buffer on OpenCL */
-    void *mask_view = overlap ? be->view(y.mem, y.start + 12 * be->align, 13) : m.view;
+    /* the mask inside y's bytes, at the first aligned place past 12 bytes (a sub-buffer on
+     * OpenCL, whose origin must be a multiple of be->align) */
+    const size_t inside = (12 + be->align - 1) / be->align * be->align;
+    void *mask_view = overlap ? be->view(y.mem, y.start + (inside < 400 ? inside : 0), 13) : m.view;
     void *h[3] = {y_null ? NULL : y.view, mask_view, x_null ? NULL : xb.view};
     const ent_shape s = {n, 0};
     const int got = be->call(fwd, h, s, p, 7, offset);

@@ -79,14 +79,8 @@ static const struct {
 static int c_call(size_t entry, void *const *h, ent_shape s, double p, uint64_t seed, uint64_t offset)
 {
     simdrop_gpu_call call;
-    memset(&call, 0, sizeof call);
-    call.entry = entry_rows[entry].entry;
-    call.dtype = entry_rows[entry].dtype;
-    call.a = s.a;
-    call.b = s.b;
-    call.p = p;
-    call.seed = seed;
-    call.offset = offset;
+    simdrop_gpu_call_init(&call, entry_rows[entry].entry, entry_rows[entry].dtype, s.a, s.b, p,
+                          seed, offset);
     for (int i = 0; i < simdrop_signatures[call.entry].nbufs; i++) {
         call.desc[i] = simdrop_buf_ptr(h[i]);
         call.buf[i] = h[i];
