@@ -2,10 +2,10 @@
 #ifndef SIMDROP_TEST_GPU_BACKEND_H
 #define SIMDROP_TEST_GPU_BACKEND_H
 
-/* The equivalence harness (check_gpu.c) and the known-answer executors (tests/kat/kat_gpu.h)
- * are written against this interface; the backends are gpu_c.c (gpu/kernels.h compiled as C,
- * run through gpu/launch.c as the GPU libraries run it), gpu_opencl.c and gpu_cuda.cu. The
- * entry points are numbered in the order of gpu/entries.h's list. */
+/* The equivalence harness (check_gpu.c) is written against this interface; the backends are
+ * gpu_c.c (gpu/kernels.h compiled as C, run through gpu/launch.c as the GPU libraries run it),
+ * gpu_opencl.c and gpu_cuda.cu. The entry points are numbered in the order of
+ * gpu/entry_list.h's list. */
 
 #include <stddef.h>
 #include <stdint.h>
@@ -32,7 +32,7 @@ typedef struct gpu_backend {
     void (*unview)(void *view);
     void (*upload)(void *buf, size_t offset, const void *src, size_t bytes);
     void (*download)(void *dst, void *buf, size_t offset, size_t bytes);
-    /* entry `entry` of gpu/entries.h on views h[] (NULL for absent buffers) */
+    /* entry `entry` of gpu/entry_list.h on views h[] (NULL for absent buffers) */
     int (*call)(size_t entry, void *const *h, ent_shape s, double p, uint64_t seed,
                 uint64_t offset);
     int (*finish)(void);          /* waits for the queue: 0, or the device's failure */

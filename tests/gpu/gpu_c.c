@@ -67,7 +67,7 @@ static const simdrop_gpu_backend executor = {"simdrop_c_", c_alloc, c_launch, c_
 
 static char last_error[512];
 
-/* The entry points of gpu/entries.h: their rows of check.h and dtypes. */
+/* The entry points of gpu/entry_list.h: their rows of check.h and dtypes. */
 static const struct {
     int entry, dtype;
 } entry_rows[] = {
