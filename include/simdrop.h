@@ -48,9 +48,11 @@ enum simdrop_status {
     SIMDROP_EISA_UNAVAILABLE = -7, /* the path exists but was not built or this CPU/OS lacks it */
     SIMDROP_ENOMEM = -8,        /* scratch memory for a bias gradient (dbias) could not be had */
     SIMDROP_ETHREADS = -9,      /* bad thread count, or a thread could not be started */
-    SIMDROP_EPARALLEL = -10     /* the engine's pool (simdrop_set_parallel, or a thread's own)
+    SIMDROP_EPARALLEL = -10,    /* the engine's pool (simdrop_set_parallel, or a thread's own)
                                    did not run every task exactly once: the outputs are
                                    unspecified */
+    SIMDROP_EDEVICE = -11       /* the GPU libraries only (simdrop_cuda.h, simdrop_opencl.h): the
+                                 * device runtime failed; their last-error text has its words */
 };
 
 /* ---- Element dropout --------------------------------------------------------------------------

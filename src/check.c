@@ -35,8 +35,29 @@ const char *simdrop_status_name(int status)
     static const char *const names[] = {
         "SIMDROP_OK", "SIMDROP_ENULL", "SIMDROP_EPROB", "SIMDROP_ERANGE", "SIMDROP_ESIZE",
         "SIMDROP_EOVERLAP", "SIMDROP_EISA_UNKNOWN", "SIMDROP_EISA_UNAVAILABLE", "SIMDROP_ENOMEM",
-        "SIMDROP_ETHREADS", "SIMDROP_EPARALLEL"};
+        "SIMDROP_ETHREADS", "SIMDROP_EPARALLEL", "SIMDROP_EDEVICE"};
     return status <= 0 && -status < (int)(sizeof names / sizeof names[0]) ? names[-status] : NULL;
+}
+
+const char *simdrop_status_text(int status)
+{
+    switch (status) {
+    case SIMDROP_OK: return "success";
+    case SIMDROP_ENULL: return "a required pointer is NULL while the call has elements";
+    case SIMDROP_EPROB: return "p is NaN or outside [0, 1]";
+    case SIMDROP_ERANGE: return "offset + count exceeds 2^64";
+    case SIMDROP_ESIZE: return "the sizes overflow, or group_len is 0 with groups > 0";
+    /* which buffers, and why not: simdrop_last_error() */
+    case SIMDROP_EOVERLAP: return "two buffers overlap in a way the function does not allow";
+    case SIMDROP_EISA_UNKNOWN: return "unknown kernel path name";
+    case SIMDROP_EISA_UNAVAILABLE: return "kernel path not built or not supported by this CPU/OS";
+    case SIMDROP_ENOMEM: return "out of memory for scratch space";
+    case SIMDROP_ETHREADS: return "bad thread count, or a thread could not be started";
+    case SIMDROP_EPARALLEL: return "the engine's thread pool did not run every task exactly once";
+    /* the CUDA or OpenCL runtime's words: simdrop_cuda_last_error() / simdrop_cl_last_error() */
+    case SIMDROP_EDEVICE: return "the GPU runtime (CUDA or OpenCL) reported an error";
+    default: return "unknown status code";
+    }
 }
 
 /* Appends to a message: snprintf that never runs past the end. */

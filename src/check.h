@@ -360,6 +360,9 @@ void simdrop_check_message(const simdrop_call *c, const simdrop_fault *f, const 
 /* The name of a status code of include/simdrop.h ("SIMDROP_EOVERLAP"), or NULL. */
 const char *simdrop_status_name(int status);
 
+/* What simdrop_strerror() says of a status code (and the GPU libraries' strerror functions). */
+const char *simdrop_status_text(int status);
+
 #ifdef __cplusplus
 }
 #endif

@@ -181,13 +181,7 @@ static void group_rule(int family, double p, int *rule, simdrop_consts *c)
  * dropout without rescaling (simdrop_dropout_consts(0.0): s = 1 / 1 exactly). */
 static simdrop_consts backward_consts(int family, double p)
 {
-    simdrop_consts c = simdrop_dropout_consts(family == UNSCALED ? 0.0 : p);
-    if (family == ALPHA && p < 1.0) {
-        const simdrop_consts a = simdrop_alpha_consts(p);
-        c.mul = a.mul;
-        c.mul64 = a.mul64;
-    }
-    return c;
+    return family == UNSCALED ? simdrop_dropout_consts(0.0) : simdrop_backward_consts(family == ALPHA, p);
 }
 
 static int groups_forward(const simdrop_kernels *k, int dt, int family, void *y, uint8_t *mask,
@@ -275,7 +269,7 @@ static int nhwc_forward(const simdrop_kernels *k, int dt, int alpha, void *y, ui
                         uint64_t seed, uint64_t offset)
 {
     if (!samples || !channels || nhwc_is_nchw(alpha, spatial, channels, p))
-        return groups_forward(k, dt, alpha, y, mask, x, samples * channels, spatial, p, seed,
+        return groups_forward(k, dt, alpha ? ALPHA : SCALED, y, mask, x, samples * channels, spatial, p, seed,
                               offset);
     simdrop_job j = nhwc_job(k, dt, y, x, samples, spatial, channels);
     set_keep(&j, p, seed, offset);
@@ -289,11 +283,11 @@ static int nhwc_backward(const simdrop_kernels *k, int dt, int alpha, void *dx, 
                          double p)
 {
     if (!samples || !channels || nhwc_is_nchw(0, spatial, channels, p))
-        return groups_backward(k, dt, alpha, dx, dy, mask, samples * channels, spatial, p);
+        return groups_backward(k, dt, alpha ? ALPHA : SCALED, dx, dy, mask, samples * channels, spatial, p);
     simdrop_job j = nhwc_job(k, dt, dx, dy, samples, spatial, channels);
     j.from_bits = 1;
     j.mask_in = mask;
-    j.c = backward_consts(alpha, p);
+    j.c = backward_consts(alpha ? ALPHA : SCALED, p);
     return simdrop_run(&j);
 }
 
@@ -302,10 +296,10 @@ static int nhwc_regen(const simdrop_kernels *k, int dt, int alpha, void *dx, con
                       uint64_t offset)
 {
     if (!samples || !channels || nhwc_is_nchw(0, spatial, channels, p))
-        return groups_regen(k, dt, alpha, dx, dy, samples * channels, spatial, p, seed, offset);
+        return groups_regen(k, dt, alpha ? ALPHA : SCALED, dx, dy, samples * channels, spatial, p, seed, offset);
     simdrop_job j = nhwc_job(k, dt, dx, dy, samples, spatial, channels);
     set_keep(&j, p, seed, offset);
-    j.c = backward_consts(alpha, p);
+    j.c = backward_consts(alpha ? ALPHA : SCALED, p);
     return simdrop_run(&j);
 }
 
@@ -570,21 +564,7 @@ int simdrop_mask_from_bytes(uint8_t *mask, const uint8_t *bytes, size_t n)
 
 const char *simdrop_strerror(int status)
 {
-    switch (status) {
-    case SIMDROP_OK: return "success";
-    case SIMDROP_ENULL: return "a required pointer is NULL while the call has elements";
-    case SIMDROP_EPROB: return "p is NaN or outside [0, 1]";
-    case SIMDROP_ERANGE: return "offset + count exceeds 2^64";
-    case SIMDROP_ESIZE: return "the sizes overflow, or group_len is 0 with groups > 0";
-    /* which buffers, and why not: simdrop_last_error() */
-    case SIMDROP_EOVERLAP: return "two buffers overlap in a way the function does not allow";
-    case SIMDROP_EISA_UNKNOWN: return "unknown kernel path name";
-    case SIMDROP_EISA_UNAVAILABLE: return "kernel path not built or not supported by this CPU/OS";
-    case SIMDROP_ENOMEM: return "out of memory for scratch space";
-    case SIMDROP_ETHREADS: return "bad thread count, or a thread could not be started";
-    case SIMDROP_EPARALLEL: return "the engine's thread pool did not run every task exactly once";
-    default: return "unknown status code";
-    }
+    return simdrop_status_text(status); /* check.c: the GPU libraries' texts are the same */
 }
 
 const char *simdrop_version(void)

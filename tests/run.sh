@@ -27,7 +27,10 @@ done
 arch=$(uname -m)
 # The Python package's tests (numpy, PyTorch; its wheel: meson-python, venv, pip), the consumer
 # projects (CMake), the API symbol check.
-TEST_PKGS=(python3 python3-numpy python3-torch python3-mesonpy python3-venv python3-pip cmake binutils)
+# The OpenCL twin (gpu/opencl/) runs for real on PoCL, the CPU's OpenCL: its loader, headers and
+# the PoCL driver.
+TEST_PKGS=(python3 python3-numpy python3-torch python3-mesonpy python3-venv python3-pip cmake binutils
+           ocl-icd-opencl-dev opencl-headers pocl-opencl-icd)
 if [ "$arch" = x86_64 ] && [ "$native_only" = 0 ]; then
     need_pkgs "${BASE_PKGS[@]}" "${TEST_PKGS[@]}" gcc-aarch64-linux-gnu libc6-dev-arm64-cross \
         gcc-s390x-linux-gnu libc6-dev-s390x-cross qemu-user \
@@ -65,8 +68,10 @@ vector_lengths() {
 }
 
 echo "== native ($arch): build and test every path"
-setup build-test -Dbench=disabled
-meson test -C build-test --no-suite quality --no-suite large --print-errorlogs
+# -Dopencl=enabled and SIMDROP_TEST_REQUIRE_OPENCL=1: the OpenCL test runs, never skips.
+setup build-test -Dbench=disabled -Dopencl=enabled
+SIMDROP_TEST_REQUIRE_OPENCL=1 meson test -C build-test --no-suite quality --no-suite large \
+    --print-errorlogs
 
 if [ "$arch" = x86_64 ] && [ "$native_only" = 0 ]; then
     echo "== aarch64 under qemu-user (SVE 512 bits): build and test every path (sve2, sve, neon)"

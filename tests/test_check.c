@@ -309,7 +309,8 @@ static void check_order(void)
         CHECK(simdrop_status_name(s) && !strncmp(simdrop_status_name(s), "SIMDROP_", 8),
               "status %d has no name", s);
     CHECK(!strcmp(simdrop_status_name(SIMDROP_EPARALLEL), "SIMDROP_EPARALLEL"), "EPARALLEL");
-    CHECK(!simdrop_status_name(1) && !simdrop_status_name(SIMDROP_EPARALLEL - 1),
+    CHECK(!strcmp(simdrop_status_name(SIMDROP_EDEVICE), "SIMDROP_EDEVICE"), "EDEVICE");
+    CHECK(!simdrop_status_name(1) && !simdrop_status_name(SIMDROP_EDEVICE - 1),
           "names for unknown codes");
 }
 

@@ -273,7 +273,8 @@ static void strerror_table(const char *path)
         {"SIMDROP_EISA_UNKNOWN", SIMDROP_EISA_UNKNOWN},
         {"SIMDROP_EISA_UNAVAILABLE", SIMDROP_EISA_UNAVAILABLE},
         {"SIMDROP_ENOMEM", SIMDROP_ENOMEM}, {"SIMDROP_ETHREADS", SIMDROP_ETHREADS},
-        {"SIMDROP_EPARALLEL", SIMDROP_EPARALLEL}};
+        {"SIMDROP_EPARALLEL", SIMDROP_EPARALLEL},
+        {"SIMDROP_EDEVICE", SIMDROP_EDEVICE}};
     const size_t ncodes = sizeof codes / sizeof codes[0];
     FILE *f = fopen(path, "r");
     CHECK(f != NULL, "cannot open %s", path);

@@ -84,6 +84,19 @@ static inline simdrop_consts simdrop_alpha_consts(double p)
     return c;
 }
 
+/* Backward's factor: dropout's s, alpha's A (and 0 at p == 1, where nothing is kept); the CPU
+ * library and the GPU plans (gpu/launch.c) both take it from here. */
+static inline simdrop_consts simdrop_backward_consts(int alpha, double p)
+{
+    simdrop_consts c = simdrop_dropout_consts(p);
+    if (alpha && p < 1.0) {
+        const simdrop_consts a = simdrop_alpha_consts(p);
+        c.mul = a.mul;
+        c.mul64 = a.mul64;
+    }
+    return c;
+}
+
 /* ---- elements by dtype (the scalar reference's loads and stores) ------------------------- */
 
 /* Inputs of one element: x, and the bias and residual where the rule has them. */

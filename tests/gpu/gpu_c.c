@@ -1,0 +1,161 @@
+/* gpu_c.c: the GPU kernels compiled as plain C, run through gpu/launch.c as the CUDA and OpenCL libraries run them: the host-C backend of the GPU tests. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels.h" /* gpu/: every kernel, as C functions (gpu/device.h's C branch) */
+#include "launch.h"
+#include "entry_list.h"
+#include "backend.h"
+
+/* ---- the executor: a launch is the kernel's threads called in turn --------------------------- */
+
+typedef void (*kernel_fn)(SIMDROP_DEV_PARAMS);
+#define KERNEL_FN(name, kind, rule, dt) simdrop_k_##name,
+static const kernel_fn kernels[SIMDROP_GPU_KERNEL_COUNT] = {SIMDROP_GPU_KERNELS(KERNEL_FN)};
+
+/* How many threads a launch runs at most (a C thread runs a whole warp of a warp kernel): the
+ * harness varies it so that the kernels' loops over more work than threads run too. */
+static uint64_t max_threads = 3;
+static int fail_alloc; /* the next scratch allocation fails, as a device's may */
+
+static int c_alloc(void *ctx, uint64_t bytes, void **scratch, char *why, size_t size)
+{
+    (void)ctx;
+    if (fail_alloc) {
+        fail_alloc = 0;
+        snprintf(why, size, "scratch of %llu bytes: out of memory (forced by the test)",
+                 (unsigned long long)bytes);
+        return SIMDROP_ENOMEM;
+    }
+    *scratch = malloc(bytes);
+    if (*scratch)
+        memset(*scratch, 0xcd, bytes); /* no kernel may read what it did not write */
+    return *scratch ? SIMDROP_OK : SIMDROP_ENOMEM;
+}
+
+static int c_launch(void *ctx, const simdrop_gpu_launch *l, void *const *buf, char *why, size_t size)
+{
+    uint8_t *p[SIMDROP_GPU_SLOTS];
+    (void)ctx, (void)why, (void)size;
+    for (int s = 0; s < SIMDROP_GPU_SLOTS; s++)
+        p[s] = l->slot[s] == SIMDROP_GPU_NONE ? NULL : (uint8_t *)buf[l->slot[s]];
+    const simdrop_gpu_args *a = &l->a;
+    const uint64_t planned = l->warp ? l->threads / 32 : l->threads;
+    simdrop_dev_items = planned < max_threads ? planned : max_threads;
+    for (simdrop_dev_item = 0; simdrop_dev_item < simdrop_dev_items; simdrop_dev_item++)
+        kernels[l->kernel](p[SIMDROP_GPU_Y], p[SIMDROP_GPU_X], p[SIMDROP_GPU_BIAS],
+                           p[SIMDROP_GPU_RESID], p[SIMDROP_GPU_MASK_OUT], p[SIMDROP_GPU_MASK_IN],
+                           a->n, a->offset, a->key, a->cols, a->group_len, a->rows, a->nan64,
+                           a->mul64, a->add64, a->drop64, a->mul, a->add, a->drop, a->threshold,
+                           a->nan32);
+    simdrop_dev_item = 0;
+    simdrop_dev_items = 1;
+    return SIMDROP_OK;
+}
+
+static int c_release(void *ctx, void *scratch, char *why, size_t size)
+{
+    (void)ctx, (void)why, (void)size;
+    free(scratch);
+    return SIMDROP_OK;
+}
+
+static const simdrop_gpu_backend executor = {"simdrop_c_", c_alloc, c_launch, c_release};
+
+/* ---- the test backend --------------------------------------------------------------------------- */
+
+static char last_error[512];
+
+/* The entry points of gpu/entry_list.h: their rows of check.h and dtypes. */
+static const struct {
+    int entry, dtype;
+} entry_rows[] = {
+#define ENTRY_ROW(fn, ENTRY, DTYPE, SIG, T, A) {SIMDROP_ENTRY_##ENTRY, DTYPE},
+    SIMDROP_GPU_ENTRIES(ENTRY_ROW)
+#undef ENTRY_ROW
+};
+
+static int c_call(size_t entry, void *const *h, ent_shape s, double p, uint64_t seed, uint64_t offset)
+{
+    simdrop_gpu_call call;
+    simdrop_gpu_call_init(&call, entry_rows[entry].entry, entry_rows[entry].dtype, s.a, s.b, p,
+                          seed, offset);
+    for (int i = 0; i < simdrop_signatures[call.entry].nbufs; i++) {
+        call.desc[i] = simdrop_buf_ptr(h[i]);
+        call.buf[i] = h[i];
+    }
+    /* Every 13th call's scratch allocation fails, as a device's may: the call must fail cleanly,
+     * with nothing written. The calls run on 1, 2 or 3 threads in turn. */
+    static unsigned calls;
+    calls++;
+    fail_alloc = calls % 13 == 0;
+    max_threads = 1 + calls % 3;
+    const int status = simdrop_gpu_run(&executor, NULL, &call, last_error, sizeof last_error);
+    fail_alloc = 0;
+    return status;
+}
+
+/* Host memory as device memory: 64-byte aligned blocks. */
+static void *c_alloc_buf(size_t bytes)
+{
+    unsigned char *base = (unsigned char *)malloc(bytes + 64 + sizeof(void *));
+    if (!base)
+        return NULL;
+    unsigned char *p = base + sizeof(void *);
+    p += (64 - (uintptr_t)p % 64) % 64;
+    memcpy(p - sizeof(void *), &base, sizeof base);
+    return p;
+}
+
+static void c_release_buf(void *buf)
+{
+    void *base;
+    memcpy(&base, (unsigned char *)buf - sizeof(void *), sizeof base);
+    free(base);
+}
+
+static void *c_view(void *buf, size_t offset, size_t bytes)
+{
+    (void)bytes;
+    return (unsigned char *)buf + offset;
+}
+
+static void c_unview(void *view)
+{
+    (void)view;
+}
+
+static void c_upload(void *buf, size_t offset, const void *src, size_t bytes)
+{
+    memcpy((unsigned char *)buf + offset, src, bytes);
+}
+
+static void c_download(void *dst, void *buf, size_t offset, size_t bytes)
+{
+    memcpy(dst, (unsigned char *)buf + offset, bytes);
+}
+
+static int c_init(void)
+{
+    return 0;
+}
+
+static const char *c_device(void)
+{
+    return "the host CPU, gpu/kernels.h compiled as C (a thread runs a warp's 32 lanes)";
+}
+
+static int c_finish(void)
+{
+    return 0;
+}
+
+static const char *c_last_error(void)
+{
+    return last_error;
+}
+
+gpu_backend gpu_this = {"host-C", "simdrop_c_", 1, 0, c_init, c_device, c_alloc_buf,
+                              c_release_buf, c_view, c_unview, c_upload, c_download, c_call,
+                              c_finish, c_last_error, NULL};
