@@ -79,13 +79,7 @@ def _suffix(a, name):
 
 def _array(a, name):
     """(C-contiguous aligned array, dtype suffix); copies other input; TypeError for a bad dtype."""
-    if not isinstance(a, np.ndarray):
-        a = np.asarray(a)
-    t = _SUFFIX.get(a.dtype)
-    if t is None:
-        raise TypeError(f"{name}: dtype {a.dtype} is not supported: simdrop takes float32, float64 "
-                        "and float16 arrays (bfloat16 only through simdrop.torch: numpy has no "
-                        "bfloat16 dtype)")
+    a, t = _suffix(a, name)
     if not (a.flags.c_contiguous and a.flags.aligned):
         a = a.copy(order="C")  # (np.ascontiguousarray keeps a contiguous misaligned array as is)
     return a, t
