@@ -36,29 +36,31 @@ class _Placed:
     global tensor the module's input is (a tensor-parallel shard); set_block() sets it by sample
     and feature range. Both default to None."""
     __jit_unused_properties__ = ["site", "block"]
-    _site = None
-    _block = None
+    _place = None  # (site, block) once either is set; None keeps forward's plain call
 
     @property
     def site(self) -> Optional[str]:
-        return self._site
+        return None if self._place is None else self._place[0]
 
     @site.setter
     def site(self, name):
         if name is not None and not isinstance(name, str):
             raise TypeError(f"site: must be a str or None, got {type(name).__name__}")
-        self.__dict__["_site"] = name
+        self._set_place(name, self.block)
 
     @property
     def block(self):
-        return self._block
+        return None if self._place is None else self._place[1]
 
     @block.setter
     def block(self, block):
         if block is not None:
             _sh.normalize(block, 64, type(self).__name__)  # checked now, against its input later
             block = dict(block)
-        self.__dict__["_block"] = block
+        self._set_place(self.site, block)
+
+    def _set_place(self, site, block):
+        self.__dict__["_place"] = None if site is None and block is None else (site, block)
 
     def set_block(self, samples=None, features=None, dims=None):
         """Say which block of the global tensor this module's input is: samples=(start, total)
@@ -102,8 +104,10 @@ class Dropout(_SaveMask, _nn["Dropout"]):
         if torch.jit.is_scripting():
             out = torch.ops.simdrop.dropout(input, self.p, self.training, self.save_mask)
             return F.inplace_result(out, input, self.inplace)
+        if self._place is None:  # (no site or block: the call of least overhead)
+            return F.dropout(input, self.p, self.training, self.inplace, save_mask=self.save_mask)
         return F.dropout(input, self.p, self.training, self.inplace, save_mask=self.save_mask,
-                         site=self._site, block=self._block)
+                         site=self._place[0], block=self._place[1])
 
 
 class Dropout1d(_SaveMask, _nn["Dropout1d"]):
@@ -117,8 +121,10 @@ class Dropout1d(_SaveMask, _nn["Dropout1d"]):
         if torch.jit.is_scripting():
             out = torch.ops.simdrop.dropout1d(input, self.p, self.training, self.save_mask)
             return F.inplace_result(out, input, self.inplace)
+        if self._place is None:
+            return F.dropout1d(input, self.p, self.training, self.inplace, save_mask=self.save_mask)
         return F.dropout1d(input, self.p, self.training, self.inplace, save_mask=self.save_mask,
-                           site=self._site, block=self._block)
+                           site=self._place[0], block=self._place[1])
 
 
 class Dropout2d(_SaveMask, _nn["Dropout2d"]):
@@ -132,8 +138,10 @@ class Dropout2d(_SaveMask, _nn["Dropout2d"]):
         if torch.jit.is_scripting():
             out = torch.ops.simdrop.dropout2d(input, self.p, self.training, self.save_mask)
             return F.inplace_result(out, input, self.inplace)
+        if self._place is None:
+            return F.dropout2d(input, self.p, self.training, self.inplace, save_mask=self.save_mask)
         return F.dropout2d(input, self.p, self.training, self.inplace, save_mask=self.save_mask,
-                           site=self._site, block=self._block)
+                           site=self._place[0], block=self._place[1])
 
 
 class Dropout3d(_SaveMask, _nn["Dropout3d"]):
@@ -147,8 +155,10 @@ class Dropout3d(_SaveMask, _nn["Dropout3d"]):
         if torch.jit.is_scripting():
             out = torch.ops.simdrop.dropout3d(input, self.p, self.training, self.save_mask)
             return F.inplace_result(out, input, self.inplace)
+        if self._place is None:
+            return F.dropout3d(input, self.p, self.training, self.inplace, save_mask=self.save_mask)
         return F.dropout3d(input, self.p, self.training, self.inplace, save_mask=self.save_mask,
-                           site=self._site, block=self._block)
+                           site=self._place[0], block=self._place[1])
 
 
 class AlphaDropout(_SaveMask, _nn["AlphaDropout"]):
@@ -161,8 +171,10 @@ class AlphaDropout(_SaveMask, _nn["AlphaDropout"]):
     def forward(self, input: Tensor) -> Tensor:
         if torch.jit.is_scripting():
             return torch.ops.simdrop.alpha_dropout(input, self.p, self.training, self.save_mask)
+        if self._place is None:
+            return F.alpha_dropout(input, self.p, self.training, save_mask=self.save_mask)
         return F.alpha_dropout(input, self.p, self.training, save_mask=self.save_mask,
-                               site=self._site, block=self._block)
+                               site=self._place[0], block=self._place[1])
 
 
 class FeatureAlphaDropout(_SaveMask, _nn["FeatureAlphaDropout"]):
@@ -175,8 +187,10 @@ class FeatureAlphaDropout(_SaveMask, _nn["FeatureAlphaDropout"]):
     def forward(self, input: Tensor) -> Tensor:
         if torch.jit.is_scripting():
             return torch.ops.simdrop.feature_alpha_dropout(input, self.p, self.training, self.save_mask)
+        if self._place is None:
+            return F.feature_alpha_dropout(input, self.p, self.training, save_mask=self.save_mask)
         return F.feature_alpha_dropout(input, self.p, self.training, save_mask=self.save_mask,
-                                       site=self._site, block=self._block)
+                                       site=self._place[0], block=self._place[1])
 
 
 class DropPath(_Placed, torch.nn.Module):
@@ -194,8 +208,10 @@ class DropPath(_Placed, torch.nn.Module):
         if torch.jit.is_scripting():
             return torch.ops.simdrop.drop_path(x, self.drop_prob, self.training, self.scale_by_keep,
                                                self.save_mask)
+        if self._place is None:
+            return F.drop_path(x, self.drop_prob, self.training, self.scale_by_keep, save_mask=self.save_mask)
         return F.drop_path(x, self.drop_prob, self.training, self.scale_by_keep, save_mask=self.save_mask,
-                           site=self._site, block=self._block)
+                           site=self._place[0], block=self._place[1])
 
     def extra_repr(self):
         return f"drop_prob={round(self.drop_prob, 3):0.3f}"
@@ -219,8 +235,10 @@ class BiasDropoutAdd(_Placed, torch.nn.Module):
         if torch.jit.is_scripting():
             return torch.ops.simdrop.bias_dropout_add(input, bias, residual, self.p, self.training,
                                                       self.save_mask)
+        if self._place is None:
+            return F.bias_dropout_add(input, bias, residual, self.p, self.training, save_mask=self.save_mask)
         return F.bias_dropout_add(input, bias, residual, self.p, self.training, save_mask=self.save_mask,
-                                  site=self._site, block=self._block)
+                                  site=self._place[0], block=self._place[1])
 
     def extra_repr(self):
         return f"p={self.p}" + ("" if self.save_mask else ", save_mask=False")
