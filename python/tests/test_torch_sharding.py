@@ -330,39 +330,77 @@ class TestBlocks(unittest.TestCase):
             sdt.Dropout().set_block(features=(0, 4), dims={-1: (0, 4)})
 
 
+def _dtensor_worker(rank, out_dir):
+    """One of two ranks: every placement of a 1-D mesh, an uneven shard, the gradient."""
+    import traceback
+    import torch.distributed as dist
+    try:
+        mod = __import__(sdt._sharding._dtensor_api()[0].__module__.rsplit(".", 1)[0],
+                         fromlist=["DeviceMesh", "Shard", "Replicate", "distribute_tensor"])
+        dist.init_process_group("gloo", init_method="file://" + os.path.join(out_dir, "store"),
+                                rank=rank, world_size=2)
+        mesh = mod.DeviceMesh("cpu", [0, 1])
+        checked = 0
+        for shape in ((6, 8), (5, 7)):
+            x = torch.randn(shape, generator=torch.Generator().manual_seed(3))
+            with sdt.site_seeds(4, 4):
+                full = F.dropout(x, 0.5, site="t")
+                for placement in (mod.Shard(0), mod.Shard(1), mod.Replicate()):
+                    dx = mod.distribute_tensor(x, mesh, [placement]).detach().requires_grad_()
+                    y = F.dropout(dx, 0.5, site="t")
+                    assert isinstance(y, type(dx)), type(y)
+                    assert y.placements == dx.placements, (y.placements, dx.placements)
+                    whole = y.redistribute(mesh, [mod.Replicate()]).to_local()
+                    assert torch.equal(whole, full), (shape, placement)
+                    y.sum().backward()
+                    grad = dx.grad.redistribute(mesh, [mod.Replicate()]).to_local()
+                    assert torch.equal(grad != 0, full != 0), (shape, placement)
+                    checked += 1
+                try:
+                    F.dropout(dx, 0.5, site="t", block={0: (0, 6)})
+                    raise AssertionError("block= with a DTensor was not refused")
+                except ValueError:
+                    pass
+        dist.destroy_process_group()
+        with open(os.path.join(out_dir, f"ok{rank}"), "w") as f:
+            f.write(str(checked))
+    except BaseException:
+        with open(os.path.join(out_dir, f"err{rank}"), "w") as f:
+            f.write(traceback.format_exc())
+        os._exit(1)
+    os._exit(0)
+
+
 class TestDTensor(unittest.TestCase):
     def setUp(self):
         if sdt._sharding._dtensor_api()[0] is None:
-            self.skipTest(f"torch {torch.__version__} has no DTensor (torch.distributed.tensor: "
-                          "PyTorch 2.x); the DTensor route is exercised there")
+            self.skipTest(f"torch {torch.__version__} has no DTensor (torch.distributed.tensor, "
+                          "PyTorch 2.x): the DTensor route cannot run here")
 
     def test_placements_give_the_unsharded_masks(self):
+        """Two processes (gloo) hold a DTensor as Shard(0), Shard(1) (even and uneven) and
+        Replicate(): the dropout of each, gathered, is the dropout of the whole tensor."""
+        import multiprocessing
         import tempfile
         import torch.distributed as dist
-        if not dist.is_gloo_available():
-            self.skipTest("no gloo backend")
-        DTensor = sdt._sharding._dtensor_api()[0]
-        from torch.distributed.device_mesh import init_device_mesh
-        try:
-            from torch.distributed.tensor import Replicate, Shard
-        except ImportError:
-            from torch.distributed._tensor import Replicate, Shard
+        if not dist.is_available() or not dist.is_gloo_available():
+            self.skipTest("torch.distributed with gloo is not available")
+        ctx = multiprocessing.get_context("fork")
         with tempfile.TemporaryDirectory() as d:
-            dist.init_process_group("gloo", init_method="file://" + os.path.join(d, "s"), rank=0,
-                                    world_size=1)
-            try:
-                mesh = init_device_mesh("cpu", (1,))
-                x = torch.randn(6, 8)
-                with sdt.site_seeds(4, 4):
-                    full = F.dropout(x, 0.5, site="t")
-                    for placement in (Shard(0), Shard(1), Replicate()):
-                        dx = DTensor.from_local(x, mesh, [placement], run_check=False)
-                        y = F.dropout(dx, 0.5, site="t")
-                        self.assertIsInstance(y, DTensor)
-                        self.assertTrue(torch.equal(y.full_tensor() if hasattr(y, "full_tensor")
-                                                    else y.to_local(), full))
-            finally:
-                dist.destroy_process_group()
+            procs = [ctx.Process(target=_dtensor_worker, args=(r, d)) for r in range(2)]
+            for proc in procs:
+                proc.start()
+            for proc in procs:
+                proc.join(120)
+                if proc.is_alive():
+                    proc.kill()
+                    proc.join()
+            errors = [open(os.path.join(d, f"err{r}")).read() for r in range(2)
+                      if os.path.exists(os.path.join(d, f"err{r}"))]
+            self.assertEqual(errors, [])
+            for r in range(2):
+                with open(os.path.join(d, f"ok{r}")) as f:
+                    self.assertEqual(f.read(), "6")
 
 
 if __name__ == "__main__":
