@@ -280,6 +280,8 @@ def train(rank, layout, use_simdrop):
 
 def _worker(rank, world, layout, use_simdrop, out_dir):
     try:
+        # loopback: a CI container's host name may not resolve to an address gloo can use
+        os.environ.setdefault("GLOO_SOCKET_IFNAME", "lo")
         dist.init_process_group("gloo", init_method="file://" + os.path.join(out_dir, "store"),
                                 rank=rank, world_size=world)
         result = train(rank, layout, use_simdrop)

@@ -337,6 +337,8 @@ def _dtensor_worker(rank, out_dir):
     try:
         mod = __import__(sdt._sharding._dtensor_api()[0].__module__.rsplit(".", 1)[0],
                          fromlist=["DeviceMesh", "Shard", "Replicate", "distribute_tensor"])
+        # loopback: a CI container's host name may not resolve to an address gloo can use
+        os.environ.setdefault("GLOO_SOCKET_IFNAME", "lo")
         dist.init_process_group("gloo", init_method="file://" + os.path.join(out_dir, "store"),
                                 rank=rank, world_size=2)
         mesh = mod.DeviceMesh("cpu", [0, 1])
