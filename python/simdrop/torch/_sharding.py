@@ -73,8 +73,10 @@ class _State(threading.local):
 
 _state = _State()
 # How many site_seeds()/samples() contexts are open in any thread: the one global read on the
-# fast path of every call (0: nothing here applies, no thread-local lookup).
+# fast path of every call (0: nothing here applies, no thread-local lookup). Changed under a lock:
+# `+=` on it is several bytecodes, and a lost update could end the mode of another thread.
 ACTIVE = [0]
+_count_lock = threading.Lock()
 
 
 class _Context:
@@ -86,12 +88,14 @@ class _Context:
     def __enter__(self):
         self.saved = getattr(_state, self.attr)
         setattr(_state, self.attr, self.value)
-        ACTIVE[0] += 1
+        with _count_lock:
+            ACTIVE[0] += 1
         return self
 
     def __exit__(self, *exc):
         setattr(_state, self.attr, self.saved)
-        ACTIVE[0] -= 1
+        with _count_lock:
+            ACTIVE[0] -= 1
         return False
 
 
