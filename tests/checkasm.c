@@ -269,8 +269,20 @@ typedef struct ecase {
  * cols 1 and odd, rows crossing chunk boundaries of the bias gradient. */
 static ent_shape random_shape(const entry *e)
 {
-    ent_shape s = {0, 0};
+    ent_shape s = ent_ab(0, 0);
     const size_t cap = small ? 9000 : 140000;
+    if (ent_is_block(e)) { /* rows of every width, in global rows of every kind (ent_block) */
+        static const size_t cols[] = {1, 7, 31, 32, 33, 64, 96, 256, 1000, 4095, 4097};
+        s.b = test_below(2) ? cols[test_below(11)] : test_below(300);
+        const size_t max_rows = cap / (s.b + 1) + 1;
+        s.a = test_below(8) == 0 ? 0 : test_below(max_rows < 400 ? max_rows : 400);
+        return ent_block(s, test_rand(), e->kind != K_FORWARD);
+    }
+    if (e->family == FAM_REDUCE) { /* granules x cols partial sums */
+        s.a = test_below(8) == 0 ? 0 : test_below(40);
+        s.b = test_below(8) == 0 ? 0 : 1 + test_below(300);
+        return s;
+    }
     if (e->family == FAM_GROUPS || e->family == FAM_ALPHA) {
         static const size_t lens[] = {1, 2, 3, 7, 31, 32, 33, 1000, 4095, 4096, 4097};
         s.b = test_below(2) ? lens[test_below(11)] : 1 + test_below(70);
@@ -294,18 +306,16 @@ static ecase random_ecase(const entry *e)
     c.s = random_shape(e);
     c.p = random_p();
     c.seed = test_below(4) == 0 ? (test_below(2) ? 0 : UINT64_MAX) : test_rand();
-    c.offset = e->uses_seed ? random_offset(ent_units(e, c.s)) : 0;
+    c.offset = e->uses_seed ? random_offset(ent_span(e, c.s)) : 0;
     c.nt_forced = test_below(4) == 0;
     static const int thread_counts[] = {1, 2, 3, 7, 16}; /* more threads than cores included */
     c.threads = thread_counts[test_below(5)];
     for (int i = 0; i < 5; i++) {
         const ent_arg *a = &e->arg[i];
         c.null_arg[i] = i < e->nargs && a->nullable && test_below(3) == 0;
-        c.alias_arg[i] = i < e->nargs && a->alias && test_below(4) == 0;
+        c.alias_arg[i] = i < e->nargs && ent_can_alias(e, i, c.s) && test_below(4) == 0;
         /* typed buffers move by whole elements (a misaligned float is undefined behaviour) */
-        const size_t unit = a->size == SZ_ELEMS || a->size == SZ_BIAS ? ent_dtype_size(e->dt)
-                            : a->size == SZ_DBIAS ? (e->dt == E_F64 ? 8 : 4) : 1;
-        c.mis[i] = test_below(4) == 0 ? 0 : test_below(16) * unit;
+        c.mis[i] = test_below(4) == 0 || i >= e->nargs ? 0 : test_below(16) * ent_unit(e, i);
     }
     /* Only one input can be the output. */
     for (int i = 0, taken = 0; i < 5; i++) {
@@ -368,16 +378,20 @@ static void check_entry(const entry *e, const char *const *paths, size_t npaths)
     for (int i = 0; i < e->nargs; i++) {
         const size_t len = ent_bytes(e, i, c.s);
         in[i] = guarded_new(len, 0, 0);
-        if (e->arg[i].size == SZ_ELEMS || e->arg[i].size == SZ_BIAS)
+        const int sz = e->arg[i].size;
+        if (sz == SZ_ELEMS || sz == SZ_BIAS || sz == SZ_LDX || sz == SZ_LDY)
             fill_values(in[i].data, e->dt, len / ent_dtype_size(e->dt));
+        else if (sz == SZ_ACC_ALL) /* partial sums to reduce */
+            fill_values(in[i].data, e->dt == E_F64 ? DT_F64 : DT_F32, len / ent_unit(e, i));
         else
             for (size_t k = 0; k < len; k++) /* masks (bits past the end too) and byte arrays */
                 in[i].data[k] = (uint8_t)(test_below(4) ? test_rand() : test_below(2));
     }
-    char ctx[300];
-    snprintf(ctx, sizeof ctx, "%s shape=%zu,%zu p=%.17g seed=%" PRIu64 " offset=%" PRIu64
+    char ctx[400], shape[120];
+    snprintf(ctx, sizeof ctx, "%s shape=%s p=%.17g seed=%" PRIu64 " offset=%" PRIu64
              " nt=%d threads=%d null=%d%d%d%d%d alias=%d%d%d%d%d",
-             e->name, c.s.a, c.s.b, c.p, c.seed, c.offset, c.nt_forced, c.threads, c.null_arg[0],
+             e->name, ent_shape_text(e, c.s, shape, sizeof shape), c.p, c.seed, c.offset,
+             c.nt_forced, c.threads, c.null_arg[0],
              c.null_arg[1], c.null_arg[2], c.null_arg[3], c.null_arg[4], c.alias_arg[0],
              c.alias_arg[1], c.alias_arg[2], c.alias_arg[3], c.alias_arg[4]);
     CHECK(simdrop_set_isa("scalar") == SIMDROP_OK, "scalar path");

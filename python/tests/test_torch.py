@@ -457,6 +457,29 @@ class TestAutograd(unittest.TestCase, Same):
                     grads.append(xa.grad)
                 self.assertSame(grads[0], grads[1])
 
+    def test_tiny_calls_record_pytorchs_product_with_the_kernels_bits(self):
+        # up to NOISE_MAX float32/float64 elements under autograd, dropout records PyTorch's
+        # x * noise (MulBackward0) instead of simdrop's Function: result and gradient must still
+        # be the kernel's bits (specials included; the backward rule is the forward's on dy)
+        tiny = sdt._ops.NOISE_MAX
+        for dtype, n, p, inplace in itertools.product((torch.float32, torch.float64), (1, 7, tiny, tiny + 1),
+                                                      (0.3, 1.0), (False, True)):
+            case = f"{dtype} n={n} p={p} inplace={inplace}"
+            x, g = special((n,), dtype, seed=n), special((n,), dtype, seed=n + 1)
+            leaf = x.clone().requires_grad_()
+            z = leaf * 1 if inplace else leaf
+            y = F.dropout(z, p, inplace=inplace, generator=torch.Generator().manual_seed(n))
+            self.assertEqual(type(y.grad_fn).__name__,
+                             "MulBackward0" if n <= tiny else "DropoutFunctionBackward", case)
+            self.assertIs(y is z, inplace, case)
+            y.backward(g)
+            with torch.no_grad():  # the kernel itself
+                ref_y = F.dropout(x, p, generator=torch.Generator().manual_seed(n))
+                ref_dx = F.dropout(g, p, generator=torch.Generator().manual_seed(n))
+            v = INT_VIEW[dtype]
+            self.assertTrue(torch.equal(y.detach().view(v), ref_y.view(v)), case)
+            self.assertTrue(torch.equal(leaf.grad.view(v), ref_dx.view(v)), case)
+
     def test_double_backward(self):
         gen = lambda: torch.Generator().manual_seed(3)  # noqa: E731  the same mask on every call
         x = torch.randn(4, 3, 5, dtype=torch.float64, requires_grad=True)

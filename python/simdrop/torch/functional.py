@@ -193,6 +193,9 @@ def _run(kind, input, p, inplace, generator, save_mask, fname, groups, glen, see
 
 
 _TABLES = _ops.TABLES
+_NOISE_MAX = _ops.NOISE_MAX
+_NOISE_KERNELS = {dtype: k for dtype, k in _TABLES[ELEMENT].items() if k.ones is not None}
+_grad_enabled = torch.is_grad_enabled
 _strided = torch.strided
 
 
@@ -280,11 +283,19 @@ def dropout(input, p=0.5, training=True, inplace=False, *, generator=None, save_
     if not training or p == 0:
         return input
     n = input.numel()
-    if n == 0:
-        return input
     if _sh.ACTIVE[0] or block is not None:
+        if n == 0:
+            return input
         return _sharded(ELEMENT, input, p, inplace, generator, save_mask, "dropout", n, 1, site, block,
                         input.dim())
+    if n <= _NOISE_MAX:
+        if n == 0:
+            return input
+        # a tiny call under autograd: PyTorch's x * noise (_ops.NOISE_MAX says why), float32/float64
+        k = _NOISE_KERNELS.get(input.dtype)
+        if k is not None and input.requires_grad and _grad_enabled() and input.is_cpu \
+                and input.layout is _strided and input.is_contiguous():
+            return _ops.noise_dropout(input, k, float(p), _ops.draw_seed(generator), inplace)
     return _run(ELEMENT, input, p, inplace, generator, save_mask, "dropout", n, 1)
 
 
