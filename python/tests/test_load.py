@@ -50,10 +50,10 @@ class ExplicitLibrary(unittest.TestCase):
             self.assertIn(text, r.stderr)
 
     def test_older_release(self):
-        self.refused(FAKE_OLD, "version 1.0.0", "needs simdrop >= 1.1 and < 2")
+        self.refused(FAKE_OLD, "version 1.0.0", "needs simdrop >= 1.2 and < 2")
 
     def test_newer_major_version(self):
-        self.refused(FAKE_NEW, "version 2.0.0", "needs simdrop >= 1.1 and < 2")
+        self.refused(FAKE_NEW, "version 2.0.0", "needs simdrop >= 1.2 and < 2")
 
     def test_version_string_that_is_no_version(self):
         self.refused(FAKE_JUNK, "simdrop_version() returned 'simdrop', not MAJOR.MINOR.PATCH")
@@ -101,7 +101,7 @@ class Search(unittest.TestCase):
             if r.returncode == 0:
                 self.skipTest(f"a fitting simdrop library is installed system-wide: {r.stdout.strip()}")
             self.assertIn("the dynamic loader's search path: libsimdrop.so.1 (version 1.0.0; "
-                          "this package needs simdrop >= 1.1 and < 2)", r.stderr)
+                          "this package needs simdrop >= 1.2 and < 2)", r.stderr)
             self.assertNotIn("undefined symbol", r.stderr)
 
 
@@ -111,10 +111,10 @@ class VersionRule(unittest.TestCase):
         self.assertEqual(_lib.parse_version("1.12.3-dev"), (1, 12, 3))
         self.assertIsNone(_lib.parse_version("1.1"))
         self.assertIsNone(_lib.parse_version("v1.1.0"))
-        for ok in ((1, 1, 0), (1, 1, 7), (1, 2, 0), (1, 30, 0)):
+        for ok in ((1, 2, 0), (1, 2, 7), (1, 3, 0), (1, 30, 0)):
             self.assertIsNone(_lib.version_problem(ok), ok)
-        for bad in ((1, 0, 9), (0, 9, 0), (2, 0, 0), (2, 1, 0)):
-            self.assertIn("needs simdrop >= 1.1 and < 2", _lib.version_problem(bad), bad)
+        for bad in ((1, 1, 9), (1, 0, 9), (0, 9, 0), (2, 0, 0), (2, 1, 0)):
+            self.assertIn("needs simdrop >= 1.2 and < 2", _lib.version_problem(bad), bad)
 
     def test_loaded_library(self):
         self.assertEqual(_lib.version_string, simdrop.version())

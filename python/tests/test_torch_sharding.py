@@ -47,14 +47,12 @@ class TestSiteSeed(unittest.TestCase):
             self.assertEqual(sdt.site_seed(base, name, step), x)
             self.assertEqual(sdt.site_seed(base, sdt.site_key(name), step), x)
 
-    def test_through_the_c_library_when_it_has_it(self):
-        fn = getattr(simdrop._lib, "simdrop_site_seed", None)
-        if fn is None:
-            self.skipTest("this C library has no simdrop_site_seed")
+    def test_the_c_functions(self):
+        lib = simdrop._lib
         for base, name, step in ((0, "", 0), (7, "layers.3.mlp.dropout", 12), (U64, "x", U64)):
-            key = simdrop._lib.simdrop_site_key(name.encode())
+            key = lib.simdrop_site_key(name.encode())
             self.assertEqual(key, sdt.site_key(name))
-            self.assertEqual(fn(base, key, step), sdt.site_seed(base, name, step))
+            self.assertEqual(lib.simdrop_site_seed(base, key, step), sdt.site_seed(base, name, step))
 
     def test_distinct_sites_and_steps(self):
         names = [f"layers.{i}.{s}" for i in range(20) for s in ("attn.drop", "mlp.drop", "drop")]
@@ -72,6 +70,8 @@ class TestSiteSeed(unittest.TestCase):
                 sdt.site_seed(0, "a", bad)
         with self.assertRaises(TypeError):
             sdt.site_key(b"a")
+        with self.assertRaisesRegex(ValueError, "NUL"):
+            sdt.site_key("a\0b")
 
 
 def mlp():

@@ -18,6 +18,7 @@ along that dimension, whole along the others. Inside `with samples(start)` dimen
 call is samples start.. of the global batch (a microbatch, a data-parallel rank's share).
 Everything here is internal; simdrop.torch exports the public names.
 """
+import ctypes
 import threading
 
 import torch
@@ -26,42 +27,24 @@ from .. import _lib
 from .._core import U64, check_u64, raise_status
 from . import _ops
 
-# ---- seeds per site and step (the C library's simdrop_site_key / simdrop_site_seed) --------------
-
-_GOLDEN = 0x9e3779b97f4a7c15
-
-
-def _splitmix64(x):
-    """(new state, output) of one splitmix64 step from state x (MASK_SPEC.md 2.1)."""
-    x = (x + _GOLDEN) & U64
-    z = x
-    z = ((z ^ (z >> 30)) * 0xbf58476d1ce4e5b9) & U64
-    z = ((z ^ (z >> 27)) * 0x94d049bb133111eb) & U64
-    return x, z ^ (z >> 31)
-
+# ---- seeds per site and step: the C library's simdrop_site_key / simdrop_site_seed -----------------
 
 def site_key(name):
     """The 64-bit key of a site name: FNV-1a over its UTF-8 bytes (simdrop_site_key)."""
     if not isinstance(name, str):
         raise TypeError(f"site: must be a str (a stable name such as 'layers.3.mlp.dropout'), "
                         f"got {type(name).__name__}")
-    h = 0xcbf29ce484222325
-    for byte in name.encode("utf-8"):
-        h = ((h ^ byte) * 0x100000001b3) & U64
-    return h
+    if "\0" in name:
+        raise ValueError("site: a name cannot hold a NUL character (the C key ends at the first)")
+    return _lib.simdrop_site_key(name.encode("utf-8"))
 
 
 def site_seed(base, site, step):
     """The seed of `site` (a name, or a key from site_key) at `step` under base seed `base`:
     three splitmix64 steps, each a bijection, so for a fixed base distinct (key, step) pairs of
     one key or of one step never share a seed (simdrop_site_seed)."""
-    base = check_u64(base, "base")
     key = site_key(site) if isinstance(site, str) else check_u64(site, "site")
-    step = check_u64(step, "step")
-    _, x = _splitmix64(base)
-    _, x = _splitmix64(x ^ key)
-    _, x = _splitmix64((x + step) & U64)
-    return x
+    return _lib.simdrop_site_seed(check_u64(base, "base"), key, check_u64(step, "step"))
 
 
 # ---- the active mode (per thread) ------------------------------------------------------------------
@@ -266,45 +249,54 @@ class BlockSpec:
         self.k, self.p, self.seed, self.glen, self.blocks = k, p, seed, glen, bl
 
 
-def _each_row(spec, fn, name, out, src):
-    """fn over every row of every block: out and src contiguous, element pointers advanced by
-    whole decisions. One call of the contiguous API per block row (a row is one index range)."""
-    glen = spec.glen
+# The C block functions of element dropout, per dtype: (forward, backward_regen, their names). The
+# other forms (groups, alpha) have no block functions: one call of the contiguous API per block row.
+_BLOCK = {dtype: tuple(getattr(_lib, n) for n in names) + (names,)
+          for dtype, names in ((dt, (f"simdrop_forward_block_{t}", f"simdrop_backward_regen_block_{t}"))
+                               for dt, t in _ops._SUFFIX.items())}
+
+
+def _run(spec, out, src, forward):
+    """The call over every block, out and src contiguous (local decision k at element k * glen)."""
+    k, p, seed, glen = spec.k, spec.p, spec.seed, spec.glen
     esize = out.element_size()
     op, sp = out.data_ptr(), src.data_ptr()
+    if not k.grouped:  # element dropout: one C block call per block
+        fwd, regen, names = _BLOCK[out.dtype]
+        b = _lib.simdrop_block()
+        for first, rows, cols, row0, col0, gcols in spec.blocks:
+            b.rows, b.cols, b.row0, b.col0, b.global_cols, b.ldx, b.ldy = rows, cols, row0, col0, gcols, cols, cols
+            at = first * esize
+            if forward:
+                rc = fwd(op + at, None, sp + at, _byref(b), p, seed, 0)
+            else:
+                rc = regen(op + at, sp + at, _byref(b), p, seed, 0)
+            if rc:
+                raise_status(rc, names[0 if forward else 1])
+        return out
+    fn, name = (k.fwd, k.names[0]) if forward else (k.regen, k.names[2])
     for first, rows, cols, row0, col0, gcols in spec.blocks:
-        for r in range(rows):
+        for r in range(rows):  # a row is one index range of the decisions
             at = (first + r * cols) * glen * esize
-            offset = (row0 + r) * gcols + col0
-            rc = fn(op + at, sp + at, cols, offset)
+            if forward:
+                rc = fn(op + at, None, sp + at, cols, glen, p, seed, (row0 + r) * gcols + col0)
+            else:
+                rc = fn(op + at, sp + at, cols, glen, p, seed, (row0 + r) * gcols + col0)
             if rc:
                 raise_status(rc, name)
-
-
-def block_forward(x, spec, out):
-    k, p, seed, glen = spec.k, spec.p, spec.seed, spec.glen
-    if k.grouped:
-        def fn(y, xp, n, offset):
-            return k.fwd(y, None, xp, n, glen, p, seed, offset)
-    else:
-        def fn(y, xp, n, offset):
-            return k.fwd(y, None, xp, n, p, seed, offset)
-    _each_row(spec, fn, k.names[0], out, x)
     return out
 
 
+_byref = ctypes.byref
+
+
+def block_forward(x, spec, out):
+    return _run(spec, out, x, True)
+
+
 def block_backward(g, spec):
-    k, p, seed, glen = spec.k, spec.p, spec.seed, spec.glen
     g = _ops.plain(g)
-    dx = torch.empty_like(g)
-    if k.grouped:
-        def fn(d, gp, n, offset):
-            return k.regen(d, gp, n, glen, p, seed, offset)
-    else:
-        def fn(d, gp, n, offset):
-            return k.regen(d, gp, n, p, seed, offset)
-    _each_row(spec, fn, k.names[2], dx, g)
-    return dx
+    return _run(spec, torch.empty_like(g), g, False)
 
 
 class BlockFunction(torch.autograd.Function):
