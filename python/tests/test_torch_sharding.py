@@ -293,6 +293,37 @@ class TestBlocks(unittest.TestCase):
             with self.assertRaisesRegex(RuntimeError, "inplace=True needs a contiguous"):
                 F.dropout(view, 0.5, True, True, site="a", block={1: (2, 6)})
 
+    def test_bias_dropout_add_on_a_block(self):
+        for dtype in (torch.float32, torch.float64, torch.bfloat16, torch.float16):
+            x = torch.randn(8, 3, 12).to(dtype)
+            bias, res = torch.randn(12).to(dtype), torch.randn(8, 3, 12).to(dtype)
+            g = torch.randn(8, 3, 12).to(dtype)
+            args = [t.clone().requires_grad_() for t in (x, bias, res)]
+            with sdt.site_seeds(9, 1):
+                full = F.bias_dropout_add(*args, 0.3, site="f")
+                full.backward(g)
+                for c0 in (0, 4, 8):  # column shards, every row: output, dx and dbias bit for bit
+                    part = [x[..., c0:c0 + 4].contiguous().requires_grad_(),
+                            bias[c0:c0 + 4].clone().requires_grad_(),
+                            res[..., c0:c0 + 4].contiguous().requires_grad_()]
+                    y = F.bias_dropout_add(*part, 0.3, site="f", block={-1: (c0, 12)})
+                    y.backward(g[..., c0:c0 + 4].contiguous())
+                    self.assertTrue(torch.equal(y, full[..., c0:c0 + 4]), dtype)
+                    self.assertTrue(torch.equal(part[0].grad, args[0].grad[..., c0:c0 + 4]), dtype)
+                    self.assertTrue(torch.equal(part[1].grad, args[1].grad[c0:c0 + 4]), dtype)
+                    self.assertTrue(torch.equal(part[2].grad, args[2].grad[..., c0:c0 + 4]), dtype)
+                with sdt.samples(4, 8):  # a microbatch: the output and dx of its rows
+                    xs = x[4:].clone().requires_grad_()
+                    y = F.bias_dropout_add(xs, bias, res[4:], 0.3, site="f")
+                    y.backward(g[4:])
+                self.assertTrue(torch.equal(y, full[4:]), dtype)
+                self.assertTrue(torch.equal(xs.grad, args[0].grad[4:]), dtype)
+                no_res = F.bias_dropout_add(x, bias, None, 0.3, site="f")
+                m = sdt.BiasDropoutAdd(0.3)  # the module, told its columns
+                m.site = "f"
+                m.set_block(features=(4, 12))
+                self.assertTrue(torch.equal(m(x[..., 4:8].contiguous(), bias[4:8], None), no_res[..., 4:8]))
+
     def test_double_backward(self):
         x = torch.randn(3, 8, dtype=torch.float64, requires_grad=True)
         with sdt.site_seeds(2, 3):
@@ -322,8 +353,8 @@ class TestBlocks(unittest.TestCase):
         with sdt.samples(4):
             with self.assertRaisesRegex(ValueError, "given twice"):
                 F.dropout(x, 0.5, block={0: (0, 8)})
-            with self.assertRaisesRegex(NotImplementedError, "bias_dropout_add"):
-                F.bias_dropout_add(x, None, None, 0.5)
+            with self.assertRaisesRegex(NotImplementedError, "first and the last dimension"):
+                F.bias_dropout_add(x, None, None, 0.5, block={1: (0, 7)})
             with self.assertRaisesRegex(ValueError, "batch dimension"):
                 F.dropout1d(torch.randn(3, 4), 0.5)
         with self.assertRaisesRegex(ValueError, "given twice"):

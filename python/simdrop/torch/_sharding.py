@@ -340,6 +340,78 @@ def plan(input, block, ddims, fname):
     return None if b is None else blocks(*b)
 
 
+# ---- the fused bias + dropout + residual op on a block ----------------------------------------------
+
+_FUSED = {dtype: tuple(getattr(_lib, n) for n in names) + (names,)
+          for dtype, names in ((dt, (f"simdrop_bias_dropout_add_block_{t}",
+                                     f"simdrop_bias_dropout_add_backward_regen_block_{t}"))
+                               for dt, t in _ops._SUFFIX.items())}
+
+
+def fused_block(input, block, fname):
+    """The C block of a bias_dropout_add call on a block (rows: every dimension but the last,
+    columns: the last, the bias's), or None for the whole global tensor. Only the first and the
+    last dimensions may be cut: then the block is one run of global rows."""
+    b = box(input, block, input.dim(), fname)
+    if b is None:
+        return None
+    starts, local, glob = b
+    n = len(local)
+    if any(starts[d] != 0 or local[d] != glob[d] for d in range(1, n - 1)):
+        raise NotImplementedError(f"simdrop.torch.{fname}: a block of the fused op may cut the first "
+                                  "and the last dimension only (use dropout(x + bias, block=...) + "
+                                  "residual for others)")
+    rows = 1
+    for size in local[:-1]:
+        rows *= size
+    inner = 1  # global rows per index of dimension 0
+    for size in glob[1:-1]:
+        inner *= size
+    row0 = starts[0] * inner if n > 1 else 0
+    blk = _lib.simdrop_block(rows, local[-1], row0, starts[-1], glob[-1], local[-1], local[-1])
+    check_range([(0, rows, local[-1], row0, starts[-1], glob[-1])], fname)
+    return blk
+
+
+class FusedBlockFunction(torch.autograd.Function):
+    """out = residual + dropout(x + bias) on a block; backward (dx, dbias over the block's rows in
+    MASK_SPEC 4.5's order, dresidual) with the mask regenerated. Its backward is not itself
+    differentiable (no double backward on a block)."""
+
+    @staticmethod
+    def forward(ctx, x, bias, residual, blk, p, seed, dbias_dtype):
+        ctx.blk, ctx.p, ctx.seed, ctx.dbias_dtype = blk, p, seed, dbias_dtype
+        return fused_forward(x, bias, residual, blk, p, seed)
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, g):
+        need_x, need_b, need_r = ctx.needs_input_grad[:3]
+        g = _ops.plain(g)
+        dx = torch.empty_like(g)
+        db = None
+        if need_b:
+            db = torch.empty(ctx.blk.cols, dtype=torch.float64 if g.dtype == torch.float64 else torch.float32)
+        regen, name = _FUSED[g.dtype][1], _FUSED[g.dtype][2][1]
+        rc = regen(dx.data_ptr(), None if db is None else db.data_ptr(), g.data_ptr(), _byref(ctx.blk),
+                   0, ctx.p, ctx.seed, 0)
+        if rc:
+            raise_status(rc, name)
+        if db is not None and db.dtype != ctx.dbias_dtype:
+            db = db.to(ctx.dbias_dtype)
+        return (dx if need_x else None), db, (g if need_r else None), None, None, None, None
+
+
+def fused_forward(x, bias, residual, blk, p, seed):
+    fwd, name = _FUSED[x.dtype][0], _FUSED[x.dtype][2][0]
+    out = torch.empty_like(x)
+    rc = fwd(out.data_ptr(), None, x.data_ptr(), None if bias is None else bias.data_ptr(),
+             None if residual is None else residual.data_ptr(), _byref(blk), p, seed, 0)
+    if rc:
+        raise_status(rc, name)
+    return out
+
+
 # ---- DTensor (PyTorch 2.x; torch 1.13 has none) ---------------------------------------------------
 
 def is_dtensor(x):

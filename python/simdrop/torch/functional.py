@@ -399,8 +399,9 @@ def bias_dropout_add(input, bias, residual, p=0.5, training=True, *, generator=N
     PyTorch's eager `residual + F.dropout(input + bias)` given the mask; bf16/f16 run the chain in
     float and round once. The gradient of bias is summed in float (double for f64).
 
-    site: the call's name inside site_seeds(). Blocks (block=, samples()) are not taken yet: the
-    fused op on a block needs the C library's block form of it, and is refused."""
+    site: the call's name inside site_seeds(); block= and samples(): the part of the global
+    tensor input (and residual) is, cutting its first and last dimensions only (bias: the
+    block's columns); on a block the backward is not differentiable again."""
     fname = "bias_dropout_add"
     if (_graph_mode(input) or input.is_meta
             or any(t is not None and _graph_mode(t) for t in (bias, residual))):
@@ -412,11 +413,15 @@ def bias_dropout_add(input, bias, residual, p=0.5, training=True, *, generator=N
     seed = 0
     if training and p != 0:
         if _sh.ACTIVE[0] or block is not None:
-            if block is not None or _sh.active_samples():
-                raise NotImplementedError(
-                    "simdrop.torch.bias_dropout_add: blocks (block=, samples()) are not supported "
-                    "for the fused op yet; use dropout(x + bias, block=...) + residual")
             seed = _sh.seed_of(site, generator, fname)
+            blk = _sh.fused_block(input, block, fname)
+            if blk is not None:
+                x, b, r = plain3(input, bias, residual)
+                if torch.is_grad_enabled() and any(t is not None and t.requires_grad
+                                                   for t in (input, bias, residual)):
+                    return _sh.FusedBlockFunction.apply(x, b, r, blk, float(p), seed,
+                                                        None if bias is None else bias.dtype)
+                return _sh.fused_forward(x, b, r, blk, float(p), seed)
         else:
             seed = _ops.draw_seed(generator)
     elem = Spec(_ops.TABLES[ELEMENT][input.dtype], p_run, seed, input.numel(), 1)
