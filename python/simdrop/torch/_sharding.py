@@ -13,8 +13,9 @@ Two things decide a mask in simdrop: the seed and the global index of each keep 
   keep decisions of exactly those global elements, so every shard gets its part of the unsharded
   mask.
 
-A block is kept per dimension as (start, global_size): the input is global[start:start + size]
-along that dimension, whole along the others. Inside `with samples(start)` dimension 0 of every
+A block is kept per dimension as (start, global_size): along that dimension the input is
+global[start:start + n] (n its own size) of a global dimension of global_size, and whole along
+the others. Inside `with samples(start)` dimension 0 of every
 call is samples start.. of the global batch (a microbatch, a data-parallel rank's share).
 Everything here is internal; simdrop.torch exports the public names.
 """

@@ -8,6 +8,11 @@ arguments PyTorch does not have:
              default CPU generator, so torch.manual_seed(s) reproduces a run)
   save_mask  True (default): autograd keeps the 1-bit mask (n/8 bytes); False: it keeps nothing
              and backward regenerates the mask from the seed
+  site       the call's stable name: inside simdrop.torch.site_seeds(base, step) its seed is
+             site_seed(base, site, step) (ignored outside)
+  block      {dim: (start, global_size)}: input is that block of a global tensor, and gets the
+             global tensor's keep decisions there (with samples(), a DTensor's placements: see
+             _sharding.py and docs/PYTORCH.md, "Sharded runs")
 
 Each call draws one seed and covers the whole tensor as one index space from offset 0 (see
 _ops.py): every element, and so every sample of a batch, has its own keep decision. The mask a
