@@ -26,7 +26,7 @@ from ._api import (  # noqa: F401
     dropout_groups, dropout_groups_backward, dropout_groups_backward_regen,
     alpha_dropout, alpha_dropout_backward, alpha_dropout_backward_regen,
     bias_dropout_add, bias_dropout_add_backward, bias_dropout_add_backward_regen,
-    mask, mask_to_bytes, mask_from_bytes, mask_bytes,
+    mask, mask_to_bytes, mask_from_bytes, mask_bytes, dbias_reduce, site_seed,
 )
 
 __version__ = "1.2.0"
@@ -41,7 +41,7 @@ __all__ = [
     "dropout_groups", "dropout_groups_backward", "dropout_groups_backward_regen",
     "alpha_dropout", "alpha_dropout_backward", "alpha_dropout_backward_regen",
     "bias_dropout_add", "bias_dropout_add_backward", "bias_dropout_add_backward_regen",
-    "mask", "mask_to_bytes", "mask_from_bytes", "mask_bytes",
+    "mask", "mask_to_bytes", "mask_from_bytes", "mask_bytes", "dbias_reduce", "site_seed",
     "MASK_SPEC_VERSION", "__version__",
 ]
 
