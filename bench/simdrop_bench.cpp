@@ -6,7 +6,10 @@
 // The baselines are "memcpy_<dtype>/n:<elements>" (2 n sizeof(T) bytes moved),
 // "twopass_forward_f32|twopass_backward_f32/n:.../p_pct:..." (PyTorch's unfused CPU pattern) and
 // "unfused_bias_dropout_add_f32/<path>/n:.../p_pct:..." (a bias loop, simdrop_forward_f32 on
-// <path>, a residual loop). n always counts elements of the dtype. bench/report.py parses this.
+// <path>, a residual loop). Block cases ("block_forward_mask_f32/<path>/n:.../p_pct:.../cols:C",
+// and block_bias_dropout_add_f32) time a column shard of n elements in rows of C (the second of
+// four shards of a 4C-wide tensor). n always counts elements of the dtype. bench/report.py
+// parses this.
 //
 // Two groups of cases:
 //   f32      the f32 element operations and the bitmask on every path, sizes 4K-64M, p 0.1 and 0.5
@@ -14,8 +17,10 @@
 //            channels-last form (f32, spatial 1024 and 4 of 64 channels), alpha dropout,
 //            fused bias + dropout + residual (cols 1024; every dtype) with its backward and dbias,
 //            and the unfused composition: p = 0.1, sizes 64K, 1M and 16M, on the auto path, the
-//            next native path below it and scalar (--all-paths: every path); and the f64/bf16/f16
-//            element operations at 64M on the auto path alone, for the memory targets
+//            next native path below it and scalar (--all-paths: every path); the f64/bf16/f16
+//            element operations at 64M on the auto path alone, for the memory targets; and, on the
+//            auto path, column-shard blocks (forward with mask, the fused op) with rows of 32, 256
+//            and 1024 elements
 // Extra flags, read before Google Benchmark's own:
 //   --ops=f32|engine|all   which groups (default all)
 //   --sizes=N,N,...   element counts of every case (default 4K, 64K, 1M, 16M, 64M for f32;
@@ -249,6 +254,7 @@ enum class Op {
     groups_forward, groups_backward, alpha_forward, alpha_backward,
     bda_forward, bda_backward, unfused_bda,
     nhwc_forward, nhwc_backward, // channels-last group dropout, f32: group_len is `spatial`
+    block_forward_mask, block_bda, // f32 column shards: blocks of a global tensor
 };
 
 const char *op_name(Op op)
@@ -268,6 +274,8 @@ const char *op_name(Op op)
     case Op::unfused_bda: return "unfused_bias_dropout_add";
     case Op::nhwc_forward: return "groups_nhwc_forward";
     case Op::nhwc_backward: return "groups_nhwc_backward";
+    case Op::block_forward_mask: return "block_forward_mask";
+    case Op::block_bda: return "block_bias_dropout_add";
     }
     return "?";
 }
@@ -276,8 +284,13 @@ const char *op_name(Op op)
 struct Case {
     Op op;
     Dt dt;
-    size_t group_len; // groups_*: elements per group; 1 otherwise
+    size_t group_len; // groups_*: elements per group; block_*: the block's row length; 1 otherwise
 };
+
+bool is_block(Op op)
+{
+    return op == Op::block_forward_mask || op == Op::block_bda;
+}
 
 size_t mask_bytes(size_t units)
 {
@@ -310,6 +323,10 @@ size_t op_bytes(const Case &c, size_t n)
     case Op::bda_forward:
     case Op::unfused_bda:
         return io + n * es + kCols * es + bits;
+    case Op::block_forward_mask:
+        return io + bits;
+    case Op::block_bda:
+        return io + n * es + c.group_len * es + bits;
     case Op::bda_backward:
         return io + bits + kCols * (c.dt == F64 ? 8 : 4);
     }
@@ -360,6 +377,20 @@ int run_op(const Case &c, size_t n, double p, uint64_t seed)
         return simdrop_backward_groups_nhwc_f32(static_cast<float *>(y), static_cast<const float *>(x),
                                                 m, n / c.group_len / kChannels, c.group_len,
                                                 kChannels, p);
+    case Op::block_forward_mask:
+    case Op::block_bda: {
+        // This rank's column shard, the second of four, of an (n / cols) x (4 cols) tensor:
+        // n elements in rows of `cols`, packed in memory (ld = cols), its rows 3 cols apart in
+        // the index space: a tensor-parallel activation.
+        const size_t cols = c.group_len;
+        const simdrop_block b = {n / cols, cols, 0, cols, 4 * cols, cols, cols};
+        float *yf = static_cast<float *>(y);
+        const float *xf = static_cast<const float *>(x);
+        if (c.op == Op::block_forward_mask)
+            return simdrop_forward_block_f32(yf, m, xf, &b, p, seed, 0);
+        return simdrop_bias_dropout_add_block_f32(yf, m, xf, static_cast<const float *>(arena.bias[F32]),
+                                                  static_cast<const float *>(arena.r[F32]), &b, p, seed, 0);
+    }
     case Op::unfused_bda:
         return unfused_bda_f32(static_cast<float *>(y), m, static_cast<const float *>(x),
                                static_cast<const float *>(arena.bias[F32]),
@@ -390,7 +421,7 @@ void bm_path(benchmark::State &state, std::string path, Case c)
 {
     const size_t n = static_cast<size_t>(state.range(0));
     const double p = static_cast<double>(state.range(1)) / 100.0;
-    arena.reserve(c.dt, n, c.op == Op::bda_forward || c.op == Op::unfused_bda);
+    arena.reserve(c.dt, n, c.op == Op::bda_forward || c.op == Op::unfused_bda || c.op == Op::block_bda);
     // The path is process-wide state; every case sets its own, so the order of cases is free.
     int status = simdrop_set_isa(path.c_str());
     if (status == SIMDROP_OK && is_backward(c.op)) // a mask of the right units to read
@@ -562,8 +593,8 @@ void register_path_case(const std::string &path, const Case &c, const std::vecto
 {
     const std::string name = case_name(c) + "/" + path;
     auto *b = setup(benchmark::RegisterBenchmark(name.c_str(), bm_path, path, c));
-    if (is_groups(c.op))
-        b->ArgNames({"n", "p_pct", "group_len"})
+    if (is_groups(c.op) || is_block(c.op))
+        b->ArgNames({"n", "p_pct", is_block(c.op) ? "cols" : "group_len"})
             ->ArgsProduct({sizes, percent, {static_cast<int64_t>(c.group_len)}});
     else
         b->ArgNames({"n", "p_pct"})->ArgsProduct({sizes, percent});
@@ -596,6 +627,17 @@ std::vector<Case> engine_cases()
     return out;
 }
 
+// The block cases (auto path only: the report compares them with the contiguous calls there).
+const size_t kBlockCols[] = {32, 256, 1024};
+std::vector<Case> block_cases()
+{
+    std::vector<Case> out;
+    for (Op op : {Op::block_forward_mask, Op::block_bda})
+        for (size_t cols : kBlockCols)
+            out.push_back({op, F32, cols});
+    return out;
+}
+
 void register_all(const Options &o)
 {
     if (o.f32) {
@@ -623,6 +665,9 @@ void register_all(const Options &o)
                 register_path_case(path, {Op::forward_mask, F32, 1}, es, kEnginePercent);
             for (const Case &c : engine_cases())
                 register_path_case(path, c, es, kEnginePercent);
+            if (path == engine_paths(o).front())
+                for (const Case &c : block_cases())
+                    register_path_case(path, c, es, kEnginePercent);
         }
         for (Dt dt : {F64, BF16, F16}) {
             if (o.memory_sizes.empty())

@@ -521,6 +521,46 @@ def dbias_values(dt, dxs, rows, cols):
     return out
 
 
+def granule_partials(dt, dxs, rows, cols, granule):
+    """4.7: one row of partial sums per granule of `granule` rows (a NaN sum canonical)."""
+    T = compute_type(dt)
+    out = []
+    for g0 in range(0, rows, granule):
+        for c in range(cols):
+            P = 0                                    # +0.0
+            for r in range(g0, min(g0 + granule, rows)):
+                P = add(T, P, to_compute(dt, dxs[r * cols + c]), "x86", canonical=True)
+            out.append(T.canonical if is_nan(T, P) else P)
+    return out
+
+
+def dbias_reduce(T, partials, granules, cols):
+    """4.7: the partial sums folded in granule order, from +0.0."""
+    out = []
+    for c in range(cols):
+        acc = 0
+        for g in range(granules):
+            acc = add(T, acc, partials[g * cols + c], "x86", canonical=True)
+        out.append(T.canonical if is_nan(T, acc) else acc)
+    return out
+
+
+def site_key(name):
+    """Section 8: FNV-1a 64 of the name's bytes."""
+    h = 0xCBF29CE484222325
+    for b in name.encode():
+        h = ((h ^ b) * 0x100000001B3) & M64
+    return h
+
+
+def site_seed(base, key, step):
+    """Section 8: three splitmix64 steps."""
+    x, z = splitmix64_next(base)
+    x, z = splitmix64_next(z ^ key)
+    x, z = splitmix64_next((z + step) & M64)
+    return z
+
+
 # ---- float32 helpers on host floats (the original mask-era API) --------------
 
 def to_f32(v):
@@ -1085,6 +1125,13 @@ def golden_value_cases():
                 (22, 0, 40, 2, 0, 1, 1 / 3.0), (23, 77, 200, 2, 1, 0, 0.0), (24, 4000, 90, 3, 0, 0, 0.5)]:
             cases.append(("bias_dropout_add", dt, dict(seed=seed, offset=off, rows=rows, cols=cols,
                                                        bias=hb, residual=hr, p=p)))
+        # The bias gradient by granules (4.7): (seed, offset, rows, cols, granule, p)
+        for seed, off, rows, cols, gr, p in [
+                (30, 0, 37, 5, 4, 0.5), (31, 4090, 64, 3, 16, 0.1), (32, 77, 20, 33, 1, 1 / 3.0),
+                (33, T64 - 400, 12, 33, 5, 0.2), (34, 5, 50, 2, 50, 0.5), (35, 9, 9, 7, 64, 0.0),
+                (36, 4000, 0, 5, 3, 0.5)]:
+            cases.append(("granules", dt, dict(seed=seed, offset=off, rows=rows, cols=cols,
+                                               granule=gr, p=p)))
     # Dropout without rescaling: (seed, offset in groups, groups, group_len, p). After all the
     # others, which so keep their positions (each case's inputs come from its position).
     for dt in ("f32", "f64", "bf16", "f16"):
@@ -1172,6 +1219,8 @@ def golden_value_line(family, dt, c, index):
         return line + " dx_inv=%s" % merged_hex(f, *dxi)
     rows, cols = c["rows"], c["cols"]
     n = rows * cols
+    if family == "granules":
+        return granules_line(f, dt, c, rng, head, common)
     xs = random_values(dt, n, rng, -10, 10)
     bias = random_values(dt, cols, rng, -10, 10) if c["bias"] else None
     res = random_values(dt, n, rng, -10, 10) if c["residual"] else None
@@ -1203,14 +1252,7 @@ def golden_value_line(family, dt, c, index):
                 bias[k % cols] = 0x0000 if be is None else be
             if res is not None:
                 res[k] = 0x8000 if re is None else re
-    # dout: finite values spread over many binades, so that the order of the bias-gradient sum
-    # shows in its rounding; specials (NaN, inf, ...) only in the columns c % 3 == 2.
-    dout = []
-    for k in range(n):
-        if k % cols % 3 == 2:
-            dout += random_values(dt, 1, rng, -12, 12)
-        else:
-            dout.append(random_moderate(f, rng, -12, 11) if rng.below(8) else random_tiny(f, rng))
+    dout = random_dout(f, dt, n, cols, rng)
     keeps = [keep(seed, off + k, p) for k in range(n)]
     mask = bitmask(seed, off, n, p)
     ys = both_families(lambda a: bda_forward_values(f, xs, bias, res, rows, cols, keeps, p, a))
@@ -1237,13 +1279,59 @@ def golden_value_line(family, dt, c, index):
 DBIAS_ORDER_COUNTS = {}
 
 
+def random_dout(f, dt, n, cols, rng):
+    """dout: finite values spread over many binades, so that the order of the bias-gradient sum
+    shows in its rounding; specials (NaN, inf, ...) only in the columns c % 3 == 2."""
+    dout = []
+    for k in range(n):
+        if k % cols % 3 == 2:
+            dout += random_values(dt, 1, rng, -12, 12)
+        else:
+            dout.append(random_moderate(f, rng, -12, 11) if rng.below(8) else random_tiny(f, rng))
+    return dout
+
+
+def granules_line(f, dt, c, rng, head, common):
+    """A 'granules' line (4.7): the backward's dx and partial sums per granule over the whole
+    tensor, and their reduction."""
+    rows, cols, gr, p = c["rows"], c["cols"], c["granule"], float(c["p"])
+    n = rows * cols
+    dout = random_dout(f, dt, n, cols, rng)
+    keeps = [keep(c["seed"], c["offset"] + k, p) for k in range(n)]
+    mask = bitmask(c["seed"], c["offset"], n, p)
+    dxs = both_families(lambda a: dropout_values(f, dout, keeps, p, a))
+    T = compute_type(f)
+    parts = granule_partials(f, dxs[0], rows, cols, gr)
+    assert parts == granule_partials(f, dxs[1], rows, cols, gr)
+    ng = (rows + gr - 1) // gr
+    db = dbias_reduce(T, parts, ng, cols)
+    return ("%s rows=%d cols=%d granule=%d %s dout=%s mask=%s dx=%s partials=%s dbias=%s" % (
+        head, rows, cols, gr, common, hexs(f, dout), bytes_hex(mask), merged_hex(f, *dxs),
+        hexs(T, parts), hexs(T, db)))
+
+
+def site_seed_lines():
+    """'site_seed' lines (section 8): the key of a name and the seeds of a few steps."""
+    lines = []
+    for base, name, steps in [(0, "", (0, 1)), (42, "layers.0.attention.dropout", (0, 1, 2, 1000)),
+                              (42, "layers.0.mlp.dropout", (0, 1)),
+                              (T64 - 1, "encoder.layer.11.output.dropout", (0, T64 - 1)),
+                              (SX, "a", (7,))]:
+        for step in steps:
+            key = site_key(name)
+            lines.append("site_seed - base=%016x name=%s step=%d key=%016x seed=%016x" % (
+                base, name.encode().hex() or "-", step, key, site_seed(base, key, step)))
+    return lines
+
+
 GOLDEN_VALUES_HEADER = """\
 # simdrop golden output values, docs/MASK_SPEC.md version 1, sections 3 to 6 (masks) and 4 (values).
 # Produced by docs/mask_spec_v1.py --golden-values, an independent Python implementation written
 #   from docs/MASK_SPEC.md alone (not from kernels/ or src/); checked by tests/kat/ (kat_cpu).
 # Format: '#' lines are comments; one case per line, fields separated by single spaces:
 #   FAMILY DTYPE SHAPE p=P seed=SEED offset=OFFSET x=X ... (key=value after the first two fields)
-#   FAMILY: dropout | groups | alpha | bias_dropout_add | unscaled;  DTYPE: f32 | f64 | bf16 | f16
+#   FAMILY: dropout | groups | alpha | bias_dropout_add | granules | unscaled;
+#           DTYPE: f32 | f64 | bf16 | f16
 #   SHAPE:  dropout: n=N;  groups, alpha, unscaled: groups=G group_len=L;
 #           bias_dropout_add: rows=R cols=C
 #   p: Python repr of the double; seed: 16 hex digits; offset: decimal (counts groups for groups,
@@ -1260,6 +1348,13 @@ GOLDEN_VALUES_HEADER = """\
 #            gradient (8 hex digits: float; 16 for f64).
 #            dx_inv (and dbias_inv): backward given the complement of mask (bits past the last
 #            element or group still 0), same dy or dout.
+#   granules DTYPE rows=R cols=C granule=G p= seed= offset= dout= mask= dx= partials= dbias=:
+#            the bias gradient by granules (section 4.7) over the whole tensor: backward (with
+#            mask) and backward_regen of the fused op on one block of all rows with granule G
+#            give dx and partials (ceil(R / G) rows of C sums); simdrop_dbias_reduce of the
+#            partials gives dbias.
+#   site_seed - base=B name=NAME step=S key=K seed=SEED (section 8; NAME as hex bytes, '-' for
+#            the empty name): simdrop_site_key(NAME) = K, simdrop_site_seed(B, K, S) = SEED.
 #   '?' in place of an output element's first digit: the sign of that NaN is the CPU family's
 #   (section 4.1, the NaN of Inf * 0): f on x86 (sign set), 7 on AArch64. All other bits are
 #   pinned, NaN payloads included.
@@ -1272,7 +1367,8 @@ def golden_values_text():
     DBIAS_ORDER_COUNTS.clear()
     for index, (family, dt, c) in enumerate(golden_value_cases()):
         lines.append(golden_value_line(family, dt, c, index))
-    cov = coverage(lines[1:])
+    cov = coverage([l for l in lines[1:] if not l.startswith("granules ")])
+    lines += site_seed_lines()
     lines.append("# coverage (counted over output elements): " + cov)
     return "\n".join(lines) + "\n"
 

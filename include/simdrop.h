@@ -200,6 +200,83 @@ SIMDROP_API int simdrop_bias_dropout_add_backward_regen_f64(double *dx, double *
 SIMDROP_API int simdrop_bias_dropout_add_backward_regen_bf16(uint16_t *dx, float *dbias, const uint16_t *dout, size_t rows, size_t cols, double p, uint64_t seed, uint64_t offset);
 SIMDROP_API int simdrop_bias_dropout_add_backward_regen_f16(uint16_t *dx, float *dbias, const uint16_t *dout, size_t rows, size_t cols, double p, uint64_t seed, uint64_t offset);
 
+/* ---- Blocks of a global tensor (since 1.2; docs/SHARDING.md) ----------------------------------
+ * A block is a rows x cols window of a row-major global tensor with global_cols columns, whose
+ * element (0, 0) is the global tensor's (row0, col0). Element (r, c) of the block is global
+ * element offset + (row0 + r) * global_cols + col0 + c: its keep flag and value are those of one
+ * call over the whole global tensor, bit for bit (a tensor- or sequence-parallel shard gets the
+ * unsharded masks). In memory, element (r, c) is x[r * ldx + c] and y[r * ldy + c]; the backward
+ * functions read dy / dout with ldx and write dx with ldy, and the fused op's residual has the
+ * output's stride ldy (out may be residual). Nothing outside the block's elements is written:
+ * the gaps between rows (ld > cols) stay as they were. mask holds rows * cols bits in block
+ * row-major order (bit k is element (k / cols, k % cols)), laid out as element dropout's; the
+ * backward functions read such a mask. bias and dbias cover the block's cols columns.
+ * Buffers are compared by their extents ((rows - 1) * ld + cols elements): y may be exactly x
+ * (same start and ldx == ldy), out exactly residual; any other overlap is SIMDROP_EOVERLAP.
+ * Errors as the contiguous functions, plus SIMDROP_ENULL for b == NULL, SIMDROP_ERANGE when the
+ * block's last global index passes 2^64 - 1, and SIMDROP_ESIZE for col0 + cols > global_cols,
+ * ldx or ldy < cols, or (with granule > 0) row0 not a multiple of granule; these geometry checks
+ * apply to empty blocks too. */
+typedef struct simdrop_block {
+    size_t rows, cols;  /* the block's shape */
+    size_t row0, col0;  /* its first element's coordinates in the global row-major tensor */
+    size_t global_cols; /* the global tensor's row length */
+    size_t ldx, ldy;    /* row strides of the input and the output, in elements (>= cols) */
+} simdrop_block;
+
+SIMDROP_API int simdrop_forward_block_f32(float *y, uint8_t *mask, const float *x, const simdrop_block *b, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_forward_block_f64(double *y, uint8_t *mask, const double *x, const simdrop_block *b, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_forward_block_bf16(uint16_t *y, uint8_t *mask, const uint16_t *x, const simdrop_block *b, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_forward_block_f16(uint16_t *y, uint8_t *mask, const uint16_t *x, const simdrop_block *b, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_backward_block_f32(float *dx, const float *dy, const uint8_t *mask, const simdrop_block *b, double p);
+SIMDROP_API int simdrop_backward_block_f64(double *dx, const double *dy, const uint8_t *mask, const simdrop_block *b, double p);
+SIMDROP_API int simdrop_backward_block_bf16(uint16_t *dx, const uint16_t *dy, const uint8_t *mask, const simdrop_block *b, double p);
+SIMDROP_API int simdrop_backward_block_f16(uint16_t *dx, const uint16_t *dy, const uint8_t *mask, const simdrop_block *b, double p);
+SIMDROP_API int simdrop_backward_regen_block_f32(float *dx, const float *dy, const simdrop_block *b, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_backward_regen_block_f64(double *dx, const double *dy, const simdrop_block *b, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_backward_regen_block_bf16(uint16_t *dx, const uint16_t *dy, const simdrop_block *b, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_backward_regen_block_f16(uint16_t *dx, const uint16_t *dy, const simdrop_block *b, double p, uint64_t seed, uint64_t offset);
+
+/* The fused op on a block: bias[c] and dbias[c] are the block's column c (global column col0 + c).
+ * backward's bias gradient, unless dbias is NULL:
+ *   granule == 0: dbias[c] (cols values) sums the block's rows in docs/MASK_SPEC.md 4.5's order,
+ *     as the contiguous backward over these rows does: a column shard (all rows) gets the
+ *     unsharded dbias of its columns bit for bit.
+ *   granule > 0: row-split invariant partial sums (MASK_SPEC.md 4.7). The global rows form
+ *     granules of `granule` rows; dbias receives one row of cols partial sums per granule the
+ *     block covers, ceil(rows / granule) rows (row0 must be a multiple of granule). Row shards
+ *     cut at granule boundaries, their partials gathered in global row order and folded by
+ *     simdrop_dbias_reduce, give the bits of the same reduction over one unsharded call. */
+SIMDROP_API int simdrop_bias_dropout_add_block_f32(float *out, uint8_t *mask, const float *x, const float *bias, const float *residual, const simdrop_block *b, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_bias_dropout_add_block_f64(double *out, uint8_t *mask, const double *x, const double *bias, const double *residual, const simdrop_block *b, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_bias_dropout_add_block_bf16(uint16_t *out, uint8_t *mask, const uint16_t *x, const uint16_t *bias, const uint16_t *residual, const simdrop_block *b, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_bias_dropout_add_block_f16(uint16_t *out, uint8_t *mask, const uint16_t *x, const uint16_t *bias, const uint16_t *residual, const simdrop_block *b, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_bias_dropout_add_backward_block_f32(float *dx, float *dbias, const float *dout, const uint8_t *mask, const simdrop_block *b, size_t granule, double p);
+SIMDROP_API int simdrop_bias_dropout_add_backward_block_f64(double *dx, double *dbias, const double *dout, const uint8_t *mask, const simdrop_block *b, size_t granule, double p);
+SIMDROP_API int simdrop_bias_dropout_add_backward_block_bf16(uint16_t *dx, float *dbias, const uint16_t *dout, const uint8_t *mask, const simdrop_block *b, size_t granule, double p);
+SIMDROP_API int simdrop_bias_dropout_add_backward_block_f16(uint16_t *dx, float *dbias, const uint16_t *dout, const uint8_t *mask, const simdrop_block *b, size_t granule, double p);
+SIMDROP_API int simdrop_bias_dropout_add_backward_regen_block_f32(float *dx, float *dbias, const float *dout, const simdrop_block *b, size_t granule, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_bias_dropout_add_backward_regen_block_f64(double *dx, double *dbias, const double *dout, const simdrop_block *b, size_t granule, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_bias_dropout_add_backward_regen_block_bf16(uint16_t *dx, float *dbias, const uint16_t *dout, const simdrop_block *b, size_t granule, double p, uint64_t seed, uint64_t offset);
+SIMDROP_API int simdrop_bias_dropout_add_backward_regen_block_f16(uint16_t *dx, float *dbias, const uint16_t *dout, const simdrop_block *b, size_t granule, double p, uint64_t seed, uint64_t offset);
+
+/* The fixed-order reduction of granule partial sums (MASK_SPEC.md 4.7): dbias[c] = +0, then
+ * dbias[c] += partials[g * cols + c] for g = 0 .. granules - 1 in order; a NaN result is the
+ * canonical NaN. f32 serves bf16 and f16 too (their partials are float). granules == 0 sets
+ * dbias to +0. partials must not overlap dbias. */
+SIMDROP_API int simdrop_dbias_reduce_f32(float *dbias, const float *partials, size_t granules, size_t cols);
+SIMDROP_API int simdrop_dbias_reduce_f64(double *dbias, const double *partials, size_t granules, size_t cols);
+
+/* ---- Seeds per dropout site and step (since 1.2; MASK_SPEC.md section 8) ------------------------
+ * Masks depend on (seed, global index) only, so two dropout sites that share a seed share bits
+ * (an element mask at (seed 7, offset 0) is a channel mask at the same pair). The rule: each
+ * site and step gets its own seed, seed = simdrop_site_seed(base, simdrop_site_key(name), step),
+ * and offsets number the site's own global tensor. simdrop_site_key hashes a site's stable name
+ * (e.g. the module's qualified name, "layers.3.mlp.dropout"; NULL reads as ""); for a fixed base
+ * and key, distinct steps never give the same seed. Pure functions of their arguments. */
+SIMDROP_API uint64_t simdrop_site_key(const char *name);
+SIMDROP_API uint64_t simdrop_site_seed(uint64_t base, uint64_t site_key, uint64_t step);
+
 /* ---- Masks ------------------------------------------------------------------------------------
  * simdrop_mask: the bitmask alone, (n + 7) / 8 bytes, exactly as the forward functions store it.
  * to_bytes writes 0 or 1 per element; from_bytes reads any nonzero byte as keep and clears the
@@ -209,16 +286,17 @@ SIMDROP_API int simdrop_mask_to_bytes(uint8_t *bytes, const uint8_t *mask, size_
 SIMDROP_API int simdrop_mask_from_bytes(uint8_t *mask, const uint8_t *bytes, size_t n);
 
 /* ---- Threads ----------------------------------------------------------------------------------
- * Every function above but the two mask conversions (which always run on the caller) splits
- * large calls across threads at block boundaries and runs small ones on the caller; the results
- * are bit-identical for every thread count, whatever floating-point environment any thread had:
- * every task runs in the caller's (rounding mode, flush-to-zero; the thread's own is restored
- * after it). The default is 1 thread (no thread is ever started unless asked for):
- * simdrop_set_num_threads(n), 1 <= n <= 1024, or the environment variable SIMDROP_NUM_THREADS
- * read at first use (a bad value makes every call fail with SIMDROP_ETHREADS, like a bad
- * SIMDROP_ISA). A task moves at least 2 MiB (read plus written): simdrop_set_min_task_bytes
- * (0 restores that). The built-in pool starts its threads lazily and parks them between calls;
- * several engine threads may call at once.
+ * Every function above but the two mask conversions (which always run on the caller) and the
+ * site seed functions splits large calls across threads at generator block boundaries (block
+ * calls: at rows) and runs small ones on the caller; the results are bit-identical for every
+ * thread count, whatever floating-point environment any thread had: every task runs in the
+ * caller's (rounding mode, flush-to-zero; the thread's own is restored after it). The default
+ * is 1 thread (no thread is ever started unless asked for): simdrop_set_num_threads(n),
+ * 1 <= n <= 1024, or the environment variable SIMDROP_NUM_THREADS read at first use (a bad value
+ * makes every call fail with SIMDROP_ETHREADS, like a bad SIMDROP_ISA). A task moves at least
+ * 2 MiB (read plus written): simdrop_set_min_task_bytes (0 restores that). The built-in pool
+ * starts its threads lazily and parks them between calls; several engine threads may call at
+ * once.
  * simdrop_set_parallel(run, ctx) hands every parallel call to the engine's own pool instead
  * (NULL restores the built-in one): `run` must call task(arg, i) exactly once for every i in
  * [0, ntasks), in any order and on any threads (the caller's included), and return only after

@@ -93,11 +93,13 @@ void simdrop_call_name(const simdrop_call *c, const char *prefix, char *buf, siz
 }
 
 /* "n = 5", "groups = 3, group_len = 5", "rows = 3, cols = 5",
- * "samples = 2, spatial = 3, channels = 5" */
+ * "samples = 2, spatial = 3, channels = 5", "granules = 2, cols = 5" */
 static void put_counts(text *t, const simdrop_call *c)
 {
-    static const char *const names[][2] = {
-        {"n", ""}, {"groups", "group_len"}, {"rows", "cols"}, {"samples", "spatial"}};
+    /* by enum simdrop_shape: N, GROUPS, ROWS, NHWC, BLOCK, GRANULES */
+    static const char *const names[][2] = {{"n", ""},           {"groups", "group_len"},
+                                           {"rows", "cols"},    {"samples", "spatial"},
+                                           {"rows", "cols"},    {"granules", "cols"}};
     const int shape = sig_of(c)->shape;
     put(t, "%s = %" PRIu64, names[shape][0], (uint64_t)c->a);
     if (shape != SIMDROP_SHAPE_N)
@@ -130,11 +132,20 @@ static void put_buf(text *t, const simdrop_call *c, int i)
 /* "n * 4", "groups * group_len * 2", "cols * 4": the size formula of buffer i */
 static void put_size_formula(text *t, const simdrop_call *c, int i)
 {
+    /* by enum simdrop_shape */
     static const char *const counts[] = {"n", "groups * group_len", "rows * cols",
-                                         "samples * spatial * channels"};
+                                         "samples * spatial * channels", "rows * cols",
+                                         "granules * cols"};
+    const unsigned as = c->dtype == SIMDROP_DTYPE_F64 ? 8 : 4;
     switch (sig_of(c)->buf[i].size) {
     case SIMDROP_SZ_COLS: put(t, "cols * %u", elem_size(c)); break;
-    case SIMDROP_SZ_COLS_ACC: put(t, "cols * %u", c->dtype == SIMDROP_DTYPE_F64 ? 8 : 4); break;
+    case SIMDROP_SZ_COLS_ACC: put(t, "cols * %u", as); break;
+    case SIMDROP_SZ_LDX: put(t, "((rows - 1) * ldx + cols) * %u", elem_size(c)); break;
+    case SIMDROP_SZ_LDY: put(t, "((rows - 1) * ldy + cols) * %u", elem_size(c)); break;
+    case SIMDROP_SZ_PARTIALS:
+        put(t, c->block->granule ? "ceil(rows / granule) * cols * %u" : "cols * %u", as);
+        break;
+    case SIMDROP_SZ_ACC_ALL: put(t, "granules * cols * %u", as); break;
     default: put(t, "%s * %u", counts[sig_of(c)->shape], elem_size(c));
     }
 }
@@ -157,6 +168,7 @@ void simdrop_check_message(const simdrop_call *c, const simdrop_fault *f, const 
                            char *buf, size_t size)
 {
     const simdrop_signature *s = sig_of(c);
+    const simdrop_block_shape *b = c->block; /* block functions only */
     simdrop_call_name(c, prefix, buf, size);
     text t = {buf, size, 0};
     while (t.len < size && buf[t.len])
@@ -174,7 +186,12 @@ void simdrop_check_message(const simdrop_call *c, const simdrop_fault *f, const 
         put(&t, " is not a probability in [0, 1]");
         break;
     case SIMDROP_F_RANGE:
-        if (s->shape == SIMDROP_SHAPE_ROWS)
+        if (s->shape == SIMDROP_SHAPE_BLOCK)
+            put(&t, "offset + (row0 + rows - 1) * global_cols + col0 + cols = %" PRIu64 " + (%" PRIu64
+                    " + %" PRIu64 " - 1) * %" PRIu64 " + %" PRIu64 " + %" PRIu64,
+                c->offset, (uint64_t)b->row0, (uint64_t)c->a, (uint64_t)b->global_cols,
+                (uint64_t)b->col0, (uint64_t)c->b);
+        else if (s->shape == SIMDROP_SHAPE_ROWS)
             put(&t, "offset + rows * cols = %" PRIu64 " + %" PRIu64 " * %" PRIu64, c->offset,
                 (uint64_t)c->a, (uint64_t)c->b);
         else if (s->shape == SIMDROP_SHAPE_NHWC)
@@ -193,6 +210,25 @@ void simdrop_check_message(const simdrop_call *c, const simdrop_fault *f, const 
                 (uint64_t)c->a, (uint64_t)c->channels);
         else
             put(&t, "group_len is 0 with groups = %" PRIu64, (uint64_t)c->a);
+        break;
+    case SIMDROP_F_NO_BLOCK:
+        put(&t, "b (the simdrop_block) is NULL");
+        break;
+    case SIMDROP_F_BLOCK_COLS:
+        put(&t, "col0 + cols = %" PRIu64 " + %" PRIu64 " exceeds global_cols = %" PRIu64
+                ": the block leaves the global rows", (uint64_t)b->col0, (uint64_t)c->b,
+            (uint64_t)b->global_cols);
+        break;
+    case SIMDROP_F_BLOCK_LDX:
+    case SIMDROP_F_BLOCK_LDY:
+        put(&t, "%s = %" PRIu64 " is less than cols = %" PRIu64 ": the rows would overlap",
+            f->rule == SIMDROP_F_BLOCK_LDX ? "ldx" : "ldy",
+            (uint64_t)(f->rule == SIMDROP_F_BLOCK_LDX ? b->ldx : b->ldy), (uint64_t)c->b);
+        break;
+    case SIMDROP_F_GRANULE:
+        put(&t, "row0 = %" PRIu64 " is not a multiple of granule = %" PRIu64
+                ": the partial sums must start at a granule of the global rows",
+            (uint64_t)b->row0, (uint64_t)b->granule);
         break;
     case SIMDROP_F_COUNT_SIZE:
         put(&t, "the element count ");

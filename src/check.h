@@ -26,7 +26,9 @@
  *                                  uint64_t seed, uint64_t offset, cudaStream_t stream)
  *     {
  *         const simdrop_call c = {SIMDROP_ENTRY_FORWARD, SIMDROP_DTYPE_F32, n, 0, p, offset,
- *                                 {simdrop_buf_ptr(y), simdrop_buf_ptr(mask), simdrop_buf_ptr(x)}};
+ *                                 {simdrop_buf_ptr(y), simdrop_buf_ptr(mask), simdrop_buf_ptr(x)},
+ *                                 NULL, 0};   // the block (a block function's
+ *                                             // simdrop_block_shape), the NHWC channels
  *         simdrop_fault f;
  *         if (simdrop_check(&c, &f)) {   // nothing launched, nothing written
  *             simdrop_check_message(&c, &f, "simdrop_cuda_", its_last_error, sizeof its_last_error);
@@ -61,15 +63,22 @@ enum simdrop_size_rule {
     SIMDROP_SZ_UNIT_BITS, /* one bit per unit (element, or group), rounded up to bytes */
     SIMDROP_SZ_BYTES,     /* one byte per element */
     SIMDROP_SZ_COLS,      /* cols elements of the dtype; none when the call has no elements */
-    SIMDROP_SZ_COLS_ACC   /* cols of the accumulation type (float; double for f64), even for
+    SIMDROP_SZ_COLS_ACC,  /* cols of the accumulation type (float; double for f64), even for
                            * rows == 0 */
+    SIMDROP_SZ_LDX,       /* a block's rows read with stride ldx: (rows - 1) * ldx + cols
+                           * elements of the dtype; none when the block has no elements */
+    SIMDROP_SZ_LDY,       /* the same with stride ldy (the output, and the residual) */
+    SIMDROP_SZ_PARTIALS,  /* a block's bias gradient, of the accumulation type: cols values, or
+                           * with granule > 0 ceil(rows / granule) rows of cols partial sums */
+    SIMDROP_SZ_ACC_ALL    /* a * b values of the accumulation type (the partials to reduce) */
 };
 
-/* The counts a call takes: (n), (groups, group_len), (rows, cols) or (samples, spatial,
- * channels). Units own a mask bit and a global index: elements, groups, rows * cols elements,
- * or samples * channels (sample, channel) pairs. */
-enum simdrop_shape { SIMDROP_SHAPE_N, SIMDROP_SHAPE_GROUPS, SIMDROP_SHAPE_ROWS,
-                     SIMDROP_SHAPE_NHWC };
+/* The counts a call takes: (n), (groups, group_len), (rows, cols), (samples, spatial, channels),
+ * a block (rows, cols and the call's block fields) or (granules, cols). Units own a mask bit and
+ * a global index: elements, groups, rows * cols elements, or samples * channels (sample, channel)
+ * pairs. */
+enum simdrop_shape { SIMDROP_SHAPE_N, SIMDROP_SHAPE_GROUPS, SIMDROP_SHAPE_ROWS, SIMDROP_SHAPE_NHWC,
+                     SIMDROP_SHAPE_BLOCK, SIMDROP_SHAPE_GRANULES };
 
 /* The element types, in the order of the library's dtype enum (src/simdrop.c checks it). */
 enum simdrop_check_dtype {
@@ -110,6 +119,10 @@ enum simdrop_entry {
     SIMDROP_ENTRY_BACKWARD_GROUPS_NHWC_REGEN,
     SIMDROP_ENTRY_FORWARD_ALPHA_NHWC, SIMDROP_ENTRY_BACKWARD_ALPHA_NHWC,
     SIMDROP_ENTRY_BACKWARD_ALPHA_NHWC_REGEN,
+    /* blocks of a global (rows, cols) tensor, and the reduction of their bias gradients */
+    SIMDROP_ENTRY_FORWARD_BLOCK, SIMDROP_ENTRY_BACKWARD_BLOCK, SIMDROP_ENTRY_BACKWARD_REGEN_BLOCK,
+    SIMDROP_ENTRY_BDA_BLOCK, SIMDROP_ENTRY_BDA_BACKWARD_BLOCK,
+    SIMDROP_ENTRY_BDA_BACKWARD_REGEN_BLOCK, SIMDROP_ENTRY_DBIAS_REDUCE,
     SIMDROP_ENTRY_COUNT
 };
 
@@ -119,6 +132,9 @@ enum simdrop_entry {
 #define MASK_WRITTEN {"mask", SIMDROP_SIDE, SIMDROP_SZ_UNIT_BITS, 0}
 #define MASK_READ {"mask", SIMDROP_IN, SIMDROP_SZ_UNIT_BITS, 1}
 #define DBIAS {"dbias", SIMDROP_SIDE, SIMDROP_SZ_COLS_ACC, 0}
+#define OUT_ROWS(name) {name, SIMDROP_OUT, SIMDROP_SZ_LDY, 1}
+#define IN_ROWS(name) {name, SIMDROP_IN_ALIAS, SIMDROP_SZ_LDX, 1}
+#define DBIAS_ROWS {"dbias", SIMDROP_SIDE, SIMDROP_SZ_PARTIALS, 0}
 /* forward (y, mask, x), backward (dx, dy, mask), backward_regen (dx, dy) of one shape; the
  * backward takes p unless its factor is 1 (backward_p = 0: dropout without rescaling) */
 #define FAMILY(prefix, shape, suffix, backward_p)                                                 \
@@ -150,12 +166,28 @@ static const simdrop_signature simdrop_signatures[SIMDROP_ENTRY_COUNT] = {
     FAMILY("", SIMDROP_SHAPE_NHWC, "_groups_nhwc", 1),
     /* alpha_forward_nhwc, alpha_backward_nhwc, alpha_backward_nhwc_regen */
     FAMILY("alpha_", SIMDROP_SHAPE_NHWC, "_nhwc", 1),
+    /* blocks: x-side buffers (x, dy, dout) have stride ldx, y-side ones (y, dx, out, residual) ldy */
+    {"forward_block", SIMDROP_SHAPE_BLOCK, 1, 1, 3, {OUT_ROWS("y"), MASK_WRITTEN, IN_ROWS("x")}},
+    {"backward_block", SIMDROP_SHAPE_BLOCK, 1, 0, 3, {OUT_ROWS("dx"), IN_ROWS("dy"), MASK_READ}},
+    {"backward_regen_block", SIMDROP_SHAPE_BLOCK, 1, 1, 2, {OUT_ROWS("dx"), IN_ROWS("dy")}},
+    {"bias_dropout_add_block", SIMDROP_SHAPE_BLOCK, 1, 1, 5,
+     {OUT_ROWS("out"), MASK_WRITTEN, IN_ROWS("x"), {"bias", SIMDROP_IN, SIMDROP_SZ_COLS, 0},
+      {"residual", SIMDROP_IN_ALIAS, SIMDROP_SZ_LDY, 0}}},
+    {"bias_dropout_add_backward_block", SIMDROP_SHAPE_BLOCK, 1, 0, 4,
+     {OUT_ROWS("dx"), DBIAS_ROWS, IN_ROWS("dout"), MASK_READ}},
+    {"bias_dropout_add_backward_regen_block", SIMDROP_SHAPE_BLOCK, 1, 1, 3,
+     {OUT_ROWS("dx"), DBIAS_ROWS, IN_ROWS("dout")}},
+    {"dbias_reduce", SIMDROP_SHAPE_GRANULES, 0, 0, 2,
+     {{"dbias", SIMDROP_OUT, SIMDROP_SZ_COLS_ACC, 1}, {"partials", SIMDROP_IN, SIMDROP_SZ_ACC_ALL, 1}}},
 };
 #undef OUT_ELEMS
 #undef IN_ELEMS
 #undef MASK_WRITTEN
 #undef MASK_READ
 #undef DBIAS
+#undef OUT_ROWS
+#undef IN_ROWS
+#undef DBIAS_ROWS
 #undef FAMILY
 
 /* A buffer of a call (see "Addresses" above). */
@@ -174,17 +206,26 @@ static inline simdrop_buf simdrop_buf_ptr(const void *p)
     return b;
 }
 
+/* A block function's block beyond its rows and cols, and the bias gradient's granule. */
+typedef struct simdrop_block_shape {
+    size_t row0, col0, global_cols, ldx, ldy, granule;
+} simdrop_block_shape;
+
 /* One call, described: the arguments of the entry point `entry`, buffers in its order. */
 typedef struct simdrop_call {
     int entry;  /* enum simdrop_entry */
     int dtype;  /* enum simdrop_check_dtype */
-    size_t a, b; /* n (b unused) | groups, group_len | rows, cols | samples, spatial */
+    size_t a, b; /* n (b unused) | groups, group_len | rows, cols | samples, spatial |
+                  * granules, cols */
     double p;
     uint64_t offset;
     simdrop_buf buf[SIMDROP_MAX_BUFS];
-    size_t channels; /* SIMDROP_SHAPE_NHWC's third count (last, so that the initializers of the
-                      * other shapes leave it 0) */
+    /* SIMDROP_SHAPE_BLOCK: the rest of the block (a, b are its rows and cols), or NULL when the
+     * function's block pointer was NULL (the check then fails first); NULL for other shapes */
+    const simdrop_block_shape *block;
+    size_t channels; /* SIMDROP_SHAPE_NHWC's third count; 0 for the other shapes */
 } simdrop_call;
+
 
 /* What a failed check found: the status, which rule and which buffers, for the message. */
 typedef struct simdrop_fault {
@@ -198,7 +239,12 @@ typedef struct simdrop_fault {
 /* The rule a fault broke, for the message. */
 enum simdrop_fault_rule {
     SIMDROP_F_NONE, SIMDROP_F_NULL, SIMDROP_F_PROB, SIMDROP_F_RANGE, SIMDROP_F_GROUP_LEN_ZERO,
-    SIMDROP_F_COUNT_SIZE, SIMDROP_F_BUF_SIZE, SIMDROP_F_CAPACITY, SIMDROP_F_OVERLAP
+    SIMDROP_F_COUNT_SIZE, SIMDROP_F_BUF_SIZE, SIMDROP_F_CAPACITY, SIMDROP_F_OVERLAP,
+    SIMDROP_F_NO_BLOCK,    /* the block pointer is NULL */
+    SIMDROP_F_BLOCK_COLS,  /* col0 + cols > global_cols */
+    SIMDROP_F_BLOCK_LDX,   /* ldx < cols */
+    SIMDROP_F_BLOCK_LDY,   /* ldy < cols */
+    SIMDROP_F_GRANULE      /* row0 is not a multiple of granule */
 };
 
 #if defined(__GNUC__) || defined(__clang__)
@@ -244,8 +290,39 @@ static inline int simdrop_check_rows_range(uint64_t rows, uint64_t cols, uint64_
     return offset == 0 && !(rows & (rows - 1)) && !(cols & (cols - 1)) && bits == 64;
 }
 
-/* Elements of the call: n, groups * group_len, rows * cols or samples * spatial * channels;
- * 0 when they overflow size_t. */
+/* a + b and a * b in 64 bits, 0 when they wrap (the global indices of a block). */
+SIMDROP_CHECK_INLINE int simdrop_check_add64(uint64_t a, uint64_t b, uint64_t *r)
+{
+    *r = a + b;
+    return *r >= a;
+}
+
+SIMDROP_CHECK_INLINE int simdrop_check_mul64(uint64_t a, uint64_t b, uint64_t *r)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    return !__builtin_mul_overflow(a, b, r);
+#else
+    if (a && b > UINT64_MAX / a)
+        return 0;
+    *r = a * b;
+    return 1;
+#endif
+}
+
+/* A block's last global index, offset + (row0 + rows - 1) * global_cols + col0 + cols - 1, is at
+ * most 2^64 - 1 (a block without elements has none). */
+SIMDROP_CHECK_INLINE int simdrop_check_block_range(const simdrop_call *c)
+{
+    const simdrop_block_shape *b = c->block;
+    uint64_t i;
+    return !c->a || !c->b ||
+           (simdrop_check_add64(b->row0, c->a - 1, &i) && simdrop_check_mul64(i, b->global_cols, &i) &&
+            simdrop_check_add64(i, b->col0, &i) && simdrop_check_add64(i, c->b - 1, &i) &&
+            simdrop_check_add64(i, c->offset, &i));
+}
+
+/* Elements of the call: n, groups * group_len, rows * cols (a block's, or the partials') or
+ * samples * spatial * channels; 0 when they overflow size_t. */
 SIMDROP_CHECK_INLINE int simdrop_check_elements(const simdrop_call *c, uint64_t *n)
 {
     const int shape = simdrop_signatures[c->entry].shape;
@@ -265,17 +342,48 @@ SIMDROP_CHECK_INLINE int simdrop_check_bytes(const simdrop_call *c, int i, uint6
 {
     const simdrop_signature *s = &simdrop_signatures[c->entry];
     const unsigned es = c->dtype == SIMDROP_DTYPE_F64 ? 8 : c->dtype == SIMDROP_DTYPE_F32 ? 4 : 2;
+    const unsigned as = c->dtype == SIMDROP_DTYPE_F64 ? 8 : 4; /* the accumulation type */
     /* mask bits; samples * channels fits where the elements do (spatial > 0, or none) */
     const uint64_t units = s->shape == SIMDROP_SHAPE_GROUPS  ? c->a
                            : s->shape == SIMDROP_SHAPE_NHWC ? (uint64_t)(c->a * c->channels)
                                                             : n;
+    uint64_t k, g;
     switch (s->buf[i].size) {
     case SIMDROP_SZ_ELEMENTS: return simdrop_check_mul(n, es, bytes);
     case SIMDROP_SZ_UNIT_BITS: *bytes = units / 8 + (units % 8 != 0); return 1;
     case SIMDROP_SZ_BYTES: *bytes = n; return 1;
     case SIMDROP_SZ_COLS: *bytes = 0; return !n || simdrop_check_mul(c->b, es, bytes);
-    default: return simdrop_check_mul(c->b, c->dtype == SIMDROP_DTYPE_F64 ? 8 : 4, bytes);
+    case SIMDROP_SZ_LDX:
+    case SIMDROP_SZ_LDY: /* (rows - 1) * ld + cols elements: the last row ends the extent */
+        *bytes = 0;
+        return !n || (simdrop_check_mul(c->a - 1, s->buf[i].size == SIMDROP_SZ_LDX ? c->block->ldx : c->block->ldy,
+                                        &k) &&
+                      simdrop_check_add64(k, c->b, &k) && k <= SIZE_MAX && simdrop_check_mul(k, es, bytes));
+    case SIMDROP_SZ_PARTIALS:
+        if (!(g = c->block->granule))
+            return simdrop_check_mul(c->b, as, bytes);
+        return simdrop_check_mul(c->a / g + (c->a % g != 0), c->b, &k) &&
+               simdrop_check_mul(k, as, bytes);
+    case SIMDROP_SZ_ACC_ALL: return simdrop_check_mul(c->a, c->b, &k) && simdrop_check_mul(k, as, bytes);
+    default: return simdrop_check_mul(c->b, as, bytes);
     }
+}
+
+/* The geometry of a block, checked even when it has no elements: the block lies within the
+ * global rows, each row stride holds a row, and the granules of the bias gradient start where
+ * the block does. Returns the fault rule, or SIMDROP_F_NONE. */
+SIMDROP_CHECK_INLINE int simdrop_check_block_geometry(const simdrop_call *c)
+{
+    const simdrop_block_shape *b = c->block;
+    if (c->b > b->global_cols || b->col0 > b->global_cols - c->b)
+        return SIMDROP_F_BLOCK_COLS;
+    if (b->ldx < c->b)
+        return SIMDROP_F_BLOCK_LDX;
+    if (b->ldy < c->b)
+        return SIMDROP_F_BLOCK_LDY;
+    if (b->granule && b->row0 % b->granule)
+        return SIMDROP_F_GRANULE;
+    return SIMDROP_F_NONE;
 }
 
 SIMDROP_CHECK_INLINE int simdrop_check_null(const simdrop_buf *b)
@@ -301,14 +409,17 @@ SIMDROP_CHECK_INLINE int simdrop_check(const simdrop_call *c, simdrop_fault *f)
     const simdrop_signature *s = &simdrop_signatures[c->entry];
     const int has_elements = c->a && (s->shape == SIMDROP_SHAPE_N || c->b) &&
                              (s->shape != SIMDROP_SHAPE_NHWC || c->channels);
+    const int block = s->shape == SIMDROP_SHAPE_BLOCK;
+    if (block && !c->block)
+        return simdrop_check_fault(f, SIMDROP_ENULL, SIMDROP_F_NO_BLOCK, -1, -1);
     for (int i = 0; i < s->nbufs; i++)
         if (has_elements && s->buf[i].required && simdrop_check_null(&c->buf[i]))
             return simdrop_check_fault(f, SIMDROP_ENULL, SIMDROP_F_NULL, i, -1);
     if (s->uses_p && !(c->p >= 0.0 && c->p <= 1.0)) /* false for NaN */
         return simdrop_check_fault(f, SIMDROP_EPROB, SIMDROP_F_PROB, -1, -1);
-    if (s->uses_offset && !(s->shape == SIMDROP_SHAPE_ROWS
-                                ? simdrop_check_rows_range(c->a, c->b, c->offset)
-                                : s->shape == SIMDROP_SHAPE_NHWC /* samples * channels indices */
+    if (s->uses_offset && !(block                              ? simdrop_check_block_range(c)
+                            : s->shape == SIMDROP_SHAPE_ROWS ? simdrop_check_rows_range(c->a, c->b, c->offset)
+                            : s->shape == SIMDROP_SHAPE_NHWC /* samples * channels indices */
                                 ? simdrop_check_rows_range(c->a, c->channels, c->offset)
                                 : simdrop_check_range(c->a, c->offset)))
         return simdrop_check_fault(f, SIMDROP_ERANGE, SIMDROP_F_RANGE, -1, -1);
@@ -316,6 +427,9 @@ SIMDROP_CHECK_INLINE int simdrop_check(const simdrop_call *c, simdrop_fault *f)
     if ((s->shape == SIMDROP_SHAPE_GROUPS && c->a && !c->b) ||
         (s->shape == SIMDROP_SHAPE_NHWC && c->a && c->channels && !c->b))
         return simdrop_check_fault(f, SIMDROP_ESIZE, SIMDROP_F_GROUP_LEN_ZERO, -1, -1);
+    const int geometry = block ? simdrop_check_block_geometry(c) : SIMDROP_F_NONE;
+    if (geometry)
+        return simdrop_check_fault(f, SIMDROP_ESIZE, geometry, -1, -1);
     uint64_t n = 0, len[SIMDROP_MAX_BUFS];
     if (!simdrop_check_elements(c, &n))
         return simdrop_check_fault(f, SIMDROP_ESIZE, SIMDROP_F_COUNT_SIZE, -1, -1);

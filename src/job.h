@@ -13,9 +13,13 @@
  *   JOB_COPY     elements copied unchanged (alpha dropout at p == 0)
  *   JOB_DBIAS    row chunks of the bias gradient (MASK_SPEC.md section 4.5): dx from the
  *                generator or mask_in, and each chunk's column sums into its own slot
+ *   JOB_ROWS     rows of a block (strided), keep bits from the generator or mask_in
+ *   JOB_PARTIALS granules of a block's bias gradient (MASK_SPEC.md section 4.7): dx of their
+ *                rows, and each granule's column sums into its own row of dbias
+ *   JOB_REDUCE   columns of simdrop_dbias_reduce: the partial sums (x, rows of them) folded
  *   JOB_TO_BYTES, JOB_FROM_BYTES   bitmask <-> one byte per element, by bytes of the bitmask */
-enum simdrop_job_kind { JOB_GEN, JOB_BITS, JOB_GROUPS, JOB_COPY, JOB_DBIAS, JOB_TO_BYTES,
-                        JOB_FROM_BYTES, JOB_NHWC };
+enum simdrop_job_kind { JOB_GEN, JOB_BITS, JOB_GROUPS, JOB_COPY, JOB_DBIAS, JOB_ROWS,
+                        JOB_PARTIALS, JOB_REDUCE, JOB_TO_BYTES, JOB_FROM_BYTES, JOB_NHWC };
 
 #define SIMDROP_DBIAS_CHUNKS 16 /* row chunks of the bias gradient's summation order */
 
@@ -34,7 +38,7 @@ typedef struct simdrop_job {
     size_t n;             /* elements */
     size_t units;         /* elements, groups, or row chunks */
     size_t group_len;     /* JOB_GROUPS */
-    size_t rows, cols;    /* bias rules and JOB_DBIAS */
+    size_t rows, cols;    /* bias rules, blocks, the bias gradient jobs (JOB_REDUCE: granules, cols) */
     size_t spatial, channels; /* JOB_NHWC: units are samples; group s * channels + c is the
                                  keep bit of channel c of sample s */
     uint64_t key;         /* simdrop_seed_key(seed) */
@@ -45,6 +49,14 @@ typedef struct simdrop_job {
     void *dbias;          /* JOB_DBIAS: the gradient (float, double for f64), or NULL */
     void *slots;          /* JOB_DBIAS: chunk c > 0 sums into slot c - 1 (cols each) */
     int progressive;      /* JOB_DBIAS run as one range: one slot, each chunk folded at once */
+    /* A strided job (the rows of a block): element k is (k / cols, k % cols), at global index
+     * offset + (k / cols) * row_step + k % cols, at (k / cols) * ldx + k % cols of x and at
+     * (k / cols) * ldy + k % cols of y and resid. Otherwise element k is k of every array and
+     * has global index offset + k. */
+    int strided;
+    size_t ldx, ldy;
+    uint64_t row_step;    /* the global tensor's row length */
+    size_t granule;       /* JOB_PARTIALS: rows per partial sum */
 } simdrop_job;
 
 /* Units [u0, u1) of the job; u0 must be a multiple of simdrop_job_grain(), which also makes

@@ -371,6 +371,9 @@ static size_t unit_bytes(const simdrop_job *j)
     case JOB_GROUPS: return 2 * es * j->group_len;
     case JOB_NHWC: return 2 * es * j->spatial * j->channels;
     case JOB_DBIAS: return 2 * es * (j->rows / SIMDROP_DBIAS_CHUNKS + 1) * j->cols;
+    case JOB_ROWS: return 2 * es * j->cols;
+    case JOB_PARTIALS: return 2 * es * j->granule * j->cols;
+    case JOB_REDUCE: return es * j->rows; /* a column's partial sums */
     default: return j->rule == RULE_NONE ? 1 : 2 * es;
     }
 }

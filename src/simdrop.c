@@ -84,8 +84,22 @@ static int ready(const simdrop_kernels **k)
  * check.h's table, the dtype, the counts, p, offset and its buffers in parameter order; check.h
  * is inline, so the row folds into this function), the settings, then `run`, which may use k.
  * Only the failure paths write the thread's message. */
-#define ENTRY_BODY(run, ...)                                                                       \
-    const simdrop_call c = {__VA_ARGS__};                                                          \
+#define ENTRY_BODY(run, ...) ENTRY_CALL(run, NULL, 0, __VA_ARGS__)
+
+/* The same for a block function: its block b (which may be NULL: the check refuses that
+ * before anything reads it) and the bias gradient's granule. */
+#define BLK(b, field) ((b) ? (b)->field : 0)
+#define BLOCK_ENTRY_BODY(run, b, granule, ...)                                                     \
+    const simdrop_block_shape shape = {BLK(b, row0), BLK(b, col0), BLK(b, global_cols),            \
+                                       BLK(b, ldx), BLK(b, ldy), granule};                         \
+    ENTRY_CALL(run, (b) ? &shape : NULL, 0, __VA_ARGS__)
+
+/* The same for a channels-last function: SIMDROP_SHAPE_NHWC's third count. */
+#define NHWC_ENTRY_BODY(run, channels, ...) ENTRY_CALL(run, NULL, channels, __VA_ARGS__)
+
+/* The call's fields after the buffers: the block (or NULL) and the channels (or 0). */
+#define ENTRY_CALL(run, block, channels, ...)                                                      \
+    const simdrop_call c = {__VA_ARGS__, block, channels};                                         \
     const simdrop_kernels *k = NULL;                                                               \
     simdrop_fault f;                                                                               \
     int status;                                                                                    \
@@ -96,12 +110,6 @@ static int ready(const simdrop_kernels **k)
     return (status = (run)) ? ran(&c, status) : SIMDROP_OK
 
 #define PTR(p) simdrop_buf_ptr(p)
-
-/* The call descriptions of the shapes other than NHWC leave its third count, `channels` (the
- * struct's last field), to its zero default. */
-#if defined(__GNUC__)
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
-#endif
 
 /* A job with the fields every kind shares. */
 static simdrop_job job_new(const simdrop_kernels *k, int kind, int rule, int dt, size_t units)
@@ -305,49 +313,120 @@ static int nhwc_regen(const simdrop_kernels *k, int dt, int alpha, void *dx, con
 
 /* ---- fused bias + dropout + residual ---------------------------------------------------------- */
 
-static int bda_forward(const simdrop_kernels *k, int dt, void *out, uint8_t *mask, const void *x,
-                       const void *bias, const void *resid, size_t rows, size_t cols, double p,
-                       uint64_t seed, uint64_t offset)
+/* The fused op's rule: which of bias and residual take part. */
+static int bda_rule(const void *bias, const void *resid)
 {
-    const size_t n = rows * cols;
+    return bias ? (resid ? RULE_BIAS_RESID : RULE_BIAS) : (resid ? RULE_RESID : RULE_SCALE);
+}
+
+/* ---- blocks of a global tensor ----------------------------------------------------------------- */
+
+/* A block's fields of its job: rows and strides, and the global index of element (0, 0) (only
+ * for a block with elements: the range check holds it below 2^64 then). A block whose rows
+ * follow each other in memory and in the index space (one row, or full-width rows with
+ * ld == cols) is one contiguous range and runs as the contiguous job, with no work per row. */
+static void set_block(simdrop_job *j, int rows_kind, const simdrop_block *b, uint64_t offset)
+{
+    j->rows = b->rows;
+    j->cols = b->cols;
+    j->ldx = b->ldx;
+    j->ldy = b->ldy;
+    j->row_step = b->global_cols;
+    j->offset = offset + (uint64_t)b->row0 * b->global_cols + b->col0;
+    j->strided = !(b->rows == 1 || (b->cols == b->global_cols && b->ldx == b->cols &&
+                                    b->ldy == b->cols));
+    if (j->strided && rows_kind) {
+        j->kind = JOB_ROWS;
+        j->units = b->rows;
+    }
+}
+
+/* Forward and regen of element dropout and of the fused op on a block: keep bits from the
+ * generator. */
+static int block_gen(const simdrop_kernels *k, int dt, void *y, uint8_t *mask, const void *x,
+                     const void *bias, const void *resid, const simdrop_block *b, double p,
+                     uint64_t seed, uint64_t offset)
+{
+    const size_t n = b->rows * b->cols;
     if (!n)
         return SIMDROP_OK;
-    const int rule = bias ? (resid ? RULE_BIAS_RESID : RULE_BIAS) : (resid ? RULE_RESID : RULE_SCALE);
-    simdrop_job j = job_new(k, JOB_GEN, rule, dt, n);
+    simdrop_job j = job_new(k, JOB_GEN, bda_rule(bias, resid), dt, n);
     set_keep(&j, p, seed, offset);
-    set_output(&j, out, x, n);
+    set_output(&j, y, x, n);
     j.bias = bias;
     j.resid = resid;
-    j.rows = rows;
-    j.cols = cols;
     j.mask_out = mask;
     j.c = simdrop_dropout_consts(p);
+    set_block(&j, 1, b, offset);
     return simdrop_run(&j);
 }
 
-/* Backward from `mask`, or regenerated from (seed, offset) when mask is NULL and regen is set. */
-static int bda_backward(const simdrop_kernels *k, int dt, void *dx, void *dbias, const void *dout,
-                        const uint8_t *mask, int regen, size_t rows, size_t cols, double p,
-                        uint64_t seed, uint64_t offset)
+/* Backward on a block, from `mask` or regenerated (regen), with the bias gradient when dbias is
+ * not NULL: 4.5's chunks of the block's rows (granule 0) or 4.7's partial sums. */
+static int block_backward(const simdrop_kernels *k, int dt, void *dx, void *dbias,
+                          const void *dout, const uint8_t *mask, int regen,
+                          const simdrop_block *b, size_t granule, double p, uint64_t seed,
+                          uint64_t offset)
 {
-    const size_t n = rows * cols;
+    const size_t n = b->rows * b->cols;
     if (!n) {
-        if (dbias) /* a sum over no rows */
-            memset(dbias, 0, cols * (dt == DT_F64 ? sizeof(double) : sizeof(float)));
+        if (dbias && !granule) /* a sum over no rows; with granules, no granule at all */
+            memset(dbias, 0, b->cols * (dt == DT_F64 ? sizeof(double) : sizeof(float)));
         return SIMDROP_OK;
     }
-    simdrop_job j = job_new(k, dbias ? JOB_DBIAS : regen ? JOB_GEN : JOB_BITS, RULE_SCALE, dt,
-                            dbias ? SIMDROP_DBIAS_CHUNKS : n);
+    const int kind = !dbias ? (regen ? JOB_GEN : JOB_BITS) : granule ? JOB_PARTIALS : JOB_DBIAS;
+    const size_t units = kind == JOB_PARTIALS ? b->rows / granule + (b->rows % granule != 0)
+                         : kind == JOB_DBIAS  ? SIMDROP_DBIAS_CHUNKS
+                                              : n;
+    simdrop_job j = job_new(k, kind, RULE_SCALE, dt, units);
     if (regen)
         set_keep(&j, p, seed, offset);
     set_output(&j, dx, dout, n);
     j.from_bits = !regen;
     j.mask_in = mask;
-    j.rows = rows;
-    j.cols = cols;
     j.dbias = dbias;
+    j.granule = granule;
     j.c = simdrop_dropout_consts(p);
+    set_block(&j, !dbias, b, offset);
     return simdrop_run(&j);
+}
+
+static int dbias_reduce(const simdrop_kernels *k, int dt, void *dbias, const void *partials,
+                        size_t granules, size_t cols)
+{
+    if (!cols)
+        return SIMDROP_OK;
+    if (!granules) {
+        if (dbias)
+            memset(dbias, 0, cols * (dt == DT_F64 ? sizeof(double) : sizeof(float)));
+        return SIMDROP_OK;
+    }
+    simdrop_job j = job_new(k, JOB_REDUCE, RULE_NONE, dt, cols);
+    j.dbias = dbias;
+    j.x = partials;
+    j.rows = granules;
+    j.cols = cols;
+    return simdrop_run(&j);
+}
+
+/* The fused op over rows x cols is the block of all rows of a rows x cols tensor, which
+ * set_block runs as the contiguous job: one implementation for both. */
+static int bda_forward(const simdrop_kernels *k, int dt, void *out, uint8_t *mask, const void *x,
+                       const void *bias, const void *resid, size_t rows, size_t cols, double p,
+                       uint64_t seed, uint64_t offset)
+{
+    const simdrop_block b = {rows, cols, 0, 0, cols, cols, cols};
+    return block_gen(k, dt, out, mask, x, bias, resid, &b, p, seed, offset);
+}
+
+/* Backward from `mask`, or regenerated from (seed, offset) when mask is NULL and regen is set:
+ * MASK_SPEC.md 4.5's chunks over all rows. */
+static int bda_backward(const simdrop_kernels *k, int dt, void *dx, void *dbias, const void *dout,
+                        const uint8_t *mask, int regen, size_t rows, size_t cols, double p,
+                        uint64_t seed, uint64_t offset)
+{
+    const simdrop_block b = {rows, cols, 0, 0, cols, cols, cols};
+    return block_backward(k, dt, dx, dbias, dout, mask, regen, &b, 0, p, seed, offset);
 }
 
 /* ---- the public functions: ENTRY_BODY, one per function and dtype --------------------------- */
@@ -463,7 +542,7 @@ static int bda_backward(const simdrop_kernels *k, int dt, void *dx, void *dbias,
     }
 
 /* Channels-last group and alpha dropout: (forward, backward, regen) x (dropout, alpha). The call
- * description's counts are (samples, spatial) with channels after the buffers. */
+ * description's counts are (samples, spatial), and channels its third. */
 #define SIMDROP_NHWC_API(dt, T, DT)                                                                  \
     SIMDROP_NHWC_FAMILY(dt, T, DT, forward_groups_nhwc, backward_groups_nhwc,                        \
                         backward_groups_nhwc_regen, 0, GROUPS_NHWC)                                  \
@@ -473,24 +552,74 @@ static int bda_backward(const simdrop_kernels *k, int dt, void *dx, void *dbias,
     int simdrop_##fwd##_##dt(T *y, uint8_t *mask, const T *x, size_t samples, size_t spatial,        \
                              size_t channels, double p, uint64_t seed, uint64_t offset)              \
     {                                                                                                \
-        ENTRY_BODY(nhwc_forward(k, DT, alpha, y, mask, x, samples, spatial, channels, p, seed,       \
-                                offset),                                                             \
-                   SIMDROP_ENTRY_FORWARD_##E, DT, samples, spatial, p, offset,                       \
-                   {PTR(y), PTR(mask), PTR(x)}, channels);                                           \
+        NHWC_ENTRY_BODY(nhwc_forward(k, DT, alpha, y, mask, x, samples, spatial, channels, p, seed,  \
+                                     offset),                                                        \
+                        channels, SIMDROP_ENTRY_FORWARD_##E, DT, samples, spatial, p, offset,        \
+                        {PTR(y), PTR(mask), PTR(x)});                                           \
     }                                                                                                \
     int simdrop_##bwd##_##dt(T *dx, const T *dy, const uint8_t *mask, size_t samples,                \
                              size_t spatial, size_t channels, double p)                              \
     {                                                                                                \
-        ENTRY_BODY(nhwc_backward(k, DT, alpha, dx, dy, mask, samples, spatial, channels, p),         \
-                   SIMDROP_ENTRY_BACKWARD_##E, DT, samples, spatial, p, 0,                           \
-                   {PTR(dx), PTR(dy), PTR(mask)}, channels);                                         \
+        NHWC_ENTRY_BODY(nhwc_backward(k, DT, alpha, dx, dy, mask, samples, spatial, channels, p),    \
+                        channels, SIMDROP_ENTRY_BACKWARD_##E, DT, samples, spatial, p, 0,            \
+                        {PTR(dx), PTR(dy), PTR(mask)});                                         \
     }                                                                                                \
     int simdrop_##rgn##_##dt(T *dx, const T *dy, size_t samples, size_t spatial, size_t channels,    \
                              double p, uint64_t seed, uint64_t offset)                               \
     {                                                                                                \
-        ENTRY_BODY(nhwc_regen(k, DT, alpha, dx, dy, samples, spatial, channels, p, seed, offset),    \
-                   SIMDROP_ENTRY_BACKWARD_##E##_REGEN, DT, samples, spatial, p, offset,              \
-                   {PTR(dx), PTR(dy)}, channels);                                                    \
+        NHWC_ENTRY_BODY(nhwc_regen(k, DT, alpha, dx, dy, samples, spatial, channels, p, seed,        \
+                                   offset),                                                          \
+                        channels, SIMDROP_ENTRY_BACKWARD_##E##_REGEN, DT, samples, spatial, p,       \
+                        offset, {PTR(dx), PTR(dy)});                                                    \
+    }
+
+#define SIMDROP_BLOCK_API(dt, T, A, DT)                                                              \
+    int simdrop_forward_block_##dt(T *y, uint8_t *mask, const T *x, const simdrop_block *b,          \
+                                   double p, uint64_t seed, uint64_t offset)                         \
+    {                                                                                                \
+        BLOCK_ENTRY_BODY(block_gen(k, DT, y, mask, x, NULL, NULL, b, p, seed, offset), b, 0,         \
+                         SIMDROP_ENTRY_FORWARD_BLOCK, DT, BLK(b, rows), BLK(b, cols), p, offset,     \
+                         {PTR(y), PTR(mask), PTR(x)});                                               \
+    }                                                                                                \
+    int simdrop_backward_block_##dt(T *dx, const T *dy, const uint8_t *mask, const simdrop_block *b, \
+                                    double p)                                                        \
+    {                                                                                                \
+        BLOCK_ENTRY_BODY(block_backward(k, DT, dx, NULL, dy, mask, 0, b, 0, p, 0, 0), b, 0,          \
+                         SIMDROP_ENTRY_BACKWARD_BLOCK, DT, BLK(b, rows), BLK(b, cols), p, 0,         \
+                         {PTR(dx), PTR(dy), PTR(mask)});                                             \
+    }                                                                                                \
+    int simdrop_backward_regen_block_##dt(T *dx, const T *dy, const simdrop_block *b, double p,      \
+                                          uint64_t seed, uint64_t offset)                            \
+    {                                                                                                \
+        /* The regenerated mask is the forward mask, and dx = dy * f is forward's formula. */        \
+        BLOCK_ENTRY_BODY(block_gen(k, DT, dx, NULL, dy, NULL, NULL, b, p, seed, offset), b, 0,       \
+                         SIMDROP_ENTRY_BACKWARD_REGEN_BLOCK, DT, BLK(b, rows), BLK(b, cols), p,      \
+                         offset, {PTR(dx), PTR(dy)});                                                \
+    }                                                                                                \
+    int simdrop_bias_dropout_add_block_##dt(T *out, uint8_t *mask, const T *x, const T *bias,        \
+                                            const T *residual, const simdrop_block *b, double p,     \
+                                            uint64_t seed, uint64_t offset)                          \
+    {                                                                                                \
+        BLOCK_ENTRY_BODY(block_gen(k, DT, out, mask, x, bias, residual, b, p, seed, offset), b, 0,   \
+                         SIMDROP_ENTRY_BDA_BLOCK, DT, BLK(b, rows), BLK(b, cols), p, offset,         \
+                         {PTR(out), PTR(mask), PTR(x), PTR(bias), PTR(residual)});                   \
+    }                                                                                                \
+    int simdrop_bias_dropout_add_backward_block_##dt(T *dx, A *dbias, const T *dout,                 \
+                                                     const uint8_t *mask, const simdrop_block *b,    \
+                                                     size_t granule, double p)                       \
+    {                                                                                                \
+        BLOCK_ENTRY_BODY(block_backward(k, DT, dx, dbias, dout, mask, 0, b, granule, p, 0, 0), b,    \
+                         granule, SIMDROP_ENTRY_BDA_BACKWARD_BLOCK, DT, BLK(b, rows), BLK(b, cols),  \
+                         p, 0, {PTR(dx), PTR(dbias), PTR(dout), PTR(mask)});                         \
+    }                                                                                                \
+    int simdrop_bias_dropout_add_backward_regen_block_##dt(T *dx, A *dbias, const T *dout,           \
+                                                           const simdrop_block *b, size_t granule,   \
+                                                           double p, uint64_t seed, uint64_t offset) \
+    {                                                                                                \
+        BLOCK_ENTRY_BODY(block_backward(k, DT, dx, dbias, dout, NULL, 1, b, granule, p, seed,        \
+                                        offset),                                                     \
+                         b, granule, SIMDROP_ENTRY_BDA_BACKWARD_REGEN_BLOCK, DT, BLK(b, rows),       \
+                         BLK(b, cols), p, offset, {PTR(dx), PTR(dbias), PTR(dout)});                 \
     }
 
 SIMDROP_DTYPE_API(f32, float, DT_F32)
@@ -505,6 +634,42 @@ SIMDROP_NHWC_API(f32, float, DT_F32)
 SIMDROP_NHWC_API(f64, double, DT_F64)
 SIMDROP_NHWC_API(bf16, uint16_t, DT_BF16)
 SIMDROP_NHWC_API(f16, uint16_t, DT_F16)
+SIMDROP_BLOCK_API(f32, float, float, DT_F32)
+SIMDROP_BLOCK_API(f64, double, double, DT_F64)
+SIMDROP_BLOCK_API(bf16, uint16_t, float, DT_BF16)
+SIMDROP_BLOCK_API(f16, uint16_t, float, DT_F16)
+
+int simdrop_dbias_reduce_f32(float *dbias, const float *partials, size_t granules, size_t cols)
+{
+    ENTRY_BODY(dbias_reduce(k, DT_F32, dbias, partials, granules, cols), SIMDROP_ENTRY_DBIAS_REDUCE,
+               DT_F32, granules, cols, 0.0, 0, {PTR(dbias), PTR(partials)});
+}
+
+int simdrop_dbias_reduce_f64(double *dbias, const double *partials, size_t granules, size_t cols)
+{
+    ENTRY_BODY(dbias_reduce(k, DT_F64, dbias, partials, granules, cols), SIMDROP_ENTRY_DBIAS_REDUCE,
+               DT_F64, granules, cols, 0.0, 0, {PTR(dbias), PTR(partials)});
+}
+
+/* ---- seeds per site and step (MASK_SPEC.md section 8) ------------------------------------------ */
+
+uint64_t simdrop_site_key(const char *name)
+{
+    uint64_t h = UINT64_C(0xcbf29ce484222325); /* FNV-1a, 64 bits */
+    for (const unsigned char *c = (const unsigned char *)(name ? name : ""); *c; c++)
+        h = (h ^ *c) * UINT64_C(0x100000001b3);
+    return h;
+}
+
+/* Three splitmix64 steps, each a bijection of its input: for a fixed base and key, distinct
+ * steps give distinct seeds, and for a fixed base and step, distinct keys do. */
+uint64_t simdrop_site_seed(uint64_t base, uint64_t site_key, uint64_t step)
+{
+    uint64_t x = base;
+    x = simdrop_splitmix64_next(&x) ^ site_key;
+    x = simdrop_splitmix64_next(&x) + step;
+    return simdrop_splitmix64_next(&x);
+}
 
 /* ---- masks ------------------------------------------------------------------------------------ */
 
@@ -531,7 +696,7 @@ int simdrop_mask(uint8_t *mask, size_t n, double p, uint64_t seed, uint64_t offs
  * caller's row of check.h is a constant. */
 static inline int convert(int entry, int kind, uint8_t *out, const uint8_t *in, size_t n)
 {
-    const simdrop_call c = {entry, SIMDROP_DTYPE_NONE, n, 0, 0.0, 0, {PTR(out), PTR(in)}};
+    const simdrop_call c = {entry, SIMDROP_DTYPE_NONE, n, 0, 0.0, 0, {PTR(out), PTR(in)}, NULL, 0};
     simdrop_fault f;
     if (simdrop_check(&c, &f))
         return rejected(&c, &f);

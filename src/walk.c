@@ -1,4 +1,4 @@
-/* walk.c: runs a range of a job: seeds each block, does partial rounds by the scalar rules, calls the path's kernels for whole rounds. */
+/* walk.c: runs a range of a job: reaches each generator block from where the last run left it, calls the path's kernels for whole rounds and for partial ones on scratch copies. */
 #include <string.h>
 
 #include "job.h"
@@ -7,6 +7,8 @@
 #define EXPAND_CHUNK 4096  /* elements whose group bits are expanded at a time (512 bytes) */
 #define BIAS_ROUNDS 32     /* rounds per kernel call when the bias row is laid out (8 KiB) */
 #define DBIAS_SPAN 4096    /* elements of dx summed while they are still in L1 */
+#define WORDS_CHUNK 64     /* keep words realigned at a time for a bitmask read off a byte */
+#define ROW_PREFETCH_BYTES 4096 /* inputs a large block's walk prefetches ahead, in whole rows */
 
 static size_t min_size(size_t a, size_t b)
 {
@@ -28,16 +30,6 @@ typedef struct bitw {
     unsigned nbits;
 } bitw;
 
-static void bitw_put_bit(bitw *bw, uint32_t bit)
-{
-    bw->acc |= bit << bw->nbits;
-    if (++bw->nbits == 8) {
-        *bw->p++ = (uint8_t)bw->acc;
-        bw->acc = 0;
-        bw->nbits = 0;
-    }
-}
-
 static void bitw_put32(bitw *bw, uint32_t word)
 {
     const uint64_t w = (uint64_t)bw->acc | (uint64_t)word << bw->nbits;
@@ -52,14 +44,76 @@ static void bitw_flush(const bitw *bw)
         *bw->p = (uint8_t)bw->acc; /* the bits past the end are 0 */
 }
 
-/* ---- operands ------------------------------------------------------------------------------ */
+/* `len` (at most 32) bits of `bits`, lowest first. */
+static void bitw_put_bits(bitw *bw, uint32_t bits, unsigned len)
+{
+    uint64_t acc = bw->acc | (uint64_t)bits << bw->nbits;
+    unsigned have = bw->nbits + len;
+    for (; have >= 8; have -= 8, acc >>= 8)
+        *bw->p++ = (uint8_t)acc;
+    bw->acc = (uint32_t)acc & ((1u << have) - 1); /* the bits past `len` were garbage */
+    bw->nbits = have;
+}
 
-/* The bias of elements k .. k + len - 1 as one run: a pointer into the bias row when the run
- * does not cross a row's end, else the row repeated into tmp. */
-static const void *bias_run(const simdrop_job *j, size_t k, size_t len, void *tmp)
+/* Bits [pos, pos + len) of a bitmask (len <= 32) as a word, reading only the bytes that hold
+ * them: the last ones may be the buffer's last. */
+static uint32_t bits_word(const uint8_t *bits, uint64_t pos, unsigned len)
+{
+    const uint8_t *p = bits + pos / 8;
+    const unsigned shift = (unsigned)(pos % 8), bytes = (shift + len + 7) / 8;
+    uint64_t v = 0;
+    for (unsigned i = 0; i < bytes; i++)
+        v |= (uint64_t)p[i] << (8 * i);
+    v >>= shift;
+    return (uint32_t)(len == 32 ? v : v & ((UINT64_C(1) << len) - 1));
+}
+
+/* ---- runs ---------------------------------------------------------------------------------- */
+
+/* A run of elements consecutive in memory and in the index space: a range of a contiguous job,
+ * or one row of a block (job.h, "strided"). Its operands are pointers at its first element,
+ * whose column in the bias row is `col` (a contiguous job's runs may cross row ends; a block's
+ * row never does) and whose global index is `index`. */
+typedef struct run {
+    char *y;
+    const char *x, *r;
+    size_t col;
+    uint64_t index;
+} run;
+
+/* Element k of a contiguous job as the start of a run. */
+static run run_at(const simdrop_job *j, size_t k)
 {
     const size_t es = simdrop_dtype_size(j->dt);
-    size_t col = k % j->cols;
+    run u;
+    u.y = j->y ? (char *)j->y + k * es : NULL; /* NULL: the mask alone */
+    u.x = j->x ? (const char *)j->x + k * es : NULL;
+    u.r = j->resid ? (const char *)j->resid + k * es : NULL;
+    u.col = j->cols ? k % j->cols : 0;
+    u.index = j->offset + k;
+    return u;
+}
+
+/* Row r of a strided job as a run. */
+static run row_run(const simdrop_job *j, size_t r)
+{
+    const size_t es = simdrop_dtype_size(j->dt);
+    run u;
+    u.y = (char *)j->y + r * j->ldy * es;
+    u.x = (const char *)j->x + r * j->ldx * es;
+    u.r = j->resid ? (const char *)j->resid + r * j->ldy * es : NULL;
+    u.col = 0;
+    u.index = j->offset + (uint64_t)r * j->row_step;
+    return u;
+}
+
+/* The bias of `len` elements from column `col` on as one run: a pointer into the bias row when
+ * they do not cross a row's end, else the row repeated into tmp. */
+static const void *bias_run(const simdrop_job *j, size_t col, size_t len, void *tmp)
+{
+    const size_t es = simdrop_dtype_size(j->dt);
+    if (col >= j->cols)
+        col %= j->cols;
     if (col + len <= j->cols)
         return (const char *)j->bias + col * es;
     for (size_t i = 0; i < len; col = 0) {
@@ -70,69 +124,124 @@ static const void *bias_run(const simdrop_job *j, size_t k, size_t len, void *tm
     return tmp;
 }
 
-/* The kernel operands of elements k .. k + len - 1 under `rule`. */
-static simdrop_kargs operands_at(const simdrop_job *j, int rule, size_t k, size_t len,
-                                 void *bias_tmp)
+/* The kernel operands of elements [i, i + len) of run u under `rule`. */
+static simdrop_kargs operands(const simdrop_job *j, int rule, const run *u, size_t i, size_t len,
+                              void *bias_tmp)
 {
     const size_t es = simdrop_dtype_size(j->dt);
     simdrop_kargs a = {NULL, NULL, NULL, NULL, NULL, NULL, &j->c, j->nt};
     if (rule == RULE_NONE)
         return a;
-    a.y = (char *)j->y + k * es;
-    a.x = (const char *)j->x + k * es;
+    a.y = u->y + i * es;
+    a.x = u->x + i * es;
     if (simdrop_rule_has_bias(rule))
-        a.b = bias_run(j, k, len, bias_tmp);
+        a.b = bias_run(j, u->col + i, len, bias_tmp);
     if (simdrop_rule_has_resid(rule))
-        a.r = (const char *)j->resid + k * es;
+        a.r = u->r + i * es;
     return a;
+}
+
+/* A whole round of scratch elements holding the `to - from` elements at src from element
+ * `from` on, zeros around them: what a kernel reads for a partial round. */
+static void scratch_round(unsigned char *s, const void *src, unsigned from, unsigned to, size_t es)
+{
+    memset(s, 0, from * es);
+    memcpy(s + from * es, src, (to - from) * es);
+    memset(s + to * es, 0, (SIMDROP_ROUND - to) * es);
 }
 
 /* ---- keep bits from the generator ---------------------------------------------------------- */
 
-/* Elements [from, to) of the next round, one at a time with the scalar rules: the heads and
- * tails of a call or block that do not fill a round. Element `from` is unit k of the job. */
-static void gen_partial(const simdrop_job *j, int rule, simdrop_lanes *st, unsigned from,
-                        unsigned to, size_t k, bitw *bw)
+/* Where the generator stands in a range: its lanes make round `round` of generator block
+ * `block` next. The runs of a range (a contiguous range, or a block's rows) go forward through
+ * the index space, so a run later in the same block skips just the gap (the path's skip kernel)
+ * instead of seeding the block again and skipping up to 127 rounds; a run that starts in the
+ * round made last (rows of a block less than 32 elements apart share a round) goes back to
+ * `back`, the lanes kept from before that partial round. */
+typedef struct gen_cursor {
+    int valid, has_back;
+    uint64_t block;
+    unsigned round;
+    simdrop_lanes st, back;
+} gen_cursor;
+
+static void cursor_seek(const simdrop_job *j, gen_cursor *cur, uint64_t block, unsigned round)
 {
-    uint32_t out[SIMDROP_LANES];
-    unsigned char bias_tmp[SIMDROP_ROUND * sizeof(double)];
-    const simdrop_kargs a = operands_at(j, rule, k, to - from, bias_tmp);
-    simdrop_round(st, out);
-    for (unsigned q = from; q < to; q++) {
-        const int keep = simdrop_round_bits16(out, q) >= j->threshold;
-        if (rule != RULE_NONE)
-            simdrop_value(rule, j->dt, a.y, a.x, a.b, a.r, q - from, keep, a.c);
-        if (bw)
-            bitw_put_bit(bw, (uint32_t)keep);
+    if (cur->valid && cur->block == block && cur->round <= round) {
+        if (round > cur->round)
+            j->k->skip(&cur->st, round - cur->round);
+    } else if (cur->valid && cur->has_back && cur->block == block && cur->round == round + 1) {
+        cur->st = cur->back;
+    } else {
+        simdrop_seed_block(&cur->st, j->key, block);
+        if (round)
+            j->k->skip(&cur->st, round);
     }
+    cur->valid = 1;
+    cur->has_back = 0;
+    cur->block = block;
+    cur->round = round;
 }
 
-/* `rounds` whole rounds (at most a block) from unit k on. */
-static void gen_rounds(const simdrop_job *j, int rule, simdrop_lanes *st, size_t k,
+/* Elements [from, to) of the next round (the heads and tails of runs that do not fill a round),
+ * element `from` being element i of run u: the path's kernel runs the whole round on scratch
+ * copies of the operands, and only the run's elements are copied out. One vector round and a
+ * few short copies, where 32 scalar elements would cost ten times as much. */
+static void gen_partial(const simdrop_job *j, int rule, gen_cursor *cur, unsigned from,
+                        unsigned to, const run *u, size_t i, bitw *bw)
+{
+    const size_t es = simdrop_dtype_size(j->dt), len = to - from;
+    _Alignas(64) unsigned char xs[SIMDROP_ROUND * 8], ys[SIMDROP_ROUND * 8], bs[SIMDROP_ROUND * 8],
+        rs[SIMDROP_ROUND * 8], bias_tmp[SIMDROP_ROUND * 8];
+    uint8_t word[4];
+    cur->back = cur->st;
+    cur->has_back = 1;
+    cur->round++;
+    if (rule == RULE_NONE) {
+        j->k->mask(word, &cur->st, 1, j->threshold);
+    } else {
+        const simdrop_kargs at = operands(j, rule, u, i, len, bias_tmp);
+        const simdrop_kargs a = {ys, xs, bs, rs, word, NULL, &j->c, 0};
+        scratch_round(xs, at.x, from, to, es);
+        if (simdrop_rule_has_bias(rule))
+            scratch_round(bs, at.b, from, to, es);
+        if (simdrop_rule_has_resid(rule))
+            scratch_round(rs, at.r, from, to, es);
+        j->k->gen[rule][j->dt](&a, &cur->st, 1, j->threshold);
+        memcpy(at.y, ys + from * es, len * es);
+    }
+    if (bw)
+        bitw_put_bits(bw, simdrop_load_le32(word) >> from, (unsigned)len);
+}
+
+/* `rounds` whole rounds (at most a block) from element i of run u on. */
+static void gen_rounds(const simdrop_job *j, int rule, gen_cursor *cur, const run *u, size_t i,
                        size_t rounds, bitw *bw)
 {
     unsigned char bias_tmp[BIAS_ROUNDS * SIMDROP_ROUND * sizeof(double)];
     uint8_t words[4 * SIMDROP_ROUNDS_PER_BLOCK];
     uint8_t *out = bw ? (bw->nbits ? words : bw->p) : NULL;
     if (rule == RULE_NONE) {
-        j->k->mask(out, st, rounds, j->threshold);
+        j->k->mask(out, &cur->st, rounds, j->threshold);
     } else {
-        simdrop_kargs a = operands_at(j, rule, k, rounds * SIMDROP_ROUND, bias_tmp);
+        simdrop_kargs a = operands(j, rule, u, i, rounds * SIMDROP_ROUND, bias_tmp);
         a.mask_out = out;
-        j->k->gen[rule][j->dt](&a, st, rounds, j->threshold);
+        j->k->gen[rule][j->dt](&a, &cur->st, rounds, j->threshold);
     }
+    cur->round += (unsigned)rounds;
+    cur->has_back = 0;
     if (bw && bw->nbits)
-        for (size_t i = 0; i < rounds; i++)
-            bitw_put32(bw, simdrop_load_le32(words + 4 * i));
+        for (size_t w = 0; w < rounds; w++)
+            bitw_put32(bw, simdrop_load_le32(words + 4 * w));
     else if (bw)
         bw->p += 4 * rounds;
 }
 
-/* Blocks b and b + 1, whole, from unit k on (rule != RULE_NONE): both generators at once
- * (gen2), so that a path whose generator waits on its own latency overlaps the two. Block b's
- * keep words come first, as in two gen_rounds calls. */
-static void gen_block_pair(const simdrop_job *j, int rule, simdrop_gen2_fn gen2, size_t k,
-                           uint64_t b, bitw *bw)
+/* Generator blocks b and b + 1, whole, from element i of run u on (rule != RULE_NONE): both
+ * generators at once (gen2), so that a path whose generator waits on its own latency overlaps
+ * the two. Block b's keep words come first, as in two gen_rounds calls. */
+static void gen_block_pair(const simdrop_job *j, int rule, simdrop_gen2_fn gen2, const run *u,
+                           size_t i, uint64_t b, bitw *bw)
 {
     unsigned char bias_tmp[2][BIAS_ROUNDS * SIMDROP_ROUND * sizeof(double)];
     uint8_t words[2][4 * SIMDROP_ROUNDS_PER_BLOCK];
@@ -145,8 +254,8 @@ static void gen_block_pair(const simdrop_job *j, int rule, simdrop_gen2_fn gen2,
         const size_t piece = simdrop_rule_has_bias(rule) ? min_size(left, BIAS_ROUNDS) : left;
         simdrop_kargs a[2];
         for (unsigned q = 0; q < 2; q++) {
-            a[q] = operands_at(j, rule, k + q * SIMDROP_BLOCK + done * SIMDROP_ROUND,
-                               piece * SIMDROP_ROUND, bias_tmp[q]);
+            a[q] = operands(j, rule, u, i + q * SIMDROP_BLOCK + done * SIMDROP_ROUND,
+                            piece * SIMDROP_ROUND, bias_tmp[q]);
             a[q].mask_out = !bw ? NULL
                             : (direct ? bw->p + q * sizeof words[q] : words[q]) + 4 * done;
         }
@@ -161,68 +270,171 @@ static void gen_block_pair(const simdrop_job *j, int rule, simdrop_gen2_fn gen2,
                 bitw_put32(bw, simdrop_load_le32(words[q] + 4 * i));
 }
 
-/* Units [k0, k1) with keep bits from the generator: rule applied to the elements (unless
- * RULE_NONE) and the bits stored from bit 0 of `mask` on (unless NULL). Each block is seeded
- * from (seed, block) and skipped forward to the first round needed, so a range costs the same
- * wherever it starts (at most 127 skipped rounds); two whole blocks in a row go to gen2. */
-static void gen_range(const simdrop_job *j, int rule, size_t k0, size_t k1, uint8_t *mask)
+/* The `count` elements of run u with keep bits from the generator at the cursor: rule applied
+ * to them (unless RULE_NONE) and the bits appended to bw (unless NULL). Each generator block is
+ * reached from the cursor (cursor_seek), so a run costs the same wherever it starts; two whole
+ * blocks in a row go to gen2 together. */
+static void gen_run(const simdrop_job *j, int rule, gen_cursor *cur, const run *u, size_t count,
+                    bitw *bw)
 {
-    bitw bits = {mask, 0, 0};
-    bitw *bw = mask ? &bits : NULL;
-    simdrop_lanes st;
-    for (size_t k = k0; k < k1;) {
-        const uint64_t index = j->offset + k; /* no wrap: offset + n <= 2^64 and k < n */
-        const unsigned start = (unsigned)(index % SIMDROP_BLOCK);
-        if (rule != RULE_NONE && start == 0 && k1 - k >= 2 * SIMDROP_BLOCK) {
-            gen_block_pair(j, rule, j->k->gen2[rule][j->dt], k, index / SIMDROP_BLOCK, bw);
-            k += 2 * SIMDROP_BLOCK;
+    uint64_t index = u->index; /* no wrap before the end: the range checks */
+    for (size_t i = 0; i < count;) {
+        const unsigned start = (unsigned)(index % SIMDROP_BLOCK), head = start % SIMDROP_ROUND;
+        if (rule != RULE_NONE && start == 0 && count - i >= 2 * SIMDROP_BLOCK) {
+            gen_block_pair(j, rule, j->k->gen2[rule][j->dt], u, i, index / SIMDROP_BLOCK, bw);
+            cur->valid = 0; /* the pair seeded its own generators */
+            i += 2 * SIMDROP_BLOCK;
+            index += 2 * SIMDROP_BLOCK;
             continue;
         }
-        const size_t count = min_size(k1 - k, SIMDROP_BLOCK - start);
+        const size_t take = min_size(count - i, SIMDROP_BLOCK - start);
         size_t done = 0;
-
-        simdrop_seed_block(&st, j->key, index / SIMDROP_BLOCK);
-        if (start >= SIMDROP_ROUND)
-            j->k->skip(&st, start / SIMDROP_ROUND);
-        const unsigned head = start % SIMDROP_ROUND;
-        if (head) {
-            done = min_size(count, SIMDROP_ROUND - head);
-            gen_partial(j, rule, &st, head, head + (unsigned)done, k, bw);
+        cursor_seek(j, cur, index / SIMDROP_BLOCK, start / SIMDROP_ROUND);
+        if (head || take < SIMDROP_ROUND) {
+            done = min_size(take, SIMDROP_ROUND - head);
+            gen_partial(j, rule, cur, head, head + (unsigned)done, u, i, bw);
         }
-        for (size_t rounds = (count - done) / SIMDROP_ROUND; rounds;) {
+        for (size_t rounds = (take - done) / SIMDROP_ROUND; rounds;) {
             const size_t piece = simdrop_rule_has_bias(rule) ? min_size(rounds, BIAS_ROUNDS) : rounds;
-            gen_rounds(j, rule, &st, k + done, piece, bw);
+            gen_rounds(j, rule, cur, u, i + done, piece, bw);
             done += piece * SIMDROP_ROUND;
             rounds -= piece;
         }
-        if (done < count)
-            gen_partial(j, rule, &st, 0, (unsigned)(count - done), k + done, bw);
-        k += count;
+        if (done < take)
+            gen_partial(j, rule, cur, 0, (unsigned)(take - done), u, i + done, bw);
+        i += take;
+        index += take;
     }
-    if (bw)
-        bitw_flush(bw);
+}
+
+/* Units [k0, k1) of a contiguous job with keep bits from the generator, the bits stored from
+ * bit 0 of `mask` on (unless NULL). */
+static void gen_range(const simdrop_job *j, int rule, size_t k0, size_t k1, uint8_t *mask)
+{
+    bitw bits = {mask, 0, 0};
+    gen_cursor cur;
+    const run u = run_at(j, k0);
+    cur.valid = 0;
+    gen_run(j, rule, &cur, &u, k1 - k0, mask ? &bits : NULL);
+    if (mask)
+        bitw_flush(&bits);
 }
 
 /* ---- keep bits from a bitmask -------------------------------------------------------------- */
 
-/* Elements [k0, k1) under rule (SCALE or AFFINE), element k's keep bit being bit k - base of
- * `bits`. Whole rounds go to the kernel once the bit index is byte-aligned. */
-static void bits_range(const simdrop_job *j, int rule, size_t k0, size_t k1, const uint8_t *bits,
-                       size_t base)
+/* The `count` elements of run u under rule (SCALE or AFFINE), element i's keep bit being bit
+ * pos + i of `bits`. The kernel reads whole keep words: straight from the bitmask where the
+ * position is on a byte, else realigned into a buffer here; the last partial round goes
+ * through scratch copies. */
+static void bits_run(const simdrop_job *j, int rule, const run *u, size_t count,
+                     const uint8_t *bits, uint64_t pos)
 {
-    const simdrop_kargs all = operands_at(j, rule, 0, 0, NULL);
-    size_t k = k0;
-    for (; k < k1 && (k - base) % 8; k++)
-        simdrop_value(rule, j->dt, all.y, all.x, NULL, NULL, k, bit_at(bits, k - base), &j->c);
-    const size_t rounds = (k1 - k) / SIMDROP_ROUND;
-    if (rounds) {
-        simdrop_kargs a = operands_at(j, rule, k, 0, NULL);
-        a.mask_in = bits + (k - base) / 8;
-        j->k->bits[rule][j->dt](&a, rounds);
-        k += rounds * SIMDROP_ROUND;
+    const size_t es = simdrop_dtype_size(j->dt);
+    uint8_t words[4 * WORDS_CHUNK];
+    size_t i = 0;
+    for (size_t rounds = count / SIMDROP_ROUND; rounds;) {
+        simdrop_kargs a = operands(j, rule, u, i, 0, NULL);
+        size_t piece = rounds;
+        if (pos % 8) {
+            piece = min_size(rounds, WORDS_CHUNK);
+            for (size_t w = 0; w < piece; w++)
+                simdrop_store_le32(words + 4 * w, bits_word(bits, pos + SIMDROP_ROUND * w, 32));
+            a.mask_in = words;
+        } else {
+            a.mask_in = bits + pos / 8;
+        }
+        j->k->bits[rule][j->dt](&a, piece);
+        i += piece * SIMDROP_ROUND;
+        pos += piece * SIMDROP_ROUND;
+        rounds -= piece;
     }
-    for (; k < k1; k++)
-        simdrop_value(rule, j->dt, all.y, all.x, NULL, NULL, k, bit_at(bits, k - base), &j->c);
+    if (i < count) {
+        _Alignas(64) unsigned char xs[SIMDROP_ROUND * 8], ys[SIMDROP_ROUND * 8];
+        const unsigned len = (unsigned)(count - i);
+        const simdrop_kargs at = operands(j, rule, u, i, len, NULL);
+        simdrop_store_le32(words, bits_word(bits, pos, len));
+        const simdrop_kargs a = {ys, xs, NULL, NULL, NULL, words, &j->c, 0};
+        scratch_round(xs, at.x, 0, len, es);
+        j->k->bits[rule][j->dt](&a, 1);
+        memcpy(at.y, ys, len * es);
+    }
+}
+
+/* ---- the rows of a block ------------------------------------------------------------------- */
+
+/* Row r of a strided job from the generator when it is whole rounds of one generator block:
+ * the lanes skip the gap from the last row (or are seeded) and one kernel call makes the row.
+ * This is most rows of a column shard whose widths and offsets are multiples of 32, as
+ * transformer shapes are, and it costs the kernel calls and a few dozen instructions of
+ * bookkeeping: a narrow row is dominated by the fixed cost of a call, so gen_run's general
+ * walk (partial rounds, block edges, unaligned mask bits) is left for the other rows.
+ * Returns 0, doing nothing, for a row it does not take. */
+static int row_whole_rounds(const simdrop_job *j, gen_cursor *cur, size_t r, bitw *bw)
+{
+    const uint64_t index = j->offset + (uint64_t)r * j->row_step;
+    const unsigned start = (unsigned)(index % SIMDROP_BLOCK);
+    if (start % SIMDROP_ROUND || j->cols % SIMDROP_ROUND || start + j->cols > SIMDROP_BLOCK ||
+        (bw && bw->nbits) || (simdrop_rule_has_bias(j->rule) && j->cols > BIAS_ROUNDS * SIMDROP_ROUND))
+        return 0;
+    const size_t es = simdrop_dtype_size(j->dt), rounds = j->cols / SIMDROP_ROUND;
+    cursor_seek(j, cur, index / SIMDROP_BLOCK, start / SIMDROP_ROUND);
+    const simdrop_kargs a = {(char *)j->y + r * j->ldy * es, (const char *)j->x + r * j->ldx * es,
+                             j->bias, j->resid ? (const char *)j->resid + r * j->ldy * es : NULL,
+                             bw ? bw->p : NULL, NULL, &j->c, j->nt};
+    j->k->gen[j->rule][j->dt](&a, &cur->st, rounds, j->threshold);
+    cur->round += (unsigned)rounds;
+    if (bw)
+        bw->p += 4 * rounds;
+    return 1;
+}
+
+/* Rows ahead of the one being made, for a large block (its output far beyond the caches: nt).
+ * The kernels prefetch 4 KiB ahead within a row, but the next row starts elsewhere, and there
+ * the hardware prefetchers start cold: without this, every row began with a run of misses at
+ * DRAM latency. Rows [*next, upto) of the inputs are prefetched, and *next moves on. */
+static void prefetch_rows(const simdrop_job *j, size_t *next, size_t upto)
+{
+    const size_t es = simdrop_dtype_size(j->dt), bytes = j->cols * es;
+    for (; *next < upto; ++*next) {
+        const char *x = (const char *)j->x + *next * j->ldx * es;
+        const char *r = j->resid ? (const char *)j->resid + *next * j->ldy * es : NULL;
+        for (size_t o = 0; o < bytes; o += 64) {
+            __builtin_prefetch(x + o, 0, 1);
+            if (r)
+                __builtin_prefetch(r + o, 0, 1);
+        }
+    }
+}
+
+/* How many rows prefetch_rows keeps ahead: ROW_PREFETCH_BYTES of each input, at least a row. */
+static size_t rows_ahead(const simdrop_job *j)
+{
+    return j->nt ? 1 + ROW_PREFETCH_BYTES / (j->cols * simdrop_dtype_size(j->dt)) : 0;
+}
+
+/* Rows [r0, r1) of a strided job: each row is one run, the generator carried from row to row.
+ * r0 * cols is a multiple of 8 (simdrop_job_grain), so the range's mask bits start on a byte. */
+static void rows_range(const simdrop_job *j, size_t r0, size_t r1)
+{
+    bitw bits = {j->mask_out ? j->mask_out + r0 * j->cols / 8 : NULL, 0, 0};
+    bitw *bw = j->mask_out ? &bits : NULL;
+    gen_cursor cur;
+    const size_t ahead = rows_ahead(j);
+    size_t fetched = r0;
+    cur.valid = 0;
+    for (size_t r = r0; r < r1; r++) {
+        if (ahead)
+            prefetch_rows(j, &fetched, min_size(r + 1 + ahead, r1));
+        if (!j->from_bits && row_whole_rounds(j, &cur, r, bw))
+            continue;
+        const run u = row_run(j, r);
+        if (j->from_bits)
+            bits_run(j, j->rule, &u, j->cols, j->mask_in, (uint64_t)r * j->cols);
+        else
+            gen_run(j, j->rule, &cur, &u, j->cols, bw);
+    }
+    if (bw)
+        bitw_flush(bw);
 }
 
 /* ---- groups -------------------------------------------------------------------------------- */
@@ -321,7 +533,8 @@ static void groups_apply(const simdrop_job *j, const uint8_t *gbits, size_t g0, 
     for (size_t e = g0 * j->group_len, end = g1 * j->group_len; e < end;) {
         const size_t len = min_size(EXPAND_CHUNK, end - e);
         expand_groups(ebits, gbits, g0, j->group_len, e, len, short_groups ? spread : NULL);
-        bits_range(j, j->rule, e, e + len, ebits, e);
+        const run u = run_at(j, e);
+        bits_run(j, j->rule, &u, len, ebits, 0);
         e += len;
     }
 }
@@ -440,8 +653,8 @@ static void nhwc_range(const simdrop_job *j, size_t s0, size_t s1)
                 const size_t w = min_size(NHWC_WINDOW, ch - c0);
                 nhwc_keep_bits(j, s * ch + c0, w, row);
                 for (size_t i = 0; i < j->spatial; i++) {
-                    const size_t k = s * len_s + i * ch + c0;
-                    bits_range(j, j->rule, k, k + w, row, k);
+                    const run u = run_at(j, s * len_s + i * ch + c0);
+                    bits_run(j, j->rule, &u, w, row, 0);
                 }
             }
         return;
@@ -466,7 +679,8 @@ static void nhwc_range(const simdrop_job *j, size_t s0, size_t s1)
                 repeat_bits(&b, row, ch, len_s);
             }
             bitrun_flush(&b);
-            bits_range(j, j->rule, s * len_s, end * len_s, tile, s * len_s);
+            const run u = run_at(j, s * len_s);
+            bits_run(j, j->rule, &u, (end - s) * len_s, tile, 0);
         }
         for (size_t s = sa; together == 1 && s < sb; s++) {
             bits_copy_in(row, gbits, (s - sa) * ch, ch);
@@ -476,8 +690,8 @@ static void nhwc_range(const simdrop_job *j, size_t s0, size_t s1)
             /* element k of the sample's run of len_s reads tile bit k % ch: a run from e starts
              * at tile bit e % ch and ends by ch - 1 + EXPAND_CHUNK <= tile_len */
             for (size_t e = 0; e < len_s; e += EXPAND_CHUNK) {
-                const size_t k = s * len_s + e;
-                bits_range(j, j->rule, k, k + min_size(EXPAND_CHUNK, len_s - e), tile, k - e % ch);
+                const run u = run_at(j, s * len_s + e);
+                bits_run(j, j->rule, &u, min_size(EXPAND_CHUNK, len_s - e), tile, e % ch);
             }
         }
     }
@@ -498,12 +712,74 @@ static size_t acc_size(const simdrop_job *j)
     return j->dt == DT_F64 ? sizeof(double) : sizeof(float);
 }
 
+static int acc_dtype(const simdrop_job *j)
+{
+    return j->dt == DT_F64 ? DT_F64 : DT_F32;
+}
+
+/* A NaN sum becomes the canonical NaN: which NaN operand an addition returns is not the same on
+ * every CPU and compiler (values.h). */
+static void canonical_sums(const simdrop_job *j, void *sums, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (j->dt == DT_F64) {
+            double *d = (double *)sums + i;
+            if (*d != *d)
+                *d = simdrop_u2d(SIMDROP_F64_NAN);
+        } else {
+            float *f = (float *)sums + i;
+            if (*f != *f)
+                *f = simdrop_u2f(SIMDROP_F32_NAN);
+        }
+    }
+}
+
+/* dx of rows [r0, r1), keep bits from mask_in or the generator (at the cursor), and, unless acc
+ * is NULL, their column sums added to acc in row order. A contiguous job's rows are made a span
+ * at a time, summed while the span is still in L1; a block's one row at a time. */
+static void dbias_rows(const simdrop_job *j, gen_cursor *cur, size_t r0, size_t r1, char *acc)
+{
+    const size_t es = simdrop_dtype_size(j->dt), as = acc_size(j);
+    if (j->strided) {
+        const size_t ahead = rows_ahead(j);
+        size_t fetched = r0;
+        for (size_t r = r0; r < r1; r++) {
+            const run u = row_run(j, r);
+            if (ahead)
+                prefetch_rows(j, &fetched, min_size(r + 1 + ahead, r1));
+            if (j->from_bits)
+                bits_run(j, RULE_SCALE, &u, j->cols, j->mask_in, (uint64_t)r * j->cols);
+            else
+                gen_run(j, RULE_SCALE, cur, &u, j->cols, NULL);
+            if (acc)
+                j->k->accumulate[j->dt](acc, (const char *)j->y + r * j->ldy * es, j->cols);
+        }
+        return;
+    }
+    const size_t end = r1 * j->cols;
+    for (size_t e = r0 * j->cols; e < end;) {
+        const size_t len = min_size(DBIAS_SPAN, end - e);
+        const run u = run_at(j, e);
+        if (j->from_bits)
+            bits_run(j, RULE_SCALE, &u, len, j->mask_in, e);
+        else
+            gen_run(j, RULE_SCALE, cur, &u, len, NULL);
+        for (size_t i = e; acc && i < e + len;) {
+            const size_t col = i % j->cols, take = min_size(j->cols - col, e + len - i);
+            j->k->accumulate[j->dt](acc + col * as, (const char *)j->y + i * es, take);
+            i += take;
+        }
+        e += len;
+    }
+}
+
 /* Chunks [c0, c1): dx of their rows, and each chunk's column sums in row order, from +0. With
  * one slot (the job runs as one range) every chunk after the first is folded at once, which
  * is the same order as folding all slots in finish. */
 static void dbias_range(const simdrop_job *j, size_t c0, size_t c1)
 {
-    const int dt_acc = j->dt == DT_F64 ? DT_F64 : DT_F32;
+    gen_cursor cur;
+    cur.valid = 0;
     for (size_t c = c0; c < c1; c++) {
         size_t r0, r1;
         chunk_rows(j, c, &r0, &r1);
@@ -514,24 +790,38 @@ static void dbias_range(const simdrop_job *j, size_t c0, size_t c1)
             acc = c == 0 ? j->dbias : (char *)j->slots + (j->progressive ? 0 : c - 1) * j->cols * acc_size(j);
             memset(acc, 0, j->cols * acc_size(j)); /* all-zero bytes are +0.0 */
         }
-        const size_t end = r1 * j->cols;
-        for (size_t e = r0 * j->cols; e < end;) {
-            const size_t len = min_size(DBIAS_SPAN, end - e);
-            if (j->from_bits)
-                bits_range(j, RULE_SCALE, e, e + len, j->mask_in, 0);
-            else
-                gen_range(j, RULE_SCALE, e, e + len, NULL);
-            for (size_t i = e; acc && i < e + len;) {
-                const size_t col = i % j->cols, take = min_size(j->cols - col, e + len - i);
-                j->k->accumulate[j->dt](acc + col * acc_size(j),
-                                        (const char *)j->y + i * simdrop_dtype_size(j->dt), take);
-                i += take;
-            }
-            e += len;
-        }
+        dbias_rows(j, &cur, r0, r1, acc);
         if (acc && c > 0 && j->progressive)
-            j->k->accumulate[dt_acc](j->dbias, acc, j->cols);
+            j->k->accumulate[acc_dtype(j)](j->dbias, acc, j->cols);
     }
+}
+
+/* Granules [g0, g1) of a block's bias gradient (MASK_SPEC.md section 4.7): dx of their rows,
+ * and each granule's column sums, from +0 in row order, into its own row of dbias. */
+static void partials_range(const simdrop_job *j, size_t g0, size_t g1)
+{
+    gen_cursor cur;
+    cur.valid = 0;
+    for (size_t g = g0; g < g1; g++) {
+        char *acc = j->dbias ? (char *)j->dbias + g * j->cols * acc_size(j) : NULL;
+        if (acc)
+            memset(acc, 0, j->cols * acc_size(j));
+        dbias_rows(j, &cur, g * j->granule, min_size((g + 1) * j->granule, j->rows), acc);
+        if (acc)
+            canonical_sums(j, acc, j->cols);
+    }
+}
+
+/* Columns [c0, c1) of simdrop_dbias_reduce (MASK_SPEC.md section 4.7): from +0, each granule's
+ * partial sums added in granule order. */
+static void reduce_range(const simdrop_job *j, size_t c0, size_t c1)
+{
+    const size_t as = acc_size(j);
+    char *sums = (char *)j->dbias + c0 * as;
+    memset(sums, 0, (c1 - c0) * as);
+    for (size_t g = 0; g < j->rows; g++)
+        j->k->accumulate[acc_dtype(j)](sums, (const char *)j->x + (g * j->cols + c0) * as, c1 - c0);
+    canonical_sums(j, sums, c1 - c0);
 }
 
 /* ---- byte conversions ---------------------------------------------------------------------- */
@@ -587,7 +877,11 @@ size_t simdrop_job_grain(const simdrop_job *j)
     case JOB_GEN:
     case JOB_BITS:
     case JOB_COPY: return SIMDROP_ROUND; /* whole rounds and mask bytes per task */
-    case JOB_DBIAS: return 1;
+    case JOB_DBIAS:
+    case JOB_PARTIALS: return 1;
+    case JOB_ROWS: /* rows whose mask bits start on a byte: 8 / gcd(cols, 8) of them */
+        return j->mask_out ? 8 >> (j->cols % 8 == 0 ? 3 : j->cols % 4 == 0 ? 2 : j->cols % 2 == 0) : 1;
+    case JOB_REDUCE: return 16; /* columns: a cache line of floats */
     default: return 8; /* whole mask bytes */
     }
 }
@@ -597,7 +891,11 @@ void simdrop_job_run(const simdrop_job *j, size_t u0, size_t u1)
     const size_t es = simdrop_dtype_size(j->dt);
     switch (j->kind) {
     case JOB_GEN: gen_range(j, j->rule, u0, u1, j->mask_out ? j->mask_out + u0 / 8 : NULL); break;
-    case JOB_BITS: bits_range(j, j->rule, u0, u1, j->mask_in, 0); break;
+    case JOB_BITS: {
+        const run u = run_at(j, u0);
+        bits_run(j, j->rule, &u, u1 - u0, j->mask_in, u0);
+        break;
+    }
     case JOB_GROUPS: groups_range(j, u0, u1); break;
     case JOB_NHWC: nhwc_range(j, u0, u1); break;
     case JOB_COPY:
@@ -605,6 +903,9 @@ void simdrop_job_run(const simdrop_job *j, size_t u0, size_t u1)
             memcpy((char *)j->y + u0 * es, (const char *)j->x + u0 * es, (u1 - u0) * es);
         break;
     case JOB_DBIAS: dbias_range(j, u0, u1); break;
+    case JOB_ROWS: rows_range(j, u0, u1); break;
+    case JOB_PARTIALS: partials_range(j, u0, u1); break;
+    case JOB_REDUCE: reduce_range(j, u0, u1); break;
     case JOB_TO_BYTES: to_bytes_range(j, u0, u1); break;
     case JOB_FROM_BYTES: from_bytes_range(j, u0, u1); break;
     }
@@ -616,25 +917,12 @@ void simdrop_job_finish(const simdrop_job *j)
 {
     if (j->kind != JOB_DBIAS || !j->dbias)
         return;
-    const int dt_acc = j->dt == DT_F64 ? DT_F64 : DT_F32;
     for (size_t c = 1; !j->progressive && c < SIMDROP_DBIAS_CHUNKS; c++) {
         size_t r0, r1;
         chunk_rows(j, c, &r0, &r1);
         if (r0 < r1)
-            j->k->accumulate[dt_acc](j->dbias, (char *)j->slots + (c - 1) * j->cols * acc_size(j),
+            j->k->accumulate[acc_dtype(j)](j->dbias, (char *)j->slots + (c - 1) * j->cols * acc_size(j),
                                      j->cols);
     }
-    /* A NaN sum becomes the canonical NaN: which NaN operand an addition returns is not the
-     * same on every CPU and compiler (values.h). */
-    for (size_t i = 0; i < j->cols; i++) {
-        if (j->dt == DT_F64) {
-            double *d = (double *)j->dbias + i;
-            if (*d != *d)
-                *d = simdrop_u2d(SIMDROP_F64_NAN);
-        } else {
-            float *f = (float *)j->dbias + i;
-            if (*f != *f)
-                *f = simdrop_u2f(SIMDROP_F32_NAN);
-        }
-    }
+    canonical_sums(j, j->dbias, j->cols);
 }

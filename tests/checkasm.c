@@ -279,18 +279,16 @@ static ecase random_ecase(const entry *e)
     c.s = random_shape(e, small ? 9000 : 140000);
     c.p = random_p();
     c.seed = test_below(4) == 0 ? (test_below(2) ? 0 : UINT64_MAX) : test_rand();
-    c.offset = e->uses_seed ? random_offset(ent_units(e, c.s)) : 0;
+    c.offset = e->uses_seed ? random_offset(ent_span(e, c.s)) : 0;
     c.nt_forced = test_below(4) == 0;
     static const int thread_counts[] = {1, 2, 3, 7, 16}; /* more threads than cores included */
     c.threads = thread_counts[test_below(5)];
     for (int i = 0; i < 5; i++) {
         const ent_arg *a = &e->arg[i];
         c.null_arg[i] = i < e->nargs && a->nullable && test_below(3) == 0;
-        c.alias_arg[i] = i < e->nargs && a->alias && test_below(4) == 0;
+        c.alias_arg[i] = i < e->nargs && ent_can_alias(e, i, c.s) && test_below(4) == 0;
         /* typed buffers move by whole elements (a misaligned float is undefined behaviour) */
-        const size_t unit = a->size == SZ_ELEMS || a->size == SZ_BIAS ? ent_dtype_size(e->dt)
-                            : a->size == SZ_DBIAS ? (e->dt == E_F64 ? 8 : 4) : 1;
-        c.mis[i] = test_below(4) == 0 ? 0 : test_below(16) * unit;
+        c.mis[i] = test_below(4) == 0 || i >= e->nargs ? 0 : test_below(16) * ent_unit(e, i);
     }
     /* Only one input can be the output. */
     for (int i = 0, taken = 0; i < 5; i++) {
@@ -353,16 +351,20 @@ static void check_entry(const entry *e, const char *const *paths, size_t npaths)
     for (int i = 0; i < e->nargs; i++) {
         const size_t len = ent_bytes(e, i, c.s);
         in[i] = guarded_new(len, 0, 0);
-        if (e->arg[i].size == SZ_ELEMS || e->arg[i].size == SZ_BIAS)
+        const int sz = e->arg[i].size;
+        if (sz == SZ_ELEMS || sz == SZ_BIAS || sz == SZ_LDX || sz == SZ_LDY)
             fill_values(in[i].data, e->dt, len / ent_dtype_size(e->dt));
+        else if (sz == SZ_ACC_ALL) /* partial sums to reduce */
+            fill_values(in[i].data, e->dt == E_F64 ? DT_F64 : DT_F32, len / ent_unit(e, i));
         else
             for (size_t k = 0; k < len; k++) /* masks (bits past the end too) and byte arrays */
                 in[i].data[k] = (uint8_t)(test_below(4) ? test_rand() : test_below(2));
     }
-    char ctx[300];
-    snprintf(ctx, sizeof ctx, "%s shape=%zu,%zu p=%.17g seed=%" PRIu64 " offset=%" PRIu64
+    char ctx[400], shape[120];
+    snprintf(ctx, sizeof ctx, "%s shape=%s p=%.17g seed=%" PRIu64 " offset=%" PRIu64
              " nt=%d threads=%d null=%d%d%d%d%d alias=%d%d%d%d%d",
-             e->name, c.s.a, c.s.b, c.p, c.seed, c.offset, c.nt_forced, c.threads, c.null_arg[0],
+             e->name, ent_shape_text(e, c.s, shape, sizeof shape), c.p, c.seed, c.offset,
+             c.nt_forced, c.threads, c.null_arg[0],
              c.null_arg[1], c.null_arg[2], c.null_arg[3], c.null_arg[4], c.alias_arg[0],
              c.alias_arg[1], c.alias_arg[2], c.alias_arg[3], c.alias_arg[4]);
     CHECK(simdrop_set_isa("scalar") == SIMDROP_OK, "scalar path");

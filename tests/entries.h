@@ -4,11 +4,14 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "simdrop.h"
 
 enum ent_family { FAM_ELEMENT, FAM_GROUPS, FAM_ALPHA, FAM_UNSCALED, FAM_BDA, FAM_MASK, FAM_BYTES,
-                  FAM_NHWC, FAM_ALPHA_NHWC /* channels-last group and alpha dropout */ };
+                  FAM_NHWC, FAM_ALPHA_NHWC, /* channels-last group and alpha dropout */
+                  FAM_BLOCK, FAM_BDA_BLOCK, FAM_REDUCE };
 enum ent_kind { K_FORWARD, K_BACKWARD, K_REGEN, K_TO_BYTES, K_FROM_BYTES };
 enum ent_dtype { E_F32, E_F64, E_BF16, E_F16 }; /* the library's DT_ order */
 
@@ -18,7 +21,11 @@ enum ent_size {
     SZ_BITS,   /* one bit per unit (element, or group), rounded up to bytes */
     SZ_BYTES,  /* one byte per element */
     SZ_BIAS,   /* cols elements of the dtype */
-    SZ_DBIAS   /* cols floats (doubles for f64) */
+    SZ_DBIAS,  /* cols floats (doubles for f64) */
+    SZ_LDX,    /* a block's rows with stride ldx: (rows - 1) * ldx + cols elements */
+    SZ_LDY,    /* the same with stride ldy */
+    SZ_PARTIALS, /* a block's dbias: cols floats, or ceil(rows / granule) * cols */
+    SZ_ACC_ALL /* a * b floats (doubles for f64): the partial sums to reduce */
 };
 
 typedef struct ent_arg {
@@ -29,12 +36,31 @@ typedef struct ent_arg {
     unsigned char alias;    /* may be exactly the first buffer (the main output) */
 } ent_arg;
 
-/* A call's sizes: n (element and mask functions), groups x group_len, rows x cols, or
- * samples x spatial x c (channels: the NHWC families only, 0 elsewhere). */
+/* A call's sizes: n (element and mask functions), groups x group_len, rows x cols,
+ * samples x spatial x c (channels: the NHWC families only, 0 elsewhere), a block (a = rows,
+ * b = cols and the fields after c; granule: its bias gradient's), or granules x cols (the
+ * reduction). */
 typedef struct ent_shape {
     size_t a, b, c;
+    size_t row0, col0, global_cols, ldx, ldy, granule;
 } ent_shape;
 
+static inline ent_shape ent_ab(size_t a, size_t b)
+{
+    ent_shape s;
+    memset(&s, 0, sizeof s);
+    s.a = a;
+    s.b = b;
+    return s;
+}
+
+/* The NHWC families' (samples, spatial, channels). */
+static inline ent_shape ent_abc(size_t a, size_t b, size_t c)
+{
+    ent_shape s = ent_ab(a, b);
+    s.c = c;
+    return s;
+}
 
 typedef struct entry {
     const char *name;
@@ -61,6 +87,11 @@ static inline int ent_is_nhwc(const entry *e)
     return e->family == FAM_NHWC || e->family == FAM_ALPHA_NHWC;
 }
 
+static inline int ent_is_block(const entry *e)
+{
+    return e->family == FAM_BLOCK || e->family == FAM_BDA_BLOCK;
+}
+
 /* Elements of the call (SIZE_MAX when the product overflows). */
 static inline size_t ent_elements(const entry *e, ent_shape s)
 {
@@ -82,17 +113,106 @@ static inline size_t ent_units(const entry *e, ent_shape s)
     return ent_grouped(e) ? s.a : ent_elements(e, s);
 }
 
+/* The global indices a call spans from its offset: its units, or for a block the distance
+ * from the global tensor's element (0, 0) to one past the block's last element (0 without
+ * elements); the caller's offset + span must stay within 2^64. Valid shapes only. */
+static inline uint64_t ent_span(const entry *e, ent_shape s)
+{
+    if (!ent_is_block(e))
+        return ent_units(e, s);
+    if (!s.a || !s.b)
+        return 0;
+    return (uint64_t)(s.row0 + s.a - 1) * s.global_cols + s.col0 + s.b;
+}
+
 /* Bytes of buffer `i` for a well-formed shape. */
 static inline size_t ent_bytes(const entry *e, int i, ent_shape s)
 {
-    const size_t n = ent_elements(e, s), es = ent_dtype_size(e->dt);
+    const size_t n = ent_elements(e, s), es = ent_dtype_size(e->dt), as = e->dt == E_F64 ? 8 : 4;
     switch (e->arg[i].size) {
     case SZ_ELEMS: return n * es;
     case SZ_BITS: return (ent_units(e, s) + 7) / 8;
     case SZ_BYTES: return n;
     case SZ_BIAS: return n ? s.b * es : 0;
-    default: return s.b * (e->dt == E_F64 ? 8 : 4);
+    case SZ_LDX: return n ? ((s.a - 1) * s.ldx + s.b) * es : 0;
+    case SZ_LDY: return n ? ((s.a - 1) * s.ldy + s.b) * es : 0;
+    case SZ_PARTIALS: return (s.granule ? (s.a + s.granule - 1) / s.granule : 1) * s.b * as;
+    case SZ_ACC_ALL: return s.a * s.b * as;
+    default: return s.b * as;
     }
+}
+
+/* Bytes a typed buffer moves by (its element, or the accumulation type), 1 for bytes and bits:
+ * what a test misaligns it by, since a misaligned float is undefined behaviour. */
+static inline size_t ent_unit(const entry *e, int i)
+{
+    switch (e->arg[i].size) {
+    case SZ_ELEMS:
+    case SZ_BIAS:
+    case SZ_LDX:
+    case SZ_LDY: return ent_dtype_size(e->dt);
+    case SZ_DBIAS:
+    case SZ_PARTIALS:
+    case SZ_ACC_ALL: return e->dt == E_F64 ? 8 : 4;
+    default: return 1;
+    }
+}
+
+/* Whether input i may be passed as the main output (buffer 0) for shape s: it may alias, and
+ * the two are the same bytes (a block's x-side and y-side strides must agree). */
+static inline int ent_can_alias(const entry *e, int i, ent_shape s)
+{
+    return i > 0 && e->arg[i].alias && ent_bytes(e, i, s) == ent_bytes(e, 0, s);
+}
+
+/* "3,5", or for a block "3,5 block=row0,col0/global_cols ld=ldx,ldy granule=g": the shape for
+ * a test's messages. */
+static inline const char *ent_shape_text(const entry *e, ent_shape s, char *buf, size_t len)
+{
+    if (ent_is_block(e))
+        snprintf(buf, len, "%zu,%zu block=%zu,%zu/%zu ld=%zu,%zu granule=%zu", s.a, s.b, s.row0,
+                 s.col0, s.global_cols, s.ldx, s.ldy, s.granule);
+    else
+        snprintf(buf, len, "%zu,%zu", s.a, s.b);
+    return buf;
+}
+
+/* A valid block of s.a rows and s.b columns (block entries), its other fields drawn from the
+ * random bits r: global rows from cols to a few times wider, or past a generator block (4096),
+ * aligned to rounds (32) half the time so that the walk's whole-round path runs; col0 anywhere
+ * it fits; row0 up to 99, a multiple of the granule; row strides cols or up to 40 more, the
+ * same for x and y half the time (in place needs it); with_granule: granule 0 (dbias by 4.5's
+ * chunks) half the time, else 1 to 9 rows. */
+static inline ent_shape ent_block(ent_shape s, uint64_t r, int with_granule)
+{
+    const size_t cols = s.b;
+    const int aligned = r & 1;
+    r >>= 1;
+    size_t extra;
+    switch (r % 4) {
+    case 0: extra = 0; break;
+    case 1: extra = (r >> 2) % (3 * cols + 70); break;
+    case 2: extra = 4096 + (r >> 2) % 5000; break;
+    default: extra = (r >> 2) % 200; break;
+    }
+    r >>= 20;
+    if (aligned)
+        extra = (extra + 31) / 32 * 32 + (cols % 32 ? 32 - cols % 32 : 0);
+    s.global_cols = cols + extra;
+    s.col0 = extra ? (size_t)(r % (extra + 1)) : 0;
+    if (aligned)
+        s.col0 = s.col0 / 32 * 32;
+    r >>= 13;
+    s.granule = with_granule && (r & 1) ? 1 + (size_t)((r >> 1) % 9) : 0;
+    r >>= 5;
+    s.row0 = (size_t)(r % 100);
+    if (s.granule)
+        s.row0 -= s.row0 % s.granule;
+    r >>= 7;
+    s.ldx = cols + ((r & 3) ? 0 : (size_t)((r >> 2) % 41));
+    r >>= 8;
+    s.ldy = (r & 1) ? s.ldx : cols + ((r & 2) ? 0 : (size_t)((r >> 2) % 41));
+    return s;
 }
 
 /* ---- uniform calls ------------------------------------------------------------------------
@@ -211,10 +331,74 @@ ENT_NHWC_CALLS(f64, double)
 ENT_NHWC_CALLS(bf16, uint16_t)
 ENT_NHWC_CALLS(f16, uint16_t)
 
+/* The block functions: the shape's block fields as a simdrop_block. */
+static inline simdrop_block ent_simdrop_block(ent_shape s)
+{
+    simdrop_block b = {s.a, s.b, s.row0, s.col0, s.global_cols, s.ldx, s.ldy};
+    return b;
+}
+
+#define ENT_BLOCK_CALLS(dt, T, A)                                                                  \
+    static int call_bforward_##dt(void *const *b, ent_shape s, double p, uint64_t sd, uint64_t o)  \
+    {                                                                                              \
+        const simdrop_block k = ent_simdrop_block(s);                                              \
+        return simdrop_forward_block_##dt((T *)b[0], (uint8_t *)b[1], (const T *)b[2], &k, p, sd,  \
+                                          o);                                                      \
+    }                                                                                              \
+    static int call_bbackward_##dt(void *const *b, ent_shape s, double p, uint64_t sd, uint64_t o) \
+    {                                                                                              \
+        const simdrop_block k = ent_simdrop_block(s);                                              \
+        (void)sd, (void)o;                                                                         \
+        return simdrop_backward_block_##dt((T *)b[0], (const T *)b[1], (const uint8_t *)b[2], &k,  \
+                                           p);                                                     \
+    }                                                                                              \
+    static int call_bregen_##dt(void *const *b, ent_shape s, double p, uint64_t sd, uint64_t o)    \
+    {                                                                                              \
+        const simdrop_block k = ent_simdrop_block(s);                                              \
+        return simdrop_backward_regen_block_##dt((T *)b[0], (const T *)b[1], &k, p, sd, o);        \
+    }                                                                                              \
+    static int call_bbda_##dt(void *const *b, ent_shape s, double p, uint64_t sd, uint64_t o)      \
+    {                                                                                              \
+        const simdrop_block k = ent_simdrop_block(s);                                              \
+        return simdrop_bias_dropout_add_block_##dt((T *)b[0], (uint8_t *)b[1], (const T *)b[2],    \
+                                                   (const T *)b[3], (const T *)b[4], &k, p, sd,    \
+                                                   o);                                             \
+    }                                                                                              \
+    static int call_bbdab_##dt(void *const *b, ent_shape s, double p, uint64_t sd, uint64_t o)     \
+    {                                                                                              \
+        const simdrop_block k = ent_simdrop_block(s);                                              \
+        (void)sd, (void)o;                                                                         \
+        return simdrop_bias_dropout_add_backward_block_##dt((T *)b[0], (A *)b[1], (const T *)b[2], \
+                                                            (const uint8_t *)b[3], &k, s.granule,  \
+                                                            p);                                    \
+    }                                                                                              \
+    static int call_bbdar_##dt(void *const *b, ent_shape s, double p, uint64_t sd, uint64_t o)     \
+    {                                                                                              \
+        const simdrop_block k = ent_simdrop_block(s);                                              \
+        return simdrop_bias_dropout_add_backward_regen_block_##dt(                                 \
+            (T *)b[0], (A *)b[1], (const T *)b[2], &k, s.granule, p, sd, o);                       \
+    }
+
 ENT_CALLS(f32, float, float)
 ENT_CALLS(f64, double, double)
 ENT_CALLS(bf16, uint16_t, float)
 ENT_CALLS(f16, uint16_t, float)
+ENT_BLOCK_CALLS(f32, float, float)
+ENT_BLOCK_CALLS(f64, double, double)
+ENT_BLOCK_CALLS(bf16, uint16_t, float)
+ENT_BLOCK_CALLS(f16, uint16_t, float)
+
+static int call_reduce_f32(void *const *b, ent_shape s, double p, uint64_t sd, uint64_t o)
+{
+    (void)p, (void)sd, (void)o;
+    return simdrop_dbias_reduce_f32((float *)b[0], (const float *)b[1], s.a, s.b);
+}
+
+static int call_reduce_f64(void *const *b, ent_shape s, double p, uint64_t sd, uint64_t o)
+{
+    (void)p, (void)sd, (void)o;
+    return simdrop_dbias_reduce_f64((double *)b[0], (const double *)b[1], s.a, s.b);
+}
 
 static int call_mask(void *const *b, ent_shape s, double p, uint64_t sd, uint64_t o)
 {
@@ -283,6 +467,26 @@ static int call_from_bytes(void *const *b, ent_shape s, double p, uint64_t sd, u
     {"alpha_backward_nhwc_regen_" #dt, FAM_ALPHA_NHWC, K_REGEN, E, 1, 1, 2,                        \
      {ENT_OUT("dx"), ENT_IN("dy")}, ENT_FN(call_naregen_##dt)}
 
+/* The block functions: x-side buffers (x, dy, dout) have stride ldx, y-side ones ldy. */
+#define ENT_OUT_Y(name) {name, SZ_LDY, 1, 0, 0}
+#define ENT_IN_X(name) {name, SZ_LDX, 0, 0, 1}
+#define ENT_DTYPE_BLOCKS(dt, E)                                                                    \
+    {"forward_block_" #dt, FAM_BLOCK, K_FORWARD, E, 1, 1, 3,                                       \
+     {ENT_OUT_Y("y"), ENT_MASK_OUT, ENT_IN_X("x")}, ENT_FN(call_bforward_##dt)},                   \
+    {"backward_block_" #dt, FAM_BLOCK, K_BACKWARD, E, 1, 0, 3,                                     \
+     {ENT_OUT_Y("dx"), ENT_IN_X("dy"), ENT_MASK_IN}, ENT_FN(call_bbackward_##dt)},                 \
+    {"backward_regen_block_" #dt, FAM_BLOCK, K_REGEN, E, 1, 1, 2,                                  \
+     {ENT_OUT_Y("dx"), ENT_IN_X("dy")}, ENT_FN(call_bregen_##dt)},                                 \
+    {"bias_dropout_add_block_" #dt, FAM_BDA_BLOCK, K_FORWARD, E, 1, 1, 5,                          \
+     {ENT_OUT_Y("out"), ENT_MASK_OUT, ENT_IN_X("x"), {"bias", SZ_BIAS, 0, 1, 0},                   \
+      {"residual", SZ_LDY, 0, 1, 1}}, ENT_FN(call_bbda_##dt)},                                     \
+    {"bias_dropout_add_backward_block_" #dt, FAM_BDA_BLOCK, K_BACKWARD, E, 1, 0, 4,                \
+     {ENT_OUT_Y("dx"), {"dbias", SZ_PARTIALS, 1, 1, 0}, ENT_IN_X("dout"), ENT_MASK_IN},            \
+     ENT_FN(call_bbdab_##dt)},                                                                     \
+    {"bias_dropout_add_backward_regen_block_" #dt, FAM_BDA_BLOCK, K_REGEN, E, 1, 1, 3,             \
+     {ENT_OUT_Y("dx"), {"dbias", SZ_PARTIALS, 1, 1, 0}, ENT_IN_X("dout")},                         \
+     ENT_FN(call_bbdar_##dt)}
+
 static const entry entries[] = {
     ENT_DTYPE(f32, E_F32),
     ENT_DTYPE(f64, E_F64),
@@ -297,6 +501,15 @@ static const entry entries[] = {
     ENT_NHWC_DTYPE(f64, E_F64),
     ENT_NHWC_DTYPE(bf16, E_BF16),
     ENT_NHWC_DTYPE(f16, E_F16),
+    /* blocks since 1.2, after the others: an entry keeps its index (fuzz_diff's corpus names it) */
+    ENT_DTYPE_BLOCKS(f32, E_F32),
+    ENT_DTYPE_BLOCKS(f64, E_F64),
+    ENT_DTYPE_BLOCKS(bf16, E_BF16),
+    ENT_DTYPE_BLOCKS(f16, E_F16),
+    {"dbias_reduce_f32", FAM_REDUCE, K_FORWARD, E_F32, 0, 0, 2,
+     {{"dbias", SZ_DBIAS, 1, 0, 0}, {"partials", SZ_ACC_ALL, 0, 0, 0}}, ENT_FN(call_reduce_f32)},
+    {"dbias_reduce_f64", FAM_REDUCE, K_FORWARD, E_F64, 0, 0, 2,
+     {{"dbias", SZ_DBIAS, 1, 0, 0}, {"partials", SZ_ACC_ALL, 0, 0, 0}}, ENT_FN(call_reduce_f64)},
 };
 #define NENTRIES (sizeof entries / sizeof entries[0])
 

@@ -66,7 +66,19 @@ static uint64_t random_offset(uint64_t units)
  * elements. */
 static ent_shape random_shape(const entry *e, size_t cap)
 {
-    ent_shape s = {0, 0, 0};
+    ent_shape s = ent_ab(0, 0);
+    if (ent_is_block(e)) { /* rows of every width, in global rows of every kind (ent_block) */
+        static const size_t cols[] = {1, 7, 31, 32, 33, 64, 96, 256, 1000, 4095, 4097};
+        s.b = test_below(2) ? cols[test_below(11)] : test_below(300);
+        const size_t max_rows = cap / (s.b + 1) + 1;
+        s.a = test_below(8) == 0 ? 0 : test_below(max_rows < 400 ? max_rows : 400);
+        return ent_block(s, test_rand(), e->kind != K_FORWARD);
+    }
+    if (e->family == FAM_REDUCE) { /* granules x cols partial sums */
+        s.a = test_below(8) == 0 ? 0 : test_below(40);
+        s.b = test_below(8) == 0 ? 0 : 1 + test_below(300);
+        return s;
+    }
     if (ent_is_nhwc(e)) { /* channels around the word, the round and the 4096 window */
         static const size_t chans[] = {1, 2, 3, 7, 8, 31, 32, 33, 64, 100, 4095, 4096, 4097};
         s.c = test_below(2) ? chans[test_below(13)] : 1 + test_below(300);

@@ -204,7 +204,7 @@ static void fill_input(const entry *e, int i, void *p, ent_shape s)
 
 static ent_shape random_entry_shape(const entry *e)
 {
-    ent_shape s = {0, 0, 0};
+    ent_shape s = ent_ab(0, 0);
     if (ent_is_nhwc(e)) {
         s.a = 1 + test_below(test_below(2) ? 9 : 40);
         s.b = 1 + test_below(test_below(2) ? 4 : 30);
@@ -415,12 +415,146 @@ static void check_family_backward(const char *path, int family, int dt)
     free(x), free(y), free(dy), free(dx1), free(dx2), free(mask), free(db1), free(db2);
 }
 
+/* The block functions against one contiguous call over the global tensor (rows x global_cols
+ * from offset): each block element's value and mask bit are the global call's; the gaps between
+ * the block's rows are untouched; backward from the block's bits of the global mask and
+ * backward_regen give the global backward's dx; a column shard's dbias (granule 0, every row) is
+ * the global dbias of its columns; and with granules, row shards' partial sums are the whole
+ * tensor's, which simdrop_dbias_reduce folds into one dbias. The fused op with both bias and
+ * residual NULL is element dropout, so the element functions are checked through it too. */
+static void check_blocks(const char *path, int dt)
+{
+    const entry *gf = find_entry(FAM_BDA, K_FORWARD, dt), *gb = find_entry(FAM_BDA, K_REGEN, dt);
+    const entry *bf = find_entry(FAM_BDA_BLOCK, K_FORWARD, dt);
+    const entry *bb = find_entry(FAM_BDA_BLOCK, K_BACKWARD, dt);
+    const entry *br = find_entry(FAM_BDA_BLOCK, K_REGEN, dt);
+    const entry *ef = find_entry(FAM_BLOCK, K_FORWARD, dt), *eb = find_entry(FAM_BLOCK, K_BACKWARD, dt);
+    const entry *red = find_entry(FAM_REDUCE, K_FORWARD, dt == E_F64 ? E_F64 : E_F32);
+    const size_t rows = 1 + test_below(90), gc = 1 + test_below(test_below(2) ? 70 : 5000);
+    const size_t es = ent_dtype_size(dt), as = dt == E_F64 ? 8 : 4, n = rows * gc;
+    const double p = test_below(5) ? test_unit() : (double)test_below(2);
+    const uint64_t seed = test_rand(), offset = test_below(3) ? test_below(1u << 30) : 0 - (uint64_t)n;
+    unsigned char *x = xmalloc(n * es), *bias = xmalloc(gc * es), *res = xmalloc(n * es);
+    unsigned char *y = xmalloc(n * es), *gmask = xmalloc(n / 8 + 1), *dx = xmalloc(n * es);
+    unsigned char *db = xmalloc(gc * as);
+    fill_typed(x, dt, n), fill_typed(bias, dt, gc), fill_typed(res, dt, n);
+    void *g[5] = {y, gmask, x, bias, res};
+    CHECK(gf->call(g, ent_ab(rows, gc), p, seed, offset) == 0, "%s: %s", path, gf->name);
+    void *gr[5] = {dx, db, x};
+    CHECK(gb->call(gr, ent_ab(rows, gc), p, seed, offset) == 0, "%s: %s", path, gb->name);
+
+    /* a random block, rows ld apart (ldx == ldy: in place is allowed too) */
+    ent_shape s = ent_ab(1 + test_below(rows), 1 + test_below(gc));
+    s.row0 = test_below(rows - s.a + 1), s.col0 = test_below(gc - s.b + 1), s.global_cols = gc;
+    s.ldx = s.b + test_below(5), s.ldy = test_below(2) ? s.ldx : s.b + test_below(5);
+    const size_t xb = ((s.a - 1) * s.ldx + s.b) * es, yb = ((s.a - 1) * s.ldy + s.b) * es;
+    unsigned char *bx = xmalloc(xb), *bres = xmalloc(yb), *by = xmalloc(yb), *bm = xmalloc(s.a * s.b / 8 + 1);
+    for (size_t r = 0; r < s.a; r++) {
+        const size_t gi = (s.row0 + r) * gc + s.col0;
+        memcpy(bx + r * s.ldx * es, x + gi * es, s.b * es);
+        memcpy(bres + r * s.ldy * es, res + gi * es, s.b * es);
+    }
+    for (int fused = 0; fused < 2; fused++) {
+        memset(by, 0x5a, yb);
+        void *b[5] = {by, bm, bx, fused ? bias + s.col0 * es : NULL, fused ? bres : NULL};
+        CHECK((fused ? bf : ef)->call(b, s, p, seed, offset) == 0, "%s: block forward", path);
+        size_t wrong = 0, wrong_bits = 0, gaps = 0;
+        for (size_t r = 0; r < s.a; r++)
+            for (size_t c = 0; c < s.ldy && (c < s.b || r + 1 < s.a); c++) {
+                const size_t gi = (s.row0 + r) * gc + s.col0 + c, k = r * s.b + c;
+                if (c >= s.b) {
+                    gaps += by[(r * s.ldy + c) * es] != 0x5a;
+                    continue;
+                }
+                if (fused)
+                    wrong += memcmp(by + (r * s.ldy + c) * es, y + gi * es, es) != 0;
+                wrong_bits += bit(bm, k) != bit(gmask, gi);
+            }
+        CHECK(wrong == 0 && wrong_bits == 0 && gaps == 0, "%s: %s block %zu x %zu at (%zu, %zu) "
+              "of %zu x %zu, ld %zu/%zu: %zu values, %zu mask bits differ from one call, %zu gap "
+              "elements written", path, (fused ? bf : ef)->name, s.a, s.b, s.row0, s.col0, rows,
+              gc, s.ldx, s.ldy, wrong, wrong_bits, gaps);
+    }
+    /* backward from the block's mask (bm: the forward's) and by regeneration, dy = the block of x */
+    unsigned char *bdx = xmalloc(yb), *bdx2 = xmalloc(yb), *bdb = xmalloc(s.b * as), *bdb2 = xmalloc(s.b * as);
+    void *bk[5] = {bdx, bdb, bx, bm};
+    void *rk[5] = {bdx2, bdb2, bx};
+    CHECK(bb->call(bk, s, p, 0, 0) == 0 && br->call(rk, s, p, seed, offset) == 0, "%s: block "
+          "backward", path);
+    size_t wrong = 0;
+    for (size_t r = 0; r < s.a; r++)
+        for (size_t c = 0; c < s.b; c++) {
+            const size_t gi = (s.row0 + r) * gc + s.col0 + c, at = (r * s.ldy + c) * es;
+            wrong += memcmp(bdx + at, dx + gi * es, es) != 0 || memcmp(bdx2 + at, dx + gi * es, es) != 0;
+        }
+    CHECK(wrong == 0 && !memcmp(bdb, bdb2, s.b * as), "%s: %s / %s: %zu elements differ from the "
+          "global backward, or the two bias gradients differ", path, bb->name, br->name, wrong);
+    void *ek[5] = {bdx2, bx, bm};
+    CHECK(eb->call(ek, s, p, 0, 0) == 0, "%s: %s", path, eb->name);
+    for (size_t r = 0; r < s.a; r++)
+        CHECK(!memcmp(bdx2 + r * s.ldy * es, bdx + r * s.ldy * es, s.b * es), "%s: %s row %zu",
+              path, eb->name, r);
+    /* a column shard over every row: the global dbias of its columns */
+    ent_shape cs = s;
+    cs.a = rows, cs.row0 = 0;
+    unsigned char *cdx = xmalloc(((rows - 1) * cs.ldy + cs.b) * es), *cdout = xmalloc(((rows - 1) * cs.ldx + cs.b) * es);
+    for (size_t r = 0; r < rows; r++)
+        memcpy(cdout + r * cs.ldx * es, x + (r * gc + cs.col0) * es, cs.b * es);
+    void *ck[5] = {cdx, bdb, cdout};
+    CHECK(br->call(ck, cs, p, seed, offset) == 0 && !memcmp(bdb, db + cs.col0 * as, cs.b * as),
+          "%s: %s: a column shard's dbias (cols %zu..%zu) differs from the global one's", path,
+          br->name, cs.col0, cs.col0 + cs.b);
+    /* granules: all rows at once, and two row shards cut at a granule boundary */
+    const size_t granule = 1 + test_below(8), ng = (rows + granule - 1) / granule;
+    unsigned char *pall = xmalloc(ng * gc * as), *pcut = xmalloc(ng * gc * as);
+    unsigned char *dball = xmalloc(gc * as), *dbcut = xmalloc(gc * as);
+    ent_shape w = ent_ab(rows, gc);
+    w.global_cols = w.ldx = w.ldy = gc, w.granule = granule;
+    void *wk[5] = {dx, pall, x};
+    CHECK(br->call(wk, w, p, seed, offset) == 0, "%s: %s granule %zu", path, br->name, granule);
+    const size_t cut_at = test_below(ng + 1) * granule, cut = cut_at < rows ? cut_at : rows;
+    const size_t cut_g = cut / granule;
+    ent_shape top = w, bottom = w;
+    top.a = cut, bottom.a = rows - cut, bottom.row0 = cut_at; /* a granule's first row */
+    void *tk[5] = {dx, pcut, x};
+    void *bk2[5] = {dx + cut * gc * es, pcut + cut_g * gc * as, x + cut * gc * es};
+    CHECK(br->call(tk, top, p, seed, offset) == 0 && br->call(bk2, bottom, p, seed, offset) == 0,
+          "%s: row shards", path);
+    void *ra[5] = {dball, pall}, *rc[5] = {dbcut, pcut};
+    CHECK(red->call(ra, ent_ab(ng, gc), 0, 0, 0) == 0 && red->call(rc, ent_ab(ng, gc), 0, 0, 0) == 0,
+          "%s: reduce", path);
+    CHECK(!memcmp(pall, pcut, ng * gc * as) && !memcmp(dball, dbcut, gc * as), "%s: %s: row "
+          "shards cut at row %zu (granule %zu of %zu rows) give other partial sums", path,
+          br->name, cut, granule, rows);
+    free(x), free(bias), free(res), free(y), free(gmask), free(dx), free(db);
+    free(bx), free(bres), free(by), free(bm), free(bdx), free(bdx2), free(bdb), free(bdb2);
+    free(cdx), free(cdout), free(pall), free(pcut), free(dball), free(dbcut);
+}
+
+/* The seed rule of MASK_SPEC.md section 8 by its properties (tests/golden_values_v1.txt pins its
+ * values): distinct steps of one site never share a seed, nor distinct sites at one step. */
+static void check_site_seeds(void)
+{
+    const uint64_t base = test_rand();
+    const uint64_t a = simdrop_site_key("layers.0.attention.dropout");
+    const uint64_t b = simdrop_site_key("layers.0.mlp.dropout");
+    CHECK(a != b && simdrop_site_key(NULL) == simdrop_site_key(""), "site keys");
+    CHECK(simdrop_site_key("") == UINT64_C(0xcbf29ce484222325), "the empty name's key is FNV-1a's "
+          "offset basis: %016" PRIx64, simdrop_site_key(""));
+    size_t same = 0;
+    for (uint64_t step = 0; step < 1000; step++) {
+        same += simdrop_site_seed(base, a, step) == simdrop_site_seed(base, a, step + 1 + test_below(1000));
+        same += simdrop_site_seed(base, a, step) == simdrop_site_seed(base, b, step);
+    }
+    CHECK(same == 0, "%zu coinciding seeds", same);
+}
+
 static void check_every_entry(const char *path)
 {
     for (size_t i = 0; i < NENTRIES; i++) {
         const entry *e = &entries[i];
-        if (e->family == FAM_BYTES)
-            continue;
+        if (e->family == FAM_BYTES || ent_is_block(e) || e->family == FAM_REDUCE)
+            continue; /* the block functions: check_blocks */
         for (int k = 0; k < 3; k++) {
             check_entry_sharding(path, e);
             if (e->family != FAM_MASK)
@@ -433,6 +567,9 @@ static void check_every_entry(const char *path)
         for (int dt = E_F32, family = families[fi]; dt <= E_F16; dt++)
             for (int k = 0; k < 3; k++)
                 check_family_backward(path, family, dt);
+    for (int dt = E_F32; dt <= E_F16; dt++)
+        for (int k = 0; k < 4; k++)
+            check_blocks(path, dt);
 }
 
 int main(int argc, char **argv)
@@ -454,6 +591,7 @@ int main(int argc, char **argv)
         check_threshold_edges(paths[pi]);
         check_every_entry(paths[pi]);
     }
+    check_site_seeds();
     for (size_t n = 0; n < 70; n++)
         check_bytes_roundtrip(n);
     check_bytes_roundtrip(100003);

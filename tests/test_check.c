@@ -12,31 +12,36 @@ static int entry_of(const entry *e)
 {
     static const int base[] = {SIMDROP_ENTRY_FORWARD, SIMDROP_ENTRY_FORWARD_GROUPS,
                                SIMDROP_ENTRY_ALPHA_FORWARD, SIMDROP_ENTRY_UNSCALED_FORWARD,
-                               SIMDROP_ENTRY_BDA}; /* by ent_family */
+                               SIMDROP_ENTRY_BDA, -1, -1,
+                               SIMDROP_ENTRY_FORWARD_GROUPS_NHWC, SIMDROP_ENTRY_FORWARD_ALPHA_NHWC,
+                               SIMDROP_ENTRY_FORWARD_BLOCK, SIMDROP_ENTRY_BDA_BLOCK}; /* by ent_family */
     if (e->family == FAM_MASK)
         return SIMDROP_ENTRY_MASK;
     if (e->family == FAM_BYTES)
         return e->kind == K_TO_BYTES ? SIMDROP_ENTRY_MASK_TO_BYTES : SIMDROP_ENTRY_MASK_FROM_BYTES;
-    if (ent_is_nhwc(e))
-        return (e->family == FAM_NHWC ? SIMDROP_ENTRY_FORWARD_GROUPS_NHWC
-                                      : SIMDROP_ENTRY_FORWARD_ALPHA_NHWC) + e->kind;
+    if (e->family == FAM_REDUCE)
+        return SIMDROP_ENTRY_DBIAS_REDUCE;
     return base[e->family] + e->kind; /* K_FORWARD, K_BACKWARD, K_REGEN */
 }
 
 static void check_table(void)
 {
     static const int sizes[] = {SIMDROP_SZ_ELEMENTS, SIMDROP_SZ_UNIT_BITS, SIMDROP_SZ_BYTES,
-                                SIMDROP_SZ_COLS, SIMDROP_SZ_COLS_ACC}; /* by ent_size */
+                                SIMDROP_SZ_COLS, SIMDROP_SZ_COLS_ACC, SIMDROP_SZ_LDX,
+                                SIMDROP_SZ_LDY, SIMDROP_SZ_PARTIALS,
+                                SIMDROP_SZ_ACC_ALL}; /* by ent_size */
     static const int shapes[] = {SIMDROP_SHAPE_N,      SIMDROP_SHAPE_GROUPS, SIMDROP_SHAPE_GROUPS,
                                  SIMDROP_SHAPE_GROUPS, SIMDROP_SHAPE_ROWS,   SIMDROP_SHAPE_N,
-                                 SIMDROP_SHAPE_N,      SIMDROP_SHAPE_NHWC,   SIMDROP_SHAPE_NHWC}; /* by ent_family */
+                                 SIMDROP_SHAPE_N,      SIMDROP_SHAPE_NHWC,   SIMDROP_SHAPE_NHWC,
+                                 SIMDROP_SHAPE_BLOCK,  SIMDROP_SHAPE_BLOCK,
+                                 SIMDROP_SHAPE_GRANULES}; /* by ent_family */
     int seen[SIMDROP_ENTRY_COUNT] = {0};
     for (size_t i = 0; i < NENTRIES; i++) {
         const entry *e = &entries[i];
         const simdrop_signature *s = &simdrop_signatures[entry_of(e)];
         seen[entry_of(e)]++;
         const int typed = e->family != FAM_MASK && e->family != FAM_BYTES;
-        simdrop_call c = {entry_of(e), typed ? e->dt : SIMDROP_DTYPE_NONE, 1, 1, 0.5, 0, {{0}}, 1};
+        simdrop_call c = {entry_of(e), typed ? e->dt : SIMDROP_DTYPE_NONE, 1, 1, 0.5, 0, {{0}}, NULL, 1};
         char name[96], want[96];
         simdrop_call_name(&c, "simdrop_", name, sizeof name);
         snprintf(want, sizeof want, "simdrop_%s", e->name);
@@ -57,10 +62,12 @@ static void check_table(void)
                   b->name, role, sizes[b->size], !b->nullable);
         }
     }
-    for (int k = 0; k < SIMDROP_ENTRY_COUNT; k++)
-        CHECK(seen[k] == (k < SIMDROP_ENTRY_MASK || k >= SIMDROP_ENTRY_FORWARD_GROUPS_NHWC ? 4 : 1),
-              "row %s is used by %d entries",
-              simdrop_signatures[k].name, seen[k]);
+    for (int k = 0; k < SIMDROP_ENTRY_COUNT; k++) {
+        const int per_dtype = k < SIMDROP_ENTRY_MASK ||
+                              (k >= SIMDROP_ENTRY_FORWARD_GROUPS_NHWC && k < SIMDROP_ENTRY_DBIAS_REDUCE);
+        CHECK(seen[k] == (per_dtype ? 4 : k == SIMDROP_ENTRY_DBIAS_REDUCE ? 2 : 1),
+              "row %s is used by %d entries", simdrop_signatures[k].name, seen[k]);
+    }
 }
 
 /* ---- exact messages, from calls with made-up addresses ---------------------------------------- */
@@ -81,7 +88,7 @@ static simdrop_buf in_object(uintptr_t space, uintptr_t origin, uint64_t capacit
 static simdrop_call call3(int entry, int dt, size_t a, size_t b, double p, uint64_t offset,
                           simdrop_buf b0, simdrop_buf b1, simdrop_buf b2)
 {
-    simdrop_call c = {entry, dt, a, b, p, offset, {b0, b1, b2}, 0};
+    simdrop_call c = {entry, dt, a, b, p, offset, {b0, b1, b2}, NULL, 0};
     return c;
 }
 
@@ -174,7 +181,7 @@ static void check_messages(void)
            "probability in [0, 1] (SIMDROP_EPROB)");
 
     simdrop_call r = {SIMDROP_ENTRY_BDA_BACKWARD_REGEN, SIMDROP_DTYPE_F16, (size_t)1 << 32,
-                      (size_t)1 << 32, 0.5, 1, {at(0x10), at(0), at(0x20)}, 0};
+                      (size_t)1 << 32, 0.5, 1, {at(0x10), at(0), at(0x20)}, NULL, 0};
     expect("simdrop_", &r, SIMDROP_ERANGE, "simdrop_bias_dropout_add_backward_regen_f16: offset "
            "+ rows * cols = 1 + 4294967296 * 4294967296 exceeds 2^64: the global element indices "
            "would wrap (SIMDROP_ERANGE)");
@@ -234,6 +241,85 @@ static void check_messages(void)
     memset(small, 'z', sizeof small);
     simdrop_check_message(&c, &f, "simdrop_", small, sizeof small);
     CHECK(!strcmp(small, "simdrop_for"), "truncated to \"%.12s\"", small);
+}
+
+/* ---- blocks: the geometry, the range, the extents ------------------------------------------------ */
+
+static void check_blocks(void)
+{
+    const int B = SIMDROP_ENTRY_BDA_BLOCK;
+    simdrop_block_shape g = {2, 3, 20, 9, 9, 0}; /* row0, col0, global_cols, ldx, ldy, granule */
+    simdrop_call c = {B, SIMDROP_DTYPE_F32, 4, 9, 0.5, 7, {at(0x1000), at(0), at(0x2000), at(0),
+                      at(0)}, NULL, 0};
+    expect("simdrop_", &c, SIMDROP_ENULL, "simdrop_bias_dropout_add_block_f32: b (the "
+           "simdrop_block) is NULL (SIMDROP_ENULL)");
+    c.block = &g;
+    expect("simdrop_", &c, SIMDROP_OK, "");
+    c.offset = UINT64_MAX - 111; /* the last index, offset + 5 * 20 + 3 + 8, is 2^64 - 1 */
+    expect("simdrop_", &c, SIMDROP_OK, "");
+    c.offset++;
+    expect("simdrop_", &c, SIMDROP_ERANGE, "simdrop_bias_dropout_add_block_f32: offset + (row0 + "
+           "rows - 1) * global_cols + col0 + cols = 18446744073709551505 + (2 + 4 - 1) * 20 + 3 + 9 "
+           "exceeds 2^64: the global element indices would wrap (SIMDROP_ERANGE)");
+    c.offset = 0;
+    g.col0 = 12;
+    expect("simdrop_", &c, SIMDROP_ESIZE, "simdrop_bias_dropout_add_block_f32: col0 + cols = 12 + "
+           "9 exceeds global_cols = 20: the block leaves the global rows (SIMDROP_ESIZE)");
+    c.a = 0; /* also without elements */
+    expect("simdrop_", &c, SIMDROP_ESIZE, "simdrop_bias_dropout_add_block_f32: col0 + cols = 12 + "
+           "9 exceeds global_cols = 20: the block leaves the global rows (SIMDROP_ESIZE)");
+    c.a = 4, g.col0 = 11, g.ldx = 8;
+    expect("simdrop_", &c, SIMDROP_ESIZE, "simdrop_bias_dropout_add_block_f32: ldx = 8 is less "
+           "than cols = 9: the rows would overlap (SIMDROP_ESIZE)");
+    g.ldx = 9, g.ldy = 2;
+    expect("simdrop_", &c, SIMDROP_ESIZE, "simdrop_bias_dropout_add_block_f32: ldy = 2 is less "
+           "than cols = 9: the rows would overlap (SIMDROP_ESIZE)");
+    g.ldy = 10; /* out [0x1000, +(3 * 10 + 9) * 4) and x [0x2000, +(3 * 9 + 9) * 4) */
+    expect("simdrop_", &c, SIMDROP_OK, "");
+    c.buf[2] = at(0x1000); /* in place with other strides: the extents differ */
+    expect("simdrop_", &c, SIMDROP_EOVERLAP, "simdrop_bias_dropout_add_block_f32: out [0x1000, "
+           "+156 bytes) and x [0x1000, +144 bytes) overlap: out may be exactly x (the same start: "
+           "in place) but not overlap it otherwise (SIMDROP_EOVERLAP)");
+    g.ldx = 10;
+    expect("simdrop_", &c, SIMDROP_OK, "");
+    c.buf[4] = at(0x1000 + 156); /* the residual, of stride ldy, just past out */
+    expect("simdrop_", &c, SIMDROP_OK, "");
+    c.buf[4] = at(0x1000 + 152);
+    expect("simdrop_", &c, SIMDROP_EOVERLAP, "simdrop_bias_dropout_add_block_f32: out [0x1000, "
+           "+156 bytes) and residual [0x1098, +156 bytes) overlap: out may be exactly residual (the "
+           "same start: in place) but not overlap it otherwise (SIMDROP_EOVERLAP)");
+
+    /* the bias gradient by granules: row0 a multiple of granule, ceil(rows / granule) rows */
+    simdrop_block_shape h = {6, 0, 5, 5, 5, 4};
+    simdrop_call r = {SIMDROP_ENTRY_BDA_BACKWARD_REGEN_BLOCK, SIMDROP_DTYPE_F64, 7, 5, 0.5, 0,
+                      {at(0x1000), at(0x2000), at(0x3000)}, &h, 0};
+    expect("simdrop_", &r, SIMDROP_ESIZE, "simdrop_bias_dropout_add_backward_regen_block_f64: "
+           "row0 = 6 is not a multiple of granule = 4: the partial sums must start at a granule of "
+           "the global rows (SIMDROP_ESIZE)");
+    h.row0 = 8;
+    expect("simdrop_", &r, SIMDROP_OK, "");
+    r.buf[1] = at(0x3000 - 79); /* dbias: 2 rows of 5 doubles, its last byte on dout's first */
+    expect("simdrop_", &r, SIMDROP_EOVERLAP, "simdrop_bias_dropout_add_backward_regen_block_f64: "
+           "dbias [0x2fb1, +80 bytes) and dout [0x3000, +280 bytes) overlap: dbias is written and "
+           "may share no byte with another buffer (SIMDROP_EOVERLAP)");
+    r.buf[1] = at(0x3000 - 80);
+    expect("simdrop_", &r, SIMDROP_OK, "");
+    r.a = 2, r.b = SIZE_MAX / 16 + 1; /* the extents overflow */
+    h.global_cols = h.ldx = h.ldy = r.b;
+    expect("simdrop_", &r, SIMDROP_ESIZE, "simdrop_bias_dropout_add_backward_regen_block_f64: the "
+           "size of dx, ((rows - 1) * ldy + cols) * 8 bytes with rows = 2, cols = "
+           "1152921504606846976, overflows size_t (SIMDROP_ESIZE)");
+
+    simdrop_call d = call3(SIMDROP_ENTRY_DBIAS_REDUCE, SIMDROP_DTYPE_F32, 3, 4, 0.0, 0, at(0x100),
+                           at(0x108), at(0));
+    expect("simdrop_", &d, SIMDROP_EOVERLAP, "simdrop_dbias_reduce_f32: dbias [0x100, +16 bytes) "
+           "and partials [0x108, +48 bytes) overlap: partials is read while dbias is written, so "
+           "they may not overlap (SIMDROP_EOVERLAP)");
+    d.buf[0] = at(0);
+    expect("simdrop_", &d, SIMDROP_ENULL, "simdrop_dbias_reduce_f32: dbias is NULL while the call "
+           "has elements (granules = 3, cols = 4) (SIMDROP_ENULL)");
+    d.a = 0; /* no granules: dbias, when given, becomes +0 */
+    expect("simdrop_", &d, SIMDROP_OK, "");
 }
 
 /* ---- what the GPU front ends add: memory objects and known capacities -------------------------- */
@@ -318,6 +404,7 @@ int main(void)
 {
     check_table();
     check_messages();
+    check_blocks();
     check_objects();
     check_order();
     return test_finish("test_check");

@@ -9,7 +9,7 @@ int main()
     float y[64], x[64];
     uint8_t mask[8];
     simdrop_call c = {SIMDROP_ENTRY_FORWARD, SIMDROP_DTYPE_F32, 64, 0, 0.5, 0,
-                      {simdrop_buf_ptr(y), simdrop_buf_ptr(mask), simdrop_buf_ptr(x)}, 0};
+                      {simdrop_buf_ptr(y), simdrop_buf_ptr(mask), simdrop_buf_ptr(x)}, NULL, 0};
     simdrop_fault f;
     int failed = simdrop_check(&c, &f) != SIMDROP_OK;
     c.buf[1] = simdrop_buf_ptr(y + 60); // the mask inside y

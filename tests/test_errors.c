@@ -40,13 +40,15 @@ static int starts_ends(const char *s, const char *head, const char *tail)
 
 static ent_shape small_shape(const entry *e)
 {
-    ent_shape s = {33, 0, 0};
+    ent_shape s = ent_ab(33, 0);
     if (ent_is_nhwc(e))
         s.a = 3, s.b = 2, s.c = 5;
     else if (ent_grouped(e))
         s.a = 9, s.b = 2;
-    else if (e->family == FAM_BDA)
+    else if (e->family == FAM_BDA || e->family == FAM_REDUCE || ent_is_block(e))
         s.a = 4, s.b = 9;
+    if (ent_is_block(e)) /* rows 2..5, columns 3..11 of rows of 20, 9 apart in memory */
+        s.row0 = 2, s.col0 = 3, s.global_cols = 20, s.ldx = s.ldy = 9;
     return s;
 }
 
@@ -58,20 +60,17 @@ static void counts_text(const entry *e, ent_shape s, char *out, size_t len)
     else if (ent_grouped(e))
         snprintf(out, len, "groups = %" PRIu64 ", group_len = %" PRIu64, (uint64_t)s.a,
                  (uint64_t)s.b);
-    else if (e->family == FAM_BDA)
+    else if (e->family == FAM_BDA || ent_is_block(e))
         snprintf(out, len, "rows = %" PRIu64 ", cols = %" PRIu64, (uint64_t)s.a, (uint64_t)s.b);
+    else if (e->family == FAM_REDUCE)
+        snprintf(out, len, "granules = %" PRIu64 ", cols = %" PRIu64, (uint64_t)s.a, (uint64_t)s.b);
     else
         snprintf(out, len, "n = %" PRIu64, (uint64_t)s.a);
 }
 
 static size_t unit_of(const entry *e, int i) /* a typed buffer moves by its element */
 {
-    switch (e->arg[i].size) {
-    case SZ_ELEMS:
-    case SZ_BIAS: return ent_dtype_size(e->dt);
-    case SZ_DBIAS: return e->dt == E_F64 ? 8 : 4;
-    default: return 1;
-    }
+    return ent_unit(e, i);
 }
 
 /* Why buffers i < j may not overlap, in the words of src/check.c. */
@@ -128,6 +127,10 @@ static void entry_messages(const entry *e, unsigned char *arena, size_t region)
             expect_message(ctx, "simdrop_%s: offset + samples * channels = 18446744073709551615 "
                            "+ 3 * 5 exceeds 2^64: the global group indices would wrap "
                            "(SIMDROP_ERANGE)", e->name);
+        else if (ent_is_block(e))
+            expect_message(ctx, "simdrop_%s: offset + (row0 + rows - 1) * global_cols + col0 + "
+                           "cols = 18446744073709551615 + (2 + 4 - 1) * 20 + 3 + 9 exceeds 2^64: "
+                           "the global element indices would wrap (SIMDROP_ERANGE)", e->name);
         else
             expect_message(ctx, "simdrop_%s: offset + %s = 18446744073709551615 + %u exceeds "
                            "2^64: the global %s indices would wrap (SIMDROP_ERANGE)", e->name,
@@ -135,11 +138,14 @@ static void entry_messages(const entry *e, unsigned char *arena, size_t region)
                            ent_grouped(e) ? "group" : "element");
     }
     if (e->family != FAM_MASK && e->family != FAM_BYTES) { /* the first buffer overflows */
-        ent_shape huge = {SIZE_MAX / ent_dtype_size(e->dt) + 1, 0, 0};
+        ent_shape huge = ent_ab(SIZE_MAX / ent_dtype_size(e->dt) + 1, 0);
         if (e->family != FAM_ELEMENT)
             huge.a = 2, huge.b = SIZE_MAX / 2 / ent_dtype_size(e->dt) + 1;
         if (ent_is_nhwc(e))
             huge.c = 1;
+        if (e->family == FAM_REDUCE) /* dbias, the first buffer, overflows */
+            huge.b = SIZE_MAX / (e->dt == E_F64 ? 8 : 4) + 1;
+        huge.global_cols = huge.ldx = huge.ldy = huge.b; /* a block: whole rows */
         snprintf(ctx, sizeof ctx, "%s, sizes overflow", e->name);
         CHECK(e->call(b, huge, 0.5, 1, 0) == SIMDROP_ESIZE, "%s: status", ctx);
         char head[96];

@@ -48,7 +48,10 @@ ENGINE_OPS = [(op, dt, None, f"{OP_TITLES[op]}, {dt}") for dt in ("f64", "bf16",
     ("unfused_bias_dropout_add", "f32", None, "unfused: bias loop, simdrop_forward_f32, residual loop"),
     ("bias_dropout_add", "bf16", None, "fused residual + dropout(x + bias), with mask"),
     ("bias_dropout_add_backward", "bf16", None, "its backward from the mask, with dbias (float)"),
-]
+] + [(op, "f32", cols, f"{title}, column shard 1 of 4, rows of {cols}")
+     for op, title in (("block_forward_mask", "block forward with mask"),
+                       ("block_bias_dropout_add", "block fused op"))
+     for cols in (32, 256, 1024)]
 # simdrop operation -> the PyTorch operation it replaces (bench/torch_bench.py's names).
 TORCH_OF = {("forward_mask", "f32", None): ("dropout", "f32"),
             ("forward_mask", "f64", None): ("dropout", "f64"),
@@ -100,6 +103,18 @@ ENGINE_TARGETS = [
     ] + [(f"bda_{dt}_64K", "bias_dropout_add", dt, None, f"fused bias+dropout+residual {dt}", 0.7)
          for dt in DTYPES]]
 
+# Blocks of a global tensor (issue 21): a column shard (the second of four) of n elements in rows
+# of 32, 256 or 1024 against the contiguous call of the same n on the same path: >= 0.9x from rows
+# of 256 elements on, >= 0.5x at 32.
+BDA_F32 = ("bias_dropout_add", "f32", None)
+ENGINE_TARGETS += [
+    (f"block{cols}_{short}_{size_label_}", f"{title}, column shard 1 of 4, rows of {cols}, {size_label_}: "
+     f"x the contiguous call, same path", (op, "f32", cols), n, against, 0.5 if cols < 256 else 0.9)
+    for op, short, title, against in (("block_forward_mask", "fwd", "f32 block forward with mask", F32_FWD),
+                                      ("block_bias_dropout_add", "bda", "f32 block fused op", BDA_F32))
+    for cols in (32, 256, 1024)
+    for n, size_label_ in ((1 << 20, "1M"), (N16M, "16M"))]
+
 # Memory-speed targets: every element operation and dtype at 16M and 64M against a memcpy of the
 # same bytes, on the auto path, one thread.
 MEMORY_CASES = [(op, dt, None) for dt in DTYPES for op in ELEMENT_OPS]
@@ -114,4 +129,6 @@ def size_label(n):
 
 
 def case_label(op, dt, glen):
+    if op.startswith("block_"):
+        return f"{op}_{dt} (rows of {glen})"
     return f"{op}_{dt}" + (f" (group_len {glen})" if glen else "") if dt else op

@@ -30,7 +30,8 @@ def parse_name(run_name):
     op, dt = split_dtype(plain[0])
     path = plain[1] if len(plain) > 1 else None
     p = int(args["p_pct"]) / 100 if "p_pct" in args else None
-    glen = int(args["group_len"]) if "group_len" in args else None
+    # group_len of group operations; the block cases' row length ("cols") takes the same place
+    glen = int(args["group_len"]) if "group_len" in args else int(args["cols"]) if "cols" in args else None
     return op, dt, path, int(args["n"]), p, glen
 
 

@@ -116,10 +116,11 @@ static const uint32_t sve_pair_bit[16] = {
 #define VH_STORE(k, p, h) svst1h_u32(k, p, h)
 #define VH_WIDEN(h) (h)
 #define VH_NARROW(u) (u)
-/* fcvt converts the half in the low 16 bits of each 32-bit lane and back, keeping NaN payloads
- * (quieted) as F16C and NEON's fcvtl/fcvtn do: exact, as MASK_SPEC.md 4.2 requires. */
+/* fcvt widens the half in the low 16 bits of each 32-bit lane, keeping NaN payloads (quieted)
+ * as F16C and NEON's fcvtl do: exact in every mode. Narrowing stays vector_rules.h's integer
+ * rounding: fcvt rounds by FPCR's mode, which is the caller's (a call made upward would round its
+ * halves upward), and MASK_SPEC.md 4.2's binary16 rounding is to nearest even. */
 #define VF_FROM_F16(h) svcvt_f32_f16_x(SVE_ALL, svreinterpret_f16_u32(h))
-#define VH_FROM_F32_F16(v) svreinterpret_u32_f16(svcvt_f16_f32_x(SVE_ALL, v))
 
 /* A vector holds half as many doubles as 32-bit lanes: part 0 takes the lower half of the 32-bit
  * lanes' mask, part 1 the upper half (zip widens each lane's predicate bits to a double's). With

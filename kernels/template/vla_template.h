@@ -335,6 +335,26 @@ SIMDROP_INLINE void SIMDROP_FN(accumulate)(void *acc, const void *v, size_t n, c
         SIMDROP_FN(accumulate)(acc, v, n, DT_##dt);                                        \
     }
 
+/* The 16-bit conversions of load_f and store_f, V lanes at a time, the tail one shorter vector:
+ * the table's narrow and widen, for checkasm's comparison with scalar. */
+#define CONVERT(dt)                                                                        \
+    static void SIMDROP_FN(narrow_##dt)(void *dst, const float *src, size_t n)             \
+    {                                                                                      \
+        const unsigned lanes = V_LANES();                                                  \
+        for (size_t i = 0; i < n; i += lanes) {                                            \
+            const vctl k = n - i >= lanes ? V_CTL_ALL() : V_CTL(n - i);                    \
+            SIMDROP_FN(store_f)(DT_##dt, k, dst, i, VF_LOAD(k, src + i));                  \
+        }                                                                                  \
+    }                                                                                      \
+    static void SIMDROP_FN(widen_##dt)(float *dst, const void *src, size_t n)              \
+    {                                                                                      \
+        const unsigned lanes = V_LANES();                                                  \
+        for (size_t i = 0; i < n; i += lanes) {                                            \
+            const vctl k = n - i >= lanes ? V_CTL_ALL() : V_CTL(n - i);                    \
+            VF_STORE(k, dst + i, SIMDROP_FN(load_f)(DT_##dt, k, src, i));                  \
+        }                                                                                  \
+    }
+
 #include "template/table.h"
 
 const simdrop_kernels SIMDROP_CAT(simdrop_kernels_, SIMDROP_PATH_ID) = SIMDROP_TABLE(SIMDROP_PATH_NAME);

@@ -28,7 +28,7 @@ from ._api import (  # noqa: F401
     alpha_dropout, alpha_dropout_backward, alpha_dropout_backward_regen,
     unscaled_dropout, unscaled_dropout_backward, unscaled_dropout_backward_regen,
     bias_dropout_add, bias_dropout_add_backward, bias_dropout_add_backward_regen,
-    mask, mask_to_bytes, mask_from_bytes, mask_bytes,
+    mask, mask_to_bytes, mask_from_bytes, mask_bytes, dbias_reduce, site_seed,
 )
 
 __version__ = "1.2.0"
@@ -46,7 +46,7 @@ __all__ = [
     "alpha_dropout", "alpha_dropout_backward", "alpha_dropout_backward_regen",
     "unscaled_dropout", "unscaled_dropout_backward", "unscaled_dropout_backward_regen",
     "bias_dropout_add", "bias_dropout_add_backward", "bias_dropout_add_backward_regen",
-    "mask", "mask_to_bytes", "mask_from_bytes", "mask_bytes",
+    "mask", "mask_to_bytes", "mask_from_bytes", "mask_bytes", "dbias_reduce", "site_seed",
     "MASK_SPEC_VERSION", "__version__",
 ]
 

@@ -16,6 +16,16 @@ into calls with matching offsets gives one call's result bit for bit (docs/MASK_
   argument, before anything is written; a C error status raises a simdrop.SimdropError subclass
   (ValueError subclasses for bad arguments) with simdrop_strerror's message.
 
+Blocks of a global tensor (docs/SHARDING.md): the element functions and the fused op take
+`block=(row0, col0, global_cols)` for a 2-D input of any row stride (rows of unit stride, such as
+a column slice `g[:, a:b]`, are read in place; other layouts are copied): element (r, c) of the
+array is global element offset + (row0 + r) * global_cols + col0 + c, so a shard gets the bits of
+one call over the whole global tensor. The output (new, or `out=` of the same shape with rows of
+unit stride, e.g. a view into the global array) gets only the block's elements; the mask has
+rows * cols bits in block row-major order. The fused backward also takes `granule=` (docs/
+MASK_SPEC.md 4.7): dbias is then ceil(rows / granule) rows of partial sums, which dbias_reduce
+folds after they are gathered in global row order.
+
 bfloat16: the C library has it, numpy 1.24 has no bfloat16 dtype, so this API does not take
 bf16 arrays; simdrop.torch takes torch.bfloat16 tensors.
 """
@@ -34,7 +44,7 @@ __all__ = [
     "alpha_dropout", "alpha_dropout_backward", "alpha_dropout_backward_regen",
     "unscaled_dropout", "unscaled_dropout_backward", "unscaled_dropout_backward_regen",
     "bias_dropout_add", "bias_dropout_add_backward", "bias_dropout_add_backward_regen",
-    "mask", "mask_to_bytes", "mask_from_bytes", "mask_bytes",
+    "mask", "mask_to_bytes", "mask_from_bytes", "mask_bytes", "dbias_reduce", "site_seed",
 ]
 
 _SUFFIX = {}
@@ -57,8 +67,8 @@ def mask_bytes(bits):
     return (bits + 7) // 8
 
 
-def _array(a, name):
-    """(C-contiguous aligned array, dtype suffix); copies other input; TypeError for a bad dtype."""
+def _suffix(a, name):
+    """(array, dtype suffix); TypeError for a bad dtype."""
     if not isinstance(a, np.ndarray):
         a = np.asarray(a)
     t = _SUFFIX.get(a.dtype)
@@ -66,6 +76,12 @@ def _array(a, name):
         raise TypeError(f"{name}: dtype {a.dtype} is not supported: simdrop takes float32, float64 "
                         "and float16 arrays (bfloat16 only through simdrop.torch: numpy has no "
                         "bfloat16 dtype)")
+    return a, t
+
+
+def _array(a, name):
+    """(C-contiguous aligned array, dtype suffix); copies other input; TypeError for a bad dtype."""
+    a, t = _suffix(a, name)
     if not (a.flags.c_contiguous and a.flags.aligned):
         a = a.copy(order="C")  # (np.ascontiguousarray keeps a contiguous misaligned array as is)
     return a, t
@@ -128,13 +144,130 @@ def _result(y, m, return_mask):
     return (y, m) if return_mask else y
 
 
+# ---- blocks ------------------------------------------------------------------------------------
+
+def _walkable(a):
+    """Whether the C library can walk a 2-D array's rows in place: aligned, unit-stride rows that
+    follow each other upward at least a row apart (ld >= cols)."""
+    rows, cols = a.shape
+    es = a.itemsize
+    return (a.flags.aligned and (cols <= 1 or a.strides[1] == es) and
+            (rows <= 1 or (a.strides[0] % es == 0 and a.strides[0] >= cols * es)))
+
+
+def _ld(a):
+    return a.strides[0] // a.itemsize if a.shape[0] > 1 else a.shape[1]
+
+
+def _block_in(a, name):
+    """(2-D array with walkable rows, dtype suffix, its row stride in elements); copies others."""
+    a, t = _suffix(a, name)
+    if a.ndim != 2:
+        raise ValueError(f"{name}: block= takes a 2-D array, got shape {a.shape}")
+    if not _walkable(a):
+        a = a.copy(order="C")
+    return a, t, _ld(a)
+
+
+def _block_out(out, like, name="out"):
+    """A new (rows, cols) array, or `out` checked (dtype, shape, unit-stride rows, writable), and
+    its row stride in elements."""
+    if out is None:
+        out = np.empty(like.shape, like.dtype)
+        return out, _ld(out)
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"{name}: must be a numpy array, got {type(out).__name__}")
+    if out.dtype != like.dtype:
+        raise TypeError(f"{name}: dtype {out.dtype} does not match the input's {like.dtype}")
+    if out.shape != like.shape:
+        raise ValueError(f"{name}: has shape {out.shape}, the result has the input's shape {like.shape}")
+    if not _walkable(out):
+        raise ValueError(f"{name}: its rows must be aligned, of unit stride and at least a row apart "
+                         f"(strides {out.strides})")
+    if not out.flags.writeable:
+        raise ValueError(f"{name}: is read-only")
+    return out, _ld(out)
+
+
+def _block(block, rows, cols, ldx, ldy):
+    """The simdrop_block of a block=(row0, col0, global_cols) argument."""
+    if not isinstance(block, (tuple, list)) or len(block) != 3:
+        raise TypeError(f"block: must be a tuple (row0, col0, global_cols), got {block!r}")
+    row0, col0, gcols = (check_u64(v, n) for v, n in zip(block, ("row0", "col0", "global_cols")))
+    return _lib.simdrop_block(rows, cols, row0, col0, gcols, ldx, ldy)
+
+
+def _same_layout(r, ld, name):
+    """r (2-D, like the output) with row stride ld, copied into such a layout if it has another."""
+    if _walkable(r) and _ld(r) == ld:
+        return r
+    rows, cols = r.shape
+    c = np.empty((rows, max(ld, cols)), r.dtype)[:, :cols]
+    c[...] = r
+    return c
+
+
+def _dropout_block(kind, a, mask, p, seed, offset, out, return_mask, block):
+    """forward ("forward"), backward from a mask ("backward") or regen ("backward_regen") on a block."""
+    a, t, ldx = _block_in(a, "x" if kind == "forward" else "dy")
+    rows, cols = a.shape
+    p = check_p(p)
+    y, ldy = _block_out(out, a)
+    b = _block(block, rows, cols, ldx, ldy)
+    fn = f"simdrop_{kind}_block_{t}"
+    if kind == "forward":
+        m = _new_mask(a.size, return_mask)
+        check(_c("forward_block", t)(y.ctypes.data, _ptr(m), a.ctypes.data, b, p, check_u64(seed, "seed"),
+                                     check_u64(offset, "offset")), fn)
+        return _result(y, m, return_mask)
+    if kind == "backward":
+        m = _mask_in(mask, a.size)
+        check(_c("backward_block", t)(y.ctypes.data, a.ctypes.data, m.ctypes.data, b, p), fn)
+    else:
+        check(_c("backward_regen_block", t)(y.ctypes.data, a.ctypes.data, b, p, check_u64(seed, "seed"),
+                                            check_u64(offset, "offset")), fn)
+    return y
+
+
+def dbias_reduce(partials):
+    """dbias from granule partial sums (rows of them, gathered in global row order): the fixed
+    order of docs/MASK_SPEC.md 4.7. partials: 2-D float32 (bf16/f16/f32 gradients) or float64."""
+    _need_numpy("dbias_reduce")
+    if not isinstance(partials, np.ndarray) or partials.dtype not in (np.float32, np.float64):
+        raise TypeError("partials: must be a float32 or float64 numpy array")
+    if partials.ndim != 2:
+        raise ValueError(f"partials: must be 2-D (granules, cols), got shape {partials.shape}")
+    partials = np.ascontiguousarray(partials)
+    t = "f64" if partials.dtype == np.float64 else "f32"
+    db = np.empty(partials.shape[1], partials.dtype)
+    check(getattr(_lib, f"simdrop_dbias_reduce_{t}")(db.ctypes.data, partials.ctypes.data,
+                                                     partials.shape[0], partials.shape[1]),
+          f"simdrop_dbias_reduce_{t}")
+    return db
+
+
+def site_seed(base, site, step):
+    """The seed of dropout site `site` (a stable name, e.g. a module's qualified name) at `step`:
+    simdrop_site_seed(base, simdrop_site_key(site), step) (docs/MASK_SPEC.md section 8)."""
+    if not isinstance(site, str):
+        raise TypeError(f"site: must be a str, got {type(site).__name__}")
+    name = site.encode()
+    if b"\0" in name:
+        raise ValueError("site: contains a NUL character")
+    return _lib.simdrop_site_seed(check_u64(base, "base"), _lib.simdrop_site_key(name),
+                                  check_u64(step, "step"))
+
+
 # ---- element dropout ---------------------------------------------------------------------------
 
-def dropout(x, p, seed, offset=0, out=None, return_mask=False):
+def dropout(x, p, seed, offset=0, out=None, return_mask=False, block=None):
     """y = x * (keep ? 1/(1-p) : 0) elementwise; returns y, or (y, mask) with return_mask=True.
 
-    keep(seed, offset + k, p) per docs/MASK_SPEC.md. out may be x (in place)."""
+    keep(seed, offset + k, p) per docs/MASK_SPEC.md. out may be x (in place). block=(row0, col0,
+    global_cols): x is that block of a global tensor (see the module's docstring)."""
     _need_numpy("dropout")
+    if block is not None:
+        return _dropout_block("forward", x, None, p, seed, offset, out, return_mask, block)
     x, t = _array(x, "x")
     p = check_p(p)
     seed = check_u64(seed, "seed")
@@ -146,9 +279,11 @@ def dropout(x, p, seed, offset=0, out=None, return_mask=False):
     return _result(y, m, return_mask)
 
 
-def dropout_backward(dy, mask, p, out=None):
+def dropout_backward(dy, mask, p, out=None, block=None):
     """dx = dy * (bit k of mask ? 1/(1-p) : 0): the gradient of dropout from its mask."""
     _need_numpy("dropout_backward")
+    if block is not None:
+        return _dropout_block("backward", dy, mask, p, 0, 0, out, False, block)
     dy, t = _array(dy, "dy")
     p = check_p(p)
     m = _mask_in(mask, dy.size)
@@ -158,9 +293,11 @@ def dropout_backward(dy, mask, p, out=None):
     return dx
 
 
-def dropout_backward_regen(dy, p, seed, offset=0, out=None):
+def dropout_backward_regen(dy, p, seed, offset=0, out=None, block=None):
     """dropout_backward without a stored mask: regenerated from (seed, offset), bit for bit."""
     _need_numpy("dropout_backward_regen")
+    if block is not None:
+        return _dropout_block("backward_regen", dy, None, p, seed, offset, out, False, block)
     dy, t = _array(dy, "dy")
     p = check_p(p)
     seed = check_u64(seed, "seed")
@@ -372,13 +509,17 @@ def _rows_cols(a):
     return rows, cols
 
 
-def bias_dropout_add(x, bias, residual, p, seed, offset=0, out=None, return_mask=False):
+def bias_dropout_add(x, bias, residual, p, seed, offset=0, out=None, return_mask=False, block=None):
     """out = residual + dropout(x + bias): x is (..., cols), bias (cols,) or None, residual like x or None.
 
     f32/f64 round every step as PyTorch's eager `residual + dropout(x + bias)`; f16 runs the chain
-    in float and rounds once. out may be x or residual (in place)."""
+    in float and rounds once. out may be x or residual (in place). block=(row0, col0,
+    global_cols): x (2-D) is that block of a global tensor, bias its columns' bias."""
     _need_numpy("bias_dropout_add")
-    x, t = _array(x, "x")
+    if block is not None:
+        x, t, ldx = _block_in(x, "x")
+    else:
+        x, t = _array(x, "x")
     rows, cols = _rows_cols(x)
     if bias is not None:
         bias, tb = _array(bias, "bias")
@@ -387,13 +528,23 @@ def bias_dropout_add(x, bias, residual, p, seed, offset=0, out=None, return_mask
         if bias.shape != (cols,):
             raise ValueError(f"bias: shape {bias.shape} is not ({cols},), x's last dimension")
     if residual is not None:
-        residual, tr = _array(residual, "residual")
+        residual, tr = (_suffix if block is not None else _array)(residual, "residual")
         if tr != t:
             raise TypeError(f"residual: dtype {residual.dtype} does not match x's {x.dtype}")
         if residual.shape != x.shape:
             raise ValueError(f"residual: shape {residual.shape} is not x's {x.shape}")
     p = check_p(p)
     seed = check_u64(seed, "seed")
+    if block is not None:
+        y, ldy = _block_out(out, x)
+        if residual is not None and residual is not y:
+            residual = _same_layout(residual, ldy, "residual")
+        m = _new_mask(x.size, return_mask)
+        check(_c("bias_dropout_add_block", t)(y.ctypes.data, _ptr(m), x.ctypes.data, _ptr(bias),
+                                              _ptr(residual), _block(block, rows, cols, ldx, ldy),
+                                              p, seed, check_u64(offset, "offset")),
+              f"simdrop_bias_dropout_add_block_{t}")
+        return _result(y, m, return_mask)
     offset = check_offset(offset, x.size)
     y = _out(out, x)
     m = _new_mask(x.size, return_mask)
@@ -409,13 +560,45 @@ def _dbias_out(t, cols, want):
     return np.empty(cols, np.float64 if t == "f64" else np.float32)
 
 
-def bias_dropout_add_backward(dout, mask, p, out=None, dbias=True):
+def _bda_backward_block(dout, mask, p, seed, offset, out, dbias, block, granule):
+    """The fused backward on a block, from mask (not None) or regenerated."""
+    dout, t, ldx = _block_in(dout, "dout")
+    rows, cols = dout.shape
+    p = check_p(p)
+    granule = check_u64(granule, "granule")
+    dx, ldy = _block_out(out, dout)
+    b = _block(block, rows, cols, ldx, ldy)
+    db = None
+    if dbias:
+        acc = np.float64 if t == "f64" else np.float32
+        db = np.empty(((rows + granule - 1) // granule, cols) if granule else cols, acc)
+    if mask is not None:
+        m = _mask_in(mask, dout.size)
+        check(_c("bias_dropout_add_backward_block", t)(dx.ctypes.data, _ptr(db), dout.ctypes.data,
+                                                       m.ctypes.data, b, granule, p),
+              f"simdrop_bias_dropout_add_backward_block_{t}")
+    else:
+        check(_c("bias_dropout_add_backward_regen_block", t)(dx.ctypes.data, _ptr(db), dout.ctypes.data,
+                                                             b, granule, p, check_u64(seed, "seed"),
+                                                             check_u64(offset, "offset")),
+              f"simdrop_bias_dropout_add_backward_regen_block_{t}")
+    return dx, db
+
+
+def bias_dropout_add_backward(dout, mask, p, out=None, dbias=True, block=None, granule=0):
     """(dx, dbias) from the gradient of bias_dropout_add's output and its mask.
 
     dx = dout * (keep ? 1/(1-p) : 0); dbias (float32, float64 for f64; None with dbias=False) is
     the sum of dx over the rows in the fixed 16-chunk order of docs/MASK_SPEC.md 4.5. The
-    residual's gradient is dout itself."""
+    residual's gradient is dout itself. With block= (2-D dout), granule > 0 makes dbias the
+    (ceil(rows / granule), cols) partial sums of 4.7 (fold them with dbias_reduce)."""
     _need_numpy("bias_dropout_add_backward")
+    if mask is None:
+        raise TypeError("mask: must be a numpy uint8 array, got NoneType")
+    if block is not None:
+        return _bda_backward_block(dout, mask, p, 0, 0, out, dbias, block, granule)
+    if granule:
+        raise ValueError("granule: takes effect with block= only")
     dout, t = _array(dout, "dout")
     rows, cols = _rows_cols(dout)
     p = check_p(p)
@@ -428,9 +611,14 @@ def bias_dropout_add_backward(dout, mask, p, out=None, dbias=True):
     return dx, db
 
 
-def bias_dropout_add_backward_regen(dout, p, seed, offset=0, out=None, dbias=True):
+def bias_dropout_add_backward_regen(dout, p, seed, offset=0, out=None, dbias=True, block=None,
+                                    granule=0):
     """bias_dropout_add_backward with the mask regenerated from (seed, offset)."""
     _need_numpy("bias_dropout_add_backward_regen")
+    if block is not None:
+        return _bda_backward_block(dout, None, p, seed, offset, out, dbias, block, granule)
+    if granule:
+        raise ValueError("granule: takes effect with block= only")
     dout, t = _array(dout, "dout")
     rows, cols = _rows_cols(dout)
     p = check_p(p)

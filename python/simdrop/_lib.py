@@ -34,8 +34,9 @@ import os
 import re
 
 _SONAME = "libsimdrop.so.1"
-# The oldest library this module's declarations fit: 1.2 added dropout without rescaling
-# (simdrop_unscaled_*) and the channels-last (NHWC) group functions, the newest declared below.
+# The oldest library this module's declarations fit: 1.1 added the f64/bf16/f16, group, alpha,
+# fused and thread functions declared below, 1.2 dropout without rescaling (simdrop_unscaled_*),
+# the channels-last (NHWC) group functions, and the block, dbias_reduce and site seed functions.
 REQUIRED = (1, 2)
 _NEED = f"simdrop >= {REQUIRED[0]}.{REQUIRED[1]} and < {REQUIRED[0] + 1}"
 _WHEEL_LIBRARY = "libsimdrop.so"  # unversioned: a wheel cannot hold the soname's symlinks
@@ -257,6 +258,33 @@ simdrop_bias_dropout_add_backward_regen_f32 = _declare("simdrop_bias_dropout_add
 simdrop_bias_dropout_add_backward_regen_f64 = _declare("simdrop_bias_dropout_add_backward_regen_f64", c_int, ptr, ptr, ptr, c_size_t, c_size_t, c_double, c_uint64, c_uint64)
 simdrop_bias_dropout_add_backward_regen_bf16 = _declare("simdrop_bias_dropout_add_backward_regen_bf16", c_int, ptr, ptr, ptr, c_size_t, c_size_t, c_double, c_uint64, c_uint64)
 simdrop_bias_dropout_add_backward_regen_f16 = _declare("simdrop_bias_dropout_add_backward_regen_f16", c_int, ptr, ptr, ptr, c_size_t, c_size_t, c_double, c_uint64, c_uint64)
+
+# ---- Blocks of a global tensor (since 1.2) -------------------------------------------------------
+class simdrop_block(ctypes.Structure):
+    """typedef struct simdrop_block { size_t rows, cols, row0, col0, global_cols, ldx, ldy; }"""
+    _fields_ = [(f, c_size_t) for f in ("rows", "cols", "row0", "col0", "global_cols", "ldx", "ldy")]
+
+
+blockp = ctypes.POINTER(simdrop_block)
+for _t in ("f32", "f64", "bf16", "f16"):
+    # int simdrop_forward_block_<t>(T *y, uint8_t *mask, const T *x, const simdrop_block *b, double p, uint64_t seed, uint64_t offset)
+    globals()[f"simdrop_forward_block_{_t}"] = _declare(f"simdrop_forward_block_{_t}", c_int, ptr, ptr, ptr, blockp, c_double, c_uint64, c_uint64)
+    # int simdrop_backward_block_<t>(T *dx, const T *dy, const uint8_t *mask, const simdrop_block *b, double p)
+    globals()[f"simdrop_backward_block_{_t}"] = _declare(f"simdrop_backward_block_{_t}", c_int, ptr, ptr, ptr, blockp, c_double)
+    # int simdrop_backward_regen_block_<t>(T *dx, const T *dy, const simdrop_block *b, double p, uint64_t seed, uint64_t offset)
+    globals()[f"simdrop_backward_regen_block_{_t}"] = _declare(f"simdrop_backward_regen_block_{_t}", c_int, ptr, ptr, blockp, c_double, c_uint64, c_uint64)
+    # int simdrop_bias_dropout_add_block_<t>(T *out, uint8_t *mask, const T *x, const T *bias, const T *residual, const simdrop_block *b, double p, uint64_t seed, uint64_t offset)
+    globals()[f"simdrop_bias_dropout_add_block_{_t}"] = _declare(f"simdrop_bias_dropout_add_block_{_t}", c_int, ptr, ptr, ptr, ptr, ptr, blockp, c_double, c_uint64, c_uint64)
+    # int simdrop_bias_dropout_add_backward_block_<t>(T *dx, A *dbias, const T *dout, const uint8_t *mask, const simdrop_block *b, size_t granule, double p)
+    globals()[f"simdrop_bias_dropout_add_backward_block_{_t}"] = _declare(f"simdrop_bias_dropout_add_backward_block_{_t}", c_int, ptr, ptr, ptr, ptr, blockp, c_size_t, c_double)
+    # int simdrop_bias_dropout_add_backward_regen_block_<t>(T *dx, A *dbias, const T *dout, const simdrop_block *b, size_t granule, double p, uint64_t seed, uint64_t offset)
+    globals()[f"simdrop_bias_dropout_add_backward_regen_block_{_t}"] = _declare(f"simdrop_bias_dropout_add_backward_regen_block_{_t}", c_int, ptr, ptr, ptr, blockp, c_size_t, c_double, c_uint64, c_uint64)
+# int simdrop_dbias_reduce_f32(float *dbias, const float *partials, size_t granules, size_t cols), and _f64 with double
+simdrop_dbias_reduce_f32 = _declare("simdrop_dbias_reduce_f32", c_int, ptr, ptr, c_size_t, c_size_t)
+simdrop_dbias_reduce_f64 = _declare("simdrop_dbias_reduce_f64", c_int, ptr, ptr, c_size_t, c_size_t)
+# uint64_t simdrop_site_key(const char *name); uint64_t simdrop_site_seed(uint64_t base, uint64_t site_key, uint64_t step)
+simdrop_site_key = _declare("simdrop_site_key", c_uint64, c_char_p)
+simdrop_site_seed = _declare("simdrop_site_seed", c_uint64, c_uint64, c_uint64, c_uint64)
 
 # ---- Masks -------------------------------------------------------------------------------------
 # int simdrop_mask(uint8_t *mask, size_t n, double p, uint64_t seed, uint64_t offset)

@@ -251,6 +251,95 @@ class TestValues(unittest.TestCase, Same):
             self.assertLess(abs(simdrop.dropout(x, p, 5).mean() - 1), 0.02)
 
 
+class TestBlocks(unittest.TestCase, Same):
+    """block=(row0, col0, global_cols): a shard of a global tensor gets one call's bits."""
+
+    def setUp(self):
+        self.seed = int(os.environ.get("SIMDROP_TEST_SEED", "0")) or int.from_bytes(os.urandom(4), "little")
+        print(f"TestBlocks seed {self.seed} (SIMDROP_TEST_SEED={self.seed} repeats it)")
+        self.rng = np.random.default_rng(self.seed)
+
+    def test_column_and_row_shards_equal_one_call(self):
+        rng = self.rng
+        for dtype in FLOATS:
+            R, C = int(rng.integers(3, 40)), int(rng.integers(5, 300))
+            g = (rng.standard_normal((R, C)) * 2).astype(dtype)
+            bias = rng.standard_normal(C).astype(dtype)
+            res = rng.standard_normal((R, C)).astype(dtype)
+            p, seed, off = 0.3, int(rng.integers(0, 2**63)), int(rng.integers(0, 2**40))
+            y, m = simdrop.dropout(g, p, seed, off, return_mask=True)
+            o, om = simdrop.bias_dropout_add(g, bias, res, p, seed, off, return_mask=True)
+            dx, db = simdrop.bias_dropout_add_backward_regen(g, p, seed, off)
+            gbits = simdrop.mask_to_bytes(m, g.size).reshape(R, C)
+            for c0, c1, r0, r1 in [(0, C // 3, 0, R), (C // 3, C - 1, 1, R - 1), (C - 1, C, 0, 1)]:
+                view = g[r0:r1, c0:c1]  # strided: read in place
+                blk = (r0, c0, C)
+                ys, ms = simdrop.dropout(view, p, seed, off, return_mask=True, block=blk)
+                self.assertSame(ys, y[r0:r1, c0:c1], f"{dtype} dropout block {blk}")
+                bits = simdrop.mask_to_bytes(ms, view.size).reshape(view.shape)
+                self.assertTrue((bits == gbits[r0:r1, c0:c1]).all(), f"{dtype} mask bits {blk}")
+                self.assertSame(simdrop.dropout_backward(view, ms, p, block=blk), y[r0:r1, c0:c1])
+                self.assertSame(simdrop.dropout_backward_regen(view, p, seed, off, block=blk),
+                                y[r0:r1, c0:c1])
+                os_ = simdrop.bias_dropout_add(view, bias[c0:c1], res[r0:r1, c0:c1], p, seed, off,
+                                               block=blk)
+                self.assertSame(os_, o[r0:r1, c0:c1], f"{dtype} bias_dropout_add block {blk}")
+                dxs, dbs = simdrop.bias_dropout_add_backward_regen(view, p, seed, off, block=blk)
+                self.assertSame(dxs, dx[r0:r1, c0:c1])
+                dxm, _ = simdrop.bias_dropout_add_backward(view, ms, p, block=blk, dbias=False)
+                self.assertSame(dxm, dx[r0:r1, c0:c1])
+                if r0 == 0 and r1 == R:  # a column shard of all rows: one call's dbias
+                    self.assertSame(dbs, db[c0:c1], f"{dtype} column shard dbias {blk}")
+
+    def test_out_view_writes_the_block_only(self):
+        g = np.arange(48, dtype=np.float32).reshape(6, 8) + 1
+        y = simdrop.dropout(g, 0.5, 7)
+        out = np.full((6, 8), -7.0, np.float32)
+        simdrop.dropout(g[1:4, 2:5], 0.5, 7, out=out[1:4, 2:5], block=(1, 2, 8))
+        self.assertSame(out[1:4, 2:5], y[1:4, 2:5])
+        rest = out.copy()
+        rest[1:4, 2:5] = -7.0
+        self.assertTrue((rest == -7.0).all(), "an element outside the block was written")
+
+    def test_granule_partials_reduce_to_one_call(self):
+        rng = self.rng
+        R, C, G = 37, 19, 4
+        g = rng.standard_normal((R, C)).astype(np.float32)
+        seed = int(rng.integers(0, 2**63))
+        _, whole = simdrop.bias_dropout_add_backward_regen(g, 0.2, seed, block=(0, 0, C), granule=G)
+        self.assertEqual(whole.shape, ((R + G - 1) // G, C))
+        for cut in (0, 8, 20, 36):
+            _, top = simdrop.bias_dropout_add_backward_regen(g[:cut], 0.2, seed, block=(0, 0, C), granule=G)
+            _, bot = simdrop.bias_dropout_add_backward_regen(g[cut:], 0.2, seed, block=(cut, 0, C), granule=G)
+            self.assertSame(np.concatenate([top, bot]), whole, f"cut at {cut}")
+        db = simdrop.dbias_reduce(whole)
+        ref = np.float32(0) + np.zeros(C, np.float32)
+        for row in whole:
+            ref = ref + row
+        self.assertSame(db, ref, "the reduction is the running float sum of the granules in order")
+        with self.assertRaises(simdrop.SizeError):  # row0 off a granule
+            simdrop.bias_dropout_add_backward_regen(g[3:], 0.2, seed, block=(3, 0, C), granule=G)
+
+    def test_bad_blocks_refused_nothing_written(self):
+        x = np.ones((4, 5), np.float32)
+        out = np.full((4, 5), 3.0, np.float32)
+        for blk, exc in [((0, 1, 5), simdrop.SizeError), ((0, 0, 4), simdrop.SizeError),
+                         ((2**62, 0, 5), simdrop.RangeError), ((0, 0), TypeError),
+                         ((-1, 0, 5), ValueError)]:
+            with self.assertRaises(exc, msg=str(blk)):
+                simdrop.dropout(x, 0.5, 1, out=out, block=blk)
+            self.assertTrue((out == 3.0).all(), f"{blk}: out was written")
+        with self.assertRaises(ValueError):
+            simdrop.dropout(np.ones(5, np.float32), 0.5, 1, block=(0, 0, 5))  # not 2-D
+        with self.assertRaises(ValueError):  # an output whose rows are not unit-stride
+            simdrop.dropout(x, 0.5, 1, out=np.empty((4, 10), np.float32)[:, ::2], block=(0, 0, 5))
+
+    def test_site_seed(self):
+        self.assertEqual(simdrop.site_seed(0, "", 0), 0xa6bbc8dcbe30928c)  # golden_values_v1.txt
+        self.assertNotEqual(simdrop.site_seed(42, "a", 1), simdrop.site_seed(42, "a", 2))
+        self.assertNotEqual(simdrop.site_seed(42, "a", 1), simdrop.site_seed(42, "b", 1))
+
+
 class TestErrors(unittest.TestCase):
     def assertRaisesNaming(self, exc, name, fn, *a, **kw):
         with self.assertRaises(exc) as cm:

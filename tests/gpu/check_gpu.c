@@ -46,12 +46,13 @@ static size_t gpu_index(const char *name)
     return i;
 }
 
-/* The CPU families the GPU libraries do not have yet (docs/GPU.md): dropout without rescaling
- * and the channels-last forms, added to the CPU library after the GPU twins were written. Any
- * other CPU entry point missing from gpu/entry_list.h fails the test. */
+/* The CPU families the GPU libraries do not have yet (docs/GPU.md): dropout without rescaling,
+ * the channels-last forms, blocks of a global tensor and the bias-gradient reduction, added to
+ * the CPU library after the GPU twins were written. Any other CPU entry point missing from
+ * gpu/entry_list.h fails the test. */
 static int cpu_only(const entry *e)
 {
-    return e->family == FAM_UNSCALED || ent_is_nhwc(e);
+    return e->family == FAM_UNSCALED || ent_is_nhwc(e) || ent_is_block(e) || e->family == FAM_REDUCE;
 }
 
 /* ---- device buffers between guard zones -------------------------------------------------------- */
@@ -240,7 +241,7 @@ static void check_error(const char *what, int want_status, const char *want_mess
     const size_t inside = (12 + be->align - 1) / be->align * be->align;
     void *mask_view = overlap ? be->view(y.mem, y.start + (inside < 400 ? inside : 0), 13) : m.view;
     void *h[3] = {y_null ? NULL : y.view, mask_view, x_null ? NULL : xb.view};
-    const ent_shape s = {n, 0, 0};
+    const ent_shape s = ent_ab(n, 0);
     const int got = be->call(fwd, h, s, p, 7, offset);
     CHECK(be->finish() == 0, "%s: the device failed", what);
     CHECK(got == want_status, "%s %s: status %d, want %d", be->name, what, got, want_status);
@@ -313,7 +314,7 @@ int main(int argc, char **argv)
         printf("  %-34s %lu checks\n", entries[i].name, test_checks - before);
     }
     if (absent)
-        printf("  not in the GPU libraries (CPU only: unscaled and channels-last forms): %zu entry "
+        printf("  not in the GPU libraries (CPU only: unscaled, channels-last, block, reduce): %zu entry "
                "points\n", absent);
     if (failed_cleanly)
         printf("  %lu calls failed on the device (SIMDROP_ENOMEM, SIMDROP_EDEVICE) and wrote "

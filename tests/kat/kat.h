@@ -21,11 +21,15 @@
 extern "C" {
 #endif
 
-/* KAT_UNSCALED: dropout without rescaling (simdrop_unscaled_*), groups like KAT_GROUPS */
+/* KAT_UNSCALED: dropout without rescaling (simdrop_unscaled_*), groups like KAT_GROUPS;
+ * KAT_GRANULES: the fused backward's bias gradient by granules (MASK_SPEC.md 4.7) on a block of
+ * all rows, and simdrop_dbias_reduce; KAT_SITE: the seed rule of MASK_SPEC.md section 8. */
 enum kat_family {
-    KAT_DROPOUT, KAT_GROUPS, KAT_ALPHA, KAT_UNSCALED, KAT_BDA, KAT_MASK, KAT_FAMILIES
+    KAT_DROPOUT, KAT_GROUPS, KAT_ALPHA, KAT_UNSCALED, KAT_BDA, KAT_GRANULES, KAT_MASK, KAT_SITE,
+    KAT_FAMILIES
 };
-enum kat_op { KAT_FORWARD, KAT_BACKWARD, KAT_REGEN, KAT_MASK_ONLY };
+/* KAT_REDUCE: dbias from the partial sums in x; KAT_SITE_SEED: y = {site_key, site_seed} */
+enum kat_op { KAT_FORWARD, KAT_BACKWARD, KAT_REGEN, KAT_MASK_ONLY, KAT_REDUCE, KAT_SITE_SEED };
 enum kat_dtype { KAT_F32, KAT_F64, KAT_BF16, KAT_F16, KAT_DTYPES };
 /* The output buffer of a call holds this input on entry and is passed as both (in place). */
 enum kat_alias { KAT_APART, KAT_OUT_IS_X, KAT_OUT_IS_RESIDUAL };
@@ -43,12 +47,17 @@ typedef struct kat_array {
 typedef struct kat_record {
     unsigned line;
     int family, dtype;   /* KAT_MASK records (golden_v1.txt) are f32 forward with x = 1 */
-    size_t a, b;         /* n (b = 1) | groups, group_len (groups, alpha, unscaled) | rows, cols */
+    size_t a, b;         /* n (b = 1) | groups, group_len (groups, alpha, unscaled) | rows, cols |
+                          * 2, 1 (KAT_SITE) */
+    size_t granule;      /* KAT_GRANULES */
     double p;
-    uint64_t seed, offset;
+    uint64_t seed, offset; /* KAT_SITE: the base seed and the step */
+    char *site;          /* KAT_SITE: the site's name */
     void *x, *bias, *residual, *dout; /* inputs (dtype elements); NULL when absent */
+    void *partials_in;   /* KAT_GRANULES: the partial sums in memory, the reduction's input */
     size_t n, mask_bytes;             /* elements; bytes of the mask (bits per element/group) */
     kat_array y, dx, dx_inv, dbias, dbias_inv;
+    kat_array partials;  /* KAT_GRANULES (dbias is their reduction) */
     uint8_t *mask, *mask_inv;         /* the golden mask and its complement (bits past the end 0) */
 } kat_record;
 
@@ -57,9 +66,11 @@ typedef struct kat_call {
     const char *what;                 /* "backward in place (dx == dy)" */
     int family, op, dtype;
     size_t a, b;
+    size_t granule;                   /* KAT_GRANULES: the block backward's granule */
     double p;
-    uint64_t seed, offset;
-    const void *x;                    /* the input: x, dy or dout */
+    uint64_t seed, offset;            /* KAT_SITE: the base seed and the step */
+    const char *site;                 /* KAT_SITE: the site's name */
+    const void *x;                    /* the input: x, dy, dout, or the partial sums to reduce */
     const void *bias, *residual;      /* the fused forward's, NULL when absent */
     const uint8_t *mask_in;           /* backward's mask */
     int alias;                        /* enum kat_alias */
@@ -74,6 +85,7 @@ size_t kat_elements(const kat_call *c);
 size_t kat_mask_bytes(const kat_call *c);
 unsigned kat_dtype_size(int dtype);
 unsigned kat_dbias_size(int dtype); /* float, or double for f64 */
+size_t kat_dbias_len(const kat_call *c);
 
 /* ---- the reader ------------------------------------------------------------------------------ */
 

@@ -14,6 +14,7 @@
         const T *x = c->alias == KAT_OUT_IS_X ? y : (const T *)c->x;                               \
         const T *r = c->alias == KAT_OUT_IS_RESIDUAL ? y : (const T *)c->residual;                 \
         const uint8_t *m = c->mask_in;                                                             \
+        const simdrop_block all = {c->a, c->b, 0, 0, c->b, c->b, c->b}; /* KAT_GRANULES */         \
         switch (c->family * 3 + c->op) {                                                           \
         case KAT_DROPOUT * 3 + KAT_FORWARD:                                                        \
             return simdrop_forward_##S(y, o->mask, x, c->a, c->p, c->seed, c->offset);             \
@@ -49,6 +50,12 @@
         case KAT_BDA * 3 + KAT_REGEN:                                                              \
             return simdrop_bias_dropout_add_backward_regen_##S(y, (DB *)o->dbias, x, c->a, c->b,   \
                                                                c->p, c->seed, c->offset);          \
+        case KAT_GRANULES * 3 + KAT_BACKWARD:                                                      \
+            return simdrop_bias_dropout_add_backward_block_##S(y, (DB *)o->dbias, x, m, &all,      \
+                                                               c->granule, c->p);                  \
+        case KAT_GRANULES * 3 + KAT_REGEN:                                                         \
+            return simdrop_bias_dropout_add_backward_regen_block_##S(                              \
+                y, (DB *)o->dbias, x, &all, c->granule, c->p, c->seed, c->offset);                 \
         default: return -100; /* no such call */                                                   \
         }                                                                                          \
     }
@@ -64,6 +71,18 @@ static int cpu_run(const kat_call *c, kat_outputs *o)
         run_f32, run_f64, run_bf16, run_f16};
     if (c->op == KAT_MASK_ONLY)
         return simdrop_mask(o->mask, c->a, c->p, c->seed, c->offset);
+    if (c->op == KAT_SITE_SEED) {
+        const uint64_t answers[2] = {simdrop_site_key(c->site),
+                                     simdrop_site_seed(c->seed, simdrop_site_key(c->site), c->offset)};
+        memcpy(o->y, answers, sizeof answers);
+        return 0;
+    }
+    if (c->op == KAT_REDUCE) {
+        const size_t granules = (c->a + c->granule - 1) / c->granule;
+        return c->dtype == KAT_F64
+                   ? simdrop_dbias_reduce_f64((double *)o->dbias, (const double *)c->x, granules, c->b)
+                   : simdrop_dbias_reduce_f32((float *)o->dbias, (const float *)c->x, granules, c->b);
+    }
     return by_dtype[c->dtype](c, o);
 }
 

@@ -88,7 +88,7 @@ static void kat_run_call(const kat_record *r, const kat_call *c, unsigned salt)
     const size_t n = kat_elements(c), mbytes = kat_mask_bytes(c);
     guarded y = guarded_new(n * es, (salt * es) % 64, 0xa5);
     guarded m = guarded_new(mbytes, salt % 7, 0x5a);
-    guarded db = guarded_new(c->b * dbes, ((salt + 3) * dbes) % 64, 0xa5);
+    guarded db = guarded_new(kat_dbias_len(c) * dbes, ((salt + 3) * dbes) % 64, 0xa5);
     if (c->alias != KAT_APART)
         memcpy(y.data, c->alias == KAT_OUT_IS_X ? c->x : c->residual, n * es);
     kat_outputs out;
@@ -191,7 +191,7 @@ static unsigned kat_run_file(const char *path, size_t nvariants)
         CHECK(mask_records >= 20, "%s: expected at least 20 golden mask cases, read %u", path,
               mask_records);
     if (records > mask_records) /* golden_values_v1.txt */
-        for (int fam = 0; fam < KAT_MASK; fam++)
+        for (int fam = 0; fam < KAT_MASK; fam++) /* KAT_SITE: dtype-free */
             for (int dt = 0; dt < KAT_DTYPES; dt++)
                 CHECK(seen[fam][dt] >= 5, "%s: only %u cases of %s %s", path, seen[fam][dt],
                       kat_family_names[fam], kat_dtype_names[dt]);

@@ -7,7 +7,8 @@
 #include "kat.h"
 
 const char *const kat_family_names[KAT_FAMILIES] = {"dropout", "groups", "alpha", "unscaled",
-                                                    "bias_dropout_add", "mask"};
+                                                    "bias_dropout_add", "granules", "mask",
+                                                    "site_seed"};
 const char *const kat_dtype_names[KAT_DTYPES] = {"f32", "f64", "bf16", "f16"};
 
 unsigned kat_dtype_size(int dtype)
@@ -31,8 +32,18 @@ static int grouped(int family)
     return family == KAT_GROUPS || family == KAT_ALPHA || family == KAT_UNSCALED;
 }
 
+/* cols values; a granules backward writes one row of them per granule */
+size_t kat_dbias_len(const kat_call *c)
+{
+    if (c->family == KAT_GRANULES && c->op != KAT_REDUCE)
+        return (c->a + c->granule - 1) / c->granule * c->b;
+    return c->b;
+}
+
 size_t kat_mask_bytes(const kat_call *c)
 {
+    if (c->family == KAT_SITE)
+        return 0;
     const size_t bits = grouped(c->family) ? c->a : kat_elements(c);
     return (bits + 7) / 8;
 }
@@ -227,6 +238,59 @@ static int parse_mask_case(const char *line, kat_record *r, char *err, size_t er
 
 /* ---- golden_values_v1.txt: FAMILY DTYPE key=value ... ------------------------------------------ */
 
+/* "site_seed - base=B name=HEX step=S key=K seed=SEED": y holds the answers {K, SEED}. */
+static int parse_site(const fields *f, kat_record *r, char *err, size_t err_size)
+{
+    uint64_t key, seed;
+    const char *name = field(f, "name");
+    if (!name || !field_u64(f, "base", 16, &r->seed) || !field_u64(f, "step", 10, &r->offset) ||
+        !field_u64(f, "key", 16, &key) || !field_u64(f, "seed", 16, &seed))
+        return fail(err, err_size, "site_seed needs base, name, step, key and seed");
+    const size_t len = strcmp(name, "-") ? strlen(name) : 0;
+    r->site = (char *)xcalloc(len / 2 + 1, 1);
+    for (size_t i = 0; i < len / 2; i++) {
+        const int h = hex_digit(name[2 * i]), l = hex_digit(name[2 * i + 1]);
+        if (h < 0 || l < 0 || len % 2 || (h << 4 | l) == 0)
+            return fail(err, err_size, "site_seed's name is not hex bytes");
+        r->site[i] = (char)(h << 4 | l);
+    }
+    r->family = KAT_SITE, r->dtype = KAT_F64;
+    r->a = r->n = 2, r->b = 1;
+    r->y.n = 2, r->y.es = 8;
+    r->y.bits = (uint64_t *)xcalloc(2, sizeof(uint64_t));
+    r->y.loose = (uint8_t *)xcalloc(2, 1);
+    r->y.bits[0] = key, r->y.bits[1] = seed;
+    return 1;
+}
+
+/* "granules DTYPE rows= cols= granule= p= seed= offset= dout= mask= dx= partials= dbias=" */
+static int parse_granules(const fields *f, kat_record *r, char *err, size_t err_size)
+{
+    uint64_t g;
+    if (!field_u64(f, "granule", 10, &g) || g == 0)
+        return fail(err, err_size, "granules needs granule > 0");
+    r->granule = (size_t)g;
+    const unsigned es = kat_dtype_size(r->dtype), dbes = kat_dbias_size(r->dtype);
+    const size_t granules = (r->a + r->granule - 1) / r->granule;
+    kat_array dout;
+    memset(&dout, 0, sizeof dout);
+    r->mask_bytes = (r->n + 7) / 8;
+    r->mask = (uint8_t *)xcalloc(r->mask_bytes + 1, 1);
+    int ok = parse_array(field(f, "dout"), r->n, es, &dout) &
+             parse_mask(field(f, "mask"), r->mask_bytes, r->mask) &
+             parse_array(field(f, "dx"), r->n, es, &r->dx) &
+             parse_array(field(f, "partials"), granules * r->b, dbes, &r->partials) &
+             parse_array(field(f, "dbias"), r->b, dbes, &r->dbias);
+    ok = ok && !any_loose(&dout) && !any_loose(&r->partials);
+    if (ok) {
+        r->dout = to_memory(&dout);
+        r->partials_in = to_memory(&r->partials);
+        complement(r, r->n);
+    }
+    free_array(&dout);
+    return ok ? 1 : fail(err, err_size, "a malformed granules field");
+}
+
 static int parse_values(char *line, kat_record *r, char *err, size_t err_size)
 {
     fields f;
@@ -240,6 +304,8 @@ static int parse_values(char *line, kat_record *r, char *err, size_t err_size)
         *eq = 0;
         f.key[f.count] = tok, f.val[f.count] = eq + 1;
     }
+    if (family && !strcmp(family, kat_family_names[KAT_SITE]))
+        return parse_site(&f, r, err, err_size);
     r->family = r->dtype = -1;
     for (int i = 0; i < KAT_MASK; i++)
         if (family && !strcmp(family, kat_family_names[i]))
@@ -258,13 +324,15 @@ static int parse_values(char *line, kat_record *r, char *err, size_t err_size)
              field_u64(&f, "offset", 10, &r->offset);
     if (r->family == KAT_DROPOUT)
         ok = ok && field_u64(&f, "n", 10, &a);
-    else if (r->family != KAT_BDA)
+    else if (r->family != KAT_BDA && r->family != KAT_GRANULES)
         ok = ok && field_u64(&f, "groups", 10, &a) && field_u64(&f, "group_len", 10, &b);
     else
         ok = ok && field_u64(&f, "rows", 10, &a) && field_u64(&f, "cols", 10, &b);
     if (!ok)
         return fail(err, err_size, "bad p, seed, offset or shape");
     r->a = (size_t)a, r->b = (size_t)b, r->n = (size_t)(a * b);
+    if (r->family == KAT_GRANULES)
+        return parse_granules(&f, r, err, err_size);
 
     const unsigned es = kat_dtype_size(r->dtype), dbes = kat_dbias_size(r->dtype);
     const size_t bits = r->family == KAT_BDA ? r->n : r->a;
@@ -330,7 +398,8 @@ int kat_parse(const char *line, unsigned line_no, kat_record *r, char *err, size
 void kat_record_free(kat_record *r)
 {
     free(r->x), free(r->bias), free(r->residual), free(r->dout);
-    free(r->mask), free(r->mask_inv);
+    free(r->mask), free(r->mask_inv), free(r->site), free(r->partials_in);
+    free_array(&r->partials);
     free_array(&r->y), free_array(&r->dx), free_array(&r->dx_inv);
     free_array(&r->dbias), free_array(&r->dbias_inv);
     memset(r, 0, sizeof *r);
@@ -346,7 +415,8 @@ static kat_call base_call(const kat_record *r, const char *what, int op)
     c.family = r->family, c.op = op, c.dtype = r->dtype;
     c.a = r->a, c.b = r->b;
     c.p = r->p, c.seed = r->seed, c.offset = r->offset;
-    c.x = r->family == KAT_BDA && op != KAT_FORWARD ? r->dout : r->x;
+    c.granule = r->granule, c.site = r->site;
+    c.x = (r->family == KAT_BDA || r->family == KAT_GRANULES) && op != KAT_FORWARD ? r->dout : r->x;
     if (r->family == KAT_BDA && op == KAT_FORWARD)
         c.bias = r->bias, c.residual = r->residual;
     return c;
@@ -368,6 +438,28 @@ size_t kat_calls(const kat_record *r, kat_call *calls)
         c = base_call(r, "forward f32 mask (x = 1)", KAT_FORWARD);
         c.family = KAT_DROPOUT;
         c.write_mask = 1, c.want_mask = r->mask;
+        calls[k++] = c;
+        return k;
+    }
+    if (r->family == KAT_SITE) {
+        c = base_call(r, "simdrop_site_key and simdrop_site_seed", KAT_SITE_SEED);
+        c.want_y = &r->y;
+        calls[k++] = c;
+        return k;
+    }
+    if (r->family == KAT_GRANULES) {
+        /* the block of all rows: backward with the golden mask and by regeneration, then the
+         * reduction of the golden partial sums */
+        c = base_call(r, "block backward dx and partials (golden mask)", KAT_BACKWARD);
+        c.mask_in = r->mask, c.want_y = &r->dx;
+        c.write_dbias = 1, c.want_dbias = &r->partials;
+        calls[k++] = c;
+        c = base_call(r, "block backward_regen dx and partials", KAT_REGEN);
+        c.want_y = &r->dx;
+        c.write_dbias = 1, c.want_dbias = &r->partials;
+        calls[k++] = c;
+        c = base_call(r, "simdrop_dbias_reduce of the partials", KAT_REDUCE);
+        c.x = r->partials_in, c.write_dbias = 1, c.want_dbias = &r->dbias;
         calls[k++] = c;
         return k;
     }

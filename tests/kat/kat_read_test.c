@@ -23,14 +23,21 @@ static void read_file(const char *path)
             kat_call calls[KAT_MAX_CALLS];
             const size_t k = kat_calls(&r, calls);
             calls_made += (unsigned)k;
-            /* mask records: simdrop_mask and forward's mask; the others 6 (the fused op with a
-             * residual 7) */
-            const size_t want = r.family == KAT_MASK ? 2 : 6 + (r.family == KAT_BDA && r.residual);
+            /* mask records: simdrop_mask and forward's mask; granules: backward, regen and the
+             * reduction; site seeds: one; the others 6 (the fused op with a residual 7) */
+            const size_t want = r.family == KAT_MASK       ? 2
+                                : r.family == KAT_GRANULES ? 3
+                                : r.family == KAT_SITE     ? 1
+                                                           : 6 + (r.family == KAT_BDA && r.residual);
             CHECK(k == want, "%s line %u: %zu calls, want %zu", path, line_no, k, want);
             for (size_t i = 0; i < k; i++) {
                 const kat_call *c = &calls[i];
-                CHECK(c->want_y || c->want_mask, "line %u %s: compares nothing", line_no, c->what);
-                CHECK(c->x || c->op == KAT_MASK_ONLY, "line %u %s: no input", line_no, c->what);
+                CHECK(c->want_y || c->want_mask || c->want_dbias, "line %u %s: compares nothing",
+                      line_no, c->what);
+                CHECK(c->x || c->op == KAT_MASK_ONLY || c->op == KAT_SITE_SEED, "line %u %s: no "
+                      "input", line_no, c->what);
+                CHECK(!c->want_dbias || c->want_dbias->n == kat_dbias_len(c), "line %u %s: dbias "
+                      "size", line_no, c->what);
                 CHECK(kat_mask_bytes(c) == r.mask_bytes && (!c->want_y || c->want_y->n ==
                                                             kat_elements(c)),
                       "line %u %s: sizes", line_no, c->what);

@@ -14,8 +14,9 @@
  *   2      path: 0 = every runnable path, k = only the (k-1 mod count)-th; always vs scalar
  *   3      threads of the compared runs: 1 + (byte mod 16)
  *   4      modes: bits 0-1 offset, bits 2-4 p
- *   5-6    a: n (mod 12289), groups (mod 2049) or rows (mod 257)
- *   7-8    b: group_len (mod 70) or cols (mod 300); elements capped at 20000
+ *   5-6    a: n (mod 12289), groups (mod 2049), rows (mod 257) or granules (mod 65)
+ *   7-8    b: group_len (mod 70) or cols (mod 300); elements capped at 20000; a block's other
+ *          fields (tests/entries.h, ent_block) come from splitmix64 of the seed
  *   9-11   misalignment of the five buffers, 4 bits each, in elements (typed) or bytes
  *   12-19  offset (mode 0 raw, 1 ending at or just before 2^64, 2 at a block edge, 3 small)
  *   20-27  p (mode 0 raw double bits, NaN and out of range included; 1 k/65536; 2 uniform;
@@ -55,6 +56,7 @@ static input decode(const uint8_t *data, size_t size)
     rel_call *c = &in.c;
     c->e = e;
     const size_t a = (size_t)le(h, 5, 2), b = (size_t)le(h, 7, 2);
+    c->s = ent_ab(0, 0);
     if (ent_is_nhwc(e)) { /* samples, spatial, channels */
         c->s.a = a % 65;
         c->s.b = b % 40;
@@ -64,14 +66,21 @@ static input decode(const uint8_t *data, size_t size)
     } else if (ent_grouped(e)) {
         c->s.a = a % 2049;
         c->s.b = b % 70;
-    } else if (e->family == FAM_BDA) {
+    } else if (e->family == FAM_BDA || ent_is_block(e)) {
         c->s.a = a % 257;
+        c->s.b = b % 300;
+    } else if (e->family == FAM_REDUCE) {
+        c->s.a = a % 65;
         c->s.b = b % 300;
     } else {
         c->s.a = a % MAX_N;
     }
     if (c->s.b && c->s.a * c->s.b > MAX_ELEMS && !ent_is_nhwc(e))
         c->s.b = MAX_ELEMS / c->s.a;
+    if (ent_is_block(e)) {
+        uint64_t x = le(h, 28, 8);
+        c->s = ent_block(c->s, simdrop_splitmix64_next(&x), e->kind != K_FORWARD);
+    }
     /* nullable buffers, then at most one alias among the inputs still present */
     for (int i = 0, k = 0; i < e->nargs; i++)
         if (e->arg[i].nullable)
@@ -79,7 +88,7 @@ static input decode(const uint8_t *data, size_t size)
     if (h[1] & 1) {
         int choices[5], count = 0;
         for (int i = 1; i < e->nargs; i++)
-            if (e->arg[i].alias && !c->null_arg[i])
+            if (ent_can_alias(e, i, c->s) && !c->null_arg[i])
                 choices[count++] = i;
         if (count)
             c->alias = choices[(h[1] >> 1 & 1) % count];
@@ -88,7 +97,7 @@ static input decode(const uint8_t *data, size_t size)
     in.split = h[1] >> 7 & 1;
     in.path = h[2];
     in.threads = 1 + h[3] % 16;
-    const uint64_t units = ent_units(e, c->s), raw_offset = le(h, 12, 8), raw_p = le(h, 20, 8);
+    const uint64_t units = ent_span(e, c->s), raw_offset = le(h, 12, 8), raw_p = le(h, 20, 8);
     switch (h[4] & 3) {
     case 0: c->offset = raw_offset; break;
     case 1: c->offset = (uint64_t)0 - units - raw_offset % 64; break;
@@ -146,10 +155,12 @@ static void find_paths(void)
 static void report(const input *in, const char *path, const char *what)
 {
     const rel_call *c = &in->c;
+    char shape[120];
     fprintf(stderr,
-            "fuzz_diff: %s on path %s, %d threads: %s shape=%zu,%zu p=%a seed=%" PRIu64
+            "fuzz_diff: %s on path %s, %d threads: %s shape=%s p=%a seed=%" PRIu64
             " offset=%" PRIu64 " null=%d%d%d%d%d alias=%d nt=%d split=%d mis=%zu/%zu/%zu/%zu/%zu\n",
-            what, path, in->threads, c->e->name, c->s.a, c->s.b, c->p, c->seed, c->offset,
+            what, path, in->threads, c->e->name, ent_shape_text(c->e, c->s, shape, sizeof shape),
+            c->p, c->seed, c->offset,
             c->null_arg[0], c->null_arg[1], c->null_arg[2], c->null_arg[3], c->null_arg[4],
             c->alias, in->nt, in->split, in->mis[0], in->mis[1], in->mis[2], in->mis[3],
             in->mis[4]);

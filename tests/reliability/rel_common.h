@@ -50,23 +50,18 @@ static inline void *rel_malloc(size_t bytes)
  * stay aligned to it; a misaligned float is undefined behaviour) or 1 (masks, byte arrays). */
 static inline size_t rel_align(const entry *e, int i)
 {
-    switch (e->arg[i].size) {
-    case SZ_ELEMS:
-    case SZ_BIAS: return ent_dtype_size(e->dt);
-    case SZ_DBIAS: return e->dt == E_F64 ? 8 : 4;
-    default: return 1;
-    }
+    return ent_unit(e, i);
 }
 
 /* Argument indices by role: the main input (x, dy, dout) and the input mask of backward. */
 static inline int rel_src_arg(const entry *e)
 {
-    return e->kind == K_FORWARD || e->family == FAM_BDA ? 2 : 1;
+    return e->kind == K_FORWARD || e->family == FAM_BDA || e->family == FAM_BDA_BLOCK ? 2 : 1;
 }
 
 static inline int rel_mask_in_arg(const entry *e)
 {
-    return e->kind != K_BACKWARD ? -1 : e->family == FAM_BDA ? 3 : 2;
+    return e->kind != K_BACKWARD ? -1 : e->family == FAM_BDA || e->family == FAM_BDA_BLOCK ? 3 : 2;
 }
 
 static inline int rel_bit(const uint8_t *mask, size_t k)
@@ -127,8 +122,11 @@ static inline void rel_fill_values(void *p, int dt, size_t n)
 static inline void rel_fill_input(const entry *e, int i, void *p, ent_shape s)
 {
     const size_t bytes = ent_bytes(e, i, s);
-    if (e->arg[i].size == SZ_ELEMS || e->arg[i].size == SZ_BIAS)
+    const int sz = e->arg[i].size;
+    if (sz == SZ_ELEMS || sz == SZ_BIAS || sz == SZ_LDX || sz == SZ_LDY)
         rel_fill_values(p, e->dt, bytes / ent_dtype_size(e->dt));
+    else if (sz == SZ_ACC_ALL) /* partial sums: values of the accumulation type */
+        rel_fill_values(p, e->dt == E_F64 ? E_F64 : E_F32, bytes / ent_unit(e, i));
     else
         rel_fill_bytes(p, bytes);
 }
@@ -256,9 +254,56 @@ static inline void rel_element(int dt, int op, void *y, const void *x, const voi
     rel_store_f(dt, y, i, v);
 }
 
+/* A sum of the bias gradient (float, double for f64) into out: the canonical NaN for a NaN. */
+static inline void rel_put_sum(int dt, void *out, size_t c, double total64, float total)
+{
+    if (dt == E_F64)
+        ((double *)out)[c] = isnan(total64) ? simdrop_u2d(0x7ff8000000000000u) : total64;
+    else
+        ((float *)out)[c] = isnan(total) ? u2f(0x7fc00000u) : total;
+}
+
+/* MASK_SPEC.md 4.7: each granule of `granule` rows summed from +0 in row order, into its own row
+ * of cols partial sums (row r of dx at dx + r * ld). */
+static inline void rel_partials(int dt, void *out, const void *dx, size_t rows, size_t cols,
+                                size_t ld, size_t granule)
+{
+    for (size_t g = 0; g * granule < rows; g++)
+        for (size_t c = 0; c < cols; c++) {
+            double part64 = 0.0;
+            float part = 0.0f;
+            for (size_t r = g * granule; r < rows && r < (g + 1) * granule; r++) {
+                if (dt == E_F64)
+                    part64 += ((const double *)dx)[r * ld + c];
+                else
+                    part += rel_load_f(dt, dx, r * ld + c);
+            }
+            rel_put_sum(dt, (char *)out + g * cols * (dt == E_F64 ? 8 : 4), c, part64, part);
+        }
+}
+
+/* MASK_SPEC.md 4.7's reduction: from +0, the granules' partial sums in order. */
+static inline void rel_reduce(int dt, void *dbias, const void *partials, size_t granules,
+                              size_t cols)
+{
+    for (size_t c = 0; c < cols; c++) {
+        double total64 = 0.0;
+        float total = 0.0f;
+        for (size_t g = 0; g < granules; g++) {
+            if (dt == E_F64)
+                total64 += ((const double *)partials)[g * cols + c];
+            else
+                total += ((const float *)partials)[g * cols + c];
+        }
+        rel_put_sum(dt, dbias, c, total64, total);
+    }
+}
+
 /* The bias gradient of MASK_SPEC.md 4.5: 16 row chunks, each summed from +0 in row order, the
- * partial sums folded in chunk order; a NaN result is the canonical NaN; rows == 0 gives +0. */
-static inline void rel_dbias(int dt, void *dbias, const void *dx, size_t rows, size_t cols)
+ * partial sums folded in chunk order; a NaN result is the canonical NaN; rows == 0 gives +0.
+ * Row r of dx is at dx + r * ld. */
+static inline void rel_dbias_ld(int dt, void *dbias, const void *dx, size_t rows, size_t cols,
+                                size_t ld)
 {
     const size_t q = rows / 16, m = rows % 16;
     for (size_t c = 0; c < cols; c++) {
@@ -271,29 +316,86 @@ static inline void rel_dbias(int dt, void *dbias, const void *dx, size_t rows, s
             part64 = 0.0, part = 0.0f;
             for (size_t r = start; r < start + count; r++) {
                 if (dt == E_F64)
-                    part64 += ((const double *)dx)[r * cols + c];
+                    part64 += ((const double *)dx)[r * ld + c];
                 else
-                    part += rel_load_f(dt, dx, r * cols + c);
+                    part += rel_load_f(dt, dx, r * ld + c);
             }
             if (j == 0)
                 total64 = part64, total = part;
             else
                 total64 += part64, total += part;
         }
-        if (dt == E_F64)
-            ((double *)dbias)[c] = isnan(total64) ? simdrop_u2d(0x7ff8000000000000u) : total64;
-        else
-            ((float *)dbias)[c] = isnan(total) ? u2f(0x7fc00000u) : total;
+        rel_put_sum(dt, dbias, c, total64, total);
     }
+}
+
+static inline void rel_dbias(int dt, void *dbias, const void *dx, size_t rows, size_t cols)
+{
+    rel_dbias_ld(dt, dbias, dx, rows, cols, cols);
+}
+
+/* A block function's part of rel_oracle: element (r, c) is global element offset + (row0 + r)
+ * * global_cols + col0 + c (its keep bit from the spec's stream, or bit r * cols + c of the
+ * input mask), at r * ldx + c of the x-side input and r * ldy + c of the output and residual;
+ * the gaps between rows are not written. */
+static inline void rel_oracle_block(const entry *e, void *const out[5], const void *const in[5],
+                                    ent_shape s, double p, uint64_t seed, uint64_t offset)
+{
+    const size_t rows = s.a, cols = s.b, n = rows * cols, es = ent_dtype_size(e->dt);
+    const int bda = e->family == FAM_BDA_BLOCK;
+    if (!n) { /* a bias gradient over no rows: +0 by 4.5; no granule, nothing, by 4.7 */
+        if (bda && e->kind != K_FORWARD && out[1] && !s.granule)
+            memset(out[1], 0, ent_bytes(e, 1, s));
+        return;
+    }
+    uint8_t *keep = (uint8_t *)rel_malloc(n / 8 + 1), *row = (uint8_t *)rel_malloc(cols / 8 + 1);
+    memset(keep, 0, n / 8 + 1);
+    if (e->kind == K_BACKWARD) {
+        memcpy(keep, in[rel_mask_in_arg(e)], (n + 7) / 8);
+    } else {
+        for (size_t r = 0; r < rows; r++) {
+            rel_ref_mask(row, cols, p, seed, offset + (uint64_t)(s.row0 + r) * s.global_cols + s.col0);
+            for (size_t c = 0; c < cols; c++)
+                keep[(r * cols + c) / 8] |= (uint8_t)(rel_bit(row, c) << ((r * cols + c) % 8));
+        }
+    }
+    const rel_consts k = rel_spec_consts(p);
+    const char *x = (const char *)in[rel_src_arg(e)];
+    const void *bias = bda && e->kind == K_FORWARD ? in[3] : NULL;
+    const char *resid = bda && e->kind == K_FORWARD ? (const char *)in[4] : NULL;
+    for (size_t r = 0; r < rows; r++)
+        for (size_t c = 0; c < cols; c++)
+            rel_element(e->dt, ROP_SCALE, (char *)out[0] + r * s.ldy * es, x + r * s.ldx * es, bias,
+                        c, resid ? resid + r * s.ldy * es : NULL, c, rel_bit(keep, r * cols + c), &k,
+                        k.s64, k.s);
+    if (e->kind == K_FORWARD && out[1])
+        memcpy(out[1], keep, (n + 7) / 8);
+    if (bda && e->kind != K_FORWARD && out[1]) {
+        if (s.granule)
+            rel_partials(e->dt, out[1], out[0], rows, cols, s.ldy, s.granule);
+        else
+            rel_dbias_ld(e->dt, out[1], out[0], rows, cols, s.ldy);
+    }
+    free(keep), free(row);
 }
 
 /* What a successful call of entry e must write. in[i]: the input buffers as they were before
  * the call (copies, so in-place and overlapping calls are the caller's business), NULL where
- * the argument is NULL or an output; out[i]: where to put output i (NULL where that output is
- * NULL or not an output), ent_bytes(e, i, s) bytes each. */
+ * the argument is NULL or an output; out[i]: output i (NULL where that output is NULL or not an
+ * output), ent_bytes(e, i, s) bytes each, holding what the buffer held before the call: the
+ * oracle writes what the call writes and leaves the rest (the gaps between a block's rows). */
 static inline void rel_oracle(const entry *e, void *const out[5], const void *const in[5],
                               ent_shape s, double p, uint64_t seed, uint64_t offset)
 {
+    if (ent_is_block(e)) {
+        rel_oracle_block(e, out, in, s, p, seed, offset);
+        return;
+    }
+    if (e->family == FAM_REDUCE) {
+        if (out[0]) /* NULL only without granules (then it would be +0) */
+            rel_reduce(e->dt, out[0], in[1], s.a, s.b);
+        return;
+    }
     const size_t n = ent_elements(e, s), units = ent_units(e, s);
     if (n == 0) { /* nothing to write but a bias gradient over no rows: +0 */
         if (e->family == FAM_BDA && e->kind != K_FORWARD && out[1])
@@ -406,9 +508,13 @@ static inline void rel_expected(const rel_call *c, void *const in[5], void *out[
     for (int i = 0; i < 5; i++) {
         cin[i] = in[i];
         out[i] = NULL;
-        if (i < c->e->nargs && c->e->arg[i].is_out && !c->null_arg[i])
+        if (i < c->e->nargs && c->e->arg[i].is_out && !c->null_arg[i]) {
             out[i] = rel_malloc(ent_bytes(c->e, i, c->s));
+            memset(out[i], 0xa5, ent_bytes(c->e, i, c->s)); /* as rel_run's buffers start */
+        }
     }
+    if (c->alias && out[0])
+        memcpy(out[0], in[c->alias], ent_bytes(c->e, c->alias, c->s));
     rel_oracle(c->e, out, cin, c->s, c->p, c->seed, c->offset);
 }
 

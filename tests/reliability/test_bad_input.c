@@ -68,14 +68,34 @@ static u128 model_units(const entry *e, ent_shape s)
 /* Exact byte size of buffer i, which may exceed size_t. */
 static u128 model_bytes(const entry *e, int i, ent_shape s)
 {
-    const u128 n = model_elements(e, s), es = ent_dtype_size(e->dt);
+    const u128 n = model_elements(e, s), es = ent_dtype_size(e->dt), as = e->dt == E_F64 ? 8 : 4;
     switch (e->arg[i].size) {
     case SZ_ELEMS: return n * es;
     case SZ_BITS: return (model_units(e, s) + 7) / 8;
     case SZ_BYTES: return n;
     case SZ_BIAS: return n ? (u128)s.b * es : 0;
-    default: return (u128)s.b * (e->dt == E_F64 ? 8 : 4);
+    case SZ_LDX: return n ? ((u128)(s.a - 1) * s.ldx + s.b) * es : 0;
+    case SZ_LDY: return n ? ((u128)(s.a - 1) * s.ldy + s.b) * es : 0;
+    case SZ_PARTIALS: return (s.granule ? ((u128)s.a + s.granule - 1) / s.granule : 1) * s.b * as;
+    case SZ_ACC_ALL: return n * as;
+    default: return (u128)s.b * as;
     }
+}
+
+/* One past a block's last global index, from the call's offset: its span (0 without elements). */
+static u128 model_span(const entry *e, ent_shape s)
+{
+    if (!ent_is_block(e))
+        return model_units(e, s);
+    return s.a && s.b ? ((u128)s.row0 + s.a - 1) * s.global_cols + s.col0 + s.b : 0;
+}
+
+/* The block geometry rules (checked even without elements): the block within the global rows,
+ * each row stride holding a row, the granules starting where the block does. */
+static int model_bad_geometry(const entry *e, ent_shape s)
+{
+    return ent_is_block(e) && ((u128)s.col0 + s.b > s.global_cols || s.ldx < s.b || s.ldy < s.b ||
+                               (s.granule && s.row0 % s.granule));
 }
 
 /* The status the documentation gives for call c: ENULL, EPROB, ERANGE, ESIZE, EOVERLAP, then
@@ -84,17 +104,19 @@ static u128 model_bytes(const entry *e, int i, ent_shape s)
 static int model_status(const bcall *c)
 {
     const entry *e = c->e;
-    const u128 n = model_elements(e, c->s), units = model_units(e, c->s);
+    const u128 n = model_elements(e, c->s);
     for (int i = 0; i < e->nargs && n; i++)
         if (c->off[i] == NOWHERE && !e->arg[i].nullable)
             return SIMDROP_ENULL;
     if (e->uses_p && !(c->p >= 0.0 && c->p <= 1.0))
         return SIMDROP_EPROB;
-    if (e->uses_seed && (u128)c->offset + units > ((u128)1 << 64))
+    if (e->uses_seed && (u128)c->offset + model_span(e, c->s) > ((u128)1 << 64))
         return SIMDROP_ERANGE;
     if (ent_grouped(e) && c->s.a && !c->s.b)
         return SIMDROP_ESIZE;
     if (ent_is_nhwc(e) && c->s.a && c->s.c && !c->s.b) /* spatial 0: NCHW's group_len 0 */
+        return SIMDROP_ESIZE;
+    if (model_bad_geometry(e, c->s))
         return SIMDROP_ESIZE;
     for (int i = 0; i < e->nargs; i++)
         if (model_bytes(e, i, c->s) > SIZE_MAX)
@@ -130,8 +152,10 @@ static void fill_random(unsigned char *p, size_t n)
 
 static void describe(char *buf, size_t len, const char *what, const bcall *c)
 {
-    int at = snprintf(buf, len, "[%s] %s %s: shape %zu,%zu p=%a seed=%" PRIu64 " offset=%" PRIu64
-                      " at", cur_path, c->e->name, what, c->s.a, c->s.b, c->p, c->seed, c->offset);
+    char shape[120];
+    int at = snprintf(buf, len, "[%s] %s %s: shape %s p=%a seed=%" PRIu64 " offset=%" PRIu64
+                      " at", cur_path, c->e->name, what, ent_shape_text(c->e, c->s, shape,
+                      sizeof shape), c->p, c->seed, c->offset);
     for (int i = 0; i < c->e->nargs && at > 0 && (size_t)at < len; i++)
         at += c->off[i] == NOWHERE ? snprintf(buf + at, len - at, " NULL")
                                    : snprintf(buf + at, len - at, " %ld", c->off[i]);
@@ -174,10 +198,12 @@ static int run_case(const char *what, const bcall *c, int expect)
         for (int i = 0; i < e->nargs; i++) {
             if (c->off[i] == NOWHERE)
                 continue;
-            if (e->arg[i].is_out)
+            if (e->arg[i].is_out) { /* what the buffer held: the oracle writes over it */
                 out[i] = rel_malloc(ent_bytes(e, i, c->s));
-            else
+                memcpy(out[i], snap + MARGIN + c->off[i], ent_bytes(e, i, c->s));
+            } else {
                 in[i] = snap + MARGIN + c->off[i];
+            }
         }
         rel_oracle(e, out, in, c->s, c->p, c->seed, c->offset);
         oracle_runs++;
@@ -229,15 +255,25 @@ static bcall call_huge(const entry *e, ent_shape s, double p, uint64_t offset)
     return c;
 }
 
+/* A shape; a block one is a whole-width block from row 0 (global_cols = ld = cols), which
+ * block_of gives other geometry. */
 static ent_shape shape(size_t a, size_t b)
 {
-    ent_shape s = {a, b, 0};
+    ent_shape s = ent_ab(a, b);
+    s.global_cols = s.ldx = s.ldy = b;
     return s;
 }
 
 static ent_shape shape3(size_t samples, size_t spatial, size_t channels)
 {
-    ent_shape s = {samples, spatial, channels};
+    return ent_abc(samples, spatial, channels);
+}
+
+static ent_shape block_of(ent_shape s, size_t row0, size_t col0, size_t global_cols, size_t ldx,
+                          size_t ldy, size_t granule)
+{
+    s.row0 = row0, s.col0 = col0, s.global_cols = global_cols, s.ldx = ldx, s.ldy = ldy;
+    s.granule = granule;
     return s;
 }
 
@@ -255,8 +291,17 @@ static ent_shape shape_of(const entry *e, int k)
         return shape3(nhwc[k][0], nhwc[k][1], nhwc[k][2]);
     if (ent_grouped(e))
         return shape(groups[k][0], groups[k][1]);
-    if (e->family == FAM_BDA)
+    if (e->family == FAM_BDA || e->family == FAM_REDUCE)
         return shape(bda[k][0], bda[k][1]);
+    if (ent_is_block(e)) { /* strided blocks inside wider global rows; in place needs ldx == ldy */
+        const size_t granule = e->family == FAM_BDA_BLOCK && e->kind != K_FORWARD ? k : 0;
+        switch (k) {
+        case 0: return block_of(shape(1, 1), 5, 2, 7, 1, 3, granule);
+        case 1: return block_of(shape(3, 5), 4, 3, 9, 6, 6, granule);
+        case 2: return block_of(shape(4, 9), 6, 40, 100, 9, 12, granule);
+        default: return block_of(shape(35, 120), 3, 4000, 4500, 130, 130, granule);
+        }
+    }
     return shape(elems[k], 0);
 }
 
@@ -274,9 +319,16 @@ static int empty_shapes(const entry *e, ent_shape out[3])
         out[1] = shape(0, 5);
         return 2;
     }
-    if (e->family == FAM_BDA) {
+    if (e->family == FAM_BDA || e->family == FAM_REDUCE) {
         out[1] = shape(0, 5);
         out[2] = shape(5, 0);
+        return 3;
+    }
+    if (ent_is_block(e)) { /* empty blocks somewhere in the global rows */
+        const size_t granule = e->family == FAM_BDA_BLOCK && e->kind != K_FORWARD ? 2 : 0;
+        out[0] = block_of(shape(0, 0), 3, 0, 0, 0, 0, 0);
+        out[1] = block_of(shape(0, 5), 4, 2, 9, 5, 7, granule);
+        out[2] = block_of(shape(5, 0), 4, 9, 9, 0, 3, granule);
         return 3;
     }
     return 1;
@@ -291,8 +343,10 @@ static ent_shape size_overflow_shape(const entry *e)
         return shape(SIZE_MAX / es + 1, 0);
     if (ent_is_nhwc(e))
         return shape3(2, SIZE_MAX / 2 / es / 3 + 1, 3);
-    if (ent_grouped(e) || e->family == FAM_BDA)
+    if (ent_grouped(e) || e->family == FAM_BDA || ent_is_block(e))
         return shape(2, SIZE_MAX / 2 / es + 1);
+    if (e->family == FAM_REDUCE)
+        return shape(2, SIZE_MAX / 2 / (e->dt == E_F64 ? 8 : 4) + 1);
     return shape(0, 0);
 }
 
@@ -395,7 +449,7 @@ static ent_shape units_shape(const entry *e, size_t units)
         return units % 2 ? shape3(units, 2, 1) : shape3(units / 2, 2, 2);
     if (ent_grouped(e))
         return shape(units, 2);
-    if (e->family == FAM_BDA) {
+    if (e->family == FAM_BDA || ent_is_block(e)) {
         size_t rows = 1;
         for (size_t d = 2; d * d <= units; d++)
             if (units % d == 0)
@@ -429,12 +483,32 @@ static void range_cases(const entry *e)
     }
     if (SIZE_MAX != UINT64_MAX)
         return;
+    const int rows = e->family == FAM_BDA || ent_is_block(e);
     const ent_shape many = ent_is_nhwc(e) ? shape3(SIZE_MAX, 1, 1)
                            : ent_grouped(e)  ? shape(SIZE_MAX, 1)
-                                          : shape(SIZE_MAX, e->family == FAM_BDA);
+                                             : shape(SIZE_MAX, rows);
     bcall c = call_huge(e, many, 0.5, 2); /* from offset 1 it would end exactly at 2^64 */
     run_case("SIZE_MAX units from offset 2", &c, SIMDROP_ERANGE);
-    if (e->family == FAM_BDA) {
+    if (ent_is_block(e)) { /* the block's place in the global rows takes it past 2^64 */
+        const size_t half = (size_t)1 << 62;
+        c = call_huge(e, block_of(shape(1, 1), 3, 0, half, 1, 1, 0), 0.5, 0);
+        run_case("row0 * global_cols = 3 * 2^62", &c, env_status);
+        c = call_huge(e, block_of(shape(1, 1), 4, 0, half, 1, 1, 0), 0.5, 0);
+        run_case("row0 * global_cols = 4 * 2^62", &c, SIMDROP_ERANGE);
+        c = call_huge(e, block_of(shape(1, 1), SIZE_MAX, 0, 2, 1, 1, 0), 0.5, 0);
+        run_case("row0 * global_cols = (2^64 - 1) * 2", &c, SIMDROP_ERANGE);
+        c = call_huge(e, block_of(shape(2, 1), SIZE_MAX, 0, 1, 1, 1, 0), 0.5, 0);
+        run_case("row0 + rows - 1 wraps", &c, SIMDROP_ERANGE);
+        c = call_huge(e, block_of(shape(1, 1), 0, SIZE_MAX, SIZE_MAX, 1, 1, 0), 0.5, 1);
+        run_case("col0 = 2^64 - 1 from offset 1", &c, SIMDROP_ERANGE);
+        c = call_huge(e, block_of(shape(1, 1), 0, SIZE_MAX - 1, SIZE_MAX, 1, 1, 0), 0.5, 1);
+        run_case("col0 = 2^64 - 2: the last index 2^64 - 1 from offset 1", &c, env_status);
+        c = call_huge(e, block_of(shape(1, 1), 1, 0, SIZE_MAX, 1, 1, 0), 0.5, 1);
+        run_case("row 1 of global rows of 2^64 - 1 from offset 1", &c, SIMDROP_ERANGE);
+        c = call_huge(e, block_of(shape(0, 1), SIZE_MAX, 0, SIZE_MAX, 1, 1, 0), 0.5, UINT64_MAX);
+        run_case("no rows at the end of everything", &c, env_status);
+    }
+    if (rows) {
         c = call_huge(e, shape((size_t)1 << 33, (size_t)1 << 33), 0.5, 0);
         run_case("rows * cols = 2^66", &c, SIMDROP_ERANGE);
         c = call_huge(e, shape((size_t)1 << 32, (size_t)1 << 32), 0.5, 1);
@@ -462,10 +536,14 @@ static void size_cases(const entry *e)
         list[count++] = shape(SIZE_MAX, 2);
         list[count++] = shape(3, 0); /* group_len == 0 with groups */
         list[count++] = shape(SIZE_MAX, 0);
+    } else if (e->family == FAM_REDUCE) {
+        list[count++] = shape((size_t)1 << 33, (size_t)1 << 33); /* granules * cols overflows */
     } else {
         list[count++] = shape(SIZE_MAX / es / 3 + 1, 3);
         if (e->kind == K_BACKWARD) /* no offset, so no range check: the sizes overflow */
             list[count++] = shape((size_t)1 << 33, (size_t)1 << 33);
+        if (ent_is_block(e)) /* few elements, but rows far apart */
+            list[count++] = block_of(shape(3, 1), 0, 0, 1, SIZE_MAX / 2, SIZE_MAX / 2, 0);
     }
     for (int k = 0; k < count; k++) {
         bcall c = call_huge(e, list[k], 0.5, 0);
@@ -474,12 +552,15 @@ static void size_cases(const entry *e)
             c.off[i] = 0;
         run_case("sizes overflow, all buffers at one address", &c, SIMDROP_ESIZE);
     }
-    if (e->family == FAM_BDA) {
+    if (e->family == FAM_BDA || ent_is_block(e)) {
         /* rows * cols = 2^64 exactly: from offset 0 the indices end exactly at 2^64, so this
          * is no range error, but the buffers overflow. */
         bcall c = call_huge(e, shape((size_t)1 << 32, (size_t)1 << 32), 0.5, 0);
         run_case("rows * cols = 2^64 from offset 0", &c, SIMDROP_ESIZE);
-        if (e->kind != K_FORWARD) { /* the bias gradient alone overflows, even with no rows */
+        if (e->kind != K_FORWARD && e->family == FAM_BLOCK) { /* no bias gradient */
+            c = call_huge(e, shape(0, SIZE_MAX), 0.5, 0);
+            run_case("rows == 0, cols = SIZE_MAX", &c, env_status);
+        } else if (e->kind != K_FORWARD) { /* the bias gradient alone overflows, even with no rows */
             c = call_huge(e, shape(0, SIZE_MAX / as + 1), 0.5, 0);
             run_case("cols floats of dbias overflow, rows == 0", &c, SIMDROP_ESIZE);
         } else { /* no elements: no bias is read, whatever cols is */
@@ -551,7 +632,7 @@ static void overlap_cases(const entry *e)
  * inside the buffer that is both output and input. */
 static void alias_cases(const entry *e)
 {
-    if (e->family == FAM_MASK || e->family == FAM_BYTES)
+    if (e->family == FAM_MASK || e->family == FAM_BYTES || e->family == FAM_REDUCE)
         return;
     for (int k = 1; k < NSHAPES; k++) {
         const ent_shape s = shape_of(e, k);
@@ -562,13 +643,18 @@ static void alias_cases(const entry *e)
             c.off[i] = c.off[0];
             char what[64];
             snprintf(what, sizeof what, "%s == %s", e->arg[0].name, e->arg[i].name);
-            run_case(what, &c, env_status);
+            /* a block in place needs the same row stride for both: the same bytes */
+            const int same = ent_can_alias(e, i, s);
+            run_case(what, &c, same ? env_status : SIMDROP_EOVERLAP);
+            if (!same)
+                continue;
             if (e->kind == K_FORWARD) { /* the mask inside y == x */
                 c.off[1] = c.off[0] + 1;
                 run_case("mask inside the aliased buffer", &c, SIMDROP_EOVERLAP);
             }
         }
-        if (e->family == FAM_BDA && e->kind == K_FORWARD) {
+        if ((e->family == FAM_BDA || e->family == FAM_BDA_BLOCK) && e->kind == K_FORWARD &&
+            ent_can_alias(e, 2, s)) {
             bcall c = call_apart(e, s, 0.3, 5, 1000);
             c.off[2] = c.off[4] = c.off[0];
             run_case("out == x == residual", &c, env_status);
@@ -631,17 +717,96 @@ static void order_cases(const entry *e)
  * with dx and dout NULL, and for every cols. */
 static void dbias_no_rows_cases(const entry *e)
 {
-    if (e->family != FAM_BDA || e->kind == K_FORWARD)
+    const int reduce = e->family == FAM_REDUCE;
+    const int gradient = (e->family == FAM_BDA || e->family == FAM_BDA_BLOCK) && e->kind != K_FORWARD;
+    if (!gradient && !reduce)
         return;
     const size_t cols[] = {1, 5, 100, 4097};
     for (size_t k = 0; k < sizeof cols / sizeof cols[0]; k++) {
-        bcall c = call_apart(e, shape(0, cols[k]), 0.5, 3, 0);
-        run_case("rows == 0: dbias = +0", &c, env_status);
-        c.off[0] = c.off[2] = NOWHERE;
-        if (e->kind == K_BACKWARD)
-            c.off[3] = NOWHERE;
-        run_case("rows == 0, only dbias given: dbias = +0", &c, env_status);
+        for (size_t granule = 0; granule < (e->family == FAM_BDA_BLOCK ? 2u : 1u); granule++) {
+            /* a block's partial sums over no rows: no granule, so nothing is written */
+            bcall c = call_apart(e, block_of(shape(0, cols[k]), 6, 0, cols[k], cols[k], cols[k],
+                                             granule * 3), 0.5, 3, 0);
+            run_case(granule ? "rows == 0, granule 3: nothing" : "rows == 0: dbias = +0", &c,
+                     env_status);
+            if (reduce) {
+                c.off[1] = NOWHERE;
+                run_case("granules == 0, partials NULL: dbias = +0", &c, env_status);
+                continue;
+            }
+            c.off[0] = c.off[2] = NOWHERE;
+            if (e->kind == K_BACKWARD)
+                c.off[3] = NOWHERE;
+            run_case("rows == 0, only dbias given: dbias = +0", &c, env_status);
+        }
     }
+}
+
+/* A block must lie within the global rows, each row stride hold a row, and granules start at
+ * row0: SIMDROP_ESIZE otherwise, even for an empty block, ranked after ERANGE and before the
+ * size and overlap errors; the edges that fit work. */
+static void geometry_cases(const entry *e)
+{
+    if (!ent_is_block(e))
+        return;
+    const int granules = e->family == FAM_BDA_BLOCK && e->kind != K_FORWARD;
+    const struct {
+        const char *what;
+        ent_shape s;
+        int bad;
+    } cases[] = {
+        {"col0 + cols > global_cols", block_of(shape(3, 5), 0, 6, 10, 5, 5, 0), 1},
+        {"col0 + cols == global_cols", block_of(shape(3, 5), 0, 5, 10, 5, 5, 0), 0},
+        {"cols > global_cols", block_of(shape(3, 11), 0, 0, 10, 11, 11, 0), 1},
+        {"col0 near SIZE_MAX (a range error first, where there is an offset)",
+         block_of(shape(3, 5), 0, SIZE_MAX - 2, 10, 5, 5, 0), e->uses_seed ? 2 : 1},
+        {"ldx < cols", block_of(shape(3, 5), 0, 0, 10, 4, 5, 0), 1},
+        {"ldy < cols", block_of(shape(3, 5), 0, 0, 10, 5, 4, 0), 1},
+        {"ldx == ldy == cols", block_of(shape(3, 5), 1, 2, 10, 5, 5, 0), 0},
+        {"no rows, ldx < cols", block_of(shape(0, 5), 0, 0, 10, 4, 5, 0), 1},
+        {"no cols, col0 > global_cols", block_of(shape(3, 0), 0, 11, 10, 0, 0, 0), 1},
+        {"no cols, col0 == global_cols", block_of(shape(3, 0), 0, 10, 10, 0, 0, 0), 0},
+        {"row0 not a multiple of granule", block_of(shape(3, 5), 5, 0, 5, 5, 5, granules ? 2 : 0),
+         granules},
+        {"row0 a multiple of granule", block_of(shape(3, 5), 6, 0, 5, 5, 5, granules ? 3 : 0), 0},
+        {"granule larger than the block", block_of(shape(3, 5), 0, 0, 5, 5, 5, granules ? 70 : 0), 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        bcall c = call_apart(e, cases[i].s, 0.5, 3, 77);
+        const int status = run_case(cases[i].what, &c, cases[i].bad == 2 ? SIMDROP_ERANGE
+                                                       : cases[i].bad ? SIMDROP_ESIZE : env_status);
+        if (cases[i].bad == 1 && status == SIMDROP_ESIZE) {
+            c.offset = UINT64_MAX; /* a bad range ranks first */
+            run_case("bad geometry, bad range", &c, e->uses_seed && ent_elements(e, c.s)
+                                                       ? SIMDROP_ERANGE : SIMDROP_ESIZE);
+            c.offset = 77;
+            c.off[0] = c.off[e->nargs - 1]; /* and an overlap ranks after it */
+            run_case("bad geometry and an overlap", &c, SIMDROP_ESIZE);
+        }
+    }
+}
+
+/* A NULL block pointer: SIMDROP_ENULL before anything else, even with every pointer NULL and a
+ * bad p; nothing written, the message says so. */
+static void block_pointer_cases(void)
+{
+    float y[8] = {1}, x[8] = {2};
+    uint8_t m[1] = {0x5a};
+    double d[8] = {3};
+    CHECK(simdrop_forward_block_f32(y, m, x, NULL, 0.5, 1, 0) == SIMDROP_ENULL && y[0] == 1 &&
+          m[0] == 0x5a, "forward_block_f32 with b NULL");
+    CHECK(!strcmp(simdrop_last_error(), "simdrop_forward_block_f32: b (the simdrop_block) is NULL "
+                                        "(SIMDROP_ENULL)"), "message: %s", simdrop_last_error());
+    CHECK(simdrop_backward_block_f64(d, d, m, NULL, NAN) == SIMDROP_ENULL, "backward_block_f64");
+    CHECK(simdrop_backward_regen_block_bf16(NULL, NULL, NULL, -1.0, 1, 0) == SIMDROP_ENULL,
+          "backward_regen_block_bf16");
+    CHECK(simdrop_bias_dropout_add_block_f16(NULL, NULL, NULL, NULL, NULL, NULL, 0.5, 1, 0) ==
+          SIMDROP_ENULL, "bias_dropout_add_block_f16");
+    CHECK(simdrop_bias_dropout_add_backward_block_f32(y, y, x, m, NULL, 3, 0.5) == SIMDROP_ENULL &&
+          y[0] == 1, "bias_dropout_add_backward_block_f32");
+    CHECK(simdrop_bias_dropout_add_backward_regen_block_f64(d, d, d, NULL, 0, 0.5, 1, 0) ==
+          SIMDROP_ENULL && d[0] == 3, "bias_dropout_add_backward_regen_block_f64");
+    cases_run += 6;
 }
 
 /* Alpha dropout at p == 0 is the identity (every bit of x, signalling NaNs included, and an
@@ -652,7 +817,7 @@ static void alpha_edge_cases(const entry *e)
     if (e->family != FAM_ALPHA || e->kind != K_FORWARD)
         return;
     const size_t es = ent_dtype_size(e->dt);
-    const ent_shape shapes[] = {{1000, 1, 0}, {77, 3, 0}, {5, 130, 0}};
+    const ent_shape shapes[] = {ent_ab(1000, 1), ent_ab(77, 3), ent_ab(5, 130)};
     for (size_t k = 0; k < 3; k++) {
         const ent_shape s = shapes[k];
         const size_t n = s.a * s.b, mbytes = (s.a + 7) / 8;
@@ -713,24 +878,28 @@ static void no_access_cases(void)
     float dbias[8];
     for (size_t ei = 0; ei < NENTRIES; ei++) {
         const entry *e = &entries[ei];
-        const ent_shape s = ent_is_nhwc(e) ? shape3(10, 10, 10)
-                            : ent_grouped(e)   ? shape(100, 10)
-                            : e->family == FAM_BDA ? shape(10, 100) : shape(1000, 0);
+        const ent_shape s = ent_is_nhwc(e)                                   ? shape3(10, 10, 10)
+                            : ent_grouped(e)                                 ? shape(100, 10)
+                            : e->family == FAM_BDA || e->family == FAM_REDUCE ? shape(10, 100)
+                            : ent_is_block(e) ? block_of(shape(10, 100), 4, 8, 120, 110, 110, 0)
+                                              : shape(1000, 0);
         void *b[5], *o[5];
         for (int i = 0; i < 5; i++)
             b[i] = o[i] = pages + i * stride;
         const int kernel = e->family == FAM_BYTES ? SIMDROP_OK : env_status;
         CHECK(e->call(b, shape(0, 0), 0.5, 1, 0) == kernel, "%s no elements on unreadable "
               "buffers", e->name);
-        if (e->family == FAM_BDA && e->kind != K_FORWARD) {
-            b[1] = NULL;
+        const int reduce = e->family == FAM_REDUCE, at = reduce ? 0 : 1; /* where dbias is */
+        if (((e->family == FAM_BDA || e->family == FAM_BDA_BLOCK) && e->kind != K_FORWARD) ||
+            reduce) {
+            b[at] = NULL;
             CHECK(e->call(b, shape(0, 8), 0.5, 1, 0) == kernel, "%s no rows, dbias NULL", e->name);
             memset(dbias, 0xff, sizeof dbias);
-            b[1] = dbias;
+            b[at] = dbias;
             CHECK(e->call(b, shape(0, e->dt == E_F64 ? 4 : 8), 0.5, 1, 0) == kernel &&
                   bytes_all(dbias, sizeof dbias, kernel ? 0xff : 0), "%s no rows, dbias readable",
                   e->name);
-            b[1] = o[1];
+            b[at] = o[at];
         }
         if (e->uses_p)
             CHECK(e->call(b, s, NAN, 1, 0) == SIMDROP_EPROB, "%s NaN p", e->name);
@@ -823,8 +992,10 @@ static void all_cases(void)
         order_cases(e);
         dbias_no_rows_cases(e);
         alpha_edge_cases(e);
+        geometry_cases(e);
     }
     no_access_cases();
+    block_pointer_cases();
 }
 
 /* A bad setting read from the environment at first use (SIMDROP_ISA: `expect` is its error;

@@ -13,10 +13,16 @@ static const struct {
     const char *entry;
     ent_shape s;
 } calls[] = {
-    {"forward_f32", {5000, 0, 0}},         {"mask", {5000, 0, 0}},
-    {"backward_regen_f32", {5000, 0, 0}},  {"backward_f32", {5000, 0, 0}},
-    {"bias_dropout_add_bf16", {50, 99, 0}}, {"alpha_forward_f64", {500, 9, 0}},
-    {"backward_groups_f16", {700, 7, 0}},  {"bias_dropout_add_backward_regen_f64", {40, 120, 0}},
+    {"forward_f32", {.a = 5000}},                  {"mask", {.a = 5000}},
+    {"backward_regen_f32", {.a = 5000}},           {"backward_f32", {.a = 5000}},
+    {"bias_dropout_add_bf16", {.a = 50, .b = 99}}, {"alpha_forward_f64", {.a = 500, .b = 9}},
+    {"backward_groups_f16", {.a = 700, .b = 7}},
+    {"bias_dropout_add_backward_regen_f64", {.a = 40, .b = 120}},
+    {"forward_block_f32", {.a = 40, .b = 100, .row0 = 3, .col0 = 7, .global_cols = 300,
+                           .ldx = 100, .ldy = 130}},
+    {"bias_dropout_add_backward_regen_block_bf16", {.a = 30, .b = 64, .row0 = 8, .col0 = 64,
+                                                    .global_cols = 256, .ldx = 70, .ldy = 70,
+                                                    .granule = 4}},
 };
 #define NCALLS (sizeof calls / sizeof calls[0])
 enum { ACT_ISA = NCALLS, ACT_LIST, ACT_SUPPORTED, ACT_THREADS, ACT_COUNT };

@@ -32,12 +32,16 @@ static ent_shape big_shape(const entry *e)
     switch (e->family) {
     case FAM_GROUPS:
     case FAM_ALPHA:
-    case FAM_UNSCALED: return (ent_shape){512 * k, 256, 0};
+    case FAM_UNSCALED: return ent_ab(512 * k, 256);
     case FAM_NHWC:
-    case FAM_ALPHA_NHWC: return (ent_shape){64 * k, 256, 8}; /* samples, spatial, channels */
-    case FAM_BDA: return (ent_shape){128 * k, 1024, 0};
-    case FAM_MASK: return (ent_shape){(size_t)1 << 20 << (k > 1 ? 3 : 0), 0, 0};
-    default: return (ent_shape){(size_t)1 << 17 << (k > 1 ? 3 : 0), 0, 0};
+    case FAM_ALPHA_NHWC: return ent_abc(64 * k, 256, 8); /* samples, spatial, channels */
+    case FAM_BDA: return ent_ab(128 * k, 1024);
+    case FAM_BLOCK:
+    case FAM_BDA_BLOCK: /* a block of 1024-column rows in wider global rows */
+        return ent_block(ent_ab(128 * k, 1024), test_rand(), e->kind != K_FORWARD);
+    case FAM_REDUCE: return ent_ab(16, 8192 * k); /* granules, cols */
+    case FAM_MASK: return ent_ab((size_t)1 << 20 << (k > 1 ? 3 : 0), 0);
+    default: return ent_ab((size_t)1 << 17 << (k > 1 ? 3 : 0), 0);
     }
 }
 
@@ -86,9 +90,15 @@ static void fcall_new(fcall *f, const entry *e)
     f->c.seed = test_rand();
     f->c.offset = test_below(1u << 20);
     rel_inputs_new(&f->c, f->in);
-    for (int i = 0; i < e->nargs; i++)
-        if (f->in[i] && (e->arg[i].size == SZ_ELEMS || e->arg[i].size == SZ_BIAS))
+    for (int i = 0; i < e->nargs; i++) {
+        const int size = e->arg[i].size;
+        if (f->in[i] && (size == SZ_ELEMS || size == SZ_BIAS || size == SZ_LDX || size == SZ_LDY))
             fill_sensitive(f->in[i], e->dt, ent_bytes(e, i, f->c.s) / ent_dtype_size(e->dt));
+        if (f->in[i] && size == SZ_ACC_ALL) { /* the partial sums: float, double for f64 */
+            const int acc = e->dt == E_F64 ? E_F64 : E_F32;
+            fill_sensitive(f->in[i], acc, ent_bytes(e, i, f->c.s) / ent_dtype_size(acc));
+        }
+    }
 }
 
 /* Runs f; with record set keeps the outputs as the expected ones, else compares with them.

@@ -42,14 +42,20 @@ static ent_shape job_shape(const entry *e, int big)
     case FAM_GROUPS:
     case FAM_ALPHA:
     case FAM_UNSCALED:
-        return big ? (ent_shape){1 << 14, 64, 0} : (ent_shape){small ? 300 : 1500, 1 + test_below(17), 0};
+        return big ? ent_ab(1 << 14, 64) : ent_ab(small ? 300 : 1500, 1 + test_below(17));
     case FAM_NHWC: /* samples, spatial, channels: split by sample */
     case FAM_ALPHA_NHWC:
-        return big ? (ent_shape){1 << 10, 64, 16} : (ent_shape){small ? 20 : 60, 1 + test_below(17), 1 + test_below(24)};
+        return big ? ent_abc(1 << 10, 64, 16)
+                   : ent_abc(small ? 20 : 60, 1 + test_below(17), 1 + test_below(24));
     case FAM_BDA:
-        return big ? (ent_shape){1024, 1024, 0} : (ent_shape){small ? 60 : 200, 1 + test_below(150), 0};
-    case FAM_MASK: return (ent_shape){big ? 1 << 23 : 40000 + test_below(9000), 0, 0};
-    default: return (ent_shape){big ? 1 << 20 : (small ? 9000 : 30000) + test_below(5000), 0, 0};
+        return big ? ent_ab(1024, 1024) : ent_ab(small ? 60 : 200, 1 + test_below(150));
+    case FAM_BLOCK:
+    case FAM_BDA_BLOCK: /* rows of a block, the walk carried across rows in each task */
+        return ent_block(big ? ent_ab(2048, 512) : ent_ab(small ? 60 : 200, 1 + test_below(150)),
+                         test_rand(), e->kind != K_FORWARD);
+    case FAM_REDUCE: return big ? ent_ab(64, 1 << 16) : ent_ab(1 + test_below(20), 2000 + test_below(9000));
+    case FAM_MASK: return ent_ab(big ? 1 << 23 : 40000 + test_below(9000), 0);
+    default: return ent_ab(big ? 1 << 20 : (small ? 9000 : 30000) + test_below(5000), 0);
     }
 }
 
@@ -62,13 +68,13 @@ static void tjob_init(tjob *j, const entry *e, ent_shape s)
     c->p = test_below(8) ? test_unit() : (double)test_below(2);
     c->seed = test_rand();
     c->offset = test_below(2) ? test_below(1u << 20)
-                              : (uint64_t)0 - ent_units(e, c->s) - test_below(100);
+                              : (uint64_t)0 - ent_span(e, c->s) - test_below(100);
     for (int i = 0; i < e->nargs; i++) {
         c->null_arg[i] = e->arg[i].nullable && test_below(4) == 0;
         j->mis[i] = test_below(3) ? 0 : test_below(16);
     }
     for (int i = 1; i < e->nargs && !c->alias; i++)
-        if (e->arg[i].alias && !c->null_arg[i] && test_below(4) == 0)
+        if (ent_can_alias(e, i, c->s) && !c->null_arg[i] && test_below(4) == 0)
             c->alias = i;
     rel_inputs_new(c, j->in);
 }
@@ -99,10 +105,11 @@ static int tjob_run(tjob *j, int record, char *err, size_t len)
                 const unsigned char *got = g[i].data, *want = j->want[i];
                 while (at < bytes && got[at] == want[at])
                     at++;
-                snprintf(err, len, "%s shape %zu,%zu p=%g offset=%" PRIu64 " alias=%d: %s differs "
+                char shape[120];
+                snprintf(err, len, "%s shape %s p=%g offset=%" PRIu64 " alias=%d: %s differs "
                          "from one thread's at byte %zu of %zu (or its guards were hit)", e->name,
-                         j->c.s.a, j->c.s.b, j->c.p, j->c.offset, j->c.alias, e->arg[i].name, at,
-                         bytes);
+                         ent_shape_text(e, j->c.s, shape, sizeof shape), j->c.p, j->c.offset,
+                         j->c.alias, e->arg[i].name, at, bytes);
                 bad = 1;
             }
         }
@@ -1067,7 +1074,7 @@ static void expect_threads(int n)
     simdrop_set_parallel(toy_run, &counter);
     simdrop_set_min_task_bytes(1);
     tjob j;
-    tjob_init(&j, rel_entry("forward_f32"), (ent_shape){40000, 0, 0});
+    tjob_init(&j, rel_entry("forward_f32"), ent_ab(40000, 0));
     char err[400];
     CHECK(!tjob_run(&j, 1, err, sizeof err), "%s", err);
     CHECK(atomic_load(&counter.max_tasks) == (unsigned long)(n < 40000 / 32 ? n : 40000 / 32)

@@ -12,6 +12,15 @@ with CPU tensors works (tested with Debian's 1.13). CPU tensors of float32, floa
 float16. Seeds come from torch's generator (one draw per call): torch.manual_seed makes runs
 reproducible. See functional.py for the exact semantics and what is refused.
 
+Masks that do not change with the parallel layout (data, tensor, pipeline parallel, microbatches,
+recomputation; docs/PYTORCH.md, "Sharded runs"):
+    sdt.name_sites(model)                    # each dropout module's site: its qualified name
+    with sdt.site_seeds(base_seed, step):    # seed of a call = site_seed(base_seed, site, step)
+        with sdt.samples(first_sample):      # this microbatch's place in the global batch
+            loss = model(x)
+    mlp.drop.set_block(features=(first, F))  # a tensor-parallel shard: its columns of the global
+
+
 Importing this package registers the operators torch.ops.simdrop.* (_library.py): what
 torch.jit.trace / script, torch.fx, torch.compile and torch.export record, and what a saved
 TorchScript model that uses simdrop needs before torch.jit.load (`import simdrop` registers them
@@ -19,15 +28,17 @@ too when torch is already imported).
 """
 import torch
 
-from . import _library, functional  # noqa: F401  (_library registers torch.ops.simdrop.*)
+from . import _library, _sharding, functional  # noqa: F401  (_library registers torch.ops.simdrop.*)
 from .._core import U64 as _U64, check_offset as _check_offset
 from ._ops import draw_seed as _draw_seed, keep_mask as _keep_mask
+from . import modules
 from .modules import (AlphaDropout, BiasDropoutAdd, Dropout, Dropout1d, Dropout2d, Dropout3d,
                       DropPath, FeatureAlphaDropout, _nn)
 
 __all__ = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout",
            "DropPath", "BiasDropoutAdd", "functional", "patch", "unpatch", "is_patched", "convert",
-           "revert", "draw_seed", "keep_mask"]
+           "revert", "draw_seed", "keep_mask", "site_key", "site_seed", "site_seeds", "name_sites",
+           "samples"]
 
 
 def draw_seed(generator=None):
@@ -215,3 +226,48 @@ def revert(model):
         return _swap(model, {cls: torch_cls for torch_cls, cls in _TWINS.items()}, make)
     finally:
         _active.update(saved)
+
+
+# ---- layout-independent masks: site seeds and blocks (_sharding.py) --------------------------------
+
+def site_key(name):
+    """The 64-bit key of a site name (FNV-1a of its UTF-8 bytes; the C library's simdrop_site_key)."""
+    return _sharding.site_key(name)
+
+
+def site_seed(base, site, step):
+    """The seed a call at `site` (a name or a site_key) uses at `step` inside site_seeds(base, step):
+    the C library's simdrop_site_seed(base, key, step) (docs/MASK_SPEC.md). Pure: it depends on
+    its three arguments only."""
+    return _sharding.site_seed(base, site, step)
+
+
+def site_seeds(base, step, model=None):
+    """Context manager: inside it (this thread) every simdrop.torch call takes the seed
+    site_seed(base, site, step) instead of drawing one from a generator. site is a module's
+    `site` (name_sites(model), or model= here, sets each module's to its qualified name) or a
+    functional call's site= keyword; a call without one raises. So the masks of a step depend on
+    (base, site, step, global index) only: not on the order sites run in, how the batch is cut
+    into microbatches, which rank runs a site, or whether an activation is recomputed."""
+    if model is not None:
+        name_sites(model)
+    return _sharding.site_seeds_context(base, step)
+
+
+def name_sites(model, prefix=""):
+    """Set the site of every simdrop.torch module in `model` that has none to its qualified name
+    (prefix + the name model.named_modules() gives; model itself: prefix, or "" ). Sites set
+    before are kept. Returns the model."""
+    for name, m in model.named_modules(prefix=prefix):
+        if isinstance(m, modules._Placed) and m.site is None:
+            m.site = name
+    return model
+
+
+def samples(start, total=None):
+    """Context manager: inside it (this thread) dimension 0 of every simdrop.torch call's input
+    is samples start, start + 1, ... of the global batch of `total` samples (a microbatch of a
+    pipeline or of gradient accumulation, a data-parallel rank's share). Each sample then gets
+    the mask it gets in the whole batch: keep decisions at global indices, the samples before
+    start skipped."""
+    return _sharding.samples_context(start, total)

@@ -542,19 +542,20 @@ def noise_dropout(x, k, p, seed, inplace):
     return x.mul_(noise) if inplace else x * noise
 
 
-def backward_autograd(g, spec):
-    """backward(), recorded for autograd when the graph of the gradient is being built
-    (create_graph=True): the backward is linear in g, its own adjoint, so this gives double (and
-    higher) backward."""
+def backward_autograd(g, spec, run=None):
+    """backward() (or run(g, spec): the block calls' backward, _sharding.py), recorded for
+    autograd when the graph of the gradient is being built (create_graph=True): the backward is
+    linear in g, its own adjoint, so this gives double (and higher) backward."""
+    run = run or backward
     if g.requires_grad and torch.is_grad_enabled():
-        return DropoutGrad.apply(g, spec)
-    return backward(g, spec)
+        return DropoutGrad.apply(g, spec, run)
+    return run(g, spec)
 
 
 def _dropout_backward(ctx, g):
     # backward_autograd(), inline: the hot path (grad mode is off in a backward without create_graph)
     if _grad_enabled() and g.requires_grad:
-        return DropoutGrad.apply(g, ctx.spec), None
+        return DropoutGrad.apply(g, ctx.spec, backward), None
     return backward(g, ctx.spec), None
 
 
@@ -585,16 +586,17 @@ DropoutFunction._backward_cls.apply = _dropout_backward
 
 
 class DropoutGrad(torch.autograd.Function):
-    """dx = dropout_backward(g): what DropoutFunction.backward records under create_graph."""
+    """dx = run(g, spec), a dropout backward: what DropoutFunction.backward records under
+    create_graph."""
 
     @staticmethod
-    def forward(ctx, g, spec):
-        ctx.spec = spec
-        return backward(g, spec)
+    def forward(ctx, g, spec, run):
+        ctx.spec, ctx.run = spec, run
+        return run(g, spec)
 
     @staticmethod
     def backward(ctx, gg):
-        return backward_autograd(gg, ctx.spec), None
+        return backward_autograd(gg, ctx.spec, ctx.run), None, None
 
 
 # ---- fused bias + dropout + residual -------------------------------------------------------------

@@ -8,6 +8,11 @@ arguments PyTorch does not have:
              default CPU generator, so torch.manual_seed(s) reproduces a run)
   save_mask  True (default): autograd keeps the 1-bit mask (n/8 bytes); False: it keeps nothing
              and backward regenerates the mask from the seed
+  site       the call's stable name: inside simdrop.torch.site_seeds(base, step) its seed is
+             site_seed(base, site, step) (ignored outside)
+  block      {dim: (start, global_size)}: input is that block of a global tensor, and gets the
+             global tensor's keep decisions there (with samples(), a DTensor's placements: see
+             _sharding.py and docs/PYTORCH.md, "Sharded runs")
 
 Each call draws one seed and covers the whole tensor as one index space from offset 0 (see
 _ops.py): every element, and so every sample of a batch, has its own keep decision. The mask a
@@ -42,7 +47,7 @@ import warnings
 import torch
 from torch import Tensor
 
-from . import _ops
+from . import _ops, _sharding as _sh
 from ._ops import ALPHA, BIAS_ADD, ELEMENT, GROUPS, UNSCALED, Spec
 
 __all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout",
@@ -162,8 +167,9 @@ def plain3(*tensors):
 
 # ---- the two routes ---------------------------------------------------------------------------------
 
-def _run(kind, input, p, inplace, generator, save_mask, fname, groups, glen):
-    """The eager route of every element/group/alpha form once dropout is to be applied."""
+def _run(kind, input, p, inplace, generator, save_mask, fname, groups, glen, seed=None):
+    """The eager route of every element/group/alpha form once dropout is to be applied (seed:
+    the call's seed when already known, else one draw of generator)."""
     k = _TABLES[kind].get(input.dtype)
     if k is None or not input.is_cpu or input.layout is not _strided:
         return _unusual(kind, input, p, inplace, generator, save_mask, fname, groups)
@@ -174,15 +180,17 @@ def _run(kind, input, p, inplace, generator, save_mask, fname, groups, glen):
         if (input.is_neg() or input.data_ptr() & k.misalign
                 or not _ops.inplace_ok(input, groups, k.grouped and glen != 1)
                 or (input._base is not None and input.requires_grad and torch.is_grad_enabled())):
-            return _inplace_aside(kind, input, p, generator, save_mask, fname, groups, glen)
+            return _inplace_aside(kind, input, p, generator, save_mask, fname, groups, glen, seed)
         _ops.check_inplace_autograd(input)
     elif input.is_neg():  # a lazily negated view (x.conj().imag): its memory holds -input
         input = input.resolve_neg()
+    if seed is None:
+        seed = _ops.draw_seed(generator)
     if input.requires_grad and torch.is_grad_enabled():
         # (a mask of at most REGEN_MAX elements' bits costs more to allocate than to regenerate)
-        return _ops.DropoutFunction.apply(input, Spec(k, float(p), _ops.draw_seed(generator), groups, glen,
-                                                      inplace, save_mask and groups * glen > _ops.REGEN_MAX))
-    y = _ops.forward(input, Spec(k, float(p), _ops.draw_seed(generator), groups, glen), inplace, False)
+        return _ops.DropoutFunction.apply(input, Spec(k, float(p), seed, groups, glen, inplace,
+                                                      save_mask and groups * glen > _ops.REGEN_MAX))
+    y = _ops.forward(input, Spec(k, float(p), seed, groups, glen), inplace, False)
     if inplace:
         _ops.bump_version(input)
     return y
@@ -209,7 +217,7 @@ def _unusual(kind, input, p, inplace, generator, save_mask, fname, groups):
     return inplace_result(out, input, inplace)
 
 
-def _inplace_aside(kind, input, p, generator, save_mask, fname, groups, glen):
+def _inplace_aside(kind, input, p, generator, save_mask, fname, groups, glen, seed):
     """inplace=True on a tensor whose memory the kernel must not write directly: a lazily negated
     one (its memory holds -input), one not aligned for its dtype, one whose layout the kernels
     cannot run in (a view with gaps, channels in no run and not channels-last: computed in a
@@ -219,7 +227,7 @@ def _inplace_aside(kind, input, p, generator, save_mask, fname, groups, glen):
     So the result is computed out of place and written by input.copy_(), PyTorch's own in-place
     op: it refuses such a view with PyTorch's message before writing anything, records the
     gradient, and negates into a negated tensor."""
-    out = _run(kind, input.resolve_neg(), p, False, generator, save_mask, fname, groups, glen)
+    out = _run(kind, input.resolve_neg(), p, False, generator, save_mask, fname, groups, glen, seed)
     return input.copy_(out)
 
 
@@ -238,16 +246,57 @@ def inplace_result(out: Tensor, input: Tensor, inplace: bool) -> Tensor:
     return input.copy_(out) if inplace else out
 
 
-def dropout(input, p=0.5, training=True, inplace=False, *, generator=None, save_mask=True):
-    """torch.nn.functional.dropout: zero each element with probability p, scale the rest by 1/(1-p)."""
+def _sharded(kind, input, p, inplace, generator, save_mask, fname, groups, glen, site, block, ddims):
+    """An eager call while site_seeds()/samples() is open somewhere or with a block: the seed
+    from the site (or the generator), and the global indices from the block (_sharding.py; the
+    keep decisions are the grid of input's first ddims dimensions)."""
+    seed = _sh.seed_of(site, generator, fname)
+    bl = _sh.plan(input, block, ddims, fname)
+    if bl is None:  # the whole global tensor: the plain route with this seed
+        if kind is not ELEMENT and ddims == 2 and glen == 1 and not input.is_contiguous():
+            return _channels_as_elements(kind, input, p, inplace, generator, save_mask, fname, groups, seed)
+        return _run(kind, input, p, inplace, generator, save_mask, fname, groups, glen, seed)
+    return _sh.run_blocks(kind, input, p, inplace, seed, fname, glen, bl)
+
+
+def _operator_route(input, generator, site, block, fname, call):
+    """What a call on the operator route cannot do: a DTensor runs eagerly on its local shard as
+    the block its placements say (call(local, block) is the eager call); generator=, blocks and
+    site seeds cannot go into the recorded operator (it draws from the default generator)."""
+    if call is not None and _sh.is_dtensor(input):
+        return _sh.on_dtensor(input, block, call, fname)
+    _no_generator(generator, fname)
+    if block is not None or (_sh.ACTIVE[0] and (_sh.active_mode() or _sh.active_samples())):
+        raise RuntimeError(
+            f"simdrop.torch.{fname}: blocks, samples() and site_seeds() apply to eager calls (and "
+            "DTensors) only: this call is traced, scripted or compiled (torch.jit.trace, torch.fx, "
+            "a dispatch mode, a tensor subclass), and the recorded operator "
+            f"torch.ops.simdrop.{fname} draws its seed from torch's default CPU generator over the "
+            "whole tensor. Run the model eagerly for layout-independent masks.")
+    return None
+
+
+def dropout(input, p=0.5, training=True, inplace=False, *, generator=None, save_mask=True,
+            site=None, block=None):
+    """torch.nn.functional.dropout: zero each element with probability p, scale the rest by 1/(1-p).
+    site: the call's stable name inside site_seeds(); block: {dim: (start, global_size)}, the
+    part of the global tensor that input is (simdrop.torch.site_seeds, docs/PYTORCH.md)."""
     if _graph_mode(input):
-        _no_generator(generator, "dropout")
+        out = _operator_route(input, generator, site, block, "dropout", lambda x, b: dropout(
+            x, p, training, inplace, generator=generator, save_mask=save_mask, site=site, block=b))
+        if out is not None:
+            return out
         return inplace_result(torch.ops.simdrop.dropout(input, p, training, save_mask), input, inplace)
     if not (0.0 <= p <= 1.0):  # element_split's checks, inline: the hottest path
         raise ValueError(_P_MSG.format(p))
     if not training or p == 0:
         return input
     n = input.numel()
+    if _sh.ACTIVE[0] or block is not None:
+        if n == 0:
+            return input
+        return _sharded(ELEMENT, input, p, inplace, generator, save_mask, "dropout", n, 1, site, block,
+                        input.dim())
     if n <= _NOISE_MAX:
         if n == 0:
             return input
@@ -259,15 +308,27 @@ def dropout(input, p=0.5, training=True, inplace=False, *, generator=None, save_
     return _run(ELEMENT, input, p, inplace, generator, save_mask, "dropout", n, 1)
 
 
-def _feature(fname, input, p, training, inplace, generator, save_mask, kind=GROUPS):
+def _feature(fname, input, p, training, inplace, generator, save_mask, site, block, kind=GROUPS):
     if _graph_mode(input):
-        _no_generator(generator, fname)
+        out = _operator_route(input, generator, site, block, fname, lambda x, b: _feature(
+            fname, x, p, training, inplace, generator, save_mask, site, b, kind))
+        if out is not None:
+            return out
         out = getattr(torch.ops.simdrop, fname)(input, p, training, save_mask)
         return inplace_result(out, input, inplace)
     split = feature_split(input, p, training, fname)
     if split is None:
         return input
     groups, glen, batched = split
+    if _sh.ACTIVE[0] or block is not None:
+        if not batched:
+            if block is not None or _sh.active_samples():
+                raise ValueError(f"simdrop.torch.{fname}: a block needs the input with its batch "
+                                 f"dimension (got a {input.dim()}-D input without one)")
+            out = _sharded(kind, input.unsqueeze(0), p, False, generator, save_mask, fname, groups,
+                           glen, site, None, 2).squeeze(0)
+            return input.copy_(out) if inplace else out
+        return _sharded(kind, input, p, inplace, generator, save_mask, fname, groups, glen, site, block, 2)
     if glen == 1 and not input.is_contiguous():
         return _channels_as_elements(kind, input, p, inplace, generator, save_mask, fname, groups)
     if batched or inplace:  # (in place the input is contiguous: the same memory either way)
@@ -275,82 +336,119 @@ def _feature(fname, input, p, training, inplace, generator, save_mask, kind=GROU
     return _run(kind, input.unsqueeze(0), p, False, generator, save_mask, fname, groups, glen).squeeze(0)
 
 
-def _channels_as_elements(kind, input, p, inplace, generator, save_mask, fname, groups):
+def _channels_as_elements(kind, input, p, inplace, generator, save_mask, fname, groups, seed=None):
     """Channel dropout with one element per channel on a non-contiguous input: the element
     kernels would take the bits in memory order, not in (sample, channel) order, so the call runs
     on the contiguous tensor, and the result goes back where PyTorch puts it (the input, in place;
     else PyTorch's layout)."""
-    out = _run(kind, input.contiguous(), p, False, generator, save_mask, fname, groups, 1)
+    out = _run(kind, input.contiguous(), p, False, generator, save_mask, fname, groups, 1, seed)
     if inplace:
         return input.copy_(out)
     strides = _ops.plan(input, groups, False)[1]
     return out if strides is None else _ops.empty_strided(input, strides).copy_(out)
 
 
-def dropout1d(input, p=0.5, training=True, inplace=False, *, generator=None, save_mask=True):
+def dropout1d(input, p=0.5, training=True, inplace=False, *, generator=None, save_mask=True,
+              site=None, block=None):
     """torch.nn.functional.dropout1d: zero whole channels of (N, C, L) or (C, L) input."""
-    return _feature("dropout1d", input, p, training, inplace, generator, save_mask)
+    return _feature("dropout1d", input, p, training, inplace, generator, save_mask, site, block)
 
 
-def dropout2d(input, p=0.5, training=True, inplace=False, *, generator=None, save_mask=True):
+def dropout2d(input, p=0.5, training=True, inplace=False, *, generator=None, save_mask=True,
+              site=None, block=None):
     """torch.nn.functional.dropout2d: zero whole channels of (N, C, H, W) input (and, as PyTorch
     1.13 does, of (N, C, L) input, with its warning)."""
-    return _feature("dropout2d", input, p, training, inplace, generator, save_mask)
+    return _feature("dropout2d", input, p, training, inplace, generator, save_mask, site, block)
 
 
-def dropout3d(input, p=0.5, training=True, inplace=False, *, generator=None, save_mask=True):
+def dropout3d(input, p=0.5, training=True, inplace=False, *, generator=None, save_mask=True,
+              site=None, block=None):
     """torch.nn.functional.dropout3d: zero whole channels of (N, C, D, H, W) or (C, D, H, W) input."""
-    return _feature("dropout3d", input, p, training, inplace, generator, save_mask)
+    return _feature("dropout3d", input, p, training, inplace, generator, save_mask, site, block)
 
 
-def alpha_dropout(input, p=0.5, training=False, inplace=False, *, generator=None, save_mask=True):
+def alpha_dropout(input, p=0.5, training=False, inplace=False, *, generator=None, save_mask=True,
+                  site=None, block=None):
     """torch.nn.functional.alpha_dropout (note PyTorch's default training=False)."""
     if _graph_mode(input):
-        _no_generator(generator, "alpha_dropout")
+        out = _operator_route(input, generator, site, block, "alpha_dropout", lambda x, b: alpha_dropout(
+            x, p, training, inplace, generator=generator, save_mask=save_mask, site=site, block=b))
+        if out is not None:
+            return out
         out = torch.ops.simdrop.alpha_dropout(input, p, training, save_mask)
         return inplace_result(out, input, inplace)
     split = element_split(input, p, training)
     if split is None:
         return input
+    if _sh.ACTIVE[0] or block is not None:
+        return _sharded(ALPHA, input, p, inplace, generator, save_mask, "alpha_dropout", *split, site, block,
+                        input.dim())
     return _run(ALPHA, input, p, inplace, generator, save_mask, "alpha_dropout", *split)
 
 
-def feature_alpha_dropout(input, p=0.5, training=False, inplace=False, *, generator=None, save_mask=True):
+def feature_alpha_dropout(input, p=0.5, training=False, inplace=False, *, generator=None, save_mask=True,
+                          site=None, block=None):
     """torch.nn.functional.feature_alpha_dropout: alpha dropout of whole (N, C) channels."""
-    return _feature("feature_alpha_dropout", input, p, training, inplace, generator, save_mask, ALPHA)
+    return _feature("feature_alpha_dropout", input, p, training, inplace, generator, save_mask, site,
+                    block, ALPHA)
 
 
-def drop_path(x, drop_prob=0.0, training=False, scale_by_keep=True, *, generator=None, save_mask=True):
+def drop_path(x, drop_prob=0.0, training=False, scale_by_keep=True, *, generator=None, save_mask=True,
+              site=None, block=None):
     """Stochastic depth per sample, timm's drop_path: keep or zero each x[b] whole, survivors
     scaled by 1/(1-drop_prob), or left as they are with scale_by_keep=False (timm's x * mask:
     the C library's dropout without rescaling, the same keep decisions)."""
     if _graph_mode(x):
-        _no_generator(generator, "drop_path")
+        out = _operator_route(x, generator, site, block, "drop_path", lambda t, b: drop_path(
+            t, drop_prob, training, scale_by_keep, generator=generator, save_mask=save_mask, site=site,
+            block=b))
+        if out is not None:
+            return out
         return torch.ops.simdrop.drop_path(x, drop_prob, training, scale_by_keep, save_mask)
     split = drop_path_split(x, drop_prob, training)
     if split is None:
         return x
-    return _run(GROUPS if scale_by_keep else UNSCALED, x, drop_prob, False, generator, save_mask,
-                "drop_path", *split)
+    kind = GROUPS if scale_by_keep else UNSCALED
+    if _sh.ACTIVE[0] or block is not None:
+        return _sharded(kind, x, drop_prob, False, generator, save_mask, "drop_path", *split, site, block, 1)
+    return _run(kind, x, drop_prob, False, generator, save_mask, "drop_path", *split)
 
 
-def bias_dropout_add(input, bias, residual, p=0.5, training=True, *, generator=None, save_mask=True):
+def bias_dropout_add(input, bias, residual, p=0.5, training=True, *, generator=None, save_mask=True,
+                     site=None, block=None):
     """residual + dropout(input + bias) in one pass, with its backward (dx, dbias) in one pass.
 
     input is (..., C); bias is (C,) or None; residual has input's shape, or is None. When not
     training this is residual + (input + bias) (the same kernel with p = 0). f32/f64 results equal
     PyTorch's eager `residual + F.dropout(input + bias)` given the mask; bf16/f16 run the chain in
-    float and round once. The gradient of bias is summed in float (double for f64)."""
+    float and round once. The gradient of bias is summed in float (double for f64).
+
+    site: the call's name inside site_seeds(); block= and samples(): the part of the global
+    tensor input (and residual) is, cutting its first and last dimensions only (bias: the
+    block's columns); on a block the backward is not differentiable again."""
     fname = "bias_dropout_add"
     if (_graph_mode(input) or input.is_meta
             or any(t is not None and _graph_mode(t) for t in (bias, residual))):
-        _no_generator(generator, fname)
+        _operator_route(input, generator, site, block, fname, None)
         return torch.ops.simdrop.bias_dropout_add(input, bias, residual, p, training, save_mask)
     check_p(p)
     k, rows, cols = check_bias_dropout_add(input, bias, residual, fname)
     p_run = float(p) if training else 0.0
-    elem = Spec(_ops.TABLES[ELEMENT][input.dtype], p_run,
-                _ops.draw_seed(generator) if training and p != 0 else 0, input.numel(), 1)
+    seed = 0
+    if training and p != 0:
+        if _sh.ACTIVE[0] or block is not None:
+            seed = _sh.seed_of(site, generator, fname)
+            blk = _sh.fused_block(input, block, fname)
+            if blk is not None:
+                x, b, r = plain3(input, bias, residual)
+                if torch.is_grad_enabled() and any(t is not None and t.requires_grad
+                                                   for t in (input, bias, residual)):
+                    return _sh.FusedBlockFunction.apply(x, b, r, blk, float(p), seed,
+                                                        None if bias is None else bias.dtype)
+                return _sh.fused_forward(x, b, r, blk, float(p), seed)
+        else:
+            seed = _ops.draw_seed(generator)
+    elem = Spec(_ops.TABLES[ELEMENT][input.dtype], p_run, seed, input.numel(), 1)
     bspec = _ops.BiasSpec(k, elem, rows, cols, None if bias is None else bias.dtype)
     x, b, r = plain3(input, bias, residual)
     if torch.is_grad_enabled() and (input.requires_grad or (bias is not None and bias.requires_grad)

@@ -17,7 +17,7 @@ from typing import Optional
 import torch
 from torch import Tensor
 
-from . import functional as F
+from . import _sharding as _sh, functional as F
 
 # The originals (patch() leaves torch.nn's names alone, so these are torch.nn's classes).
 _nn = {name: getattr(torch.nn, name) for name in
@@ -27,7 +27,57 @@ __all__ = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "Fe
            "DropPath", "BiasDropoutAdd"]
 
 
-class _SaveMask:
+class _Placed:
+    """site and block, shared by every module here: where a module's masks come from when the
+    run's layout must not change them (simdrop.torch.site_seeds, docs/PYTORCH.md).
+
+    site: the module's stable name, the key of its seed inside site_seeds() (name_sites(model)
+    sets it to the module's qualified name). block: {dim: (start, global_size)}, the part of the
+    global tensor the module's input is (a tensor-parallel shard); set_block() sets it by sample
+    and feature range. Both default to None."""
+    __jit_unused_properties__ = ["site", "block"]
+    _place = None  # (site, block) once either is set; None keeps forward's plain call
+
+    @property
+    def site(self) -> Optional[str]:
+        return None if self._place is None else self._place[0]
+
+    @site.setter
+    def site(self, name):
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"site: must be a str or None, got {type(name).__name__}")
+        self._set_place(name, self.block)
+
+    @property
+    def block(self):
+        return None if self._place is None else self._place[1]
+
+    @block.setter
+    def block(self, block):
+        if block is not None:
+            _sh.normalize(block, 64, type(self).__name__)  # checked now, against its input later
+            block = dict(block)
+        self._set_place(self.site, block)
+
+    def _set_place(self, site, block):
+        self.__dict__["_place"] = None if site is None and block is None else (site, block)
+
+    def set_block(self, samples=None, features=None, dims=None):
+        """Say which block of the global tensor this module's input is: samples=(start, total)
+        for dimension 0, features=(start, total) for the last dimension, dims={dim: (start,
+        total)} for any other (attention heads: {1: (first_head, heads)}). None of them: the
+        whole tensor. Returns the module."""
+        block = dict(dims or {})
+        for dim, where in ((0, samples), (-1, features)):
+            if where is not None:
+                if dim in block:
+                    raise ValueError(f"set_block: dimension {dim} is given twice")
+                block[dim] = where
+        self.block = block or None
+        return self
+
+
+class _SaveMask(_Placed):
     __constants__ = ["p", "inplace", "save_mask"]
     save_mask: bool = True
 
@@ -54,7 +104,10 @@ class Dropout(_SaveMask, _nn["Dropout"]):
         if torch.jit.is_scripting():
             out = torch.ops.simdrop.dropout(input, self.p, self.training, self.save_mask)
             return F.inplace_result(out, input, self.inplace)
-        return F.dropout(input, self.p, self.training, self.inplace, save_mask=self.save_mask)
+        if self._place is None:  # (no site or block: the call of least overhead)
+            return F.dropout(input, self.p, self.training, self.inplace, save_mask=self.save_mask)
+        return F.dropout(input, self.p, self.training, self.inplace, save_mask=self.save_mask,
+                         site=self._place[0], block=self._place[1])
 
 
 class Dropout1d(_SaveMask, _nn["Dropout1d"]):
@@ -68,7 +121,10 @@ class Dropout1d(_SaveMask, _nn["Dropout1d"]):
         if torch.jit.is_scripting():
             out = torch.ops.simdrop.dropout1d(input, self.p, self.training, self.save_mask)
             return F.inplace_result(out, input, self.inplace)
-        return F.dropout1d(input, self.p, self.training, self.inplace, save_mask=self.save_mask)
+        if self._place is None:
+            return F.dropout1d(input, self.p, self.training, self.inplace, save_mask=self.save_mask)
+        return F.dropout1d(input, self.p, self.training, self.inplace, save_mask=self.save_mask,
+                           site=self._place[0], block=self._place[1])
 
 
 class Dropout2d(_SaveMask, _nn["Dropout2d"]):
@@ -82,7 +138,10 @@ class Dropout2d(_SaveMask, _nn["Dropout2d"]):
         if torch.jit.is_scripting():
             out = torch.ops.simdrop.dropout2d(input, self.p, self.training, self.save_mask)
             return F.inplace_result(out, input, self.inplace)
-        return F.dropout2d(input, self.p, self.training, self.inplace, save_mask=self.save_mask)
+        if self._place is None:
+            return F.dropout2d(input, self.p, self.training, self.inplace, save_mask=self.save_mask)
+        return F.dropout2d(input, self.p, self.training, self.inplace, save_mask=self.save_mask,
+                           site=self._place[0], block=self._place[1])
 
 
 class Dropout3d(_SaveMask, _nn["Dropout3d"]):
@@ -96,7 +155,10 @@ class Dropout3d(_SaveMask, _nn["Dropout3d"]):
         if torch.jit.is_scripting():
             out = torch.ops.simdrop.dropout3d(input, self.p, self.training, self.save_mask)
             return F.inplace_result(out, input, self.inplace)
-        return F.dropout3d(input, self.p, self.training, self.inplace, save_mask=self.save_mask)
+        if self._place is None:
+            return F.dropout3d(input, self.p, self.training, self.inplace, save_mask=self.save_mask)
+        return F.dropout3d(input, self.p, self.training, self.inplace, save_mask=self.save_mask,
+                           site=self._place[0], block=self._place[1])
 
 
 class AlphaDropout(_SaveMask, _nn["AlphaDropout"]):
@@ -109,7 +171,10 @@ class AlphaDropout(_SaveMask, _nn["AlphaDropout"]):
     def forward(self, input: Tensor) -> Tensor:
         if torch.jit.is_scripting():
             return torch.ops.simdrop.alpha_dropout(input, self.p, self.training, self.save_mask)
-        return F.alpha_dropout(input, self.p, self.training, save_mask=self.save_mask)
+        if self._place is None:
+            return F.alpha_dropout(input, self.p, self.training, save_mask=self.save_mask)
+        return F.alpha_dropout(input, self.p, self.training, save_mask=self.save_mask,
+                               site=self._place[0], block=self._place[1])
 
 
 class FeatureAlphaDropout(_SaveMask, _nn["FeatureAlphaDropout"]):
@@ -122,10 +187,13 @@ class FeatureAlphaDropout(_SaveMask, _nn["FeatureAlphaDropout"]):
     def forward(self, input: Tensor) -> Tensor:
         if torch.jit.is_scripting():
             return torch.ops.simdrop.feature_alpha_dropout(input, self.p, self.training, self.save_mask)
-        return F.feature_alpha_dropout(input, self.p, self.training, save_mask=self.save_mask)
+        if self._place is None:
+            return F.feature_alpha_dropout(input, self.p, self.training, save_mask=self.save_mask)
+        return F.feature_alpha_dropout(input, self.p, self.training, save_mask=self.save_mask,
+                                       site=self._place[0], block=self._place[1])
 
 
-class DropPath(torch.nn.Module):
+class DropPath(_Placed, torch.nn.Module):
     """Stochastic depth per sample (timm's DropPath(drop_prob=0., scale_by_keep=True)) on simdrop;
     scale_by_keep=False leaves the kept samples unscaled (the C library's simdrop_unscaled_*)."""
 
@@ -141,13 +209,16 @@ class DropPath(torch.nn.Module):
         if torch.jit.is_scripting():
             return torch.ops.simdrop.drop_path(x, self.drop_prob, self.training, self.scale_by_keep,
                                                self.save_mask)
-        return F.drop_path(x, self.drop_prob, self.training, self.scale_by_keep, save_mask=self.save_mask)
+        if self._place is None:
+            return F.drop_path(x, self.drop_prob, self.training, self.scale_by_keep, save_mask=self.save_mask)
+        return F.drop_path(x, self.drop_prob, self.training, self.scale_by_keep, save_mask=self.save_mask,
+                           site=self._place[0], block=self._place[1])
 
     def extra_repr(self):
         return f"drop_prob={round(self.drop_prob, 3):0.3f}"
 
 
-class BiasDropoutAdd(torch.nn.Module):
+class BiasDropoutAdd(_Placed, torch.nn.Module):
     """residual + dropout(input + bias), fused (Megatron's bias_dropout_add); eval: residual + input + bias.
 
     forward(input, bias, residual): input (..., C), bias (C,) or None, residual like input or None."""
@@ -165,7 +236,10 @@ class BiasDropoutAdd(torch.nn.Module):
         if torch.jit.is_scripting():
             return torch.ops.simdrop.bias_dropout_add(input, bias, residual, self.p, self.training,
                                                       self.save_mask)
-        return F.bias_dropout_add(input, bias, residual, self.p, self.training, save_mask=self.save_mask)
+        if self._place is None:
+            return F.bias_dropout_add(input, bias, residual, self.p, self.training, save_mask=self.save_mask)
+        return F.bias_dropout_add(input, bias, residual, self.p, self.training, save_mask=self.save_mask,
+                                  site=self._place[0], block=self._place[1])
 
     def extra_repr(self):
         return f"p={self.p}" + ("" if self.save_mask else ", save_mask=False")
