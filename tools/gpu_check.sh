@@ -45,8 +45,9 @@ stage() {
     git log -1 --format='simdrop %h %s' 2>/dev/null
 
     built=0
-    rm -rf "$build"
-    if stage configure 120 "${meson[@]}" setup "$build" -Dcuda=enabled -Dnvcc_arch="$arch" \
+    reconf=()  # a build dir of an earlier run is reconfigured: only what changed is rebuilt
+    [ -d "$build" ] && reconf=(--reconfigure)
+    if stage configure 120 "${meson[@]}" setup "${reconf[@]}" "$build" -Dcuda=enabled -Dnvcc_arch="$arch" \
         -Dopencl=disabled -Dbench=disabled -Dtests=true -Dfuzz=disabled; then
         stage build 240 ninja -C "$build" -j"$(nproc)" tests/gpu/check_gpu_cuda cuda_bench && built=1
     fi
