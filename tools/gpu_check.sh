@@ -3,14 +3,14 @@
 # Usage: bash tools/gpu_check.sh OUT_DIR (from the repository root; results in OUT_DIR/gpu_check.txt).
 # Every stage runs and reports even when one before it failed; exit 1 if any failed, 77 if none
 # failed but one was skipped (no GPU), else 0. Environment: GPU_CHECK_ARCH (default sm_90),
-# GPU_CHECK_CASES (gpu-cuda test cases, default 300), GPU_CHECK_N (elements, default 256M).
+# GPU_CHECK_CASES (gpu-cuda test cases, default 1000), GPU_CHECK_N (elements, default 256M).
 set -uo pipefail
 out=${1:?usage: gpu_check.sh OUT_DIR}
 mkdir -p "$out"
 log="$out/gpu_check.txt"
 build='build-gpucheck'
 arch=${GPU_CHECK_ARCH:-sm_90}
-cases=${GPU_CHECK_CASES:-300}
+cases=${GPU_CHECK_CASES:-1000}
 n=${GPU_CHECK_N:-268435456}
 command -v nvcc > /dev/null || PATH="$PATH:/usr/local/cuda/bin"
 if command -v meson > /dev/null; then meson=(meson); else meson=(python3 -m mesonbuild.mesonmain); fi
