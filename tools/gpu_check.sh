@@ -13,6 +13,9 @@ arch=${GPU_CHECK_ARCH:-sm_90}
 cases=${GPU_CHECK_CASES:-1000}
 n=${GPU_CHECK_N:-268435456}
 command -v nvcc > /dev/null || PATH="$PATH:/usr/local/cuda/bin"
+# meson and ninja from pip: their scripts directory may not be on PATH
+command -v ninja > /dev/null ||
+    PATH="$PATH:$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))' 2> /dev/null):$HOME/.local/bin"
 if command -v meson > /dev/null; then meson=(meson); else meson=(python3 -m mesonbuild.mesonmain); fi
 failed=0
 skipped=0
