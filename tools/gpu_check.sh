@@ -51,7 +51,7 @@ stage() {
     reconf=()  # a build dir of an earlier run is reconfigured: only what changed is rebuilt
     [ -d "$build" ] && reconf=(--reconfigure)
     if stage configure 120 "${meson[@]}" setup "${reconf[@]}" "$build" -Dcuda=enabled -Dnvcc_arch="$arch" \
-        -Dopencl=disabled -Dbench=disabled -Dtests=true -Dfuzz=disabled; then
+        -Dopencl=disabled -Dbench=disabled -Dtests=true -Dfuzz=disabled -Dsimde_emulation=disabled; then
         stage build 240 ninja -C "$build" -j"$(nproc)" tests/gpu/check_gpu_cuda cuda_bench && built=1
     fi
     if [ "$built" = 1 ]; then
