@@ -323,7 +323,7 @@ def run_layout(layout, use_simdrop, timeout=120):
         if stuck or errors:
             raise AssertionError(f"layout {layout}: ranks {stuck} did not finish in {timeout} s; "
                                  + "\n".join(errors))
-        return [torch.load(os.path.join(out_dir, f"rank{r}.pt")) for r in range(world)]
+        return [torch.load(os.path.join(out_dir, f"rank{r}.pt"), weights_only=False) for r in range(world)]
 
 
 def assemble(results):

@@ -374,13 +374,18 @@ def _dtensor_worker(rank, out_dir):
     import traceback
     import torch.distributed as dist
     try:
-        mod = __import__(sdt._sharding._dtensor_api()[0].__module__.rsplit(".", 1)[0],
-                         fromlist=["DeviceMesh", "Shard", "Replicate", "distribute_tensor"])
+        import importlib
+        for name in ("torch.distributed.tensor", "torch.distributed._tensor"):  # 2.4 on, 2.0-2.3
+            mod = importlib.import_module(name)
+            if hasattr(mod, "Shard") and hasattr(mod, "distribute_tensor"):
+                break
+        mesh_type = getattr(mod, "DeviceMesh", None) or importlib.import_module(
+            "torch.distributed.device_mesh").DeviceMesh
         # loopback: a CI container's host name may not resolve to an address gloo can use
         os.environ.setdefault("GLOO_SOCKET_IFNAME", "lo")
         dist.init_process_group("gloo", init_method="file://" + os.path.join(out_dir, "store"),
                                 rank=rank, world_size=2)
-        mesh = mod.DeviceMesh("cpu", [0, 1])
+        mesh = mesh_type("cpu", [0, 1])
         checked = 0
         for shape in ((6, 8), (5, 7)):
             x = torch.randn(shape, generator=torch.Generator().manual_seed(3))

@@ -300,8 +300,10 @@ def plan(x, groups, runs):
     """How forward() lays out a call on a non-contiguous x: (kernel_strides, result_strides,
     direct), strides None meaning contiguous.
 
-    result_strides are those of PyTorch's `x * noise` (noise contiguous, _noise_shape()), which is
-    what nn.Dropout and its siblings return: computed by PyTorch itself on meta tensors (no data),
+    result_strides are those of PyTorch's `x * noise` (noise as aten's _dropout_impl makes it:
+    for element dropout contiguous in 1.13 and empty_like(x) in 2.x, which follows a non-dense x's
+    dimension order; a contiguous _noise_shape() tensor for the feature forms),
+    which is what nn.Dropout and its siblings return: computed by PyTorch itself on meta tensors (no data),
     once per (shape, strides, groups), so a broadcast or expanded input gets exactly PyTorch's
     layout. kernel_strides are those of the memory the kernel runs over: the result's, except when
     groups (`runs`: channel dropout, drop-path) cannot run in it (group_layout() is 0: neither
@@ -319,12 +321,19 @@ def plan(x, groups, runs):
     return found
 
 
+# aten's element dropout noise: empty_like(input) in 2.x (checked on 2.11), empty_like(input,
+# LEGACY_CONTIGUOUS_MEMORY_FORMAT) in 1.13; they differ for inputs that are not dense.
+_NOISE_LIKE_INPUT = int(torch.__version__.split(".")[0]) >= 2
+
+
 def _make_plan(shape, strides, groups, runs):
     noise = _noise_shape(shape, groups)
     result = None
     if noise is not None:
         x = torch.empty_strided(shape, strides, device="meta")
-        result = (x * torch.empty(noise, device="meta")).stride()
+        noise_t = (torch.empty_like(x) if _NOISE_LIKE_INPUT and tuple(noise) == tuple(shape)
+                   else torch.empty(noise, device="meta"))
+        result = (x * noise_t).stride()
         if result == torch.empty(shape, device="meta").stride():
             result = None
     kernel = result
