@@ -431,7 +431,9 @@ class TestDTensor(unittest.TestCase):
         import torch.distributed as dist
         if not dist.is_available() or not dist.is_gloo_available():
             self.skipTest("torch.distributed with gloo is not available")
-        ctx = multiprocessing.get_context("fork")
+        # spawn, not fork: autograd has run threads in this process by now, and torch 2.x refuses
+        # a backward in a child forked after that ("Autograd and Fork")
+        ctx = multiprocessing.get_context("spawn")
         with tempfile.TemporaryDirectory() as d:
             procs = [ctx.Process(target=_dtensor_worker, args=(r, d)) for r in range(2)]
             for proc in procs:
