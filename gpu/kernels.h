@@ -379,12 +379,10 @@ SIMDROP_DEV_FN void simdrop_dev_bits(int rule, int dt, const simdrop_dev_args *a
             xf[u] = 0.0f;
             xd[u] = 0.0;
             keep[u] = 0;
-            if (k >= a->n)
+            if (k >= a->n || rule == SIMDROP_DEV_RULE_COPY) /* a copy has no mask_in (NULL) */
                 continue;
             const uint64_t g = a->group_len == 1 ? k : k / a->group_len;
             keep[u] = (a->mask_in[g / 8] >> (g % 8)) & 1;
-            if (rule == SIMDROP_DEV_RULE_COPY)
-                continue;
             if (dt == DT_F64)
                 xd[u] = simdrop_dev_load_d(a->x, k);
             else

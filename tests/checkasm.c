@@ -640,7 +640,8 @@ static unsigned long check_f16_windows(const char *path, const simdrop_kernels *
 }
 
 /* Every half and every bfloat16 through path t's widening, x * 1 and narrowing (the SCALE rule,
- * every keep bit set): a half comes back as itself (a NaN quiet), in any environment; a bfloat16
+ * every keep bit set): a half comes back as itself (a NaN quiet; some NaN where the CPU's
+ * operations return a canonical NaN), in any environment; a bfloat16
  * as the scalar table gives it (flush-to-zero flushes its subnormals: they are floats). */
 static void check_roundtrips(const char *path, const simdrop_kernels *ref, const simdrop_kernels *t,
                              const char *env)
@@ -657,7 +658,8 @@ static void check_roundtrips(const char *path, const simdrop_kernels *ref, const
     unsigned long bad = 0;
     for (uint32_t h = 0; h < N; h++) {
         const int nan = (h & 0x7c00u) == 0x7c00u && (h & 0x3ffu);
-        bad += y[h] != (nan ? (h | 0x200u) : h);
+        bad += nan && !TEST_NAN_PAYLOADS ? !test_is_nan(DT_F16, y, h) /* the CPU's NaN */
+                                         : y[h] != (nan ? (h | 0x200u) : h);
     }
     CHECK(bad == 0, "path %s, %s: %lu of 65536 halves do not come back from x * 1", path, env, bad);
     simdrop_kargs w = {want, x, NULL, NULL, NULL, bits, &one, 0};

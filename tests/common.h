@@ -24,6 +24,25 @@ static unsigned long test_checks, test_failures;
 #define TEST_NAN_PAYLOADS 1
 #endif
 
+/* Whether element i of a dtype's array (DT_F32, DT_F64, DT_BF16, DT_F16) is a NaN. */
+static inline int test_is_nan(int dt, const void *p, size_t i)
+{
+    const unsigned char *b = (const unsigned char *)p;
+    if (dt == DT_F64) {
+        uint64_t u;
+        memcpy(&u, b + 8 * i, 8);
+        return (u & 0x7fffffffffffffffu) > 0x7ff0000000000000u;
+    }
+    if (dt == DT_F32) {
+        uint32_t u;
+        memcpy(&u, b + 4 * i, 4);
+        return (u & 0x7fffffffu) > 0x7f800000u;
+    }
+    uint16_t h;
+    memcpy(&h, b + 2 * i, 2);
+    return dt == DT_BF16 ? (h & 0x7fffu) > 0x7f80u : (h & 0x7fffu) > 0x7c00u;
+}
+
 /* Records one assertion; prints the failing expression with a printf-style context. */
 #define CHECK(cond, ...)                                                                   \
     do {                                                                                   \

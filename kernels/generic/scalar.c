@@ -30,16 +30,23 @@ static void kernel_mask(uint8_t *mask, simdrop_lanes *st, size_t rounds, uint32_
     }
 }
 
-/* Round `i` of a call: its 32 elements, each by the rule of values.h. */
-static void apply_round(const simdrop_kargs *a, int rule, int dt, size_t i, uint32_t word)
+/* Round `i` of a call: its 32 elements, each by the rule of values.h. Inlined into each
+ * (rule, dtype) entry so that the rule is a constant there. Why: given a rule only at run time,
+ * clang 16 merges values.h's `return u` (SCALE) and `return u + add` (AFFINE) into one
+ * `u + (AFFINE ? add : -0.0)`, which equals u only when rounding to nearest (+0 + -0 is -0
+ * rounding downward). -frounding-math would forbid that, but clang 16 ignores it on RISC-V and
+ * GCC's x86 kernels nearly double in size under it. */
+static inline __attribute__((always_inline)) void apply_round(const simdrop_kargs *a, int rule,
+                                                              int dt, size_t i, uint32_t word)
 {
     for (unsigned q = 0; q < SIMDROP_ROUND; q++)
         simdrop_value(rule, dt, a->y, a->x, a->b, a->r, i * SIMDROP_ROUND + q, (word >> q) & 1,
                       a->c);
 }
 
-static void scalar_gen(const simdrop_kargs *a, simdrop_lanes *st, size_t rounds,
-                       uint32_t threshold, int rule, int dt)
+static inline __attribute__((always_inline)) void scalar_gen(const simdrop_kargs *a,
+                                                             simdrop_lanes *st, size_t rounds,
+                                                             uint32_t threshold, int rule, int dt)
 {
     uint32_t out[SIMDROP_LANES];
     for (size_t i = 0; i < rounds; i++) {
@@ -51,7 +58,8 @@ static void scalar_gen(const simdrop_kargs *a, simdrop_lanes *st, size_t rounds,
     }
 }
 
-static void scalar_bits(const simdrop_kargs *a, size_t rounds, int rule, int dt)
+static inline __attribute__((always_inline)) void scalar_bits(const simdrop_kargs *a,
+                                                              size_t rounds, int rule, int dt)
 {
     for (size_t i = 0; i < rounds; i++)
         apply_round(a, rule, dt, i, simdrop_load_le32(a->mask_in + 4 * i));

@@ -1026,8 +1026,9 @@ static void exit_child(int kind)
  * without binfmt), the forked copy itself. */
 static void exit_cases(const char *self)
 {
-    static const char *const names[EXIT_COUNT] = {"return from main", "exit() from another "
-                                                  "thread", "exit() during a threaded call"};
+    static const char *const names[EXIT_COUNT] = {"return from main",
+                                                  "exit() from another thread",
+                                                  "exit() during a threaded call"};
     for (int kind = 0; kind < EXIT_COUNT; kind++) {
 #ifdef _WIN32
         (void)self;
