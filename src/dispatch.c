@@ -83,18 +83,24 @@ static int resolve(const char *name, const path **out)
  *   256K floats (1 MiB out), 1.28x vs 0.79x at 512K (2 MiB out), 1.68x vs 0.82x at 16M, and
  *   0.98x vs 0.44x at 64M; f64 and backward alike. Regular stores pay for reading every output
  *   line first, which glibc's memcpy avoids with rep movsb below its threshold.
- * - Everyone else (AMD): from 3/4 of the last-level cache on, glibc memcpy's own switch. On the
- *   Zen 5 VM regular stores ran 20% faster at 64 and 256 MiB and even at 1 GiB (measured when
- *   the kernels still fenced every 16 KiB, which cost non-temporal stores up to a fifth; to re-measure).
+ * - Everyone else (AMD): from 3/4 of the last-level cache on, glibc memcpy's own switch, with
+ *   that cache taken as 32 MiB at most. Why: Zen's L3 is one per core complex (32 MiB on Zen 2
+ *   to 5 without V-Cache), and a core's output can stay in its own complex's only, but the OS
+ *   reports the socket's or, in a VM, the host's total (508 MiB on the Zen 5 VM), so outputs of
+ *   any size were stored through the cache. Measured there (bench/store_rule, one pinned core,
+ *   f32 forward with mask), non-temporal over regular stores: 1.5x at 4 and 16 MiB out, 1.25x at
+ *   64 and 256 MiB (bf16, f64 and backward 1.15-1.4x at 16 and 64 MiB); with the output read back
+ *   right after (--consume), regular stores win up to 8 MiB (1.1-1.7x), tie at 16 MiB and lose
+ *   from 64 MiB (0.88x): from 24 MiB on, streaming is the better side of both.
  * Non-x86 kernels have no non-temporal stores. */
 static size_t detect_nt_bytes(void)
 {
-    const size_t l2 = simdrop_l2_bytes();
+    const size_t l2 = simdrop_l2_bytes(), complex_l3 = (size_t)32 << 20;
     if (simdrop_cpu_is_intel() && l2)
         return l2;
     size_t llc = simdrop_llc_bytes();
-    if (!llc)
-        llc = (size_t)32 << 20; /* unknown: assume a common desktop/server slice */
+    if (!llc || llc > complex_l3) /* unknown, or more than one core's complex can hold */
+        llc = complex_l3;
     return llc / 4 * 3;
 }
 

@@ -362,30 +362,36 @@ static void bits_run(const simdrop_job *j, int rule, const run *u, size_t count,
 
 /* ---- the rows of a block ------------------------------------------------------------------- */
 
-/* Row r of a strided job from the generator when it is whole rounds of one generator block:
- * the lanes skip the gap from the last row (or are seeded) and one kernel call makes the row.
- * This is most rows of a column shard whose widths and offsets are multiples of 32, as
- * transformer shapes are, and it costs the kernel calls and a few dozen instructions of
- * bookkeeping: a narrow row is dominated by the fixed cost of a call, so gen_run's general
- * walk (partial rounds, block edges, unaligned mask bits) is left for the other rows.
- * Returns 0, doing nothing, for a row it does not take. */
-static int row_whole_rounds(const simdrop_job *j, gen_cursor *cur, size_t r, bitw *bw)
+/* Rows r, r + 1, ... (before r1) of a strided job from the generator while each is whole rounds
+ * of one generator block: the lanes skip the gap from the last row (or are seeded), and one
+ * rows call makes every such row of the block, skipping the other columns between them. This
+ * is most rows of a column shard whose widths and offsets are multiples of 32, as transformer
+ * shapes are: a narrow row is dominated by fixed costs, which a call a row would pay each time,
+ * so gen_run's general walk (partial rounds, block edges, unaligned mask bits) is left for the
+ * other rows. Returns the number of rows made, 0 when row r is not one of these. */
+static size_t rows_whole_rounds(const simdrop_job *j, gen_cursor *cur, size_t r, size_t r1,
+                                bitw *bw)
 {
     const uint64_t index = j->offset + (uint64_t)r * j->row_step;
     const unsigned start = (unsigned)(index % SIMDROP_BLOCK);
     if (start % SIMDROP_ROUND || j->cols % SIMDROP_ROUND || start + j->cols > SIMDROP_BLOCK ||
         (bw && bw->nbits) || (simdrop_rule_has_bias(j->rule) && j->cols > BIAS_ROUNDS * SIMDROP_ROUND))
         return 0;
-    const size_t es = simdrop_dtype_size(j->dt), rounds = j->cols / SIMDROP_ROUND;
+    simdrop_rows g = {1, j->cols / SIMDROP_ROUND, 0, j->ldx, j->ldy};
+    if (j->row_step % SIMDROP_ROUND == 0) { /* the later rows in the block start on rounds too */
+        g.rows = min_size(r1 - r, 1 + (SIMDROP_BLOCK - start - j->cols) / j->row_step);
+        g.gap = g.rows > 1 ? (size_t)(j->row_step - j->cols) / SIMDROP_ROUND : 0;
+    }
+    const size_t es = simdrop_dtype_size(j->dt);
     cursor_seek(j, cur, index / SIMDROP_BLOCK, start / SIMDROP_ROUND);
     const simdrop_kargs a = {(char *)j->y + r * j->ldy * es, (const char *)j->x + r * j->ldx * es,
                              j->bias, j->resid ? (const char *)j->resid + r * j->ldy * es : NULL,
                              bw ? bw->p : NULL, NULL, &j->c, j->nt};
-    j->k->gen[j->rule][j->dt](&a, &cur->st, rounds, j->threshold);
-    cur->round += (unsigned)rounds;
+    j->k->rows[j->rule][j->dt](&a, &cur->st, &g, j->threshold);
+    cur->round += (unsigned)(g.rows * g.rounds + (g.rows - 1) * g.gap);
     if (bw)
-        bw->p += 4 * rounds;
-    return 1;
+        bw->p += 4 * g.rows * g.rounds;
+    return g.rows;
 }
 
 /* Rows ahead of the one being made, for a large block (its output far beyond the caches: nt).
@@ -422,16 +428,22 @@ static void rows_range(const simdrop_job *j, size_t r0, size_t r1)
     const size_t ahead = rows_ahead(j);
     size_t fetched = r0;
     cur.valid = 0;
-    for (size_t r = r0; r < r1; r++) {
+    for (size_t r = r0; r < r1;) {
+        /* (a large block's batch of rows is what its prefetch has covered) */
+        const size_t upto = ahead ? min_size(r + ahead, r1) : r1;
         if (ahead)
             prefetch_rows(j, &fetched, min_size(r + 1 + ahead, r1));
-        if (!j->from_bits && row_whole_rounds(j, &cur, r, bw))
+        const size_t made = j->from_bits ? 0 : rows_whole_rounds(j, &cur, r, upto, bw);
+        if (made) {
+            r += made;
             continue;
+        }
         const run u = row_run(j, r);
         if (j->from_bits)
             bits_run(j, j->rule, &u, j->cols, j->mask_in, (uint64_t)r * j->cols);
         else
             gen_run(j, j->rule, &cur, &u, j->cols, bw);
+        r++;
     }
     if (bw)
         bitw_flush(bw);

@@ -213,6 +213,55 @@ static void check_gen2(const char *path, const simdrop_kernels *ref, const simdr
     }
 }
 
+/* rows[rule][dt] of table t against scalar's (a gen call a row and a skip call a gap, table.h):
+ * random rows, row lengths, gaps and row strides, the elements between rows left as they were. */
+static void check_rows(const char *path, const simdrop_kernels *ref, const simdrop_kernels *t,
+                       int rule, int dt)
+{
+    const kcase k = random_kcase(dt);
+    simdrop_rows g;
+    g.rows = 1 + test_below(small ? 5 : 9);
+    g.rounds = 1 + test_below(4);
+    g.gap = test_below(4) ? test_below(6) : 0;
+    g.ldx = g.rounds * SIMDROP_ROUND + (test_below(2) ? test_below(40) : 0);
+    g.ldy = g.rounds * SIMDROP_ROUND + (test_below(2) ? test_below(40) : 0);
+    const size_t es = simdrop_dtype_size(dt), row = g.rounds * SIMDROP_ROUND;
+    const size_t nx = (g.rows - 1) * g.ldx + row, ny = (g.rows - 1) * g.ldy + row;
+    guarded x = guarded_new(nx * es, test_below(16) * es, 0), b = guarded_new(row * es, 0, 0);
+    guarded r = guarded_new(ny * es, test_below(16) * es, 0), y[2], mask[2];
+    fill_values(x.data, dt, nx);
+    fill_values(b.data, dt, row);
+    fill_values(r.data, dt, ny);
+    simdrop_lanes st[2];
+    for (int w = 0; w < 4; w++)
+        for (unsigned l = 0; l < SIMDROP_LANES; l++)
+            st[0].s[w][l] = (uint32_t)test_rand();
+    st[1] = st[0];
+    for (int q = 0; q < 2; q++) { /* q = 0: scalar's, 1: the path's */
+        const simdrop_kernels *run = q ? t : ref;
+        y[q] = guarded_new(ny * es, k.mis_y * es, CANARY);
+        mask[q] = guarded_new(4 * g.rounds * g.rows, k.mis_m, CANARY);
+        const simdrop_kargs a = {y[q].data, x.data, b.data, r.data,
+                                 k.with_mask ? mask[q].data : NULL, NULL, &k.c, k.nt};
+        run->rows[rule][dt](&a, &st[q], &g, k.threshold);
+    }
+    char ctx[200];
+    snprintf(ctx, sizeof ctx, "rows[%s][%s] rows=%zu rounds=%zu gap=%zu ldx=%zu ldy=%zu T=%u nt=%d "
+             "mask=%d mis_y=%zu", rule_names[rule], dt_names[dt], g.rows, g.rounds, g.gap, g.ldx,
+             g.ldy, k.threshold, k.nt, k.with_mask, k.mis_y);
+    same_bytes(path, "y", y[0].data, y[1].data, ny * es, ctx);
+    for (size_t i = 0; i + 1 < g.rows; i++)
+        CHECK(bytes_all(y[0].data + (i * g.ldy + row) * es, (g.ldy - row) * es, CANARY),
+              "scalar: rows wrote between rows: %s", ctx);
+    if (k.with_mask)
+        same_bytes(path, "mask", mask[0].data, mask[1].data, 4 * g.rounds * g.rows, ctx);
+    same_bytes(path, "lane state", &st[0], &st[1], sizeof st[0], ctx);
+    CHECK(guarded_ok(&y[1]) && guarded_ok(&mask[1]), "path %s: %s wrote outside its buffers", path, ctx);
+    for (int q = 0; q < 2; q++)
+        guarded_free(&y[q]), guarded_free(&mask[q]);
+    guarded_free(&x), guarded_free(&b), guarded_free(&r);
+}
+
 static void check_accumulate(const char *path, const simdrop_kernels *ref, const simdrop_kernels *t, int dt)
 {
     const size_t n = test_below(small ? 70 : 300), as = dt == DT_F64 ? 8 : 4;
@@ -251,6 +300,7 @@ static void check_kernels(const char *path, long cases)
             for (int rule = 0; rule < RULE_COUNT; rule++) {
                 check_kernel(path, ref, t, 0, rule, dt);
                 check_gen2(path, ref, t, rule, dt);
+                check_rows(path, ref, t, rule, dt);
             }
             for (int rule = 0; rule < SIMDROP_BITS_RULES; rule++)
                 check_kernel(path, ref, t, 1, rule, dt);

@@ -111,7 +111,7 @@ def targets_section(run):
     lines += ["", f"### Memory speed (auto path `{run.auto}`, one thread, p = 0.1) on {model}", "",
               "Each element operation and dtype against a memcpy of the same bytes, at 16M and 64M elements "
               "(64M only where the run measured it). The store policy behind these (non-temporal stores from "
-              "one L2 of output on Intel, from 3/4 of the last-level cache elsewhere) is explained, with its "
+              "one L2 of output on Intel, elsewhere from 3/4 of the last-level cache taken as 32 MiB at most) is explained, with its "
               "measurements, in `src/dispatch.c`.", ""]
     return lines + tables.memory_targets_table(res, run.auto)
 

@@ -30,6 +30,39 @@ typedef void (*simdrop_gen_fn)(const simdrop_kargs *a, simdrop_lanes *st, size_t
  * rounds with its own operands and keep words, the same bits as two gen calls. */
 typedef void (*simdrop_gen2_fn)(const simdrop_kargs a[2], simdrop_lanes st[2], size_t rounds,
                                 uint32_t threshold);
+/* The rows of a block of a global tensor that are whole rounds of one generator block: `rows`
+ * runs of `rounds` rounds, the generator skipping `gap` rounds between them (the other columns'
+ * elements), row i's operands ldx (x) and ldy (y and r) elements after row i - 1's, b the same
+ * row for every row, the keep words of the rows one after the other. */
+typedef struct simdrop_rows {
+    size_t rows, rounds, gap, ldx, ldy;
+} simdrop_rows;
+typedef void (*simdrop_rows_fn)(const simdrop_kargs *a, simdrop_lanes *st, const simdrop_rows *g,
+                                uint32_t threshold);
+
+/* a moved from one row of g to the next. */
+static inline void simdrop_rows_next(simdrop_kargs *a, const simdrop_rows *g, int dt)
+{
+    const size_t es = simdrop_dtype_size(dt);
+    a->y = (char *)a->y + g->ldy * es;
+    a->x = (const char *)a->x + g->ldx * es;
+    if (a->r)
+        a->r = (const char *)a->r + g->ldy * es;
+    if (a->mask_out)
+        a->mask_out += 4 * g->rounds;
+}
+
+/* rows as one call of gen(row, st, rounds, threshold) a row and skip(st, gap) between rows. */
+#define SIMDROP_ROWS_BY_CALLS(gen, skip, a, st, g, threshold, dt)                          \
+    do {                                                                                   \
+        simdrop_kargs row_ = *(a);                                                         \
+        for (size_t i_ = 0; i_ < (g)->rows; i_++, simdrop_rows_next(&row_, g, dt)) {       \
+            if (i_)                                                                        \
+                skip(st, (g)->gap);                                                        \
+            gen(&row_, st, (g)->rounds, threshold);                                        \
+        }                                                                                  \
+    } while (0)
+
 /* Keep decisions from a stored bitmask, little-endian words at a->mask_in. */
 typedef void (*simdrop_bits_fn)(const simdrop_kargs *a, size_t rounds);
 
@@ -42,6 +75,10 @@ typedef void (*simdrop_bits_fn)(const simdrop_kargs *a, size_t rounds);
  *   gen2[R][D]:  two such runs at once (the walk gives it two whole blocks): a path whose one
  *                run waits on the generator's latency interleaves them (SIMDROP_STREAMS in
  *                simd_template.h); the others' is two gen calls (table.h's default).
+ *   rows[R][D]:  gen over the rows of simdrop_rows, the lanes skipping the gaps, left after the
+ *                last row (the walk's column shards: one call per generator block, where one
+ *                per row cost more than a narrow row's elements); table.h's default is a gen
+ *                and a skip call a row.
  *   bits[R][D]:  rule R (RULE_SCALE or RULE_AFFINE) on dtype D with keep decisions read from a
  *                bitmask (backward, and group dropout after expanding the group bits).
  *   accumulate:  acc[i] += v[i] for i < n, in float (double for f64): the bias gradient.
@@ -56,6 +93,7 @@ typedef struct simdrop_kernels {
     void (*fence)(void);
     simdrop_gen_fn gen[RULE_COUNT][DT_COUNT];
     simdrop_gen2_fn gen2[RULE_COUNT][DT_COUNT];
+    simdrop_rows_fn rows[RULE_COUNT][DT_COUNT];
     simdrop_bits_fn bits[SIMDROP_BITS_RULES][DT_COUNT];
     void (*accumulate[DT_COUNT])(void *acc, const void *v, size_t n);
     void (*narrow[DT_COUNT])(void *dst, const float *src, size_t n);

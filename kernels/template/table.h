@@ -31,6 +31,22 @@ SIMDROP_EACH_DTYPE(GEN2, AFFINE)
 SIMDROP_EACH_DTYPE(GEN2, BIAS)
 SIMDROP_EACH_DTYPE(GEN2, RESID)
 SIMDROP_EACH_DTYPE(GEN2, BIAS_RESID)
+/* GEN_ROWS(rule, dt) defines SIMDROP_KERNEL(rows_<rule>_<dt>); where the includer has no better
+ * one, it is a gen call a row and a skip call a gap. */
+#ifndef GEN_ROWS
+#define GEN_ROWS(rule, dt)                                                                 \
+    static void SIMDROP_KERNEL(rows_##rule##_##dt)(const simdrop_kargs *a, simdrop_lanes *st, \
+                                                   const simdrop_rows *g, uint32_t threshold) \
+    {                                                                                      \
+        SIMDROP_ROWS_BY_CALLS(SIMDROP_KERNEL(gen_##rule##_##dt), SIMDROP_KERNEL(kernel_skip), \
+                              a, st, g, threshold, DT_##dt);                               \
+    }
+#endif
+SIMDROP_EACH_DTYPE(GEN_ROWS, SCALE)
+SIMDROP_EACH_DTYPE(GEN_ROWS, AFFINE)
+SIMDROP_EACH_DTYPE(GEN_ROWS, BIAS)
+SIMDROP_EACH_DTYPE(GEN_ROWS, RESID)
+SIMDROP_EACH_DTYPE(GEN_ROWS, BIAS_RESID)
 SIMDROP_EACH_DTYPE(BITS, SCALE)
 SIMDROP_EACH_DTYPE(BITS, AFFINE)
 ACCUMULATE(F32)
@@ -56,6 +72,8 @@ CONVERT(F16)
                 SIMDROP_ROW(gen, RESID), SIMDROP_ROW(gen, BIAS_RESID)},                    \
         .gen2 = {SIMDROP_ROW(gen2, SCALE), SIMDROP_ROW(gen2, AFFINE), SIMDROP_ROW(gen2, BIAS), \
                  SIMDROP_ROW(gen2, RESID), SIMDROP_ROW(gen2, BIAS_RESID)},                 \
+        .rows = {SIMDROP_ROW(rows, SCALE), SIMDROP_ROW(rows, AFFINE), SIMDROP_ROW(rows, BIAS), \
+                 SIMDROP_ROW(rows, RESID), SIMDROP_ROW(rows, BIAS_RESID)},                 \
         .bits = {SIMDROP_ROW(bits, SCALE), SIMDROP_ROW(bits, AFFINE)},                     \
         .accumulate = {[DT_F32] = SIMDROP_KERNEL(accumulate_F32),                          \
                        [DT_F64] = SIMDROP_KERNEL(accumulate_F64),                          \
