@@ -193,9 +193,10 @@ def block_finding(case):
     if not case[0].startswith("block_"):
         return None
     return (f"a column shard 1 of 4 in rows of {case[2]} makes a quarter of each generator block's "
-            "rounds and steps the lanes through the other three quarters (the skip kernel, a few "
-            "cycles a round), plus one kernel call per row: the generator work per element is about "
-            "twice a contiguous call's, whatever the path", True)
+            "rounds and steps the lanes through the other three quarters (a skipped round costs "
+            "about a third of a made one), with the rows of each generator block in one kernel "
+            "call where rows are whole rounds: the generator work per element is about twice a "
+            "contiguous call's, whatever the path (docs/SHARDING.md section 5)", True)
 
 
 def explain(ev, target, ratio, best):
