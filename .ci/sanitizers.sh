@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# sanitizers.sh: the test suite under ASan+UBSan once per forced path, the thread tests under TSan,
+# sanitizers.sh: the test suite under ASan+UBSan once per forced path (but the SIMDe twins of paths
+# that run natively), the thread tests under TSan,
 # and the test suite under valgrind memcheck. The suites include checkasm and the fuzz corpus
 # replay, which force the non-temporal store threshold down (and split calls across threads), so
 # the non-temporal branches of every kernel run under ASan and valgrind too. The `large` suite
@@ -31,8 +32,15 @@ run_job() {
             -Db_sanitize=address,undefined -Db_lundef=false
         export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
         export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-        local failed=() path
-        for path in $(runnable_paths build-ci-asan); do
+        local failed=() path all
+        all=$(runnable_paths build-ci-asan)
+        for path in $all; do
+            # A SIMDe twin of a path that runs natively here is the same template source as it:
+            # skipped (CI minutes). neon-simde stays: it is NEON's one run under the sanitizers.
+            if [[ $path == *-simde ]] && grep -qx "${path%-simde}" <<<"$all"; then
+                echo "== ASan+UBSan: $path skipped (its native path ${path%-simde} ran)"
+                continue
+            fi
             echo "== ASan+UBSan: whole suite with SIMDROP_ISA=$path ($(elapsed))"
             # (of the gpu suite, gpu-c only: gpu/kernels.h compiled as C against this path; the
             # OpenCL run's PoCL leaks its LLVM's allocations, which are not ours to fix)
