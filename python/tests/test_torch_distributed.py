@@ -26,6 +26,7 @@ qualified name and the step, never from a generator), sdt.samples(first_sample, 
 microbatch, and set_block() on the two sharded dropouts. Exits 77 where torch.distributed or
 gloo is missing."""
 import collections
+import contextlib
 import math
 import multiprocessing
 import os
@@ -192,6 +193,15 @@ class Model(torch.nn.Module):
                                           for i in range(LAYERS))
 
 
+def full_recomputation():
+    """Every call of a checkpointed layer runs again in its backward. PyTorch 2.x stops a
+    non-reentrant recomputation once it has the tensors backward needs (early stop), so a layer's
+    last dropout would not be recomputed and the test could not compare its two masks; 1.13
+    always recomputes the whole layer."""
+    early_stop = getattr(torch.utils.checkpoint, "set_checkpoint_early_stop", None)
+    return early_stop(False) if early_stop else contextlib.nullcontext()
+
+
 def batch(step):
     """The global batch of a step: input and target, the same in every process."""
     g = torch.Generator().manual_seed(1000 + step)
@@ -224,7 +234,9 @@ def train(rank, layout, use_simdrop):
     def run_layers(x):
         for layer in mine:
             if recompute:
-                x = torch.utils.checkpoint.checkpoint(layer, x, use_reentrant=False, preserve_rng_state=False)
+                with full_recomputation():
+                    x = torch.utils.checkpoint.checkpoint(layer, x, use_reentrant=False,
+                                                          preserve_rng_state=False)
             else:
                 x = layer(x)
         return x
