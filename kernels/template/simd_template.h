@@ -544,22 +544,19 @@ static void SIMDROP_FN(kernel_mask)(uint8_t *out, simdrop_lanes *st, size_t roun
  * a table call a row, a walk step and a seek cost more than its 32 elements. The keep words are
  * stored or not by a test a round (one instantiation, not two). A streaming call goes a row at
  * a time through gen, where each row's alignment picks its stores. */
+#define SIMDROP_ROW_LOOP(row, st, rounds, t)                                               \
+    SIMDROP_FN(gen_loop)(row, st, rounds, t, row_rule, row_dt, (row)->mask_out != NULL,    \
+                         STORE_REGULAR, 1)
 #define GEN_ROWS(rule, dt)                                                                 \
     static void SIMDROP_FN(rows_##rule##_##dt)(const simdrop_kargs *a, simdrop_lanes *st,  \
                                                const simdrop_rows *g, uint32_t t)          \
     {                                                                                      \
-        if (SIMDROP_HAS_NT && a->nt) {                                                     \
+        const int row_rule = RULE_##rule, row_dt = DT_##dt;                                \
+        if (SIMDROP_HAS_NT && a->nt)                                                       \
             SIMDROP_ROWS_BY_CALLS(SIMDROP_FN(gen_##rule##_##dt), SIMDROP_FN(kernel_skip), a, st, \
-                                  g, t, DT_##dt);                                          \
-            return;                                                                        \
-        }                                                                                  \
-        simdrop_kargs row = *a;                                                            \
-        for (size_t i = 0; i < g->rows; i++, simdrop_rows_next(&row, g, DT_##dt)) {        \
-            if (i)                                                                         \
-                SIMDROP_FN(kernel_skip)(st, g->gap);                                       \
-            SIMDROP_FN(gen_loop)(&row, st, g->rounds, t, RULE_##rule, DT_##dt,             \
-                                 row.mask_out != NULL, STORE_REGULAR, 1);                  \
-        }                                                                                  \
+                                  g, t, row_dt);                                           \
+        else                                                                               \
+            SIMDROP_ROWS_BY_CALLS(SIMDROP_ROW_LOOP, SIMDROP_FN(kernel_skip), a, st, g, t, row_dt); \
     }
 #define BITS(rule, dt)                                                                     \
     static void SIMDROP_FN(bits_##rule##_##dt)(const simdrop_kargs *a, size_t rounds)      \
