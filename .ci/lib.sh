@@ -72,6 +72,24 @@ fresh_build() {
     ninja -C "$dir" >"$log.build.log" 2>&1 || { tail -50 "$log.build.log"; exit 1; }
 }
 
+# asan_build: the clang ASan+UBSan build, build-ci-asan, with the libFuzzer target: shared by
+# the sanitizers' ASan job and the fuzzer (.ci/fuzz.sh), which run the same sources under the
+# same sanitizers. The first of them in a checkout builds it, the second brings it up to date
+# (ninja): its build is CI's costliest (10 minutes on the 2-core VM), once is enough.
+asan_build() {
+    need_pkgs "${BASE_PKGS[@]}" clang libclang-rt-14-dev
+    # clang links the sanitizer runtime into executables only, so the shared library keeps
+    # undefined __asan symbols: b_lundef=false lets it link.
+    if [ -f build-ci-asan/build.ninja ]; then
+        mkdir -p build-ci-logs
+        ninja -C build-ci-asan >build-ci-logs/build-ci-asan.build.log 2>&1 ||
+            { tail -50 build-ci-logs/build-ci-asan.build.log; exit 1; }
+    else
+        CC=clang fresh_build build-ci-asan -Dbuildtype=debugoptimized -Dfuzz=enabled \
+            -Db_sanitize=address,undefined -Db_lundef=false
+    fi
+}
+
 # runnable_paths DIR: the kernel paths this build and CPU can run, one per line.
 runnable_paths() {
     "$1/tests/reliability/list_paths"

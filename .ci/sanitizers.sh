@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # sanitizers.sh: the test suite under ASan+UBSan once per forced path (but the SIMDe twins of paths
-# that run natively), the thread tests under TSan,
+# that run natively; with SIMDROP_ISA set, the tests that loop over the paths take that path
+# alone, tests/common.h's test_paths, so each run tests its own path), the thread tests under TSan,
 # and the test suite under valgrind memcheck. The suites include checkasm and the fuzz corpus
 # replay, which force the non-temporal store threshold down (and split calls across threads), so
 # the non-temporal branches of every kernel run under ASan and valgrind too. The `large` suite
@@ -24,12 +25,8 @@ export SIMDROP_TEST_SMALL=1
 run_job() {
     case "$1" in
     asan)
-        need_pkgs "${BASE_PKGS[@]}" clang libclang-rt-14-dev
         echo "== ASan+UBSan (clang): build ($(elapsed))"
-        # clang links the sanitizer runtime into executables only, so the shared library keeps
-        # undefined __asan symbols: b_lundef=false lets it link.
-        CC=clang fresh_build build-ci-asan -Dbuildtype=debugoptimized \
-            -Db_sanitize=address,undefined -Db_lundef=false
+        asan_build
         export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
         export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
         local failed=() path all
