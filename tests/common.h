@@ -159,9 +159,21 @@ static inline void guarded_free(guarded *g)
 
 /* Every path this build and CPU can run (out[] has room for max; SIMDROP_PATH_COUNT always
  * suffices); prints the ones it has to skip. Never drops a path quietly: too small an array
- * ends the test. */
+ * ends the test. With SIMDROP_ISA naming a runnable path, that path alone, said on stdout:
+ * .ci/sanitizers.sh runs the suite once per path that way, and each run is there for its own
+ * path (the tests that loop over the paths ran all of them in every run before, six times the
+ * same work under ASan). The tests take the scalar reference by name, never from this list. */
 static inline size_t test_paths(const char **out, size_t max)
 {
+    const char *forced = getenv("SIMDROP_ISA");
+    if (forced && simdrop_isa_supported(forced) == 1 && max > 0) {
+        for (const char *const *name = simdrop_isa_list(); *name; name++)
+            if (!strcmp(*name, forced)) {
+                printf("  SIMDROP_ISA=%s: that path alone\n", forced);
+                out[0] = *name;
+                return 1;
+            }
+    }
     size_t count = 0;
     for (const char *const *name = simdrop_isa_list(); *name; name++) {
         if (simdrop_isa_supported(*name) != 1) {
