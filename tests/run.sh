@@ -67,6 +67,19 @@ vector_lengths() {
     done
 }
 
+# emulated_test DIR MESON-TEST-ARGS...: the suite of DIR under an emulator (qemu-user, Wine),
+# but the threads suite (the library's pool, the callers' races, the FP environment of its
+# threads: C that is the same on every target, run at full scale natively) with
+# SIMDROP_TEST_SMALL=1, as under the sanitizers: full-size, it was half of each such leg.
+emulated_test() {
+    local dir=$1
+    shift
+    meson test -C "$dir" --no-suite quality --no-suite large --no-suite threads \
+        --print-errorlogs --timeout-multiplier 4 "$@"
+    SIMDROP_TEST_SMALL=1 meson test -C "$dir" --no-rebuild --suite threads --print-errorlogs \
+        --timeout-multiplier 4 "$@"
+}
+
 echo "== native ($arch): build and test every path"
 # -Dopencl=enabled and SIMDROP_TEST_REQUIRE_OPENCL=1: the OpenCL test runs, never skips.
 setup build-test -Dbench=disabled -Dopencl=enabled
@@ -76,8 +89,7 @@ SIMDROP_TEST_REQUIRE_OPENCL=1 meson test -C build-test --no-suite quality --no-s
 if [ "$arch" = x86_64 ] && [ "$native_only" = 0 ]; then
     echo "== aarch64 under qemu-user (SVE 512 bits): build and test every path (sve2, sve, neon)"
     setup build-test-aarch64 --cross-file cross/aarch64-linux-gnu.ini -Dbench=disabled
-    QEMU_CPU=max,sve-max-vq=4 SIMDROP_TEST_VECTOR_BITS=512 meson test -C build-test-aarch64 \
-        --no-suite quality --no-suite large --print-errorlogs --timeout-multiplier 4
+    QEMU_CPU=max,sve-max-vq=4 SIMDROP_TEST_VECTOR_BITS=512 emulated_test build-test-aarch64
     vector_lengths build-test-aarch64 max,sve-max-vq=1:128 max,sve-max-vq=2:256 \
         max,sve-max-vq=3:384
 
@@ -115,8 +127,7 @@ if [ "$arch" = x86_64 ] && [ "$native_only" = 0 ]; then
     # holds our output open for its 30 s)
     wineserver --persistent=30 </dev/null >/dev/null 2>&1 || true
     wine cmd /c exit >/dev/null 2>&1
-    meson test -C build-test-win --no-suite quality --no-suite large --print-errorlogs \
-        --timeout-multiplier 4
+    emulated_test build-test-win
     echo "== Windows: the DLL's users again on 3 threads (SIMDROP_NUM_THREADS through Wine)"
     SIMDROP_NUM_THREADS=3 meson test -C build-test-win --no-rebuild --print-errorlogs \
         --timeout-multiplier 4 api golden stats
