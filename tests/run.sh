@@ -67,17 +67,15 @@ vector_lengths() {
     done
 }
 
-# emulated_test DIR MESON-TEST-ARGS...: the suite of DIR under an emulator (qemu-user, Wine),
+# emulated_test DIR: the suite of DIR under an emulator (qemu-user, Wine),
 # but the threads suite (the library's pool, the callers' races, the FP environment of its
 # threads: C that is the same on every target, run at full scale natively) with
 # SIMDROP_TEST_SMALL=1, as under the sanitizers: full-size, it was half of each such leg.
 emulated_test() {
-    local dir=$1
-    shift
-    meson test -C "$dir" --no-suite quality --no-suite large --no-suite threads \
-        --print-errorlogs --timeout-multiplier 4 "$@"
-    SIMDROP_TEST_SMALL=1 meson test -C "$dir" --no-rebuild --suite threads --print-errorlogs \
-        --timeout-multiplier 4 "$@"
+    meson test -C "$1" --no-suite quality --no-suite large --no-suite threads \
+        --print-errorlogs --timeout-multiplier 4
+    SIMDROP_TEST_SMALL=1 meson test -C "$1" --no-rebuild --suite threads --print-errorlogs \
+        --timeout-multiplier 4
 }
 
 echo "== native ($arch): build and test every path"
