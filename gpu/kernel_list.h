@@ -7,8 +7,10 @@
  * specialised by the compiler. The kinds:
  *   gen       keep bits from the generator: elements by `rule` and/or the bitmask (RULE_NONE:
  *             the bitmask alone); one thread per lane, a warp per two blocks
- *   bits      keep bits from a bitmask, one bit per group_len elements (backward, groups)
- *   colsum    the bias gradient's partial sums: one per (row chunk, column), rows in order
+ *   bits      keep bits from a bitmask: one per group_len elements (backward, groups), per
+ *             (sample, channel) (channels-last), or a block's from its global index range
+ *   gather    a block's mask from the bits of its global index range
+ *   colsum    the bias gradient's partial sums: one per (row chunk or granule, column)
  *   fold      the partial sums of each column folded in chunk order into dbias
  *   to_bytes, from_bytes   the mask conversions
  * The hosts number the kernels in this order (gpu/launch.h), the OpenCL host looks them up by
@@ -31,6 +33,10 @@
     SIMDROP_GPU_DTYPE_KERNELS(X, bits, scale, RULE_SCALE)                                         \
     SIMDROP_GPU_DTYPE_KERNELS(X, bits, affine, RULE_AFFINE)                                       \
     SIMDROP_GPU_DTYPE_KERNELS(X, bits, copy, SIMDROP_DEV_RULE_COPY)                               \
+    SIMDROP_GPU_DTYPE_KERNELS(X, bits, bias, RULE_BIAS)                                           \
+    SIMDROP_GPU_DTYPE_KERNELS(X, bits, resid, RULE_RESID)                                         \
+    SIMDROP_GPU_DTYPE_KERNELS(X, bits, bias_resid, RULE_BIAS_RESID)                               \
+    X(gather, gather, RULE_NONE, DT_F32)                                                          \
     X(colsum_f32, colsum, RULE_NONE, DT_F32)                                                      \
     X(colsum_f64, colsum, RULE_NONE, DT_F64)                                                      \
     X(colsum_bf16, colsum, RULE_NONE, DT_BF16)                                                    \

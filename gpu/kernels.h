@@ -33,7 +33,8 @@
         SIMDROP_DEV_GLOBAL const uint8_t *bias, SIMDROP_DEV_GLOBAL const uint8_t *resid,          \
         SIMDROP_DEV_GLOBAL uint8_t *mask_out, SIMDROP_DEV_GLOBAL const uint8_t *mask_in,          \
         uint64_t n, uint64_t offset, uint64_t key, uint64_t cols, uint64_t group_len,             \
-        uint64_t rows, uint64_t nan64, double mul64, double add64, double drop64, float mul,      \
+        uint64_t rows, uint64_t ldx, uint64_t ldy, uint64_t bit_ld, uint64_t row_group,           \
+        uint64_t granule, uint64_t nan64, double mul64, double add64, double drop64, float mul,   \
         float add, float drop, uint32_t threshold, uint32_t nan32
 
 typedef struct simdrop_dev_args {
@@ -46,7 +47,10 @@ typedef struct simdrop_dev_args {
     uint64_t n;                                /* units: elements, or groups for their bits */
     uint64_t offset;                           /* global index of unit 0 */
     uint64_t key;                              /* simdrop_seed_key(seed) */
-    uint64_t cols, group_len, rows;
+    uint64_t cols, group_len, rows;            /* the kinds below say what each means */
+    uint64_t ldx, ldy;                         /* row strides of what is read and written */
+    uint64_t bit_ld, row_group;                /* bits: where a row's keep bits are */
+    uint64_t granule;                          /* colsum: rows per partial sum, or 0 */
     uint64_t nan64;                            /* the NaN of Inf * 0, double (see below) */
     simdrop_consts c;                          /* the rule's constants (host.h) */
     uint32_t threshold;                        /* T(p) */
@@ -54,8 +58,8 @@ typedef struct simdrop_dev_args {
 } simdrop_dev_args;
 
 #define SIMDROP_DEV_ARGS_INIT                                                                     \
-    {y, x, bias, resid, mask_out, mask_in, n, offset, key, cols, group_len, rows, nan64,          \
-     {mul, add, drop, mul64, add64, drop64}, threshold, nan32}
+    {y, x, bias, resid, mask_out, mask_in, n, offset, key, cols, group_len, rows, ldx, ldy,       \
+     bit_ld, row_group, granule, nan64, {mul, add, drop, mul64, add64, drop64}, threshold, nan32}
 
 /* ---- the generator: one lane in O(1) --------------------------------------------------------- */
 
@@ -361,63 +365,124 @@ SIMDROP_DEV_FN void simdrop_dev_gen(int rule, int dt, const simdrop_dev_args *a,
 }
 
 /* ---- bits: keep bits from a bitmask -----------------------------------------------------------
- * Rule SCALE, AFFINE or SIMDROP_DEV_RULE_COPY on elements 0 .. n - 1, element k's keep bit
- * being bit k / group_len of mask_in (group_len 1: backward; more: group dropout). Consecutive
- * threads take consecutive elements; each has SIMDROP_DEV_PREFETCH in flight. */
+ * Element k (0 <= k < n) of a bits launch is (row r, column c) of a 2-D view: with cols == 0
+ * the call is one row (r = 0, c = k), else r = k / cols and c = k % cols. It reads x[r * ldx + c]
+ * (and the residual at its output place, bias[c]), writes y[r * ldy + c], and its keep bit is bit
+ * (r / row_group) * bit_ld + c / group_len of mask_in:
+ *   element and group dropout   cols 0, group_len the group's length (1: element)
+ *   channels-last groups        cols = channels, row_group = spatial, bit_ld = channels
+ *   a block of a global tensor  cols = the block's, bit_ld = cols for its own mask, or the
+ *                               global row length for bits of the global index range */
+typedef struct simdrop_dev_at {
+    uint64_t x, y, bit, col;
+} simdrop_dev_at;
+
+SIMDROP_DEV_FN simdrop_dev_at simdrop_dev_locate(const simdrop_dev_args *a, uint64_t k)
+{
+    simdrop_dev_at at;
+    if (!a->cols) { /* one row: no division by the row length */
+        at.x = at.y = at.col = k;
+        at.bit = a->group_len == 1 ? k : k / a->group_len;
+        return at;
+    }
+    const uint64_t r = k / a->cols, c = k % a->cols;
+    at.x = r * a->ldx + c;
+    at.y = r * a->ldy + c;
+    at.col = c;
+    at.bit = (a->row_group == 1 ? r : r / a->row_group) * a->bit_ld +
+             (a->group_len == 1 ? c : c / a->group_len);
+    return at;
+}
+
+/* Rule SCALE, AFFINE, the fused op's BIAS, RESID, BIAS_RESID (blocks), or
+ * SIMDROP_DEV_RULE_COPY. Consecutive threads take consecutive elements; each has
+ * SIMDROP_DEV_PREFETCH in flight. */
 SIMDROP_DEV_FN void simdrop_dev_bits(int rule, int dt, const simdrop_dev_args *a,
                                      SIMDROP_DEV_WARP_PARAM)
 {
     const uint64_t stride = SIMDROP_DEV_ITEMS;
+    const int bias_rule = rule == RULE_BIAS || rule == RULE_BIAS_RESID;
+    const int resid_rule = rule == RULE_RESID || rule == RULE_BIAS_RESID;
     (void)simdrop_warp;
     for (uint64_t base = SIMDROP_DEV_ITEM_ID; base < a->n; base += SIMDROP_DEV_PREFETCH * stride) {
-        float xf[SIMDROP_DEV_PREFETCH];
-        double xd[SIMDROP_DEV_PREFETCH];
+        float xf[SIMDROP_DEV_PREFETCH], bf[SIMDROP_DEV_PREFETCH], rf[SIMDROP_DEV_PREFETCH];
+        double xd[SIMDROP_DEV_PREFETCH], bd[SIMDROP_DEV_PREFETCH], rd[SIMDROP_DEV_PREFETCH];
         int keep[SIMDROP_DEV_PREFETCH];
+        simdrop_dev_at at[SIMDROP_DEV_PREFETCH];
         SIMDROP_DEV_UNROLL
         for (unsigned u = 0; u < SIMDROP_DEV_PREFETCH; u++) {
             const uint64_t k = base + u * stride;
-            xf[u] = 0.0f;
-            xd[u] = 0.0;
+            xf[u] = bf[u] = rf[u] = 0.0f;
+            xd[u] = bd[u] = rd[u] = 0.0;
             keep[u] = 0;
-            if (k >= a->n || rule == SIMDROP_DEV_RULE_COPY) /* a copy has no mask_in (NULL) */
+            if (k >= a->n)
                 continue;
-            const uint64_t g = a->group_len == 1 ? k : k / a->group_len;
-            keep[u] = (a->mask_in[g / 8] >> (g % 8)) & 1;
-            if (dt == DT_F64)
-                xd[u] = simdrop_dev_load_d(a->x, k);
-            else
-                xf[u] = simdrop_dev_load_f(dt, a->x, k);
+            at[u] = simdrop_dev_locate(a, k);
+            if (rule == SIMDROP_DEV_RULE_COPY) /* a copy has no mask_in (NULL) */
+                continue;
+            keep[u] = (a->mask_in[at[u].bit / 8] >> (at[u].bit % 8)) & 1;
+            if (dt == DT_F64) {
+                xd[u] = simdrop_dev_load_d(a->x, at[u].x);
+                bd[u] = bias_rule ? simdrop_dev_load_d(a->bias, at[u].col) : 0.0;
+                rd[u] = resid_rule ? simdrop_dev_load_d(a->resid, at[u].y) : 0.0;
+            } else {
+                xf[u] = simdrop_dev_load_f(dt, a->x, at[u].x);
+                bf[u] = bias_rule ? simdrop_dev_load_f(dt, a->bias, at[u].col) : 0.0f;
+                rf[u] = resid_rule ? simdrop_dev_load_f(dt, a->resid, at[u].y) : 0.0f;
+            }
         }
         SIMDROP_DEV_UNROLL
         for (unsigned u = 0; u < SIMDROP_DEV_PREFETCH; u++) {
             const uint64_t k = base + u * stride;
             if (k >= a->n)
                 continue;
+            const uint64_t i = at[u].x, o = at[u].y;
             if (rule != SIMDROP_DEV_RULE_COPY)
-                simdrop_dev_put(rule, dt, a, k, keep[u], xf[u], 0.0f, 0.0f, xd[u], 0.0, 0.0);
+                simdrop_dev_put(rule, dt, a, o, keep[u], xf[u], bf[u], rf[u], xd[u], bd[u], rd[u]);
             else if (dt == DT_F64)
-                ((SIMDROP_DEV_GLOBAL uint64_t *)a->y)[k] = ((SIMDROP_DEV_GLOBAL const uint64_t *)a->x)[k];
+                ((SIMDROP_DEV_GLOBAL uint64_t *)a->y)[o] = ((SIMDROP_DEV_GLOBAL const uint64_t *)a->x)[i];
             else if (dt == DT_F32)
-                ((SIMDROP_DEV_GLOBAL uint32_t *)a->y)[k] = ((SIMDROP_DEV_GLOBAL const uint32_t *)a->x)[k];
+                ((SIMDROP_DEV_GLOBAL uint32_t *)a->y)[o] = ((SIMDROP_DEV_GLOBAL const uint32_t *)a->x)[i];
             else
-                ((SIMDROP_DEV_GLOBAL uint16_t *)a->y)[k] = ((SIMDROP_DEV_GLOBAL const uint16_t *)a->x)[k];
+                ((SIMDROP_DEV_GLOBAL uint16_t *)a->y)[o] = ((SIMDROP_DEV_GLOBAL const uint16_t *)a->x)[i];
         }
     }
 }
 
-/* ---- the bias gradient (MASK_SPEC.md section 4.5) ---------------------------------------------
- * colsum: the partial sum of each (chunk j, column c), j < min(rows, 16): +0, then dx[r][c] of
- * the chunk's rows in order (x = dx as stored, widened; y = the sums, chunk-major, in float or
- * double for f64). fold: dbias[c] = the non-empty chunks' sums added in chunk order, a NaN made
- * canonical; +0 when rows == 0. */
+/* gather: a block's own mask from bits of its global index range: mask_out byte i holds the
+ * keep bits of elements 8i .. 8i + 7 (those below n; the bits past n cleared), each read from
+ * mask_in where simdrop_dev_locate puts it. One byte per thread. */
+SIMDROP_DEV_FN void simdrop_dev_gather(int rule, int dt, const simdrop_dev_args *a,
+                                       SIMDROP_DEV_WARP_PARAM)
+{
+    (void)rule, (void)dt, (void)simdrop_warp;
+    for (uint64_t i = SIMDROP_DEV_ITEM_ID; i < a->n / 8 + (a->n % 8 != 0); i += SIMDROP_DEV_ITEMS) {
+        uint32_t v = 0;
+        for (unsigned t = 0; t < 8 && 8 * i + t < a->n; t++) {
+            const uint64_t g = simdrop_dev_locate(a, 8 * i + t).bit;
+            v |= (uint32_t)((a->mask_in[g / 8] >> (g % 8)) & 1u) << t;
+        }
+        a->mask_out[i] = (uint8_t)v;
+    }
+}
+
+/* ---- the bias gradient (MASK_SPEC.md sections 4.5 and 4.7) ------------------------------------
+ * colsum: the partial sum of each (chunk j, column c) of a rows x cols tensor read with row
+ * stride ldx (x = dx as stored, widened): +0, then its rows in order, a NaN made canonical; y
+ * receives them chunk-major, in float (double for f64). With granule == 0 the chunks are 4.5's
+ * (min(rows, 16) of them), else 4.7's granules of `granule` rows. fold: dbias[c] = the sums of
+ * the first `rows` chunks added in chunk order, a NaN made canonical; +0 when rows == 0 (4.5's
+ * fold, and simdrop_dbias_reduce). */
 SIMDROP_DEV_FN void simdrop_dev_colsum(int rule, int dt, const simdrop_dev_args *a,
                                        SIMDROP_DEV_WARP_PARAM)
 {
-    const uint64_t chunks = a->rows < 16 ? a->rows : 16, q = a->rows / 16, m = a->rows % 16;
+    const uint64_t g = a->granule, q = a->rows / 16, m = a->rows % 16;
+    const uint64_t chunks = g ? a->rows / g + (a->rows % g != 0) : a->rows < 16 ? a->rows : 16;
     (void)rule, (void)simdrop_warp;
     for (uint64_t i = SIMDROP_DEV_ITEM_ID; i < chunks * a->cols; i += SIMDROP_DEV_ITEMS) {
         const uint64_t j = i / a->cols, c = i % a->cols;
-        const uint64_t r0 = j * q + (j < m ? j : m), r1 = r0 + q + (j < m ? 1 : 0);
+        const uint64_t r0 = g ? j * g : j * q + (j < m ? j : m);
+        const uint64_t r1 = g ? (a->rows - r0 < g ? a->rows : r0 + g) : r0 + q + (j < m ? 1 : 0);
         float sf = 0.0f;
         double sd = 0.0;
         uint64_t r = r0;
@@ -426,8 +491,8 @@ SIMDROP_DEV_FN void simdrop_dev_colsum(int rule, int dt, const simdrop_dev_args 
             double vd[SIMDROP_DEV_PREFETCH];
             SIMDROP_DEV_UNROLL
             for (unsigned u = 0; u < SIMDROP_DEV_PREFETCH; u++) {
-                vf[u] = dt == DT_F64 ? 0.0f : simdrop_dev_load_f(dt, a->x, (r + u) * a->cols + c);
-                vd[u] = dt == DT_F64 ? simdrop_dev_load_d(a->x, (r + u) * a->cols + c) : 0.0;
+                vf[u] = dt == DT_F64 ? 0.0f : simdrop_dev_load_f(dt, a->x, (r + u) * a->ldx + c);
+                vd[u] = dt == DT_F64 ? simdrop_dev_load_d(a->x, (r + u) * a->ldx + c) : 0.0;
             }
             SIMDROP_DEV_UNROLL
             for (unsigned u = 0; u < SIMDROP_DEV_PREFETCH; u++) {
@@ -437,33 +502,33 @@ SIMDROP_DEV_FN void simdrop_dev_colsum(int rule, int dt, const simdrop_dev_args 
         }
         for (; r < r1; r++) {
             if (dt == DT_F64)
-                sd += simdrop_dev_load_d(a->x, r * a->cols + c);
+                sd += simdrop_dev_load_d(a->x, r * a->ldx + c);
             else
-                sf += simdrop_dev_load_f(dt, a->x, r * a->cols + c);
+                sf += simdrop_dev_load_f(dt, a->x, r * a->ldx + c);
         }
         if (dt == DT_F64)
-            ((SIMDROP_DEV_GLOBAL double *)a->y)[i] = sd;
+            ((SIMDROP_DEV_GLOBAL double *)a->y)[i] = sd != sd ? simdrop_u2d(SIMDROP_F64_NAN) : sd;
         else
-            ((SIMDROP_DEV_GLOBAL float *)a->y)[i] = sf;
+            ((SIMDROP_DEV_GLOBAL float *)a->y)[i] = sf != sf ? simdrop_u2f(SIMDROP_F32_NAN) : sf;
     }
 }
 
 SIMDROP_DEV_FN void simdrop_dev_fold(int rule, int dt, const simdrop_dev_args *a,
                                      SIMDROP_DEV_WARP_PARAM)
 {
-    const uint64_t chunks = a->rows < 16 ? a->rows : 16;
+    const uint64_t chunks = a->rows;
     (void)rule, (void)simdrop_warp;
     for (uint64_t c = SIMDROP_DEV_ITEM_ID; c < a->cols; c += SIMDROP_DEV_ITEMS) {
         if (dt == DT_F64) {
             SIMDROP_DEV_GLOBAL const double *sums = (SIMDROP_DEV_GLOBAL const double *)a->x;
-            double acc = chunks ? sums[c] : 0.0;
-            for (uint64_t j = 1; j < chunks; j++)
+            double acc = 0.0;
+            for (uint64_t j = 0; j < chunks; j++)
                 acc += sums[j * a->cols + c];
             ((SIMDROP_DEV_GLOBAL double *)a->y)[c] = acc != acc ? simdrop_u2d(SIMDROP_F64_NAN) : acc;
         } else {
             SIMDROP_DEV_GLOBAL const float *sums = (SIMDROP_DEV_GLOBAL const float *)a->x;
-            float acc = chunks ? sums[c] : 0.0f;
-            for (uint64_t j = 1; j < chunks; j++)
+            float acc = 0.0f;
+            for (uint64_t j = 0; j < chunks; j++)
                 acc += sums[j * a->cols + c];
             ((SIMDROP_DEV_GLOBAL float *)a->y)[c] = acc != acc ? simdrop_u2f(SIMDROP_F32_NAN) : acc;
         }

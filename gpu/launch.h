@@ -41,13 +41,20 @@ enum simdrop_gpu_slot {
 #define SIMDROP_GPU_NONE (-1)
 #define SIMDROP_GPU_SCRATCH SIMDROP_MAX_BUFS
 
-/* The scalar parameters of every kernel (SIMDROP_DEV_PARAMS after the buffers). */
+/* The scalar parameters of every kernel (SIMDROP_DEV_PARAMS after the buffers; gpu/kernels.h
+ * says what each kind makes of them). */
 typedef struct simdrop_gpu_args {
-    uint64_t n, offset, key, cols, group_len, rows, nan64;
+    uint64_t n, offset, key, cols, group_len, rows, ldx, ldy, bit_ld, row_group, granule, nan64;
     double mul64, add64, drop64;
     float mul, add, drop;
     uint32_t threshold, nan32;
 } simdrop_gpu_args;
+
+/* X(field) for the 64-bit integers of simdrop_gpu_args in the kernels' parameter order: how
+ * each executor passes them. */
+#define SIMDROP_GPU_U64_ARGS(X)                                                                   \
+    X(n) X(offset) X(key) X(cols) X(group_len) X(rows) X(ldx) X(ldy) X(bit_ld) X(row_group)       \
+    X(granule) X(nan64)
 
 /* One kernel launch. Warp kernels (gen) run `threads` threads in warps of 32 (a multiple of
  * 32; an OpenCL work-group is one warp); the others any number. A kernel loops over its work,
@@ -78,16 +85,25 @@ typedef struct simdrop_gpu_backend {
  * backend passes them to its kernels (buf). */
 typedef struct simdrop_gpu_call {
     int entry, dtype;        /* enum simdrop_entry, enum simdrop_check_dtype */
-    size_t a, b;             /* n | groups, group_len | rows, cols */
+    size_t a, b;             /* n | groups, group_len | rows, cols | samples, spatial |
+                              * granules, cols */
+    size_t channels;         /* the channels-last functions' third count */
+    const simdrop_block_shape *block; /* a block function's block (a, b its rows and cols), or
+                                       * NULL (the check refuses it for a block function) */
+    simdrop_block_shape block_shape;  /* what block points to */
     double p;
     uint64_t seed, offset;
     simdrop_buf desc[SIMDROP_MAX_BUFS];
     void *buf[SIMDROP_MAX_BUFS + 1]; /* + 1: the scratch, filled in by simdrop_gpu_run */
 } simdrop_gpu_call;
 
-/* A call with no buffers yet: the entry point's row, dtype, counts, p, seed and offset. */
+/* A call with no buffers yet: the entry point's row, dtype, counts (a, b, channels), p, seed,
+ * offset, and a block function's block and granule: a and b are then the block's rows and cols.
+ * block is NULL for the other functions, and where a block function was passed NULL (which its
+ * check refuses). */
 void simdrop_gpu_call_init(simdrop_gpu_call *call, int entry, int dtype, size_t a, size_t b,
-                           double p, uint64_t seed, uint64_t offset);
+                           size_t channels, const simdrop_block *block, size_t granule, double p,
+                           uint64_t seed, uint64_t offset);
 
 /* Checks, plans and runs a call on `be`; returns SIMDROP_OK or a status code, with the message
  * of a failure in err (check.c's text for an argument error, "<function>: <why> (<code>)" for
@@ -97,7 +113,7 @@ int simdrop_gpu_run(const simdrop_gpu_backend *be, void *ctx, simdrop_gpu_call *
 
 /* The launches a checked call needs, at most SIMDROP_GPU_MAX_LAUNCHES, and its scratch bytes (0
  * when none). Separate from simdrop_gpu_run for the tests. */
-#define SIMDROP_GPU_MAX_LAUNCHES 3
+#define SIMDROP_GPU_MAX_LAUNCHES 4
 size_t simdrop_gpu_plan(const simdrop_gpu_call *call, simdrop_gpu_launch *out,
                         uint64_t *scratch_bytes);
 

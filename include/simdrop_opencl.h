@@ -17,8 +17,10 @@
  *     on an out-of-order queue order it as any command, with a barrier or a marker.
  *   - Argument errors are returned before anything is enqueued, and nothing is written.
  *     SIMDROP_EDEVICE: an OpenCL call failed (simdrop_cl_last_error() has its name and code);
- *     SIMDROP_ENOMEM: the scratch buffer of a group dropout without mask, a group regeneration
- *     or a bias gradient could not be created. A call that fails after its first kernel was
+ *     SIMDROP_ENOMEM: the scratch buffer of a group dropout without mask, a group regeneration,
+ *     a block whose rows are apart or a bias gradient could not be created (the keep bits of
+ *     such a block's whole global index range: an eighth of a byte per index). A call that
+ *     fails after its first kernel was
  *     enqueued may have written part of its outputs.
  *   - A simdrop_cl may be used by several threads at once. */
 
@@ -110,6 +112,76 @@ SIMDROP_CL_API int simdrop_cl_bias_dropout_add_backward_regen_f32(simdrop_cl *s,
 SIMDROP_CL_API int simdrop_cl_bias_dropout_add_backward_regen_f64(simdrop_cl *s, cl_command_queue queue, cl_mem dx, cl_mem dbias, cl_mem dout, size_t rows, size_t cols, double p, uint64_t seed, uint64_t offset);
 SIMDROP_CL_API int simdrop_cl_bias_dropout_add_backward_regen_bf16(simdrop_cl *s, cl_command_queue queue, cl_mem dx, cl_mem dbias, cl_mem dout, size_t rows, size_t cols, double p, uint64_t seed, uint64_t offset);
 SIMDROP_CL_API int simdrop_cl_bias_dropout_add_backward_regen_f16(simdrop_cl *s, cl_command_queue queue, cl_mem dx, cl_mem dbias, cl_mem dout, size_t rows, size_t cols, double p, uint64_t seed, uint64_t offset);
+
+/* ---- Dropout without rescaling (drop-path with scale_by_keep=False) ---------------------------- */
+SIMDROP_CL_API int simdrop_cl_unscaled_forward_f32(simdrop_cl *s, cl_command_queue queue, cl_mem y, cl_mem mask, cl_mem x, size_t groups, size_t group_len, double p, uint64_t seed, uint64_t offset);
+SIMDROP_CL_API int simdrop_cl_unscaled_forward_f64(simdrop_cl *s, cl_command_queue queue, cl_mem y, cl_mem mask, cl_mem x, size_t groups, size_t group_len, double p, uint64_t seed, uint64_t offset);
+SIMDROP_CL_API int simdrop_cl_unscaled_forward_bf16(simdrop_cl *s, cl_command_queue queue, cl_mem y, cl_mem mask, cl_mem x, size_t groups, size_t group_len, double p, uint64_t seed, uint64_t offset);
+SIMDROP_CL_API int simdrop_cl_unscaled_forward_f16(simdrop_cl *s, cl_command_queue queue, cl_mem y, cl_mem mask, cl_mem x, size_t groups, size_t group_len, double p, uint64_t seed, uint64_t offset);
+SIMDROP_CL_API int simdrop_cl_unscaled_backward_f32(simdrop_cl *s, cl_command_queue queue, cl_mem dx, cl_mem dy, cl_mem mask, size_t groups, size_t group_len);
+SIMDROP_CL_API int simdrop_cl_unscaled_backward_f64(simdrop_cl *s, cl_command_queue queue, cl_mem dx, cl_mem dy, cl_mem mask, size_t groups, size_t group_len);
+SIMDROP_CL_API int simdrop_cl_unscaled_backward_bf16(simdrop_cl *s, cl_command_queue queue, cl_mem dx, cl_mem dy, cl_mem mask, size_t groups, size_t group_len);
+SIMDROP_CL_API int simdrop_cl_unscaled_backward_f16(simdrop_cl *s, cl_command_queue queue, cl_mem dx, cl_mem dy, cl_mem mask, size_t groups, size_t group_len);
+SIMDROP_CL_API int simdrop_cl_unscaled_backward_regen_f32(simdrop_cl *s, cl_command_queue queue, cl_mem dx, cl_mem dy, size_t groups, size_t group_len, double p, uint64_t seed, uint64_t offset);
+SIMDROP_CL_API int simdrop_cl_unscaled_backward_regen_f64(simdrop_cl *s, cl_command_queue queue, cl_mem dx, cl_mem dy, size_t groups, size_t group_len, double p, uint64_t seed, uint64_t offset);
+SIMDROP_CL_API int simdrop_cl_unscaled_backward_regen_bf16(simdrop_cl *s, cl_command_queue queue, cl_mem dx, cl_mem dy, size_t groups, size_t group_len, double p, uint64_t seed, uint64_t offset);
+SIMDROP_CL_API int simdrop_cl_unscaled_backward_regen_f16(simdrop_cl *s, cl_command_queue queue, cl_mem dx, cl_mem dy, size_t groups, size_t group_len, double p, uint64_t seed, uint64_t offset);
+
+/* ---- Channels-last group and alpha dropout ----------------------------------------------------- */
+SIMDROP_CL_API int simdrop_cl_forward_groups_nhwc_f32(simdrop_cl *s, cl_command_queue queue, cl_mem y, cl_mem mask, cl_mem x, size_t samples, size_t spatial, size_t channels, double p, uint64_t seed, uint64_t offset);
+SIMDROP_CL_API int simdrop_cl_forward_groups_nhwc_f64(simdrop_cl *s, cl_command_queue queue, cl_mem y, cl_mem mask, cl_mem x, size_t samples, size_t spatial, size_t channels, double p, uint64_t seed, uint64_t offset);
+SIMDROP_CL_API int simdrop_cl_forward_groups_nhwc_bf16(simdrop_cl *s, cl_command_queue queue, cl_mem y, cl_mem mask, cl_mem x, size_t samples, size_t spatial, size_t channels, double p, uint64_t seed, uint64_t offset);
+SIMDROP_CL_API int simdrop_cl_forward_groups_nhwc_f16(simdrop_cl *s, cl_command_queue queue, cl_mem y, cl_mem mask, cl_mem x, size_t samples, size_t spatial, size_t channels, double p, uint64_t seed, uint64_t offset);
+SIMDROP_CL_API int simdrop_cl_backward_groups_nhwc_f32(simdrop_cl *s, cl_command_queue queue, cl_mem dx, cl_mem dy, cl_mem mask, size_t samples, size_t spatial, size_t channels, double p);
+SIMDROP_CL_API int simdrop_cl_backward_groups_nhwc_f64(simdrop_cl *s, cl_command_queue queue, cl_mem dx, cl_mem dy, cl_mem mask, size_t samples, size_t spatial, size_t channels, double p);
+SIMDROP_CL_API int simdrop_cl_backward_groups_nhwc_bf16(simdrop_cl *s, cl_command_queue queue, cl_mem dx, cl_mem dy, cl_mem mask, size_t samples, size_t spatial, size_t channels, double p);
+SIMDROP_CL_API int simdrop_cl_backward_groups_nhwc_f16(simdrop_cl *s, cl_command_queue queue, cl_mem dx, cl_mem dy, cl_mem mask, size_t samples, size_t spatial, size_t channels, double p);
+SIMDROP_CL_API int simdrop_cl_backward_groups_nhwc_regen_f32(simdrop_cl *s, cl_command_queue queue, cl_mem dx, cl_mem dy, size_t samples, size_t spatial, size_t channels, double p, uint64_t seed, uint64_t offset);
+SIMDROP_CL_API int simdrop_cl_backward_groups_nhwc_regen_f64(simdrop_cl *s, cl_command_queue queue, cl_mem dx, cl_mem dy, size_t samples, size_t spatial, size_t channels, double p, uint64_t seed, uint64_t offset);
+SIMDROP_CL_API int simdrop_cl_backward_groups_nhwc_regen_bf16(simdrop_cl *s, cl_command_queue queue, cl_mem dx, cl_mem dy, size_t samples, size_t spatial, size_t channels, double p, uint64_t seed, uint64_t offset);
+SIMDROP_CL_API int simdrop_cl_backward_groups_nhwc_regen_f16(simdrop_cl *s, cl_command_queue queue, cl_mem dx, cl_mem dy, size_t samples, size_t spatial, size_t channels, double p, uint64_t seed, uint64_t offset);
+SIMDROP_CL_API int simdrop_cl_alpha_forward_nhwc_f32(simdrop_cl *s, cl_command_queue queue, cl_mem y, cl_mem mask, cl_mem x, size_t samples, size_t spatial, size_t channels, double p, uint64_t seed, uint64_t offset);
+SIMDROP_CL_API int simdrop_cl_alpha_forward_nhwc_f64(simdrop_cl *s, cl_command_queue queue, cl_mem y, cl_mem mask, cl_mem x, size_t samples, size_t spatial, size_t channels, double p, uint64_t seed, uint64_t offset);
+SIMDROP_CL_API int simdrop_cl_alpha_forward_nhwc_bf16(simdrop_cl *s, cl_command_queue queue, cl_mem y, cl_mem mask, cl_mem x, size_t samples, size_t spatial, size_t channels, double p, uint64_t seed, uint64_t offset);
+SIMDROP_CL_API int simdrop_cl_alpha_forward_nhwc_f16(simdrop_cl *s, cl_command_queue queue, cl_mem y, cl_mem mask, cl_mem x, size_t samples, size_t spatial, size_t channels, double p, uint64_t seed, uint64_t offset);
+SIMDROP_CL_API int simdrop_cl_alpha_backward_nhwc_f32(simdrop_cl *s, cl_command_queue queue, cl_mem dx, cl_mem dy, cl_mem mask, size_t samples, size_t spatial, size_t channels, double p);
+SIMDROP_CL_API int simdrop_cl_alpha_backward_nhwc_f64(simdrop_cl *s, cl_command_queue queue, cl_mem dx, cl_mem dy, cl_mem mask, size_t samples, size_t spatial, size_t channels, double p);
+SIMDROP_CL_API int simdrop_cl_alpha_backward_nhwc_bf16(simdrop_cl *s, cl_command_queue queue, cl_mem dx, cl_mem dy, cl_mem mask, size_t samples, size_t spatial, size_t channels, double p);
+SIMDROP_CL_API int simdrop_cl_alpha_backward_nhwc_f16(simdrop_cl *s, cl_command_queue queue, cl_mem dx, cl_mem dy, cl_mem mask, size_t samples, size_t spatial, size_t channels, double p);
+SIMDROP_CL_API int simdrop_cl_alpha_backward_nhwc_regen_f32(simdrop_cl *s, cl_command_queue queue, cl_mem dx, cl_mem dy, size_t samples, size_t spatial, size_t channels, double p, uint64_t seed, uint64_t offset);
+SIMDROP_CL_API int simdrop_cl_alpha_backward_nhwc_regen_f64(simdrop_cl *s, cl_command_queue queue, cl_mem dx, cl_mem dy, size_t samples, size_t spatial, size_t channels, double p, uint64_t seed, uint64_t offset);
+SIMDROP_CL_API int simdrop_cl_alpha_backward_nhwc_regen_bf16(simdrop_cl *s, cl_command_queue queue, cl_mem dx, cl_mem dy, size_t samples, size_t spatial, size_t channels, double p, uint64_t seed, uint64_t offset);
+SIMDROP_CL_API int simdrop_cl_alpha_backward_nhwc_regen_f16(simdrop_cl *s, cl_command_queue queue, cl_mem dx, cl_mem dy, size_t samples, size_t spatial, size_t channels, double p, uint64_t seed, uint64_t offset);
+
+/* ---- Blocks of a global tensor (the block is a host struct; dbias: float, double for f64) ------ */
+SIMDROP_CL_API int simdrop_cl_forward_block_f32(simdrop_cl *s, cl_command_queue queue, cl_mem y, cl_mem mask, cl_mem x, const simdrop_block *b, double p, uint64_t seed, uint64_t offset);
+SIMDROP_CL_API int simdrop_cl_forward_block_f64(simdrop_cl *s, cl_command_queue queue, cl_mem y, cl_mem mask, cl_mem x, const simdrop_block *b, double p, uint64_t seed, uint64_t offset);
+SIMDROP_CL_API int simdrop_cl_forward_block_bf16(simdrop_cl *s, cl_command_queue queue, cl_mem y, cl_mem mask, cl_mem x, const simdrop_block *b, double p, uint64_t seed, uint64_t offset);
+SIMDROP_CL_API int simdrop_cl_forward_block_f16(simdrop_cl *s, cl_command_queue queue, cl_mem y, cl_mem mask, cl_mem x, const simdrop_block *b, double p, uint64_t seed, uint64_t offset);
+SIMDROP_CL_API int simdrop_cl_backward_block_f32(simdrop_cl *s, cl_command_queue queue, cl_mem dx, cl_mem dy, cl_mem mask, const simdrop_block *b, double p);
+SIMDROP_CL_API int simdrop_cl_backward_block_f64(simdrop_cl *s, cl_command_queue queue, cl_mem dx, cl_mem dy, cl_mem mask, const simdrop_block *b, double p);
+SIMDROP_CL_API int simdrop_cl_backward_block_bf16(simdrop_cl *s, cl_command_queue queue, cl_mem dx, cl_mem dy, cl_mem mask, const simdrop_block *b, double p);
+SIMDROP_CL_API int simdrop_cl_backward_block_f16(simdrop_cl *s, cl_command_queue queue, cl_mem dx, cl_mem dy, cl_mem mask, const simdrop_block *b, double p);
+SIMDROP_CL_API int simdrop_cl_backward_regen_block_f32(simdrop_cl *s, cl_command_queue queue, cl_mem dx, cl_mem dy, const simdrop_block *b, double p, uint64_t seed, uint64_t offset);
+SIMDROP_CL_API int simdrop_cl_backward_regen_block_f64(simdrop_cl *s, cl_command_queue queue, cl_mem dx, cl_mem dy, const simdrop_block *b, double p, uint64_t seed, uint64_t offset);
+SIMDROP_CL_API int simdrop_cl_backward_regen_block_bf16(simdrop_cl *s, cl_command_queue queue, cl_mem dx, cl_mem dy, const simdrop_block *b, double p, uint64_t seed, uint64_t offset);
+SIMDROP_CL_API int simdrop_cl_backward_regen_block_f16(simdrop_cl *s, cl_command_queue queue, cl_mem dx, cl_mem dy, const simdrop_block *b, double p, uint64_t seed, uint64_t offset);
+SIMDROP_CL_API int simdrop_cl_bias_dropout_add_block_f32(simdrop_cl *s, cl_command_queue queue, cl_mem out, cl_mem mask, cl_mem x, cl_mem bias, cl_mem residual, const simdrop_block *b, double p, uint64_t seed, uint64_t offset);
+SIMDROP_CL_API int simdrop_cl_bias_dropout_add_block_f64(simdrop_cl *s, cl_command_queue queue, cl_mem out, cl_mem mask, cl_mem x, cl_mem bias, cl_mem residual, const simdrop_block *b, double p, uint64_t seed, uint64_t offset);
+SIMDROP_CL_API int simdrop_cl_bias_dropout_add_block_bf16(simdrop_cl *s, cl_command_queue queue, cl_mem out, cl_mem mask, cl_mem x, cl_mem bias, cl_mem residual, const simdrop_block *b, double p, uint64_t seed, uint64_t offset);
+SIMDROP_CL_API int simdrop_cl_bias_dropout_add_block_f16(simdrop_cl *s, cl_command_queue queue, cl_mem out, cl_mem mask, cl_mem x, cl_mem bias, cl_mem residual, const simdrop_block *b, double p, uint64_t seed, uint64_t offset);
+SIMDROP_CL_API int simdrop_cl_bias_dropout_add_backward_block_f32(simdrop_cl *s, cl_command_queue queue, cl_mem dx, cl_mem dbias, cl_mem dout, cl_mem mask, const simdrop_block *b, size_t granule, double p);
+SIMDROP_CL_API int simdrop_cl_bias_dropout_add_backward_block_f64(simdrop_cl *s, cl_command_queue queue, cl_mem dx, cl_mem dbias, cl_mem dout, cl_mem mask, const simdrop_block *b, size_t granule, double p);
+SIMDROP_CL_API int simdrop_cl_bias_dropout_add_backward_block_bf16(simdrop_cl *s, cl_command_queue queue, cl_mem dx, cl_mem dbias, cl_mem dout, cl_mem mask, const simdrop_block *b, size_t granule, double p);
+SIMDROP_CL_API int simdrop_cl_bias_dropout_add_backward_block_f16(simdrop_cl *s, cl_command_queue queue, cl_mem dx, cl_mem dbias, cl_mem dout, cl_mem mask, const simdrop_block *b, size_t granule, double p);
+SIMDROP_CL_API int simdrop_cl_bias_dropout_add_backward_regen_block_f32(simdrop_cl *s, cl_command_queue queue, cl_mem dx, cl_mem dbias, cl_mem dout, const simdrop_block *b, size_t granule, double p, uint64_t seed, uint64_t offset);
+SIMDROP_CL_API int simdrop_cl_bias_dropout_add_backward_regen_block_f64(simdrop_cl *s, cl_command_queue queue, cl_mem dx, cl_mem dbias, cl_mem dout, const simdrop_block *b, size_t granule, double p, uint64_t seed, uint64_t offset);
+SIMDROP_CL_API int simdrop_cl_bias_dropout_add_backward_regen_block_bf16(simdrop_cl *s, cl_command_queue queue, cl_mem dx, cl_mem dbias, cl_mem dout, const simdrop_block *b, size_t granule, double p, uint64_t seed, uint64_t offset);
+SIMDROP_CL_API int simdrop_cl_bias_dropout_add_backward_regen_block_f16(simdrop_cl *s, cl_command_queue queue, cl_mem dx, cl_mem dbias, cl_mem dout, const simdrop_block *b, size_t granule, double p, uint64_t seed, uint64_t offset);
+
+/* ---- The fixed-order reduction of granule partial sums ----------------------------------------- */
+SIMDROP_CL_API int simdrop_cl_dbias_reduce_f32(simdrop_cl *s, cl_command_queue queue, cl_mem dbias, cl_mem partials, size_t granules, size_t cols);
+SIMDROP_CL_API int simdrop_cl_dbias_reduce_f64(simdrop_cl *s, cl_command_queue queue, cl_mem dbias, cl_mem partials, size_t granules, size_t cols);
 
 /* ---- Masks -------------------------------------------------------------------------------------- */
 SIMDROP_CL_API int simdrop_cl_mask(simdrop_cl *s, cl_command_queue queue, cl_mem mask, size_t n, double p, uint64_t seed, uint64_t offset);

@@ -172,26 +172,6 @@ static int element_backward(const simdrop_kernels *k, int dt, void *dx, const vo
 
 /* ---- groups: channel dropout, drop-path and alpha dropout ----------------------------------- */
 
-/* What a group family makes of a kept element: dropout scales it by s = 1 / (1 - p), alpha
- * dropout maps it affinely, and dropout without rescaling (drop-path with scale_by_keep=False)
- * multiplies it by 1. The same keep bits for all three. */
-enum group_family { SCALED, ALPHA, UNSCALED };
-
-/* The constants and rule of group, alpha and unscaled dropout forward. */
-static void group_rule(int family, double p, int *rule, simdrop_consts *c)
-{
-    *rule = family == ALPHA && p < 1.0 ? RULE_AFFINE : RULE_SCALE;
-    *c = family == ALPHA && p < 1.0 ? simdrop_alpha_consts(p)
-                                    : simdrop_dropout_consts(family == UNSCALED ? 0.0 : p);
-}
-
-/* Backward's factor: dropout's s, alpha's A (and 0 at p == 1, where nothing is kept), 1 for
- * dropout without rescaling (simdrop_dropout_consts(0.0): s = 1 / 1 exactly). */
-static simdrop_consts backward_consts(int family, double p)
-{
-    return family == UNSCALED ? simdrop_dropout_consts(0.0) : simdrop_backward_consts(family == ALPHA, p);
-}
-
 static int groups_forward(const simdrop_kernels *k, int dt, int family, void *y, uint8_t *mask,
                           const void *x, size_t groups, size_t group_len, double p,
                           uint64_t seed, uint64_t offset)
@@ -206,9 +186,10 @@ static int groups_forward(const simdrop_kernels *k, int dt, int family, void *y,
     set_output(&j, y, x, n);
     j.group_len = group_len;
     j.mask_out = mask;
-    group_rule(family, p, &j.rule, &j.c);
+    j.rule = simdrop_family_rule(family, p);
+    j.c = simdrop_family_consts(family, p);
     /* alpha dropout at p == 0 is the identity: a copy, every bit kept */
-    if (family == ALPHA && p == 0.0) {
+    if (family == FAMILY_ALPHA && p == 0.0) {
         j.kind = JOB_COPY;
         j.units = n;
         int status;
@@ -227,13 +208,13 @@ static int groups_backward(const simdrop_kernels *k, int dt, int family, void *d
                            double p)
 {
     if (group_len == 1 || !groups) /* element backward */
-        return element_backward(k, dt, dx, dy, mask, groups, backward_consts(family, p));
+        return element_backward(k, dt, dx, dy, mask, groups, simdrop_backward_consts(family, p));
     simdrop_job j = job_new(k, JOB_GROUPS, RULE_SCALE, dt, groups);
     set_output(&j, dx, dy, groups * group_len);
     j.group_len = group_len;
     j.from_bits = 1;
     j.mask_in = mask;
-    j.c = backward_consts(family, p);
+    j.c = simdrop_backward_consts(family, p);
     return simdrop_run(&j);
 }
 
@@ -248,7 +229,7 @@ static int groups_regen(const simdrop_kernels *k, int dt, int family, void *dx, 
     set_keep(&j, p, seed, offset);
     set_output(&j, dx, dy, n);
     j.group_len = group_len;
-    j.c = backward_consts(family, p);
+    j.c = simdrop_backward_consts(family, p);
     return simdrop_run(&j);
 }
 
@@ -257,9 +238,9 @@ static int groups_regen(const simdrop_kernels *k, int dt, int family, void *dx, 
  * runners above give the same bits and values (and alpha dropout at p == 0 is a copy whatever
  * the order). Otherwise the job walks samples (walk.c, nhwc_range). */
 
-static int nhwc_is_nchw(int alpha, size_t spatial, size_t channels, double p)
+static int nhwc_is_nchw(int family, size_t spatial, size_t channels, double p)
 {
-    return spatial == 1 || channels == 1 || (alpha && p == 0.0);
+    return spatial == 1 || channels == 1 || (family == FAMILY_ALPHA && p == 0.0);
 }
 
 static simdrop_job nhwc_job(const simdrop_kernels *k, int dt, void *y, const void *x,
@@ -272,42 +253,43 @@ static simdrop_job nhwc_job(const simdrop_kernels *k, int dt, void *y, const voi
     return j;
 }
 
-static int nhwc_forward(const simdrop_kernels *k, int dt, int alpha, void *y, uint8_t *mask,
+static int nhwc_forward(const simdrop_kernels *k, int dt, int family, void *y, uint8_t *mask,
                         const void *x, size_t samples, size_t spatial, size_t channels, double p,
                         uint64_t seed, uint64_t offset)
 {
-    if (!samples || !channels || nhwc_is_nchw(alpha, spatial, channels, p))
-        return groups_forward(k, dt, alpha ? ALPHA : SCALED, y, mask, x, samples * channels, spatial, p, seed,
+    if (!samples || !channels || nhwc_is_nchw(family, spatial, channels, p))
+        return groups_forward(k, dt, family, y, mask, x, samples * channels, spatial, p, seed,
                               offset);
     simdrop_job j = nhwc_job(k, dt, y, x, samples, spatial, channels);
     set_keep(&j, p, seed, offset);
     j.mask_out = mask;
-    group_rule(alpha, p, &j.rule, &j.c);
+    j.rule = simdrop_family_rule(family, p);
+    j.c = simdrop_family_consts(family, p);
     return simdrop_run(&j);
 }
 
-static int nhwc_backward(const simdrop_kernels *k, int dt, int alpha, void *dx, const void *dy,
+static int nhwc_backward(const simdrop_kernels *k, int dt, int family, void *dx, const void *dy,
                          const uint8_t *mask, size_t samples, size_t spatial, size_t channels,
                          double p)
 {
-    if (!samples || !channels || nhwc_is_nchw(0, spatial, channels, p))
-        return groups_backward(k, dt, alpha ? ALPHA : SCALED, dx, dy, mask, samples * channels, spatial, p);
+    if (!samples || !channels || nhwc_is_nchw(FAMILY_SCALED, spatial, channels, p))
+        return groups_backward(k, dt, family, dx, dy, mask, samples * channels, spatial, p);
     simdrop_job j = nhwc_job(k, dt, dx, dy, samples, spatial, channels);
     j.from_bits = 1;
     j.mask_in = mask;
-    j.c = backward_consts(alpha ? ALPHA : SCALED, p);
+    j.c = simdrop_backward_consts(family, p);
     return simdrop_run(&j);
 }
 
-static int nhwc_regen(const simdrop_kernels *k, int dt, int alpha, void *dx, const void *dy,
+static int nhwc_regen(const simdrop_kernels *k, int dt, int family, void *dx, const void *dy,
                       size_t samples, size_t spatial, size_t channels, double p, uint64_t seed,
                       uint64_t offset)
 {
-    if (!samples || !channels || nhwc_is_nchw(0, spatial, channels, p))
-        return groups_regen(k, dt, alpha ? ALPHA : SCALED, dx, dy, samples * channels, spatial, p, seed, offset);
+    if (!samples || !channels || nhwc_is_nchw(FAMILY_SCALED, spatial, channels, p))
+        return groups_regen(k, dt, family, dx, dy, samples * channels, spatial, p, seed, offset);
     simdrop_job j = nhwc_job(k, dt, dx, dy, samples, spatial, channels);
     set_keep(&j, p, seed, offset);
-    j.c = backward_consts(alpha ? ALPHA : SCALED, p);
+    j.c = simdrop_backward_consts(family, p);
     return simdrop_run(&j);
 }
 
@@ -453,49 +435,52 @@ static int bda_backward(const simdrop_kernels *k, int dt, void *dx, void *dbias,
     int simdrop_forward_groups_##dt(T *y, uint8_t *mask, const T *x, size_t groups,                  \
                                     size_t group_len, double p, uint64_t seed, uint64_t offset)      \
     {                                                                                                \
-        ENTRY_BODY(groups_forward(k, DT, SCALED, y, mask, x, groups, group_len, p, seed, offset),    \
+        ENTRY_BODY(groups_forward(k, DT, FAMILY_SCALED, y, mask, x, groups, group_len, p, seed,      \
+                                  offset),                                                           \
                    SIMDROP_ENTRY_FORWARD_GROUPS, DT, groups, group_len, p, offset,                   \
                    {PTR(y), PTR(mask), PTR(x)});                                                     \
     }                                                                                                \
     int simdrop_backward_groups_##dt(T *dx, const T *dy, const uint8_t *mask, size_t groups,         \
                                      size_t group_len, double p)                                     \
     {                                                                                                \
-        ENTRY_BODY(groups_backward(k, DT, SCALED, dx, dy, mask, groups, group_len, p),               \
+        ENTRY_BODY(groups_backward(k, DT, FAMILY_SCALED, dx, dy, mask, groups, group_len, p),        \
                    SIMDROP_ENTRY_BACKWARD_GROUPS, DT, groups, group_len, p, 0,                       \
                    {PTR(dx), PTR(dy), PTR(mask)});                                                   \
     }                                                                                                \
     int simdrop_backward_groups_regen_##dt(T *dx, const T *dy, size_t groups, size_t group_len,      \
                                            double p, uint64_t seed, uint64_t offset)                 \
     {                                                                                                \
-        ENTRY_BODY(groups_regen(k, DT, SCALED, dx, dy, groups, group_len, p, seed, offset),          \
+        ENTRY_BODY(groups_regen(k, DT, FAMILY_SCALED, dx, dy, groups, group_len, p, seed, offset),   \
                    SIMDROP_ENTRY_BACKWARD_GROUPS_REGEN, DT, groups, group_len, p, offset,            \
                    {PTR(dx), PTR(dy)});                                                              \
     }                                                                                                \
     int simdrop_alpha_forward_##dt(T *y, uint8_t *mask, const T *x, size_t groups,                   \
                                    size_t group_len, double p, uint64_t seed, uint64_t offset)       \
     {                                                                                                \
-        ENTRY_BODY(groups_forward(k, DT, ALPHA, y, mask, x, groups, group_len, p, seed, offset),     \
+        ENTRY_BODY(groups_forward(k, DT, FAMILY_ALPHA, y, mask, x, groups, group_len, p, seed,       \
+                                  offset),                                                           \
                    SIMDROP_ENTRY_ALPHA_FORWARD, DT, groups, group_len, p, offset,                    \
                    {PTR(y), PTR(mask), PTR(x)});                                                     \
     }                                                                                                \
     int simdrop_alpha_backward_##dt(T *dx, const T *dy, const uint8_t *mask, size_t groups,          \
                                     size_t group_len, double p)                                      \
     {                                                                                                \
-        ENTRY_BODY(groups_backward(k, DT, ALPHA, dx, dy, mask, groups, group_len, p),                \
+        ENTRY_BODY(groups_backward(k, DT, FAMILY_ALPHA, dx, dy, mask, groups, group_len, p),         \
                    SIMDROP_ENTRY_ALPHA_BACKWARD, DT, groups, group_len, p, 0,                        \
                    {PTR(dx), PTR(dy), PTR(mask)});                                                   \
     }                                                                                                \
     int simdrop_alpha_backward_regen_##dt(T *dx, const T *dy, size_t groups, size_t group_len,       \
                                           double p, uint64_t seed, uint64_t offset)                  \
     {                                                                                                \
-        ENTRY_BODY(groups_regen(k, DT, ALPHA, dx, dy, groups, group_len, p, seed, offset),           \
+        ENTRY_BODY(groups_regen(k, DT, FAMILY_ALPHA, dx, dy, groups, group_len, p, seed, offset),    \
                    SIMDROP_ENTRY_ALPHA_BACKWARD_REGEN, DT, groups, group_len, p, offset,             \
                    {PTR(dx), PTR(dy)});                                                              \
     }                                                                                                \
     int simdrop_unscaled_forward_##dt(T *y, uint8_t *mask, const T *x, size_t groups,                \
                                       size_t group_len, double p, uint64_t seed, uint64_t offset)    \
     {                                                                                                \
-        ENTRY_BODY(groups_forward(k, DT, UNSCALED, y, mask, x, groups, group_len, p, seed, offset),  \
+        ENTRY_BODY(groups_forward(k, DT, FAMILY_UNSCALED, y, mask, x, groups, group_len, p, seed,    \
+                                  offset),                                                           \
                    SIMDROP_ENTRY_UNSCALED_FORWARD, DT, groups, group_len, p, offset,                 \
                    {PTR(y), PTR(mask), PTR(x)});                                                     \
     }                                                                                                \
@@ -503,14 +488,14 @@ static int bda_backward(const simdrop_kernels *k, int dt, void *dx, void *dbias,
                                        size_t group_len)                                             \
     {                                                                                                \
         /* no p: the factor is 1 */                                                                  \
-        ENTRY_BODY(groups_backward(k, DT, UNSCALED, dx, dy, mask, groups, group_len, 0.0),           \
+        ENTRY_BODY(groups_backward(k, DT, FAMILY_UNSCALED, dx, dy, mask, groups, group_len, 0.0),    \
                    SIMDROP_ENTRY_UNSCALED_BACKWARD, DT, groups, group_len, 0.0, 0,                   \
                    {PTR(dx), PTR(dy), PTR(mask)});                                                   \
     }                                                                                                \
     int simdrop_unscaled_backward_regen_##dt(T *dx, const T *dy, size_t groups, size_t group_len,    \
                                              double p, uint64_t seed, uint64_t offset)               \
     {                                                                                                \
-        ENTRY_BODY(groups_regen(k, DT, UNSCALED, dx, dy, groups, group_len, p, seed, offset),        \
+        ENTRY_BODY(groups_regen(k, DT, FAMILY_UNSCALED, dx, dy, groups, group_len, p, seed, offset), \
                    SIMDROP_ENTRY_UNSCALED_BACKWARD_REGEN, DT, groups, group_len, p, offset,          \
                    {PTR(dx), PTR(dy)});                                                              \
     }                                                                                                \
@@ -545,32 +530,32 @@ static int bda_backward(const simdrop_kernels *k, int dt, void *dx, void *dbias,
  * description's counts are (samples, spatial), and channels its third. */
 #define SIMDROP_NHWC_API(dt, T, DT)                                                                  \
     SIMDROP_NHWC_FAMILY(dt, T, DT, forward_groups_nhwc, backward_groups_nhwc,                        \
-                        backward_groups_nhwc_regen, 0, GROUPS_NHWC)                                  \
+                        backward_groups_nhwc_regen, FAMILY_SCALED, GROUPS_NHWC)                      \
     SIMDROP_NHWC_FAMILY(dt, T, DT, alpha_forward_nhwc, alpha_backward_nhwc,                          \
-                        alpha_backward_nhwc_regen, 1, ALPHA_NHWC)
-#define SIMDROP_NHWC_FAMILY(dt, T, DT, fwd, bwd, rgn, alpha, E)                                      \
+                        alpha_backward_nhwc_regen, FAMILY_ALPHA, ALPHA_NHWC)
+#define SIMDROP_NHWC_FAMILY(dt, T, DT, fwd, bwd, rgn, family, E)                                     \
     int simdrop_##fwd##_##dt(T *y, uint8_t *mask, const T *x, size_t samples, size_t spatial,        \
                              size_t channels, double p, uint64_t seed, uint64_t offset)              \
     {                                                                                                \
-        NHWC_ENTRY_BODY(nhwc_forward(k, DT, alpha, y, mask, x, samples, spatial, channels, p, seed,  \
+        NHWC_ENTRY_BODY(nhwc_forward(k, DT, family, y, mask, x, samples, spatial, channels, p, seed, \
                                      offset),                                                        \
                         channels, SIMDROP_ENTRY_FORWARD_##E, DT, samples, spatial, p, offset,        \
-                        {PTR(y), PTR(mask), PTR(x)});                                           \
+                        {PTR(y), PTR(mask), PTR(x)});                                                \
     }                                                                                                \
     int simdrop_##bwd##_##dt(T *dx, const T *dy, const uint8_t *mask, size_t samples,                \
                              size_t spatial, size_t channels, double p)                              \
     {                                                                                                \
-        NHWC_ENTRY_BODY(nhwc_backward(k, DT, alpha, dx, dy, mask, samples, spatial, channels, p),    \
+        NHWC_ENTRY_BODY(nhwc_backward(k, DT, family, dx, dy, mask, samples, spatial, channels, p),   \
                         channels, SIMDROP_ENTRY_BACKWARD_##E, DT, samples, spatial, p, 0,            \
-                        {PTR(dx), PTR(dy), PTR(mask)});                                         \
+                        {PTR(dx), PTR(dy), PTR(mask)});                                              \
     }                                                                                                \
     int simdrop_##rgn##_##dt(T *dx, const T *dy, size_t samples, size_t spatial, size_t channels,    \
                              double p, uint64_t seed, uint64_t offset)                               \
     {                                                                                                \
-        NHWC_ENTRY_BODY(nhwc_regen(k, DT, alpha, dx, dy, samples, spatial, channels, p, seed,        \
+        NHWC_ENTRY_BODY(nhwc_regen(k, DT, family, dx, dy, samples, spatial, channels, p, seed,       \
                                    offset),                                                          \
                         channels, SIMDROP_ENTRY_BACKWARD_##E##_REGEN, DT, samples, spatial, p,       \
-                        offset, {PTR(dx), PTR(dy)});                                                    \
+                        offset, {PTR(dx), PTR(dy)});                                                 \
     }
 
 #define SIMDROP_BLOCK_API(dt, T, A, DT)                                                              \

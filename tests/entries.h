@@ -165,13 +165,15 @@ static inline int ent_can_alias(const entry *e, int i, ent_shape s)
     return i > 0 && e->arg[i].alias && ent_bytes(e, i, s) == ent_bytes(e, 0, s);
 }
 
-/* "3,5", or for a block "3,5 block=row0,col0/global_cols ld=ldx,ldy granule=g": the shape for
- * a test's messages. */
+/* "3,5", "3,5,7" for channels-last, or for a block "3,5 block=row0,col0/global_cols ld=ldx,ldy
+ * granule=g": the shape for a test's messages. */
 static inline const char *ent_shape_text(const entry *e, ent_shape s, char *buf, size_t len)
 {
     if (ent_is_block(e))
         snprintf(buf, len, "%zu,%zu block=%zu,%zu/%zu ld=%zu,%zu granule=%zu", s.a, s.b, s.row0,
                  s.col0, s.global_cols, s.ldx, s.ldy, s.granule);
+    else if (ent_is_nhwc(e))
+        snprintf(buf, len, "%zu,%zu,%zu", s.a, s.b, s.c);
     else
         snprintf(buf, len, "%zu,%zu", s.a, s.b);
     return buf;

@@ -59,10 +59,12 @@ static int cuda_launch(void *ctx, const simdrop_gpu_launch *l, void *const *buf,
         p[s] = l->slot[s] == SIMDROP_GPU_NONE ? NULL : buf[l->slot[s]];
     simdrop_gpu_args a = l->a;
     /* the kernel's parameters in the order of SIMDROP_DEV_PARAMS */
+#define U64_ADDRESS(field) &a.field,
     void *args[] = {&p[SIMDROP_GPU_Y], &p[SIMDROP_GPU_X], &p[SIMDROP_GPU_BIAS],
                     &p[SIMDROP_GPU_RESID], &p[SIMDROP_GPU_MASK_OUT], &p[SIMDROP_GPU_MASK_IN],
-                    &a.n, &a.offset, &a.key, &a.cols, &a.group_len, &a.rows, &a.nan64, &a.mul64,
-                    &a.add64, &a.drop64, &a.mul, &a.add, &a.drop, &a.threshold, &a.nan32};
+                    SIMDROP_GPU_U64_ARGS(U64_ADDRESS) &a.mul64, &a.add64, &a.drop64, &a.mul,
+                    &a.add, &a.drop, &a.threshold, &a.nan32};
+#undef U64_ADDRESS
     const unsigned blocks = (unsigned)((l->threads + BLOCK_THREADS - 1) / BLOCK_THREADS);
     const cudaError_t e = cudaLaunchKernel(kernels[l->kernel], dim3(blocks), dim3(BLOCK_THREADS),
                                            args, 0, *(cudaStream_t *)ctx);
@@ -88,10 +90,11 @@ static const simdrop_gpu_backend executor = {"simdrop_cuda_", cuda_alloc, cuda_l
 /* Device pointers share one flat address space with host pointers (unified addressing): the
  * checks see them as the CPU library sees its pointers. */
 static int run(int entry, int dtype, const void *const *bufs, size_t nbufs, size_t a, size_t b,
-               double p, uint64_t seed, uint64_t offset, cudaStream_t stream)
+               size_t channels, const simdrop_block *block, size_t granule, double p,
+               uint64_t seed, uint64_t offset, cudaStream_t stream)
 {
     simdrop_gpu_call call;
-    simdrop_gpu_call_init(&call, entry, dtype, a, b, p, seed, offset);
+    simdrop_gpu_call_init(&call, entry, dtype, a, b, channels, block, granule, p, seed, offset);
     for (size_t i = 0; i < nbufs; i++) {
         call.desc[i] = simdrop_buf_ptr(bufs[i]);
         call.buf[i] = (void *)bufs[i];

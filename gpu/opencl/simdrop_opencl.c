@@ -236,7 +236,9 @@ static int cl_launch(void *ctx, const simdrop_gpu_launch *l, void *const *buf, c
     const simdrop_gpu_args *a = &l->a;
     const size_t local = l->warp ? 32 : LOCAL_ITEMS;
     const size_t global = (size_t)((l->threads + local - 1) / local * local);
-    const cl_ulong u64[7] = {a->n, a->offset, a->key, a->cols, a->group_len, a->rows, a->nan64};
+#define U64_VALUE(field) a->field,
+    const cl_ulong u64[] = {SIMDROP_GPU_U64_ARGS(U64_VALUE)};
+#undef U64_VALUE
     const cl_double f64[3] = {a->mul64, a->add64, a->drop64};
     const cl_float f32[3] = {a->mul, a->add, a->drop};
     const cl_uint u32[2] = {a->threshold, a->nan32};
@@ -248,7 +250,7 @@ static int cl_launch(void *ctx, const simdrop_gpu_launch *l, void *const *buf, c
         const cl_mem mem = l->slot[slot] == SIMDROP_GPU_NONE ? NULL : (cl_mem)buf[l->slot[slot]];
         e = clSetKernelArg(k, arg++, sizeof mem, mem ? (const void *)&mem : NULL);
     }
-    for (int i = 0; i < 7 && !e; i++)
+    for (size_t i = 0; i < sizeof u64 / sizeof u64[0] && !e; i++)
         e = clSetKernelArg(k, arg++, sizeof u64[i], &u64[i]);
     for (int i = 0; i < 3 && !e; i++)
         e = clSetKernelArg(k, arg++, sizeof f64[i], &f64[i]);
@@ -306,10 +308,11 @@ static cl_int describe(cl_mem m, simdrop_buf *d)
 }
 
 static int run(simdrop_cl *s, cl_command_queue queue, int entry, int dtype, const void *const *bufs,
-               size_t nbufs, size_t a, size_t b, double p, uint64_t seed, uint64_t offset)
+               size_t nbufs, size_t a, size_t b, size_t channels, const simdrop_block *block,
+               size_t granule, double p, uint64_t seed, uint64_t offset)
 {
     simdrop_gpu_call call;
-    simdrop_gpu_call_init(&call, entry, dtype, a, b, p, seed, offset);
+    simdrop_gpu_call_init(&call, entry, dtype, a, b, channels, block, granule, p, seed, offset);
     char name[96];
     simdrop_call named;
     memset(&named, 0, sizeof named);

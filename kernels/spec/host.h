@@ -84,12 +84,32 @@ static inline simdrop_consts simdrop_alpha_consts(double p)
     return c;
 }
 
-/* Backward's factor: dropout's s, alpha's A (and 0 at p == 1, where nothing is kept); the CPU
- * library and the GPU plans (gpu/launch.c) both take it from here. */
-static inline simdrop_consts simdrop_backward_consts(int alpha, double p)
+/* ---- the group families: what a kept element becomes -------------------------------------
+ * Dropout scales it by s = 1 / (1 - p), alpha dropout maps it affinely (4.4), and dropout
+ * without rescaling (drop-path with scale_by_keep=False) multiplies it by 1; the same keep bits
+ * for all three. The CPU library and the GPU plans (gpu/launch.c) both take the rules from here. */
+enum simdrop_family { FAMILY_SCALED, FAMILY_ALPHA, FAMILY_UNSCALED };
+
+/* Forward's rule and constants (alpha dropout at p == 1 scales by zero; at p == 0 the callers
+ * copy). */
+static inline int simdrop_family_rule(int family, double p)
 {
-    simdrop_consts c = simdrop_dropout_consts(p);
-    if (alpha && p < 1.0) {
+    return family == FAMILY_ALPHA && p < 1.0 ? RULE_AFFINE : RULE_SCALE;
+}
+
+static inline simdrop_consts simdrop_family_consts(int family, double p)
+{
+    if (family == FAMILY_ALPHA && p < 1.0)
+        return simdrop_alpha_consts(p);
+    return simdrop_dropout_consts(family == FAMILY_UNSCALED ? 0.0 : p);
+}
+
+/* Backward's factor: dropout's s, alpha's A (and 0 at p == 1, where nothing is kept), 1 without
+ * rescaling (simdrop_dropout_consts(0.0): s = 1 / 1 exactly). */
+static inline simdrop_consts simdrop_backward_consts(int family, double p)
+{
+    simdrop_consts c = simdrop_dropout_consts(family == FAMILY_UNSCALED ? 0.0 : p);
+    if (family == FAMILY_ALPHA && p < 1.0) {
         const simdrop_consts a = simdrop_alpha_consts(p);
         c.mul = a.mul;
         c.mul64 = a.mul64;

@@ -34,6 +34,7 @@ static int c_alloc(void *ctx, uint64_t bytes, void **scratch, char *why, size_t 
     return *scratch ? SIMDROP_OK : SIMDROP_ENOMEM;
 }
 
+#define U64_ARG(field) a->field,
 static int c_launch(void *ctx, const simdrop_gpu_launch *l, void *const *buf, char *why, size_t size)
 {
     uint8_t *p[SIMDROP_GPU_SLOTS];
@@ -46,9 +47,8 @@ static int c_launch(void *ctx, const simdrop_gpu_launch *l, void *const *buf, ch
     for (simdrop_dev_item = 0; simdrop_dev_item < simdrop_dev_items; simdrop_dev_item++)
         kernels[l->kernel](p[SIMDROP_GPU_Y], p[SIMDROP_GPU_X], p[SIMDROP_GPU_BIAS],
                            p[SIMDROP_GPU_RESID], p[SIMDROP_GPU_MASK_OUT], p[SIMDROP_GPU_MASK_IN],
-                           a->n, a->offset, a->key, a->cols, a->group_len, a->rows, a->nan64,
-                           a->mul64, a->add64, a->drop64, a->mul, a->add, a->drop, a->threshold,
-                           a->nan32);
+                           SIMDROP_GPU_U64_ARGS(U64_ARG) a->mul64, a->add64, a->drop64, a->mul,
+                           a->add, a->drop, a->threshold, a->nan32);
     simdrop_dev_item = 0;
     simdrop_dev_items = 1;
     return SIMDROP_OK;
@@ -79,8 +79,10 @@ static const struct {
 static int c_call(size_t entry, void *const *h, ent_shape s, double p, uint64_t seed, uint64_t offset)
 {
     simdrop_gpu_call call;
-    simdrop_gpu_call_init(&call, entry_rows[entry].entry, entry_rows[entry].dtype, s.a, s.b, p,
-                          seed, offset);
+    const simdrop_block blk = {s.a, s.b, s.row0, s.col0, s.global_cols, s.ldx, s.ldy};
+    const int with_block = simdrop_signatures[entry_rows[entry].entry].shape == SIMDROP_SHAPE_BLOCK;
+    simdrop_gpu_call_init(&call, entry_rows[entry].entry, entry_rows[entry].dtype, s.a, s.b, s.c,
+                          with_block ? &blk : NULL, s.granule, p, seed, offset);
     for (int i = 0; i < simdrop_signatures[call.entry].nbufs; i++) {
         call.desc[i] = simdrop_buf_ptr(h[i]);
         call.buf[i] = h[i];

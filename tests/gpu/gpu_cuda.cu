@@ -91,6 +91,8 @@ enum {
 static int cuda_call(size_t entry, void *const *h, ent_shape s, double p, uint64_t seed,
                      uint64_t offset)
 {
+    /* the block of the block functions (entry_list.h's FROM shapes take &blk) */
+    const simdrop_block blk = {s.a, s.b, s.row0, s.col0, s.global_cols, s.ldx, s.ldy};
     switch (entry) {
 #define ENTRY_CALL(fn, ENTRY, DTYPE, SIG, T, A)                                                    \
     case ENTRY_##fn: return simdrop_cuda_##fn(SIMDROP_GPU_FROM_##SIG(T, A), stream);

@@ -116,6 +116,8 @@ enum {
 
 static int cl_call(size_t entry, void *const *h, ent_shape s, double p, uint64_t seed, uint64_t offset)
 {
+    /* the block of the block functions (entry_list.h's FROM shapes take &blk) */
+    const simdrop_block blk = {s.a, s.b, s.row0, s.col0, s.global_cols, s.ldx, s.ldy};
     switch (entry) {
 #define ENTRY_CALL(fn, ENTRY, DTYPE, SIG, T, A)                                                    \
     case ENTRY_##fn: return simdrop_cl_##fn(program, queue, SIMDROP_GPU_FROM_##SIG(T, A));
