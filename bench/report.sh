@@ -7,8 +7,10 @@
 #                       checkasm --verify --large, PyTorch if it can be had; writes BUILD/report/
 #                       (BUILD is the build directory, build-bench/ by default), so the checkout
 #                       stays clean
-#   --quick             smoke run (under three minutes; what CI runs): sizes 4K-1M, short
-#                       timings, 2 repetitions, checkasm --verify --cases 4; writes BUILD/report-quick/
+#   --quick             smoke run (what CI runs): the native paths only (no SIMDe twins: each
+#                       AVX-512 twin is minutes of compiling, and the test suite checks them),
+#                       sizes 4K-1M, short timings, 2 repetitions, checkasm --verify --cases 4;
+#                       writes BUILD/report-quick/
 #   --update-committed  a full run that then copies REPORT.md and its plots over the
 #                       committed report/ (only when every path verified PASS; not with --quick).
 #                       Run it on a quiet machine and commit the result with the change it measures
@@ -87,6 +89,7 @@ phase "configuring a release build in $BUILD/"
 # A build of its own: release flags whatever the developer's build/ uses, with the tests on:
 # tests/checkasm is the verification (only it and the suite are built, not the other tests).
 SETUP_ARGS=(--buildtype=release -Db_ndebug=true -Dbench=enabled -Dtests=true)
+if ((QUICK)); then SETUP_ARGS+=(-Dsimde_emulation=disabled); else SETUP_ARGS+=(-Dsimde_emulation=auto); fi
 if [[ -f $BUILD/meson-private/coredata.dat ]]; then
     meson setup --reconfigure "$BUILD" "${SETUP_ARGS[@]}" >"$RAW/meson-setup.log" 2>&1
 else
