@@ -310,6 +310,22 @@ SIMDROP_INLINE void SIMDROP_FN(prefetch)(const simdrop_kargs *a, const int rule,
  * regular stores with that prefetching (into the L1 buffer of a misaligned streaming output). */
 enum { STORE_REGULAR, STORE_NT, STORE_BOUNCE };
 
+/* xoshiro128++ next() on a vector of lanes: out gets the output, the state words (lvalues) move
+ * on. The reference's xors, each new word written as the xor of old ones (s1 ^= s2 ^= s0 is
+ * s1 ^ s2 ^ s0), so that a three-input xor does them in four operations and two deep instead of
+ * five and three. */
+#define XOSHIRO_STEP(s0, s1, s2, s3, out)                                                  \
+    do {                                                                                   \
+        (out) = V_ADD(V_ROTL(V_ADD(s0, s3), 7), s0);                                       \
+        const vu32 shifted_ = V_SHL(s1, 9);                                                \
+        const vu32 s1_next_ = V_XOR3(s1, s2, s0);                                          \
+        const vu32 s0_next_ = V_XOR3(s0, s3, s1);                                          \
+        (s2) = V_XOR3(shifted_, s2, s0);                                                   \
+        (s3) = V_ROTL(V_XOR(s3, s1), 11);                                                  \
+        (s1) = s1_next_;                                                                   \
+        (s0) = s0_next_;                                                                   \
+    } while (0)
+
 /* `rounds` rounds of generation of `streams` (1 or 2) independent runs, run q from lanes st[q]
  * with operands args[q]; with rule >= 0 applied to the operands, with with_mask the keep words
  * stored to args[q].mask_out; nt is a STORE_ kind. Two runs in one loop give the out-of-order
@@ -342,17 +358,8 @@ SIMDROP_INLINE void SIMDROP_FN(gen_loop)(const simdrop_kargs *args, simdrop_lane
         SIMDROP_UNROLL for (unsigned q = 0; q < streams; q++) {
             vmask m[NG];
             SIMDROP_UNROLL for (unsigned v = 0; v < NV; v++) {
-                /* xoshiro128++ next(), lane-parallel: the reference's xors, each new word written
-                 * as the xor of old ones (s1 ^= s2 ^= s0 is s1 ^ s2 ^ s0), so that a three-input
-                 * xor does them in four operations and two deep instead of five and three. */
-                const vu32 out = V_ADD(V_ROTL(V_ADD(s0[q][v], s3[q][v]), 7), s0[q][v]);
-                const vu32 shifted = V_SHL(s1[q][v], 9);
-                const vu32 s1_next = V_XOR3(s1[q][v], s2[q][v], s0[q][v]);
-                const vu32 s0_next = V_XOR3(s0[q][v], s3[q][v], s1[q][v]);
-                s2[q][v] = V_XOR3(shifted, s2[q][v], s0[q][v]);
-                s3[q][v] = V_ROTL(V_XOR(s3[q][v], s1[q][v]), 11);
-                s1[q][v] = s1_next;
-                s0[q][v] = s0_next;
+                vu32 out;
+                XOSHIRO_STEP(s0[q][v], s1[q][v], s2[q][v], s3[q][v], out);
                 if (rule != RULE_NONE || with_mask) {
                     m[v] = V_CMP_LO(out, t);
                     m[NV + v] = V_CMP_HI(out, t);
@@ -539,24 +546,64 @@ static void SIMDROP_FN(kernel_mask)(uint8_t *out, simdrop_lanes *st, size_t roun
         }                                                                                  \
     }
 #endif
-/* The rows of a column shard (kernel.h's rows) in one call, each row's loop gen_loop inlined:
- * a narrow row costs its rounds, the skip of its gap and the lanes' trip through memory, where
- * a table call a row, a walk step and a seek cost more than its 32 elements. The keep words are
- * stored or not by a test a round (one instantiation, not two). A streaming call goes a row at
- * a time through gen, where each row's alignment picks its stores. */
-#define SIMDROP_ROW_LOOP(row, st, rounds, t)                                               \
-    SIMDROP_FN(gen_loop)(row, st, rounds, t, row_rule, row_dt, (row)->mask_out != NULL,    \
-                         STORE_REGULAR, 1)
+/* The rows of a column shard (kernel.h's rows) in one call, with the lanes in registers from
+ * the first row to the last: each row's rounds, then the gap's rounds stepped without outputs.
+ * A narrow row costs its rounds and its gap, where a table call a row, a walk step and a seek
+ * cost more than its 32 elements, and a call a row for the rounds and one for the gap moved the
+ * lanes through memory twice a row. The keep words are stored or not by a test a round (one
+ * instantiation, not two). */
+SIMDROP_INLINE void SIMDROP_FN(rows_loop)(const simdrop_kargs *args, simdrop_lanes *st,
+                                          const simdrop_rows *g, uint32_t threshold,
+                                          const int rule, const int dt)
+{
+    vu32 s0[NV], s1[NV], s2[NV], s3[NV], out;
+    SIMDROP_UNROLL for (unsigned v = 0; v < NV; v++) {
+        s0[v] = V_LOAD(st->s[0] + v * SIMDROP_W);
+        s1[v] = V_LOAD(st->s[1] + v * SIMDROP_W);
+        s2[v] = V_LOAD(st->s[2] + v * SIMDROP_W);
+        s3[v] = V_LOAD(st->s[3] + v * SIMDROP_W);
+    }
+    const vu32 t = V_THRESHOLD(threshold);
+    const SIMDROP_FN(vconsts) k = SIMDROP_FN(broadcast)(args->c);
+    simdrop_kargs row = *args;
+    for (size_t r = 0; r < g->rows; r++, simdrop_rows_next(&row, g, dt)) {
+        for (size_t i = 0; r && i < g->gap; i++)
+            SIMDROP_UNROLL for (unsigned v = 0; v < NV; v++)
+                XOSHIRO_STEP(s0[v], s1[v], s2[v], s3[v], out);
+        simdrop_kargs a = row;
+        for (size_t i = 0; i < g->rounds; i++) {
+            vmask m[NG];
+            SIMDROP_UNROLL for (unsigned v = 0; v < NV; v++) {
+                XOSHIRO_STEP(s0[v], s1[v], s2[v], s3[v], out);
+                m[v] = V_CMP_LO(out, t);
+                m[NV + v] = V_CMP_HI(out, t);
+            }
+            SIMDROP_FN(round_values)(rule, dt, 0, a.y, a.x, a.b, a.r, m, &k);
+            SIMDROP_FN(advance)(&a, rule, dt, 1);
+            if (a.mask_out) {
+                simdrop_store_le32(a.mask_out, V_WORD(m));
+                a.mask_out += 4;
+            }
+        }
+    }
+    SIMDROP_UNROLL for (unsigned v = 0; v < NV; v++) {
+        V_STORE(st->s[0] + v * SIMDROP_W, s0[v]);
+        V_STORE(st->s[1] + v * SIMDROP_W, s1[v]);
+        V_STORE(st->s[2] + v * SIMDROP_W, s2[v]);
+        V_STORE(st->s[3] + v * SIMDROP_W, s3[v]);
+    }
+}
+/* A streaming call goes a row at a time through gen, where each row's alignment picks its
+ * stores. */
 #define GEN_ROWS(rule, dt)                                                                 \
     static void SIMDROP_FN(rows_##rule##_##dt)(const simdrop_kargs *a, simdrop_lanes *st,  \
                                                const simdrop_rows *g, uint32_t t)          \
     {                                                                                      \
-        const int row_rule = RULE_##rule, row_dt = DT_##dt;                                \
         if (SIMDROP_HAS_NT && a->nt)                                                       \
             SIMDROP_ROWS_BY_CALLS(SIMDROP_FN(gen_##rule##_##dt), SIMDROP_FN(kernel_skip), a, st, \
-                                  g, t, row_dt);                                           \
+                                  g, t, DT_##dt);                                          \
         else                                                                               \
-            SIMDROP_ROWS_BY_CALLS(SIMDROP_ROW_LOOP, SIMDROP_FN(kernel_skip), a, st, g, t, row_dt); \
+            SIMDROP_FN(rows_loop)(a, st, g, t, RULE_##rule, DT_##dt);                      \
     }
 #define BITS(rule, dt)                                                                     \
     static void SIMDROP_FN(bits_##rule##_##dt)(const simdrop_kargs *a, size_t rounds)      \
