@@ -202,7 +202,9 @@ static void check_case(size_t gi, const entry *e, size_t cap)
         const unsigned char *data = bytes + dev[i].start;
         CHECK(guards_ok(&dev[i], bytes), "%s: %s written outside: %s", be->name, e->arg[i].name, ctx);
         if (e->arg[i].is_out && !c.null_arg[i] && got == SIMDROP_OK && want == SIMDROP_OK) {
-            if (!TEST_NAN_PAYLOADS && (e->arg[i].size == SZ_ELEMS || e->arg[i].size == SZ_BIAS))
+            const int sz = e->arg[i].size;
+            if (!TEST_NAN_PAYLOADS &&
+                (sz == SZ_ELEMS || sz == SZ_BIAS || sz == SZ_LDX || sz == SZ_LDY))
                 nan_as_nan(e->dt, host[i].data, bytes + dev[i].start, len[i]);
             size_t k = 0;
             while (k < len[i] && data[k] == host[i].data[k])
