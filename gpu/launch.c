@@ -248,7 +248,7 @@ static void nhwc_backward(plan *pl, int family)
 /* The fused op's rule: which of bias (buffer 3) and residual (buffer 4) are given. */
 static int bda_rule(const simdrop_gpu_call *c)
 {
-    const int bias = c->desc[3].addr || c->desc[3].space, resid = c->desc[4].addr || c->desc[4].space;
+    const int bias = given(c, 3), resid = given(c, 4);
     return bias ? (resid ? RULE_BIAS_RESID : RULE_BIAS) : (resid ? RULE_RESID : RULE_SCALE);
 }
 
