@@ -238,12 +238,12 @@ static void nhwc_backward(plan *pl, int family)
 }
 
 /* ---- the fused op, and blocks of a global tensor -----------------------------------------------
- * A block whose rows follow each other in memory and in the index space (one row, or full-width
- * rows with ld == cols) is one contiguous range, run as the contiguous plans run the fused op
- * (src/simdrop.c's set_block). Otherwise keep bits are generated for the block's whole global
- * index range (its rows and the columns of other blocks between them: MASK_SPEC.md 2.2's lanes
- * step through those anyway) into scratch, and the bits kernel reads each element's bit there
- * (row stride global_cols); the gather kernel packs the block's own mask from them. */
+ * A block whose rows follow each other in memory and in the index space (check.h's
+ * simdrop_block_is_one_range, the CPU library's rule too) runs as the contiguous plans run the
+ * fused op. Otherwise keep bits are generated for the block's whole global index range (its
+ * rows and the columns of other blocks between them: MASK_SPEC.md 2.2's lanes step through those
+ * anyway) into scratch, and the bits kernel reads each element's bit there (row stride
+ * global_cols); the gather kernel packs the block's own mask from them. */
 
 /* The fused op's rule: which of bias (buffer 3) and residual (buffer 4) are given. */
 static int bda_rule(const simdrop_gpu_call *c)
@@ -273,7 +273,7 @@ static block_geo geometry(const simdrop_gpu_call *c)
         g.ldx = b->ldx;
         g.ldy = b->ldy;
         g.granule = b->granule;
-        g.strided = !(g.rows == 1 || (g.cols == g.global_cols && g.ldx == g.cols && g.ldy == g.cols));
+        g.strided = !simdrop_block_is_one_range(g.rows, g.cols, g.global_cols, g.ldx, g.ldy);
     }
     return g;
 }
@@ -322,6 +322,12 @@ static void block_gen(plan *pl, int rule, int x, int mask, const simdrop_consts 
     l->a.cols = g.cols; /* gen: the bias's columns; bits: the row length */
 }
 
+/* MASK_SPEC.md 4.5's non-empty row chunks of a bias gradient over `rows` rows. */
+static uint64_t dbias_chunks(uint64_t rows)
+{
+    return rows < 16 ? rows : 16;
+}
+
 /* Backward from the block's mask (buffer `mask`) or regenerated, dx (0) from dy / dout (x), and
  * with dbias (buffer 1 of the fused backward, when given) its sums: 4.5's chunks folded, or 4.7's
  * granule partials straight into dbias. The scratch of the regenerated bits is dead once dx is
@@ -345,7 +351,7 @@ static void block_backward(plan *pl, int regen, int x, int mask, int with_dbias)
         return;
     if (n) {
         const uint64_t chunks = g.granule ? g.rows / g.granule + (g.rows % g.granule != 0)
-                                          : g.rows < 16 ? g.rows : 16;
+                                          : dbias_chunks(g.rows);
         simdrop_gpu_launch *l = add(pl, KIND_colsum, RULE_NONE, dt, chunks * g.cols);
         l->slot[SIMDROP_GPU_Y] = g.granule ? 1 : SIMDROP_GPU_SCRATCH;
         l->slot[SIMDROP_GPU_X] = 0;
@@ -363,7 +369,7 @@ static void block_backward(plan *pl, int regen, int x, int mask, int with_dbias)
     simdrop_gpu_launch *l = add(pl, KIND_fold, RULE_NONE, acc_dt, g.cols); /* rows == 0: +0 */
     l->slot[SIMDROP_GPU_Y] = 1;
     l->slot[SIMDROP_GPU_X] = n ? SIMDROP_GPU_SCRATCH : SIMDROP_GPU_NONE;
-    l->a.rows = n ? (g.rows < 16 ? g.rows : 16) : 0;
+    l->a.rows = n ? dbias_chunks(g.rows) : 0;
     l->a.cols = g.cols;
 }
 

@@ -1,4 +1,4 @@
-/* check.h: the argument checks of every entry point, as data: one unit for every front end (CPU now, CUDA and OpenCL later). */
+/* check.h: the argument checks of every entry point, as data: one unit for every front end (the CPU library, CUDA and OpenCL). */
 #ifndef SIMDROP_CHECK_H
 #define SIMDROP_CHECK_H
 
@@ -210,6 +210,15 @@ static inline simdrop_buf simdrop_buf_ptr(const void *p)
 typedef struct simdrop_block_shape {
     size_t row0, col0, global_cols, ldx, ldy, granule;
 } simdrop_block_shape;
+
+/* Whether a block's rows follow each other in memory and in the index space (one row, or
+ * full-width rows with ld == cols): one contiguous range, which the CPU library and the GPU plans
+ * run as the contiguous call. */
+static inline int simdrop_block_is_one_range(size_t rows, size_t cols, size_t global_cols,
+                                             size_t ldx, size_t ldy)
+{
+    return rows == 1 || (cols == global_cols && ldx == cols && ldy == cols);
+}
 
 /* One call, described: the arguments of the entry point `entry`, buffers in its order. */
 typedef struct simdrop_call {

@@ -315,8 +315,7 @@ static void set_block(simdrop_job *j, int rows_kind, const simdrop_block *b, uin
     j->ldy = b->ldy;
     j->row_step = b->global_cols;
     j->offset = offset + (uint64_t)b->row0 * b->global_cols + b->col0;
-    j->strided = !(b->rows == 1 || (b->cols == b->global_cols && b->ldx == b->cols &&
-                                    b->ldy == b->cols));
+    j->strided = !simdrop_block_is_one_range(b->rows, b->cols, b->global_cols, b->ldx, b->ldy);
     if (j->strided && rows_kind) {
         j->kind = JOB_ROWS;
         j->units = b->rows;
