@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# gpu_check.sh: on a CUDA machine, build libsimdrop_cuda for its GPU, run the equivalence test, the benchmark and PyTorch's dropout.
+# gpu_check.sh: on a CUDA machine, build libsimdrop_cuda for its GPU, run the equivalence test, the benchmark, simdrop.torch on CUDA tensors and PyTorch's dropout.
 # Usage: bash tools/gpu_check.sh OUT_DIR (from the repository root; results in OUT_DIR/gpu_check.txt).
 # Every stage runs and reports even when one before it failed; exit 1 if any failed, 77 if none
 # failed but one was skipped (no GPU), else 0. Environment: GPU_CHECK_ARCH (default sm_90),
@@ -52,17 +52,23 @@ stage() {
     [ -d "$build" ] && reconf=(--reconfigure)
     if stage configure 120 "${meson[@]}" setup "${reconf[@]}" "$build" -Dcuda=enabled -Dnvcc_arch="$arch" \
         -Dopencl=disabled -Dbench=disabled -Dtests=true -Dfuzz=disabled -Dsimde_emulation=disabled; then
-        stage build 240 ninja -C "$build" -j"$(nproc)" tests/gpu/check_gpu_cuda cuda_bench && built=1
+        stage build 240 ninja -C "$build" -j"$(nproc)" && built=1
     fi
     if [ "$built" = 1 ]; then
         SIMDROP_TEST_REQUIRE_CUDA=1 stage "gpu-cuda test ($cases cases)" 180 \
             "$build/tests/gpu/check_gpu_cuda" --cases "$cases"
         stage "cuda_bench (n = $n)" 180 "$build/cuda_bench" "$n" 20
+        SIMDROP_TEST_REQUIRE_CUDA=1 SIMDROP_LIBRARY="$build/libsimdrop.so" \
+            SIMDROP_CUDA_LIBRARY="$build/gpu/libsimdrop_cuda.so" PYTHONPATH=python \
+            PYTHONDONTWRITEBYTECODE=1 stage "simdrop.torch on CUDA tensors" 180 \
+            python3 python/tests/test_torch_cuda.py --gpu
     else
         echo "== gpu-cuda test, cuda_bench: FAILED: not built"
         failed=$((failed + 1))
     fi
-    stage "PyTorch CUDA dropout (n = $n)" 240 python3 bench/torch_cuda_bench.py "$n" 20
+    SIMDROP_LIBRARY="$build/libsimdrop.so" SIMDROP_CUDA_LIBRARY="$build/gpu/libsimdrop_cuda.so" \
+        PYTHONPATH=python PYTHONDONTWRITEBYTECODE=1 \
+        stage "PyTorch CUDA dropout and simdrop.torch (n = $n)" 240 python3 bench/torch_cuda_bench.py "$n" 20
     echo "== summary: $failed failed, $skipped skipped"
     date -u
     [ "$failed" = 0 ] || exit 1

@@ -17,7 +17,7 @@ import sys as _sys
 from . import _lib
 from ._core import (  # noqa: F401
     SimdropError, NullPointerError, ProbabilityError, RangeError, SizeError, OverlapError,
-    IsaUnknownError, IsaUnavailableError, OutOfMemoryError, ThreadsError, ParallelError,
+    IsaUnknownError, IsaUnavailableError, OutOfMemoryError, DeviceError, ThreadsError, ParallelError,
     strerror, version, library_path, set_num_threads, get_num_threads,
     isa, set_isa, isa_list, isa_supported,
 )
@@ -36,8 +36,8 @@ MASK_SPEC_VERSION = _lib.SIMDROP_MASK_SPEC_VERSION
 
 __all__ = [
     "SimdropError", "NullPointerError", "ProbabilityError", "RangeError", "SizeError",
-    "OverlapError", "IsaUnknownError", "IsaUnavailableError", "OutOfMemoryError", "ThreadsError",
-    "ParallelError",
+    "OverlapError", "IsaUnknownError", "IsaUnavailableError", "OutOfMemoryError", "DeviceError",
+    "ThreadsError", "ParallelError",
     "strerror", "version", "library_path", "set_num_threads", "get_num_threads",
     "isa", "set_isa", "isa_list", "isa_supported",
     "dropout", "dropout_backward", "dropout_backward_regen",

@@ -55,6 +55,10 @@ class OutOfMemoryError(SimdropError, MemoryError):
     """SIMDROP_ENOMEM: scratch memory could not be had."""
 
 
+class DeviceError(SimdropError, RuntimeError):
+    """SIMDROP_EDEVICE: a call of the GPU runtime failed (the message has the runtime's text)."""
+
+
 class ThreadsError(SimdropError, RuntimeError):
     """SIMDROP_ETHREADS: bad thread count (also from SIMDROP_NUM_THREADS), or no thread started."""
 
@@ -64,7 +68,8 @@ class ParallelError(SimdropError, RuntimeError):
 
 
 for _cls in (SimdropError, NullPointerError, ProbabilityError, RangeError, SizeError, OverlapError,
-             IsaUnknownError, IsaUnavailableError, OutOfMemoryError, ThreadsError, ParallelError):
+             IsaUnknownError, IsaUnavailableError, OutOfMemoryError, DeviceError, ThreadsError,
+             ParallelError):
     _cls.__module__ = "simdrop"  # shown as simdrop.ProbabilityError, where they are exported
 
 _ERRORS = {
@@ -78,7 +83,12 @@ _ERRORS = {
     _lib.SIMDROP_ENOMEM: OutOfMemoryError,
     _lib.SIMDROP_ETHREADS: ThreadsError,
     _lib.SIMDROP_EPARALLEL: ParallelError,
+    _lib.SIMDROP_EDEVICE: DeviceError,
 }
+
+# A GPU library says why its last call failed in its own words (simdrop_cuda_last_error():
+# the function, the argument or the runtime's error): by the prefix of its functions' names.
+LAST_ERROR = {}
 
 
 def strerror(status):
@@ -88,6 +98,9 @@ def strerror(status):
 
 def raise_status(status, function):
     """Raise the exception for C status `status` returned by C function `function`."""
+    for prefix, last_error in LAST_ERROR.items():
+        if function.startswith(prefix):
+            raise _ERRORS.get(status, SimdropError)(status, function, last_error() or None)
     raise _ERRORS.get(status, SimdropError)(status, function)
 
 

@@ -73,30 +73,48 @@ def version_problem(version):
     return None
 
 
-def _open(name):
-    """(CDLL, version string) of a library that fits, or (None, why not)."""
+def open_fitting(name, version_function="simdrop_version", what="a simdrop library"):
+    """(CDLL, version string) of the library `name` if it loads and its version fits, else
+    (None, why not). version_function: the library's "MAJOR.MINOR.PATCH" function (the CUDA
+    twin has its own, _cuda.py)."""
     try:
         cdll = ctypes.CDLL(name)
     except OSError as exc:
         return None, str(exc)
     try:
-        fn = cdll.simdrop_version
+        fn = getattr(cdll, version_function)
     except AttributeError:
-        return None, "it has no simdrop_version(): not a simdrop library"
+        return None, f"it has no {version_function}(): not {what}"
     fn.restype = ctypes.c_char_p
     fn.argtypes = []
     text = (fn() or b"").decode("ascii", "replace")
     version = parse_version(text)
     if version is None:
-        return None, f"its simdrop_version() returned {text!r}, not MAJOR.MINOR.PATCH"
+        return None, f"its {version_function}() returned {text!r}, not MAJOR.MINOR.PATCH"
     problem = version_problem(version)
     return (None, problem) if problem else (cdll, text)
+
+
+def first_fitting(candidates, opener):
+    """(CDLL, name, version string) of the first of the (description, path or name) candidates
+    that opener (open_fitting with its arguments) accepts; (None, lines saying why each of them
+    was passed over)."""
+    tried = []
+    for where, name in candidates:
+        if os.sep in name and not os.path.exists(name):
+            tried.append(f"  {where}: {name} (no such file)")
+            continue
+        cdll, info = opener(name)
+        if cdll is not None:
+            return cdll, name, info
+        tried.append(f"  {where}: {name} ({info})")
+    return None, tried
 
 
 def _load():
     env = os.environ.get("SIMDROP_LIBRARY")
     if env:
-        cdll, info = _open(env)
+        cdll, info = open_fitting(env)
         if cdll is not None:
             return cdll, env, info
         instead = [f"  {where}: {name}" for where, name in _search()[:2] if os.path.exists(name)]
@@ -105,17 +123,11 @@ def _load():
             + (("Without SIMDROP_LIBRARY the search would try first (found, not loaded):\n"
                 + "\n".join(instead) + "\n") if instead else "")
             + f"Point SIMDROP_LIBRARY at a libsimdrop.so of {_NEED}, or unset it.")
-    tried = []
-    for where, name in _search():
-        if os.sep in name and not os.path.exists(name):
-            tried.append(f"  {where}: {name} (no such file)")
-            continue
-        cdll, info = _open(name)
-        if cdll is not None:
-            return cdll, name, info
-        tried.append(f"  {where}: {name} ({info})")
+    found = first_fitting(_search(), open_fitting)
+    if found[0] is not None:
+        return found
     raise ImportError(f"simdrop: cannot load the C library libsimdrop ({_NEED}); tried, in order:\n"
-                      + "\n".join(tried)
+                      + "\n".join(found[1])
                       + "\nSet SIMDROP_LIBRARY to the path of libsimdrop.so, or install simdrop "
                         "(meson install) so the package and the library sit side by side.")
 

@@ -728,7 +728,7 @@ class TestErrors(unittest.TestCase):
     def test_device_dtype_layout(self):
         # device "meta" (shapes only, e.g. a model built under torch.device("meta")): the
         # operator's Meta kernel answers, with PyTorch's layout; other devices are refused
-        # (test_cuda_message)
+        # (test_other_device_message)
         meta = torch.empty(4, 10, device="meta").t()
         for y in (F.dropout(meta, 0.5), sdt.Dropout2d(0.5)(meta.reshape(5, 2, 2, 2)),
                   F.bias_dropout_add(meta, None, meta, 0.5)):
@@ -740,16 +740,16 @@ class TestErrors(unittest.TestCase):
         with self.assertRaisesRegex(RuntimeError, "layout"):
             F.dropout(torch.eye(3).to_sparse(), 0.5)
 
-    def test_cuda_message(self):
-        if torch.cuda.is_available():
-            x = torch.ones(4, device="cuda")
-        else:  # no GPU here: a stand-in with a CUDA tensor's attributes reaches the same check
-            class FakeCuda:
-                dtype, is_cpu, layout, device = torch.float32, False, torch.strided, torch.device("cuda", 0)
-            x = FakeCuda()
+    def test_other_device_message(self):
+        # CUDA tensors run libsimdrop_cuda (test_torch_cuda.py); any other device is refused by
+        # name. No such device here: a stand-in with a tensor's attributes reaches the check.
+        class OnXpu:
+            dtype, is_cpu, is_cuda, layout = torch.float32, False, False, torch.strided
+            device = torch.device("xpu", 0)
         from simdrop.torch import _ops
-        with self.assertRaisesRegex(RuntimeError, "input is on cuda:0: simdrop runs on CPU tensors only"):
-            _ops.kernels(_ops.ELEMENT, x, "dropout")
+        with self.assertRaisesRegex(RuntimeError, "input is on xpu:0: simdrop runs on CPU tensors "
+                                    r"\(the C library\) and CUDA tensors \(libsimdrop_cuda\) only"):
+            _ops.kernels(_ops.ELEMENT, OnXpu(), "dropout")
 
     def test_inplace_refusals(self):
         base = torch.randn(10, 10)
@@ -782,7 +782,7 @@ class TestErrors(unittest.TestCase):
             F.bias_dropout_add(x, None, torch.ones(3), 0.5)
         with self.assertRaisesRegex(TypeError, "dtype"):
             F.bias_dropout_add(x, torch.ones(3, dtype=torch.float64), None, 0.5)
-        with self.assertRaisesRegex(RuntimeError, "CPU tensors only"):
+        with self.assertRaisesRegex(RuntimeError, "bias is on meta: simdrop runs on CPU tensors"):
             F.bias_dropout_add(x, torch.ones(3, device="meta"), None, 0.5)
 
 

@@ -1,67 +1,11 @@
-/* gpu_c.c: the GPU kernels compiled as plain C, run through gpu/launch.c as the CUDA and OpenCL libraries run them: the host-C backend of the GPU tests. */
+/* gpu_c.c: the GPU kernels compiled as plain C, run through gpu/launch.c as the CUDA and OpenCL libraries run them (host_executor.c): the host-C backend of the GPU tests. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernels.h" /* gpu/: every kernel, as C functions (gpu/device.h's C branch) */
-#include "launch.h"
+#include "host_executor.h" /* the kernels as C, run through gpu/launch.c */
 #include "entry_list.h"
 #include "backend.h"
-
-/* ---- the executor: a launch is the kernel's threads called in turn --------------------------- */
-
-typedef void (*kernel_fn)(SIMDROP_DEV_PARAMS);
-#define KERNEL_FN(name, kind, rule, dt) simdrop_k_##name,
-static const kernel_fn kernels[SIMDROP_GPU_KERNEL_COUNT] = {SIMDROP_GPU_KERNELS(KERNEL_FN)};
-
-/* How many threads a launch runs at most (a C thread runs a whole warp of a warp kernel): the
- * harness varies it so that the kernels' loops over more work than threads run too. */
-static uint64_t max_threads = 3;
-static int fail_alloc; /* the next scratch allocation fails, as a device's may */
-
-static int c_alloc(void *ctx, uint64_t bytes, void **scratch, char *why, size_t size)
-{
-    (void)ctx;
-    if (fail_alloc) {
-        fail_alloc = 0;
-        snprintf(why, size, "scratch of %llu bytes: out of memory (forced by the test)",
-                 (unsigned long long)bytes);
-        return SIMDROP_ENOMEM;
-    }
-    *scratch = malloc(bytes);
-    if (*scratch)
-        memset(*scratch, 0xcd, bytes); /* no kernel may read what it did not write */
-    return *scratch ? SIMDROP_OK : SIMDROP_ENOMEM;
-}
-
-#define U64_ARG(field) a->field,
-static int c_launch(void *ctx, const simdrop_gpu_launch *l, void *const *buf, char *why, size_t size)
-{
-    uint8_t *p[SIMDROP_GPU_SLOTS];
-    (void)ctx, (void)why, (void)size;
-    for (int s = 0; s < SIMDROP_GPU_SLOTS; s++)
-        p[s] = l->slot[s] == SIMDROP_GPU_NONE ? NULL : (uint8_t *)buf[l->slot[s]];
-    const simdrop_gpu_args *a = &l->a;
-    const uint64_t planned = l->warp ? l->threads / 32 : l->threads;
-    simdrop_dev_items = planned < max_threads ? planned : max_threads;
-    for (simdrop_dev_item = 0; simdrop_dev_item < simdrop_dev_items; simdrop_dev_item++)
-        kernels[l->kernel](p[SIMDROP_GPU_Y], p[SIMDROP_GPU_X], p[SIMDROP_GPU_BIAS],
-                           p[SIMDROP_GPU_RESID], p[SIMDROP_GPU_MASK_OUT], p[SIMDROP_GPU_MASK_IN],
-                           SIMDROP_GPU_U64_ARGS(U64_ARG) a->mul64, a->add64, a->drop64, a->mul,
-                           a->add, a->drop, a->threshold, a->nan32);
-    simdrop_dev_item = 0;
-    simdrop_dev_items = 1;
-    return SIMDROP_OK;
-}
-
-static int c_release(void *ctx, void *scratch, char *why, size_t size)
-{
-    (void)ctx, (void)why, (void)size;
-    free(scratch);
-    return SIMDROP_OK;
-}
-
-static const simdrop_gpu_backend executor = {"simdrop_c_", c_alloc, c_launch, c_release};
 
 /* ---- the test backend --------------------------------------------------------------------------- */
 
@@ -91,10 +35,11 @@ static int c_call(size_t entry, void *const *h, ent_shape s, double p, uint64_t 
      * with nothing written. The calls run on 1, 2 or 3 threads in turn. */
     static unsigned calls;
     calls++;
-    fail_alloc = calls % 13 == 0;
-    max_threads = 1 + calls % 3;
-    const int status = simdrop_gpu_run(&executor, NULL, &call, last_error, sizeof last_error);
-    fail_alloc = 0;
+    simdrop_host_fail_alloc = calls % 13 == 0;
+    simdrop_host_max_threads = 1 + calls % 3;
+    const int status = simdrop_gpu_run(&simdrop_host_executor, NULL, &call, last_error,
+                                       sizeof last_error);
+    simdrop_host_fail_alloc = 0;
     return status;
 }
 

@@ -17,16 +17,18 @@ the way ATen lays out aten::dropout:
   native_bias_dropout_add_backward(grad, mask, seed, p, dbias) -> (grad_input, grad_bias)
 
 Each native operator has a CPU kernel (the C library, through _ops.forward/backward: the same
-code as the eager route, so both give the same bits), a Meta kernel (shapes, strides and dtypes
-without data: shape propagation, FakeTensor, torch.compile) and an Autograd kernel (an
-autograd.Function whose forward calls the operator below autograd and whose backward calls the
-backward operator; the backward operators have one too, so double backward works).
+code as the eager route, so both give the same bits), the same function as its CUDA kernel (_ops
+runs libsimdrop_cuda for a CUDA tensor), a Meta kernel (shapes, strides and dtypes without data:
+shape propagation, FakeTensor, torch.compile) and an Autograd kernel (an autograd.Function whose
+forward calls the operator below autograd and whose backward calls the backward operator; the
+backward operators have one too, so double backward works).
 
-The seed is drawn inside native_dropout's CPU kernel from torch's default CPU generator (one
-draw, as the eager route draws it), the way aten::dropout draws its randomness: a traced, scripted
-or compiled model gets a fresh mask on every call, never a seed baked into the graph. The seed
-comes back as a 0-d int64 tensor with the 1-bit mask (empty with save_mask=False: the backward then
-regenerates the mask from the seed), which is all the backward needs.
+The seed is drawn inside native_dropout's kernel from torch's default CPU generator (one draw, as
+the eager route draws it, whatever the device), the way aten::dropout draws its randomness: a
+traced, scripted or compiled model gets a fresh mask on every call, never a seed baked into the
+graph. The seed comes back as a 0-d int64 tensor on the input's device with the 1-bit mask (empty
+with save_mask=False: the backward then regenerates the mask from the seed), which is all the
+backward needs (on a GPU, reading it back costs the backward operator one wait for the stream).
 
 The random operators are declared with CONSERVATIVE alias analysis (and, where the torch version
 has operator tags, nondeterministic_seeded): TorchScript would otherwise treat two identical calls
@@ -136,8 +138,10 @@ def _kernels(input, groups, alpha, scale, fname, what="input"):
     return _ops.kernels(kind, input, fname, what)
 
 
-def _check_mask(mask, seed, bits, fname):
-    """The mask and seed a backward operator got: the forward's, or it would read out of bounds."""
+def _check_mask(mask, seed, bits, fname, grad):
+    """The mask and seed a backward operator got: the forward's, or it would read out of bounds
+    (or on another device)."""
+    _ops.same_device(grad, mask, fname, "mask")
     if mask.dtype != torch.uint8 or mask.dim() != 1 or not mask.is_contiguous() or \
             mask.numel() not in (0, (bits + 7) >> 3):
         raise ValueError(f"simdrop::{fname}: mask must be the forward's 1-bit mask, a contiguous "
@@ -167,10 +171,10 @@ def _native_dropout_cpu(input, p, groups, alpha, save_mask, scale=True):
     glen = _split(input, groups, "native_dropout")
     k = _kernels(input, groups, alpha, scale, "native_dropout")
     p = F.check_p(p)
-    seed_t, seed = _ops.seed_tensor() if p != 0 else (torch.zeros((), dtype=torch.int64), 0)
+    seed_t, seed = _seed(p, input)
     spec = Spec(k, p, seed, groups, glen)
     out = _ops.forward(input, spec, False, save_mask)
-    mask = spec.mask if save_mask else torch.empty(0, dtype=torch.uint8)
+    mask = spec.mask if save_mask else input.new_empty(0, dtype=torch.uint8)
     return out, mask, seed_t
 
 
@@ -201,7 +205,7 @@ class _NativeDropout(torch.autograd.Function):
 def _native_dropout_backward_cpu(grad, mask, seed, p, groups, alpha, layout, scale=True):
     glen = _split(grad, groups, "native_dropout_backward")
     k = _kernels(grad, groups, alpha, scale, "native_dropout_backward", "grad")
-    _check_mask(mask, seed, groups, "native_dropout_backward")
+    _check_mask(mask, seed, groups, "native_dropout_backward", grad)
     _check_layout(grad, layout, "native_dropout_backward")
     spec = Spec(k, F.check_p(p), int(seed) & _ops.U64, groups, glen)
     spec.mask = mask if mask.numel() else None
@@ -214,7 +218,7 @@ def _native_dropout_backward_cpu(grad, mask, seed, p, groups, alpha, layout, sca
 def _native_dropout_backward_meta(grad, mask, seed, p, groups, alpha, layout, scale=True):
     _split(grad, groups, "native_dropout_backward")
     _ops.check_meta(grad, "native_dropout_backward", "grad")
-    _check_mask(mask, seed, groups, "native_dropout_backward")
+    _check_mask(mask, seed, groups, "native_dropout_backward", grad)
     _check_layout(grad, layout, "native_dropout_backward")
     return grad.new_empty_strided(grad.shape, layout) if layout else _contiguous_like(grad)
 
@@ -238,18 +242,21 @@ class _NativeDropoutBackward(torch.autograd.Function):
 
 # ---- native_bias_dropout_add -----------------------------------------------------------------------
 
-def _bias_seed(p):
-    return _ops.seed_tensor() if p != 0 else (torch.zeros((), dtype=torch.int64), 0)
+def _seed(p, input):
+    """(seed tensor on input's device, seed): one draw, none for p == 0."""
+    if p == 0:
+        return input.new_zeros((), dtype=torch.int64), 0
+    return _ops.seed_tensor(input.device)
 
 
 def _native_bias_dropout_add_cpu(input, bias, residual, p, save_mask):
     p = F.check_p(p)
     k, rows, cols = F.check_bias_dropout_add(input, bias, residual, "native_bias_dropout_add")
-    seed_t, seed = _bias_seed(p)
-    elem = Spec(_ops.TABLES[ELEMENT][input.dtype], p, seed, input.numel(), 1)
+    seed_t, seed = _seed(p, input)
+    elem = Spec(_ops.kernels(ELEMENT, input, "native_bias_dropout_add"), p, seed, input.numel(), 1)
     bspec = _ops.BiasSpec(k, elem, rows, cols, None)
     out = _ops.bias_forward(*F.plain3(input, bias, residual), bspec, save_mask)
-    mask = elem.mask if save_mask else torch.empty(0, dtype=torch.uint8)
+    mask = elem.mask if save_mask else input.new_empty(0, dtype=torch.uint8)
     return out, mask, seed_t
 
 
@@ -283,10 +290,11 @@ class _NativeBiasDropoutAdd(torch.autograd.Function):
 
 def _native_bias_dropout_add_backward_cpu(grad, mask, seed, p, dbias):
     k = _ops.kernels(_ops.BIAS_ADD, grad, "native_bias_dropout_add_backward", "grad")
-    _check_mask(mask, seed, grad.numel(), "native_bias_dropout_add_backward")
+    _check_mask(mask, seed, grad.numel(), "native_bias_dropout_add_backward", grad)
     rows, cols = F.rows_cols(grad)
     p = F.check_p(p)
-    elem = Spec(_ops.TABLES[ELEMENT][grad.dtype], p, int(seed) & _ops.U64, grad.numel(), 1)
+    elem = Spec(_ops.kernels(ELEMENT, grad, "native_bias_dropout_add_backward", "grad"), p,
+                int(seed) & _ops.U64, grad.numel(), 1)
     elem.mask = mask if mask.numel() else None
     if not dbias:
         return _ops.backward(grad, elem), grad.new_empty(0)
@@ -299,7 +307,7 @@ def _dbias_dtype(grad):
 
 def _native_bias_dropout_add_backward_meta(grad, mask, seed, p, dbias):
     _ops.check_meta(grad, "native_bias_dropout_add_backward", "grad")
-    _check_mask(mask, seed, grad.numel(), "native_bias_dropout_add_backward")
+    _check_mask(mask, seed, grad.numel(), "native_bias_dropout_add_backward", grad)
     cols = F.rows_cols(grad)[1] if dbias else 0
     return _contiguous_like(grad), grad.new_empty(cols, dtype=_dbias_dtype(grad))
 
@@ -392,5 +400,6 @@ _COMPOSITE = {"dropout": _dropout, "dropout1d": _feature("dropout1d"), "dropout2
 for _name, _by_key in _KERNELS.items():
     for _key, _fn in zip(("CPU", "Meta", "Autograd"), _by_key):
         _lib.impl(_name, _fn, _key)
+    _lib.impl(_name, _by_key[0], "CUDA")  # the same code: _ops picks libsimdrop_cuda by device
 for _name, _fn in _COMPOSITE.items():
     _lib.impl(_name, _fn, "CompositeImplicitAutograd")

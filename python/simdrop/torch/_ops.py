@@ -17,12 +17,18 @@ is processed in its own memory order, any other strided input is first copied. C
 keeps one bit per (sample, channel), index n * C + c, whatever the layout: channels_last and
 channels_last_3d memory runs the C library's NHWC functions (the same bits as the NCHW ones), so
 a tensor keeps its mask when its memory format changes (group_layout()).
+
+Devices: a CPU tensor runs the C library; a CUDA tensor its twin libsimdrop_cuda (the same
+masks and bits, docs/GPU.md), on torch's current stream of the tensor's device, loaded on the
+first CUDA call (device_tables()). Everything else here is the same code for both: results and
+masks are allocated on the input's device, the seed is drawn from the same generator (torch's
+default CPU one), so torch.manual_seed(s) gives a model the same masks on either device.
 """
 import threading
 
 import torch
 
-from .. import _lib
+from .. import _core, _cuda, _lib
 from .._core import raise_status
 from .._hugepages import THRESHOLD as _HUGE_BYTES, advise as _advise
 
@@ -30,6 +36,7 @@ _SUFFIX = {torch.float32: "f32", torch.float64: "f64", torch.bfloat16: "bf16", t
 _SIZE = {torch.float32: 4, torch.float64: 8, torch.bfloat16: 2, torch.float16: 2}
 
 ELEMENT, GROUPS, ALPHA, UNSCALED, BIAS_ADD = "element", "groups", "alpha", "unscaled", "bias_dropout_add"
+BLOCK, BIAS_ADD_BLOCK = "block", "bias_dropout_add_block"  # blocks of a global tensor (_sharding.py)
 
 # The C functions of each operation: forward, backward from the mask, backward by regeneration.
 _NAMES = {
@@ -42,6 +49,9 @@ _NAMES = {
                "simdrop_unscaled_backward_regen_{}"),
     BIAS_ADD: ("simdrop_bias_dropout_add_{}", "simdrop_bias_dropout_add_backward_{}",
                "simdrop_bias_dropout_add_backward_regen_{}"),
+    BLOCK: ("simdrop_forward_block_{}", "simdrop_backward_block_{}", "simdrop_backward_regen_block_{}"),
+    BIAS_ADD_BLOCK: ("simdrop_bias_dropout_add_block_{}", "simdrop_bias_dropout_add_backward_block_{}",
+                     "simdrop_bias_dropout_add_backward_regen_block_{}"),
 }
 
 
@@ -56,20 +66,23 @@ _NHWC_NAMES = {
 
 class Kernels:
     """The C functions of one operation for one dtype, bound once (nfwd, nbwd, nregen: the NHWC
-    forms, None for element dropout and the fused op). misalign: the low address bits
-    that must be 0 for the dtype (C reads and writes aligned elements only; a tensor made by
-    torch.frombuffer at a byte offset, or from a misaligned numpy array, is not)."""
+    forms, None for element dropout and the fused op), from `lib`: the C library (_lib), or a
+    device's twin of it (DeviceFunctions). names: the functions' names in that library, for
+    errors. misalign: the low address bits that must be 0 for the dtype (C reads and writes
+    aligned elements only; a tensor made by torch.frombuffer at a byte offset, or from a
+    misaligned numpy array, is not)."""
     __slots__ = ("fwd", "bwd", "regen", "nfwd", "nbwd", "nregen", "grouped", "names",
                  "nhwc_names", "misalign", "ones")
 
-    def __init__(self, names, nhwc_names, grouped, size, ones=None):
-        self.names = names
-        self.nhwc_names = nhwc_names
-        self.fwd, self.bwd, self.regen = (getattr(_lib, name) for name in names)
+    def __init__(self, names, nhwc_names, grouped, size, ones=None, lib=_lib):
+        self.fwd, self.bwd, self.regen = (getattr(lib, name) for name in names)
         if names[1].startswith("simdrop_unscaled_"):
             self.bwd = _without_p(self.bwd)
-        self.nfwd, self.nbwd, self.nregen = (getattr(_lib, name) for name in nhwc_names) \
+        self.nfwd, self.nbwd, self.nregen = (getattr(lib, name) for name in nhwc_names) \
             if nhwc_names else (None, None, None)
+        prefix = getattr(lib, "prefix", "simdrop_")
+        self.names = tuple(prefix + name[len("simdrop_"):] for name in names)
+        self.nhwc_names = tuple(prefix + name[len("simdrop_"):] for name in nhwc_names)
         self.grouped = grouped
         self.misalign = size - 1
         self.ones = ones  # NOISE_MAX ones for noise_dropout(), or None where it does not apply
@@ -87,12 +100,13 @@ NOISE_MAX = 512
 _EXACT_PRODUCT = (torch.float32, torch.float64)
 
 
-def _table(kind):
+def _table(kind, lib=_lib):
     return {dtype: Kernels(tuple(name.format(t) for name in _NAMES[kind]),
                            tuple(name.format(t) for name in _NHWC_NAMES.get(kind, ())),
-                           kind != ELEMENT, _SIZE[dtype],
+                           kind not in (ELEMENT, BLOCK), _SIZE[dtype],
                            torch.ones(NOISE_MAX, dtype=dtype)
-                           if kind == ELEMENT and dtype in _EXACT_PRODUCT else None)
+                           if lib is _lib and kind == ELEMENT and dtype in _EXACT_PRODUCT else None,
+                           lib)
             for dtype, t in _SUFFIX.items()}
 
 
@@ -102,18 +116,80 @@ def _without_p(bwd):
     return lambda dx, dy, mask, groups, glen, p: bwd(dx, dy, mask, groups, glen)
 
 
-TABLES = {kind: _table(kind) for kind in (ELEMENT, GROUPS, ALPHA, UNSCALED, BIAS_ADD)}
+def tables(lib=_lib):
+    """Every operation's kernels by kind and dtype, from lib."""
+    return {kind: _table(kind, lib) for kind in _NAMES}
+
+
+TABLES = tables()  # the CPU's
+
+
+class DeviceFunctions:
+    """A device library's functions under the C library's names (simdrop_forward_f32, ...):
+    library.function(name) is the device twin of that C function, which takes the C function's
+    arguments then a queue; bind(fn) returns it as the C function is called, the device's
+    current queue added (and the device made current)."""
+
+    def __init__(self, library, bind, prefix):
+        self.library, self.bind, self.prefix = library, bind, prefix
+
+    def __getattr__(self, name):  # (only for names not yet bound: then they are attributes)
+        if not name.startswith("simdrop_"):
+            raise AttributeError(name)
+        fn = self.bind(self.library.function(name))
+        setattr(self, name, fn)
+        return fn
+
+
+def _cuda_bind(index):
+    """bind() of CUDA device `index`: the call gets torch's current stream of the device, and
+    runs with the device current (libsimdrop_cuda launches on the current device)."""
+    current_stream, current_device, device = (torch.cuda.current_stream, torch.cuda.current_device,
+                                              torch.cuda.device)
+
+    def bind(fn):
+        def call(*args):
+            if current_device() == index:
+                return fn(*args, current_stream(index).cuda_stream)
+            with device(index):
+                return fn(*args, current_stream(index).cuda_stream)
+        return call
+    return bind
+
+
+_device_tables = {}
+
+
+def device_tables(device):
+    """tables() of a CUDA device: libsimdrop_cuda's functions on its current stream."""
+    found = _device_tables.get(device)
+    if found is None:
+        library = _cuda.library()
+        _core.LAST_ERROR["simdrop_cuda_"] = library.last_error
+        found = _device_tables[device] = tables(DeviceFunctions(library, _cuda_bind(device.index),
+                                                                "simdrop_cuda_"))
+    return found
 
 
 def kernels(kind, x, fname, what="input"):
-    """The kernels of `kind` for x's dtype; a clear error for what the C library cannot run."""
+    """The kernels of `kind` for x's dtype and device; a clear error for what simdrop cannot run."""
     k = TABLES[kind].get(x.dtype)
-    if k is not None and x.is_cpu and x.layout is torch.strided:
-        return k
-    if not x.is_cpu:
+    if k is not None and x.layout is torch.strided:
+        if x.is_cpu:
+            return k
+        if x.is_cuda:
+            return device_tables(x.device)[kind][x.dtype]
+    if not x.is_cpu and not x.is_cuda:
         raise RuntimeError(f"simdrop.torch.{fname}: {what} is on {x.device}: simdrop runs on CPU "
-                           "tensors only (the C library has no GPU kernels)")
+                           "tensors (the C library) and CUDA tensors (libsimdrop_cuda) only")
     check_meta(x, fname, what)
+
+
+def same_device(x, t, fname, what):
+    """PyTorch's refusal of tensors on two devices, made before a kernel reads the wrong one."""
+    if t.device != x.device:
+        raise RuntimeError(f"simdrop.torch.{fname}: expected all tensors to be on the same device, "
+                           f"but {what} is on {t.device} and input on {x.device}")
 
 
 def check_meta(x, fname, what="input"):
@@ -177,15 +253,20 @@ def draw_seed(generator=None):
         buf, bits = _seed_buffer()
     if generator is None:  # (the same draw: no keyword argument to parse on the common path)
         buf.random_(_INT64_MIN, None)  # the full 64-bit range
+    elif generator.device.type != "cpu":  # a CUDA generator draws on its device: one sync
+        return torch.empty((), dtype=torch.int64, device=generator.device).random_(
+            _INT64_MIN, None, generator=generator).item() & U64
     else:
         buf.random_(_INT64_MIN, None, generator=generator)
     return bits.value
 
 
-def seed_tensor():
-    """(0-d int64 tensor, seed) drawn as draw_seed() draws it, for an operator to return."""
+def seed_tensor(device=None):
+    """(0-d int64 tensor, seed) drawn as draw_seed() draws it, for an operator to return: on
+    `device` (an operator's outputs are on its input's device), drawn on the CPU."""
     t = torch.empty((), dtype=torch.int64).random_(_INT64_MIN, None)
-    return t, t.item() & U64
+    seed = t.item() & U64
+    return (t if device is None or device.type == "cpu" else t.to(device)), seed
 
 
 U64 = (1 << 64) - 1
@@ -209,11 +290,11 @@ def empty_strided(x, strides):
     """An uninitialised tensor of x's shape and dtype with `strides` (None: contiguous)."""
     if strides is None:
         return _advised(torch.empty_like(x, memory_format=torch.contiguous_format))
-    return _advised(torch.empty_strided(x.shape, strides, dtype=x.dtype))
+    return _advised(torch.empty_strided(x.shape, strides, dtype=x.dtype, device=x.device))
 
 
 def _advised(t):
-    if t.numel() >= _HUGE_ELEMENTS:
+    if t.numel() >= _HUGE_ELEMENTS and t.is_cpu:
         nbytes = t.numel() * t.element_size()
         if nbytes >= _HUGE_BYTES:
             _advise(t.data_ptr(), nbytes)
@@ -408,8 +489,9 @@ class Spec:
 REGEN_MAX = 512
 
 
-def _new_mask(bits):
-    return torch.empty((bits + 7) >> 3, dtype=torch.uint8)
+def _new_mask(x, bits):
+    """An uninitialised 1-bit mask of `bits` bits on x's device."""
+    return x.new_empty((bits + 7) >> 3, dtype=torch.uint8)
 
 
 def runs_layout(spec):
@@ -461,7 +543,7 @@ def forward(x, spec, inplace, want_mask):
         spec.channels = group_layout(x.shape, spec.strides, spec.groups)
     mask = None
     if want_mask:
-        spec.mask = _new_mask(spec.groups)
+        spec.mask = _new_mask(x, spec.groups)
         mask = spec.mask.data_ptr()
     sp = src.data_ptr()
     if sp & k.misalign:  # (dst is new, or x itself only where the caller checked it)
@@ -506,7 +588,7 @@ def backward(g, spec):
         dx = empty_same(g, spec.groups * spec.glen)
     else:
         if g.stride() != strides:
-            g2 = torch.empty_strided(g.shape, strides, dtype=g.dtype)
+            g2 = torch.empty_strided(g.shape, strides, dtype=g.dtype, device=g.device)
             g2.copy_(g)
             g = g2
         dx = empty_strided(g, strides)
@@ -625,7 +707,7 @@ class BiasSpec:
 def bias_forward(x, bias, residual, bspec, want_mask):
     e = bspec.elem
     if want_mask:
-        e.mask = _new_mask(x.numel())
+        e.mask = _new_mask(x, x.numel())
     out = empty_same(x, x.numel())
     rc = bspec.k.fwd(out.data_ptr(), e.mask.data_ptr() if want_mask else None, x.data_ptr(),
                      None if bias is None else bias.data_ptr(),
@@ -641,7 +723,7 @@ def bias_backward(g, bspec):
     order, then given the bias's dtype."""
     g = plain(g)
     dx = empty_same(g, g.numel())
-    db = torch.empty(bspec.cols, dtype=torch.float64 if g.dtype == torch.float64 else torch.float32)
+    db = g.new_empty(bspec.cols, dtype=torch.float64 if g.dtype == torch.float64 else torch.float32)
     e = bspec.elem
     if e.mask is not None:
         rc = bspec.k.bwd(dx.data_ptr(), db.data_ptr(), g.data_ptr(), e.mask.data_ptr(),
@@ -699,7 +781,7 @@ class BiasDropoutAddGrad(torch.autograd.Function):
 
 def keep_mask(n, p, seed, offset=0):
     """bool tensor of n keep flags: keep(seed, offset + k, p) for k < n (docs/MASK_SPEC.md)."""
-    bits = _new_mask(n)
+    bits = torch.empty((n + 7) >> 3, dtype=torch.uint8)
     rc = _lib.simdrop_mask(bits.data_ptr(), n, p, seed, offset)
     if rc:
         raise_status(rc, "simdrop_mask")

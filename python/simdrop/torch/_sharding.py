@@ -243,27 +243,23 @@ def check_range(bl, fname):
 # ---- running a call over blocks -----------------------------------------------------------------
 
 class BlockSpec:
-    """A call over blocks: kernels, p, seed, elements per decision, the blocks."""
+    """A call over blocks: kernels (k: element dropout's are the block functions, _ops.BLOCK), p,
+    seed, elements per decision, the blocks."""
     __slots__ = ("k", "p", "seed", "glen", "blocks")
 
     def __init__(self, k, p, seed, glen, bl):
         self.k, self.p, self.seed, self.glen, self.blocks = k, p, seed, glen, bl
 
 
-# The C block functions of element dropout, per dtype: (forward, backward_regen, their names). The
-# other forms (groups, alpha) have no block functions: one call of the contiguous API per block row.
-_BLOCK = {dtype: tuple(getattr(_lib, n) for n in names) + (names,)
-          for dtype, names in ((dt, (f"simdrop_forward_block_{t}", f"simdrop_backward_regen_block_{t}"))
-                               for dt, t in _ops._SUFFIX.items())}
-
-
 def _run(spec, out, src, forward):
-    """The call over every block, out and src contiguous (local decision k at element k * glen)."""
+    """The call over every block, out and src contiguous (local decision k at element k * glen).
+    Element dropout has block functions; the other forms (groups, alpha) one call of the
+    contiguous API per block row."""
     k, p, seed, glen = spec.k, spec.p, spec.seed, spec.glen
     esize = out.element_size()
     op, sp = out.data_ptr(), src.data_ptr()
     if not k.grouped:  # element dropout: one C block call per block
-        fwd, regen, names = _BLOCK[out.dtype]
+        fwd, regen, names = k.fwd, k.regen, (k.names[0], k.names[2])
         b = _lib.simdrop_block()
         for first, rows, cols, row0, col0, gcols in spec.blocks:
             b.rows, b.cols, b.row0, b.col0, b.global_cols, b.ldx, b.ldy = rows, cols, row0, col0, gcols, cols, cols
@@ -318,7 +314,7 @@ def run_blocks(kind, input, p, inplace, seed, fname, glen, bl):
     never kept (the backward regenerates it per block). In place on a tensor that is not
     contiguous (a block is addressed in row-major order) the result is computed in a contiguous
     copy and copied in, as PyTorch's own in-place dropout does where it cannot work in place."""
-    k = _ops.kernels(kind, input, fname)
+    k = _ops.kernels(_ops.BLOCK if kind is _ops.ELEMENT else kind, input, fname)
     check_range(bl, fname)
     spec = BlockSpec(k, float(p), seed, glen, bl)
     x = _ops.plain(input)
@@ -342,12 +338,6 @@ def plan(input, block, ddims, fname):
 
 
 # ---- the fused bias + dropout + residual op on a block ----------------------------------------------
-
-_FUSED = {dtype: tuple(getattr(_lib, n) for n in names) + (names,)
-          for dtype, names in ((dt, (f"simdrop_bias_dropout_add_block_{t}",
-                                     f"simdrop_bias_dropout_add_backward_regen_block_{t}"))
-                               for dt, t in _ops._SUFFIX.items())}
-
 
 def fused_block(input, block, fname):
     """The C block of a bias_dropout_add call on a block (rows: every dimension but the last,
@@ -392,8 +382,9 @@ class FusedBlockFunction(torch.autograd.Function):
         dx = torch.empty_like(g)
         db = None
         if need_b:
-            db = torch.empty(ctx.blk.cols, dtype=torch.float64 if g.dtype == torch.float64 else torch.float32)
-        regen, name = _FUSED[g.dtype][1], _FUSED[g.dtype][2][1]
+            db = g.new_empty(ctx.blk.cols, dtype=torch.float64 if g.dtype == torch.float64 else torch.float32)
+        k = _ops.kernels(_ops.BIAS_ADD_BLOCK, g, "bias_dropout_add", "grad")
+        regen, name = k.regen, k.names[2]
         rc = regen(dx.data_ptr(), None if db is None else db.data_ptr(), g.data_ptr(), _byref(ctx.blk),
                    0, ctx.p, ctx.seed, 0)
         if rc:
@@ -404,7 +395,8 @@ class FusedBlockFunction(torch.autograd.Function):
 
 
 def fused_forward(x, bias, residual, blk, p, seed):
-    fwd, name = _FUSED[x.dtype][0], _FUSED[x.dtype][2][0]
+    k = _ops.kernels(_ops.BIAS_ADD_BLOCK, x, "bias_dropout_add")
+    fwd, name = k.fwd, k.names[0]
     out = torch.empty_like(x)
     rc = fwd(out.data_ptr(), None, x.data_ptr(), None if bias is None else bias.data_ptr(),
              None if residual is None else residual.data_ptr(), _byref(blk), p, seed, 0)

@@ -39,8 +39,13 @@ library's NHWC functions, with the mask bits of the contiguous tensor); others a
 inplace=True writes the input's own memory, computing aside and copying in only where the
 kernels cannot run on it.
 
-Not supported, with an error saying so (never a silent fallback to PyTorch's kernels): tensors
-off the CPU, dtypes other than float32/float64/bfloat16/float16, sparse layouts.
+Devices: CPU tensors run the C library, CUDA tensors libsimdrop_cuda (found beside it, or at
+$SIMDROP_CUDA_LIBRARY) on torch's current stream, with the same masks and bits: the seed comes
+from the same generator, so torch.manual_seed(s) gives the same masks on either device; the
+1-bit mask autograd keeps lives on the tensor's device.
+
+Not supported, with an error saying so (never a silent fallback to PyTorch's kernels): other
+devices, dtypes other than float32/float64/bfloat16/float16, sparse layouts.
 """
 import warnings
 
@@ -152,11 +157,12 @@ def bias_args(input, bias, residual, fname):
 
 
 def check_bias_dropout_add(input, bias, residual, fname):
-    """(kernels, rows, cols) of a bias_dropout_add call on CPU tensors, every argument checked."""
+    """(kernels, rows, cols) of a bias_dropout_add call, every argument checked."""
     k = _ops.kernels(BIAS_ADD, input, fname)
     for name, t in (("bias", bias), ("residual", residual)):
         if t is not None:
             _ops.kernels(BIAS_ADD, t, fname, name)
+            _ops.same_device(input, t, fname, name)
     return (k,) + bias_args(input, bias, residual, fname)
 
 
@@ -172,7 +178,9 @@ def _run(kind, input, p, inplace, generator, save_mask, fname, groups, glen, see
     the call's seed when already known, else one draw of generator)."""
     k = _TABLES[kind].get(input.dtype)
     if k is None or not input.is_cpu or input.layout is not _strided:
-        return _unusual(kind, input, p, inplace, generator, save_mask, fname, groups)
+        if not input.is_cuda:
+            return _unusual(kind, input, p, inplace, generator, save_mask, fname, groups)
+        k = _ops.kernels(kind, input, fname)  # libsimdrop_cuda's; the rest is the same code
     if inplace:
         # The kernels write where the input lies when they can run on its memory (any dense
         # layout; channel dropout: each channel a run, or channels-last); otherwise the result is
@@ -448,7 +456,7 @@ def bias_dropout_add(input, bias, residual, p=0.5, training=True, *, generator=N
                 return _sh.fused_forward(x, b, r, blk, float(p), seed)
         else:
             seed = _ops.draw_seed(generator)
-    elem = Spec(_ops.TABLES[ELEMENT][input.dtype], p_run, seed, input.numel(), 1)
+    elem = Spec(_ops.kernels(ELEMENT, input, fname), p_run, seed, input.numel(), 1)
     bspec = _ops.BiasSpec(k, elem, rows, cols, None if bias is None else bias.dtype)
     x, b, r = plain3(input, bias, residual)
     if torch.is_grad_enabled() and (input.requires_grad or (bias is not None and bias.requires_grad)
