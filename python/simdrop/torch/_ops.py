@@ -158,6 +158,7 @@ def _cuda_bind(index):
 
 
 _device_tables = {}
+_capturing = torch.cuda.is_current_stream_capturing
 
 
 def device_tables(device):
@@ -178,6 +179,11 @@ def kernels(kind, x, fname, what="input"):
         if x.is_cpu:
             return k
         if x.is_cuda:
+            if _capturing():
+                raise RuntimeError(
+                    f"simdrop.torch.{fname}: called while a CUDA graph is being captured: the "
+                    "graph would replay this call's seed, the same mask on every replay. Run "
+                    "simdrop's dropout outside the captured region.")
             return device_tables(x.device)[kind][x.dtype]
     if not x.is_cpu and not x.is_cuda:
         raise RuntimeError(f"simdrop.torch.{fname}: {what} is on {x.device}: simdrop runs on CPU "
@@ -263,10 +269,13 @@ def draw_seed(generator=None):
 
 def seed_tensor(device=None):
     """(0-d int64 tensor, seed) drawn as draw_seed() draws it, for an operator to return: on
-    `device` (an operator's outputs are on its input's device), drawn on the CPU."""
+    `device` (an operator's outputs are on its input's device), drawn on the CPU. (On a GPU a
+    fill with the value, which does not wait for the stream as a copy from the CPU would.)"""
     t = torch.empty((), dtype=torch.int64).random_(_INT64_MIN, None)
-    seed = t.item() & U64
-    return (t if device is None or device.type == "cpu" else t.to(device)), seed
+    if device is None or device.type == "cpu":
+        return t, t.item() & U64
+    signed = t.item()
+    return torch.full((), signed, dtype=torch.int64, device=device), signed & U64
 
 
 U64 = (1 << 64) - 1

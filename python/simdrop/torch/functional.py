@@ -161,8 +161,8 @@ def check_bias_dropout_add(input, bias, residual, fname):
     k = _ops.kernels(BIAS_ADD, input, fname)
     for name, t in (("bias", bias), ("residual", residual)):
         if t is not None:
-            _ops.kernels(BIAS_ADD, t, fname, name)
             _ops.same_device(input, t, fname, name)
+            _ops.kernels(BIAS_ADD, t, fname, name)
     return (k,) + bias_args(input, bias, residual, fname)
 
 
