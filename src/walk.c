@@ -173,7 +173,7 @@ static void cursor_seek(const simdrop_job *j, gen_cursor *cur, uint64_t block, u
     } else if (cur->valid && cur->has_back && cur->block == block && cur->round == round + 1) {
         cur->st = cur->back;
     } else {
-        simdrop_seed_block(&cur->st, j->key, block);
+        j->k->seed(&cur->st, j->key, block);
         if (round)
             j->k->skip(&cur->st, round);
     }
@@ -247,8 +247,8 @@ static void gen_block_pair(const simdrop_job *j, int rule, simdrop_gen2_fn gen2,
     uint8_t words[2][4 * SIMDROP_ROUNDS_PER_BLOCK];
     const int direct = bw && !bw->nbits; /* keep words straight into the mask */
     simdrop_lanes st[2];
-    simdrop_seed_block(&st[0], j->key, b);
-    simdrop_seed_block(&st[1], j->key, b + 1);
+    j->k->seed(&st[0], j->key, b);
+    j->k->seed(&st[1], j->key, b + 1);
     for (size_t done = 0; done < SIMDROP_ROUNDS_PER_BLOCK;) {
         const size_t left = SIMDROP_ROUNDS_PER_BLOCK - done;
         const size_t piece = simdrop_rule_has_bias(rule) ? min_size(left, BIAS_ROUNDS) : left;

@@ -2,7 +2,7 @@
  *
  *   checkasm [--seed N] [--cases N] [--only NAME] [--exhaustive] [--bench] [--large] [--verify]
  *
- * 1. kernels: each entry of each path's table (gen, gen2, bits, mask, skip, accumulate, and the
+ * 1. kernels: each entry of each path's table (gen, gen2, bits, mask, seed, skip, accumulate, and the
  *    conversions of 3.) called directly
  *    with the same random lane states, constants and inputs as the scalar table's entry, plain and
  *    non-temporal stores, in place and not; outputs, masks, lane states and guard bytes compared.
@@ -288,6 +288,23 @@ static void check_accumulate(const char *path, const simdrop_kernels *ref, const
     guarded_free(&v), guarded_free(&a0), guarded_free(&a1);
 }
 
+/* seed of table t against scalar's, for random and edge (key, block) pairs. */
+static void check_seed(const char *path, const simdrop_kernels *ref, const simdrop_kernels *t)
+{
+    const uint64_t edges[] = {0, 1, UINT64_MAX, UINT64_MAX / SIMDROP_BLOCK};
+    const uint64_t key = test_below(4) ? test_rand() : edges[test_below(4)];
+    const uint64_t block = test_below(4) ? test_rand() : edges[test_below(4)];
+    simdrop_lanes want, got;
+    memset(&want, 0xa5, sizeof want);
+    memset(&got, 0x5a, sizeof got);
+    ref->seed(&want, key, block);
+    t->seed(&got, key, block);
+    char ctx[80];
+    snprintf(ctx, sizeof ctx, "seed key=%#llx block=%#llx", (unsigned long long)key,
+             (unsigned long long)block);
+    same_bytes(path, "lane state", &want, &got, sizeof want, ctx);
+}
+
 static void check_kernels(const char *path, long cases)
 {
     const simdrop_kernels *ref = simdrop_kernels_by_name("scalar"), *t = simdrop_kernels_by_name(path);
@@ -308,6 +325,7 @@ static void check_kernels(const char *path, long cases)
         }
         check_kernel(path, ref, t, 2, 0, 0);
         check_kernel(path, ref, t, 3, 0, 0);
+        check_seed(path, ref, t);
     }
 }
 

@@ -67,6 +67,7 @@ static inline void simdrop_rows_next(simdrop_kargs *a, const simdrop_rows *g, in
 typedef void (*simdrop_bits_fn)(const simdrop_kargs *a, size_t rounds);
 
 /* One kernel path.
+ *   seed:        the lanes of a generator block (simdrop_seed_block, compiled for the path).
  *   skip:        advance the lanes by `rounds` rounds.
  *   mask:        the keep words of `rounds` rounds, 4 bytes each, little-endian, to `out`.
  *   fence:       orders the non-temporal stores of earlier calls before later loads and stores
@@ -88,6 +89,7 @@ typedef void (*simdrop_bits_fn)(const simdrop_kargs *a, size_t rounds);
  *                every float and every half. */
 typedef struct simdrop_kernels {
     const char *name;
+    void (*seed)(simdrop_lanes *st, uint64_t key, uint64_t block);
     void (*skip)(simdrop_lanes *st, size_t rounds);
     void (*mask)(uint8_t *out, simdrop_lanes *st, size_t rounds, uint32_t threshold);
     void (*fence)(void);

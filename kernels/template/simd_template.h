@@ -406,16 +406,21 @@ SIMDROP_INLINE void SIMDROP_FN(bits_loop)(const simdrop_kargs *args, size_t roun
     }
 }
 
+/* The bytes of one vector store of y. */
+SIMDROP_INLINE size_t SIMDROP_FN(store_bytes)(int dt)
+{
+#ifdef VH2_FROM_F32_BF16
+    return (size_t)(dt == DT_F16 ? 2 : 4) * SIMDROP_W; /* bf16: two groups a store */
+#else
+    return (size_t)(dt == DT_BF16 || dt == DT_F16 ? 2 : 4) * SIMDROP_W;
+#endif
+}
+
 /* Non-temporal stores pay off only for outputs far larger than the caches, and need y aligned
  * to the store; the caller decides the first, we check the second. */
 SIMDROP_INLINE int SIMDROP_FN(use_nt)(const simdrop_kargs *a, int dt)
 {
-#ifdef VH2_FROM_F32_BF16
-    const size_t store_bytes = (dt == DT_F16 ? 2 : 4) * SIMDROP_W; /* bf16: two groups a store */
-#else
-    const size_t store_bytes = (dt == DT_BF16 || dt == DT_F16 ? 2 : 4) * SIMDROP_W;
-#endif
-    return SIMDROP_HAS_NT && a->nt && (uintptr_t)a->y % store_bytes == 0;
+    return SIMDROP_HAS_NT && a->nt && (uintptr_t)a->y % SIMDROP_FN(store_bytes)(dt) == 0;
 }
 
 /* Non-temporal stores need y aligned to the vector, and large malloc blocks are not (glibc's
@@ -551,10 +556,10 @@ static void SIMDROP_FN(kernel_mask)(uint8_t *out, simdrop_lanes *st, size_t roun
  * A narrow row costs its rounds and its gap, where a table call a row, a walk step and a seek
  * cost more than its 32 elements, and a call a row for the rounds and one for the gap moved the
  * lanes through memory twice a row. The keep words are stored or not by a test a round (one
- * instantiation, not two). */
+ * instantiation, not two). nt: y's stores are non-temporal (every row aligned for them). */
 SIMDROP_INLINE void SIMDROP_FN(rows_loop)(const simdrop_kargs *args, simdrop_lanes *st,
                                           const simdrop_rows *g, uint32_t threshold,
-                                          const int rule, const int dt)
+                                          const int rule, const int dt, const int nt)
 {
     vu32 s0[NV], s1[NV], s2[NV], s3[NV], out;
     SIMDROP_UNROLL for (unsigned v = 0; v < NV; v++) {
@@ -578,7 +583,7 @@ SIMDROP_INLINE void SIMDROP_FN(rows_loop)(const simdrop_kargs *args, simdrop_lan
                 m[v] = V_CMP_LO(out, t);
                 m[NV + v] = V_CMP_HI(out, t);
             }
-            SIMDROP_FN(round_values)(rule, dt, 0, a.y, a.x, a.b, a.r, m, &k);
+            SIMDROP_FN(round_values)(rule, dt, nt, a.y, a.x, a.b, a.r, m, &k);
             SIMDROP_FN(advance)(&a, rule, dt, 1);
             if (a.mask_out) {
                 simdrop_store_le32(a.mask_out, V_WORD(m));
@@ -593,17 +598,21 @@ SIMDROP_INLINE void SIMDROP_FN(rows_loop)(const simdrop_kargs *args, simdrop_lan
         V_STORE(st->s[3] + v * SIMDROP_W, s3[v]);
     }
 }
-/* A streaming call goes a row at a time through gen, where each row's alignment picks its
- * stores. */
+/* A streaming call whose rows are all aligned for non-temporal stores (the first, and the row
+ * stride a whole number of stores) streams them from the one loop; one with misaligned rows goes
+ * a row at a time through gen, where each row's alignment picks its stores. */
 #define GEN_ROWS(rule, dt)                                                                 \
     static void SIMDROP_FN(rows_##rule##_##dt)(const simdrop_kargs *a, simdrop_lanes *st,  \
                                                const simdrop_rows *g, uint32_t t)          \
     {                                                                                      \
-        if (SIMDROP_HAS_NT && a->nt)                                                       \
+        if (!(SIMDROP_HAS_NT && a->nt))                                                    \
+            SIMDROP_FN(rows_loop)(a, st, g, t, RULE_##rule, DT_##dt, 0);                   \
+        else if (SIMDROP_FN(use_nt)(a, DT_##dt) &&                                         \
+                 g->ldy * simdrop_dtype_size(DT_##dt) % SIMDROP_FN(store_bytes)(DT_##dt) == 0) \
+            SIMDROP_FN(rows_loop)(a, st, g, t, RULE_##rule, DT_##dt, 1);                   \
+        else                                                                               \
             SIMDROP_ROWS_BY_CALLS(SIMDROP_FN(gen_##rule##_##dt), SIMDROP_FN(kernel_skip), a, st, \
                                   g, t, DT_##dt);                                          \
-        else                                                                               \
-            SIMDROP_FN(rows_loop)(a, st, g, t, RULE_##rule, DT_##dt);                      \
     }
 #define BITS(rule, dt)                                                                     \
     static void SIMDROP_FN(bits_##rule##_##dt)(const simdrop_kargs *a, size_t rounds)      \
