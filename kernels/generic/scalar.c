@@ -1,6 +1,11 @@
 /* scalar.c: the reference kernels, a direct transcription of docs/MASK_SPEC.md; they define the bits. */
 #include "template/kernel.h"
 
+void simdrop_seed_baseline(simdrop_lanes *st, uint64_t key, uint64_t block)
+{
+    simdrop_seed_block(st, key, block);
+}
+
 static void kernel_skip(simdrop_lanes *st, size_t rounds)
 {
     uint32_t out[SIMDROP_LANES];

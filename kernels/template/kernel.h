@@ -106,6 +106,9 @@ typedef struct simdrop_kernels {
 #include "simdrop_paths.h"
 #define SIMDROP_DECLARE_TABLE(id, name, needs, emulated) extern const simdrop_kernels simdrop_kernels_##id;
 extern const simdrop_kernels simdrop_kernels_scalar;
+/* simdrop_seed_block built at the baseline ISA (generic/scalar.c): the seed entry of every path
+ * that does not compile its own (table.h). */
+void simdrop_seed_baseline(simdrop_lanes *st, uint64_t key, uint64_t block);
 SIMDROP_PATHS(SIMDROP_DECLARE_TABLE)
 #undef SIMDROP_DECLARE_TABLE
 

@@ -6,18 +6,26 @@
  * ACCUMULATE(dt) and CONVERT(dt) that define SIMDROP_KERNEL(gen_<rule>_<dt>),
  * SIMDROP_KERNEL(bits_<rule>_<dt>), SIMDROP_KERNEL(accumulate_<dt>) and, for the 16-bit dtypes,
  * SIMDROP_KERNEL(narrow_<dt>) and SIMDROP_KERNEL(widen_<dt>). SIMDROP_TABLE(name) is then the
- * path's table, with SIMDROP_KERNEL(kernel_seed) defined here for every path. */
+ * path's table; its seed entry is chosen here (SIMDROP_SEED_IN_PATH). */
 #define SIMDROP_EACH_DTYPE(M, rule) M(rule, F32) M(rule, F64) M(rule, BF16) M(rule, F16)
 
-/* The seeding of a generator block, compiled with the path's flags: the same integer math as
- * the walk's baseline build, which the compiler vectorizes with the path's instructions. A
- * block's 32 splitmix64 outputs cost 40 ns at the x86-64 baseline, 23 with AVX2 and 5-7 with
- * AVX-512's 64-bit multiplies (AMD EPYC Zen 5 VM): a tenth of an in-cache f32 block at the
- * baseline cost, and more of a narrow column shard's, which seeds a block for a few rows. */
+/* The seeding of a generator block. A path whose instructions vectorize its 64-bit
+ * multiplies well defines SIMDROP_SEED_IN_PATH and gets simdrop_seed_block compiled with its
+ * flags (the same integer math): a block's 32 splitmix64 outputs cost 40 ns at the x86-64
+ * baseline, 23 with AVX2, about 9 with AVX-512F and 5-7 with AVX512DQ's vpmullq (AMD EPYC Zen 5
+ * VM), where the baseline cost was a tenth of an in-cache f32 block and more of a narrow column
+ * shard's, which seeds a block for a few rows. The others share the baseline build (kernel.h's
+ * simdrop_seed_baseline): NEON has no 64-bit vector multiply, and the vector forms ran slower
+ * under qemu, the only place here that runs them. */
+#ifdef SIMDROP_SEED_IN_PATH
 static void SIMDROP_KERNEL(kernel_seed)(simdrop_lanes *st, uint64_t key, uint64_t block)
 {
     simdrop_seed_block(st, key, block);
 }
+#define SIMDROP_SEED_ENTRY SIMDROP_KERNEL(kernel_seed)
+#else
+#define SIMDROP_SEED_ENTRY simdrop_seed_baseline
+#endif
 
 SIMDROP_EACH_DTYPE(GEN, SCALE)
 SIMDROP_EACH_DTYPE(GEN, AFFINE)
@@ -75,7 +83,7 @@ CONVERT(F16)
 #define SIMDROP_TABLE(path_name)                                                           \
     {                                                                                      \
         .name = path_name,                                                                 \
-        .seed = SIMDROP_KERNEL(kernel_seed),                                               \
+        .seed = SIMDROP_SEED_ENTRY,                                                        \
         .skip = SIMDROP_KERNEL(kernel_skip),                                               \
         .mask = SIMDROP_KERNEL(kernel_mask),                                               \
         .fence = SIMDROP_KERNEL(kernel_fence),                                             \

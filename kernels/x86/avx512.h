@@ -10,6 +10,9 @@
 #endif
 
 #define SIMDROP_W 16
+#ifndef SIMDROP_EMULATED
+#define SIMDROP_SEED_IN_PATH 1 /* table.h: a block's seeding 5-10 ns with AVX-512, 40 at the baseline */
+#endif
 /* A round is one register per state word, so one run's rounds wait on each other's two-deep xor
  * and rotate chain: gen2 interleaves two runs (simd_template.h). */
 #define SIMDROP_STREAMS 2
