@@ -3,6 +3,7 @@
 # simdrop.torch is timed too where it imports (PYTHONPATH=python, SIMDROP_LIBRARY and
 # SIMDROP_CUDA_LIBRARY set, as tools/gpu_check.sh sets them): at n, and at 4096 elements, where
 # the time per call is the host's (Python, ctypes, the launch), against F.dropout's.
+import os
 import sys
 
 try:
@@ -46,7 +47,7 @@ def dropout(t):
 
 try:
     from simdrop.torch import functional as simdrop_F
-    print("simdrop.torch: on libsimdrop_cuda (SIMDROP_CUDA_LIBRARY=%s)" % __import__("os").environ.get(
+    print("simdrop.torch: on libsimdrop_cuda (SIMDROP_CUDA_LIBRARY=%s)" % os.environ.get(
         "SIMDROP_CUDA_LIBRARY", "(beside libsimdrop)"))
 except Exception as e:  # not built or not on the path: PyTorch's rows only
     simdrop_F = None

@@ -14,6 +14,7 @@ blocks), each run on both routes after the same torch.manual_seed and compared i
 Usage: test_torch_cuda.py STAND_IN_LIBRARY [--gpu]. Random inputs print their seed;
 SIMDROP_TEST_SEED=<seed> replays them. Exits 77 when torch is not installed."""
 import contextlib
+import ctypes
 import os
 import random
 import sys
@@ -311,7 +312,7 @@ class Loader(unittest.TestCase):
         self.assertEqual(lib.version, simdrop.version())
         fn = lib.function("simdrop_forward_groups_nhwc_bf16")
         self.assertEqual(fn.argtypes, list(simdrop._lib.simdrop_forward_groups_nhwc_bf16.argtypes)
-                         + [__import__("ctypes").c_void_p])
+                         + [ctypes.c_void_p])
         with self.assertRaisesRegex(_cuda.CudaLibraryError, "has no simdrop_cuda_set_num_threads"):
             lib.function("simdrop_set_num_threads")  # a CPU-only function has no twin
 
