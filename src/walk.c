@@ -482,11 +482,13 @@ static void bitrun_append(bitrun *b, uint64_t fill, size_t run)
     }
 }
 
-/* The element bits of elements [e, e + len) of groups starting at g0, group g's keep bit being
- * bit g - g0 of `gbits`: each group's bit repeated group_len times. Groups shorter than a word
- * take a few integer operations each (one or, a store every 64 bits), or eight at a time through
- * `spread` (the table of a group bit byte's element bits, when given); long ones are runs of
- * whole words, so large group_len costs what element backward costs. */
+/* Writes the pending bits of b (bitrun_store writes whole words). */
+static void bitrun_flush(const bitrun *b)
+{
+    for (unsigned k = 0; k * 8 < b->used; k++)
+        b->p[k] = (uint8_t)(b->word >> (8 * k));
+}
+
 /* Appends the low `nbits` (< 64) bits of v. */
 static void bitrun_put(bitrun *b, uint64_t v, unsigned nbits)
 {
@@ -499,6 +501,39 @@ static void bitrun_put(bitrun *b, uint64_t v, unsigned nbits)
     }
 }
 
+/* Appends the element bits of the 8 * `bytes` groups of len_g < 8 elements whose keep bits are
+ * the bytes at gbits, each byte through `spread` (8 * len_g <= 56 bits). Why not bitrun_put: its
+ * branch on a full word (taken every other byte at len_g 4) and the loop around it cost as much
+ * as the kernel that then applies the bits (callgrind: 1.8 instructions an element at len_g 4).
+ * This writer has no branch: it stores its whole word every time and moves on by the whole bytes
+ * in it, so under 8 bits stay pending and the next byte's (up to 56) always fit. It writes up to
+ * 8 bytes past the last bit, which its callers' buffers leave room for. */
+static void bitrun_put_spread(bitrun *b, const uint8_t *gbits, size_t bytes, unsigned len_g,
+                              const uint64_t *spread)
+{
+    simdrop_store_le64(b->p, b->word); /* down to the pending bits of a partial byte */
+    uint8_t *p = b->p + b->used / 8;
+    uint64_t word = b->word >> (b->used & ~7u);
+    unsigned used = b->used % 8;
+    for (size_t k = 0; k < bytes; k++) {
+        word |= spread[gbits[k]] << used;
+        simdrop_store_le64(p, word);
+        used += 8 * len_g;
+        p += used / 8;
+        word >>= used & ~7u;
+        used %= 8;
+    }
+    b->p = p;
+    b->word = word;
+    b->used = used;
+}
+
+/* The element bits of elements [e, e + len) of groups starting at g0, group g's keep bit being
+ * bit g - g0 of `gbits`: each group's bit repeated group_len times. Groups shorter than a word
+ * take a few integer operations each (one or, a store every 64 bits), or eight at a time through
+ * `spread` (the table of a group bit byte's element bits, when given); long ones are runs of
+ * whole words, so large group_len costs what element backward costs. Writes up to 8 bytes past
+ * the last bit. */
 static void expand_groups(uint8_t *ebits, const uint8_t *gbits, size_t g0, size_t len_g, size_t e,
                           size_t len, const uint64_t *spread)
 {
@@ -508,43 +543,35 @@ static void expand_groups(uint8_t *ebits, const uint8_t *gbits, size_t g0, size_
     bitrun_append(&b, 0 - (uint64_t)bit_at(gbits, g - g0), run);
     size_t left = len - run;
     const uint64_t ones = len_g < 64 ? (UINT64_C(1) << len_g) - 1 : 0;
-    for (g++; len_g < 64 && left >= len_g; g++, left -= len_g) {
-        if (spread && (g - g0) % 8 == 0 && left >= 8 * len_g) { /* 8 groups from one table entry */
-            bitrun_put(&b, spread[gbits[(g - g0) / 8]], (unsigned)(8 * len_g));
-            g += 7;
-            left -= 7 * len_g;
-            continue;
-        }
-        bitrun_put(&b, (0 - (uint64_t)bit_at(gbits, g - g0)) & ones, (unsigned)len_g);
+    g++;
+    if (spread) { /* single groups up to a byte of group bits, then whole bytes */
+        for (; (g - g0) % 8 && left >= len_g; g++, left -= len_g)
+            bitrun_put(&b, (0 - (uint64_t)bit_at(gbits, g - g0)) & ones, (unsigned)len_g);
+        const size_t bytes = left / (8 * len_g);
+        bitrun_put_spread(&b, gbits + (g - g0) / 8, bytes, (unsigned)len_g, spread);
+        g += 8 * bytes;
+        left -= 8 * bytes * len_g;
     }
+    for (; len_g < 64 && left >= len_g; g++, left -= len_g)
+        bitrun_put(&b, (0 - (uint64_t)bit_at(gbits, g - g0)) & ones, (unsigned)len_g);
     for (; left; g++, left -= run) {
         run = min_size(len_g, left);
         bitrun_append(&b, 0 - (uint64_t)bit_at(gbits, g - g0), run);
     }
-    for (unsigned k = 0; k * 8 < b.used; k++)
-        b.p[k] = (uint8_t)(b.word >> (8 * k));
+    bitrun_flush(&b);
 }
 
 /* The elements of groups [g0, g1), group g's keep bit being bit g - g0 of `gbits`: the group
  * bits are expanded over their elements, then the rule runs from the expanded bits. A long
  * group becomes a run of 0x00 or 0xff bytes, so large group_len costs what element backward
- * costs. */
-static void groups_apply(const simdrop_job *j, const uint8_t *gbits, size_t g0, size_t g1)
+ * costs. `spread` as expand_groups takes it. */
+static void groups_apply(const simdrop_job *j, const uint8_t *gbits, size_t g0, size_t g1,
+                         const uint64_t *spread)
 {
-    uint8_t ebits[EXPAND_CHUNK / 8];
-    /* Groups of up to 7 elements: a byte of group bits becomes up to 56 element bits through a
-     * table (built once per chunk of groups, 256 entries), instead of eight runs one by one. */
-    uint64_t spread[256];
-    const int short_groups = j->group_len < 8 && g1 - g0 >= 256;
-    for (unsigned v = 0; short_groups && v < 256; v++) {
-        spread[v] = 0;
-        for (unsigned bit = 0; bit < 8; bit++)
-            if (v >> bit & 1)
-                spread[v] |= ((UINT64_C(1) << j->group_len) - 1) << (bit * j->group_len);
-    }
+    uint8_t ebits[EXPAND_CHUNK / 8 + 8];
     for (size_t e = g0 * j->group_len, end = g1 * j->group_len; e < end;) {
         const size_t len = min_size(EXPAND_CHUNK, end - e);
-        expand_groups(ebits, gbits, g0, j->group_len, e, len, short_groups ? spread : NULL);
+        expand_groups(ebits, gbits, g0, j->group_len, e, len, spread);
         const run u = run_at(j, e);
         bits_run(j, j->rule, &u, len, ebits, 0);
         e += len;
@@ -556,14 +583,26 @@ static void groups_apply(const simdrop_job *j, const uint8_t *gbits, size_t g0, 
 static void groups_range(const simdrop_job *j, size_t g0, size_t g1)
 {
     uint8_t scratch[GROUP_CHUNK / 8];
+    /* Groups of up to 7 elements: a byte of group bits becomes up to 56 element bits through a
+     * table (256 entries, each from the one for its byte's upper 7 bits), where there are enough
+     * groups to pay for it. */
+    uint64_t spread_table[256];
+    const uint64_t *spread = NULL;
+    if (j->group_len < 8 && g1 - g0 >= 128) {
+        const uint64_t ones = (UINT64_C(1) << j->group_len) - 1;
+        spread_table[0] = 0;
+        for (unsigned v = 1; v < 256; v++)
+            spread_table[v] = spread_table[v >> 1] << j->group_len | (v & 1 ? ones : 0);
+        spread = spread_table;
+    }
     for (size_t ga = g0; ga < g1;) {
         const size_t gb = ga + min_size(GROUP_CHUNK, g1 - ga);
         if (j->from_bits) {
-            groups_apply(j, j->mask_in + ga / 8, ga, gb);
+            groups_apply(j, j->mask_in + ga / 8, ga, gb, spread);
         } else {
             uint8_t *bits = j->mask_out ? j->mask_out + ga / 8 : scratch;
             gen_range(j, RULE_NONE, ga, gb, bits);
-            groups_apply(j, bits, ga, gb);
+            groups_apply(j, bits, ga, gb, spread);
         }
         ga = gb;
     }
@@ -607,13 +646,6 @@ static void bits_copy_out(uint8_t *dst, size_t to, const uint8_t *src, size_t le
     }
     if (nbits)
         *d = (uint8_t)acc;
-}
-
-/* Writes the pending bits of b (bitrun_store writes whole words). */
-static void bitrun_flush(const bitrun *b)
-{
-    for (unsigned k = 0; k * 8 < b->used; k++)
-        b->p[k] = (uint8_t)(b->word >> (8 * k));
 }
 
 /* Appends `total` bits to b: the `len` bits of src (readable 4 bytes past them) repeated. Rows
