@@ -8,7 +8,8 @@
 #define BIAS_ROUNDS 32     /* rounds per kernel call when the bias row is laid out (8 KiB) */
 #define DBIAS_SPAN 4096    /* elements of dx summed while they are still in L1 */
 #define WORDS_CHUNK 64     /* keep words realigned at a time for a bitmask read off a byte */
-#define ROW_PREFETCH_BYTES 4096 /* inputs a large block's walk prefetches ahead, in whole rows */
+#define ROW_PREFETCH_BYTES 4096 /* inputs a large block's walk prefetches ahead, in rows */
+#define ROW_HEAD_BYTES 512 /* of each such row, what it prefetches where the rows kernel does the rest */
 
 static size_t min_size(size_t a, size_t b)
 {
@@ -395,12 +396,21 @@ static size_t rows_whole_rounds(const simdrop_job *j, gen_cursor *cur, size_t r,
 }
 
 /* Rows ahead of the one being made, for a large block (its output far beyond the caches: nt).
- * The kernels prefetch 4 KiB ahead within a row, but the next row starts elsewhere, and there
- * the hardware prefetchers start cold: without this, every row began with a run of misses at
- * DRAM latency. Rows [*next, upto) of the inputs are prefetched, and *next moves on. */
-static void prefetch_rows(const simdrop_job *j, size_t *next, size_t upto)
+ * The rows kernel's prefetch follows the rows 4 KiB ahead (rows_loop), and where every row is
+ * made by it (whole rounds, and y aligned for its non-temporal stores on any path) the walk
+ * adds only the first ROW_HEAD_BYTES of each row ahead, for rows wider than that: a call ends
+ * at each generator block, and the seek to the next call's block passes with no loads of its
+ * own in flight. On the Intel Xeon VM (avx512bf16, 16M elements, column shard 1 of 4), rows of
+ * 1024 ran forward with mask 3.2 -> 3.5 Gelem/s with the heads and the fused op 2.1 -> 2.35, as
+ * fast as contiguous calls; prefetching whole rows as well cost rows of 32 and 1024 8-20%
+ * (twice the prefetches, issued in bursts), and rows of 32 ran fastest with none from here.
+ * Other rows go through the gen and bits kernels, whose prefetch stays within a row (past its
+ * end, into other shards' columns), and the next row starts elsewhere, where the hardware
+ * prefetchers start cold: the walk prefetches those rows whole. Rows [*next, upto) of the
+ * inputs are prefetched, `bytes` of each, and *next moves on. */
+static void prefetch_rows(const simdrop_job *j, size_t *next, size_t upto, size_t bytes)
 {
-    const size_t es = simdrop_dtype_size(j->dt), bytes = j->cols * es;
+    const size_t es = simdrop_dtype_size(j->dt);
     for (; *next < upto; ++*next) {
         const char *x = (const char *)j->x + *next * j->ldx * es;
         const char *r = j->resid ? (const char *)j->resid + *next * j->ldy * es : NULL;
@@ -412,10 +422,25 @@ static void prefetch_rows(const simdrop_job *j, size_t *next, size_t upto)
     }
 }
 
-/* How many rows prefetch_rows keeps ahead: ROW_PREFETCH_BYTES of each input, at least a row. */
-static size_t rows_ahead(const simdrop_job *j)
+/* Whether the rows kernel makes and prefetches every row of j, as above (kernel.h's
+ * rows_prefetch). */
+static int rows_kernel_makes_all(const simdrop_job *j)
 {
-    return j->nt ? 1 + ROW_PREFETCH_BYTES / (j->cols * simdrop_dtype_size(j->dt)) : 0;
+    const size_t es = simdrop_dtype_size(j->dt);
+    return j->k->rows_prefetch && !j->from_bits && j->offset % SIMDROP_ROUND == 0 && j->cols % SIMDROP_ROUND == 0 &&
+           j->row_step % SIMDROP_ROUND == 0 && (uintptr_t)j->y % 64 == 0 && j->ldy * es % 64 == 0;
+}
+
+/* How many rows prefetch_rows keeps ahead (ROW_PREFETCH_BYTES of each input, at least a row;
+ * 0 for none), and in *bytes how much of each; by_rows: rows_range's walk, which hands the rows
+ * kernel what it can. */
+static size_t rows_ahead(const simdrop_job *j, int by_rows, size_t *bytes)
+{
+    const size_t row_bytes = j->cols * simdrop_dtype_size(j->dt);
+    *bytes = row_bytes;
+    if (j->nt && by_rows && rows_kernel_makes_all(j))
+        *bytes = row_bytes > ROW_HEAD_BYTES ? ROW_HEAD_BYTES : 0;
+    return j->nt && *bytes ? 1 + ROW_PREFETCH_BYTES / row_bytes : 0;
 }
 
 /* Rows [r0, r1) of a strided job: each row is one run, the generator carried from row to row.
@@ -425,14 +450,15 @@ static void rows_range(const simdrop_job *j, size_t r0, size_t r1)
     bitw bits = {j->mask_out ? j->mask_out + r0 * j->cols / 8 : NULL, 0, 0};
     bitw *bw = j->mask_out ? &bits : NULL;
     gen_cursor cur;
-    const size_t ahead = rows_ahead(j);
+    size_t head;
+    const size_t ahead = rows_ahead(j, 1, &head);
     size_t fetched = r0;
     cur.valid = 0;
     for (size_t r = r0; r < r1;) {
         /* (a large block's batch of rows is what its prefetch has covered) */
         const size_t upto = ahead ? min_size(r + ahead, r1) : r1;
         if (ahead)
-            prefetch_rows(j, &fetched, min_size(r + 1 + ahead, r1));
+            prefetch_rows(j, &fetched, min_size(r + 1 + ahead, r1), head);
         const size_t made = j->from_bits ? 0 : rows_whole_rounds(j, &cur, r, upto, bw);
         if (made) {
             r += made;
@@ -785,12 +811,13 @@ static void dbias_rows(const simdrop_job *j, gen_cursor *cur, size_t r0, size_t 
 {
     const size_t es = simdrop_dtype_size(j->dt), as = acc_size(j);
     if (j->strided) {
-        const size_t ahead = rows_ahead(j);
+        size_t head;
+        const size_t ahead = rows_ahead(j, 0, &head);
         size_t fetched = r0;
         for (size_t r = r0; r < r1; r++) {
             const run u = row_run(j, r);
             if (ahead)
-                prefetch_rows(j, &fetched, min_size(r + 1 + ahead, r1));
+                prefetch_rows(j, &fetched, min_size(r + 1 + ahead, r1), head);
             if (j->from_bits)
                 bits_run(j, RULE_SCALE, &u, j->cols, j->mask_in, (uint64_t)r * j->cols);
             else

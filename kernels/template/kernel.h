@@ -80,6 +80,9 @@ typedef void (*simdrop_bits_fn)(const simdrop_kargs *a, size_t rounds);
  *                last row (the walk's column shards: one call per generator block, where one
  *                per row cost more than a narrow row's elements); table.h's default is a gen
  *                and a skip call a row.
+ *   rows_prefetch: 1 where rows[R][D] of a large job (a->nt) whose rows of y are all 64-byte
+ *                aligned prefetches its inputs through the rows, past its last row into the
+ *                next ones (simd_template.h's rows_loop); 0 where the walk prefetches the rows.
  *   bits[R][D]:  rule R (RULE_SCALE or RULE_AFFINE) on dtype D with keep decisions read from a
  *                bitmask (backward, and group dropout after expanding the group bits).
  *   accumulate:  acc[i] += v[i] for i < n, in float (double for f64): the bias gradient.
@@ -96,6 +99,7 @@ typedef struct simdrop_kernels {
     simdrop_gen_fn gen[RULE_COUNT][DT_COUNT];
     simdrop_gen2_fn gen2[RULE_COUNT][DT_COUNT];
     simdrop_rows_fn rows[RULE_COUNT][DT_COUNT];
+    int rows_prefetch;
     simdrop_bits_fn bits[SIMDROP_BITS_RULES][DT_COUNT];
     void (*accumulate[DT_COUNT])(void *acc, const void *v, size_t n);
     void (*narrow[DT_COUNT])(void *dst, const float *src, size_t n);

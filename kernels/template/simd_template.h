@@ -297,15 +297,28 @@ SIMDROP_INLINE void SIMDROP_FN(round_values)(const int rule, const int dt, const
 #ifndef SIMDROP_PREFETCH_BYTES
 #define SIMDROP_PREFETCH_BYTES 4096
 #endif
+SIMDROP_INLINE size_t SIMDROP_FN(prefetch_ahead)(const int dt)
+{
+    return simdrop_dtype_size(dt) == 2 ? SIMDROP_PREFETCH_BYTES / 2 : SIMDROP_PREFETCH_BYTES;
+}
+
+/* Prefetches one round of the input at x and, with a residual, of the one at r. */
+SIMDROP_INLINE void SIMDROP_FN(prefetch_round)(const void *x, const void *r, const int rule,
+                                               const int dt)
+{
+    for (size_t o = 0; o < SIMDROP_ROUND * simdrop_dtype_size(dt); o += 64) {
+        __builtin_prefetch((const char *)x + o, 0, 1);
+        if (simdrop_rule_has_resid(rule))
+            __builtin_prefetch((const char *)r + o, 0, 1);
+    }
+}
+
 SIMDROP_INLINE void SIMDROP_FN(prefetch)(const simdrop_kargs *a, const int rule, const int dt)
 {
-    const size_t bytes = SIMDROP_ROUND * simdrop_dtype_size(dt);
-    const size_t ahead = simdrop_dtype_size(dt) == 2 ? SIMDROP_PREFETCH_BYTES / 2 : SIMDROP_PREFETCH_BYTES;
-    for (size_t o = 0; o < bytes; o += 64) {
-        __builtin_prefetch((const char *)a->x + ahead + o, 0, 1);
-        if (simdrop_rule_has_resid(rule))
-            __builtin_prefetch((const char *)a->r + ahead + o, 0, 1);
-    }
+    const size_t ahead = SIMDROP_FN(prefetch_ahead)(dt);
+    SIMDROP_FN(prefetch_round)((const char *)a->x + ahead,
+                               simdrop_rule_has_resid(rule) ? (const char *)a->r + ahead : NULL,
+                               rule, dt);
 }
 
 /* ---- the loops ------------------------------------------------------------------------------ */
@@ -560,7 +573,8 @@ static void SIMDROP_FN(kernel_mask)(uint8_t *out, simdrop_lanes *st, size_t roun
  * A narrow row costs its rounds and its gap, where a table call a row, a walk step and a seek
  * cost more than its 32 elements, and a call a row for the rounds and one for the gap moved the
  * lanes through memory twice a row. The keep words are stored or not by a test a round (one
- * instantiation, not two). nt: y's stores are non-temporal (every row aligned for them). */
+ * instantiation, not two). nt: y's stores are non-temporal (every row aligned for them), and
+ * the inputs are prefetched as far ahead as the contiguous loops do, through the rows. */
 SIMDROP_INLINE void SIMDROP_FN(rows_loop)(const simdrop_kargs *args, simdrop_lanes *st,
                                           const simdrop_rows *g, uint32_t threshold,
                                           const int rule, const int dt, const int nt)
@@ -575,6 +589,15 @@ SIMDROP_INLINE void SIMDROP_FN(rows_loop)(const simdrop_kargs *args, simdrop_lan
     const vu32 t = V_THRESHOLD(threshold);
     const SIMDROP_FN(vconsts) k = SIMDROP_FN(broadcast)(args->c);
     simdrop_kargs row = *args;
+    /* The prefetch cursor: byte pf_col of the rows at pf_x and pf_r, so a row's last rounds
+     * fetch the next rows' first bytes (beyond this call's rows too: the walk's next call makes
+     * them), not the columns of other shards past its end. */
+    const size_t es = simdrop_dtype_size(dt), row_bytes = g->rounds * SIMDROP_ROUND * es;
+    const size_t ahead_rows = SIMDROP_FN(prefetch_ahead)(dt) / row_bytes;
+    const char *pf_x = (const char *)args->x + ahead_rows * g->ldx * es;
+    const char *pf_r = simdrop_rule_has_resid(rule) ? (const char *)args->r + ahead_rows * g->ldy * es
+                                                    : pf_x;
+    size_t pf_col = SIMDROP_FN(prefetch_ahead)(dt) % row_bytes;
     for (size_t r = 0; r < g->rows; r++, simdrop_rows_next(&row, g, dt)) {
         for (size_t i = 0; r && i < g->gap; i++)
             SIMDROP_UNROLL for (unsigned v = 0; v < NV; v++)
@@ -586,6 +609,14 @@ SIMDROP_INLINE void SIMDROP_FN(rows_loop)(const simdrop_kargs *args, simdrop_lan
                 XOSHIRO_STEP(s0[v], s1[v], s2[v], s3[v], out);
                 m[v] = V_CMP_LO(out, t);
                 m[NV + v] = V_CMP_HI(out, t);
+            }
+            if (nt) {
+                SIMDROP_FN(prefetch_round)(pf_x + pf_col, pf_r + pf_col, rule, dt);
+                if ((pf_col += SIMDROP_ROUND * es) == row_bytes) {
+                    pf_col = 0;
+                    pf_x += g->ldx * es;
+                    pf_r += g->ldy * es;
+                }
             }
             SIMDROP_FN(round_values)(rule, dt, nt, a.y, a.x, a.b, a.r, m, &k);
             SIMDROP_FN(advance)(&a, rule, dt, 1);
@@ -603,8 +634,10 @@ SIMDROP_INLINE void SIMDROP_FN(rows_loop)(const simdrop_kargs *args, simdrop_lan
     }
 }
 /* A streaming call whose rows are all aligned for non-temporal stores (the first, and the row
- * stride a whole number of stores) streams them from the one loop; one with misaligned rows goes
- * a row at a time through gen, where each row's alignment picks its stores. */
+ * stride a whole number of stores) streams them from the one loop, which then prefetches through
+ * the rows (kernel.h's rows_prefetch); one with misaligned rows goes a row at a time through
+ * gen, where each row's alignment picks its stores. */
+#define SIMDROP_ROWS_PREFETCH SIMDROP_HAS_NT
 #define GEN_ROWS(rule, dt)                                                                 \
     static void SIMDROP_FN(rows_##rule##_##dt)(const simdrop_kargs *a, simdrop_lanes *st,  \
                                                const simdrop_rows *g, uint32_t t)          \

@@ -60,6 +60,9 @@ SIMDROP_EACH_DTYPE(GEN2, BIAS_RESID)
                               a, st, g, threshold, DT_##dt);                               \
     }
 #endif
+#ifndef SIMDROP_ROWS_PREFETCH
+#define SIMDROP_ROWS_PREFETCH 0
+#endif
 SIMDROP_EACH_DTYPE(GEN_ROWS, SCALE)
 SIMDROP_EACH_DTYPE(GEN_ROWS, AFFINE)
 SIMDROP_EACH_DTYPE(GEN_ROWS, BIAS)
@@ -93,6 +96,7 @@ CONVERT(F16)
                  SIMDROP_ROW(gen2, RESID), SIMDROP_ROW(gen2, BIAS_RESID)},                 \
         .rows = {SIMDROP_ROW(rows, SCALE), SIMDROP_ROW(rows, AFFINE), SIMDROP_ROW(rows, BIAS), \
                  SIMDROP_ROW(rows, RESID), SIMDROP_ROW(rows, BIAS_RESID)},                 \
+        .rows_prefetch = SIMDROP_ROWS_PREFETCH,                                            \
         .bits = {SIMDROP_ROW(bits, SCALE), SIMDROP_ROW(bits, AFFINE)},                     \
         .accumulate = {[DT_F32] = SIMDROP_KERNEL(accumulate_F32),                          \
                        [DT_F64] = SIMDROP_KERNEL(accumulate_F64),                          \
