@@ -27,6 +27,12 @@ enum simdrop_rule { RULE_SCALE, RULE_AFFINE, RULE_BIAS, RULE_RESID, RULE_BIAS_RE
 #define RULE_NONE (-1) /* no values: the keep bits alone (mask, skip) */
 #define SIMDROP_BITS_RULES 2 /* SCALE and AFFINE also run from a stored bitmask */
 
+/* Whether the rule's NaN results are the canonical NaN: the rules that add two inputs. */
+SIMDROP_SPEC_FN int simdrop_rule_canonical_nan(int rule)
+{
+    return rule == RULE_BIAS || rule == RULE_RESID || rule == RULE_BIAS_RESID;
+}
+
 SIMDROP_SPEC_FN int simdrop_rule_has_bias(int rule)
 {
     return rule == RULE_BIAS || rule == RULE_BIAS_RESID;

@@ -63,6 +63,10 @@
  *                              bfloat16 at once (2W halves, lo's first) and stored unaligned /
  *                              non-temporally to a 4W-byte aligned p (default: one group at a
  *                              time; AVX512-BF16 rounds 32 floats in one instruction)
+ *   VH2_FROM_F32_BF16_NAN(lo, hi, nan)   the same with NaN lanes first made the canonical nan
+ *                              (the rules that add two inputs), for a rounding that tests its
+ *                              lanes anyway: one test for both, where a select costs two
+ *                              operations a group
  *   SIMDROP_STREAMS            2 where one run's generator waits on its own latency (one register
  *                              per state word: W = 16), so that gen2 interleaves two runs; the
  *                              default 1 makes gen2 two gen calls (table.h)
@@ -149,9 +153,10 @@ _Static_assert(sizeof(vf32) == 4 * SIMDROP_W, "vf32 must be W floats: the stream
 #define VH2_STORE_NT VH2_STORE
 #endif
 
-/* Rounding two groups to bfloat16 at once: the three primitives together or none. */
-#if defined(VH2_FROM_F32_BF16) && (!defined(VH2_STORE) || !defined(VH2_STORE_NT))
-#error "VH2_FROM_F32_BF16 needs VH2_STORE (and VH2_STORE_NT with non-temporal stores)"
+/* Rounding two groups to bfloat16 at once: the four primitives together or none. */
+#if defined(VH2_FROM_F32_BF16) &&                                                          \
+    (!defined(VH2_FROM_F32_BF16_NAN) || !defined(VH2_STORE) || !defined(VH2_STORE_NT))
+#error "VH2_FROM_F32_BF16 needs VH2_FROM_F32_BF16_NAN and VH2_STORE (and VH2_STORE_NT with non-temporal stores)"
 #endif
 
 #ifndef SIMDROP_STREAMS
@@ -229,15 +234,17 @@ SIMDROP_INLINE void SIMDROP_FN(store_f)(const int dt, const int nt, void *p, siz
 }
 
 /* Elements i .. i + W - 1 of the operands at x, b, r under keep mask m, as floats (dtype f32,
- * bf16 or f16). */
+ * bf16 or f16); raw: rule_f_raw's, NaNs not made canonical. */
 SIMDROP_INLINE vf32 SIMDROP_FN(group_f)(const int rule, const int dt, const void *x, const void *b,
                                         const void *r, size_t i, vmask m,
-                                        const SIMDROP_FN(vconsts) *k)
+                                        const SIMDROP_FN(vconsts) *k, const int raw)
 {
     const vf32 bv = simdrop_rule_has_bias(rule) ? SIMDROP_FN(load_f)(dt, b, i) : k->mul;
     const vf32 rv = simdrop_rule_has_resid(rule) ? SIMDROP_FN(load_f)(dt, r, i) : k->mul;
-    return SIMDROP_FN(rule_f)(rule, SIMDROP_FN(load_f)(dt, x, i), bv, rv, m, k->mul, k->add,
-                              k->drop, k->nan);
+    const vf32 xv = SIMDROP_FN(load_f)(dt, x, i);
+    if (raw)
+        return SIMDROP_FN(rule_f_raw)(rule, xv, bv, rv, m, k->mul, k->add, k->drop);
+    return SIMDROP_FN(rule_f)(rule, xv, bv, rv, m, k->mul, k->add, k->drop, k->nan);
 }
 
 /* The same for f64, in two halves of W/2 doubles, stored to y. */
@@ -273,17 +280,20 @@ SIMDROP_INLINE void SIMDROP_FN(round_values)(const int rule, const int dt, const
 #ifdef VH2_FROM_F32_BF16
         if (dt == DT_BF16) { /* groups g and g + 1 rounded at once */
             if (g % 2 == 0) {
-                const vf32 lo = SIMDROP_FN(group_f)(rule, dt, x, b, r, i, m[g], k);
-                const vf32 hi = SIMDROP_FN(group_f)(rule, dt, x, b, r, i + SIMDROP_W, m[g + 1], k);
+                const int raw = simdrop_rule_canonical_nan(rule); /* the rounding's NaN test makes them canonical */
+                const vf32 lo = SIMDROP_FN(group_f)(rule, dt, x, b, r, i, m[g], k, raw);
+                const vf32 hi = SIMDROP_FN(group_f)(rule, dt, x, b, r, i + SIMDROP_W, m[g + 1], k, raw);
                 if (nt)
-                    VH2_STORE_NT((uint16_t *)y + i, VH2_FROM_F32_BF16(lo, hi));
+                    VH2_STORE_NT((uint16_t *)y + i, raw ? VH2_FROM_F32_BF16_NAN(lo, hi, k->nan)
+                                                        : VH2_FROM_F32_BF16(lo, hi));
                 else
-                    VH2_STORE((uint16_t *)y + i, VH2_FROM_F32_BF16(lo, hi));
+                    VH2_STORE((uint16_t *)y + i, raw ? VH2_FROM_F32_BF16_NAN(lo, hi, k->nan)
+                                                     : VH2_FROM_F32_BF16(lo, hi));
             }
             continue;
         }
 #endif
-        SIMDROP_FN(store_f)(dt, nt, y, i, SIMDROP_FN(group_f)(rule, dt, x, b, r, i, m[g], k));
+        SIMDROP_FN(store_f)(dt, nt, y, i, SIMDROP_FN(group_f)(rule, dt, x, b, r, i, m[g], k, 0));
     }
 }
 

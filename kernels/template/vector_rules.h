@@ -111,19 +111,27 @@ SIMDROP_INLINE vh16 SIMDROP_FN(to_f16)(vf32 v)
 
 /* Rule `rule` on W float lanes: x, bias b and residual r as floats, factor from the keep mask;
  * mul, add, drop: the rule's constants (values.h), nan: the canonical NaN, all broadcast. */
-SIMDROP_INLINE vf32 SIMDROP_FN(rule_f)(const int rule, vf32 x, vf32 b, vf32 r, vmask m, vf32 mul,
-                                       vf32 add, vf32 drop, vf32 nan)
+SIMDROP_INLINE vf32 SIMDROP_FN(rule_f_raw)(const int rule, vf32 x, vf32 b, vf32 r, vmask m,
+                                           vf32 mul, vf32 add, vf32 drop)
 {
     const vf32 f = VF_KEEP(m, mul);
-    vf32 v;
     switch (rule) {
     case RULE_SCALE: return VF_MUL(x, f);
     case RULE_AFFINE: return VF_ADD(VF_MUL(x, f), VF_SELECT(m, add, drop));
-    case RULE_BIAS: v = VF_MUL(VF_ADD(x, b), f); break;
-    case RULE_RESID: v = VF_ADD(r, VF_MUL(x, f)); break;
-    default: v = VF_ADD(r, VF_MUL(VF_ADD(x, b), f)); break;
+    case RULE_BIAS: return VF_MUL(VF_ADD(x, b), f);
+    case RULE_RESID: return VF_ADD(r, VF_MUL(x, f));
+    default: return VF_ADD(r, VF_MUL(VF_ADD(x, b), f));
     }
-    return VF_SELECT(VF_ISNAN(v), nan, v);
+}
+
+/* rule_f_raw's NaNs made the canonical one where the rule says so (values.h). A path whose
+ * bfloat16 rounding tests its floats anyway makes them canonical only where that test finds a
+ * NaN (simd_template.h's VH2_FROM_F32_BF16_NAN), and starts from rule_f_raw. */
+SIMDROP_INLINE vf32 SIMDROP_FN(rule_f)(const int rule, vf32 x, vf32 b, vf32 r, vmask m, vf32 mul,
+                                       vf32 add, vf32 drop, vf32 nan)
+{
+    const vf32 v = SIMDROP_FN(rule_f_raw)(rule, x, b, r, m, mul, add, drop);
+    return simdrop_rule_canonical_nan(rule) ? VF_SELECT(VF_ISNAN(v), nan, v) : v;
 }
 
 SIMDROP_INLINE vf64 SIMDROP_FN(rule_d)(const int rule, vf64 x, vf64 b, vf64 r, vmask64 m,

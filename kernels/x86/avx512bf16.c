@@ -1,5 +1,6 @@
 /* x86/avx512bf16.c: the avx512 path with AVX512-BF16's float-to-bfloat16 rounding (vcvtne2ps2bf16), its denormal lanes fixed up. */
 #define VH2_FROM_F32_BF16 avx512bf16_round_pair /* below; the rest is avx512's */
+#define VH2_FROM_F32_BF16_NAN avx512bf16_round_pair_nan
 #include "x86/avx512.h"
 
 /* A path of its own (a row of the kernel table, ranked above avx512), not a run-time choice
@@ -48,11 +49,13 @@ static inline vh16 avx512bf16_cvtne(vf32 v)
                                                     simde_mm512_set1_epi32(0x7fffffff)),   \
                               simde_mm512_set1_epi32(1)),                                  \
         simde_mm512_set1_epi32(0x007ffffe))
+#define AVX512BF16_DENORMAL_OR_NAN(v) (AVX512BF16_DENORMAL(v) | simde_mm512_cmp_ps_mask(v, v, SIMDE_CMP_UNORD_Q))
 #define AVX512BF16_ANY(a, b) (((a) | (b)) != 0)
 #define VH2_STORE(p, h) simde_mm512_storeu_si512((void *)(p), h)
 #else
 #define AVX512BF16_CVTNE2(hi, lo) ((__m512i)_mm512_cvtne2ps_pbh(hi, lo))
 #define AVX512BF16_DENORMAL(v) _mm512_fpclass_ps_mask(v, 0x20) /* imm 0x20: denormal */
+#define AVX512BF16_DENORMAL_OR_NAN(v) _mm512_fpclass_ps_mask(v, 0xa1) /* and quiet, signalling NaN */
 #define AVX512BF16_ANY(a, b) (!_kortestz_mask16_u8(a, b))
 #define VH2_STORE(p, h) _mm512_storeu_si512((void *)(p), h)
 #define VH2_STORE_NT(p, h) _mm512_stream_si512((void *)(p), h)
@@ -62,6 +65,20 @@ static inline __attribute__((always_inline)) simde__m512i avx512bf16_round_pair(
 {
     if (__builtin_expect(AVX512BF16_ANY(AVX512BF16_DENORMAL(lo), AVX512BF16_DENORMAL(hi)), 0))
         return simde_mm512_inserti64x4(simde_mm512_castsi256_si512(avx512_to_bf16(lo)), avx512_to_bf16(hi), 1);
+    return AVX512BF16_CVTNE2(hi, lo);
+}
+
+/* The same for the rules whose NaNs become the canonical nan: the class test takes NaNs too,
+ * and a pair with one (as rare as denormals) is made canonical and rounded exactly. The fast
+ * path then has no NaN compare and select, two operations a group on the ports the arithmetic
+ * needs. */
+static inline __attribute__((always_inline)) simde__m512i avx512bf16_round_pair_nan(vf32 lo, vf32 hi, vf32 nan)
+{
+    if (__builtin_expect(AVX512BF16_ANY(AVX512BF16_DENORMAL_OR_NAN(lo), AVX512BF16_DENORMAL_OR_NAN(hi)), 0)) {
+        lo = simde_mm512_mask_mov_ps(lo, simde_mm512_cmp_ps_mask(lo, lo, SIMDE_CMP_UNORD_Q), nan);
+        hi = simde_mm512_mask_mov_ps(hi, simde_mm512_cmp_ps_mask(hi, hi, SIMDE_CMP_UNORD_Q), nan);
+        return simde_mm512_inserti64x4(simde_mm512_castsi256_si512(avx512_to_bf16(lo)), avx512_to_bf16(hi), 1);
+    }
     return AVX512BF16_CVTNE2(hi, lo);
 }
 
