@@ -9,7 +9,7 @@
 #define DBIAS_SPAN 4096    /* elements of dx summed while they are still in L1 */
 #define WORDS_CHUNK 64     /* keep words realigned at a time for a bitmask read off a byte */
 #define ROW_PREFETCH_BYTES 4096 /* inputs a large block's walk prefetches ahead, in rows */
-#define ROW_HEAD_BYTES 512 /* of each such row, what it prefetches where the rows kernel does the rest */
+#define ROW_HEAD_BYTES 512 /* of each such row where the rows kernel prefetches the rest */
 
 static size_t min_size(size_t a, size_t b)
 {
@@ -427,8 +427,9 @@ static void prefetch_rows(const simdrop_job *j, size_t *next, size_t upto, size_
 static int rows_kernel_makes_all(const simdrop_job *j)
 {
     const size_t es = simdrop_dtype_size(j->dt);
-    return j->k->rows_prefetch && !j->from_bits && j->offset % SIMDROP_ROUND == 0 && j->cols % SIMDROP_ROUND == 0 &&
-           j->row_step % SIMDROP_ROUND == 0 && (uintptr_t)j->y % 64 == 0 && j->ldy * es % 64 == 0;
+    return j->k->rows_prefetch && !j->from_bits && j->offset % SIMDROP_ROUND == 0 &&
+           j->cols % SIMDROP_ROUND == 0 && j->row_step % SIMDROP_ROUND == 0 &&
+           (uintptr_t)j->y % 64 == 0 && j->ldy * es % 64 == 0;
 }
 
 /* How many rows prefetch_rows keeps ahead (ROW_PREFETCH_BYTES of each input, at least a row;
@@ -450,15 +451,15 @@ static void rows_range(const simdrop_job *j, size_t r0, size_t r1)
     bitw bits = {j->mask_out ? j->mask_out + r0 * j->cols / 8 : NULL, 0, 0};
     bitw *bw = j->mask_out ? &bits : NULL;
     gen_cursor cur;
-    size_t head;
-    const size_t ahead = rows_ahead(j, 1, &head);
+    size_t each;
+    const size_t ahead = rows_ahead(j, 1, &each);
     size_t fetched = r0;
     cur.valid = 0;
     for (size_t r = r0; r < r1;) {
         /* (a large block's batch of rows is what its prefetch has covered) */
         const size_t upto = ahead ? min_size(r + ahead, r1) : r1;
         if (ahead)
-            prefetch_rows(j, &fetched, min_size(r + 1 + ahead, r1), head);
+            prefetch_rows(j, &fetched, min_size(r + 1 + ahead, r1), each);
         const size_t made = j->from_bits ? 0 : rows_whole_rounds(j, &cur, r, upto, bw);
         if (made) {
             r += made;
@@ -811,13 +812,13 @@ static void dbias_rows(const simdrop_job *j, gen_cursor *cur, size_t r0, size_t 
 {
     const size_t es = simdrop_dtype_size(j->dt), as = acc_size(j);
     if (j->strided) {
-        size_t head;
-        const size_t ahead = rows_ahead(j, 0, &head);
+        size_t each;
+        const size_t ahead = rows_ahead(j, 0, &each);
         size_t fetched = r0;
         for (size_t r = r0; r < r1; r++) {
             const run u = row_run(j, r);
             if (ahead)
-                prefetch_rows(j, &fetched, min_size(r + 1 + ahead, r1), head);
+                prefetch_rows(j, &fetched, min_size(r + 1 + ahead, r1), each);
             if (j->from_bits)
                 bits_run(j, RULE_SCALE, &u, j->cols, j->mask_in, (uint64_t)r * j->cols);
             else

@@ -156,7 +156,7 @@ _Static_assert(sizeof(vf32) == 4 * SIMDROP_W, "vf32 must be W floats: the stream
 /* Rounding two groups to bfloat16 at once: the four primitives together or none. */
 #if defined(VH2_FROM_F32_BF16) &&                                                          \
     (!defined(VH2_FROM_F32_BF16_NAN) || !defined(VH2_STORE) || !defined(VH2_STORE_NT))
-#error "VH2_FROM_F32_BF16 needs VH2_FROM_F32_BF16_NAN and VH2_STORE (and VH2_STORE_NT with non-temporal stores)"
+#error "VH2_FROM_F32_BF16 needs VH2_FROM_F32_BF16_NAN, VH2_STORE and (with non-temporal stores) VH2_STORE_NT"
 #endif
 
 #ifndef SIMDROP_STREAMS
