@@ -69,16 +69,14 @@ static inline __attribute__((always_inline)) simde__m512i avx512bf16_round_pair(
 }
 
 /* The same for the rules whose NaNs become the canonical nan: the class test takes NaNs too,
- * and a pair with one (as rare as denormals) is made canonical and rounded exactly. The fast
+ * and a pair with one (as rare as denormals) is made canonical and rounded as above. The fast
  * path then has no NaN compare and select, two operations a group on the ports the arithmetic
  * needs. */
 static inline __attribute__((always_inline)) simde__m512i avx512bf16_round_pair_nan(vf32 lo, vf32 hi, vf32 nan)
 {
-    if (__builtin_expect(AVX512BF16_ANY(AVX512BF16_DENORMAL_OR_NAN(lo), AVX512BF16_DENORMAL_OR_NAN(hi)), 0)) {
-        lo = simde_mm512_mask_mov_ps(lo, simde_mm512_cmp_ps_mask(lo, lo, SIMDE_CMP_UNORD_Q), nan);
-        hi = simde_mm512_mask_mov_ps(hi, simde_mm512_cmp_ps_mask(hi, hi, SIMDE_CMP_UNORD_Q), nan);
-        return simde_mm512_inserti64x4(simde_mm512_castsi256_si512(avx512_to_bf16(lo)), avx512_to_bf16(hi), 1);
-    }
+    if (__builtin_expect(AVX512BF16_ANY(AVX512BF16_DENORMAL_OR_NAN(lo), AVX512BF16_DENORMAL_OR_NAN(hi)), 0))
+        return avx512bf16_round_pair(simde_mm512_mask_mov_ps(lo, VF_ISNAN(lo), nan),
+                                     simde_mm512_mask_mov_ps(hi, VF_ISNAN(hi), nan));
     return AVX512BF16_CVTNE2(hi, lo);
 }
 
