@@ -331,8 +331,9 @@ SIMDROP_API int simdrop_get_local_threading(simdrop_threading *t);
  * simdrop_isa: name of the path in use, one of simdrop_isa_list() ("scalar", an instruction set
  * such as "avx2", or an emulated "<isa>-simde"), or "none" while a bad SIMDROP_ISA value leaves
  * no path selected.
- * simdrop_set_isa: force a path by name; "auto" (or "") picks the best one this CPU supports.
- * SIMDROP_EISA_UNKNOWN for a name no path has, SIMDROP_EISA_UNAVAILABLE for a path this build or
+ * simdrop_set_isa: force a path by name; "auto" (or "") picks the best one this CPU supports
+ * (on an Intel CPU whose best path is AVX-512, calls of fewer than 16384 elements run on the best
+ * path without it: 512-bit code run seldom costs a frequency change per call). SIMDROP_EISA_UNKNOWN for a name no path has, SIMDROP_EISA_UNAVAILABLE for a path this build or
  * CPU lacks (the selection is then unchanged), SIMDROP_ENULL for NULL. SIMDROP_ISA is applied
  * the same way at first use; while it holds a bad name every call returns that error until a
  * successful simdrop_set_isa. A call racing with it may run on either path (the bits agree).

@@ -18,10 +18,11 @@
  * last and "auto" never picks them. "auto" takes the first supported native path, so AVX-512
  * whenever F/BW/VL are there (with AVX512-BF16's rounding where the CPU also has that and DQ:
  * kernels/x86/avx512bf16.c): the 512-bit kernel retires a whole round per register and ran
- * faster than AVX2 at every size measured, in cache and in DRAM, on both the Zen 5 and the
- * Intel VM (report/REPORT.md); the frequency drop old Skylake-SP parts took on 512-bit code
- * is smaller than that gain for a kernel that spends most cycles waiting on memory. The two
- * entries without kernels stand for the errors a bad SIMDROP_ISA leaves selected. */
+ * faster than AVX2 at every size measured in a loop of calls, in cache and in DRAM, on both the
+ * Zen 5 and the Intel VM (report/REPORT.md); the frequency drop old Skylake-SP parts took on
+ * 512-bit code is smaller than that gain for a kernel that spends most cycles waiting on memory.
+ * Except for small calls on Intel (SMALL_CALL below). The two entries without kernels stand for
+ * the errors a bad SIMDROP_ISA leaves selected. */
 typedef struct path {
     const simdrop_kernels *kernels;
     uint32_t needs; /* SIMDROP_CPU_* bits (cpu.h), from the `needs` column of the path's row */
@@ -37,6 +38,26 @@ static const path paths[] = {SIMDROP_PATHS(SIMDROP_PATH_ENTRY)};
 static const path env_unknown = {NULL, 0, 0, SIMDROP_EISA_UNKNOWN};
 static const path env_unavailable = {NULL, 0, 0, SIMDROP_EISA_UNAVAILABLE};
 
+/* Calls of fewer elements than this run, under "auto" on an Intel CPU whose best path is a
+ * 512-bit one, on the best path without AVX-512 (AVX2). Why: where 512-bit instructions come
+ * seldom, among other code's 256-bit ones (PyTorch's CPU kernels are AVX2), each burst of them
+ * waits for the core to power up its upper lanes and change its frequency licence, a cost per
+ * call that only a long call repays. Measured on the Intel Xeon VM, one pinned core, a float32
+ * forward between 10 us of AVX2 work, auto (avx512bf16) against avx2: 0.8 us slower at 200 and
+ * 4096 elements, 0.4 us at 16K, even at 32K, 1.3 us faster at 64K; one element's forward +
+ * backward through simdrop.torch 0.7 us, a whole 10-40-1 training step (two calls of 200
+ * elements) 9 us. In a loop of calls and nothing else (the benchmark) AVX-512 stays powered and
+ * is faster at every size, so the switch sits where the gain per call outweighs that cost.
+ * Forcing a path (simdrop_set_isa, SIMDROP_ISA) runs every call on it. Not on AMD: Zen 4 and 5
+ * run 512-bit code without a licence change (not measured there yet with this rule). */
+#define SMALL_CALL ((size_t)1 << 14)
+
+/* What simdrop_set_isa or SIMDROP_ISA selected: the path of every call, except for calls of
+ * fewer than SMALL_CALL elements (`small`: the path itself when forced). */
+typedef struct selection {
+    const path *all, *small;
+} selection;
+
 /* Every feature name followed by a space: room for the names of any set of them. */
 #define SIMDROP_CPU_NAME_SPACE_(id, name) name " "
 #define SIMDROP_CPU_NAME_(id, name) name,
@@ -47,7 +68,8 @@ static char feature_names[sizeof(SIMDROP_CPU_FEATURES(SIMDROP_CPU_NAME_SPACE_))]
 static size_t nt_bytes;
 static _Atomic size_t nt_bytes_override;
 static const char *names[NPATHS + 1];
-static _Atomic(const path *) active;
+static selection forced_paths[NPATHS], automatic, env_error;
+static _Atomic(const selection *) active;
 static simdrop_once_t once = SIMDROP_ONCE_INIT;
 
 static int path_supported(const path *pt)
@@ -55,17 +77,19 @@ static int path_supported(const path *pt)
     return (features & pt->needs) == pt->needs;
 }
 
-/* Resolves a name: "auto", NULL or "" is the best supported native path. */
-static int resolve(const char *name, const path **out)
+/* Resolves a name: "auto", NULL or "" is the best supported native paths (`automatic`). */
+static int resolve(const char *name, const selection **out)
 {
-    const int automatic = !name || !*name || !strcmp(name, "auto");
+    if (!name || !*name || !strcmp(name, "auto")) {
+        *out = &automatic;
+        return SIMDROP_OK;
+    }
     for (size_t i = 0; i < NPATHS; i++) {
-        if (automatic ? paths[i].emulated || !path_supported(&paths[i])
-                      : strcmp(name, paths[i].kernels->name) != 0)
+        if (strcmp(name, paths[i].kernels->name) != 0)
             continue;
         if (!path_supported(&paths[i]))
             return SIMDROP_EISA_UNAVAILABLE;
-        *out = &paths[i];
+        *out = &forced_paths[i];
         return SIMDROP_OK;
     }
     static const char *const known[] = {SIMDROP_KNOWN_PATHS};
@@ -125,16 +149,31 @@ static void init(void)
     features = simdrop_cpu_detect();
     name_features();
     nt_bytes = detect_nt_bytes();
-    for (size_t i = 0; i < NPATHS; i++)
+    for (size_t i = 0; i < NPATHS; i++) {
         names[i] = paths[i].kernels->name;
-    const path *sel = NULL;
+        forced_paths[i].all = forced_paths[i].small = &paths[i];
+    }
+    /* the best native path (scalar at least), and for small calls the best without AVX-512 */
+    for (size_t i = 0; i < NPATHS && !automatic.all; i++)
+        if (!paths[i].emulated && path_supported(&paths[i]))
+            automatic.all = automatic.small = &paths[i];
+    if (simdrop_cpu_is_intel() && (automatic.all->needs & SIMDROP_CPU_AVX512F))
+        for (size_t i = 0; i < NPATHS; i++)
+            if (!paths[i].emulated && path_supported(&paths[i]) &&
+                !(paths[i].needs & SIMDROP_CPU_AVX512F)) {
+                automatic.small = &paths[i];
+                break;
+            }
+    const selection *sel = NULL;
     const int status = resolve(getenv("SIMDROP_ISA"), &sel);
-    if (status)
-        sel = status == SIMDROP_EISA_UNKNOWN ? &env_unknown : &env_unavailable;
+    if (status) {
+        env_error.all = env_error.small = status == SIMDROP_EISA_UNKNOWN ? &env_unknown : &env_unavailable;
+        sel = &env_error;
+    }
     atomic_store_explicit(&active, sel, memory_order_release);
 }
 
-static const path *current(void)
+static const selection *current(void)
 {
     simdrop_once(&once, init);
     return atomic_load_explicit(&active, memory_order_acquire);
@@ -152,11 +191,12 @@ void simdrop_nt_bytes_override(size_t bytes)
     atomic_store_explicit(&nt_bytes_override, bytes, memory_order_relaxed);
 }
 
-const simdrop_kernels *simdrop_active_kernels(int *status)
+const simdrop_kernels *simdrop_active_kernels(size_t elements, int *status)
 {
-    const path *sel = current();
-    *status = sel->status;
-    return sel->kernels;
+    const selection *sel = current();
+    const path *pt = elements < SMALL_CALL ? sel->small : sel->all;
+    *status = pt->status;
+    return pt->kernels;
 }
 
 const simdrop_kernels *simdrop_kernels_by_name(const char *name)
@@ -176,13 +216,13 @@ const char *simdrop_cpu_feature_names(void)
 
 const char *simdrop_isa(void)
 {
-    const path *sel = current();
-    return sel->kernels ? sel->kernels->name : "none";
+    const path *pt = current()->all;
+    return pt->kernels ? pt->kernels->name : "none";
 }
 
 int simdrop_set_isa(const char *name)
 {
-    const path *sel = NULL;
+    const selection *sel = NULL;
     if (!name)
         return SIMDROP_ENULL;
     simdrop_once(&once, init);
@@ -201,7 +241,7 @@ const char *const *simdrop_isa_list(void)
 
 int simdrop_isa_supported(const char *name)
 {
-    const path *sel = NULL;
+    const selection *sel = NULL;
     if (!name)
         return SIMDROP_ENULL;
     simdrop_once(&once, init);

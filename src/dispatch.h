@@ -4,9 +4,11 @@
 
 #include "template/kernel.h"
 
-/* The active path; resolves it on first use. Returns NULL and sets *status when SIMDROP_ISA
- * names a path that is unknown or unavailable (until simdrop_set_isa picks a valid one). */
-const simdrop_kernels *simdrop_active_kernels(int *status);
+/* The active path for a call of `elements` elements (auto picks another path for small calls
+ * on some CPUs: dispatch.c's SMALL_CALL); resolves it on first use. Returns NULL and sets
+ * *status when SIMDROP_ISA names a path that is unknown or unavailable (until simdrop_set_isa
+ * picks a valid one). */
+const simdrop_kernels *simdrop_active_kernels(size_t elements, int *status);
 
 /* A path's table by name, or NULL if it is not built or this CPU cannot run it (for the test
  * harness, which calls kernel entries directly). */

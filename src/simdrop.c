@@ -70,13 +70,25 @@ static int ran(const simdrop_call *c, int status)
                                  : "a worker thread could not be started");
 }
 
+/* The elements a call covers (its counts multiplied, SIZE_MAX where that overflows): what
+ * picks the path of a small call (dispatch.c's SMALL_CALL). */
+static size_t call_elements(const simdrop_call *c)
+{
+    const size_t more[2] = {c->b, c->channels};
+    size_t n = c->a;
+    for (int i = 0; i < 2; i++)
+        if (more[i])
+            n = n > SIZE_MAX / more[i] ? SIZE_MAX : n * more[i];
+    return n;
+}
+
 /* What every call that runs kernels needs after its argument checks: the path (a bad
  * SIMDROP_ISA) and the thread setting (a bad SIMDROP_NUM_THREADS) fail every such call, even
  * an empty one. */
-static int ready(const simdrop_kernels **k)
+static int ready(const simdrop_call *c, const simdrop_kernels **k)
 {
     int status;
-    *k = simdrop_active_kernels(&status);
+    *k = simdrop_active_kernels(call_elements(c), &status);
     return status ? status : simdrop_parallel_status();
 }
 
@@ -105,7 +117,7 @@ static int ready(const simdrop_kernels **k)
     int status;                                                                                    \
     if ((status = simdrop_check(&c, &f)))                                                          \
         return rejected(&c, &f);                                                                   \
-    if ((status = ready(&k)))                                                                      \
+    if ((status = ready(&c, &k)))                                                                  \
         return unready(&c, status);                                                                \
     return (status = (run)) ? ran(&c, status) : SIMDROP_OK
 

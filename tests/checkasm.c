@@ -42,6 +42,7 @@
 #include "fpenv.h"
 #include "entries.h"
 #include "inputs.h"
+#include "cpu.h" /* simdrop_cpu_is_intel: the small-call rule */
 #include "template/kernel.h"
 
 enum { MAX_PATHS = SIMDROP_PATH_COUNT, CANARY = 0xa5 };
@@ -924,6 +925,43 @@ static unsigned vector_bits(void)
     return 0;
 }
 
+/* The path each call size runs on (dispatch.c's SMALL_CALL): a forced path runs every call;
+ * auto runs calls of 2^14 elements and more on simdrop_isa()'s path, and smaller ones too,
+ * except on an Intel CPU whose auto path is a 512-bit one: those on the best native path
+ * without AVX-512 (the first supported one of the list that is neither avx512* nor emulated). */
+static void check_small_calls(void)
+{
+    static const size_t sizes[] = {0, 1, 200, ((size_t)1 << 14) - 1, (size_t)1 << 14, SIZE_MAX};
+    const char *const *names = simdrop_isa_list();
+    int status;
+    for (size_t i = 0; names[i]; i++) {
+        if (simdrop_isa_supported(names[i]) != 1)
+            continue;
+        CHECK(simdrop_set_isa(names[i]) == SIMDROP_OK, "force %s", names[i]);
+        for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+            const simdrop_kernels *k = simdrop_active_kernels(sizes[s], &status);
+            CHECK(status == SIMDROP_OK && k && !strcmp(k->name, names[i]),
+                  "forced %s: a call of %zu elements runs on %s", names[i], sizes[s], k ? k->name : "none");
+        }
+    }
+    CHECK(simdrop_set_isa("auto") == SIMDROP_OK, "auto");
+    const char *best = simdrop_isa(), *narrow = best;
+    if (simdrop_cpu_is_intel() && !strncmp(best, "avx512", 6))
+        for (size_t i = 0; names[i]; i++)
+            if (strncmp(names[i], "avx512", 6) && !strstr(names[i], "-simde") &&
+                simdrop_isa_supported(names[i]) == 1) {
+                narrow = names[i];
+                break;
+            }
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        const char *want = sizes[s] < ((size_t)1 << 14) ? narrow : best;
+        const simdrop_kernels *k = simdrop_active_kernels(sizes[s], &status);
+        CHECK(status == SIMDROP_OK && k && !strcmp(k->name, want),
+              "auto: a call of %zu elements runs on %s, not %s", sizes[s], k ? k->name : "none", want);
+    }
+    printf("  dispatch small calls on %s, the rest on %s\n", narrow, best);
+}
+
 static int has_flag(int argc, char **argv, const char *flag)
 {
     for (int i = 1; i < argc; i++)
@@ -979,6 +1017,7 @@ int main(int argc, char **argv)
     }
     if (!only) {
         check_fp_environments(paths, npaths, cases, has_flag(argc, argv, "--exhaustive"));
+        check_small_calls();
     }
     if (has_flag(argc, argv, "--large"))
         check_large(paths, npaths);
