@@ -74,7 +74,7 @@ need_pkgs "${BASE_PKGS[@]}" g++ libbenchmark-dev libbenchmark-tools python3-matp
     { echo "report.sh: required packages are missing (see above)" >&2; exit 1; }
 # Full mode tries to add PyTorch for the comparison; the report goes on without it.
 if ((TORCH)) && [[ $MODE == full ]]; then
-    need_pkgs python3-torch python3-numpy >"$RAW/apt-torch.log" 2>&1 ||
+    need_pkgs python3-torch python3-numpy libtorch-dev pybind11-dev >"$RAW/apt-torch.log" 2>&1 ||
         note "python3-torch could not be installed (see $RAW/apt-torch.log): the report will say PyTorch was skipped"
 fi
 # valgrind counts the instructions per element where the CPU's counter is not granted (a VM);
@@ -242,9 +242,13 @@ if [[ -z $TORCH_SKIP ]]; then
     TORCH_ARGS=()
     ((QUICK)) && TORCH_ARGS=(--sizes "4096,65536,1048576" --engine-sizes "65536,1048576" --min-time 0.02 --repetitions 2
                              --module-sizes "1,200,65536" --module-dtypes float32 --module-reps 2 --module-budget 0.05)
-    # simdrop.torch against torch.nn runs python/ on this build's shared library
+    # simdrop.torch against torch.nn runs python/ on this build's shared library, and its C++
+    # route (simdrop.torch._glue) where the build has it: the report names the route it timed
     [[ -e $BUILD/libsimdrop.so ]] || meson compile -C "$BUILD" simdrop:shared_library >>"$RAW/build.log" 2>&1 || true
+    GLUE=$BUILD/python/_glue$("$PY" -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))')
+    ninja -C "$BUILD" "${GLUE#"$BUILD"/}" >>"$RAW/build.log" 2>&1 || GLUE="" # (not built: no torch headers)
     if "${PIN[@]}" env SIMDROP_LIBRARY="$(cd "$BUILD" && pwd)/libsimdrop.so" PYTHONPATH="$PWD/python" \
+        ${GLUE:+SIMDROP_TORCH_GLUE="$(realpath "$GLUE")"} \
         "$PY" bench/torch_bench.py "${TORCH_ARGS[@]}" --out "$OUT/torch.json" 2>"$RAW/torch.txt"; then
         TORCH_JSON=$OUT/torch.json
     else

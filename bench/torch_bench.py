@@ -177,7 +177,9 @@ def module_comparison(args):
     rows = cases.module_results([int(n) for n in args.module_sizes.split(",") if n],
                                 [d for d in args.module_dtypes.split(",") if d], (), args.module_reps,
                                 args.module_target, args.module_budget, show)
+    import simdrop.torch as sdt
     return {"rows": rows, "simdrop_version": simdrop.version(), "simdrop_isa": simdrop.isa(),
+            "route": sdt.NATIVE,
             "budget_s": args.module_budget, "target_s": args.module_target,
             "timing": "process CPU time, best timing, the two interleaved"}
 

@@ -25,12 +25,12 @@ done
 # shellcheck source=.ci/lib.sh
 . .ci/lib.sh
 arch=$(uname -m)
-# The Python package's tests (numpy, PyTorch; its wheel: meson-python, venv, pip), the consumer
-# projects (CMake), the API symbol check.
+# The Python package's tests (numpy, PyTorch; its wheel: meson-python, venv, pip; torch's C++
+# headers for simdrop.torch._glue), the consumer projects (CMake), the API symbol check.
 # The OpenCL twin (gpu/opencl/) runs for real on PoCL, the CPU's OpenCL: its loader, headers and
 # the PoCL driver.
-TEST_PKGS=(python3 python3-numpy python3-torch python3-mesonpy python3-venv python3-pip cmake binutils
-           ocl-icd-opencl-dev opencl-headers pocl-opencl-icd)
+TEST_PKGS=(python3 python3-numpy python3-torch libtorch-dev pybind11-dev python3-mesonpy python3-venv
+           python3-pip cmake binutils ocl-icd-opencl-dev opencl-headers pocl-opencl-icd)
 if [ "$arch" = x86_64 ] && [ "$native_only" = 0 ]; then
     need_pkgs "${BASE_PKGS[@]}" "${TEST_PKGS[@]}" gcc-aarch64-linux-gnu libc6-dev-arm64-cross \
         gcc-s390x-linux-gnu libc6-dev-s390x-cross qemu-user \
@@ -79,8 +79,9 @@ emulated_test() {
 }
 
 echo "== native ($arch): build and test every path"
-# -Dopencl=enabled and SIMDROP_TEST_REQUIRE_OPENCL=1: the OpenCL test runs, never skips.
-setup build-test -Dbench=disabled -Dopencl=enabled
+# -Dopencl=enabled and SIMDROP_TEST_REQUIRE_OPENCL=1: the OpenCL test runs, never skips;
+# -Dtorch_glue=enabled: simdrop.torch's C++ route is built, and the Python tests take it.
+setup build-test -Dbench=disabled -Dopencl=enabled -Dtorch_glue=enabled
 SIMDROP_TEST_REQUIRE_OPENCL=1 meson test -C build-test --no-suite quality --no-suite large \
     --print-errorlogs
 

@@ -86,7 +86,9 @@ def torch_module_section(torch):
         return lines + [f"Not measured: {modules['skipped']}."]
     rows = modules["rows"]
     lines += [f"`y = m(x); y.backward(g)` with `x` a leaf that requires grad, p = 0.5, PyTorch "
-              f"{torch['torch_version']}, one thread, simdrop on `{modules['simdrop_isa']}`; process CPU time "
+              f"{torch['torch_version']}, one thread, simdrop on `{modules['simdrop_isa']}`"
+              + (f", its tiny calls through {modules['route']}" if "route" in modules else "")
+              + "; process CPU time "
               f"per call, the best of short timings over {modules['budget_s']:g} s each, the two interleaved "
               "(bench/torch_module_bench.py's cases); the "
               "training steps are zero_grad, forward, MSE, backward and SGD with momentum. x torch above 1: "

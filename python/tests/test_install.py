@@ -1,14 +1,16 @@
 """`meson install --destdir` lays out the package beside the library, and the installed package
 finds the installed library on its own (no SIMDROP_LIBRARY), with every source file installed.
 
-Usage: test_install.py MESON BUILD_DIR PREFIX PYTHON_DIR SOURCE_PACKAGE_DIR"""
+Usage: test_install.py MESON BUILD_DIR PREFIX PYTHON_DIR SOURCE_PACKAGE_DIR GLUE
+GLUE: the extension modules' file name suffix where the build has simdrop.torch._glue, which is
+then installed with the package and used by it; else "none"."""
 import os
 import subprocess
 import sys
 import tempfile
 import unittest
 
-MESON, BUILD, PREFIX, PYDIR, SRC = sys.argv[1:6]
+MESON, BUILD, PREFIX, PYDIR, SRC, GLUE = sys.argv[1:7]
 
 
 def py_files(root):
@@ -47,6 +49,13 @@ class Install(unittest.TestCase):
             self.assertIn(os.path.normpath(os.path.join(pkg, "..", "..", "..", "libsimdrop.so.1")), r.stderr)
             with open(os.path.join(pkg, "_build_config.py")) as f:
                 self.assertIn(PREFIX, f.read())
+            if GLUE != "none":  # simdrop.torch takes its C++ route from beside its own files
+                self.assertTrue(os.path.isfile(os.path.join(pkg, "torch", "_glue" + GLUE)))
+                del env["SIMDROP_LIBRARY"]
+                r = subprocess.run([sys.executable, "-c", "import simdrop.torch as t; print(t.NATIVE)"],
+                                   env=env, capture_output=True, text=True)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.assertTrue(r.stdout.startswith("C++ (simdrop.torch._glue"), r.stdout)
 
 
 if __name__ == "__main__":

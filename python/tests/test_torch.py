@@ -689,6 +689,97 @@ class TestAutograd(unittest.TestCase, Same):
         self.assertSame(x2.grad, g * (y2 != 0) * 2.0)
 
 
+class TestNativeRoute(unittest.TestCase):
+    """simdrop.torch._glue (_glue.cpp), the C++ route of tiny element calls: taken where it was
+    built (meson sets SIMDROP_TORCH_GLUE), with the bits, the generator's draws and the double
+    backward of the Python route, and declining every call that route would run differently."""
+
+    def setUp(self):
+        if os.environ.get("SIMDROP_TORCH_GLUE"):
+            self.assertTrue(sdt.NATIVE.startswith("C++ (simdrop.torch._glue"), sdt.NATIVE)
+        else:
+            self.assertTrue(sdt.NATIVE.startswith("Python ("), sdt.NATIVE)
+            self.skipTest(f"not built here: {sdt.NATIVE}")
+
+    def run_route(self, glue, x, g, gg, p, inplace, grad):
+        """(y, dx, ddy, grad_fn name, generator state after) of F.dropout through one route.
+        dx: x's gradient for g; ddy: the gradient, through that backward, of g for gg. In place
+        under autograd the input is a product of the leaf (PyTorch refuses a leaf)."""
+        saved = F._glue
+        F._glue = saved if glue else None
+        try:
+            torch.manual_seed(1234)
+            leaf = x.clone().requires_grad_(grad)
+            gl = g.clone().requires_grad_()
+            z = leaf * 1 if grad and inplace else leaf
+            y = F.dropout(z, p, inplace=inplace)
+            self.assertIs(y is z, inplace)
+            state = torch.get_rng_state()
+            name = y.grad_fn.name() if y.grad_fn is not None else None
+            if not grad:
+                return y, None, None, name, state
+            (dx,) = torch.autograd.grad(y, leaf, gl, create_graph=True)
+            (ddy,) = torch.autograd.grad(dx, gl, gg)
+            return y, dx, ddy, name, state
+        finally:
+            F._glue = saved
+
+    def test_same_bits_as_the_python_route(self):
+        tiny = sdt._ops.REGEN_MAX
+        for dtype, n, p, grad, inplace in itertools.product(FLOATS, (1, 2, 31, 64, tiny), (0.3, 1.0),
+                                                          (False, True), (False, True)):
+            case = f"{dtype} n={n} p={p} grad={grad} inplace={inplace}"
+            x, g, gg = (special((n,), dtype, seed=n + k) for k in range(3))
+            native = self.run_route(True, x, g, gg, p, inplace, grad)
+            python = self.run_route(False, x, g, gg, p, inplace, grad)
+            self.assertEqual(native[3], "SimdropDropoutBackward" if grad else None, case)
+            self.assertTrue(torch.equal(native[4], python[4]), f"{case}: the generator's draws")
+            v = INT_VIEW[dtype]
+            for what, a, b in zip(("y", "dx", "ddy"), native[:3], python[:3]):
+                if a is not None:
+                    self.assertTrue(torch.equal(a.detach().view(v), b.detach().view(v)), f"{case}: {what}")
+
+    def test_a_named_module_that_does_not_load_is_an_error(self):
+        import subprocess
+        for path, why in (("/nonexistent/_glue.so", "cannot open shared object file"),
+                          (__file__, "invalid ELF header")):  # (never run as Python source)
+            env = dict(os.environ, SIMDROP_TORCH_GLUE=path)
+            r = subprocess.run([sys.executable, "-c", "import simdrop.torch"], env=env,
+                               capture_output=True, text=True)
+            self.assertNotEqual(r.returncode, 0)
+            self.assertIn(f"cannot use SIMDROP_TORCH_GLUE={path}: ", r.stderr)
+            self.assertIn(why, r.stderr)
+
+    def test_inplace_moves_the_version_counter(self):
+        t = torch.randn(100)
+        v = t._version
+        self.assertIs(sdt._ops.glue_dropout(t, 0.5, True), t)
+        self.assertGreater(t._version, v)
+
+    def test_declined(self):
+        glue = sdt._ops.glue_dropout
+        x = torch.randn(8, 8)
+        leaf = torch.randn(8, requires_grad=True)
+        for case, args in {
+                "empty": (torch.empty(0), 0.5, False),
+                "above REGEN_MAX": (torch.randn(sdt._ops.REGEN_MAX + 1), 0.5, False),
+                "not contiguous": (x.t(), 0.5, False),
+                "int dtype": (torch.ones(4, dtype=torch.int32), 0.5, False),
+                "complex": (torch.ones(4, dtype=torch.complex64), 0.5, False),
+                "p an int": (x, 1, False),
+                "a Parameter": (torch.nn.Parameter(torch.randn(4)), 0.5, False),
+                "lazily negated": (torch.randn(4, dtype=torch.complex64).conj().imag, 0.5, False),
+                "in place on a leaf that requires grad": (leaf, 0.5, True),
+                "in place on a view": (x[1], 0.5, True),
+        }.items():
+            self.assertIsNone(glue(*args), case)
+        with torch.inference_mode():
+            self.assertIsNone(glue(torch.randn(4), 0.5, True), "in place on an inference tensor")
+        with torch.autograd.forward_ad.dual_level():
+            dual = torch.autograd.forward_ad.make_dual(torch.randn(4), torch.randn(4))
+            self.assertIsNone(glue(dual, 0.5, False), "forward-mode gradient")
+
+
 # ---- seeds ----------------------------------------------------------------------------------------
 
 class TestReproducibility(unittest.TestCase):

@@ -19,7 +19,10 @@ import zipfile
 
 import _testenv
 
-SRC, BUILD_TREE_LIBRARY = sys.argv[1:3]
+# GLUE: the extension module's file name suffix (EXT_SUFFIX) where the build tree has
+# simdrop.torch._glue, so that the wheel must have it too (its python imports the same torch),
+# else "none"
+SRC, BUILD_TREE_LIBRARY, GLUE = sys.argv[1:4]
 sys.path.insert(0, os.path.join(SRC, "docs"))
 import mask_spec_v1 as spec  # noqa: E402  (the independent implementation of the bits)
 
@@ -33,12 +36,18 @@ y, mask = simdrop.dropout(x, 0.25, seed=2024, offset=4000, return_mask=True)
 g = torch.Generator().manual_seed(7)
 seed = sdt.draw_seed(g)
 yt = sdt.functional.dropout(torch.from_numpy(x), 0.25, generator=torch.Generator().manual_seed(7))
+torch.manual_seed(11)  # a tiny call on the default generator: the C++ route where the wheel has it
+tiny = sdt.functional.dropout(torch.from_numpy(x[:100]), 0.25)
+torch.manual_seed(11)
+tiny_seed = sdt.draw_seed()
 with open("/proc/self/maps") as f:
     mapped = sorted({line.split()[-1] for line in f if "libsimdrop" in line})
 json.dump({"package": simdrop.__file__, "library": os.path.realpath(simdrop.library_path()),
            "mapped": mapped, "isa_list": simdrop.isa_list(), "x": x.view(np.uint32).tolist(),
            "y": y.view(np.uint32).tolist(), "mask": mask.tobytes().hex(),
-           "torch_seed": seed, "torch_y": yt.numpy().view(np.uint32).tolist()}, sys.stdout)
+           "torch_seed": seed, "torch_y": yt.numpy().view(np.uint32).tolist(),
+           "native": sdt.NATIVE, "tiny_seed": tiny_seed, "tiny": tiny.numpy().view(np.uint32).tolist()},
+          sys.stdout)
 """
 
 
@@ -95,7 +104,8 @@ class Wheel(unittest.TestCase):
         with zipfile.ZipFile(self.wheel) as z:
             names = set(z.namelist())
         meta = {n for n in names if n.split("/")[0].endswith(".dist-info")}
-        self.assertEqual(names - meta, source_py_files() | {"simdrop/libsimdrop.so"})
+        glue = set() if GLUE == "none" else {"simdrop/torch/_glue" + GLUE}
+        self.assertEqual(names - meta, source_py_files() | {"simdrop/libsimdrop.so"} | glue)
         with zipfile.ZipFile(self.wheel) as z:
             self.assertEqual(z.read("simdrop/libsimdrop.so")[:4], b"\x7fELF")
 
@@ -103,8 +113,10 @@ class Wheel(unittest.TestCase):
         with open(os.path.join(self.builddir, "meson-info", "intro-targets.json")) as f:
             built = {t["name"] for t in json.load(f) if t["build_by_default"]}
         self.assertIn("simdrop", built)
-        for name in built - {"simdrop"}:   # the one library and its per-ISA kernel parts
-            self.assertTrue(name.startswith("kernels_") and not name.endswith("_simde"), name)
+        # the one library, its per-ISA kernel parts, and simdrop.torch's C++ route
+        for name in built - {"simdrop"}:
+            self.assertTrue(name.startswith("kernels_") and not name.endswith("_simde")
+                            or GLUE != "none" and name == "_glue" + GLUE.rsplit(".", 1)[0], name)
         self.assertFalse([n for n in self.result["isa_list"] if n.endswith("-simde")],
                          self.result["isa_list"])
 
@@ -125,6 +137,12 @@ class Wheel(unittest.TestCase):
         keeps = [spec.keep(r["torch_seed"], k, p) for k in range(n)]
         self.assertEqual(r["torch_y"], spec.dropout_values(spec.F32, r["x"], keeps, p, "x86"))
         self.assertNotEqual(r["y"], r["torch_y"])   # two different masks, both checked
+        keeps = [spec.keep(r["tiny_seed"], k, p) for k in range(100)]
+        self.assertEqual(r["tiny"], spec.dropout_values(spec.F32, r["x"][:100], keeps, p, "x86"))
+
+    def test_torch_route(self):
+        self.assertTrue(self.result["native"].startswith("Python (" if GLUE == "none" else "C++ ("),
+                        self.result["native"])
 
 
 if __name__ == "__main__":

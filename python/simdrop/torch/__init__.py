@@ -7,8 +7,10 @@
         model = ExistingModel()
     sdt.convert(model)                       # or swap the dropout modules of a built model
 
-Pure Python over the C library through ctypes: nothing is compiled against torch, so any torch
-with CPU tensors works (tested with Debian's 1.13). CPU tensors of float32, float64, bfloat16 and
+Python over the C library through ctypes, so any torch with CPU tensors works (tested with
+Debian's 1.13); where the installation has simdrop.torch._glue (C++, compiled against this torch:
+_glue.cpp), tiny element calls run through it, one call into C++ each way. NATIVE says which of
+the two routes this installation has, and why. CPU tensors of float32, float64, bfloat16 and
 float16. Seeds come from torch's generator (one draw per call): torch.manual_seed makes runs
 reproducible. See functional.py for the exact semantics and what is refused.
 
@@ -30,7 +32,7 @@ import torch
 
 from . import _library, _sharding, functional  # noqa: F401  (_library registers torch.ops.simdrop.*)
 from .._core import U64 as _U64, check_offset as _check_offset
-from ._ops import draw_seed as _draw_seed, keep_mask as _keep_mask
+from ._ops import NATIVE, draw_seed as _draw_seed, keep_mask as _keep_mask
 from . import modules
 from .modules import (AlphaDropout, BiasDropoutAdd, Dropout, Dropout1d, Dropout2d, Dropout3d,
                       DropPath, FeatureAlphaDropout, _nn)
@@ -38,7 +40,7 @@ from .modules import (AlphaDropout, BiasDropoutAdd, Dropout, Dropout1d, Dropout2
 __all__ = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout",
            "DropPath", "BiasDropoutAdd", "functional", "patch", "unpatch", "is_patched", "convert",
            "revert", "draw_seed", "keep_mask", "site_key", "site_seed", "site_seeds", "name_sites",
-           "samples"]
+           "samples", "NATIVE"]
 
 
 def draw_seed(generator=None):

@@ -24,6 +24,10 @@ first CUDA call (device_tables()). Everything else here is the same code for bot
 masks are allocated on the input's device, the seed is drawn from the same generator (torch's
 default CPU one), so torch.manual_seed(s) gives a model the same masks on either device.
 """
+import ctypes
+import importlib.machinery
+import importlib.util
+import os
 import threading
 
 import torch
@@ -799,3 +803,40 @@ def keep_mask(n, p, seed, offset=0):
     if rc:
         raise_status(rc, "simdrop_mask_to_bytes")
     return out.bool()
+
+
+# ---- the C++ route of tiny calls (_glue.cpp) -----------------------------------------------------
+
+def _load_glue():
+    """(simdrop.torch._glue's dropout, or None; what NATIVE says). The module is the one
+    $SIMDROP_TORCH_GLUE names (the build tree's, for the tests: then it must load, or import
+    fails saying why), else the package's own (a wheel or meson install puts it beside this
+    file). It is used only with the torch it was compiled against: its C++ calls into torch
+    assume that torch's types."""
+    path = os.environ.get("SIMDROP_TORCH_GLUE")
+    try:
+        if path:  # (loaded as an extension module whatever its name: never run as Python source)
+            loader = importlib.machinery.ExtensionFileLoader("simdrop.torch._glue", path)
+            spec = importlib.util.spec_from_file_location("simdrop.torch._glue", path, loader=loader)
+            glue = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(glue)
+        else:
+            from . import _glue as glue
+    except ImportError as e:
+        if path:
+            raise ImportError(f"simdrop.torch: cannot use SIMDROP_TORCH_GLUE={path}: {e}") from e
+        return None, f"Python (simdrop.torch._glue is not in this installation: {e})"
+    built, running = glue.torch_version(), ".".join(torch.__version__.split(".")[:2])
+    if built != running:
+        why = f"simdrop.torch._glue was compiled against torch {built}, this is torch {running}"
+        if path:
+            raise ImportError(f"simdrop.torch: cannot use SIMDROP_TORCH_GLUE={path}: {why}")
+        return None, f"Python ({why})"
+    glue.bind(torch.Tensor, REGEN_MAX, *(ctypes.cast(getattr(_lib, name.format(t)), ctypes.c_void_p).value
+                                         for t in _SUFFIX.values()
+                                         for name in ("simdrop_forward_{}", "simdrop_backward_regen_{}")))
+    return glue.dropout, f"C++ (simdrop.torch._glue, compiled against torch {built})"
+
+
+# glue_dropout(x, p, inplace): the result of functional.dropout for a tiny call it takes, else None
+glue_dropout, NATIVE = _load_glue()

@@ -20,7 +20,8 @@ call used can be recomputed: draw the same seed (draw_seed with the generator in
 and call keep_mask(numel, p, seed) (numel = number of groups for the channel/feature forms).
 
 Two routes, the same bits: a plain eager call goes straight to the C library (ctypes and an
-autograd.Function: the least overhead per call); while torch.jit.trace, torch.fx, torch.compile
+autograd.Function: the least overhead per call; a tiny element call, one call into C++ where the
+package has simdrop.torch._glue: _ops.glue_dropout); while torch.jit.trace, torch.fx, torch.compile
 or torch.export is tracing, or for a tensor subclass, the call is the registered operator
 torch.ops.simdrop.<name> (_library.py), which those tools record, and whose CPU kernel runs the
 same code (a tensor on device "meta" gets the operator's Meta kernel: shapes and layout only). On that route generator= cannot be given (the operator draws from torch's default
@@ -209,6 +210,7 @@ _NOISE_MAX = _ops.NOISE_MAX
 _NOISE_KERNELS = {dtype: k for dtype, k in _TABLES[ELEMENT].items() if k.ones is not None}
 _grad_enabled = torch.is_grad_enabled
 _strided = torch.strided
+_glue = _ops.glue_dropout
 
 
 def _unusual(kind, input, p, inplace, generator, save_mask, fname, groups):
@@ -299,6 +301,10 @@ def dropout(input, p=0.5, training=True, inplace=False, *, generator=None, save_
         raise ValueError(_P_MSG.format(p))
     if not training or p == 0:
         return input
+    if _glue is not None and generator is None and block is None and not _sh.ACTIVE[0]:
+        out = _glue(input, p, inplace)  # a tiny call in one call into C++ (_ops.glue_dropout)
+        if out is not None:
+            return out
     n = input.numel()
     if _sh.ACTIVE[0] or block is not None:
         if n == 0:
