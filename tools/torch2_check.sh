@@ -2,7 +2,10 @@
 # torch2_check.sh: simdrop.torch's test files under the PyTorch of this host, for a host with
 # PyTorch 2.x: there the torch.compile, torch.export and torch.library.opcheck tests run too (on
 # Debian's 1.13 they skip, saying why); then forward + backward overhead at 200 elements against
-# torch.nn.Dropout. Needs the repository and a built library, nothing installed.
+# torch.nn.Dropout. Needs the repository and a built library, nothing installed. First it
+# compiles simdrop.torch's C++ route (python/simdrop/torch/_glue.cpp) against this torch with
+# meson (build-torch2-glue; meson's python is /usr/bin/python3 where there is one) and runs
+# everything through it; where that build fails it says so and goes on with the Python route.
 # Usage: bash tools/torch2_check.sh [LIBRARY [OUT_DIR]]
 #   LIBRARY  a built libsimdrop.so (default: $SIMDROP_LIBRARY, else the first build*/libsimdrop.so,
 #            else one built now with meson into build-torch2, library only)
@@ -31,12 +34,32 @@ fi
 export SIMDROP_LIBRARY
 SIMDROP_LIBRARY=$(realpath "$lib")
 export PYTHONPATH=$PWD/python PYTHONDONTWRITEBYTECODE=1 SIMDROP_NUM_THREADS=1
+glue_note="not built"
+mkdir -p build-logs
+if { [ -f build-torch2-glue/build.ninja ] ||
+     meson setup build-torch2-glue -Dtests=false -Dbench=disabled -Dtorch_glue=enabled \
+         >build-logs/torch2-glue.log 2>&1; } && meson compile -C build-torch2-glue >>build-logs/torch2-glue.log 2>&1; then
+    for f in build-torch2-glue/python/_glue*.so; do
+        [ -e "$f" ] || continue
+        glue_note="built ($f), but $py does not load it: "
+        if why=$(SIMDROP_TORCH_GLUE=$(realpath "$f") "$py" -c 'import simdrop.torch' 2>&1); then
+            export SIMDROP_TORCH_GLUE
+            SIMDROP_TORCH_GLUE=$(realpath "$f")
+            glue_note="built: $SIMDROP_TORCH_GLUE"
+        else
+            glue_note+=$(echo "$why" | tail -n 1)
+        fi
+    done
+else
+    glue_note="its build failed (build-logs/torch2-glue.log): $(tail -n 3 build-logs/torch2-glue.log | tr '\n' ' ')"
+fi
 
 run() {
     local failed=0
     echo "== $("$py" -c 'import sys, torch; print("torch", torch.__version__, "python", sys.version.split()[0])')"
     echo "== cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-) ($(nproc) cores)"
     echo "== library: $SIMDROP_LIBRARY"
+    echo "== simdrop.torch route: $("$py" -c 'import simdrop.torch as t; print(t.NATIVE)' 2>&1 | tail -n 1) (C++ route $glue_note)"
     for t in test_torch test_torch_tools; do
         echo "== python/tests/$t.py"
         "$py" "python/tests/$t.py" 2>&1 | grep -E '\.\.\. |^(FAIL|ERROR):|^Ran |^OK|^FAILED|Error|SEED'

@@ -832,9 +832,9 @@ def _load_glue():
         if path:
             raise ImportError(f"simdrop.torch: cannot use SIMDROP_TORCH_GLUE={path}: {why}")
         return None, f"Python ({why})"
-    glue.bind(torch.Tensor, REGEN_MAX, *(ctypes.cast(getattr(_lib, name.format(t)), ctypes.c_void_p).value
-                                         for t in _SUFFIX.values()
-                                         for name in ("simdrop_forward_{}", "simdrop_backward_regen_{}")))
+    glue.bind(torch.Tensor, REGEN_MAX,
+              *(ctypes.cast(getattr(_lib, name.format(t)), ctypes.c_void_p).value
+                for t in _SUFFIX.values() for name in ("simdrop_forward_{}", "simdrop_backward_regen_{}")))
     return glue.dropout, f"C++ (simdrop.torch._glue, compiled against torch {built})"
 
 
