@@ -690,9 +690,10 @@ class TestAutograd(unittest.TestCase, Same):
 
 
 class TestNativeRoute(unittest.TestCase):
-    """simdrop.torch._glue (_glue.cpp), the C++ route of tiny element calls: taken where it was
-    built (meson sets SIMDROP_TORCH_GLUE), with the bits, the generator's draws and the double
-    backward of the Python route, and declining every call that route would run differently."""
+    """simdrop.torch._glue (_glue.cpp), the C++ route of tiny element and channel calls: taken
+    where it was built (meson sets SIMDROP_TORCH_GLUE), with the bits, the generator's draws and
+    the double backward of the Python route, and declining every call that route would run
+    differently."""
 
     def setUp(self):
         if os.environ.get("SIMDROP_TORCH_GLUE"):
@@ -701,8 +702,8 @@ class TestNativeRoute(unittest.TestCase):
             self.assertTrue(sdt.NATIVE.startswith("Python ("), sdt.NATIVE)
             self.skipTest(f"not built here: {sdt.NATIVE}")
 
-    def run_route(self, glue, x, g, gg, p, inplace, grad):
-        """(y, dx, ddy, grad_fn name, generator state after) of F.dropout through one route.
+    def run_route(self, glue, fn, x, g, gg, p, inplace, grad):
+        """(y, dx, ddy, grad_fn name, generator state after) of fn (F.dropout, ...) through one route.
         dx: x's gradient for g; ddy: the gradient, through that backward, of g for gg. In place
         under autograd the input is a product of the leaf (PyTorch refuses a leaf)."""
         saved = F._glue
@@ -712,7 +713,7 @@ class TestNativeRoute(unittest.TestCase):
             leaf = x.clone().requires_grad_(grad)
             gl = g.clone().requires_grad_()
             z = leaf * 1 if grad and inplace else leaf
-            y = F.dropout(z, p, inplace=inplace)
+            y = fn(z, p, inplace=inplace)
             self.assertIs(y is z, inplace)
             state = torch.get_rng_state()
             name = y.grad_fn.name() if y.grad_fn is not None else None
@@ -726,12 +727,15 @@ class TestNativeRoute(unittest.TestCase):
 
     def test_same_bits_as_the_python_route(self):
         tiny = sdt._ops.REGEN_MAX
-        for dtype, n, p, grad, inplace in itertools.product(FLOATS, (1, 2, 31, 64, tiny), (0.3, 1.0),
-                                                          (False, True), (False, True)):
-            case = f"{dtype} n={n} p={p} grad={grad} inplace={inplace}"
-            x, g, gg = (special((n,), dtype, seed=n + k) for k in range(3))
-            native = self.run_route(True, x, g, gg, p, inplace, grad)
-            python = self.run_route(False, x, g, gg, p, inplace, grad)
+        shapes = [(F.dropout, (n,)) for n in (1, 2, 31, 64, tiny)] + [
+            (F.dropout1d, (3, 5)), (F.dropout1d, (2, 3, 5)), (F.dropout2d, (2, 4, 3, 3)),
+            (F.dropout2d, (1, 1, 16, 32)), (F.dropout3d, (2, 2, 2, 2, 2)), (F.dropout3d, (3, 1, 2, 2))]
+        for (fn, shape), dtype, p, grad, inplace in itertools.product(shapes, FLOATS, (0.3, 1.0),
+                                                                    (False, True), (False, True)):
+            case = f"{fn.__name__} {shape} {dtype} p={p} grad={grad} inplace={inplace}"
+            x, g, gg = (special(shape, dtype, seed=len(shape) + k) for k in range(3))
+            native = self.run_route(True, fn, x, g, gg, p, inplace, grad)
+            python = self.run_route(False, fn, x, g, gg, p, inplace, grad)
             self.assertEqual(native[3], "SimdropDropoutBackward" if grad else None, case)
             self.assertTrue(torch.equal(native[4], python[4]), f"{case}: the generator's draws")
             v = INT_VIEW[dtype]
@@ -753,31 +757,37 @@ class TestNativeRoute(unittest.TestCase):
     def test_inplace_moves_the_version_counter(self):
         t = torch.randn(100)
         v = t._version
-        self.assertIs(sdt._ops.glue_dropout(t, 0.5, True), t)
+        self.assertIs(sdt._ops.glue_dropout(t, 0.5, True, 0), t)
         self.assertGreater(t._version, v)
 
     def test_declined(self):
         glue = sdt._ops.glue_dropout
         x = torch.randn(8, 8)
         leaf = torch.randn(8, requires_grad=True)
+        self.assertIsInstance(glue(x, 0.5, False, 0), torch.Tensor)  # (the calls below, done right)
+        self.assertIsInstance(glue(x, 0.5, False, 4), torch.Tensor)
         for case, args in {
-                "empty": (torch.empty(0), 0.5, False),
-                "above REGEN_MAX": (torch.randn(sdt._ops.REGEN_MAX + 1), 0.5, False),
-                "not contiguous": (x.t(), 0.5, False),
-                "int dtype": (torch.ones(4, dtype=torch.int32), 0.5, False),
-                "complex": (torch.ones(4, dtype=torch.complex64), 0.5, False),
-                "p an int": (x, 1, False),
-                "a Parameter": (torch.nn.Parameter(torch.randn(4)), 0.5, False),
-                "lazily negated": (torch.randn(4, dtype=torch.complex64).conj().imag, 0.5, False),
-                "in place on a leaf that requires grad": (leaf, 0.5, True),
-                "in place on a view": (x[1], 0.5, True),
+                "empty": (torch.empty(0), 0.5, False, 0),
+                "above REGEN_MAX": (torch.randn(sdt._ops.REGEN_MAX + 1), 0.5, False, 0),
+                "not contiguous": (x.t(), 0.5, False, 0),
+                "int dtype": (torch.ones(4, dtype=torch.int32), 0.5, False, 0),
+                "complex": (torch.ones(4, dtype=torch.complex64), 0.5, False, 0),
+                "p an int": (x, 1, False, 0),
+                "a Parameter": (torch.nn.Parameter(torch.randn(4)), 0.5, False, 0),
+                "lazily negated": (torch.randn(4, dtype=torch.complex64).conj().imag, 0.5, False, 0),
+                "in place on a leaf that requires grad": (leaf, 0.5, True, 0),
+                "in place on a view": (x[1], 0.5, True, 0),
+                "groups that do not divide the elements": (x, 0.5, False, 5),
+                "a negative group length": (x, 0.5, False, -4),
+                "a group length past 2^63": (x, 0.5, False, 1 << 64),
+                "no group length": (x, 0.5, False),
         }.items():
             self.assertIsNone(glue(*args), case)
         with torch.inference_mode():
-            self.assertIsNone(glue(torch.randn(4), 0.5, True), "in place on an inference tensor")
+            self.assertIsNone(glue(torch.randn(4), 0.5, True, 0), "in place on an inference tensor")
         with torch.autograd.forward_ad.dual_level():
             dual = torch.autograd.forward_ad.make_dual(torch.randn(4), torch.randn(4))
-            self.assertIsNone(glue(dual, 0.5, False), "forward-mode gradient")
+            self.assertIsNone(glue(dual, 0.5, False, 0), "forward-mode gradient")
 
 
 # ---- seeds ----------------------------------------------------------------------------------------

@@ -222,16 +222,21 @@ class StandIn(unittest.TestCase, Routes):
 
     @contextlib.contextmanager
     def device_route(self):
-        """CPU tensors run through the CUDA route's tables (the stand-in's simdrop_cuda_*)."""
+        """CPU tensors run through the CUDA route's tables (the stand-in's simdrop_cuda_*), and
+        not through the C++ route of tiny CPU calls (simdrop.torch._glue), which a CUDA tensor
+        never takes."""
         saved = {kind: dict(table) for kind, table in _ops.TABLES.items()}
+        saved_glue = F._glue
         _core.LAST_ERROR["simdrop_cuda_"] = self.lib.last_error
         try:
             for kind, table in self.tables.items():
                 _ops.TABLES[kind].update(table)
+            F._glue = None
             yield "cpu"
         finally:
             for kind, table in saved.items():
                 _ops.TABLES[kind].update(table)
+            F._glue = saved_glue
             del _core.LAST_ERROR["simdrop_cuda_"]
 
     def test_every_case_as_on_the_cpu(self):

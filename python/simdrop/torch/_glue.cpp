@@ -1,4 +1,4 @@
-// _glue.cpp: simdrop.torch's element dropout of tiny tensors in one call from Python into C++.
+// _glue.cpp: simdrop.torch's element and channel dropout of tiny tensors in one call from Python into C++.
 //
 // Below a few hundred elements the time of a dropout is its glue, not its kernel: through
 // Python and ctypes a forward is four calls into torch or the library (draw a seed, allocate,
@@ -30,16 +30,32 @@
 
 namespace {
 
-// simdrop_forward_<t> and simdrop_backward_regen_<t> (include/simdrop.h), pointers as void *.
+// simdrop_forward_<t>, simdrop_backward_regen_<t> and their _groups_ forms (include/simdrop.h),
+// pointers as void *.
 using forward_fn = int (*)(void *y, void *mask, const void *x, size_t n, double p, uint64_t seed,
                            uint64_t offset);
 using regen_fn = int (*)(void *dx, const void *dy, size_t n, double p, uint64_t seed,
                          uint64_t offset);
+using groups_forward_fn = int (*)(void *y, void *mask, const void *x, size_t groups,
+                                  size_t group_len, double p, uint64_t seed, uint64_t offset);
+using groups_regen_fn = int (*)(void *dx, const void *dy, size_t groups, size_t group_len, double p,
+                                uint64_t seed, uint64_t offset);
 
 struct Kernels {
     forward_fn forward = nullptr;
     regen_fn regen = nullptr;
+    groups_forward_fn groups_forward = nullptr;
+    groups_regen_fn groups_regen = nullptr;
     const char *dtype = nullptr;  // for errors: "f32", ...
+};
+
+// One call: what its forward ran and its backward runs again. group_len 0: element dropout;
+// else channel dropout, one keep decision per group_len consecutive elements.
+struct Call {
+    double p;
+    uint64_t seed;
+    int dtype;
+    size_t group_len;
 };
 
 enum { F32, F64, BF16, F16, DTYPES };
@@ -66,76 +82,90 @@ uint64_t draw_seed() {
     return static_cast<uint64_t>(*buffer.data_ptr<int64_t>());
 }
 
-void check(int status, const char *what, const Kernels &k) {
-    TORCH_CHECK(status == 0, "simdrop_", what, "_", k.dtype, " failed with status ", status);
+void check(int status, const char *what, const Call &c) {
+    TORCH_CHECK(status == 0, "simdrop_", what, c.group_len ? "_groups_" : "_", kernels[c.dtype].dtype,
+                " failed with status ", status);
 }
 
-at::Tensor regen_backward(const at::Tensor &grad, double p, uint64_t seed, int dtype);
+// The forward of c on n elements (out may be x: in place), keeping no mask.
+void run_forward(const Call &c, void *out, const void *x, size_t n) {
+    const Kernels &k = kernels[c.dtype];
+    check(c.group_len ? k.groups_forward(out, nullptr, x, n / c.group_len, c.group_len, c.p, c.seed, 0)
+                      : k.forward(out, nullptr, x, n, c.p, c.seed, 0),
+          "forward", c);
+}
+
+at::Tensor regen_backward(const at::Tensor &grad, const Call &c);
 
 // The backward of a dropout is the same dropout of the gradient, by regeneration: linear in the
 // gradient and its own adjoint, so this node is also the backward of its own output (create_graph).
 struct SimdropDropoutBackward : torch::autograd::Node {
-    double p;
-    uint64_t seed;
-    int dtype;
+    Call call;
 
-    SimdropDropoutBackward(double p_, uint64_t seed_, int dtype_) : p(p_), seed(seed_), dtype(dtype_) {}
+    explicit SimdropDropoutBackward(const Call &c) : call(c) {}
 
     torch::autograd::variable_list apply(torch::autograd::variable_list &&grads) override {
         if (!grads[0].defined() || !should_compute_output(0))
             return {at::Tensor()};
-        return {regen_backward(grads[0], p, seed, dtype)};
+        return {regen_backward(grads[0], call)};
     }
     std::string name() const override { return "SimdropDropoutBackward"; }
 };
 
 // out gets `input`'s autograd history through a new SimdropDropoutBackward, where grad mode is
 // on and input requires grad.
-void record(at::Tensor &out, const at::Tensor &input, double p, uint64_t seed, int dtype) {
+void record(at::Tensor &out, const at::Tensor &input, const Call &c) {
     if (!at::GradMode::is_enabled() || !input.requires_grad())
         return;
-    auto node = std::make_shared<SimdropDropoutBackward>(p, seed, dtype);
+    auto node = std::make_shared<SimdropDropoutBackward>(c);
     node->set_next_edges(torch::autograd::collect_next_edges(input));
     torch::autograd::set_history(out, node);
 }
 
-at::Tensor regen_backward(const at::Tensor &grad, double p, uint64_t seed, int dtype) {
-    const Kernels &k = kernels[dtype];
+at::Tensor regen_backward(const at::Tensor &grad, const Call &c) {
+    const Kernels &k = kernels[c.dtype];
     at::Tensor g = grad.contiguous();
     if (reinterpret_cast<uintptr_t>(g.data_ptr()) & (g.element_size() - 1))
         g = g.clone();  // (memory of an odd address, torch.frombuffer's: the kernels need alignment)
     at::Tensor dx = at::empty_like(g);
-    check(k.regen(dx.data_ptr(), g.data_ptr(), static_cast<size_t>(g.numel()), p, seed, 0),
-          "backward_regen", k);
-    record(dx, grad, p, seed, dtype);
+    const size_t n = static_cast<size_t>(g.numel());
+    check(c.group_len ? k.groups_regen(dx.data_ptr(), g.data_ptr(), n / c.group_len, c.group_len, c.p, c.seed, 0)
+                      : k.regen(dx.data_ptr(), g.data_ptr(), n, c.p, c.seed, 0),
+          "backward_regen", c);
+    record(dx, grad, c);
     return dx;
 }
 
 PyObject *bind(PyObject *, PyObject *const *args, Py_ssize_t nargs) {
-    // bind(torch.Tensor, max_elements, (forward, regen) addresses for f32, f64, bf16, f16)
+    // bind(torch.Tensor, max_elements, (forward, regen, groups forward, groups regen) addresses
+    // for f32, f64, bf16, f16)
     static const char *names[DTYPES] = {"f32", "f64", "bf16", "f16"};
-    if (nargs != 2 + 2 * DTYPES || !PyType_Check(args[0])) {
-        PyErr_SetString(PyExc_TypeError, "bind(torch.Tensor, max_elements, 8 function addresses)");
+    if (nargs != 2 + 4 * DTYPES || !PyType_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "bind(torch.Tensor, max_elements, 16 function addresses)");
         return nullptr;
     }
     tensor_type = reinterpret_cast<PyTypeObject *>(args[0]);
     max_elements = PyLong_AsLongLong(args[1]);
     for (int d = 0; d < DTYPES; d++) {
-        kernels[d].forward = reinterpret_cast<forward_fn>(PyLong_AsVoidPtr(args[2 + 2 * d]));
-        kernels[d].regen = reinterpret_cast<regen_fn>(PyLong_AsVoidPtr(args[3 + 2 * d]));
+        PyObject *const *a = args + 2 + 4 * d;
+        kernels[d].forward = reinterpret_cast<forward_fn>(PyLong_AsVoidPtr(a[0]));
+        kernels[d].regen = reinterpret_cast<regen_fn>(PyLong_AsVoidPtr(a[1]));
+        kernels[d].groups_forward = reinterpret_cast<groups_forward_fn>(PyLong_AsVoidPtr(a[2]));
+        kernels[d].groups_regen = reinterpret_cast<groups_regen_fn>(PyLong_AsVoidPtr(a[3]));
         kernels[d].dtype = names[d];
     }
     if (PyErr_Occurred())
         return nullptr;
     for (const Kernels &k : kernels)
-        if (!k.forward || !k.regen) {
+        if (!k.forward || !k.regen || !k.groups_forward || !k.groups_regen) {
             PyErr_SetString(PyExc_ValueError, "bind: a function address is 0");
             return nullptr;
         }
     Py_RETURN_NONE;
 }
 
-// dropout(x, p, inplace) -> Tensor or None: functional.dropout after its checks of p and
+// dropout(x, p, inplace, group_len) -> Tensor or None: functional.dropout (group_len 0) or
+// dropout1d/2d/3d (group_len: the elements of one (sample, channel)) after their checks of p and
 // training, without a generator, site or block. Taken: an exact torch.Tensor on the CPU, dense
 // and contiguous, of a simdrop dtype, 1 to max_elements elements, no lazy negation or
 // conjugation, no forward-mode gradient; in place, not a view, an inference tensor or a leaf
@@ -144,33 +174,34 @@ PyObject *bind(PyObject *, PyObject *const *args, Py_ssize_t nargs) {
 // x's old history as its input, then becomes x's history.
 PyObject *dropout(PyObject *, PyObject *const *args, Py_ssize_t nargs) {
     HANDLE_TH_ERRORS
-    if (nargs != 3 || Py_TYPE(args[0]) != tensor_type || !PyFloat_Check(args[1])) {
+    if (nargs != 4 || Py_TYPE(args[0]) != tensor_type || !PyFloat_Check(args[1]) ||
+        !PyLong_Check(args[3])) {
         Py_RETURN_NONE;
     }
     const at::Tensor &x = THPVariable_Unpack(args[0]);
-    const double p = PyFloat_AS_DOUBLE(args[1]);
     const bool inplace = args[2] == Py_True;
-    const int dtype = dtype_index(x.scalar_type());
-    const int64_t n = x.numel();
-    if (dtype < 0 || n < 1 || n > max_elements || !x.is_cpu() || x.layout() != at::kStrided ||
+    const int64_t n = x.numel(), group_len = PyLong_AsLongLong(args[3]);
+    Call c = {PyFloat_AS_DOUBLE(args[1]), 0, dtype_index(x.scalar_type()),
+              static_cast<size_t>(group_len)};
+    if (c.dtype < 0 || n < 1 || n > max_elements || group_len < 0 ||
+        (group_len && n % group_len) || !x.is_cpu() || x.layout() != at::kStrided ||
         !x.is_contiguous() || x.is_neg() || x.is_conj() || x._fw_grad(0).defined() ||
         (reinterpret_cast<uintptr_t>(x.data_ptr()) & (x.element_size() - 1))) {
+        PyErr_Clear();  // (a group_len beyond long long: not a call this takes)
         Py_RETURN_NONE;
     }
     const bool grad = at::GradMode::is_enabled() && x.requires_grad();
     if (inplace && (x.is_inference() || x.is_view() || (grad && x.is_leaf()))) {
         Py_RETURN_NONE;
     }
-    const Kernels &k = kernels[dtype];
-    const uint64_t seed = draw_seed();
+    c.seed = draw_seed();
     if (inplace) {
         std::shared_ptr<SimdropDropoutBackward> node;
         if (grad) {
-            node = std::make_shared<SimdropDropoutBackward>(p, seed, dtype);
+            node = std::make_shared<SimdropDropoutBackward>(c);
             node->set_next_edges(torch::autograd::collect_next_edges(x));
         }
-        check(k.forward(x.data_ptr(), nullptr, x.data_ptr(), static_cast<size_t>(n), p, seed, 0),
-              "forward", k);
+        run_forward(c, x.data_ptr(), x.data_ptr(), static_cast<size_t>(n));
         torch::autograd::increment_version(x);  // as every in-place op of PyTorch does
         if (node) {
             at::Tensor written = x;
@@ -180,9 +211,8 @@ PyObject *dropout(PyObject *, PyObject *const *args, Py_ssize_t nargs) {
         return args[0];
     }
     at::Tensor y = at::empty_like(x);  // (x's strides, as the Python route's empty_like)
-    check(k.forward(y.data_ptr(), nullptr, x.data_ptr(), static_cast<size_t>(n), p, seed, 0),
-          "forward", k);
-    record(y, x, p, seed, dtype);
+    run_forward(c, y.data_ptr(), x.data_ptr(), static_cast<size_t>(n));
+    record(y, x, c);
     return THPVariable_Wrap(std::move(y));
     END_HANDLE_TH_ERRORS
 }
@@ -196,7 +226,7 @@ PyMethodDef methods[] = {
     {"bind", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(bind)), METH_FASTCALL,
      "bind(torch.Tensor, max_elements, *addresses): the library's kernels, once"},
     {"dropout", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(dropout)),
-     METH_FASTCALL, "dropout(x, p, inplace): the result, or None where the Python route runs it"},
+     METH_FASTCALL, "dropout(x, p, inplace, group_len): the result, or None where the Python route runs it"},
     {"torch_version", torch_version, METH_NOARGS, "the torch version compiled against, 'MAJOR.MINOR'"},
     {nullptr, nullptr, 0, nullptr}};
 

@@ -834,9 +834,10 @@ def _load_glue():
         return None, f"Python ({why})"
     glue.bind(torch.Tensor, REGEN_MAX,
               *(ctypes.cast(getattr(_lib, name.format(t)), ctypes.c_void_p).value
-                for t in _SUFFIX.values() for name in ("simdrop_forward_{}", "simdrop_backward_regen_{}")))
+                for t in _SUFFIX.values() for name in _NAMES[ELEMENT][::2] + _NAMES[GROUPS][::2]))
     return glue.dropout, f"C++ (simdrop.torch._glue, compiled against torch {built})"
 
 
-# glue_dropout(x, p, inplace): the result of functional.dropout for a tiny call it takes, else None
+# glue_dropout(x, p, inplace, group_len): the result of functional.dropout (group_len 0) or of
+# dropout1d/2d/3d (group_len: the elements of a channel) for a tiny call it takes, else None
 glue_dropout, NATIVE = _load_glue()
