@@ -58,6 +58,9 @@ typedef struct selection {
     const path *all, *small;
 } selection;
 
+static const selection env_unknown_selected = {&env_unknown, &env_unknown};
+static const selection env_unavailable_selected = {&env_unavailable, &env_unavailable};
+
 /* Every feature name followed by a space: room for the names of any set of them. */
 #define SIMDROP_CPU_NAME_SPACE_(id, name) name " "
 #define SIMDROP_CPU_NAME_(id, name) name,
@@ -68,13 +71,23 @@ static char feature_names[sizeof(SIMDROP_CPU_FEATURES(SIMDROP_CPU_NAME_SPACE_))]
 static size_t nt_bytes;
 static _Atomic size_t nt_bytes_override;
 static const char *names[NPATHS + 1];
-static selection forced_paths[NPATHS], automatic, env_error;
+static selection forced_paths[NPATHS], automatic;
 static _Atomic(const selection *) active;
 static simdrop_once_t once = SIMDROP_ONCE_INIT;
 
 static int path_supported(const path *pt)
 {
     return (features & pt->needs) == pt->needs;
+}
+
+/* The best native path this CPU runs that needs none of the `without` features (scalar at
+ * least: it needs none). */
+static const path *best_path(uint32_t without)
+{
+    size_t i = 0;
+    while (paths[i].emulated || !path_supported(&paths[i]) || (paths[i].needs & without))
+        i++;
+    return &paths[i];
 }
 
 /* Resolves a name: "auto", NULL or "" is the best supported native paths (`automatic`). */
@@ -153,23 +166,12 @@ static void init(void)
         names[i] = paths[i].kernels->name;
         forced_paths[i].all = forced_paths[i].small = &paths[i];
     }
-    /* the best native path (scalar at least), and for small calls the best without AVX-512 */
-    for (size_t i = 0; i < NPATHS && !automatic.all; i++)
-        if (!paths[i].emulated && path_supported(&paths[i]))
-            automatic.all = automatic.small = &paths[i];
-    if (simdrop_cpu_is_intel() && (automatic.all->needs & SIMDROP_CPU_AVX512F))
-        for (size_t i = 0; i < NPATHS; i++)
-            if (!paths[i].emulated && path_supported(&paths[i]) &&
-                !(paths[i].needs & SIMDROP_CPU_AVX512F)) {
-                automatic.small = &paths[i];
-                break;
-            }
+    automatic.all = best_path(0);
+    automatic.small = simdrop_cpu_is_intel() ? best_path(SIMDROP_CPU_AVX512F) : automatic.all;
     const selection *sel = NULL;
     const int status = resolve(getenv("SIMDROP_ISA"), &sel);
-    if (status) {
-        env_error.all = env_error.small = status == SIMDROP_EISA_UNKNOWN ? &env_unknown : &env_unavailable;
-        sel = &env_error;
-    }
+    if (status)
+        sel = status == SIMDROP_EISA_UNKNOWN ? &env_unknown_selected : &env_unavailable_selected;
     atomic_store_explicit(&active, sel, memory_order_release);
 }
 

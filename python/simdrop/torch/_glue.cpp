@@ -82,9 +82,10 @@ uint64_t draw_seed() {
     return static_cast<uint64_t>(*buffer.data_ptr<int64_t>());
 }
 
+// what: the C function's name between "simdrop_" and the dtype ("forward", "forward_groups", ...)
 void check(int status, const char *what, const Call &c) {
-    TORCH_CHECK(status == 0, "simdrop_", what, c.group_len ? "_groups_" : "_", kernels[c.dtype].dtype,
-                " failed with status ", status);
+    TORCH_CHECK(status == 0, "simdrop_", what, "_", kernels[c.dtype].dtype, " failed with status ",
+                status);
 }
 
 // The forward of c on n elements (out may be x: in place), keeping no mask.
@@ -92,7 +93,7 @@ void run_forward(const Call &c, void *out, const void *x, size_t n) {
     const Kernels &k = kernels[c.dtype];
     check(c.group_len ? k.groups_forward(out, nullptr, x, n / c.group_len, c.group_len, c.p, c.seed, 0)
                       : k.forward(out, nullptr, x, n, c.p, c.seed, 0),
-          "forward", c);
+          c.group_len ? "forward_groups" : "forward", c);
 }
 
 at::Tensor regen_backward(const at::Tensor &grad, const Call &c);
@@ -131,7 +132,7 @@ at::Tensor regen_backward(const at::Tensor &grad, const Call &c) {
     const size_t n = static_cast<size_t>(g.numel());
     check(c.group_len ? k.groups_regen(dx.data_ptr(), g.data_ptr(), n / c.group_len, c.group_len, c.p, c.seed, 0)
                       : k.regen(dx.data_ptr(), g.data_ptr(), n, c.p, c.seed, 0),
-          "backward_regen", c);
+          c.group_len ? "backward_groups_regen" : "backward_regen", c);
     record(dx, grad, c);
     return dx;
 }
