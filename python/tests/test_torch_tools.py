@@ -486,6 +486,18 @@ class TestLayouts(unittest.TestCase):
             self.assertEqual(y.stride(), nn.Dropout(0.5)(x).stride())  # (48, 1)
             self.assertEqual(y.view(-1).shape, (64 * 48,))
 
+    def test_one_element_per_channel_is_not_element_dropout(self):
+        """Dropout1d over (N, C, 1) has the noise shape of element dropout, but aten makes a
+        channel form's noise contiguous, and element dropout's like the input on torch 2.x: the
+        result of a strided input follows the former (on 2.6 it had followed the latter)."""
+        v = torch.randn(20).as_strided((3, 3, 1), (1, 0, 4))
+        want = nn.Dropout1d(0.5)(v).stride()
+        self.assertEqual(sdt.Dropout1d(0.5)(v).stride(), want)
+        self.assertEqual(sdt.Dropout1d(0.5)(v.detach().requires_grad_()).stride(), want)
+        meta = torch.empty_strided(v.shape, v.stride(), device="meta")
+        self.assertEqual(layout(torch.ops.simdrop.dropout1d(meta, 0.5, True).stride(), v.shape),
+                         layout(want, v.shape))
+
     def test_strides_as_pytorch_random_layouts(self):
         rng = random.Random(SEED)
         with warnings.catch_warnings():

@@ -358,7 +358,7 @@ def _feature(fname, alpha=False):
         groups, glen, batched = split
         if glen == 1 and not input.is_contiguous():  # (functional._channels_as_elements)
             out = _native(input.contiguous(), p, groups, alpha, save_mask)
-            strides = _ops.plan(input, groups, False)[1]
+            strides = _ops.plan(input, groups, False, True)[1]
             return out if strides is None else out.new_empty_strided(input.shape, strides).copy_(out)
         if batched:
             return _native(input, p, groups, alpha, save_mask)

@@ -390,9 +390,11 @@ def inplace_ok(x, groups, runs):
 _plans = {}
 
 
-def plan(x, groups, runs):
+def plan(x, groups, runs, feature=False):
     """How forward() lays out a call on a non-contiguous x: (kernel_strides, result_strides,
-    direct), strides None meaning contiguous.
+    direct), strides None meaning contiguous. feature: a channel form or drop-path (implied by
+    runs), whose noise aten makes differently from element dropout's even where their shapes
+    agree (one element per channel).
 
     result_strides are those of PyTorch's `x * noise` (noise as aten's _dropout_impl makes it:
     for element dropout contiguous in 1.13 and empty_like(x) in 2.x, which follows a non-dense x's
@@ -403,7 +405,7 @@ def plan(x, groups, runs):
     groups (`runs`: channel dropout, drop-path) cannot run in it (group_layout() is 0: neither
     each group one run nor channels-last), then contiguous. direct: x itself can be read in that
     order (dense, same order), no copy needed first."""
-    key = (tuple(x.shape), tuple(x.stride()), groups, runs)
+    key = (tuple(x.shape), tuple(x.stride()), groups, runs, feature or runs)
     try:
         found = _plans.get(key)
     except TypeError:  # symbolic sizes (torch.compile with dynamic shapes): not cacheable
@@ -420,12 +422,12 @@ def plan(x, groups, runs):
 _NOISE_LIKE_INPUT = int(torch.__version__.split(".")[0]) >= 2
 
 
-def _make_plan(shape, strides, groups, runs):
+def _make_plan(shape, strides, groups, runs, feature):
     noise = _noise_shape(shape, groups)
     result = None
     if noise is not None:
         x = torch.empty_strided(shape, strides, device="meta")
-        noise_t = (torch.empty_like(x) if _NOISE_LIKE_INPUT and tuple(noise) == tuple(shape)
+        noise_t = (torch.empty_like(x) if _NOISE_LIKE_INPUT and not feature
                    else torch.empty(noise, device="meta"))
         result = (x * noise_t).stride()
         if result == torch.empty(shape, device="meta").stride():

@@ -362,7 +362,7 @@ def _channels_as_elements(kind, input, p, inplace, generator, save_mask, fname, 
     out = _run(kind, input.contiguous(), p, False, generator, save_mask, fname, groups, 1, seed)
     if inplace:
         return input.copy_(out)
-    strides = _ops.plan(input, groups, False)[1]
+    strides = _ops.plan(input, groups, False, True)[1]
     return out if strides is None else _ops.empty_strided(input, strides).copy_(out)
 
 
