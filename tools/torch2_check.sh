@@ -4,8 +4,11 @@
 # Debian's 1.13 they skip, saying why); then forward + backward overhead at 200 elements against
 # torch.nn.Dropout. Needs the repository and a built library, nothing installed. First it
 # compiles simdrop.torch's C++ route (python/simdrop/torch/_glue.cpp) against this torch with
-# meson (build-torch2-glue; meson's python is /usr/bin/python3 where there is one) and runs
-# everything through it; where that build fails it says so and goes on with the Python route.
+# meson (build-torch2-glue, or $GLUE_BUILD; meson's python is /usr/bin/python3 where there is
+# one) and runs everything through it; where that build fails it says so and goes on with the
+# Python route. Last, forward + backward at 1M elements with the page faults per call, as glibc
+# allocates and with its heap kept (see "At 1M elements" in docs/PYTORCH.md).
+# tools/torch2_chroot.sh runs this on a Debian 12 host under Debian 13's PyTorch 2.x.
 # Usage: bash tools/torch2_check.sh [LIBRARY [OUT_DIR]]
 #   LIBRARY  a built libsimdrop.so (default: $SIMDROP_LIBRARY, else the first build*/libsimdrop.so,
 #            else one built now with meson into build-torch2, library only)
@@ -35,11 +38,12 @@ export SIMDROP_LIBRARY
 SIMDROP_LIBRARY=$(realpath "$lib")
 export PYTHONPATH=$PWD/python PYTHONDONTWRITEBYTECODE=1 SIMDROP_NUM_THREADS=1
 glue_note="not built"
+glue_build=${GLUE_BUILD:-build-torch2-glue}
 mkdir -p build-logs
-if { [ -f build-torch2-glue/build.ninja ] ||
-     meson setup build-torch2-glue -Dtests=false -Dbench=disabled -Dtorch_glue=enabled \
-         >build-logs/torch2-glue.log 2>&1; } && meson compile -C build-torch2-glue >>build-logs/torch2-glue.log 2>&1; then
-    for f in build-torch2-glue/python/_glue*.so; do
+if { [ -f "$glue_build/build.ninja" ] ||
+     meson setup "$glue_build" -Dtests=false -Dbench=disabled -Dtorch_glue=enabled \
+         >build-logs/torch2-glue.log 2>&1; } && meson compile -C "$glue_build" >>build-logs/torch2-glue.log 2>&1; then
+    for f in "$glue_build"/python/_glue*.so; do
         [ -e "$f" ] || continue
         glue_note="built ($f), but $py does not load it: "
         if why=$(SIMDROP_TORCH_GLUE=$(realpath "$f") "$py" -c 'import simdrop.torch' 2>&1); then
@@ -60,7 +64,7 @@ run() {
     echo "== cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-) ($(nproc) cores)"
     echo "== library: $SIMDROP_LIBRARY"
     echo "== simdrop.torch route: $("$py" -c 'import simdrop.torch as t; print(t.NATIVE)' 2>&1 | tail -n 1) (C++ route $glue_note)"
-    for t in test_torch test_torch_tools; do
+    for t in test_torch test_torch_tools test_torch_sharding test_torch_distributed; do
         echo "== python/tests/$t.py"
         "$py" "python/tests/$t.py" 2>&1 | grep -E '\.\.\. |^(FAIL|ERROR):|^Ran |^OK|^FAILED|Error|SEED'
         [ "${PIPESTATUS[0]}" = 0 ] || failed=1
@@ -89,6 +93,31 @@ for name, t in best.items():
     print(f"{name}: {t * 1e6:.2f} us")
 print(f"simdrop speed relative to torch: {best['torch.nn.Dropout'] / best['simdrop.torch.Dropout']:.3f}x")
 PY
+    # glibc returns a freed heap top above its trim threshold to the system, and the next call
+    # faults it back in; the tunables keep allocations below 32 MiB on the heap and the heap kept
+    local keep=glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=134217728
+    for tunables in "" "$keep"; do
+        echo "== forward + backward through autograd, 1M float32, one thread, best of 5 x 20 calls," \
+             "GLIBC_TUNABLES=${tunables:-(unset)}"
+        GLIBC_TUNABLES=$tunables "$py" - <<'PY'
+import resource, time, torch
+import simdrop.torch as sdt
+torch.set_num_threads(1)
+x, g = torch.randn(1 << 20, requires_grad=True), torch.randn(1 << 20)
+def faults():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+for name, m in (("torch.nn.Dropout", torch.nn.Dropout(0.5)), ("simdrop.torch.Dropout", sdt.Dropout(0.5))):
+    best, flt = float("inf"), 0
+    for rep in range(6):
+        f0, t = faults(), time.perf_counter()
+        for _ in range(20):
+            x.grad = None
+            m(x).backward(g)
+        if rep:  # the first round warms up
+            best, flt = min(best, (time.perf_counter() - t) / 20), flt + (faults() - f0) / 100
+    print(f"{name}: {best * 1e3:.3f} ms, {flt:.0f} page faults per call")
+PY
+    done
     return $failed
 }
 

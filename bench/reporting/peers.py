@@ -98,6 +98,16 @@ def torch_module_section(torch):
               "| dtype (or step) | n | simdrop | torch | x torch | page faults per call (simdrop / torch) |",
               "|---|---|---:|---:|---:|---:|"]
     lines += [module_row(row) for row in rows]
+    largest = max((r["n"] for r in rows if r.get("n")), default=0)
+    refaulted = [r for r in rows if r.get("n") and r["n"] < largest and r.get("simdrop_faults", 0) >= 1]
+    if refaulted:  # below the largest size the buffers of one call can be those of the last
+        lines += ["", "simdrop faults in pages below the largest size (" + ", ".join(
+            f"{r['dtype']} n = {size_label(r['n'])}: {r['simdrop_faults']:.0f} a call" for r in refaulted)
+            + "): its buffers came fresh from the kernel on every call, where the allocator could have "
+            "reused the last call's. glibc's malloc gives the heap's top back to the system once more than "
+            "its trim threshold lies free there, which a loop of forward + backward can leave; "
+            "`GLIBC_TUNABLES=glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=134217728` "
+            "keeps the heap (docs/PYTORCH.md, \"At 1M elements\": seen under PyTorch 2.6, nn.Dropout alike)."]
     slower = [r for r in rows if r.get("speedup") is not None and r["speedup"] < 1]
     if slower:
         lines += ["", "Slower than PyTorch on this run: " + ", ".join(

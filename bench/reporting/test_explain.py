@@ -231,6 +231,14 @@ class TestDropInSection(unittest.TestCase):
         self.assertIn("| float16 | all | | | | PyTorch cannot run it: `not for 'Half'` |", text)
         self.assertIn("| training step 10-40-1, batch 5, float32 |  | 150.0 us | 151.0 us | 1.01x | 0 / 0 |", text)
         self.assertIn("Slower than PyTorch on this run: float32 n = 1 (0.85x).", text)
+        self.assertNotIn("faults in pages", text)  # 1M is the largest size here: first touches
+        rows = torch["modules"]["rows"]
+        rows.append({**row, "n": 16 * M1, "simdrop_s": 9e-3, "torch_s": 0.2, "speedup": 22.0,
+                     "simdrop_faults": 1088.0, "torch_faults": 49155.0})
+        self.assertIn("simdrop faults in pages below the largest size (float32 n = 1M: 355 a call)",
+                      "\n".join(peers.torch_module_section(torch)))
+        rows[1] = {**rows[1], "simdrop_faults": 0.0}
+        self.assertNotIn("faults in pages", "\n".join(peers.torch_module_section(torch)))
         skipped = peers.torch_module_section({"modules": {"skipped": "simdrop.torch did not import: x"}})
         self.assertEqual(skipped[-1], "Not measured: simdrop.torch did not import: x.")
         self.assertEqual(peers.torch_module_section({"torch_version": "1.13"}), [])  # an older torch.json
