@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# torch2_chroot.sh: simdrop.torch's tests under PyTorch 2.x on a Debian 12 host (whose torch is 1.13): a Debian 13 chroot with its python3-torch runs tools/torch2_check.sh.
+# torch2_chroot.sh: simdrop.torch's tests under PyTorch 2.x on a Debian 12 host (whose torch is 1.13): a Debian 13 chroot with its python3-torch runs tools/torch2_check.sh, then pip install . (test_wheel.py).
 #
 # Debian 12 has no PyTorch 2.x, and no package registry but Debian's is reachable here, so the
 # tests that only 2.x can run (torch.compile, torch.export, torch.library.opcheck, DTensor, the
 # C++ route compiled against 2.x) run in a debootstrap of the next Debian release, which brings
 # PyTorch 2.6 and Python 3.13. The repository is bind-mounted at /src; builds go to
-# build-torch2-chroot (library and C++ route, with the chroot's gcc and torch headers).
+# build-torch2-chroot (library and C++ route, with the chroot's gcc and torch headers). Last,
+# python/tests/test_wheel.py builds a wheel with pip under that Python and torch (the C++ route
+# inside) and installs it into a fresh venv.
 # Needs root (debootstrap, mount, chroot) and about 3 GB; the first run downloads about 1 GB.
 # Usage: bash tools/torch2_chroot.sh [ROOT [OUT_DIR]]
 #   ROOT     the chroot (default /var/tmp/simdrop-trixie; made when it has no python3)
@@ -20,8 +22,9 @@ root=${1:-/var/tmp/simdrop-trixie}
 out=${2:-}
 suite=${SUITE:-trixie}
 mirror=${MIRROR:-http://deb.debian.org/debian}
-packages=python3-torch,python3-numpy,python3-dev,g++,libtorch-dev,pybind11-dev,libsimde-dev,meson,ninja-build,pkg-config
+packages=python3-torch,python3-numpy,python3-dev,g++,libtorch-dev,pybind11-dev,libsimde-dev,meson,ninja-build,pkg-config,python3-pip,python3-venv,python3-mesonpy
 
+mkdir -p build-logs
 if [ "$(id -u)" != 0 ]; then
     echo "torch2_chroot.sh needs root: debootstrap, mount and chroot" >&2
     exit 77
@@ -29,7 +32,6 @@ fi
 if [ ! -x "$root/usr/bin/python3" ]; then
     command -v debootstrap >/dev/null || apt-get install -y -q debootstrap >/dev/null || exit 77
     echo "== debootstrap $suite into $root (PyTorch and its build dependencies)"
-    mkdir -p build-logs
     if ! timeout 1200 debootstrap --variant=minbase --include="$packages" "$suite" "$root" "$mirror" \
             >build-logs/torch2-chroot.log 2>&1; then
         echo "debootstrap failed (build-logs/torch2-chroot.log): $(tail -n 2 build-logs/torch2-chroot.log)" >&2
@@ -54,6 +56,13 @@ mount_at proc -t proc proc
 mount_at dev --bind /dev
 mount_at dev/shm --bind /dev/shm
 mount_at src --bind "$PWD"
+# a chroot made by an older version of this script: the packages added since
+if ! chroot "$root" dpkg -s ${packages//,/ } >/dev/null 2>&1; then
+    chroot "$root" apt-get install -y -q ${packages//,/ } >>build-logs/torch2-chroot.log 2>&1 || {
+        echo "apt-get install in the chroot failed (build-logs/torch2-chroot.log)" >&2
+        exit 77
+    }
+fi
 
 # shellcheck disable=SC2016 # expanded inside the chroot
 chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 OUT="$out" bash -c '
@@ -67,4 +76,12 @@ chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8
     meson compile -C build-torch2-chroot >build-logs/torch2-chroot-build.log 2>&1 ||
         { echo "build failed (build-logs/torch2-chroot-build.log)" >&2; exit 2; }
     GLUE_BUILD=build-torch2-chroot PYTHON=/usr/bin/python3 \
-        bash tools/torch2_check.sh build-torch2-chroot/libsimdrop.so $OUT'
+        bash tools/torch2_check.sh build-torch2-chroot/libsimdrop.so $OUT
+    status=$?
+    # pip install . into a venv under this Python and torch, the C++ route inside the wheel
+    echo "== python/tests/test_wheel.py (pip wheel . and pip install, Python $(python3 -c "import sys; print(sys.version.split()[0])"))"
+    python3 python/tests/test_wheel.py /src build-torch2-chroot/libsimdrop.so \
+        "$(python3 -c "import sysconfig; print(sysconfig.get_config_var(\"EXT_SUFFIX\"))")" 2>&1 |
+        grep -E "\.\.\. |^(FAIL|ERROR):|^Ran |^OK|^FAILED|Error"
+    [ "${PIPESTATUS[0]}" = 0 ] || status=1
+    exit $status'
