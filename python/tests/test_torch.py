@@ -572,17 +572,30 @@ class TestLayouts(unittest.TestCase):
 
 class TestAutograd(unittest.TestCase, Same):
     def test_saved_mask_is_one_bit(self):
-        x = torch.randn(1000, requires_grad=True)
-        y = F.dropout(x, 0.3)
-        mask = y.grad_fn.spec.mask
-        self.assertEqual(mask.dtype, torch.uint8)
-        self.assertEqual(mask.numel(), 125)
-        y2 = F.dropout(x, 0.3, save_mask=False)
-        self.assertIsNone(y2.grad_fn.spec.mask)
-        y3 = F.dropout2d(torch.randn(4, 6, 5, 5, requires_grad=True), 0.3)
-        self.assertEqual(y3.grad_fn.spec.mask.numel(), 3)  # 24 channels
-        with torch.no_grad():  # no mask at all when autograd will not need it
-            self.assertFalse(F.dropout(x, 0.3).requires_grad)
+        """Above REGEN_MAX elements a call autograd records keeps a 1-bit mask (none with
+        save_mask=False), on the Python route and the C++ one where it is built."""
+        glue = F._glue
+        try:
+            for route in [None] + ([glue] if glue is not None else []):
+                F._glue = route
+
+                def mask(y):
+                    self.assertEqual(y.grad_fn.name(), "SimdropDropoutBackward" if route else
+                                     "DropoutFunctionBackward")
+                    return sdt._ops.saved_mask(y.grad_fn)
+                x = torch.randn(1000, requires_grad=True)
+                m = mask(F.dropout(x, 0.3))
+                self.assertEqual(m.dtype, torch.uint8)
+                self.assertEqual(m.numel(), 125)
+                self.assertIsNone(mask(F.dropout(x, 0.3, save_mask=False)))
+                y3 = F.dropout2d(torch.randn(4, 6, 5, 5, requires_grad=True), 0.3)
+                self.assertEqual(mask(y3).numel(), 3)  # 24 channels
+                if route is not None:  # (the Python route's tiny calls record x * noise)
+                    self.assertIsNone(mask(F.dropout(x[:sdt._ops.REGEN_MAX] * 1, 0.3)))
+                with torch.no_grad():  # no mask at all when autograd will not need it
+                    self.assertFalse(F.dropout(x, 0.3).requires_grad)
+        finally:
+            F._glue = glue
 
     def test_regen_equals_mask(self):
         for dtype in FLOATS:
@@ -690,9 +703,10 @@ class TestAutograd(unittest.TestCase, Same):
 
 
 class TestNativeRoute(unittest.TestCase):
-    """simdrop.torch._glue (_glue.cpp), the C++ route of tiny element and channel calls: taken
-    where it was built (meson sets SIMDROP_TORCH_GLUE), with the bits, the generator's draws and
-    the double backward of the Python route, and declining every call that route would run
+    """simdrop.torch._glue (_glue.cpp), the C++ route of element and channel calls below the
+    huge-page size: taken where it was built (meson sets SIMDROP_TORCH_GLUE), with the bits, the
+    generator's draws and the double backward of the Python route (from a kept mask above
+    REGEN_MAX elements, unless save_mask=False), and declining every call that route would run
     differently."""
 
     def setUp(self):
@@ -702,7 +716,7 @@ class TestNativeRoute(unittest.TestCase):
             self.assertTrue(sdt.NATIVE.startswith("Python ("), sdt.NATIVE)
             self.skipTest(f"not built here: {sdt.NATIVE}")
 
-    def run_route(self, glue, fn, x, g, gg, p, inplace, grad):
+    def run_route(self, glue, fn, x, g, gg, p, inplace, grad, save_mask=True):
         """(y, dx, ddy, grad_fn name, generator state after) of fn (F.dropout, ...) through one route.
         dx: x's gradient for g; ddy: the gradient, through that backward, of g for gg. In place
         under autograd the input is a product of the leaf (PyTorch refuses a leaf)."""
@@ -713,7 +727,7 @@ class TestNativeRoute(unittest.TestCase):
             leaf = x.clone().requires_grad_(grad)
             gl = g.clone().requires_grad_()
             z = leaf * 1 if grad and inplace else leaf
-            y = fn(z, p, inplace=inplace)
+            y = fn(z, p, inplace=inplace, save_mask=save_mask)
             self.assertIs(y is z, inplace)
             state = torch.get_rng_state()
             name = y.grad_fn.name() if y.grad_fn is not None else None
@@ -727,15 +741,16 @@ class TestNativeRoute(unittest.TestCase):
 
     def test_same_bits_as_the_python_route(self):
         tiny = sdt._ops.REGEN_MAX
-        shapes = [(F.dropout, (n,)) for n in (1, 2, 31, 64, tiny)] + [
+        shapes = [(F.dropout, (n,)) for n in (1, 2, 31, 64, tiny, tiny + 1, 3000)] + [
             (F.dropout1d, (3, 5)), (F.dropout1d, (2, 3, 5)), (F.dropout2d, (2, 4, 3, 3)),
-            (F.dropout2d, (1, 1, 16, 32)), (F.dropout3d, (2, 2, 2, 2, 2)), (F.dropout3d, (3, 1, 2, 2))]
-        for (fn, shape), dtype, p, grad, inplace in itertools.product(shapes, FLOATS, (0.3, 1.0),
-                                                                    (False, True), (False, True)):
-            case = f"{fn.__name__} {shape} {dtype} p={p} grad={grad} inplace={inplace}"
+            (F.dropout2d, (1, 1, 16, 32)), (F.dropout3d, (2, 2, 2, 2, 2)), (F.dropout3d, (3, 1, 2, 2)),
+            (F.dropout2d, (3, 7, 5, 9)), (F.dropout1d, (40, 20))]  # (the last two: > REGEN_MAX)
+        for (fn, shape), dtype, p, grad, inplace, save_mask in itertools.product(
+                shapes, FLOATS, (0.3, 1.0), (False, True), (False, True), (True, False)):
+            case = f"{fn.__name__} {shape} {dtype} p={p} grad={grad} inplace={inplace} save_mask={save_mask}"
             x, g, gg = (special(shape, dtype, seed=len(shape) + k) for k in range(3))
-            native = self.run_route(True, fn, x, g, gg, p, inplace, grad)
-            python = self.run_route(False, fn, x, g, gg, p, inplace, grad)
+            native = self.run_route(True, fn, x, g, gg, p, inplace, grad, save_mask)
+            python = self.run_route(False, fn, x, g, gg, p, inplace, grad, save_mask)
             self.assertEqual(native[3], "SimdropDropoutBackward" if grad else None, case)
             self.assertTrue(torch.equal(native[4], python[4]), f"{case}: the generator's draws")
             v = INT_VIEW[dtype]
@@ -754,40 +769,60 @@ class TestNativeRoute(unittest.TestCase):
             self.assertIn(f"cannot use SIMDROP_TORCH_GLUE={path}: ", r.stderr)
             self.assertIn(why, r.stderr)
 
+    def test_a_failing_kernel_raises(self):
+        """A kernel call that fails (SIMDROP_ISA names no path: every call fails) raises
+        RuntimeError naming the C function and its status, from a small call (the GIL held) and a
+        large one (the GIL let go around the kernel, taken back as the error leaves)."""
+        import subprocess
+        code = ("import torch, simdrop.torch as sdt\n"
+                "for n in (100, 100000):\n"
+                "    try:\n"
+                "        sdt.functional.dropout(torch.randn(n, requires_grad=True), 0.3)\n"
+                "    except RuntimeError as e:\n"
+                "        print(n, e)\n")
+        r = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, SIMDROP_ISA="no-such-path"),
+                           capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual([line.split(" ", 1)[0] for line in r.stdout.splitlines()], ["100", "100000"])
+        for line in r.stdout.splitlines():
+            self.assertIn("simdrop_forward_f32 failed with status -", line)
+
     def test_inplace_moves_the_version_counter(self):
         t = torch.randn(100)
         v = t._version
-        self.assertIs(sdt._ops.glue_dropout(t, 0.5, True, 0), t)
+        self.assertIs(sdt._ops.glue_dropout(t, 0.5, True, 0, True), t)
         self.assertGreater(t._version, v)
 
     def test_declined(self):
         glue = sdt._ops.glue_dropout
         x = torch.randn(8, 8)
         leaf = torch.randn(8, requires_grad=True)
-        self.assertIsInstance(glue(x, 0.5, False, 0), torch.Tensor)  # (the calls below, done right)
-        self.assertIsInstance(glue(x, 0.5, False, 4), torch.Tensor)
+        big = torch.randn(sdt._ops.GLUE_MAX)
+        self.assertIsInstance(glue(x, 0.5, False, 0, True), torch.Tensor)  # (the calls below, done right)
+        self.assertIsInstance(glue(x, 0.5, False, 4, True), torch.Tensor)
+        self.assertIsInstance(glue(big, 0.5, False, 0, True), torch.Tensor)
         for case, args in {
-                "empty": (torch.empty(0), 0.5, False, 0),
-                "above REGEN_MAX": (torch.randn(sdt._ops.REGEN_MAX + 1), 0.5, False, 0),
-                "not contiguous": (x.t(), 0.5, False, 0),
-                "int dtype": (torch.ones(4, dtype=torch.int32), 0.5, False, 0),
-                "complex": (torch.ones(4, dtype=torch.complex64), 0.5, False, 0),
-                "p an int": (x, 1, False, 0),
-                "a Parameter": (torch.nn.Parameter(torch.randn(4)), 0.5, False, 0),
-                "lazily negated": (torch.randn(4, dtype=torch.complex64).conj().imag, 0.5, False, 0),
-                "in place on a leaf that requires grad": (leaf, 0.5, True, 0),
-                "in place on a view": (x[1], 0.5, True, 0),
-                "groups that do not divide the elements": (x, 0.5, False, 5),
-                "a negative group length": (x, 0.5, False, -4),
-                "a group length past 2^63": (x, 0.5, False, 1 << 64),
-                "no group length": (x, 0.5, False),
+                "empty": (torch.empty(0), 0.5, False, 0, True),
+                "above GLUE_MAX (huge pages advised)": (torch.cat([big, big[:1]]), 0.5, False, 0, True),
+                "not contiguous": (x.t(), 0.5, False, 0, True),
+                "int dtype": (torch.ones(4, dtype=torch.int32), 0.5, False, 0, True),
+                "complex": (torch.ones(4, dtype=torch.complex64), 0.5, False, 0, True),
+                "p an int": (x, 1, False, 0, True),
+                "a Parameter": (torch.nn.Parameter(torch.randn(4)), 0.5, False, 0, True),
+                "lazily negated": (torch.randn(4, dtype=torch.complex64).conj().imag, 0.5, False, 0, True),
+                "in place on a leaf that requires grad": (leaf, 0.5, True, 0, True),
+                "in place on a view": (x[1], 0.5, True, 0, True),
+                "groups that do not divide the elements": (x, 0.5, False, 5, True),
+                "a negative group length": (x, 0.5, False, -4, True),
+                "a group length past 2^63": (x, 0.5, False, 1 << 64, True),
+                "no save_mask": (x, 0.5, False, 0),
         }.items():
             self.assertIsNone(glue(*args), case)
         with torch.inference_mode():
-            self.assertIsNone(glue(torch.randn(4), 0.5, True, 0), "in place on an inference tensor")
+            self.assertIsNone(glue(torch.randn(4), 0.5, True, 0, True), "in place on an inference tensor")
         with torch.autograd.forward_ad.dual_level():
             dual = torch.autograd.forward_ad.make_dual(torch.randn(4), torch.randn(4))
-            self.assertIsNone(glue(dual, 0.5, False, 0), "forward-mode gradient")
+            self.assertIsNone(glue(dual, 0.5, False, 0, True), "forward-mode gradient")
 
 
 # ---- seeds ----------------------------------------------------------------------------------------

@@ -376,7 +376,8 @@ def simdrop_backward_nodes(y):
         if f is None or f in seen:
             continue
         seen.add(f)
-        count += type(f).__name__ == "DropoutFunctionBackward"
+        # (the Python route's autograd.Function, or the C++ route's node)
+        count += type(f).__name__ == "DropoutFunctionBackward" or f.name() == "SimdropDropoutBackward"
         stack.extend(nf for nf, _ in f.next_functions)
     return count
 

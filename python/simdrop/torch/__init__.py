@@ -9,7 +9,8 @@
 
 Python over the C library through ctypes, so any torch with CPU tensors works (tested with
 Debian's 1.13); where the installation has simdrop.torch._glue (C++, compiled against this torch:
-_glue.cpp), tiny element and channel dropout calls run through it, one call into C++ each way.
+_glue.cpp), element and channel dropout of contiguous tensors below the huge-page size runs
+through it, one call into C++ each way.
 NATIVE says which of the two routes this installation has, and why. CPU tensors of float32, float64, bfloat16 and
 float16. Seeds come from torch's generator (one draw per call): torch.manual_seed makes runs
 reproducible. See functional.py for the exact semantics and what is refused.

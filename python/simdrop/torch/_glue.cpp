@@ -1,17 +1,21 @@
-// _glue.cpp: simdrop.torch's element and channel dropout of tiny tensors in one call from Python into C++.
+// _glue.cpp: simdrop.torch's element and channel dropout of contiguous tensors below the huge-page size in one call from Python into C++.
 //
 // Below a few hundred elements the time of a dropout is its glue, not its kernel: through
 // Python and ctypes a forward is four calls into torch or the library (draw a seed, allocate,
 // run the kernel, and a product or an autograd.Function), each with its own argument conversion,
 // and nn.Dropout's forward + backward on 1 element ran 10% faster than simdrop's (1.3 us of
 // 13 on the Intel Xeon VM). Here the whole forward is one call, the backward a C++ autograd node
-// that calls the regenerating kernel, and neither leaves C++.
+// that calls the kernel, and neither leaves C++. The glue's cost does not end at a few hundred
+// elements: under PyTorch 2.6 and Python 3.13 the Python route's autograd.Function took 27.6 us
+// for 1024 float32 elements, forward + backward, where nn.Dropout took 27.0; so every size up to
+// the one whose buffers get huge pages advised (the Python route's business) comes here.
 //
 // The results are those of the Python route bit for bit (python/tests/test_torch.py compares
 // them): the same seed, drawn as _ops.draw_seed draws it from torch's default generator (one
 // random_ over the 64-bit range), the same kernels (bound by address from the library that
-// simdrop._lib loaded, so that a path forced through simdrop applies here too), no mask kept
-// (the Python route keeps none up to _ops.REGEN_MAX elements either: the backward regenerates).
+// simdrop._lib loaded, so that a path forced through simdrop applies here too), and the same
+// choice of mask: a call of more than _ops.REGEN_MAX elements that autograd records keeps the
+// 1-bit mask, unless save_mask is false, and a smaller one none (the backward regenerates it).
 // dropout() returns None for every call it does not take, and functional.dropout goes on in
 // Python: it takes only what it can do exactly as the Python route does.
 #include <Python.h>
@@ -20,48 +24,59 @@
 #include <torch/csrc/autograd/VariableTypeUtils.h>
 #include <torch/csrc/autograd/function.h>
 #include <torch/csrc/autograd/functions/utils.h>
+#include <torch/csrc/autograd/python_cpp_function.h>
 #include <torch/csrc/autograd/python_variable.h>
 #include <torch/version.h>
 
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <memory>
 #include <string>
 
 namespace {
 
-// simdrop_forward_<t>, simdrop_backward_regen_<t> and their _groups_ forms (include/simdrop.h),
-// pointers as void *.
+// simdrop_forward_<t>, simdrop_backward_<t>, simdrop_backward_regen_<t> and their _groups_
+// forms (include/simdrop.h), pointers as void *.
 using forward_fn = int (*)(void *y, void *mask, const void *x, size_t n, double p, uint64_t seed,
                            uint64_t offset);
+using backward_fn = int (*)(void *dx, const void *dy, const void *mask, size_t n, double p);
 using regen_fn = int (*)(void *dx, const void *dy, size_t n, double p, uint64_t seed,
                          uint64_t offset);
 using groups_forward_fn = int (*)(void *y, void *mask, const void *x, size_t groups,
                                   size_t group_len, double p, uint64_t seed, uint64_t offset);
+using groups_backward_fn = int (*)(void *dx, const void *dy, const void *mask, size_t groups,
+                                   size_t group_len, double p);
 using groups_regen_fn = int (*)(void *dx, const void *dy, size_t groups, size_t group_len, double p,
                                 uint64_t seed, uint64_t offset);
 
 struct Kernels {
     forward_fn forward = nullptr;
+    backward_fn backward = nullptr;
     regen_fn regen = nullptr;
     groups_forward_fn groups_forward = nullptr;
+    groups_backward_fn groups_backward = nullptr;
     groups_regen_fn groups_regen = nullptr;
     const char *dtype = nullptr;  // for errors: "f32", ...
 };
 
 // One call: what its forward ran and its backward runs again. group_len 0: element dropout;
-// else channel dropout, one keep decision per group_len consecutive elements.
+// else channel dropout, one keep decision per group_len consecutive elements. mask: the
+// forward's keep bits (one per element or group), which the backward reads; undefined where
+// the backward regenerates them.
 struct Call {
     double p;
     uint64_t seed;
     int dtype;
     size_t group_len;
+    at::Tensor mask;
 };
 
 enum { F32, F64, BF16, F16, DTYPES };
 Kernels kernels[DTYPES];
 PyTypeObject *tensor_type;  // torch.Tensor: subclasses go the Python way (__torch_function__)
-int64_t max_elements;       // the largest call taken (_ops.REGEN_MAX)
+int64_t max_elements;       // the largest call taken (below the huge-page size: _ops.GLUE_MAX)
+int64_t regen_max;          // the largest call recorded without a mask (_ops.REGEN_MAX)
 
 int dtype_index(at::ScalarType t) {
     switch (t) {
@@ -88,18 +103,36 @@ void check(int status, const char *what, const Call &c) {
                 status);
 }
 
-// The forward of c on n elements (out may be x: in place), keeping no mask.
+// The GIL let go for a scope (a kernel call of microseconds), taken back on the way out,
+// exceptions included: other Python threads run meanwhile, as under the ctypes call of the
+// Python route and torch's own operators.
+struct GilReleased {
+    PyThreadState *state;
+    explicit GilReleased(bool release) : state(release ? PyEval_SaveThread() : nullptr) {}
+    ~GilReleased() {
+        if (state)
+            PyEval_RestoreThread(state);
+    }
+    GilReleased(const GilReleased &) = delete;
+    GilReleased &operator=(const GilReleased &) = delete;
+};
+
+// The forward of c on n elements (out may be x: in place), its keep bits to c.mask if defined;
+// a call above regen_max elements lets the GIL go (below, taking it back costs more than the call).
 void run_forward(const Call &c, void *out, const void *x, size_t n) {
     const Kernels &k = kernels[c.dtype];
-    check(c.group_len ? k.groups_forward(out, nullptr, x, n / c.group_len, c.group_len, c.p, c.seed, 0)
-                      : k.forward(out, nullptr, x, n, c.p, c.seed, 0),
+    GilReleased unlocked(n > static_cast<size_t>(regen_max));
+    void *mask = c.mask.defined() ? c.mask.data_ptr() : nullptr;
+    check(c.group_len ? k.groups_forward(out, mask, x, n / c.group_len, c.group_len, c.p, c.seed, 0)
+                      : k.forward(out, mask, x, n, c.p, c.seed, 0),
           c.group_len ? "forward_groups" : "forward", c);
 }
 
-at::Tensor regen_backward(const at::Tensor &grad, const Call &c);
+at::Tensor dropout_backward(const at::Tensor &grad, const Call &c);
 
-// The backward of a dropout is the same dropout of the gradient, by regeneration: linear in the
-// gradient and its own adjoint, so this node is also the backward of its own output (create_graph).
+// The backward of a dropout is the same dropout of the gradient (from the mask, or by
+// regeneration): linear in the gradient and its own adjoint, so this node is also the backward
+// of its own output (create_graph).
 struct SimdropDropoutBackward : torch::autograd::Node {
     Call call;
 
@@ -108,7 +141,7 @@ struct SimdropDropoutBackward : torch::autograd::Node {
     torch::autograd::variable_list apply(torch::autograd::variable_list &&grads) override {
         if (!grads[0].defined() || !should_compute_output(0))
             return {at::Tensor()};
-        return {regen_backward(grads[0], call)};
+        return {dropout_backward(grads[0], call)};
     }
     std::string name() const override { return "SimdropDropoutBackward"; }
 };
@@ -123,51 +156,62 @@ void record(at::Tensor &out, const at::Tensor &input, const Call &c) {
     torch::autograd::set_history(out, node);
 }
 
-at::Tensor regen_backward(const at::Tensor &grad, const Call &c) {
+at::Tensor dropout_backward(const at::Tensor &grad, const Call &c) {
     const Kernels &k = kernels[c.dtype];
     at::Tensor g = grad.contiguous();
     if (reinterpret_cast<uintptr_t>(g.data_ptr()) & (g.element_size() - 1))
         g = g.clone();  // (memory of an odd address, torch.frombuffer's: the kernels need alignment)
     at::Tensor dx = at::empty_like(g);
-    const size_t n = static_cast<size_t>(g.numel());
-    check(c.group_len ? k.groups_regen(dx.data_ptr(), g.data_ptr(), n / c.group_len, c.group_len, c.p, c.seed, 0)
-                      : k.regen(dx.data_ptr(), g.data_ptr(), n, c.p, c.seed, 0),
-          c.group_len ? "backward_groups_regen" : "backward_regen", c);
+    const size_t n = static_cast<size_t>(g.numel()), gl = c.group_len;
+    void *d = dx.data_ptr(), *dy = g.data_ptr();
+    int status;
+    if (c.mask.defined()) {
+        const void *m = c.mask.data_ptr();
+        status = gl ? k.groups_backward(d, dy, m, n / gl, gl, c.p) : k.backward(d, dy, m, n, c.p);
+    } else {
+        status = gl ? k.groups_regen(d, dy, n / gl, gl, c.p, c.seed, 0) : k.regen(d, dy, n, c.p, c.seed, 0);
+    }
+    check(status, c.mask.defined() ? (gl ? "backward_groups" : "backward")
+                                   : (gl ? "backward_groups_regen" : "backward_regen"), c);
     record(dx, grad, c);
     return dx;
 }
 
 PyObject *bind(PyObject *, PyObject *const *args, Py_ssize_t nargs) {
-    // bind(torch.Tensor, max_elements, (forward, regen, groups forward, groups regen) addresses
-    // for f32, f64, bf16, f16)
+    // bind(torch.Tensor, max_elements, regen_max, (forward, backward, regen, groups forward,
+    // groups backward, groups regen) addresses for f32, f64, bf16, f16)
     static const char *names[DTYPES] = {"f32", "f64", "bf16", "f16"};
-    if (nargs != 2 + 4 * DTYPES || !PyType_Check(args[0])) {
-        PyErr_SetString(PyExc_TypeError, "bind(torch.Tensor, max_elements, 16 function addresses)");
+    if (nargs != 3 + 6 * DTYPES || !PyType_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "bind(torch.Tensor, max_elements, regen_max, 24 function addresses)");
         return nullptr;
     }
     tensor_type = reinterpret_cast<PyTypeObject *>(args[0]);
     max_elements = PyLong_AsLongLong(args[1]);
+    regen_max = PyLong_AsLongLong(args[2]);
     for (int d = 0; d < DTYPES; d++) {
-        PyObject *const *a = args + 2 + 4 * d;
+        PyObject *const *a = args + 3 + 6 * d;
         kernels[d].forward = reinterpret_cast<forward_fn>(PyLong_AsVoidPtr(a[0]));
-        kernels[d].regen = reinterpret_cast<regen_fn>(PyLong_AsVoidPtr(a[1]));
-        kernels[d].groups_forward = reinterpret_cast<groups_forward_fn>(PyLong_AsVoidPtr(a[2]));
-        kernels[d].groups_regen = reinterpret_cast<groups_regen_fn>(PyLong_AsVoidPtr(a[3]));
+        kernels[d].backward = reinterpret_cast<backward_fn>(PyLong_AsVoidPtr(a[1]));
+        kernels[d].regen = reinterpret_cast<regen_fn>(PyLong_AsVoidPtr(a[2]));
+        kernels[d].groups_forward = reinterpret_cast<groups_forward_fn>(PyLong_AsVoidPtr(a[3]));
+        kernels[d].groups_backward = reinterpret_cast<groups_backward_fn>(PyLong_AsVoidPtr(a[4]));
+        kernels[d].groups_regen = reinterpret_cast<groups_regen_fn>(PyLong_AsVoidPtr(a[5]));
         kernels[d].dtype = names[d];
     }
     if (PyErr_Occurred())
         return nullptr;
     for (const Kernels &k : kernels)
-        if (!k.forward || !k.regen || !k.groups_forward || !k.groups_regen) {
+        if (!k.forward || !k.backward || !k.regen || !k.groups_forward || !k.groups_backward ||
+            !k.groups_regen) {
             PyErr_SetString(PyExc_ValueError, "bind: a function address is 0");
             return nullptr;
         }
     Py_RETURN_NONE;
 }
 
-// dropout(x, p, inplace, group_len) -> Tensor or None: functional.dropout (group_len 0) or
-// dropout1d/2d/3d (group_len: the elements of one (sample, channel)) after their checks of p and
-// training, without a generator, site or block. Taken: an exact torch.Tensor on the CPU, dense
+// dropout(x, p, inplace, group_len, save_mask) -> Tensor or None: functional.dropout (group_len
+// 0) or dropout1d/2d/3d (group_len: the elements of one (sample, channel)) after their checks of
+// p and training, without a generator, site or block. Taken: an exact torch.Tensor on the CPU, dense
 // and contiguous, of a simdrop dtype, 1 to max_elements elements, no lazy negation or
 // conjugation, no forward-mode gradient; in place, not a view, an inference tensor or a leaf
 // that autograd would refuse (the Python route raises PyTorch's errors for those). In place
@@ -175,7 +219,7 @@ PyObject *bind(PyObject *, PyObject *const *args, Py_ssize_t nargs) {
 // x's old history as its input, then becomes x's history.
 PyObject *dropout(PyObject *, PyObject *const *args, Py_ssize_t nargs) {
     HANDLE_TH_ERRORS
-    if (nargs != 4 || Py_TYPE(args[0]) != tensor_type || !PyFloat_Check(args[1]) ||
+    if (nargs != 5 || Py_TYPE(args[0]) != tensor_type || !PyFloat_Check(args[1]) ||
         !PyLong_Check(args[3])) {
         Py_RETURN_NONE;
     }
@@ -183,7 +227,7 @@ PyObject *dropout(PyObject *, PyObject *const *args, Py_ssize_t nargs) {
     const bool inplace = args[2] == Py_True;
     const int64_t n = x.numel(), group_len = PyLong_AsLongLong(args[3]);
     Call c = {PyFloat_AS_DOUBLE(args[1]), 0, dtype_index(x.scalar_type()),
-              static_cast<size_t>(group_len)};
+              static_cast<size_t>(group_len), at::Tensor()};
     if (c.dtype < 0 || n < 1 || n > max_elements || group_len < 0 ||
         (group_len && n % group_len) || !x.is_cpu() || x.layout() != at::kStrided ||
         !x.is_contiguous() || x.is_neg() || x.is_conj() || x._fw_grad(0).defined() ||
@@ -195,7 +239,12 @@ PyObject *dropout(PyObject *, PyObject *const *args, Py_ssize_t nargs) {
     if (inplace && (x.is_inference() || x.is_view() || (grad && x.is_leaf()))) {
         Py_RETURN_NONE;
     }
+    const int save_mask = PyObject_IsTrue(args[4]);
+    if (save_mask < 0)
+        return nullptr;
     c.seed = draw_seed();
+    if (grad && n > regen_max && save_mask)  // (as _run's Spec.want_mask)
+        c.mask = at::empty({((group_len ? n / group_len : n) + 7) / 8}, at::kByte);
     if (inplace) {
         std::shared_ptr<SimdropDropoutBackward> node;
         if (grad) {
@@ -218,6 +267,26 @@ PyObject *dropout(PyObject *, PyObject *const *args, Py_ssize_t nargs) {
     END_HANDLE_TH_ERRORS
 }
 
+// saved_mask(grad_fn) -> Tensor or None: the keep bits a SimdropDropoutBackward node holds for
+// its backward, None where it regenerates them (for the tests: what a call keeps).
+PyObject *saved_mask(PyObject *, PyObject *fn) {
+    HANDLE_TH_ERRORS
+    // A node of a type torch has no Python class for is wrapped as a "CppFunction", a
+    // THPCppFunction (which THPCppFunction_Check does not accept in torch 1.13)
+    std::shared_ptr<SimdropDropoutBackward> node;
+    if (std::strcmp(Py_TYPE(fn)->tp_name, "CppFunction") == 0)
+        node = std::dynamic_pointer_cast<SimdropDropoutBackward>(
+            reinterpret_cast<torch::autograd::THPCppFunction *>(fn)->cdata);
+    if (!node) {
+        PyErr_SetString(PyExc_TypeError, "saved_mask: not a SimdropDropoutBackward node");
+        return nullptr;
+    }
+    if (!node->call.mask.defined())
+        Py_RETURN_NONE;
+    return THPVariable_Wrap(node->call.mask);
+    END_HANDLE_TH_ERRORS
+}
+
 PyObject *torch_version(PyObject *, PyObject *) {
     // The torch this module was compiled against: _ops.py uses it only with that torch.
     return PyUnicode_FromFormat("%d.%d", TORCH_VERSION_MAJOR, TORCH_VERSION_MINOR);
@@ -227,11 +296,12 @@ PyMethodDef methods[] = {
     {"bind", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(bind)), METH_FASTCALL,
      "bind(torch.Tensor, max_elements, *addresses): the library's kernels, once"},
     {"dropout", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)(void)>(dropout)),
-     METH_FASTCALL, "dropout(x, p, inplace, group_len): the result, or None where the Python route runs it"},
+     METH_FASTCALL, "dropout(x, p, inplace, group_len, save_mask): the result, or None where the Python route runs it"},
+    {"saved_mask", saved_mask, METH_O, "saved_mask(grad_fn): the mask a SimdropDropoutBackward keeps, or None"},
     {"torch_version", torch_version, METH_NOARGS, "the torch version compiled against, 'MAJOR.MINOR'"},
     {nullptr, nullptr, 0, nullptr}};
 
-PyModuleDef module = {PyModuleDef_HEAD_INIT, "_glue", "simdrop.torch's C++ route for tiny dropout calls",
+PyModuleDef module = {PyModuleDef_HEAD_INIT, "_glue", "simdrop.torch's C++ route for dropout calls below the huge-page size",
                       -1, methods, nullptr, nullptr, nullptr, nullptr};
 
 }  // namespace

@@ -834,12 +834,23 @@ def _load_glue():
         if path:
             raise ImportError(f"simdrop.torch: cannot use SIMDROP_TORCH_GLUE={path}: {why}")
         return None, f"Python ({why})"
-    glue.bind(torch.Tensor, REGEN_MAX,
+    glue.bind(torch.Tensor, GLUE_MAX, REGEN_MAX,
               *(ctypes.cast(getattr(_lib, name.format(t)), ctypes.c_void_p).value
-                for t in _SUFFIX.values() for name in _NAMES[ELEMENT][::2] + _NAMES[GROUPS][::2]))
+                for t in _SUFFIX.values() for name in _NAMES[ELEMENT] + _NAMES[GROUPS]))
     return glue.dropout, f"C++ (simdrop.torch._glue, compiled against torch {built})"
 
 
-# glue_dropout(x, p, inplace, group_len): the result of functional.dropout (group_len 0) or of
-# dropout1d/2d/3d (group_len: the elements of a channel) for a tiny call it takes, else None
+# glue_dropout(x, p, inplace, group_len, save_mask): the result of functional.dropout (group_len
+# 0) or of dropout1d/2d/3d (group_len: the elements of a channel) for a call it takes (contiguous,
+# at most GLUE_MAX elements, ...: _glue.cpp), else None. Up to GLUE_MAX because the buffers of
+# larger calls get huge pages advised (empty_same), which the Python route does.
+GLUE_MAX = _HUGE_ELEMENTS - 1
 glue_dropout, NATIVE = _load_glue()
+
+
+def saved_mask(grad_fn):
+    """The 1-bit mask (a uint8 tensor) the autograd node of a dropout keeps for its backward,
+    None where the backward regenerates it: the C++ route's node or DropoutFunction's."""
+    if glue_dropout is not None and grad_fn.name() == "SimdropDropoutBackward":
+        return glue_dropout.__self__.saved_mask(grad_fn)
+    return grad_fn.spec.mask

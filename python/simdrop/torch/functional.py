@@ -20,8 +20,9 @@ call used can be recomputed: draw the same seed (draw_seed with the generator in
 and call keep_mask(numel, p, seed) (numel = number of groups for the channel/feature forms).
 
 Two routes, the same bits: a plain eager call goes straight to the C library (ctypes and an
-autograd.Function: the least overhead per call; a tiny element or channel call, one call into
-C++ where the package has simdrop.torch._glue: _ops.glue_dropout); while torch.jit.trace, torch.fx, torch.compile
+autograd.Function: the least overhead per call; an element or channel call on a contiguous
+tensor below the huge-page size, one call into C++ where the package has simdrop.torch._glue:
+_ops.glue_dropout); while torch.jit.trace, torch.fx, torch.compile
 or torch.export is tracing, or for a tensor subclass, the call is the registered operator
 torch.ops.simdrop.<name> (_library.py), which those tools record, and whose CPU kernel runs the
 same code (a tensor on device "meta" gets the operator's Meta kernel: shapes and layout only). On that route generator= cannot be given (the operator draws from torch's default
@@ -302,7 +303,7 @@ def dropout(input, p=0.5, training=True, inplace=False, *, generator=None, save_
     if not training or p == 0:
         return input
     if _glue is not None and generator is None and block is None and not _sh.ACTIVE[0]:
-        out = _glue(input, p, inplace, 0)  # a tiny call in one call into C++ (_ops.glue_dropout)
+        out = _glue(input, p, inplace, 0, save_mask)  # one call into C++ (_ops.glue_dropout)
         if out is not None:
             return out
     n = input.numel()
@@ -335,7 +336,7 @@ def _feature(fname, input, p, training, inplace, generator, save_mask, site, blo
         return input
     groups, glen, batched = split
     if kind is GROUPS and _glue is not None and generator is None and block is None and not _sh.ACTIVE[0]:
-        out = _glue(input, p, inplace, glen)  # (as in dropout(): one call into C++)
+        out = _glue(input, p, inplace, glen, save_mask)  # (as in dropout(): one call into C++)
         if out is not None:
             return out
     if _sh.ACTIVE[0] or block is not None:
