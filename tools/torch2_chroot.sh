@@ -15,7 +15,7 @@
 #   SUITE    the Debian release (default trixie), MIRROR its archive (default deb.debian.org)
 # Exit status: torch2_check.sh's (0 when every test file passed), 2 when the build in the
 # chroot fails, 77 (the usual "skipped") when the chroot cannot be made or entered: not root, no
-# debootstrap, no archive within 20 minutes, no mounts.
+# debootstrap, no archive within 20 minutes, no mounts, no chroot.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
 root=${1:-/var/tmp/simdrop-trixie}
@@ -56,6 +56,10 @@ mount_at proc -t proc proc
 mount_at dev --bind /dev
 mount_at dev/shm --bind /dev/shm
 mount_at src --bind "$PWD"
+if ! chroot "$root" /bin/true; then
+    echo "cannot chroot into $root" >&2
+    exit 77
+fi
 # a chroot made by an older version of this script: the packages added since
 if ! chroot "$root" dpkg -s ${packages//,/ } >/dev/null 2>&1; then
     chroot "$root" apt-get install -y -q ${packages//,/ } >>build-logs/torch2-chroot.log 2>&1 || {
