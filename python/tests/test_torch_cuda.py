@@ -223,8 +223,8 @@ class StandIn(unittest.TestCase, Routes):
     @contextlib.contextmanager
     def device_route(self):
         """CPU tensors run through the CUDA route's tables (the stand-in's simdrop_cuda_*), and
-        not through the C++ route of tiny CPU calls (simdrop.torch._glue), which a CUDA tensor
-        never takes."""
+        not through the C++ route of CPU calls (simdrop.torch._glue), which a CUDA tensor never
+        takes."""
         saved = {kind: dict(table) for kind, table in _ops.TABLES.items()}
         saved_glue = F._glue
         _core.LAST_ERROR["simdrop_cuda_"] = self.lib.last_error
