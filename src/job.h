@@ -31,7 +31,10 @@ typedef struct simdrop_job {
     int from_bits;        /* JOB_GROUPS, JOB_NHWC, JOB_DBIAS: keep bits from mask_in, not the generator */
     void *y;              /* output elements (dx for the backward jobs) */
     const void *x;        /* input elements (dy) */
-    const void *bias;     /* cols elements, repeated along the rows (bias rules) */
+    const void *bias;     /* cols elements, repeated along the rows (bias rules), of dtype bias_dt */
+    int bias_dt;          /* the kernels' bias type (DT_F32, DT_F64: kernel.h's simdrop_kargs),
+                             or the 16-bit dt of a row too long to widen whole: the walk then
+                             widens it a kernel call's elements at a time */
     const void *resid;    /* residual, n elements */
     uint8_t *mask_out;    /* bit u of the call's units, or NULL */
     const uint8_t *mask_in;

@@ -334,6 +334,11 @@ static void set_block(simdrop_job *j, int rows_kind, const simdrop_block *b, uin
     }
 }
 
+/* A 16-bit bias row of at most this many columns is widened to float once per call, on the
+ * caller's stack (16 KiB), and every row and thread reads that copy; a longer one is widened a
+ * kernel call's elements at a time by the walk (bias_run), as often as the rows use it. */
+#define WIDE_BIAS_COLS 4096
+
 /* Forward and regen of element dropout and of the fused op on a block: keep bits from the
  * generator. */
 static int block_gen(const simdrop_kernels *k, int dt, void *y, uint8_t *mask, const void *x,
@@ -346,7 +351,17 @@ static int block_gen(const simdrop_kernels *k, int dt, void *y, uint8_t *mask, c
     simdrop_job j = job_new(k, JOB_GEN, bda_rule(bias, resid), dt, n);
     set_keep(&j, p, seed, offset);
     set_output(&j, y, x, n);
+    float wide[WIDE_BIAS_COLS];
     j.bias = bias;
+    j.bias_dt = dt == DT_F64 ? DT_F64 : DT_F32;
+    if (bias && simdrop_bias_size(dt) != simdrop_dtype_size(dt)) {
+        if (b->cols <= WIDE_BIAS_COLS) {
+            k->widen[dt](wide, bias, b->cols); /* the path's own conversion, exact */
+            j.bias = wide;
+        } else {
+            j.bias_dt = dt;
+        }
+    }
     j.resid = resid;
     j.mask_out = mask;
     j.c = simdrop_dropout_consts(p);

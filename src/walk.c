@@ -108,18 +108,23 @@ static run row_run(const simdrop_job *j, size_t r)
     return u;
 }
 
-/* The bias of `len` elements from column `col` on as one run: a pointer into the bias row when
- * they do not cross a row's end, else the row repeated into tmp. */
+/* The bias of `len` elements from column `col` on as one run, in the kernels' type: a pointer
+ * into the bias row when they do not cross a row's end and it has that type, else the row
+ * repeated (and a 16-bit row widened) into tmp. */
 static const void *bias_run(const simdrop_job *j, size_t col, size_t len, void *tmp)
 {
-    const size_t es = simdrop_dtype_size(j->dt);
+    const size_t es = simdrop_dtype_size(j->bias_dt), ks = simdrop_bias_size(j->dt);
+    const int widen = es != ks;
     if (col >= j->cols)
         col %= j->cols;
-    if (col + len <= j->cols)
+    if (col + len <= j->cols && !widen)
         return (const char *)j->bias + col * es;
     for (size_t i = 0; i < len; col = 0) {
         const size_t take = min_size(len - i, j->cols - col);
-        memcpy((char *)tmp + i * es, (const char *)j->bias + col * es, take * es);
+        if (widen)
+            j->k->widen[j->dt]((float *)tmp + i, (const char *)j->bias + col * es, take);
+        else
+            memcpy((char *)tmp + i * ks, (const char *)j->bias + col * es, take * es);
         i += take;
     }
     return tmp;
@@ -205,7 +210,7 @@ static void gen_partial(const simdrop_job *j, int rule, gen_cursor *cur, unsigne
         const simdrop_kargs a = {ys, xs, bs, rs, word, NULL, &j->c, 0};
         scratch_round(xs, at.x, from, to, es);
         if (simdrop_rule_has_bias(rule))
-            scratch_round(bs, at.b, from, to, es);
+            scratch_round(bs, at.b, from, to, simdrop_bias_size(j->dt));
         if (simdrop_rule_has_resid(rule))
             scratch_round(rs, at.r, from, to, es);
         j->k->gen[rule][j->dt](&a, &cur->st, 1, j->threshold);
@@ -376,7 +381,9 @@ static size_t rows_whole_rounds(const simdrop_job *j, gen_cursor *cur, size_t r,
     const uint64_t index = j->offset + (uint64_t)r * j->row_step;
     const unsigned start = (unsigned)(index % SIMDROP_BLOCK);
     if (start % SIMDROP_ROUND || j->cols % SIMDROP_ROUND || start + j->cols > SIMDROP_BLOCK ||
-        (bw && bw->nbits) || (simdrop_rule_has_bias(j->rule) && j->cols > BIAS_ROUNDS * SIMDROP_ROUND))
+        (bw && bw->nbits) ||
+        (simdrop_rule_has_bias(j->rule) &&
+         (j->cols > BIAS_ROUNDS * SIMDROP_ROUND || simdrop_dtype_size(j->bias_dt) != simdrop_bias_size(j->dt))))
         return 0;
     simdrop_rows g = {1, j->cols / SIMDROP_ROUND, 0, j->ldx, j->ldy};
     if (j->row_step % SIMDROP_ROUND == 0) { /* the later rows in the block start on rounds too */

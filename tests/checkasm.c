@@ -108,6 +108,13 @@ static kcase random_kcase(int dt)
     return k;
 }
 
+/* The type of a kernel call's bias (kernel.h's simdrop_kargs: float, double for f64). The kernel
+ * checks fill it with any value of that type, specials included, not only widened 16-bit ones. */
+static int bias_dt(int dt)
+{
+    return dt == DT_F64 ? DT_F64 : DT_F32;
+}
+
 /* Runs one gen/bits/mask/skip entry of table t on case k; returns the buffers it wrote. */
 typedef struct kresult {
     guarded y, mask;
@@ -141,11 +148,11 @@ static void check_kernel(const char *path, const simdrop_kernels *ref, const sim
 {
     static const char *const kinds[] = {"gen", "bits", "mask", "skip"};
     const kcase k = random_kcase(dt);
-    const size_t n = k.rounds * SIMDROP_ROUND, es = simdrop_dtype_size(dt);
-    guarded x = guarded_new(n * es, test_below(16) * es, 0), b = guarded_new(n * es, 0, 0);
+    const size_t n = k.rounds * SIMDROP_ROUND, es = simdrop_dtype_size(dt), bs = simdrop_bias_size(dt);
+    guarded x = guarded_new(n * es, test_below(16) * es, 0), b = guarded_new(n * bs, 0, 0);
     guarded r = guarded_new(n * es, test_below(16) * es, 0), bits = guarded_new(4 * k.rounds, test_below(8), 0);
     fill_values(x.data, dt, n);
-    fill_values(b.data, dt, n);
+    fill_values(b.data, bias_dt(dt), n);
     fill_values(r.data, dt, n);
     for (size_t i = 0; i < 4 * k.rounds; i++)
         bits.data[i] = (uint8_t)test_rand();
@@ -176,9 +183,11 @@ static void check_gen2(const char *path, const simdrop_kernels *ref, const simdr
     simdrop_lanes st[2][2];
     simdrop_kargs a[2][2];
     for (int q = 0; q < 2; q++) {
-        for (int i = 0; i < 3; i++) {
-            in[q][i] = guarded_new(n * es, test_below(16) * es, 0);
-            fill_values(in[q][i].data, dt, n);
+        for (int i = 0; i < 3; i++) { /* x, bias, residual */
+            const int idt = i == 1 ? bias_dt(dt) : dt;
+            const size_t is = simdrop_dtype_size(idt);
+            in[q][i] = guarded_new(n * is, test_below(16) * is, 0);
+            fill_values(in[q][i].data, idt, n);
         }
         for (int w = 0; w < 4; w++)
             for (unsigned l = 0; l < SIMDROP_LANES; l++)
@@ -228,10 +237,10 @@ static void check_rows(const char *path, const simdrop_kernels *ref, const simdr
     g.ldy = g.rounds * SIMDROP_ROUND + (test_below(2) ? test_below(40) : 0);
     const size_t es = simdrop_dtype_size(dt), row = g.rounds * SIMDROP_ROUND;
     const size_t nx = (g.rows - 1) * g.ldx + row, ny = (g.rows - 1) * g.ldy + row;
-    guarded x = guarded_new(nx * es, test_below(16) * es, 0), b = guarded_new(row * es, 0, 0);
+    guarded x = guarded_new(nx * es, test_below(16) * es, 0), b = guarded_new(row * simdrop_bias_size(dt), 0, 0);
     guarded r = guarded_new(ny * es, test_below(16) * es, 0), y[2], mask[2];
     fill_values(x.data, dt, nx);
-    fill_values(b.data, dt, row);
+    fill_values(b.data, bias_dt(dt), row);
     fill_values(r.data, dt, ny);
     simdrop_lanes st[2];
     for (int w = 0; w < 4; w++)
@@ -845,15 +854,17 @@ static void fill_plain(void *p, int dt, size_t n)
 static double time_kernel(const simdrop_kernels *t, int kind, int rule, int dt)
 {
     const size_t rounds = 2048, n = rounds * SIMDROP_ROUND, es = simdrop_dtype_size(dt);
-    char *x = malloc(n * es + 64), *y = malloc(n * es + 64), *b = malloc(n * es);
+    const size_t bs = simdrop_bias_size(dt);
+    char *x = malloc(n * es + 64), *y = malloc(n * es + 64), *b = malloc(n * bs), *r = malloc(n * es);
     uint8_t *mask = malloc(rounds * 4);
     fill_plain(x, dt, n);
-    fill_plain(b, dt, n);
+    fill_plain(b, bias_dt(dt), n);
+    fill_plain(r, dt, n);
     memset(mask, 0x5a, rounds * 4);
     const simdrop_consts c = simdrop_dropout_consts(0.1);
-    simdrop_kargs a = {y, x, b, b, mask, mask, &c, 0};
+    simdrop_kargs a = {y, x, b, r, mask, mask, &c, 0};
     const size_t half = n / 2 * es; /* gen2: two runs of half the rounds each */
-    simdrop_kargs a2[2] = {a, {y + half, x + half, b + half, b + half, mask + rounds * 2, mask, &c, 0}};
+    simdrop_kargs a2[2] = {a, {y + half, x + half, b + n / 2 * bs, r + half, mask + rounds * 2, mask, &c, 0}};
     simdrop_lanes st, st2[2];
     memset(&st, 0x3c, sizeof st);
     memset(st2, 0x3c, sizeof st2);
@@ -873,7 +884,7 @@ static double time_kernel(const simdrop_kernels *t, int kind, int rule, int dt)
         const double dt_ns = (now_seconds() - t0) * 1e9 / (20.0 * (double)n);
         best = dt_ns < best ? dt_ns : best;
     }
-    free(x), free(y), free(b), free(mask);
+    free(x), free(y), free(b), free(r), free(mask);
     return best;
 }
 

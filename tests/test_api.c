@@ -421,8 +421,11 @@ static void check_family_backward(const char *path, int family, int dt)
  * backward_regen give the global backward's dx; a column shard's dbias (granule 0, every row) is
  * the global dbias of its columns; and with granules, row shards' partial sums are the whole
  * tensor's, which simdrop_dbias_reduce folds into one dbias. The fused op with both bias and
- * residual NULL is element dropout, so the element functions are checked through it too. */
-static void check_blocks(const char *path, int dt)
+ * residual NULL is element dropout, so the element functions are checked through it too.
+ * wide: global rows longer than the 16-bit bias row that a call widens to float whole (4096
+ * columns, simdrop.c's WIDE_BIAS_COLS), so that the global call widens its bias piece by piece
+ * (walk.c's bias_run) and most blocks, narrower, widen theirs whole. */
+static void check_blocks(const char *path, int dt, int wide)
 {
     const entry *gf = find_entry(FAM_BDA, K_FORWARD, dt), *gb = find_entry(FAM_BDA, K_REGEN, dt);
     const entry *bf = find_entry(FAM_BDA_BLOCK, K_FORWARD, dt);
@@ -430,7 +433,8 @@ static void check_blocks(const char *path, int dt)
     const entry *br = find_entry(FAM_BDA_BLOCK, K_REGEN, dt);
     const entry *ef = find_entry(FAM_BLOCK, K_FORWARD, dt), *eb = find_entry(FAM_BLOCK, K_BACKWARD, dt);
     const entry *red = find_entry(FAM_REDUCE, K_FORWARD, dt == E_F64 ? E_F64 : E_F32);
-    const size_t rows = 1 + test_below(90), gc = 1 + test_below(test_below(2) ? 70 : 5000);
+    const size_t rows = 1 + test_below(90);
+    const size_t gc = wide ? 4097 + test_below(2000) : 1 + test_below(test_below(2) ? 70 : 5000);
     const size_t es = ent_dtype_size(dt), as = dt == E_F64 ? 8 : 4, n = rows * gc;
     const double p = test_below(5) ? test_unit() : (double)test_below(2);
     const uint64_t seed = test_rand(), offset = test_below(3) ? test_below(1u << 30) : 0 - (uint64_t)n;
@@ -569,7 +573,7 @@ static void check_every_entry(const char *path)
                 check_family_backward(path, family, dt);
     for (int dt = E_F32; dt <= E_F16; dt++)
         for (int k = 0; k < 4; k++)
-            check_blocks(path, dt);
+            check_blocks(path, dt, k == 0);
 }
 
 int main(int argc, char **argv)

@@ -138,7 +138,8 @@ static inline void simdrop_store_f(int dt, void *p, size_t i, float v)
     }
 }
 
-/* y[i] from x[i] (and b[i], r[i] where the rule reads them) for one keep decision. */
+/* y[i] from x[i] (and b[i], r[i] where the rule reads them) for one keep decision; b is
+ * float, double for f64 (kernel.h's simdrop_kargs: the walk widens a 16-bit bias). */
 static inline void simdrop_value(int rule, int dt, void *y, const void *x, const void *b,
                                  const void *r, size_t i, int keep, const simdrop_consts *c)
 {
@@ -147,7 +148,7 @@ static inline void simdrop_value(int rule, int dt, void *y, const void *x, const
         const double rv = simdrop_rule_has_resid(rule) ? ((const double *)r)[i] : 0.0;
         ((double *)y)[i] = simdrop_rule_d(rule, ((const double *)x)[i], bv, rv, keep, c);
     } else {
-        const float bv = simdrop_rule_has_bias(rule) ? simdrop_load_f(dt, b, i) : 0.0f;
+        const float bv = simdrop_rule_has_bias(rule) ? ((const float *)b)[i] : 0.0f;
         const float rv = simdrop_rule_has_resid(rule) ? simdrop_load_f(dt, r, i) : 0.0f;
         simdrop_store_f(dt, y, i, simdrop_rule_f(rule, simdrop_load_f(dt, x, i), bv, rv, keep, c));
     }

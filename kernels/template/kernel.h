@@ -11,10 +11,13 @@
 
 /* The operands of one kernel call over whole rounds (32 elements each). Pointers are to the
  * call's first element; b is already laid out element by element (the walk repeats the bias
- * row), so every operand advances in step with x. */
+ * row), so every operand advances in step with x. b is in the type the rule computes in
+ * (simdrop_bias_size): float for f32, bf16 and f16, double for f64. Why: a 16-bit bias row is
+ * widened once per call (simdrop.c) instead of once per row in every kernel, which on the Intel
+ * Xeon VM was 2 of the fused bf16 op's 33 vector operations per round (8-10% at 64K). */
 typedef struct simdrop_kargs {
     void *y;                 /* output elements (may equal x or r) */
-    const void *x, *b, *r;   /* input; bias and residual where the rule reads them */
+    const void *x, *b, *r;   /* input; bias (as float or double) and residual where the rule reads them */
     uint8_t *mask_out;       /* gen: the keep words are stored here (4 bytes a round), or NULL */
     const uint8_t *mask_in;  /* bits: the keep words are read from here (4 bytes a round) */
     const simdrop_consts *c; /* the rule's constants */
@@ -26,6 +29,14 @@ typedef struct simdrop_kargs {
  * them there), applies rule R to dtype D. */
 typedef void (*simdrop_gen_fn)(const simdrop_kargs *a, simdrop_lanes *st, size_t rounds,
                                uint32_t threshold);
+
+/* The bytes of one bias element as kernels read it (simdrop_kargs.b): double for f64, float
+ * for the dtypes computed in float. */
+static inline size_t simdrop_bias_size(int dt)
+{
+    return dt == DT_F64 ? sizeof(double) : sizeof(float);
+}
+
 /* Two independent runs of gen at once: a[0] with st[0] and a[1] with st[1], each `rounds`
  * rounds with its own operands and keep words, the same bits as two gen calls. */
 typedef void (*simdrop_gen2_fn)(const simdrop_kargs a[2], simdrop_lanes st[2], size_t rounds,

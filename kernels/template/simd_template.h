@@ -239,7 +239,7 @@ SIMDROP_INLINE vf32 SIMDROP_FN(group_f)(const int rule, const int dt, const void
                                         const void *r, size_t i, vmask m,
                                         const SIMDROP_FN(vconsts) *k, const int raw)
 {
-    const vf32 bv = simdrop_rule_has_bias(rule) ? SIMDROP_FN(load_f)(dt, b, i) : k->mul;
+    const vf32 bv = simdrop_rule_has_bias(rule) ? VF_LOAD((const float *)b + i) : k->mul;
     const vf32 rv = simdrop_rule_has_resid(rule) ? SIMDROP_FN(load_f)(dt, r, i) : k->mul;
     const vf32 xv = SIMDROP_FN(load_f)(dt, x, i);
     if (raw)

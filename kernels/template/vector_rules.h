@@ -27,7 +27,7 @@ SIMDROP_INLINE void SIMDROP_FN(advance)(simdrop_kargs *a, const int rule, const 
     a->y = (char *)a->y + bytes;
     a->x = (const char *)a->x + bytes;
     if (simdrop_rule_has_bias(rule))
-        a->b = (const char *)a->b + bytes;
+        a->b = (const char *)a->b + rounds * SIMDROP_ROUND * simdrop_bias_size(dt);
     if (simdrop_rule_has_resid(rule))
         a->r = (const char *)a->r + bytes;
 }

@@ -161,7 +161,7 @@ SIMDROP_INLINE void SIMDROP_FN(group)(const int rule, const int dt, void *y, con
         }
         return;
     }
-    const vf32 bv = with_b ? SIMDROP_FN(load_f)(dt, k, b, i) : mul;
+    const vf32 bv = with_b ? VF_LOAD(k, (const float *)b + i) : mul; /* kernel.h: b is float */
     const vf32 rv = with_r ? SIMDROP_FN(load_f)(dt, k, r, i) : mul;
     SIMDROP_FN(store_f)(dt, k, y, i,
                         SIMDROP_FN(rule_f)(rule, SIMDROP_FN(load_f)(dt, k, x, i), bv, rv, m, mul, add,
@@ -184,7 +184,9 @@ SIMDROP_INLINE void SIMDROP_FN(gen_piece)(const simdrop_kargs *a, simdrop_lanes 
     const size_t hi = rule != RULE_NONE ? SIMDROP_LANES * simdrop_dtype_size(dt) : 0;
     void *const yh = (char *)a->y + hi;
     const void *const xh = (const char *)a->x + hi;
-    const void *const bh = simdrop_rule_has_bias(rule) ? (const char *)a->b + hi : NULL;
+    const void *const bh = simdrop_rule_has_bias(rule)
+                               ? (const char *)a->b + SIMDROP_LANES * simdrop_bias_size(dt)
+                               : NULL;
     const void *const rh = simdrop_rule_has_resid(rule) ? (const char *)a->r + hi : NULL;
     for (unsigned c = 0; c < SIMDROP_LANES; c += lanes) {
         vu32 s0 = V_LOAD(k, st->s[0] + c), s1 = V_LOAD(k, st->s[1] + c);
