@@ -33,7 +33,7 @@ typedef struct simdrop_job {
     const void *x;        /* input elements (dy) */
     const void *bias;     /* cols elements, repeated along the rows (bias rules), of dtype bias_dt */
     int bias_dt;          /* the kernels' bias type (DT_F32, DT_F64: kernel.h's simdrop_kargs),
-                             or the 16-bit dt of a row too long to widen whole: the walk then
+                             or the 16-bit dt of a row not widened whole (simdrop.c): the walk then
                              widens it a kernel call's elements at a time */
     const void *resid;    /* residual, n elements */
     uint8_t *mask_out;    /* bit u of the call's units, or NULL */

@@ -1,5 +1,6 @@
 /* simdrop.c: the public entry points: each one's checks (src/check.c, from its row of data), then one job per call. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "simdrop.h"
@@ -334,10 +335,32 @@ static void set_block(simdrop_job *j, int rows_kind, const simdrop_block *b, uin
     }
 }
 
-/* A 16-bit bias row of at most this many columns is widened to float once per call, on the
- * caller's stack (16 KiB), and every row and thread reads that copy; a longer one is widened a
- * kernel call's elements at a time by the walk (bias_run), as often as the rows use it. */
-#define WIDE_BIAS_COLS 4096
+/* A 16-bit bias row is widened to float once per call, and every row and thread reads that
+ * copy: a row of at most WIDE_STACK_COLS columns on the caller's stack (4 KiB: a call's stack
+ * use grew from 38.7 to 42.6 KB, where 16 KiB for 4096 columns made it 54.9), a longer one of a
+ * call with more than one row in a heap buffer. Otherwise (one row, or no memory: never an
+ * error) the walk widens it a kernel call's elements at a time (bias_run), as the rows use it. */
+#define WIDE_STACK_COLS 1024
+
+/* The bias row of job j as its kernels read it (kernel.h's simdrop_kargs), widened into
+ * on_stack or a buffer it allocates into *on_heap (the caller frees it), or left for the walk. */
+static void set_bias(simdrop_job *j, const void *bias, const simdrop_block *b,
+                     float on_stack[WIDE_STACK_COLS], float **on_heap)
+{
+    j->bias = bias;
+    j->bias_dt = j->dt == DT_F64 ? DT_F64 : DT_F32;
+    if (!bias || simdrop_bias_size(j->dt) == simdrop_dtype_size(j->dt))
+        return;
+    float *wide = b->cols <= WIDE_STACK_COLS ? on_stack
+                  : b->rows > 1                ? (*on_heap = malloc(b->cols * sizeof(float)))
+                                               : NULL;
+    if (wide) {
+        j->k->widen[j->dt](wide, bias, b->cols); /* the path's own conversion, exact */
+        j->bias = wide;
+    } else {
+        j->bias_dt = j->dt;
+    }
+}
 
 /* Forward and regen of element dropout and of the fused op on a block: keep bits from the
  * generator. */
@@ -351,22 +374,15 @@ static int block_gen(const simdrop_kernels *k, int dt, void *y, uint8_t *mask, c
     simdrop_job j = job_new(k, JOB_GEN, bda_rule(bias, resid), dt, n);
     set_keep(&j, p, seed, offset);
     set_output(&j, y, x, n);
-    float wide[WIDE_BIAS_COLS];
-    j.bias = bias;
-    j.bias_dt = dt == DT_F64 ? DT_F64 : DT_F32;
-    if (bias && simdrop_bias_size(dt) != simdrop_dtype_size(dt)) {
-        if (b->cols <= WIDE_BIAS_COLS) {
-            k->widen[dt](wide, bias, b->cols); /* the path's own conversion, exact */
-            j.bias = wide;
-        } else {
-            j.bias_dt = dt;
-        }
-    }
+    float wide[WIDE_STACK_COLS], *wide_heap = NULL;
+    set_bias(&j, bias, b, wide, &wide_heap);
     j.resid = resid;
     j.mask_out = mask;
     j.c = simdrop_dropout_consts(p);
     set_block(&j, 1, b, offset);
-    return simdrop_run(&j);
+    const int status = simdrop_run(&j);
+    free(wide_heap);
+    return status;
 }
 
 /* Backward on a block, from `mask` or regenerated (regen), with the bias gradient when dbias is

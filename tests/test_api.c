@@ -422,9 +422,9 @@ static void check_family_backward(const char *path, int family, int dt)
  * the global dbias of its columns; and with granules, row shards' partial sums are the whole
  * tensor's, which simdrop_dbias_reduce folds into one dbias. The fused op with both bias and
  * residual NULL is element dropout, so the element functions are checked through it too.
- * wide: global rows longer than the 16-bit bias row that a call widens to float whole (4096
- * columns, simdrop.c's WIDE_BIAS_COLS), so that the global call widens its bias piece by piece
- * (walk.c's bias_run) and most blocks, narrower, widen theirs whole. */
+ * wide: global rows longer than a bias row widened on the stack (1024 columns, simdrop.c's
+ * WIDE_STACK_COLS) and a block of one such row, so that the 16-bit global call widens its bias
+ * whole into the heap and the block's call piece by piece (walk.c's bias_run). */
 static void check_blocks(const char *path, int dt, int wide)
 {
     const entry *gf = find_entry(FAM_BDA, K_FORWARD, dt), *gb = find_entry(FAM_BDA, K_REGEN, dt);
@@ -433,8 +433,8 @@ static void check_blocks(const char *path, int dt, int wide)
     const entry *br = find_entry(FAM_BDA_BLOCK, K_REGEN, dt);
     const entry *ef = find_entry(FAM_BLOCK, K_FORWARD, dt), *eb = find_entry(FAM_BLOCK, K_BACKWARD, dt);
     const entry *red = find_entry(FAM_REDUCE, K_FORWARD, dt == E_F64 ? E_F64 : E_F32);
-    const size_t rows = 1 + test_below(90);
-    const size_t gc = wide ? 4097 + test_below(2000) : 1 + test_below(test_below(2) ? 70 : 5000);
+    const size_t rows = wide ? 2 + test_below(89) : 1 + test_below(90);
+    const size_t gc = wide ? 1025 + test_below(4000) : 1 + test_below(test_below(2) ? 70 : 5000);
     const size_t es = ent_dtype_size(dt), as = dt == E_F64 ? 8 : 4, n = rows * gc;
     const double p = test_below(5) ? test_unit() : (double)test_below(2);
     const uint64_t seed = test_rand(), offset = test_below(3) ? test_below(1u << 30) : 0 - (uint64_t)n;
@@ -448,7 +448,7 @@ static void check_blocks(const char *path, int dt, int wide)
     CHECK(gb->call(gr, ent_ab(rows, gc), p, seed, offset) == 0, "%s: %s", path, gb->name);
 
     /* a random block, rows ld apart (ldx == ldy: in place is allowed too) */
-    ent_shape s = ent_ab(1 + test_below(rows), 1 + test_below(gc));
+    ent_shape s = wide ? ent_ab(1, 1025 + test_below(gc - 1024)) : ent_ab(1 + test_below(rows), 1 + test_below(gc));
     s.row0 = test_below(rows - s.a + 1), s.col0 = test_below(gc - s.b + 1), s.global_cols = gc;
     s.ldx = s.b + test_below(5), s.ldy = test_below(2) ? s.ldx : s.b + test_below(5);
     const size_t xb = ((s.a - 1) * s.ldx + s.b) * es, yb = ((s.a - 1) * s.ldy + s.b) * es;
