@@ -21,7 +21,8 @@
  *    half is subnormal) and round trips of every half and bfloat16, the kernels and the entry
  *    points against scalar, and the transcription of 3. again.
  * --large adds calls of 2^27 + 77 floats that cross the real non-temporal threshold unforced.
- * --bench times each kernel entry per path (64K elements, in cache; gen2 as two runs of 32K) and
+ * --bench times each kernel entry per path (64K elements, in cache; gen2 as two runs of 32K; skip
+ * the 2048 rounds the others make) and
  * prints the ratio to scalar.
  * --verify ends with one VERIFY line per path and a VERIFY_TOTAL line (the benchmark report's proof).
  * Random cases print their seed; --seed N replays them. --only NAME runs the entries whose name
@@ -878,8 +879,10 @@ static double time_kernel(const simdrop_kernels *t, int kind, int rule, int dt)
                 t->gen2[rule][dt](a2, st2, rounds / 2, 6554);
             else if (kind == 1)
                 t->bits[rule][dt](&a, rounds);
-            else
+            else if (kind == 2)
                 t->mask(mask, &st, rounds, 6554);
+            else
+                t->skip(&st, rounds);
         }
         const double dt_ns = (now_seconds() - t0) * 1e9 / (20.0 * (double)n);
         best = dt_ns < best ? dt_ns : best;
@@ -896,13 +899,14 @@ static void bench(const char *const *paths, size_t npaths)
         printf(" %16s", paths[i]);
     printf("\n");
     const simdrop_kernels *ref = simdrop_kernels_by_name("scalar");
-    static const char *const kind_names[] = {"gen_", "bits_", "mask", "gen2_"};
-    for (int kind = 0; kind < 4; kind++)
-        for (int rule = 0; rule < (kind == 1 ? SIMDROP_BITS_RULES : kind == 2 ? 1 : RULE_COUNT); rule++)
-            for (int dt = 0; dt < (kind == 2 ? 1 : DT_COUNT); dt++) {
+    static const char *const kind_names[] = {"gen_", "bits_", "mask", "gen2_", "skip"};
+    for (int kind = 0; kind < 5; kind++) {
+        const int one = kind == 2 || kind == 4; /* mask and skip: no rule, no dtype */
+        for (int rule = 0; rule < (kind == 1 ? SIMDROP_BITS_RULES : one ? 1 : RULE_COUNT); rule++)
+            for (int dt = 0; dt < (one ? 1 : DT_COUNT); dt++) {
                 char name[40];
-                snprintf(name, sizeof name, "%s%s%s%s", kind_names[kind], kind != 2 ? rule_names[rule] : "",
-                         kind != 2 ? "_" : "", kind != 2 ? dt_names[dt] : "");
+                snprintf(name, sizeof name, "%s%s%s%s", kind_names[kind], one ? "" : rule_names[rule],
+                         one ? "" : "_", one ? "" : dt_names[dt]);
                 if (only && !strstr(name, only))
                     continue;
                 printf("%-22s", name);
@@ -913,6 +917,7 @@ static void bench(const char *const *paths, size_t npaths)
                 }
                 printf("\n");
             }
+    }
 }
 
 /* ---- main ----------------------------------------------------------------------------------------- */

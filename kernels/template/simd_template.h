@@ -353,6 +353,62 @@ enum { STORE_REGULAR, STORE_NT, STORE_BOUNCE };
         (s0) = s0_next_;                                                                   \
     } while (0)
 
+/* Two rounds of the state alone, for the rounds a call steps over (a seek within a generator
+ * block, a column shard's gap): 10 operations where two XOSHIRO_STEPs without their outputs take
+ * 12, and the same depth (4). With x = s3 ^ s1, y = s2 ^ s0, R = rotl 11 and L = << 9, the
+ * reference's update applied twice is (the s0, s1 and L(s1) terms cancel in pairs):
+ *   s0'' = s3 ^ s2 ^ R(x)          s1'' = s0 ^ s3 ^ L(s1)
+ *   s2'' = s2 ^ x ^ L(y)           s3'' = R(R(x) ^ s1 ^ y)
+ * checkasm's skip and rows checks compare it with scalar's rounds, odd and even counts. */
+#define XOSHIRO_SKIP2(s0, s1, s2, s3)                                                      \
+    do {                                                                                   \
+        const vu32 x_ = V_XOR(s3, s1), y_ = V_XOR(s2, s0), rx_ = V_ROTL(x_, 11);           \
+        const vu32 s3_next_ = V_ROTL(V_XOR3(rx_, s1, y_), 11);                             \
+        const vu32 s2_next_ = V_XOR3(s2, x_, V_SHL(y_, 9));                                \
+        (s1) = V_XOR3(s0, s3, V_SHL(s1, 9));                                               \
+        (s0) = V_XOR3(s3, s2, rx_);                                                        \
+        (s2) = s2_next_;                                                                   \
+        (s3) = s3_next_;                                                                   \
+    } while (0)
+
+/* A run's lanes into registers (NV a state word) and back. */
+SIMDROP_INLINE void SIMDROP_FN(lanes_load)(const simdrop_lanes *st, vu32 s0[NV], vu32 s1[NV],
+                                           vu32 s2[NV], vu32 s3[NV])
+{
+    SIMDROP_UNROLL for (unsigned v = 0; v < NV; v++) {
+        s0[v] = V_LOAD(st->s[0] + v * SIMDROP_W);
+        s1[v] = V_LOAD(st->s[1] + v * SIMDROP_W);
+        s2[v] = V_LOAD(st->s[2] + v * SIMDROP_W);
+        s3[v] = V_LOAD(st->s[3] + v * SIMDROP_W);
+    }
+}
+
+SIMDROP_INLINE void SIMDROP_FN(lanes_store)(simdrop_lanes *st, const vu32 s0[NV], const vu32 s1[NV],
+                                            const vu32 s2[NV], const vu32 s3[NV])
+{
+    SIMDROP_UNROLL for (unsigned v = 0; v < NV; v++) {
+        V_STORE(st->s[0] + v * SIMDROP_W, s0[v]);
+        V_STORE(st->s[1] + v * SIMDROP_W, s1[v]);
+        V_STORE(st->s[2] + v * SIMDROP_W, s2[v]);
+        V_STORE(st->s[3] + v * SIMDROP_W, s3[v]);
+    }
+}
+
+/* `rounds` rounds stepped over: two at a time, an odd one by a plain step. */
+SIMDROP_INLINE void SIMDROP_FN(step_over)(vu32 s0[NV], vu32 s1[NV], vu32 s2[NV], vu32 s3[NV],
+                                          size_t rounds)
+{
+    for (; rounds >= 2; rounds -= 2)
+        SIMDROP_UNROLL for (unsigned v = 0; v < NV; v++)
+            XOSHIRO_SKIP2(s0[v], s1[v], s2[v], s3[v]);
+    if (rounds)
+        SIMDROP_UNROLL for (unsigned v = 0; v < NV; v++) {
+            vu32 out;
+            XOSHIRO_STEP(s0[v], s1[v], s2[v], s3[v], out);
+            (void)out;
+        }
+}
+
 /* `rounds` rounds of generation of `streams` (1 or 2) independent runs, run q from lanes st[q]
  * with operands args[q]; with rule >= 0 applied to the operands, with with_mask the keep words
  * stored to args[q].mask_out; nt is a STORE_ kind. Two runs in one loop give the out-of-order
@@ -367,12 +423,7 @@ SIMDROP_INLINE void SIMDROP_FN(gen_loop)(const simdrop_kargs *args, simdrop_lane
     simdrop_kargs a[2];
     uint8_t *mp[2];
     SIMDROP_UNROLL for (unsigned q = 0; q < streams; q++) {
-        SIMDROP_UNROLL for (unsigned v = 0; v < NV; v++) {
-            s0[q][v] = V_LOAD(st[q].s[0] + v * SIMDROP_W);
-            s1[q][v] = V_LOAD(st[q].s[1] + v * SIMDROP_W);
-            s2[q][v] = V_LOAD(st[q].s[2] + v * SIMDROP_W);
-            s3[q][v] = V_LOAD(st[q].s[3] + v * SIMDROP_W);
-        }
+        SIMDROP_FN(lanes_load)(&st[q], s0[q], s1[q], s2[q], s3[q]);
         a[q] = args[q];
         mp[q] = with_mask ? a[q].mask_out : NULL;
     }
@@ -405,14 +456,8 @@ SIMDROP_INLINE void SIMDROP_FN(gen_loop)(const simdrop_kargs *args, simdrop_lane
         }
     }
 
-    SIMDROP_UNROLL for (unsigned q = 0; q < streams; q++) {
-        SIMDROP_UNROLL for (unsigned v = 0; v < NV; v++) {
-            V_STORE(st[q].s[0] + v * SIMDROP_W, s0[q][v]);
-            V_STORE(st[q].s[1] + v * SIMDROP_W, s1[q][v]);
-            V_STORE(st[q].s[2] + v * SIMDROP_W, s2[q][v]);
-            V_STORE(st[q].s[3] + v * SIMDROP_W, s3[q][v]);
-        }
-    }
+    SIMDROP_UNROLL for (unsigned q = 0; q < streams; q++)
+        SIMDROP_FN(lanes_store)(&st[q], s0[q], s1[q], s2[q], s3[q]);
 }
 
 /* The same value stage with keep words read from a bitmask. */
@@ -520,8 +565,10 @@ SIMDROP_INLINE void SIMDROP_FN(bounced)(const simdrop_kargs *args, simdrop_lanes
 
 static void SIMDROP_FN(kernel_skip)(simdrop_lanes *st, size_t rounds)
 {
-    const simdrop_kargs none = {NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0};
-    SIMDROP_FN(gen_loop)(&none, st, rounds, 0, RULE_NONE, DT_F32, 0, 0, 1);
+    vu32 s0[NV], s1[NV], s2[NV], s3[NV];
+    SIMDROP_FN(lanes_load)(st, s0, s1, s2, s3);
+    SIMDROP_FN(step_over)(s0, s1, s2, s3, rounds);
+    SIMDROP_FN(lanes_store)(st, s0, s1, s2, s3);
 }
 
 /* One fence per walk range, not per kernel call: sfence waits for the write-combining buffers
@@ -590,12 +637,7 @@ SIMDROP_INLINE void SIMDROP_FN(rows_loop)(const simdrop_kargs *args, simdrop_lan
                                           const int rule, const int dt, const int nt)
 {
     vu32 s0[NV], s1[NV], s2[NV], s3[NV], out;
-    SIMDROP_UNROLL for (unsigned v = 0; v < NV; v++) {
-        s0[v] = V_LOAD(st->s[0] + v * SIMDROP_W);
-        s1[v] = V_LOAD(st->s[1] + v * SIMDROP_W);
-        s2[v] = V_LOAD(st->s[2] + v * SIMDROP_W);
-        s3[v] = V_LOAD(st->s[3] + v * SIMDROP_W);
-    }
+    SIMDROP_FN(lanes_load)(st, s0, s1, s2, s3);
     const vu32 t = V_THRESHOLD(threshold);
     const SIMDROP_FN(vconsts) k = SIMDROP_FN(broadcast)(args->c);
     simdrop_kargs row = *args;
@@ -609,9 +651,8 @@ SIMDROP_INLINE void SIMDROP_FN(rows_loop)(const simdrop_kargs *args, simdrop_lan
                                                     : pf_x;
     size_t pf_col = SIMDROP_FN(prefetch_ahead)(dt) % row_bytes;
     for (size_t r = 0; r < g->rows; r++, simdrop_rows_next(&row, g, dt)) {
-        for (size_t i = 0; r && i < g->gap; i++)
-            SIMDROP_UNROLL for (unsigned v = 0; v < NV; v++)
-                XOSHIRO_STEP(s0[v], s1[v], s2[v], s3[v], out);
+        if (r)
+            SIMDROP_FN(step_over)(s0, s1, s2, s3, g->gap);
         simdrop_kargs a = row;
         for (size_t i = 0; i < g->rounds; i++) {
             vmask m[NG];
@@ -636,12 +677,7 @@ SIMDROP_INLINE void SIMDROP_FN(rows_loop)(const simdrop_kargs *args, simdrop_lan
             }
         }
     }
-    SIMDROP_UNROLL for (unsigned v = 0; v < NV; v++) {
-        V_STORE(st->s[0] + v * SIMDROP_W, s0[v]);
-        V_STORE(st->s[1] + v * SIMDROP_W, s1[v]);
-        V_STORE(st->s[2] + v * SIMDROP_W, s2[v]);
-        V_STORE(st->s[3] + v * SIMDROP_W, s3[v]);
-    }
+    SIMDROP_FN(lanes_store)(st, s0, s1, s2, s3);
 }
 /* A streaming call whose rows are all aligned for non-temporal stores (the first, and the row
  * stride a whole number of stores) streams them from the one loop, which then prefetches through
