@@ -33,7 +33,7 @@
  *   V_SET1(u), V_ADD, V_SUB, V_AND, V_OR, V_XOR, V_SHL(v, k), V_SHR(v, k) (logical), V_ROTL(v, k)
  *   V_GT(a, b)                 a > b as a vmask, for lanes below 2^31 (signed compares suffice)
  *   V_BLEND(m, a, b)           m ? a : b per lane
- *   V_THRESHOLD(T)             T in the form the compares take
+ *   V_THRESHOLD(T)             T in the form the compares take: a vthresh (below)
  *   V_CMP_LO(v, t), V_CMP_HI(v, t)  the keep decisions "16-bit half >= T" of each lane
  *   V_WORD(m)                  the round's 32-bit keep word from its NG masks (bit q = element q)
  *   V_BITS_PREP(w)             the 32-bit bitmask word w as a vbits
@@ -59,6 +59,8 @@
  *   VF_FROM_BF16(h)            bfloat16 widening: a 16-bit shift
  *   VH_FROM_F32_BF16(v)        bfloat16 rounding: the integer version of vector_rules.h
  *   V_XOR3(a, b, c)            a ^ b ^ c (two V_XORs; AVX-512's ternary logic does it in one)
+ *   vthresh, SIMDROP_VTHRESH   the type V_THRESHOLD returns, defined with SIMDROP_VTHRESH by an
+ *                              ISA whose compares need more than one vector (default: vu32)
  *   VH2_FROM_F32_BF16(lo, hi), VH2_STORE(p, h), VH2_STORE_NT(p, h)   two groups rounded to
  *                              bfloat16 at once (2W halves, lo's first) and stored unaligned /
  *                              non-temporally to a 4W-byte aligned p (default: one group at a
@@ -129,6 +131,10 @@ _Static_assert(sizeof(vf32) == 4 * SIMDROP_W, "vf32 must be W floats: the stream
     !defined(VD_MUL) || !defined(VD_KEEP) || !defined(VD_SELECT) || !defined(VD_ISNAN) ||         \
     !defined(M64_LO) || !defined(M64_HI)
 #error "an ISA file must define every VD_ and M64_ primitive of simd_template.h's contract"
+#endif
+
+#ifndef SIMDROP_VTHRESH
+typedef vu32 vthresh;
 #endif
 
 /* Non-temporal stores: all five primitives or none. None: plain stores, and nothing to fence. */
@@ -427,7 +433,7 @@ SIMDROP_INLINE void SIMDROP_FN(gen_loop)(const simdrop_kargs *args, simdrop_lane
         a[q] = args[q];
         mp[q] = with_mask ? a[q].mask_out : NULL;
     }
-    const vu32 t = V_THRESHOLD(threshold);
+    const vthresh t = V_THRESHOLD(threshold);
     SIMDROP_FN(vconsts) k;
     if (rule != RULE_NONE)
         k = SIMDROP_FN(broadcast)(args[0].c);
@@ -638,7 +644,7 @@ SIMDROP_INLINE void SIMDROP_FN(rows_loop)(const simdrop_kargs *args, simdrop_lan
 {
     vu32 s0[NV], s1[NV], s2[NV], s3[NV], out;
     SIMDROP_FN(lanes_load)(st, s0, s1, s2, s3);
-    const vu32 t = V_THRESHOLD(threshold);
+    const vthresh t = V_THRESHOLD(threshold);
     const SIMDROP_FN(vconsts) k = SIMDROP_FN(broadcast)(args->c);
     simdrop_kargs row = *args;
     /* The prefetch cursor: byte pf_col of the rows at pf_x and pf_r, so a row's last rounds

@@ -39,9 +39,20 @@ typedef simde__mmask8 vmask64;
 #define V_XOR3(a, b, c) simde_mm512_ternarylogic_epi32(a, b, c, 0x96) /* 0x96: a ^ b ^ c */
 #define V_GT simde_mm512_cmpgt_epi32_mask
 #define V_BLEND(m, a, b) simde_mm512_mask_mov_epi32(b, m, a)
-#define V_THRESHOLD(t) simde_mm512_set1_epi32((int32_t)(t))
-#define V_CMP_LO(v, t) simde_mm512_cmpge_epu32_mask(simde_mm512_and_si512(v, simde_mm512_set1_epi32(0xffff)), t)
-#define V_CMP_HI(v, t) simde_mm512_cmpge_epu32_mask(simde_mm512_srli_epi32(v, 16), t)
+/* The keep decisions compare whole lanes with T << 16: a high half is >= T iff its lane is >= T << 16
+ * (one compare, no shift), a low half iff the lane shifted up by 16 is. T = 65536 (p = 1) does not
+ * fit: its compares are masked off (`live` = 0), which also makes them no-ops that drop every
+ * element, and for T = 0 every lane is >= 0. One operation a round fewer than shifting the high
+ * halves down and masking the low ones (18 to 17 in the f32 forward with mask). */
+typedef struct {
+    simde__m512i t16;   /* T << 16 */
+    simde__mmask16 live; /* every lane, or none for T = 65536 */
+} vthresh;
+#define SIMDROP_VTHRESH 1
+#define V_THRESHOLD(t) ((vthresh){simde_mm512_set1_epi32((int32_t)((uint32_t)(t) << 16)), \
+                                  (simde__mmask16)((t) < 65536u ? 0xffffu : 0u)})
+#define V_CMP_LO(v, t) simde_mm512_mask_cmpge_epu32_mask((t).live, simde_mm512_slli_epi32(v, 16), (t).t16)
+#define V_CMP_HI(v, t) simde_mm512_mask_cmpge_epu32_mask((t).live, v, (t).t16)
 #ifdef SIMDE_X86_AVX512BW_NATIVE
 /* The word from the k-registers (kunpckwd, kmovd). Not the two masks moved to general registers,
  * shifted and or-ed: with two runs in the loop (SIMDROP_STREAMS), gcc 12 spilled the masks with
