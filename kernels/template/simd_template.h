@@ -417,7 +417,7 @@ SIMDROP_INLINE void SIMDROP_FN(step_over)(vu32 s0[NV], vu32 s1[NV], vu32 s2[NV],
 
 /* `rounds` rounds of generation of `streams` (1 or 2) independent runs, run q from lanes st[q]
  * with operands args[q]; with rule >= 0 applied to the operands, with with_mask the keep words
- * stored to args[q].mask_out; nt is a STORE_ kind. Two runs in one loop give the out-of-order
+ * stored to args[q].mask_out (one of the two at least: rounds that make neither are step_over's); nt is a STORE_ kind. Two runs in one loop give the out-of-order
  * core two generators to overlap: each round's state words depend on the last round's through
  * two operations, so one run with a single register per word (W = 16) waits on their latency. */
 SIMDROP_INLINE void SIMDROP_FN(gen_loop)(const simdrop_kargs *args, simdrop_lanes *st,
@@ -444,10 +444,8 @@ SIMDROP_INLINE void SIMDROP_FN(gen_loop)(const simdrop_kargs *args, simdrop_lane
             SIMDROP_UNROLL for (unsigned v = 0; v < NV; v++) {
                 vu32 out;
                 XOSHIRO_STEP(s0[q][v], s1[q][v], s2[q][v], s3[q][v], out);
-                if (rule != RULE_NONE || with_mask) {
-                    m[v] = V_CMP_LO(out, t);
-                    m[NV + v] = V_CMP_HI(out, t);
-                }
+                m[v] = V_CMP_LO(out, t);
+                m[NV + v] = V_CMP_HI(out, t);
             }
             if (rule != RULE_NONE) {
                 if (nt)
