@@ -284,12 +284,19 @@ const char *op_name(Op op)
 struct Case {
     Op op;
     Dt dt;
-    size_t group_len; // groups_*: elements per group; block_*: the block's row length; 1 otherwise
+    size_t group_len; // groups_*: elements per group; block_*: the block's row length;
+                      // bias_dropout_add: the bias row's length where not kCols; 1 otherwise
 };
 
 bool is_block(Op op)
 {
     return op == Op::block_forward_mask || op == Op::block_bda;
+}
+
+// The row length of the fused op's rows x cols (the cases named without "cols" have kCols).
+size_t bias_cols(const Case &c)
+{
+    return c.op == Op::bda_forward && c.group_len > 1 ? c.group_len : kCols;
 }
 
 size_t mask_bytes(size_t units)
@@ -322,7 +329,7 @@ size_t op_bytes(const Case &c, size_t n)
         return io + mask_bytes(n / c.group_len);
     case Op::bda_forward:
     case Op::unfused_bda:
-        return io + n * es + kCols * es + bits;
+        return io + n * es + bias_cols(c) * es + bits;
     case Op::block_forward_mask:
         return io + bits;
     case Op::block_bda:
@@ -355,7 +362,7 @@ int run_op(const Case &c, size_t n, double p, uint64_t seed)
     const Fns &f = kFns[c.dt];
     void *y = arena.y, *x = arena.x[c.dt];
     uint8_t *m = arena.mask;
-    const size_t rows = n / kCols;
+    const size_t cols = bias_cols(c), rows = n / cols;
     switch (c.op) {
     case Op::forward_mask: return f.forward(y, m, x, n, p, seed, 0);
     case Op::forward: return f.forward(y, nullptr, x, n, p, seed, 0);
@@ -367,7 +374,7 @@ int run_op(const Case &c, size_t n, double p, uint64_t seed)
     case Op::alpha_forward: return f.alpha_forward(y, m, x, n, 1, p, seed, 0);
     case Op::alpha_backward: return f.alpha_backward(y, x, m, n, 1, p);
     case Op::bda_forward:
-        return f.bda(y, m, x, arena.bias[c.dt], arena.r[c.dt], rows, kCols, p, seed, 0);
+        return f.bda(y, m, x, arena.bias[c.dt], arena.r[c.dt], rows, cols, p, seed, 0);
     case Op::bda_backward: return f.bda_backward(y, arena.dbias, x, m, rows, kCols, p);
     case Op::nhwc_forward: // (f32 cases only)
         return simdrop_forward_groups_nhwc_f32(static_cast<float *>(y), m, static_cast<const float *>(x),
@@ -439,7 +446,9 @@ void bm_path(benchmark::State &state, std::string path, Case c)
         benchmark::DoNotOptimize(run_op(c, n, p, ++seed));
         benchmark::ClobberMemory();
     }
-    set_rates(state, n, op_bytes(c, n));
+    // (rows of 768 leave n's last partial row out: the rates count the elements made)
+    const size_t made = c.op == Op::bda_forward ? n / bias_cols(c) * bias_cols(c) : n;
+    set_rates(state, made, op_bytes(c, made));
 }
 
 // ---- baselines ------------------------------------------------------------------------------
@@ -593,8 +602,8 @@ void register_path_case(const std::string &path, const Case &c, const std::vecto
 {
     const std::string name = case_name(c) + "/" + path;
     auto *b = setup(benchmark::RegisterBenchmark(name.c_str(), bm_path, path, c));
-    if (is_groups(c.op) || is_block(c.op))
-        b->ArgNames({"n", "p_pct", is_block(c.op) ? "cols" : "group_len"})
+    if (is_groups(c.op) || is_block(c.op) || bias_cols(c) != kCols)
+        b->ArgNames({"n", "p_pct", is_groups(c.op) ? "group_len" : "cols"})
             ->ArgsProduct({sizes, percent, {static_cast<int64_t>(c.group_len)}});
     else
         b->ArgNames({"n", "p_pct"})->ArgsProduct({sizes, percent});
@@ -624,6 +633,17 @@ std::vector<Case> engine_cases()
         for (Op op : {Op::bda_forward, Op::bda_backward})
             out.push_back({op, dt, 1});
     out.push_back({Op::unfused_bda, F32, 1});
+    return out;
+}
+
+// The fused op's other bias widths (auto path only: the report compares them with rows of
+// kCols): 256 divides a generator block, 768 (BERT-base's hidden size) does not.
+std::vector<Case> bias_width_cases()
+{
+    std::vector<Case> out;
+    for (Dt dt : {F32, BF16})
+        for (size_t cols : {size_t(256), size_t(768)})
+            out.push_back({Op::bda_forward, dt, cols});
     return out;
 }
 
@@ -666,8 +686,9 @@ void register_all(const Options &o)
             for (const Case &c : engine_cases())
                 register_path_case(path, c, es, kEnginePercent);
             if (path == engine_paths(o).front())
-                for (const Case &c : block_cases())
-                    register_path_case(path, c, es, kEnginePercent);
+                for (const std::vector<Case> &cases : {bias_width_cases(), block_cases()})
+                    for (const Case &c : cases)
+                        register_path_case(path, c, es, kEnginePercent);
         }
         for (Dt dt : {F64, BF16, F16}) {
             if (o.memory_sizes.empty())

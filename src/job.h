@@ -67,6 +67,9 @@ typedef struct simdrop_job {
 void simdrop_job_run(const simdrop_job *j, size_t u0, size_t u1);
 size_t simdrop_job_grain(const simdrop_job *j);
 
+/* Whether a contiguous job with a bias row runs faster as the rows of a block (JOB_ROWS). */
+int simdrop_job_rows_repeat_bias(const simdrop_job *j);
+
 /* After every range has run: folds the bias gradient's chunk slots in chunk order. */
 void simdrop_job_finish(const simdrop_job *j);
 

@@ -319,7 +319,9 @@ static int bda_rule(const void *bias, const void *resid)
 /* A block's fields of its job: rows and strides, and the global index of element (0, 0) (only
  * for a block with elements: the range check holds it below 2^64 then). A block whose rows
  * follow each other in memory and in the index space (one row, or full-width rows with
- * ld == cols) is one contiguous range and runs as the contiguous job, with no work per row. */
+ * ld == cols) is one contiguous range and runs as the contiguous job, with no work per row,
+ * unless the walk would lay its bias row out again for each kernel call (walk.c's
+ * simdrop_job_rows_repeat_bias). */
 static void set_block(simdrop_job *j, int rows_kind, const simdrop_block *b, uint64_t offset)
 {
     j->rows = b->rows;
@@ -328,7 +330,8 @@ static void set_block(simdrop_job *j, int rows_kind, const simdrop_block *b, uin
     j->ldy = b->ldy;
     j->row_step = b->global_cols;
     j->offset = offset + (uint64_t)b->row0 * b->global_cols + b->col0;
-    j->strided = !simdrop_block_is_one_range(b->rows, b->cols, b->global_cols, b->ldx, b->ldy);
+    j->strided = !simdrop_block_is_one_range(b->rows, b->cols, b->global_cols, b->ldx, b->ldy) ||
+                 (rows_kind && simdrop_job_rows_repeat_bias(j));
     if (j->strided && rows_kind) {
         j->kind = JOB_ROWS;
         j->units = b->rows;

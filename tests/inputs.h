@@ -95,8 +95,9 @@ static ent_shape random_shape(const entry *e, size_t cap)
         const size_t max_groups = cap / s.b + 1;
         s.a = test_below(8) == 0 ? 0 : test_below(max_groups < 5000 ? max_groups : 5000);
     } else if (e->family == FAM_BDA) {
-        static const size_t cols[] = {1, 2, 3, 7, 31, 32, 33, 100, 1000, 4095, 4097};
-        s.b = test_below(2) ? cols[test_below(11)] : 1 + test_below(300);
+        /* 256 and 768: bias rows that the walk runs as rows (simdrop_job_rows_repeat_bias) */
+        static const size_t cols[] = {1, 2, 3, 7, 31, 32, 33, 100, 256, 768, 1000, 1024, 4095, 4097};
+        s.b = test_below(2) ? cols[test_below(14)] : 1 + test_below(300);
         const size_t max_rows = cap / s.b + 1;
         s.a = test_below(8) == 0 ? 0 : test_below(max_rows < 3000 ? max_rows : 3000);
     } else {

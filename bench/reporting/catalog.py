@@ -48,6 +48,8 @@ ENGINE_OPS = [(op, dt, None, f"{OP_TITLES[op]}, {dt}") for dt in ("f64", "bf16",
     ("unfused_bias_dropout_add", "f32", None, "unfused: bias loop, simdrop_forward_f32, residual loop"),
     ("bias_dropout_add", "bf16", None, "fused residual + dropout(x + bias), with mask"),
     ("bias_dropout_add_backward", "bf16", None, "its backward from the mask, with dbias (float)"),
+] + [("bias_dropout_add", dt, cols, f"fused op, bias rows of {cols}, with mask")
+     for dt in ("f32", "bf16") for cols in (256, 768)
 ] + [(op, "f32", cols, f"{title}, column shard 1 of 4, rows of {cols}")
      for op, title in (("block_forward_mask", "block forward with mask"),
                        ("block_bias_dropout_add", "block fused op"))
@@ -117,6 +119,14 @@ ENGINE_TARGETS += [
     for cols in (32, 256, 1024)
     for n, size_label_ in ((N64K, "64K"), (1 << 20, "1M"), (N16M, "16M"))]
 
+# The fused op's bias row narrower than a kernel call's run (256, and 768, which does not divide
+# a generator block) against rows of 1024 in cache, where the walk's work per row shows: the
+# width of a layer must not decide its speed.
+ENGINE_TARGETS += [
+    (f"bda_{dt}_cols{cols}_64K", f"fused bias+dropout+residual {dt}, bias rows of {cols}, 64K: "
+     f"x rows of 1024, same path", ("bias_dropout_add", dt, cols), N64K, ("bias_dropout_add", dt, None), 0.9)
+    for dt in ("f32", "bf16") for cols in (256, 768)]
+
 # Memory-speed targets: every element operation and dtype at 16M and 64M against a memcpy of the
 # same bytes, on the auto path, one thread.
 MEMORY_CASES = [(op, dt, None) for dt in DTYPES for op in ELEMENT_OPS]
@@ -131,6 +141,6 @@ def size_label(n):
 
 
 def case_label(op, dt, glen):
-    if op.startswith("block_"):
+    if op.startswith("block_") or (op == "bias_dropout_add" and glen):
         return f"{op}_{dt} (rows of {glen})"
     return f"{op}_{dt}" + (f" (group_len {glen})" if glen else "") if dt else op
