@@ -627,6 +627,8 @@ std::vector<Case> engine_cases()
     for (size_t len : {size_t(1024), size_t(4)})
         for (Op op : {Op::groups_forward, Op::groups_backward, Op::nhwc_forward, Op::nhwc_backward})
             out.push_back({op, F32, len});
+    for (Op op : {Op::groups_forward, Op::groups_backward}) // 3x3 maps: a group a few bits long
+        out.push_back({op, F32, 9});
     for (Op op : {Op::alpha_forward, Op::alpha_backward})
         out.push_back({op, F32, 1});
     for (Dt dt : {F32, F64, BF16, F16})

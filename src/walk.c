@@ -550,41 +550,65 @@ static void bitrun_put(bitrun *b, uint64_t v, unsigned nbits)
     }
 }
 
-/* Appends the element bits of the 8 * `bytes` groups of len_g < 8 elements whose keep bits are
- * the bytes at gbits, each byte through `spread` (8 * len_g <= 56 bits). Why not bitrun_put: its
- * branch on a full word (taken every other byte at len_g 4) and the loop around it cost as much
- * as the kernel that then applies the bits (callgrind: 1.8 instructions an element at len_g 4).
- * This writer has no branch: it stores its whole word every time and moves on by the whole bytes
- * in it, so under 8 bits stay pending and the next byte's (up to 56) always fit. It writes up to
- * 8 bytes past the last bit, which its callers' buffers leave room for. */
-static void bitrun_put_spread(bitrun *b, const uint8_t *gbits, size_t bytes, unsigned len_g,
-                              const uint64_t *spread)
+/* Group bits spread over their elements a table lookup at a time: `per` groups (8, 4 or 2, so
+ * that a byte of group bits is whole lookups) of len_g elements, per * len_g <= 56 bits, from a
+ * table of 2^per entries (groups_range builds it). */
+typedef struct spread_table {
+    unsigned per;
+    uint64_t bits[256];
+} spread_table;
+
+/* Appends the element bits of the 8 * `bytes` groups of len_g elements whose keep bits are the
+ * bytes at gbits, `per` of them at a time through the table. Why not bitrun_put: its branch on
+ * a full word (taken every other byte at len_g 4, every seventh group at 9) and the loop around
+ * it cost as much as the kernel that then applies the bits (callgrind: 1.8 instructions an
+ * element at len_g 4; group_len 9 and 16 ran the f32 forward at 0.43x and 0.59x of element
+ * dropout on the Intel Xeon VM, 64K elements). This writer has no branch: it stores its whole
+ * word every time and moves on by the whole bytes in it, so under 8 bits stay pending and the
+ * next lookup's (up to 56) always fit. It writes up to 8 bytes past the last bit, which its
+ * callers' buffers leave room for. */
+static inline __attribute__((always_inline)) void
+bitrun_put_spread_by(bitrun *b, const uint8_t *gbits, size_t bytes, unsigned len_g,
+                     const uint64_t *table, const unsigned per)
 {
     simdrop_store_le64(b->p, b->word); /* down to the pending bits of a partial byte */
     uint8_t *p = b->p + b->used / 8;
     uint64_t word = b->word >> (b->used & ~7u);
     unsigned used = b->used % 8;
-    for (size_t k = 0; k < bytes; k++) {
-        word |= spread[gbits[k]] << used;
-        simdrop_store_le64(p, word);
-        used += 8 * len_g;
-        p += used / 8;
-        word >>= used & ~7u;
-        used %= 8;
-    }
+    for (size_t k = 0; k < bytes; k++)
+        for (unsigned shift = 0; shift < 8; shift += per) {
+            word |= table[(gbits[k] >> shift) & ((1u << per) - 1)] << used;
+            simdrop_store_le64(p, word);
+            used += per * len_g;
+            p += used / 8;
+            word >>= used & ~7u;
+            used %= 8;
+        }
     b->p = p;
     b->word = word;
     b->used = used;
 }
 
+/* (per a constant in each, so that the byte's lookups unroll: a loop over a variable `per` cost
+ * group_len 4 and 7 15% against the byte-at-a-time loop) */
+static void bitrun_put_spread(bitrun *b, const uint8_t *gbits, size_t bytes, unsigned len_g,
+                              const spread_table *t)
+{
+    if (t->per == 8)
+        bitrun_put_spread_by(b, gbits, bytes, len_g, t->bits, 8);
+    else if (t->per == 4)
+        bitrun_put_spread_by(b, gbits, bytes, len_g, t->bits, 4);
+    else
+        bitrun_put_spread_by(b, gbits, bytes, len_g, t->bits, 2);
+}
+
 /* The element bits of elements [e, e + len) of groups starting at g0, group g's keep bit being
  * bit g - g0 of `gbits`: each group's bit repeated group_len times. Groups shorter than a word
- * take a few integer operations each (one or, a store every 64 bits), or eight at a time through
- * `spread` (the table of a group bit byte's element bits, when given); long ones are runs of
- * whole words, so large group_len costs what element backward costs. Writes up to 8 bytes past
- * the last bit. */
+ * take a few integer operations each (one or, a store every 64 bits), or go a byte of group
+ * bits at a time through `spread` (when given); long ones are runs of whole words, so large
+ * group_len costs what element backward costs. Writes up to 8 bytes past the last bit. */
 static void expand_groups(uint8_t *ebits, const uint8_t *gbits, size_t g0, size_t len_g, size_t e,
-                          size_t len, const uint64_t *spread)
+                          size_t len, const spread_table *spread)
 {
     bitrun b = {ebits, 0, 0};
     size_t g = e / len_g;
@@ -615,7 +639,7 @@ static void expand_groups(uint8_t *ebits, const uint8_t *gbits, size_t g0, size_
  * group becomes a run of 0x00 or 0xff bytes, so large group_len costs what element backward
  * costs. `spread` as expand_groups takes it. */
 static void groups_apply(const simdrop_job *j, const uint8_t *gbits, size_t g0, size_t g1,
-                         const uint64_t *spread)
+                         const spread_table *spread)
 {
     uint8_t ebits[EXPAND_CHUNK / 8 + 8];
     for (size_t e = g0 * j->group_len, end = g1 * j->group_len; e < end;) {
@@ -632,17 +656,21 @@ static void groups_apply(const simdrop_job *j, const uint8_t *gbits, size_t g0, 
 static void groups_range(const simdrop_job *j, size_t g0, size_t g1)
 {
     uint8_t scratch[GROUP_CHUNK / 8];
-    /* Groups of up to 7 elements: a byte of group bits becomes up to 56 element bits through a
-     * table (256 entries, each from the one for its byte's upper 7 bits), where there are enough
-     * groups to pay for it. */
-    uint64_t spread_table[256];
-    const uint64_t *spread = NULL;
-    if (j->group_len < 8 && g1 - g0 >= 128) {
+    /* Groups of up to 28 elements: `per` group bits at a time become up to 56 element bits
+     * through a table (2^per entries, each from the one for its upper per - 1 bits), where
+     * there are enough groups to pay for it. (Longer groups, one a lookup, ran no faster than
+     * bitrun_put.) */
+    spread_table table;
+    const spread_table *spread = NULL;
+    if (j->group_len <= 28 && g1 - g0 >= 128) {
         const uint64_t ones = (UINT64_C(1) << j->group_len) - 1;
-        spread_table[0] = 0;
-        for (unsigned v = 1; v < 256; v++)
-            spread_table[v] = spread_table[v >> 1] << j->group_len | (v & 1 ? ones : 0);
-        spread = spread_table;
+        table.per = 8;
+        while (table.per * j->group_len > 56)
+            table.per /= 2;
+        table.bits[0] = 0;
+        for (unsigned v = 1; v < 1u << table.per; v++)
+            table.bits[v] = table.bits[v >> 1] << j->group_len | (v & 1 ? ones : 0);
+        spread = &table;
     }
     for (size_t ga = g0; ga < g1;) {
         const size_t gb = ga + min_size(GROUP_CHUNK, g1 - ga);

@@ -41,6 +41,8 @@ ENGINE_OPS = [(op, dt, None, f"{OP_TITLES[op]}, {dt}") for dt in ("f64", "bf16",
     ("groups_backward", "f32", 1024, "group dropout backward from the mask, group_len 1024"),
     ("groups_forward", "f32", 4, "group dropout forward with mask, group_len 4"),
     ("groups_backward", "f32", 4, "group dropout backward from the mask, group_len 4"),
+    ("groups_forward", "f32", 9, "group dropout forward with mask, group_len 9 (3x3 maps)"),
+    ("groups_backward", "f32", 9, "group dropout backward from the mask, group_len 9"),
     ("alpha_forward", "f32", None, "alpha dropout forward with mask (element)"),
     ("alpha_backward", "f32", None, "alpha dropout backward from the mask"),
     ("bias_dropout_add", "f32", None, "fused residual + dropout(x + bias), with mask"),
@@ -101,6 +103,7 @@ ENGINE_TARGETS = [
         ("f16_fwd_64K", "forward_mask", "f16", None, "f16 forward with mask", 0.8),
         ("groups1024_fwd_64K", "groups_forward", "f32", 1024, "groups (group_len 1024) f32 forward", 0.7),
         ("groups4_fwd_64K", "groups_forward", "f32", 4, "groups (group_len 4) f32 forward", 0.7),
+        ("groups9_fwd_64K", "groups_forward", "f32", 9, "groups (group_len 9) f32 forward", 0.7),
         ("alpha_fwd_64K", "alpha_forward", "f32", None, "alpha f32 forward", 0.7),
     ] + [(f"bda_{dt}_64K", "bias_dropout_add", dt, None, f"fused bias+dropout+residual {dt}", 0.7)
          for dt in DTYPES]]
