@@ -129,7 +129,8 @@ def overview_section(run):
     if run.esizes:
         lines += ["", "### Engine operations and dtypes", "",
                   f"Bias + dropout + residual works on rows x {run.context.get('simdrop_bias_cols', '1024')} "
-                  "(n / cols rows), the bias broadcast along the rows; its backward also sums dbias. The unfused "
+                  "(n / cols rows), the bias broadcast along the rows (the forward also in rows of 256 and 768 "
+                  "on the auto path: \"(rows of N)\"); its backward also sums dbias. The unfused "
                   "composition runs three passes in place on the output (a plain C++ bias loop, "
                   "`simdrop_forward_f32` storing the mask on the same path, a plain residual loop). "
                   "Group dropout: n elements in n / group_len groups, one mask bit per group.", ""]
