@@ -35,7 +35,8 @@ static ent_shape big_shape(const entry *e)
     case FAM_UNSCALED: return ent_ab(512 * k, 256);
     case FAM_NHWC:
     case FAM_ALPHA_NHWC: return ent_abc(64 * k, 256, 8); /* samples, spatial, channels */
-    case FAM_BDA: return ent_ab(128 * k, 1024);
+    case FAM_BDA: /* the forward in rows of 256: the rows route (walk.c's simdrop_job_rows_repeat_bias) */
+        return e->kind == K_FORWARD ? ent_ab(512 * k, 256) : ent_ab(128 * k, 1024);
     case FAM_BLOCK:
     case FAM_BDA_BLOCK: /* a block of 1024-column rows in wider global rows */
         return ent_block(ent_ab(128 * k, 1024), test_rand(), e->kind != K_FORWARD);
