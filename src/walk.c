@@ -750,6 +750,20 @@ static void repeat_bits(bitrun *b, const uint8_t *src, size_t len, size_t total)
     }
 }
 
+/* Bytes [0, total) of dst: the row of row_bytes bytes at `row` repeated, 8 bytes a copy; each
+ * copy writes up to 7 bytes past its row (the next copy overwrites them) and reads up to 7 past
+ * the row, so both buffers have 8 bytes to spare. Why bytes: where a channel row is whole bytes
+ * (channels a multiple of 8), every copy of it in a tile starts on a byte, and a plain copy
+ * replaces repeat_bits' puts, whose variable shifts and chain through the pending word cost as
+ * much as the kernel (a channels-last forward at 4 positions of 48 channels: 0.28 -> 0.16 ns an
+ * element on the Intel Xeon VM; f32 element dropout 0.10). */
+static void repeat_bytes(uint8_t *dst, const uint8_t *row, size_t row_bytes, size_t total)
+{
+    for (size_t done = 0; done < total; done += row_bytes)
+        for (size_t w = 0; w < row_bytes && done + w < total; w += 8)
+            memcpy(dst + done + w, row + w, 8);
+}
+
 /* Keep bits of groups [g, g + len) (len <= GROUP_CHUNK) to bits [0, len) of `bits`: from
  * mask_in, or from the generator (and then stored to mask_out too). */
 static void nhwc_keep_bits(const simdrop_job *j, size_t g, size_t len, uint8_t *bits)
@@ -794,20 +808,30 @@ static void nhwc_range(const simdrop_job *j, size_t s0, size_t s1)
         nhwc_keep_bits(j, sa * ch, (sb - sa) * ch, gbits);
         for (size_t s = sa; together > 1 && s < sb; s += together) {
             const size_t end = min_size(sb, s + together);
-            bitrun b = {tile, 0, 0};
-            for (size_t t = s; t < end; t++) {
-                bits_copy_in(row, gbits, (t - sa) * ch, ch);
-                repeat_bits(&b, row, ch, len_s);
+            if (ch % 8 == 0) { /* rows and samples on bytes */
+                for (size_t t = s; t < end; t++)
+                    repeat_bytes(tile + (t - s) * len_s / 8, gbits + (t - sa) * ch / 8, ch / 8,
+                                 len_s / 8);
+            } else {
+                bitrun b = {tile, 0, 0};
+                for (size_t t = s; t < end; t++) {
+                    bits_copy_in(row, gbits, (t - sa) * ch, ch);
+                    repeat_bits(&b, row, ch, len_s);
+                }
+                bitrun_flush(&b);
             }
-            bitrun_flush(&b);
             const run u = run_at(j, s * len_s);
             bits_run(j, j->rule, &u, (end - s) * len_s, tile, 0);
         }
         for (size_t s = sa; together == 1 && s < sb; s++) {
-            bits_copy_in(row, gbits, (s - sa) * ch, ch);
-            bitrun b = {tile, 0, 0};
-            repeat_bits(&b, row, ch, tile_len);
-            bitrun_flush(&b);
+            if (ch % 8 == 0) {
+                repeat_bytes(tile, gbits + (s - sa) * ch / 8, ch / 8, tile_len / 8);
+            } else {
+                bits_copy_in(row, gbits, (s - sa) * ch, ch);
+                bitrun b = {tile, 0, 0};
+                repeat_bits(&b, row, ch, tile_len);
+                bitrun_flush(&b);
+            }
             /* element k of the sample's run of len_s reads tile bit k % ch: a run from e starts
              * at tile bit e % ch and ends by ch - 1 + EXPAND_CHUNK <= tile_len */
             for (size_t e = 0; e < len_s; e += EXPAND_CHUNK) {
