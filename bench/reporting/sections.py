@@ -133,7 +133,9 @@ def overview_section(run):
                   "on the auto path: \"(rows of N)\"); its backward also sums dbias. The unfused "
                   "composition runs three passes in place on the output (a plain C++ bias loop, "
                   "`simdrop_forward_f32` storing the mask on the same path, a plain residual loop). "
-                  "Group dropout: n elements in n / group_len groups, one mask bit per group.", ""]
+                  "Group dropout: n elements in n / group_len groups, one mask bit per group; channels-last "
+                  "(`groups_nhwc_*`): n / (group_len x 64) samples of group_len positions x 64 channels, "
+                  "one mask bit per (sample, channel), group_len the positions.", ""]
         lines += tables.engine_overview_table(run.res, run.epaths, run.esizes, run.auto)
     lines += ["", "## PyTorch (what users run today)", ""]
     lines += peers.torch_section(run.res, run.torch, run.args.torch_skip_reason, run.paths, run.sizes, run.ps)
