@@ -700,6 +700,12 @@ static void bits_copy_in(uint8_t *dst, const uint8_t *src, size_t from, size_t l
 {
     const uint8_t *s = src + from / 8;
     const unsigned sh = (unsigned)(from % 8);
+    if (!sh) { /* on a byte (the usual case): whole bytes, then the last one's bits */
+        memcpy(dst, s, len / 8);
+        if (len % 8)
+            dst[len / 8] = (uint8_t)(s[len / 8] & ((1u << (len % 8)) - 1));
+        return;
+    }
     const size_t last = (sh + len - 1) / 8; /* s's last byte with one of the bits */
     for (size_t i = 0; i * 8 < len; i++)
         dst[i] = (uint8_t)(s[i] >> sh | (sh && i < last ? (unsigned)s[i + 1] << (8 - sh) : 0u));
@@ -714,6 +720,12 @@ static void bits_copy_out(uint8_t *dst, size_t to, const uint8_t *src, size_t le
 {
     uint8_t *d = dst + to / 8;
     unsigned nbits = (unsigned)(to % 8);
+    if (!nbits) { /* on a byte (the usual case): whole bytes, then the last one's bits */
+        memcpy(d, src, len / 8);
+        if (len % 8)
+            d[len / 8] = (uint8_t)(src[len / 8] & ((1u << (len % 8)) - 1));
+        return;
+    }
     unsigned acc = nbits ? d[0] & ((1u << nbits) - 1) : 0;
     for (size_t i = 0; i * 8 < len; i++) {
         const unsigned take = len - 8 * i < 8 ? (unsigned)(len - 8 * i) : 8;
