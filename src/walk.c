@@ -737,26 +737,30 @@ static void bits_copy_out(uint8_t *dst, size_t to, const uint8_t *src, size_t le
         *d = (uint8_t)acc;
 }
 
-/* Appends `total` bits to b: the `len` bits of src (readable 4 bytes past them) repeated. Rows
- * of up to 32 bits are first repeated into one piece of up to 63, so every append carries at
- * least 32 bits. */
+/* Appends `total` bits to b: the `len` bits of src (readable 8 bytes past them) repeated, in
+ * puts of up to 63 bits: rows under 32 bits as a piece of whole copies (the row times
+ * 1 + 2^len + 2^2len ..., whose partial products do not overlap), longer ones 56 bits (7 bytes)
+ * of the row a put. (Each put's variable shifts and chain through the pending word are the
+ * cost: 32-bit puts ran channels-last forwards at 100 and 255 channels 15-25% slower.) */
 static void repeat_bits(bitrun *b, const uint8_t *src, size_t len, size_t total)
 {
-    if (len <= 32) {
-        const uint64_t row = simdrop_load_le32(src) & (UINT64_MAX >> (64 - len));
-        uint64_t piece = 0;
-        unsigned plen = 0;
-        for (; plen < 32; plen += (unsigned)len)
-            piece |= row << plen;
+    if (len < 32) {
+        const uint64_t row = simdrop_load_le32(src) & ((UINT64_C(1) << len) - 1);
+        const unsigned plen = (unsigned)(63 / len * len);
+        uint64_t spread = 0;
+        for (unsigned i = 0; i < plen; i += (unsigned)len)
+            spread |= UINT64_C(1) << i;
         for (size_t done = 0; done < total; done += plen) {
             const unsigned take = (unsigned)min_size(plen, total - done);
-            bitrun_put(b, piece & (UINT64_MAX >> (64 - take)), take);
+            bitrun_put(b, row * spread & (UINT64_MAX >> (64 - take)), take);
         }
     } else {
         for (size_t done = 0; done < total;)
-            for (size_t q = 0; q < len && done < total; q += 32) {
-                const unsigned take = (unsigned)min_size(min_size(32, len - q), total - done);
-                bitrun_put(b, simdrop_load_le32(src + q / 8) & (UINT64_MAX >> (64 - take)), take);
+            for (size_t q = 0; q < len && done < total; q += 56) {
+                const unsigned take = (unsigned)min_size(min_size(56, len - q), total - done);
+                const uint64_t v = simdrop_load_le32(src + q / 8) |
+                                   (uint64_t)simdrop_load_le32(src + q / 8 + 4) << 32;
+                bitrun_put(b, v & (UINT64_MAX >> (64 - take)), take);
                 done += take;
             }
     }
