@@ -737,33 +737,52 @@ static void bits_copy_out(uint8_t *dst, size_t to, const uint8_t *src, size_t le
         *d = (uint8_t)acc;
 }
 
-/* Appends `total` bits to b: the `len` bits of src (readable 8 bytes past them) repeated, in
- * puts of up to 63 bits: rows under 32 bits as a piece of whole copies (the row times
- * 1 + 2^len + 2^2len ..., whose partial products do not overlap), longer ones 56 bits (7 bytes)
- * of the row a put. (Each put's variable shifts and chain through the pending word are the
- * cost: 32-bit puts ran channels-last forwards at 100 and 255 channels 15-25% slower.) */
-static void repeat_bits(bitrun *b, const uint8_t *src, size_t len, size_t total)
+/* A row of under 32 bits as a piece of as many whole copies of it as fit in 63 bits: the row
+ * times `spread` = 1 + 2^len + 2^2len + ... (the partial products do not overlap), `bits` long. */
+typedef struct row_piece {
+    uint64_t spread;
+    unsigned bits;
+} row_piece;
+
+static row_piece row_piece_of(size_t len)
+{
+    row_piece r = {0, 0};
+    for (; len < 32 && r.bits + len <= 63; r.bits += (unsigned)len)
+        r.spread |= UINT64_C(1) << r.bits;
+    return r;
+}
+
+/* Appends `total` bits to b: the `len` bits at bit `from` of src repeated (src readable 8 bytes
+ * past them), in puts of up to 63 bits: a row under 32 bits a piece a put (`piece`:
+ * row_piece_of(len)), a longer one 56 bits of the row a put. Why so few puts: each put's variable
+ * shifts and chain through the pending word are the cost (32-bit puts ran channels-last forwards
+ * at 100 and 255 channels 15-25% slower, and a copy of the row and a put a position 3x slower at
+ * 4 positions x 3 channels, on the Intel Xeon VM); inlined, as a call a sample cost small
+ * samples 20-50%. */
+static inline __attribute__((always_inline)) void
+repeat_bits(bitrun *b, const uint8_t *src, size_t from, size_t len, size_t total, row_piece piece)
 {
     if (len < 32) {
-        const uint64_t row = simdrop_load_le32(src) & ((UINT64_C(1) << len) - 1);
-        const unsigned plen = (unsigned)(63 / len * len);
-        uint64_t spread = 0;
-        for (unsigned i = 0; i < plen; i += (unsigned)len)
-            spread |= UINT64_C(1) << i;
-        for (size_t done = 0; done < total; done += plen) {
-            const unsigned take = (unsigned)min_size(plen, total - done);
-            bitrun_put(b, row * spread & (UINT64_MAX >> (64 - take)), take);
+        const uint64_t copies = bits_word(src, from, (unsigned)len) * piece.spread;
+        if (total <= piece.bits) { /* a small sample: one put */
+            bitrun_put(b, copies & (UINT64_MAX >> (64 - total)), (unsigned)total);
+            return;
         }
-    } else {
-        for (size_t done = 0; done < total;)
-            for (size_t q = 0; q < len && done < total; q += 56) {
-                const unsigned take = (unsigned)min_size(min_size(56, len - q), total - done);
-                const uint64_t v = simdrop_load_le32(src + q / 8) |
-                                   (uint64_t)simdrop_load_le32(src + q / 8 + 4) << 32;
-                bitrun_put(b, v & (UINT64_MAX >> (64 - take)), take);
-                done += take;
-            }
+        for (size_t done = 0; done < total; done += piece.bits) {
+            const unsigned take = (unsigned)min_size(piece.bits, total - done);
+            bitrun_put(b, copies & (UINT64_MAX >> (64 - take)), take);
+        }
+        return;
     }
+    for (size_t done = 0; done < total;)
+        for (size_t q = 0; q < len && done < total; q += 56) {
+            const unsigned take = (unsigned)min_size(min_size(56, len - q), total - done);
+            const uint8_t *p = src + (from + q) / 8;
+            const uint64_t v = (simdrop_load_le32(p) | (uint64_t)simdrop_load_le32(p + 4) << 32) >>
+                               ((from + q) % 8);
+            bitrun_put(b, v & (UINT64_MAX >> (64 - take)), take);
+            done += take;
+        }
 }
 
 /* Bytes [0, total) of dst: the row of row_bytes bytes at `row` repeated, 8 bytes a copy; each
@@ -797,8 +816,8 @@ static void nhwc_keep_bits(const simdrop_job *j, size_t g, size_t len, uint8_t *
 static void nhwc_range(const simdrop_job *j, size_t s0, size_t s1)
 {
     const size_t ch = j->channels, len_s = j->spatial * ch; /* elements of a sample */
-    uint8_t row[NHWC_WINDOW / 8 + 8];
     if (ch > NHWC_WINDOW) {
+        uint8_t row[NHWC_WINDOW / 8 + 8];
         for (size_t s = s0; s < s1; s++)
             for (size_t c0 = 0; c0 < ch; c0 += NHWC_WINDOW) {
                 const size_t w = min_size(NHWC_WINDOW, ch - c0);
@@ -819,46 +838,35 @@ static void nhwc_range(const simdrop_job *j, size_t s0, size_t s1)
      * back, then one kernel run over them all (a run per small sample would cost its setup and
      * partial rounds each time: 1.25x in cache at 4 x 64 elements a sample). */
     const size_t together = len_s <= EXPAND_CHUNK / 2 ? EXPAND_CHUNK / len_s : 1;
-    /* Samples of under 64 elements (so under 32 channels: one position is the NCHW route) make
-     * their element bits by one multiplication, whose partial products do not overlap: a put a
-     * sample, where repeat_bits' calls and loops cost 1.1 ns an element at 4 positions x 3
-     * channels (Intel Xeon VM; element dropout 0.10). */
-    uint64_t spread = 0;
-    for (size_t i = 0; len_s < 64 && i < j->spatial; i++)
-        spread |= UINT64_C(1) << (i * ch);
+    /* Element bits from the channel rows: rows of whole bytes copied as bytes, except in samples
+     * under 64 elements, where one product makes a whole sample (repeat_bits); other rows by
+     * repeat_bits' puts. */
+    const int by_bytes = ch % 8 == 0 && len_s >= 64;
+    const row_piece piece = row_piece_of(ch);
     for (size_t sa = s0; sa < s1; sa += batch) {
         const size_t sb = min_size(s1, sa + batch);
         nhwc_keep_bits(j, sa * ch, (sb - sa) * ch, gbits);
         for (size_t s = sa; together > 1 && s < sb; s += together) {
             const size_t end = min_size(sb, s + together);
-            if (len_s < 64) { /* a sample's element bits: its row times 1 + 2^ch + 2^2ch ... */
-                bitrun b = {tile, 0, 0};
-                for (size_t t = s; t < end; t++)
-                    bitrun_put(&b, bits_word(gbits, (t - sa) * ch, (unsigned)ch) * spread,
-                               (unsigned)len_s);
-                bitrun_flush(&b);
-            } else if (ch % 8 == 0) { /* rows and samples on bytes */
+            if (by_bytes) {
                 for (size_t t = s; t < end; t++)
                     repeat_bytes(tile + (t - s) * len_s / 8, gbits + (t - sa) * ch / 8, ch / 8,
                                  len_s / 8);
             } else {
                 bitrun b = {tile, 0, 0};
-                for (size_t t = s; t < end; t++) {
-                    bits_copy_in(row, gbits, (t - sa) * ch, ch);
-                    repeat_bits(&b, row, ch, len_s);
-                }
+                for (size_t t = s; t < end; t++)
+                    repeat_bits(&b, gbits, (t - sa) * ch, ch, len_s, piece);
                 bitrun_flush(&b);
             }
             const run u = run_at(j, s * len_s);
             bits_run(j, j->rule, &u, (end - s) * len_s, tile, 0);
         }
         for (size_t s = sa; together == 1 && s < sb; s++) {
-            if (ch % 8 == 0) {
+            if (by_bytes) {
                 repeat_bytes(tile, gbits + (s - sa) * ch / 8, ch / 8, tile_len / 8);
             } else {
-                bits_copy_in(row, gbits, (s - sa) * ch, ch);
                 bitrun b = {tile, 0, 0};
-                repeat_bits(&b, row, ch, tile_len);
+                repeat_bits(&b, gbits, (s - sa) * ch, ch, tile_len, piece);
                 bitrun_flush(&b);
             }
             /* element k of the sample's run of len_s reads tile bit k % ch: a run from e starts
