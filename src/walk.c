@@ -332,7 +332,8 @@ static void gen_range(const simdrop_job *j, int rule, size_t k0, size_t k1, uint
  * pos + i of `bits`. The kernel reads whole keep words: straight from the bitmask where the
  * position is on a byte, else realigned into a buffer here; the last partial round goes
  * through scratch copies. */
-static void bits_run(const simdrop_job *j, int rule, const run *u, size_t count,
+static inline __attribute__((always_inline)) void
+bits_run(const simdrop_job *j, int rule, const run *u, size_t count,
                      const uint8_t *bits, uint64_t pos)
 {
     const size_t es = simdrop_dtype_size(j->dt);
@@ -627,6 +628,12 @@ static void expand_groups(uint8_t *ebits, const uint8_t *gbits, size_t g0, size_
     }
     for (; len_g < 64 && left >= len_g; g++, left -= len_g)
         bitrun_put(&b, (0 - (uint64_t)bit_at(gbits, g - g0)) & ones, (unsigned)len_g);
+    if (len_g % 64 == 0 && b.used == 0) /* whole words a group (8x8 maps and up): plain stores */
+        for (; left >= len_g; g++, left -= len_g) {
+            const uint64_t fill = 0 - (uint64_t)bit_at(gbits, g - g0);
+            for (size_t w = 0; w < len_g / 64; w++, b.p += 8)
+                simdrop_store_le64(b.p, fill);
+        }
     for (; left; g++, left -= run) {
         run = min_size(len_g, left);
         bitrun_append(&b, 0 - (uint64_t)bit_at(gbits, g - g0), run);

@@ -90,8 +90,9 @@ static ent_shape random_shape(const entry *e, size_t cap)
         const size_t max_samples = cap / (s.b * s.c) + 1;
         s.a = test_below(8) == 0 ? 0 : test_below(max_samples < 300 ? max_samples : 300);
     } else if (ent_grouped(e)) {
-        static const size_t lens[] = {1, 2, 3, 7, 31, 32, 33, 1000, 4095, 4096, 4097};
-        s.b = test_below(2) ? lens[test_below(11)] : 1 + test_below(70);
+        /* 64 and its multiples: groups of whole mask words (8x8 maps and up) */
+        static const size_t lens[] = {1, 2, 3, 7, 31, 32, 33, 64, 192, 1000, 1024, 4095, 4096, 4097};
+        s.b = test_below(2) ? lens[test_below(14)] : 1 + test_below(70);
         const size_t max_groups = cap / s.b + 1;
         s.a = test_below(8) == 0 ? 0 : test_below(max_groups < 5000 ? max_groups : 5000);
     } else if (e->family == FAM_BDA) {
