@@ -741,14 +741,23 @@ class TestNativeRoute(unittest.TestCase):
 
     def test_same_bits_as_the_python_route(self):
         tiny = sdt._ops.REGEN_MAX
-        shapes = [(F.dropout, (n,)) for n in (1, 2, 31, 64, tiny, tiny + 1, 3000)] + [
-            (F.dropout1d, (3, 5)), (F.dropout1d, (2, 3, 5)), (F.dropout2d, (2, 4, 3, 3)),
-            (F.dropout2d, (1, 1, 16, 32)), (F.dropout3d, (2, 2, 2, 2, 2)), (F.dropout3d, (3, 1, 2, 2)),
-            (F.dropout2d, (3, 7, 5, 9)), (F.dropout1d, (40, 20))]  # (the last two: > REGEN_MAX)
-        for (fn, shape), dtype, p, grad, inplace, save_mask in itertools.product(
+        cl, cl3 = torch.channels_last, torch.channels_last_3d
+        shapes = [(F.dropout, (n,), None) for n in (1, 2, 31, 64, tiny, tiny + 1, 3000)] + [
+            (F.dropout1d, (3, 5), None), (F.dropout1d, (2, 3, 5), None), (F.dropout2d, (2, 4, 3, 3), None),
+            (F.dropout2d, (1, 1, 16, 32), None), (F.dropout3d, (2, 2, 2, 2, 2), None),
+            (F.dropout3d, (3, 1, 2, 2), None),
+            (F.dropout2d, (3, 7, 5, 9), None), (F.dropout1d, (40, 20), None)] + [  # (> REGEN_MAX)
+            # channels-last memory: the NHWC functions for channels, memory order for elements
+            (F.dropout2d, (2, 4, 3, 3), cl), (F.dropout2d, (3, 7, 5, 9), cl), (F.dropout2d, (2, 5, 1, 1), cl),
+            (F.dropout3d, (2, 3, 2, 2, 2), cl3), (F.dropout3d, (2, 6, 3, 4, 5), cl3), (F.dropout, (2, 3, 4, 5), cl),
+            (F.dropout, (3, 6, 5, 7), cl)]
+        for (fn, shape, fmt), dtype, p, grad, inplace, save_mask in itertools.product(
                 shapes, FLOATS, (0.3, 1.0), (False, True), (False, True), (True, False)):
-            case = f"{fn.__name__} {shape} {dtype} p={p} grad={grad} inplace={inplace} save_mask={save_mask}"
+            case = (f"{fn.__name__} {shape} {fmt or ''} {dtype} p={p} grad={grad} inplace={inplace} "
+                    f"save_mask={save_mask}")
             x, g, gg = (special(shape, dtype, seed=len(shape) + k) for k in range(3))
+            if fmt is not None:  # (the gradient stays contiguous: the backward converts it)
+                x, gg = x.contiguous(memory_format=fmt), gg.contiguous(memory_format=fmt)
             native = self.run_route(True, fn, x, g, gg, p, inplace, grad, save_mask)
             python = self.run_route(False, fn, x, g, gg, p, inplace, grad, save_mask)
             self.assertEqual(native[3], "SimdropDropoutBackward" if grad else None, case)
@@ -757,6 +766,7 @@ class TestNativeRoute(unittest.TestCase):
             for what, a, b in zip(("y", "dx", "ddy"), native[:3], python[:3]):
                 if a is not None:
                     self.assertTrue(torch.equal(a.detach().view(v), b.detach().view(v)), f"{case}: {what}")
+                    self.assertEqual(a.stride(), b.stride(), f"{case}: {what}'s layout")
 
     def test_a_named_module_that_does_not_load_is_an_error(self):
         import subprocess

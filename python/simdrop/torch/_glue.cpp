@@ -1,4 +1,4 @@
-// _glue.cpp: simdrop.torch's element and channel dropout of contiguous tensors below the huge-page size in one call from Python into C++.
+// _glue.cpp: simdrop.torch's element and channel dropout of contiguous and channels-last tensors below the huge-page size in one call from Python into C++.
 //
 // Below a few hundred elements the time of a dropout is its glue, not its kernel: through
 // Python and ctypes a forward is four calls into torch or the library (draw a seed, allocate,
@@ -8,7 +8,9 @@
 // that calls the kernel, and neither leaves C++. The glue's cost does not end at a few hundred
 // elements: under PyTorch 2.6 and Python 3.13 the Python route's autograd.Function took 27.6 us
 // for 1024 float32 elements, forward + backward, where nn.Dropout took 27.0; so every size up to
-// the one whose buffers get huge pages advised (the Python route's business) comes here.
+// the one whose buffers get huge pages advised (the Python route's business) comes here, in
+// the layouts convolution engines hand it: contiguous, channels_last and channels_last_3d (the
+// Python route's plan() and strides cost channels-last calls 0.55x to 0.9x nn.Dropout2d's time).
 //
 // The results are those of the Python route bit for bit (python/tests/test_torch.py compares
 // them): the same seed, drawn as _ops.draw_seed draws it from torch's default generator (one
@@ -49,6 +51,12 @@ using groups_backward_fn = int (*)(void *dx, const void *dy, const void *mask, s
                                    size_t group_len, double p);
 using groups_regen_fn = int (*)(void *dx, const void *dy, size_t groups, size_t group_len, double p,
                                 uint64_t seed, uint64_t offset);
+using nhwc_forward_fn = int (*)(void *y, void *mask, const void *x, size_t samples, size_t spatial,
+                                size_t channels, double p, uint64_t seed, uint64_t offset);
+using nhwc_backward_fn = int (*)(void *dx, const void *dy, const void *mask, size_t samples,
+                                 size_t spatial, size_t channels, double p);
+using nhwc_regen_fn = int (*)(void *dx, const void *dy, size_t samples, size_t spatial,
+                              size_t channels, double p, uint64_t seed, uint64_t offset);
 
 struct Kernels {
     forward_fn forward = nullptr;
@@ -57,18 +65,25 @@ struct Kernels {
     groups_forward_fn groups_forward = nullptr;
     groups_backward_fn groups_backward = nullptr;
     groups_regen_fn groups_regen = nullptr;
+    nhwc_forward_fn nhwc_forward = nullptr;
+    nhwc_backward_fn nhwc_backward = nullptr;
+    nhwc_regen_fn nhwc_regen = nullptr;
     const char *dtype = nullptr;  // for errors: "f32", ...
 };
 
 // One call: what its forward ran and its backward runs again. group_len 0: element dropout;
-// else channel dropout, one keep decision per group_len consecutive elements. mask: the
-// forward's keep bits (one per element or group), which the backward reads; undefined where
-// the backward regenerates them.
+// else channel dropout, one keep decision per group_len elements of a (sample, channel): those
+// consecutive in memory, or with `channels` > 0 interleaved with the other channels
+// (channels-last: the NHWC functions). format: the memory layout the kernels ran in, element
+// dropout's taken in memory order, as the Python route does. mask: the forward's keep bits (one
+// per element or group), which the backward reads; undefined where the backward regenerates them.
 struct Call {
     double p;
     uint64_t seed;
     int dtype;
     size_t group_len;
+    size_t channels;
+    at::MemoryFormat format;
     at::Tensor mask;
 };
 
@@ -123,9 +138,13 @@ void run_forward(const Call &c, void *out, const void *x, size_t n) {
     const Kernels &k = kernels[c.dtype];
     GilReleased unlocked(n > static_cast<size_t>(regen_max));
     void *mask = c.mask.defined() ? c.mask.data_ptr() : nullptr;
-    check(c.group_len ? k.groups_forward(out, mask, x, n / c.group_len, c.group_len, c.p, c.seed, 0)
-                      : k.forward(out, mask, x, n, c.p, c.seed, 0),
-          c.group_len ? "forward_groups" : "forward", c);
+    const size_t gl = c.group_len, ch = c.channels;
+    if (ch)
+        check(k.nhwc_forward(out, mask, x, n / (gl * ch), gl, ch, c.p, c.seed, 0), "forward_groups_nhwc", c);
+    else
+        check(gl ? k.groups_forward(out, mask, x, n / gl, gl, c.p, c.seed, 0)
+                 : k.forward(out, mask, x, n, c.p, c.seed, 0),
+              gl ? "forward_groups" : "forward", c);
 }
 
 at::Tensor dropout_backward(const at::Tensor &grad, const Call &c);
@@ -158,61 +177,81 @@ void record(at::Tensor &out, const at::Tensor &input, const Call &c) {
 
 at::Tensor dropout_backward(const at::Tensor &grad, const Call &c) {
     const Kernels &k = kernels[c.dtype];
-    at::Tensor g = grad.contiguous();
+    at::Tensor g = grad.contiguous(c.format);  // (the layout the forward ran in)
     if (reinterpret_cast<uintptr_t>(g.data_ptr()) & (g.element_size() - 1))
         g = g.clone();  // (memory of an odd address, torch.frombuffer's: the kernels need alignment)
     at::Tensor dx = at::empty_like(g);
-    const size_t n = static_cast<size_t>(g.numel()), gl = c.group_len;
+    const size_t n = static_cast<size_t>(g.numel()), gl = c.group_len, ch = c.channels;
     void *d = dx.data_ptr(), *dy = g.data_ptr();
     int status;
-    if (c.mask.defined()) {
+    if (ch) {
+        status = c.mask.defined() ? k.nhwc_backward(d, dy, c.mask.data_ptr(), n / (gl * ch), gl, ch, c.p)
+                                  : k.nhwc_regen(d, dy, n / (gl * ch), gl, ch, c.p, c.seed, 0);
+        check(status, c.mask.defined() ? "backward_groups_nhwc" : "backward_groups_nhwc_regen", c);
+    } else if (c.mask.defined()) {
         const void *m = c.mask.data_ptr();
         status = gl ? k.groups_backward(d, dy, m, n / gl, gl, c.p) : k.backward(d, dy, m, n, c.p);
+        check(status, gl ? "backward_groups" : "backward", c);
     } else {
         status = gl ? k.groups_regen(d, dy, n / gl, gl, c.p, c.seed, 0) : k.regen(d, dy, n, c.p, c.seed, 0);
+        check(status, gl ? "backward_groups_regen" : "backward_regen", c);
     }
-    check(status, c.mask.defined() ? (gl ? "backward_groups" : "backward")
-                                   : (gl ? "backward_groups_regen" : "backward_regen"), c);
     record(dx, grad, c);
     return dx;
 }
 
 PyObject *bind(PyObject *, PyObject *const *args, Py_ssize_t nargs) {
     // bind(torch.Tensor, max_elements, regen_max, (forward, backward, regen, groups forward,
-    // groups backward, groups regen) addresses for f32, f64, bf16, f16)
+    // groups backward, groups regen, their nhwc forms) addresses for f32, f64, bf16, f16)
     static const char *names[DTYPES] = {"f32", "f64", "bf16", "f16"};
-    if (nargs != 3 + 6 * DTYPES || !PyType_Check(args[0])) {
-        PyErr_SetString(PyExc_TypeError, "bind(torch.Tensor, max_elements, regen_max, 24 function addresses)");
+    constexpr int per_dtype = 9;
+    if (nargs != 3 + per_dtype * DTYPES || !PyType_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "bind(torch.Tensor, max_elements, regen_max, 36 function addresses)");
         return nullptr;
     }
     tensor_type = reinterpret_cast<PyTypeObject *>(args[0]);
     max_elements = PyLong_AsLongLong(args[1]);
     regen_max = PyLong_AsLongLong(args[2]);
     for (int d = 0; d < DTYPES; d++) {
-        PyObject *const *a = args + 3 + 6 * d;
+        PyObject *const *a = args + 3 + per_dtype * d;
         kernels[d].forward = reinterpret_cast<forward_fn>(PyLong_AsVoidPtr(a[0]));
         kernels[d].backward = reinterpret_cast<backward_fn>(PyLong_AsVoidPtr(a[1]));
         kernels[d].regen = reinterpret_cast<regen_fn>(PyLong_AsVoidPtr(a[2]));
         kernels[d].groups_forward = reinterpret_cast<groups_forward_fn>(PyLong_AsVoidPtr(a[3]));
         kernels[d].groups_backward = reinterpret_cast<groups_backward_fn>(PyLong_AsVoidPtr(a[4]));
         kernels[d].groups_regen = reinterpret_cast<groups_regen_fn>(PyLong_AsVoidPtr(a[5]));
+        kernels[d].nhwc_forward = reinterpret_cast<nhwc_forward_fn>(PyLong_AsVoidPtr(a[6]));
+        kernels[d].nhwc_backward = reinterpret_cast<nhwc_backward_fn>(PyLong_AsVoidPtr(a[7]));
+        kernels[d].nhwc_regen = reinterpret_cast<nhwc_regen_fn>(PyLong_AsVoidPtr(a[8]));
         kernels[d].dtype = names[d];
     }
     if (PyErr_Occurred())
         return nullptr;
     for (const Kernels &k : kernels)
         if (!k.forward || !k.backward || !k.regen || !k.groups_forward || !k.groups_backward ||
-            !k.groups_regen) {
+            !k.groups_regen || !k.nhwc_forward || !k.nhwc_backward || !k.nhwc_regen) {
             PyErr_SetString(PyExc_ValueError, "bind: a function address is 0");
             return nullptr;
         }
     Py_RETURN_NONE;
 }
 
+// The layout of x's memory among those this route takes: contiguous, or a 4-D or 5-D tensor
+// dense in channels_last or channels_last_3d order (what Tensor.is_contiguous(memory_format)
+// says); false for any other.
+bool layout_taken(const at::Tensor &x, at::MemoryFormat *format) {
+    *format = at::MemoryFormat::Contiguous;
+    if (x.is_contiguous())
+        return true;
+    *format = x.dim() == 4 ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::ChannelsLast3d;
+    return (x.dim() == 4 || x.dim() == 5) && x.is_contiguous(*format);
+}
+
 // dropout(x, p, inplace, group_len, save_mask) -> Tensor or None: functional.dropout (group_len
 // 0) or dropout1d/2d/3d (group_len: the elements of one (sample, channel)) after their checks of
-// p and training, without a generator, site or block. Taken: an exact torch.Tensor on the CPU, dense
-// and contiguous, of a simdrop dtype, 1 to max_elements elements, no lazy negation or
+// p and training, without a generator, site or block. Taken: an exact torch.Tensor on the CPU,
+// contiguous or channels-last (layout_taken; channel dropout then of a batched input, one group
+// per (sample, channel)), of a simdrop dtype, 1 to max_elements elements, no lazy negation or
 // conjugation, no forward-mode gradient; in place, not a view, an inference tensor or a leaf
 // that autograd would refuse (the Python route raises PyTorch's errors for those). In place
 // under autograd is what PyTorch's generated code does for its own in-place ops: the node takes
@@ -227,13 +266,18 @@ PyObject *dropout(PyObject *, PyObject *const *args, Py_ssize_t nargs) {
     const bool inplace = args[2] == Py_True;
     const int64_t n = x.numel(), group_len = PyLong_AsLongLong(args[3]);
     Call c = {PyFloat_AS_DOUBLE(args[1]), 0, dtype_index(x.scalar_type()),
-              static_cast<size_t>(group_len), at::Tensor()};
+              static_cast<size_t>(group_len), 0, at::MemoryFormat::Contiguous, at::Tensor()};
     if (c.dtype < 0 || n < 1 || n > max_elements || group_len < 0 ||
         (group_len && n % group_len) || !x.is_cpu() || x.layout() != at::kStrided ||
-        !x.is_contiguous() || x.is_neg() || x.is_conj() || x._fw_grad(0).defined() ||
+        !layout_taken(x, &c.format) || x.is_neg() || x.is_conj() || x._fw_grad(0).defined() ||
         (reinterpret_cast<uintptr_t>(x.data_ptr()) & (x.element_size() - 1))) {
         PyErr_Clear();  // (a group_len beyond long long: not a call this takes)
         Py_RETURN_NONE;
+    }
+    if (group_len && c.format != at::MemoryFormat::Contiguous) {  // NHWC: samples x spatial x channels
+        c.channels = static_cast<size_t>(x.size(1));
+        if (x.size(0) * x.size(1) * group_len != n)  // (not one group per (sample, channel))
+            Py_RETURN_NONE;
     }
     const bool grad = at::GradMode::is_enabled() && x.requires_grad();
     if (inplace && (x.is_inference() || x.is_view() || (grad && x.is_leaf()))) {

@@ -836,13 +836,14 @@ def _load_glue():
         return None, f"Python ({why})"
     glue.bind(torch.Tensor, GLUE_MAX, REGEN_MAX,
               *(ctypes.cast(getattr(_lib, name.format(t)), ctypes.c_void_p).value
-                for t in _SUFFIX.values() for name in _NAMES[ELEMENT] + _NAMES[GROUPS]))
+                for t in _SUFFIX.values()
+                for name in _NAMES[ELEMENT] + _NAMES[GROUPS] + _NHWC_NAMES[GROUPS]))
     return glue.dropout, f"C++ (simdrop.torch._glue, compiled against torch {built})"
 
 
 # glue_dropout(x, p, inplace, group_len, save_mask): the result of functional.dropout (group_len
-# 0) or of dropout1d/2d/3d (group_len: the elements of a channel) for a call it takes (contiguous,
-# at most GLUE_MAX elements, ...: _glue.cpp), else None. Up to GLUE_MAX because the buffers of
+# 0) or of dropout1d/2d/3d (group_len: the elements of a channel) for a call it takes (contiguous
+# or channels-last, at most GLUE_MAX elements, ...: _glue.cpp), else None. Up to GLUE_MAX because the buffers of
 # larger calls get huge pages advised (empty_same), which the Python route does.
 GLUE_MAX = _HUGE_ELEMENTS - 1
 glue_dropout, NATIVE = _load_glue()
