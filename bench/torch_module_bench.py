@@ -19,6 +19,8 @@ Cases:
     fresh from the kernel: on a VM each costs microseconds, and whether a size gets fresh memory
     on every call depends on the allocator's state, which is what makes one size, often 1M,
     fall off on one machine and not another);
+  - Dropout2d p = 0.5, float32, forward + backward, on (8, 16, 2, 2), (32, 64, 8, 8) and
+    (8, 256, 14, 14) maps, contiguous and channels_last (the layout convolution engines prefer);
   - the bytes autograd keeps for backward per element: simdrop's 1-bit mask against the noise
     tensor PyTorch saves;
   - one SGD(momentum) training step (zero_grad, forward, MSE, backward, step) of the notebook's
@@ -28,6 +30,7 @@ Prints a table; --json PATH also writes the numbers. bench/torch_bench.py runs t
 """
 import argparse
 import json
+import math
 import platform
 import resource
 import sys
@@ -111,6 +114,21 @@ def dropout_case(n, dtype, inplace, reps, target, budget):
     return interleaved(variants, reps, target, budget)
 
 
+def channel_case(shape, memory_format, reps, target, budget):
+    """Dropout2d forward + backward, simdrop.torch's against torch.nn's, x in memory_format."""
+    x = torch.randn(shape).to(memory_format=memory_format).requires_grad_()
+    g = torch.randn(shape).to(memory_format=memory_format)
+    torch.manual_seed(0)
+
+    def run(m):
+        def f():
+            x.grad = None
+            m(x).backward(g)
+        return f
+    return interleaved({"simdrop": run(sdt.Dropout2d(0.5)), "torch": run(torch.nn.Dropout2d(0.5))},
+                       reps, target, budget)
+
+
 def saved_bytes(dtype):
     n = 1 << 16
     x = torch.randn(n).to(dtype).requires_grad_()
@@ -165,6 +183,10 @@ DTYPES = {"float32": torch.float32, "float64": torch.float64, "bfloat16": torch.
           "float16": torch.float16}
 SIZES = "1,10,200,1024,65536,1048576,16777216"
 STEPS = (("10-40-1, batch 5", (5, 10, 40)), ("256-4096-1, batch 256", (256, 256, 4096)))
+# Dropout2d (float32) on maps of a small, a mid and a late CNN layer, in both memory formats
+# that convolution engines hand it.
+CHANNEL_SHAPES = ((8, 16, 2, 2), (32, 64, 8, 8), (8, 256, 14, 14))
+LAYOUTS = (("contiguous", torch.contiguous_format), ("channels_last", torch.channels_last))
 
 
 def module_results(sizes, dtypes, inplace_dtypes, reps, target, budget, show=print):
@@ -191,6 +213,14 @@ def module_results(sizes, dtypes, inplace_dtypes, reps, target, budget, show=pri
                         row["speedup_net_of_clone"] = (t["torch"] - c) / (t["simdrop"] - c)
                 rows.append(row)
                 show(row)
+    for shape in CHANNEL_SHAPES:
+        for layout, fmt in LAYOUTS:
+            t, faults = channel_case(shape, fmt, reps, target, budget)
+            rows.append({"case": "dropout2d fwd+bwd", "dtype": "float32", "shape": list(shape),
+                         "layout": layout, "n": math.prod(shape), "simdrop_s": t["simdrop"],
+                         "torch_s": t["torch"], "speedup": t["torch"] / t["simdrop"],
+                         "simdrop_faults": faults["simdrop"], "torch_faults": faults["torch"]})
+            show(rows[-1])
     for label, (batch, d_in, hidden) in STEPS:
         t, faults = mlp_case(batch, d_in, hidden, reps, target, budget)
         rows.append({"case": "mlp step", "net": label, "dtype": "float32", "simdrop_s": t["simdrop"],
@@ -202,6 +232,10 @@ def module_results(sizes, dtypes, inplace_dtypes, reps, target, budget, show=pri
 
 def show_row(row):
     faults = f"{row['simdrop_faults']:7.0f} {row['torch_faults']:7.0f}" if "torch_faults" in row else ""
+    if row["case"] == "dropout2d fwd+bwd":
+        print(f"Dropout2d {tuple(row['shape'])} {row['layout']:13s} {fmt_time(row['simdrop_s']):>11s} "
+              f"{fmt_time(row['torch_s']):>11s} {row['speedup']:7.2f}x  {faults}", flush=True)
+        return
     if row["case"] == "mlp step":
         print(f"  {row['net']:24s} simdrop {fmt_time(row['simdrop_s']):>11s}  torch "
               f"{fmt_time(row['torch_s']):>11s}  {row['speedup']:.2f}x  {faults}", flush=True)

@@ -67,11 +67,19 @@ def seconds(s):
     return f"{s * 1e3:.3f} ms" if s >= 1e-3 else f"{s * 1e6:.1f} us"
 
 
+def module_label(row):
+    """A drop-in row's name: its dtype, or the Dropout2d shape and layout, or the training step."""
+    if row["case"] == "mlp step":
+        return f"training step {row['net']}, float32"
+    if row["case"] == "dropout2d fwd+bwd":
+        return f"Dropout2d ({', '.join(map(str, row['shape']))}) {row['layout']}, {row['dtype']}"
+    return row["dtype"]
+
+
 def module_row(row):
     if row.get("torch_s") is None:
         return f"| {row['dtype']} | all | | | | PyTorch cannot run it: `{row['torch_error']}` |"
-    what = (f"training step {row['net']}, float32 | " if row["case"] == "mlp step"
-            else f"{row['dtype']} | {size_label(row['n'])}")
+    what = f"{module_label(row)} | " + (size_label(row["n"]) if row["case"] != "mlp step" else "")
     return (f"| {what} | {seconds(row['simdrop_s'])} | {seconds(row['torch_s'])} | "
             f"{xfmt(row['speedup'])} | {row['simdrop_faults']:.0f} / {row['torch_faults']:.0f} |")
 
@@ -81,7 +89,7 @@ def torch_module_section(torch):
     modules = (torch or {}).get("modules")
     if not modules:
         return []
-    lines = ["", "### simdrop.torch.Dropout against torch.nn.Dropout (the drop-in)", ""]
+    lines = ["", "### simdrop.torch.Dropout and Dropout2d against torch.nn's (the drop-in)", ""]
     if "skipped" in modules:
         return lines + [f"Not measured: {modules['skipped']}."]
     rows = modules["rows"]
@@ -98,8 +106,9 @@ def torch_module_section(torch):
               "| dtype (or step) | n | simdrop | torch | x torch | page faults per call (simdrop / torch) |",
               "|---|---|---:|---:|---:|---:|"]
     lines += [module_row(row) for row in rows]
-    largest = max((r["n"] for r in rows if r.get("n")), default=0)
-    refaulted = [r for r in rows if r.get("n") and r["n"] < largest and r.get("simdrop_faults", 0) >= 1]
+    sized = [r for r in rows if r["case"] == "dropout fwd+bwd" and r.get("n")]
+    largest = max((r["n"] for r in sized), default=0)
+    refaulted = [r for r in sized if r["n"] < largest and r.get("simdrop_faults", 0) >= 1]
     if refaulted:  # below the largest size the buffers of one call can be those of the last
         lines += ["", "simdrop faults in pages below the largest size (" + ", ".join(
             f"{r['dtype']} n = {size_label(r['n'])}: {r['simdrop_faults']:.0f} a call" for r in refaulted)
@@ -111,7 +120,7 @@ def torch_module_section(torch):
     slower = [r for r in rows if r.get("speedup") is not None and r["speedup"] < 1]
     if slower:
         lines += ["", "Slower than PyTorch on this run: " + ", ".join(
-            (r.get("net") or f"{r['dtype']} n = {size_label(r['n'])}") + f" ({xfmt(r['speedup'])})"
+            (r.get("net") or module_label(r) + f" n = {size_label(r['n'])}") + f" ({xfmt(r['speedup'])})"
             for r in slower) + "."]
     return lines
 

@@ -224,13 +224,19 @@ class TestDropInSection(unittest.TestCase):
              "torch_faults": 0.0},
             {"case": "dropout fwd+bwd", "dtype": "float16", "torch_s": None, "torch_error": "not for 'Half'"},
             {"case": "mlp step", "net": "10-40-1, batch 5", "dtype": "float32", "simdrop_s": 150e-6,
-             "torch_s": 151e-6, "speedup": 151 / 150, "simdrop_faults": 0.0, "torch_faults": 0.0}]}}
+             "torch_s": 151e-6, "speedup": 151 / 150, "simdrop_faults": 0.0, "torch_faults": 0.0},
+            {"case": "dropout2d fwd+bwd", "dtype": "float32", "shape": [32, 64, 8, 8],
+             "layout": "channels_last", "n": 131072, "simdrop_s": 80e-6, "torch_s": 72e-6,
+             "speedup": 0.9, "simdrop_faults": 2.0, "torch_faults": 0.0}]}}
         text = "\n".join(peers.torch_module_section(torch))
         self.assertIn("| float32 | 1 | 13.2 us | 11.2 us | 0.85x | 0 / 0 |", text)
         self.assertIn("| float32 | 1M | 500.0 us | 20.000 ms | 40.00x | 355 / 0 |", text)
         self.assertIn("| float16 | all | | | | PyTorch cannot run it: `not for 'Half'` |", text)
         self.assertIn("| training step 10-40-1, batch 5, float32 |  | 150.0 us | 151.0 us | 1.01x | 0 / 0 |", text)
-        self.assertIn("Slower than PyTorch on this run: float32 n = 1 (0.85x).", text)
+        self.assertIn("| Dropout2d (32, 64, 8, 8) channels_last, float32 | 128K | 80.0 us | 72.0 us | 0.90x "
+                      "| 2 / 0 |", text)
+        self.assertIn("Slower than PyTorch on this run: float32 n = 1 (0.85x), Dropout2d (32, 64, 8, 8) "
+                      "channels_last, float32 n = 128K (0.90x).", text)
         self.assertNotIn("faults in pages", text)  # 1M is the largest size here: first touches
         rows = torch["modules"]["rows"]
         rows.append({**row, "n": 16 * M1, "simdrop_s": 9e-3, "torch_s": 0.2, "speedup": 22.0,
