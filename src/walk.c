@@ -701,16 +701,24 @@ static void groups_range(const simdrop_job *j, size_t g0, size_t g1)
 
 #define NHWC_WINDOW 4096 /* channels whose bits one row buffer holds (512 bytes) */
 
+/* Bits [0, len) of src to bits [0, len) of dst, the bits past len in dst's last byte 0: whole
+ * bytes, then the last one's bits (what the two copies below do where their bits start on a
+ * byte, the usual case). */
+static void bits_copy_bytes(uint8_t *dst, const uint8_t *src, size_t len)
+{
+    memcpy(dst, src, len / 8);
+    if (len % 8)
+        dst[len / 8] = (uint8_t)(src[len / 8] & ((1u << (len % 8)) - 1));
+}
+
 /* Bits [from, from + len) of src to bits [0, len) of dst, the bits past len in dst's last byte
  * 0. Reads no byte of src that holds none of the bits. */
 static void bits_copy_in(uint8_t *dst, const uint8_t *src, size_t from, size_t len)
 {
     const uint8_t *s = src + from / 8;
     const unsigned sh = (unsigned)(from % 8);
-    if (!sh) { /* on a byte (the usual case): whole bytes, then the last one's bits */
-        memcpy(dst, s, len / 8);
-        if (len % 8)
-            dst[len / 8] = (uint8_t)(s[len / 8] & ((1u << (len % 8)) - 1));
+    if (!sh) {
+        bits_copy_bytes(dst, s, len);
         return;
     }
     const size_t last = (sh + len - 1) / 8; /* s's last byte with one of the bits */
@@ -727,10 +735,8 @@ static void bits_copy_out(uint8_t *dst, size_t to, const uint8_t *src, size_t le
 {
     uint8_t *d = dst + to / 8;
     unsigned nbits = (unsigned)(to % 8);
-    if (!nbits) { /* on a byte (the usual case): whole bytes, then the last one's bits */
-        memcpy(d, src, len / 8);
-        if (len % 8)
-            d[len / 8] = (uint8_t)(src[len / 8] & ((1u << (len % 8)) - 1));
+    if (!nbits) {
+        bits_copy_bytes(d, src, len);
         return;
     }
     unsigned acc = nbits ? d[0] & ((1u << nbits) - 1) : 0;
