@@ -843,8 +843,9 @@ def _load_glue():
 
 # glue_dropout(x, p, inplace, group_len, save_mask): the result of functional.dropout (group_len
 # 0) or of dropout1d/2d/3d (group_len: the elements of a channel) for a call it takes (contiguous
-# or channels-last, at most GLUE_MAX elements, ...: _glue.cpp), else None. Up to GLUE_MAX because the buffers of
-# larger calls get huge pages advised (empty_same), which the Python route does.
+# or channels-last, at most GLUE_MAX elements, ...: _glue.cpp), else None. Up to GLUE_MAX
+# because the buffers of larger calls get huge pages advised (empty_same), which the Python
+# route does.
 GLUE_MAX = _HUGE_ELEMENTS - 1
 glue_dropout, NATIVE = _load_glue()
 
