@@ -481,12 +481,14 @@ static inline void rel_free5(void *p[5])
         free(p[i]), p[i] = NULL;
 }
 
-/* Runs call c on inputs in[] into guarded buffers g[] (outputs canary-filled, misaligned by
- * mis[i] units of the buffer's alignment); returns the status. The caller frees g. */
-static inline int rel_run(const rel_call *c, void *const in[5], guarded g[5], const size_t mis[5])
+/* Call c's arguments ptr[]: inputs in[] copied into guarded buffers g[], outputs canary-filled,
+ * each misaligned by mis[i] units of its alignment (NULL where c passes NULL). The caller frees g. */
+static inline void rel_prepare(const rel_call *c, void *const in[5], guarded g[5],
+                               const size_t mis[5], void *ptr[5])
 {
     const entry *e = c->e;
-    void *ptr[5] = {NULL, NULL, NULL, NULL, NULL};
+    for (int i = 0; i < 5; i++)
+        ptr[i] = NULL;
     for (int i = 0; i < e->nargs; i++) {
         const size_t len = ent_bytes(e, i, c->s);
         g[i] = guarded_new(len, (mis ? mis[i] : 0) * rel_align(e, i), 0xa5);
@@ -498,7 +500,14 @@ static inline int rel_run(const rel_call *c, void *const in[5], guarded g[5], co
         memcpy(g[0].data, in[c->alias], ent_bytes(e, c->alias, c->s));
         ptr[c->alias] = ptr[0];
     }
-    return e->call(ptr, c->s, c->p, c->seed, c->offset);
+}
+
+/* Runs call c on its prepared arguments; returns the status. The caller frees g. */
+static inline int rel_run(const rel_call *c, void *const in[5], guarded g[5], const size_t mis[5])
+{
+    void *ptr[5];
+    rel_prepare(c, in, g, mis, ptr);
+    return c->e->call(ptr, c->s, c->p, c->seed, c->offset);
 }
 
 /* The oracle's outputs for call c on inputs in[] (malloc'd into out[], NULL where none). */
