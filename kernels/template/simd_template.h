@@ -303,6 +303,10 @@ SIMDROP_INLINE void SIMDROP_FN(round_values)(const int rule, const int dt, const
     }
 }
 
+/* How a loop stores its output: regular stores; non-temporal ones (and prefetching the inputs);
+ * regular stores with that prefetching (into the L1 buffer of a misaligned streaming output). */
+enum { STORE_REGULAR, STORE_NT, STORE_BOUNCE };
+
 /* Loops with non-temporal stores also prefetch their inputs this far ahead, into L2: with the
  * generator's arithmetic in the loop the out-of-order window holds too few loads to keep DRAM
  * busy, and the hardware prefetchers alone left forward at 0.75x a memcpy of 64M floats on the
@@ -329,19 +333,49 @@ SIMDROP_INLINE void SIMDROP_FN(prefetch_round)(const void *x, const void *r, con
     }
 }
 
-SIMDROP_INLINE void SIMDROP_FN(prefetch)(const simdrop_kargs *a, const int rule, const int dt)
+/* Loops with regular stores prefetch their output instead, this far ahead, into L1: a store
+ * waits in the store buffer until its line is in L1, and L1's prefetcher follows loads, not
+ * stores, so without the hint each line of y came up from L2 in its store's turn. On the Intel
+ * Xeon VM (model 207; a timing loop, best of 5, ns an element), 64K elements (y in L2): f32
+ * forward with mask 0.170 -> 0.117, the fused f32 op 0.252 -> 0.152, f64 forward with mask (32K)
+ * 0.286 -> 0.222; 256K: 0.24 -> 0.18 and 0.55 -> 0.40; 4K (in L1) and the forward without mask
+ * unchanged. 1 KiB ahead beat 2 and 4 KiB. The generating loops only: the loops from a bitmask
+ * (group dropout, backward), with a few operations a round, ran 4-11% slower with it at 64K
+ * (their stores keep up). The hint is a write prefetch, which GCC emits as prefetcht0 without
+ * -mprfchw; prefetchw itself measured the same. A kernel asks for it with SIMDROP_PREFETCH_OUT:
+ * AVX-512's do (x86/avx512.h); avx2's, compute-bound at half the width, ran 4% slower with it
+ * (f32 forward with mask, 64K), and no ARM or RISC-V core was at hand to measure. */
+#ifndef SIMDROP_PREFETCHW_BYTES
+#define SIMDROP_PREFETCHW_BYTES 1024
+#endif
+#ifndef SIMDROP_PREFETCH_OUT
+#define SIMDROP_PREFETCH_OUT 0
+#endif
+
+/* Prefetches one round of the output at y for writing (where the kernel asks; else nothing). */
+SIMDROP_INLINE void SIMDROP_FN(prefetch_out_round)(const void *y, const int dt)
 {
-    const size_t ahead = SIMDROP_FN(prefetch_ahead)(dt);
-    SIMDROP_FN(prefetch_round)((const char *)a->x + ahead,
-                               simdrop_rule_has_resid(rule) ? (const char *)a->r + ahead : NULL,
-                               rule, dt);
+    if (SIMDROP_PREFETCH_OUT)
+        for (size_t o = 0; o < SIMDROP_ROUND * simdrop_dtype_size(dt); o += 64)
+            __builtin_prefetch((const char *)y + o, 1, 3);
+}
+
+/* A loop's prefetch for one round, by its store kind: the inputs ahead for non-temporal stores
+ * (or a bounced output), the output ahead for regular ones. */
+SIMDROP_INLINE void SIMDROP_FN(prefetch)(const simdrop_kargs *a, const int rule, const int dt,
+                                         const int store)
+{
+    if (store != STORE_REGULAR) {
+        const size_t ahead = SIMDROP_FN(prefetch_ahead)(dt);
+        SIMDROP_FN(prefetch_round)((const char *)a->x + ahead,
+                                   simdrop_rule_has_resid(rule) ? (const char *)a->r + ahead : NULL,
+                                   rule, dt);
+    } else {
+        SIMDROP_FN(prefetch_out_round)((const char *)a->y + SIMDROP_PREFETCHW_BYTES, dt);
+    }
 }
 
 /* ---- the loops ------------------------------------------------------------------------------ */
-
-/* How a loop stores its output: regular stores; non-temporal ones (and prefetching the inputs);
- * regular stores with that prefetching (into the L1 buffer of a misaligned streaming output). */
-enum { STORE_REGULAR, STORE_NT, STORE_BOUNCE };
 
 /* xoshiro128++ next() on a vector of lanes: out gets the output, the state words (lvalues) move
  * on. The reference's xors, each new word written as the xor of old ones (s1 ^= s2 ^= s0 is
@@ -448,8 +482,7 @@ SIMDROP_INLINE void SIMDROP_FN(gen_loop)(const simdrop_kargs *args, simdrop_lane
                 m[NV + v] = V_CMP_HI(out, t);
             }
             if (rule != RULE_NONE) {
-                if (nt)
-                    SIMDROP_FN(prefetch)(&a[q], rule, dt);
+                SIMDROP_FN(prefetch)(&a[q], rule, dt, nt);
                 SIMDROP_FN(round_values)(rule, dt, nt == STORE_NT, a[q].y, a[q].x, a[q].b, a[q].r, m, &k);
                 SIMDROP_FN(advance)(&a[q], rule, dt, 1);
             }
@@ -475,8 +508,8 @@ SIMDROP_INLINE void SIMDROP_FN(bits_loop)(const simdrop_kargs *args, size_t roun
         vmask m[NG];
         SIMDROP_UNROLL for (unsigned g = 0; g < NG; g++)
             m[g] = V_BITS(bits, g);
-        if (nt)
-            SIMDROP_FN(prefetch)(&a, rule, dt);
+        if (nt) /* (no output prefetch for regular stores: prefetch()) */
+            SIMDROP_FN(prefetch)(&a, rule, dt, nt);
         SIMDROP_FN(round_values)(rule, dt, nt == STORE_NT, a.y, a.x, a.b, a.r, m, &k);
         SIMDROP_FN(advance)(&a, rule, dt, 1);
     }
@@ -645,15 +678,19 @@ SIMDROP_INLINE void SIMDROP_FN(rows_loop)(const simdrop_kargs *args, simdrop_lan
     const vthresh t = V_THRESHOLD(threshold);
     const SIMDROP_FN(vconsts) k = SIMDROP_FN(broadcast)(args->c);
     simdrop_kargs row = *args;
-    /* The prefetch cursor: byte pf_col of the rows at pf_x and pf_r, so a row's last rounds
-     * fetch the next rows' first bytes (beyond this call's rows too: the walk's next call makes
-     * them), not the columns of other shards past its end. */
+    /* The prefetch cursor: byte pf_col of the rows at pf_x and pf_r (the inputs, where the
+     * stores are non-temporal) or at pf_x alone (the output, where they are regular: prefetch()'s
+     * choice, at its distances), so a row's last rounds fetch the next rows' first bytes (beyond
+     * this call's rows too: the walk's next call makes them), not the columns of other shards
+     * past its end. */
     const size_t es = simdrop_dtype_size(dt), row_bytes = g->rounds * SIMDROP_ROUND * es;
-    const size_t ahead_rows = SIMDROP_FN(prefetch_ahead)(dt) / row_bytes;
-    const char *pf_x = (const char *)args->x + ahead_rows * g->ldx * es;
-    const char *pf_r = simdrop_rule_has_resid(rule) ? (const char *)args->r + ahead_rows * g->ldy * es
-                                                    : pf_x;
-    size_t pf_col = SIMDROP_FN(prefetch_ahead)(dt) % row_bytes;
+    const size_t ahead = nt ? SIMDROP_FN(prefetch_ahead)(dt) : SIMDROP_PREFETCHW_BYTES;
+    const size_t ahead_rows = ahead / row_bytes, pf_ld = (nt ? g->ldx : g->ldy) * es;
+    const char *pf_x = (nt ? (const char *)args->x : (const char *)args->y) + ahead_rows * pf_ld;
+    const char *pf_r = nt && simdrop_rule_has_resid(rule)
+                           ? (const char *)args->r + ahead_rows * g->ldy * es
+                           : pf_x;
+    size_t pf_col = ahead % row_bytes;
     for (size_t r = 0; r < g->rows; r++, simdrop_rows_next(&row, g, dt)) {
         if (r)
             SIMDROP_FN(step_over)(s0, s1, s2, s3, g->gap);
@@ -665,11 +702,14 @@ SIMDROP_INLINE void SIMDROP_FN(rows_loop)(const simdrop_kargs *args, simdrop_lan
                 m[v] = V_CMP_LO(out, t);
                 m[NV + v] = V_CMP_HI(out, t);
             }
-            if (nt) {
-                SIMDROP_FN(prefetch_round)(pf_x + pf_col, pf_r + pf_col, rule, dt);
+            if (nt || SIMDROP_PREFETCH_OUT) {
+                if (nt)
+                    SIMDROP_FN(prefetch_round)(pf_x + pf_col, pf_r + pf_col, rule, dt);
+                else
+                    SIMDROP_FN(prefetch_out_round)(pf_x + pf_col, dt);
                 if ((pf_col += SIMDROP_ROUND * es) == row_bytes) {
                     pf_col = 0;
-                    pf_x += g->ldx * es;
+                    pf_x += pf_ld;
                     pf_r += g->ldy * es;
                 }
             }
