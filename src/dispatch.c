@@ -119,14 +119,20 @@ static int resolve(const char *name, const selection **out)
  *   L3), f32 forward with mask ran, non-temporal vs regular stores: 0.71x vs 0.57x memcpy at
  *   256K floats (1 MiB out), 1.28x vs 0.79x at 512K (2 MiB out), 1.68x vs 0.82x at 16M, and
  *   0.98x vs 0.44x at 64M; f64 and backward alike. Regular stores pay for reading every output
- *   line first, which glibc's memcpy avoids with rep movsb below its threshold.
+ *   line first, which glibc's memcpy avoids with rep movsb below its threshold. On the Intel VM
+ *   of model 207 (bench/store_rule, each kind timed on its second call in a row, with the AVX-512
+ *   kernels' output prefetch), regular over non-temporal: 1.19x at 1 MiB out, 0.58-0.67x from 2
+ *   to 32 MiB; with the output read back right after (--consume), 2.1x at 1 MiB, 1.3x at 2 to 8
+ *   MiB, even at 16, 0.85x at 32: code that reads its output straight back would do better with
+ *   the switch at 16 MiB there, a call timed alone with it at L2's size.
  * - Everyone else (AMD): from 3/4 of the last-level cache on, glibc memcpy's own switch, with
  *   that cache taken as 32 MiB at most. Why: Zen's L3 is one per core complex (32 MiB on Zen 2
  *   to 5 without V-Cache), and a core's output can stay in its own complex's only, but the OS
  *   reports the socket's or, in a VM, the host's total (508 MiB on the Zen 5 VM), so outputs of
  *   any size were stored through the cache. Measured there (bench/store_rule, one pinned core,
  *   f32 forward with mask), non-temporal over regular stores: 1.5x at 4 and 16 MiB out, 1.25x at
- *   64 and 256 MiB (bf16, f64 and backward 1.15-1.4x at 16 and 64 MiB); with the output read back
+ *   64 and 256 MiB (bf16, f64 and backward 1.15-1.4x at 16 and 64 MiB; each kind timed right
+ *   after the other then, which favoured non-temporal stores); with the output read back
  *   right after (--consume), regular stores win up to 8 MiB (1.1-1.7x), tie at 16 MiB and lose
  *   from 64 MiB (0.88x): from 24 MiB on, streaming is the better side of both.
  * Non-x86 kernels have no non-temporal stores. */
