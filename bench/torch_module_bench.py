@@ -19,8 +19,9 @@ Cases:
     fresh from the kernel: on a VM each costs microseconds, and whether a size gets fresh memory
     on every call depends on the allocator's state, which is what makes one size, often 1M,
     fall off on one machine and not another);
-  - Dropout2d p = 0.5, float32, forward + backward, on (8, 16, 2, 2), (32, 64, 8, 8) and
-    (8, 256, 14, 14) maps, contiguous and channels_last (the layout convolution engines prefer);
+  - Dropout2d p = 0.5, float32, forward + backward, on (8, 16, 2, 2), (32, 64, 8, 8),
+    (8, 256, 14, 14) and (16, 256, 16, 16) maps, contiguous and channels_last (the layout
+    convolution engines prefer);
   - the bytes autograd keeps for backward per element: simdrop's 1-bit mask against the noise
     tensor PyTorch saves;
   - one SGD(momentum) training step (zero_grad, forward, MSE, backward, step) of the notebook's
@@ -183,9 +184,10 @@ DTYPES = {"float32": torch.float32, "float64": torch.float64, "bfloat16": torch.
           "float16": torch.float16}
 SIZES = "1,10,200,1024,65536,1048576,16777216"
 STEPS = (("10-40-1, batch 5", (5, 10, 40)), ("256-4096-1, batch 256", (256, 256, 4096)))
-# Dropout2d (float32) on maps of a small, a mid and a late CNN layer, in both memory formats
-# that convolution engines hand it.
-CHANNEL_SHAPES = ((8, 16, 2, 2), (32, 64, 8, 8), (8, 256, 14, 14))
+# Dropout2d (float32) on maps of a small, a mid and a late CNN layer, and one of 1M elements
+# (past the C++ route's GLUE_MAX: the Python route, and non-temporal stores), in both memory
+# formats that convolution engines hand it.
+CHANNEL_SHAPES = ((8, 16, 2, 2), (32, 64, 8, 8), (8, 256, 14, 14), (16, 256, 16, 16))
 LAYOUTS = (("contiguous", torch.contiguous_format), ("channels_last", torch.channels_last))
 
 
