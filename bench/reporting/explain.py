@@ -80,14 +80,16 @@ def copy_share(ev, case, n):
 
 
 def bound_finding(ev, case, n):
-    """What limits the case at the target's size n, from its rates at the smallest and largest
-    sizes measured. At the largest size: memory-bound where it moves its bytes at memcpy's speed,
-    compute-bound where its rate is about its in-cache one while memcpy's bytes per second are not
-    reached. In cache: compute-bound where the rate hardly improves over the largest size's."""
+    """What limits the case at the target's size n, from its rates there and at the smallest size
+    measured (in cache). Out of cache (any larger n, not only the largest: a 16M target too):
+    memory-bound where it moves its bytes at memcpy's speed, compute-bound where its rate is about
+    its in-cache one while memcpy's bytes per second are not reached. In cache: compute-bound
+    where the rate hardly improves over the largest size's."""
     sizes = ev.res.sizes(case, ev.auto)
-    if len(sizes) < 2 or n not in (sizes[0], sizes[-1]):
+    if len(sizes) < 2 or n not in sizes:
         return None
-    small, large = sizes[0], sizes[-1]
+    small = sizes[0]
+    large = sizes[-1] if n == small else n
     r_small, r_large = ev.rate(case, small), ev.rate(case, large)
     memcpy, share = ev.res.memcpy(large, dt=case[1]), copy_share(ev, case, large)
     if not (r_small and r_large and memcpy and share):
