@@ -12,8 +12,12 @@ from .verify import verify_section
 
 
 def cpu_name(run):
+    """The CPU as its family and model number name it: one lscpu name ("Intel(R) Xeon(R) Processor")
+    covers VMs of different generations, whose reports must not read alike."""
     cpu = run.machine["cpu"]
-    return f"{cpu['model']} (family {cpu['family']}" + (f", {cpu['zen']}" if cpu["zen"] else "") + ")"
+    model_id = cpu.get("model_id", "?")
+    return (f"{cpu['model']} (family {cpu['family']}" + (f" model {model_id}" if model_id != "?" else "") +
+            (f", {cpu['zen']}" if cpu["zen"] else "") + ")")
 
 
 def header(run):
@@ -25,7 +29,7 @@ def header(run):
     return lines + [
         f"Made by `{a.command}`" + (f" in {a.elapsed}" if a.elapsed else "") +
         f" on {ctx.get('date', '?')}; simdrop {ctx.get('simdrop_version', '?')} built from "
-        f"`{a.source}`, on {run.machine['cpu']['model']}; auto path here: `{run.auto}`.", "",
+        f"`{a.source}`, on {cpu_name(run)}; auto path here: `{run.auto}`.", "",
         "Throughput is the median of the repetitions, from the CPU time of the one thread, pinned to one core "
         "(see Noise for why not wall-clock time). "
         "*Gelem/s* counts elements of the operation's dtype; *GB/s* counts the bytes each call reads and writes "
@@ -97,7 +101,7 @@ def engine_targets_intro(rows):
 
 
 def targets_section(run):
-    name, res, model = cpu_name(run), run.res, run.machine["cpu"]["model"]
+    name, res = cpu_name(run), run.res
     rows = tables.engine_targets(res, run.auto)
     lines = ["## Speed targets", "",
              "Informational: ratios of medians from this one run, no assertion anywhere; in brackets the "
@@ -105,10 +109,10 @@ def targets_section(run):
              f"2-core AMD Zen 3 machine; this run's CPU is {name}, and memcpy, the yardstick of most of them, "
              "is as fast as this CPU makes it.", "", "### f32 element dropout (every path)", ""]
     lines += tables.targets_table(res, run.paths)
-    lines += ["", f"### Engine operations (auto path `{run.auto}`, one thread, p = 0.1) on {model}",
+    lines += ["", f"### Engine operations (auto path `{run.auto}`, one thread, p = 0.1) on {name}",
               "", engine_targets_intro(rows), ""]
     lines += tables.engine_targets_table(rows, run.evidence)
-    lines += ["", f"### Memory speed (auto path `{run.auto}`, one thread, p = 0.1) on {model}", "",
+    lines += ["", f"### Memory speed (auto path `{run.auto}`, one thread, p = 0.1) on {name}", "",
               "Each element operation and dtype against a memcpy of the same bytes, at 16M and 64M elements "
               "(64M only where the run measured it). The store policy behind these (non-temporal stores from "
               "one L2 of output on Intel, elsewhere from 3/4 of the last-level cache taken as 32 MiB at most) is explained, with its "
