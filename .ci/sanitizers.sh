@@ -59,7 +59,8 @@ run_job() {
         need_pkgs "${BASE_PKGS[@]}" clang libclang-rt-14-dev util-linux
         echo "== TSan (clang): build ($(elapsed))"
         CC=clang fresh_build build-ci-tsan -Dbuildtype=debugoptimized -Db_sanitize=thread \
-            -Db_lundef=false
+            -Db_lundef=false -Dskip_twins="$(native_twins)"
+        check_skipped_twins build-ci-tsan
         echo "== TSan: thread tests ($(elapsed))"
         # TSan's fixed shadow layout clashes with kernels that randomise mmap with more bits
         # than it expects; running without address randomisation sidesteps that. The suite

@@ -60,7 +60,7 @@ vector_lengths() {
     local dir=$1 pair
     shift
     for pair in "$@"; do
-        echo "== $dir: scalable vectors of ${pair##*:} bits (-cpu ${pair%:*})"
+        echo "== $dir: scalable vectors of ${pair##*:} bits (-cpu ${pair%:*}) ($(elapsed))"
         QEMU_CPU=${pair%:*} SIMDROP_TEST_VECTOR_BITS=${pair##*:} SIMDROP_TEST_SMALL=1 \
             meson test -C "$dir" --no-rebuild --print-errorlogs --timeout-multiplier 4 \
             checkasm golden golden_values api
@@ -78,7 +78,7 @@ emulated_test() {
         --timeout-multiplier 4
 }
 
-echo "== native ($arch): build and test every path"
+echo "== native ($arch): build and test every path ($(elapsed))"
 # -Dopencl=enabled and SIMDROP_TEST_REQUIRE_OPENCL=1: the OpenCL test runs, never skips;
 # -Dtorch_glue=enabled: simdrop.torch's C++ route is built, and the Python tests take it.
 setup build-test -Dbench=disabled -Dopencl=enabled -Dtorch_glue=enabled
@@ -86,13 +86,13 @@ SIMDROP_TEST_REQUIRE_OPENCL=1 meson test -C build-test --no-suite quality --no-s
     --print-errorlogs
 
 if [ "$arch" = x86_64 ] && [ "$native_only" = 0 ]; then
-    echo "== aarch64 under qemu-user (SVE 512 bits): build and test every path (sve2, sve, neon)"
+    echo "== aarch64 under qemu-user (SVE 512 bits): build and test every path (sve2, sve, neon) ($(elapsed))"
     setup build-test-aarch64 --cross-file cross/aarch64-linux-gnu.ini -Dbench=disabled
     QEMU_CPU=max,sve-max-vq=4 SIMDROP_TEST_VECTOR_BITS=512 emulated_test build-test-aarch64
     vector_lengths build-test-aarch64 max,sve-max-vq=1:128 max,sve-max-vq=2:256 \
         max,sve-max-vq=3:384
 
-    echo "== riscv64 with V under qemu-user (VLEN 128): every path, trimmed (SIMDROP_TEST_SMALL)"
+    echo "== riscv64 with V under qemu-user (VLEN 128): every path, trimmed (SIMDROP_TEST_SMALL) ($(elapsed))"
     # (this leg is for rvv and the RISC-V CPU: the x86 and NEON twins run on the native, aarch64
     # and big-endian s390x legs already, and compiling them once more costs CI minutes)
     setup build-test-riscv64 --cross-file cross/riscv64-linux-gnu.ini -Dbench=disabled \
@@ -103,12 +103,12 @@ if [ "$arch" = x86_64 ] && [ "$native_only" = 0 ]; then
     vector_lengths build-test-riscv64 rv64,v=true,vlen=256,vext_spec=v1.0:256 \
         rv64,v=true,vlen=512,vext_spec=v1.0:512 rv64,v=true,vlen=1024,vext_spec=v1.0:1024
 
-    echo "== s390x (big-endian) under qemu-user: every path, trimmed (SIMDROP_TEST_SMALL)"
+    echo "== s390x (big-endian) under qemu-user: every path, trimmed (SIMDROP_TEST_SMALL) ($(elapsed))"
     setup build-test-s390x --cross-file cross/s390x-linux-gnu.ini -Dbench=disabled
     SIMDROP_TEST_SMALL=1 meson test -C build-test-s390x --no-suite quality --no-suite large \
         --print-errorlogs --timeout-multiplier 4
 
-    echo "== x86-64 Windows (mingw-w64 DLL) under Wine: every x86 path, Win32 threads"
+    echo "== x86-64 Windows (mingw-w64 DLL) under Wine: every x86 path, Win32 threads ($(elapsed))"
     # (the Windows ports are the DLL, its exports and the Win32 threads: the x86 paths run natively
     # here, their SIMDe twins on the Linux legs)
     setup build-test-win --cross-file cross/x86_64-w64-mingw32.ini -Dbench=disabled \
@@ -127,8 +127,8 @@ if [ "$arch" = x86_64 ] && [ "$native_only" = 0 ]; then
     wineserver --persistent=30 </dev/null >/dev/null 2>&1 || true
     wine cmd /c exit >/dev/null 2>&1
     emulated_test build-test-win
-    echo "== Windows: the DLL's users again on 3 threads (SIMDROP_NUM_THREADS through Wine)"
+    echo "== Windows: the DLL's users again on 3 threads (SIMDROP_NUM_THREADS through Wine) ($(elapsed))"
     SIMDROP_NUM_THREADS=3 meson test -C build-test-win --no-rebuild --print-errorlogs \
         --timeout-multiplier 4 api golden stats
 fi
-echo "== all tests passed"
+echo "== all tests passed ($(elapsed))"

@@ -968,12 +968,15 @@ static void fork_cases(void)
     /* Forks while another thread is in threaded calls: the pool's lock is held across fork()
      * by the library's fork handlers, so the child starts with a consistent, empty pool. */
     const int forks = rel_small() ? 4 : 30;
-    CHECK(fork_storm(&j, &k, forks, 0, rel_small() ? 30 : 5) == 0, "children forked while "
+    /* (a child's limit: 5 s natively, where it takes milliseconds; under valgrind one took 11 s
+     * alone, and it shares 2 cores with other tests) */
+    const unsigned limit = rel_small() ? (unsigned)time_limit() : 5;
+    CHECK(fork_storm(&j, &k, forks, 0, limit) == 0, "children forked while "
           "another thread was in threaded calls hung or failed");
     /* Forks while another thread is in simdrop_set_parallel: the fork handlers hold the engine
      * hook's lock too, so no child inherits it locked (it used to hang in its first threaded
      * call, which takes that lock). */
-    CHECK(fork_storm(&j, &k, rel_small() ? 2 : 6, 1, rel_small() ? 30 : 5) == 0,
+    CHECK(fork_storm(&j, &k, rel_small() ? 2 : 6, 1, limit) == 0,
           "children forked while another thread was in simdrop_set_parallel hung or failed");
     CHECK(!tjob_run(&j, 0, err, sizeof err), "parent after the forks: %s", err);
     printf("  fork: a child after the pool ran, and %d children forked during threaded calls\n",
