@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # sanitizers.sh: the test suite under ASan+UBSan once per forced path (but the SIMDe twins of paths
-# that run natively; with SIMDROP_ISA set, the tests that loop over the paths take that path
-# alone, tests/common.h's test_paths, so each run tests its own path), the thread tests under TSan,
-# and the test suite under valgrind memcheck. The suites include checkasm and the fuzz corpus
+# that run natively, which the ASan and TSan builds leave out: .ci/lib.sh's native_twins; with
+# SIMDROP_ISA set, the tests that loop over the paths take that path alone, tests/common.h's
+# test_paths, so each run tests its own path), the thread tests under TSan, and the test suite
+# under valgrind memcheck. The suites include checkasm and the fuzz corpus
 # replay, which force the non-temporal store threshold down (and split calls across threads), so
 # the non-temporal branches of every kernel run under ASan and valgrind too. The `large` suite
 # (2^27-element calls) and `quality` (dieharder) are left out: they are about scale, not memory.
