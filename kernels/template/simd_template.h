@@ -72,7 +72,7 @@
  *   SIMDROP_STREAMS            2 where one run's generator waits on its own latency (one register
  *                              per state word: W = 16), so that gen2 interleaves two runs; the
  *                              default 1 makes gen2 two gen calls (table.h)
- *   SIMDROP_PREFETCH_BYTES     how far ahead the streaming loops prefetch (4096; half for 16-bit dtypes)
+ *   SIMDROP_PREFETCH_BYTES(_16) how far ahead the streaming loops prefetch (4096; 16384 for 16-bit dtypes)
  *   Non-temporal stores, all five or none (none: plain stores everywhere, no fence, and
  *   SIMDROP_HAS_NT is 0, so the streaming and bounce-buffer branches compile away):
  *   VF_STORE_NT(p, v), VH_STORE_NT(p, h), VD_STORE_NT(p, v)   stores that bypass the caches, to
@@ -310,16 +310,24 @@ enum { STORE_REGULAR, STORE_NT, STORE_BOUNCE };
 /* Loops with non-temporal stores also prefetch their inputs this far ahead, into L2: with the
  * generator's arithmetic in the loop the out-of-order window holds too few loads to keep DRAM
  * busy, and the hardware prefetchers alone left forward at 0.75x a memcpy of 64M floats on the
- * Intel VM; 4 KiB ahead reached 0.9-1.0x (2 and 8 KiB ahead did nearly as well). That is 32
- * rounds of floats; the 16-bit dtypes prefetch the same 32 rounds ahead, half the bytes: on the
- * Intel Xeon VM with AVX512-BF16 their forward at 16M ran 4-5% faster so (bf16 6.0 to 6.3
- * Gelem/s, three interleaved rounds of 2, 4 and 8 KiB builds), where f32 and f64 did not move. */
+ * Intel VM; 4 KiB ahead reached 0.9-1.0x (2 and 8 KiB ahead did nearly as well). The 16-bit
+ * dtypes prefetch further, SIMDROP_PREFETCH_BYTES_16: their arithmetic per byte is twice the
+ * floats', so at 64M they run barely faster than DRAM delivers, and a line that comes late
+ * stalls them. On the Intel Xeon VM of model 207 (avx512bf16; each op over a memcpy of the same
+ * bytes timed in the same process, median of 4 rounds interleaved with the 2 KiB build), 16 KiB:
+ * at 64M bf16 forward with mask 0.80x -> 0.92x memcpy, forward 0.81x -> 0.94x, backward 0.89x
+ * -> 0.96x, by regeneration 0.80x -> 0.94x, f16 0.82x, 0.84x, 0.86x, 0.86x -> 0.94x, 1.00x,
+ * 0.98x, 1.00x; at 16M 0-4% better; the fused 16-bit ops at 1M and 16M the same. 32 KiB did
+ * no better (3 rounds); for f32 and f64, 32 KiB against 4 KiB moved nothing beyond the noise. */
 #ifndef SIMDROP_PREFETCH_BYTES
 #define SIMDROP_PREFETCH_BYTES 4096
 #endif
+#ifndef SIMDROP_PREFETCH_BYTES_16
+#define SIMDROP_PREFETCH_BYTES_16 16384
+#endif
 SIMDROP_INLINE size_t SIMDROP_FN(prefetch_ahead)(const int dt)
 {
-    return simdrop_dtype_size(dt) == 2 ? SIMDROP_PREFETCH_BYTES / 2 : SIMDROP_PREFETCH_BYTES;
+    return simdrop_dtype_size(dt) == 2 ? SIMDROP_PREFETCH_BYTES_16 : SIMDROP_PREFETCH_BYTES;
 }
 
 /* Prefetches one round of the input at x and, with a residual, of the one at r. */
