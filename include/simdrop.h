@@ -42,7 +42,7 @@ enum simdrop_status {
     SIMDROP_ENULL = -1,         /* a required pointer is NULL while the call has elements */
     SIMDROP_EPROB = -2,         /* p is NaN or outside [0, 1] (checked even with no elements) */
     SIMDROP_ERANGE = -3,        /* offset + count > 2^64: the global indices would wrap */
-    SIMDROP_ESIZE = -4,         /* the sizes overflow size_t, or group_len == 0 with groups > 0 */
+    SIMDROP_ESIZE = -4,         /* sizes overflow size_t or the address space, or group_len == 0 with groups > 0 */
     SIMDROP_EOVERLAP = -5,      /* two buffers overlap in a way the function does not allow */
     SIMDROP_EISA_UNKNOWN = -6,  /* no kernel path has this name */
     SIMDROP_EISA_UNAVAILABLE = -7, /* the path exists but was not built or this CPU/OS lacks it */

@@ -242,6 +242,10 @@ void simdrop_check_message(const simdrop_call *c, const simdrop_fault *f, const 
         put_counts(&t, c);
         put(&t, ", overflows size_t");
         break;
+    case SIMDROP_F_BUF_END:
+        put_buf(&t, c, f->arg);
+        put(&t, " would run past the end of the address space");
+        break;
     case SIMDROP_F_CAPACITY:
         put(&t, "%s needs %" PRIu64 " bytes (", s->buf[f->arg].name, buf_bytes(c, f->arg));
         put_counts(&t, c);

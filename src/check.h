@@ -249,6 +249,7 @@ typedef struct simdrop_fault {
 enum simdrop_fault_rule {
     SIMDROP_F_NONE, SIMDROP_F_NULL, SIMDROP_F_PROB, SIMDROP_F_RANGE, SIMDROP_F_GROUP_LEN_ZERO,
     SIMDROP_F_COUNT_SIZE, SIMDROP_F_BUF_SIZE, SIMDROP_F_CAPACITY, SIMDROP_F_OVERLAP,
+    SIMDROP_F_BUF_END,     /* a buffer's bytes would run past the last address */
     SIMDROP_F_NO_BLOCK,    /* the block pointer is NULL */
     SIMDROP_F_BLOCK_COLS,  /* col0 + cols > global_cols */
     SIMDROP_F_BLOCK_LDX,   /* ldx < cols */
@@ -340,8 +341,13 @@ SIMDROP_CHECK_INLINE int simdrop_check_elements(const simdrop_call *c, uint64_t 
         return 1;
     }
     uint64_t ab;
-    if (shape == SIMDROP_SHAPE_NHWC)
+    if (shape == SIMDROP_SHAPE_NHWC) {
+        if (!c->a || !c->channels) { /* no element whatever spatial, which may be any size */
+            *n = 0;
+            return 1;
+        }
         return simdrop_check_mul(c->a, c->b, &ab) && simdrop_check_mul(ab, c->channels, n);
+    }
     return simdrop_check_mul(c->a, c->b, n);
 }
 
@@ -445,6 +451,12 @@ SIMDROP_CHECK_INLINE int simdrop_check(const simdrop_call *c, simdrop_fault *f)
     for (int i = 0; i < s->nbufs; i++)
         if (!simdrop_check_bytes(c, i, n, &len[i]))
             return simdrop_check_fault(f, SIMDROP_ESIZE, SIMDROP_F_BUF_SIZE, i, -1);
+    /* A buffer must end below the top of the address space (addr + bytes <= UINTPTR_MAX), so
+     * that the ends the overlap test adds up below cannot wrap: a wrapped end made two
+     * overlapping buffers look disjoint, and the call ran into them. */
+    for (int i = 0; i < s->nbufs; i++)
+        if (!simdrop_check_null(&c->buf[i]) && len[i] > UINTPTR_MAX - c->buf[i].addr)
+            return simdrop_check_fault(f, SIMDROP_ESIZE, SIMDROP_F_BUF_END, i, -1);
     for (int i = 0; i < s->nbufs; i++) /* a front end that knows its buffers' sizes */
         if (c->buf[i].capacity && !simdrop_check_null(&c->buf[i]) && len[i] > c->buf[i].capacity)
             return simdrop_check_fault(f, SIMDROP_ESIZE, SIMDROP_F_CAPACITY, i, -1);

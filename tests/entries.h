@@ -97,6 +97,8 @@ static inline size_t ent_elements(const entry *e, ent_shape s)
 {
     if (e->family == FAM_ELEMENT || e->family == FAM_MASK || e->family == FAM_BYTES)
         return s.a;
+    if (ent_is_nhwc(e) && !s.c) /* no channel: no element, however many positions */
+        return 0;
     if (s.a && s.b > SIZE_MAX / s.a)
         return SIZE_MAX;
     if (ent_is_nhwc(e) && s.a * s.b != 0 && s.c > SIZE_MAX / (s.a * s.b))

@@ -223,6 +223,19 @@ static void check_messages(void)
            "(SIMDROP_ESIZE)");
     h.channels = 0; /* no channel: no element, nothing checked but p */
     expect("simdrop_", &h, SIMDROP_OK, "");
+    h.b = SIZE_MAX; /* also where samples * spatial overflows */
+    expect("simdrop_", &h, SIMDROP_OK, "");
+
+    /* A buffer past the top of the address space, alone or over another one: a wrapped end
+     * must not make them look apart. */
+    c = call3(F, SIMDROP_DTYPE_F32, 100, 0, 0.5, 0, at(UINTPTR_MAX - 399), at(0), at(0x2000));
+    expect("simdrop_", &c, SIMDROP_ESIZE, "simdrop_forward_f32: y [0xfffffffffffffe70, +400 "
+           "bytes) would run past the end of the address space (SIMDROP_ESIZE)");
+    c.buf[0] = at(UINTPTR_MAX - 400); /* the last byte at 2^64 - 2 */
+    expect("simdrop_", &c, SIMDROP_OK, "");
+    c = call3(F, SIMDROP_DTYPE_F32, SIZE_MAX / 4, 0, 0.5, 0, at(0x1004), at(0), at(0x1000));
+    expect("simdrop_", &c, SIMDROP_ESIZE, "simdrop_forward_f32: y [0x1004, +18446744073709551612 "
+           "bytes) would run past the end of the address space (SIMDROP_ESIZE)");
 
     simdrop_call m = call3(SIMDROP_ENTRY_MASK_TO_BYTES, SIMDROP_DTYPE_NONE, 20, 0, 0.0, 0,
                            at(0x100), at(0x110), at(0));

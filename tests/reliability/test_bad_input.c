@@ -122,6 +122,12 @@ static int model_status(const bcall *c)
     for (int i = 0; i < e->nargs; i++)
         if (model_bytes(e, i, c->s) > SIZE_MAX)
             return SIMDROP_ESIZE;
+    /* A buffer must end below the top of the address space; every buffer of these calls lies
+     * at least a page up, so one within a page of SIZE_MAX bytes runs past it (past_top_cases;
+     * the other cases' buffers stay far below). */
+    for (int i = 0; i < e->nargs; i++)
+        if (c->off[i] != NOWHERE && model_bytes(e, i, c->s) > SIZE_MAX - 4096)
+            return SIMDROP_ESIZE;
     for (int i = 0; i < e->nargs; i++)
         for (int j = i + 1; j < e->nargs; j++) {
             if (c->off[i] == NOWHERE || c->off[j] == NOWHERE)
@@ -578,7 +584,35 @@ static void size_cases(const entry *e)
     if (ent_is_nhwc(e)) {
         bcall c = call_huge(e, shape3(0, SIZE_MAX, 7), 0.5, 0);
         run_case("samples == 0, spatial = SIZE_MAX", &c, env_status);
+        c = call_huge(e, shape3(2, SIZE_MAX, 0), 0.5, 0); /* samples * spatial overflows */
+        run_case("channels == 0, samples * spatial past SIZE_MAX", &c, env_status);
     }
+}
+
+/* Sizes that fit size_t but take a buffer past the top of the address space from where it
+ * lies: ESIZE, not a wrapped end that makes overlapping buffers look apart (the call then ran
+ * into them). The largest buffer is within a page of SIZE_MAX bytes. */
+static void past_top_cases(const entry *e)
+{
+    const size_t es = ent_dtype_size(e->dt);
+    ent_shape s;
+    if (e->family == FAM_MASK)
+        return; /* its largest buffer is n / 8 bytes */
+    if (e->family == FAM_BYTES)
+        s = shape(SIZE_MAX, 0);
+    else if (e->family == FAM_ELEMENT)
+        s = shape(SIZE_MAX / es, 0);
+    else if (ent_is_nhwc(e))
+        s = shape3(1, SIZE_MAX / es, 1);
+    else if (e->family == FAM_REDUCE)
+        s = shape(1, SIZE_MAX / (e->dt == E_F64 ? 8 : 4));
+    else
+        s = shape(1, SIZE_MAX / es);
+    bcall c = call_huge(e, s, 0.5, 0);
+    run_case("a buffer past the top of the address space", &c, SIMDROP_ESIZE);
+    for (int i = 1; i < e->nargs; i++) /* each buffer a few bytes into the first */
+        c.off[i] = 4L * i;
+    run_case("overlapping buffers past the top of the address space", &c, SIMDROP_ESIZE);
 }
 
 /* Buffer j placed at a byte distance from buffer i: every partial overlap from one unit either
@@ -988,6 +1022,7 @@ static void all_cases(void)
         p_cases(e);
         range_cases(e);
         size_cases(e);
+        past_top_cases(e);
         overlap_cases(e);
         alias_cases(e);
         order_cases(e);
