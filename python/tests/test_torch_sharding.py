@@ -301,6 +301,29 @@ class TestBlocks(unittest.TestCase):
             self.assertTrue(torch.equal(view, full[:, 2:5]))
             self.assertTrue(torch.equal(x[:, 2:5], full[:, 2:5]))
 
+    def test_whole_tensor_in_another_layout_decides_as_its_blocks(self):
+        # A rank holding the whole tensor in channels_last (or any permuted) memory gets the
+        # row-major decisions that ranks holding parts of it get (the plain route would run
+        # them in memory order): with samples(), a block naming all of it, or neither.
+        x = torch.randn(8, 3, 4, 5)
+        for layout in (x.contiguous(memory_format=torch.channels_last), x.permute(3, 1, 0, 2).contiguous().permute(2, 1, 3, 0)):
+            self.assertFalse(layout.is_contiguous())
+            for fn in (F.dropout, F.alpha_dropout):
+                with sdt.site_seeds(1234, 0):
+                    want = fn(x, 0.5, True, site="act")
+                    halves = []
+                    for first in (0, 4):
+                        with sdt.samples(first, 8):
+                            halves.append(fn(layout[first:first + 4], 0.5, True, site="act"))
+                    self.assertTrue(torch.equal(torch.cat(halves), want))
+                    with sdt.samples(0, 8):
+                        self.assertTrue(torch.equal(fn(layout, 0.5, True, site="act"), want))
+                    self.assertTrue(torch.equal(fn(layout, 0.5, True, site="act", block={0: (0, 8)}), want))
+                    self.assertTrue(torch.equal(fn(layout, 0.5, True, site="act"), want))
+                    inplace = layout.clone(memory_format=torch.preserve_format)
+                    self.assertIs(fn(inplace, 0.5, True, True, site="act"), inplace)
+                    self.assertTrue(torch.equal(inplace, want))
+
     def test_bias_dropout_add_on_a_block(self):
         for dtype in (torch.float32, torch.float64, torch.bfloat16, torch.float16):
             x = torch.randn(8, 3, 12).to(dtype)

@@ -194,6 +194,11 @@ def blocks(starts, local, glob):
     cut = [k for k in range(nd) if starts[k] != 0 or local[k] != glob[k]]
     if any(n == 0 for n in local):
         return []
+    if not cut:  # the whole grid: one row of every decision
+        total = 1
+        for n in local:
+            total *= n
+        return [(0, 1, total, 0, 0, total)]
     d = cut[-1]
     inner = 1
     for k in range(d + 1, nd):
@@ -332,8 +337,16 @@ def run_blocks(kind, input, p, inplace, seed, fname, glen, bl):
 def plan(input, block, ddims, fname):
     """The blocks of a call whose keep decisions are the grid of input's first ddims dimensions
     (all of them for element dropout, (N, C) for channel dropout, N for drop-path), or None when
-    its input is the whole global tensor."""
+    its input is the whole global tensor and the plain route decides as a block would. In this
+    thread's mode (site seeds, samples()) or with a block, the element decisions of a whole tensor
+    in another memory layout (channels_last, a permutation) are a block's too, in row-major
+    order: the plain route takes them in memory order, and a rank holding the whole tensor would
+    not get the masks of ranks holding parts of it."""
     b = box(input, block, ddims, fname)
+    if (b is None and ddims == input.dim() > 0 and not input.is_contiguous() and
+            (block is not None or _state.mode is not None or _state.samples is not None)):
+        local = list(input.shape)
+        b = [0] * ddims, local, local
     return None if b is None else blocks(*b)
 
 
