@@ -932,6 +932,30 @@ class TestErrors(unittest.TestCase):
                                     "but bias is on meta and input on cpu"):
             F.bias_dropout_add(x, torch.ones(3, device="meta"), None, 0.5)
 
+    def test_forward_mode_ad_is_refused_not_dropped(self):
+        # A dual tensor's tangent would leave the kernels missing or unmasked: an error instead,
+        # on every route to them (plain, sharded, the fused op), also where the input does
+        # not require grad; eval mode and p = 0 return the input, tangent and all.
+        import torch.autograd.forward_ad as fwAD
+        x, t = torch.randn(4, 3, 8, 8, dtype=torch.float64), torch.randn(4, 3, 8, 8, dtype=torch.float64)
+        calls = [("dropout", lambda d: F.dropout(d, 0.5)), ("dropout2d", lambda d: F.dropout2d(d, 0.5)),
+                 ("alpha_dropout", lambda d: F.alpha_dropout(d, 0.5, True)),
+                 ("feature_alpha_dropout", lambda d: F.feature_alpha_dropout(d, 0.5, True)),
+                 ("drop_path", lambda d: F.drop_path(d, 0.5, True)),
+                 ("bias_dropout_add", lambda d: F.bias_dropout_add(d, None, None, 0.5, False))]
+        for name, call in calls:
+            for grad in (False, True):
+                with fwAD.dual_level():
+                    dual = fwAD.make_dual(x.clone().requires_grad_(grad), t)
+                    with self.assertRaisesRegex(NotImplementedError, f"simdrop.torch.{name}: forward-mode AD"):
+                        call(dual)
+                    with sdt.samples(0, 4), self.assertRaisesRegex(NotImplementedError, "forward-mode AD"):
+                        call(dual)  # the sharded route
+        with fwAD.dual_level():
+            dual = fwAD.make_dual(x, t)
+            self.assertIs(fwAD.unpack_dual(F.dropout(dual, 0.5, False)).tangent, fwAD.unpack_dual(dual).tangent)
+            self.assertIs(fwAD.unpack_dual(F.dropout(dual, 0.0)).tangent, fwAD.unpack_dual(dual).tangent)
+
 
 # ---- views, tensor flags, alignment and mask arguments (issue 20) -----------------------------
 

@@ -53,6 +53,7 @@ import warnings
 
 import torch
 from torch import Tensor
+from torch.autograd import forward_ad as _fwad
 
 from . import _ops, _sharding as _sh
 from ._ops import ALPHA, BIAS_ADD, ELEMENT, GROUPS, UNSCALED, Spec
@@ -175,9 +176,22 @@ def plain3(*tensors):
 
 # ---- the two routes ---------------------------------------------------------------------------------
 
+def _refuse_tangents(fname, *tensors):
+    """Forward-mode AD (torch.autograd.forward_ad) is refused, not dropped: the kernels would
+    return no tangent, or one that ignores the mask. The check costs one read outside a
+    dual_level() (torch's _current_level; where a torch lacks it, every call unpacks)."""
+    if getattr(_fwad, "_current_level", 0) >= 0 and any(
+            t is not None and _fwad.unpack_dual(t).tangent is not None for t in tensors):
+        raise NotImplementedError(
+            f"simdrop.torch.{fname}: forward-mode AD (torch.autograd.forward_ad) is not supported: "
+            "the input is a dual tensor, whose tangent the kernels would not carry. Use "
+            "reverse-mode autograd, or torch.nn.functional's dropout for forward-mode AD.")
+
+
 def _run(kind, input, p, inplace, generator, save_mask, fname, groups, glen, seed=None):
     """The eager route of every element/group/alpha form once dropout is to be applied (seed:
     the call's seed when already known, else one draw of generator)."""
+    _refuse_tangents(fname, input)
     k = _TABLES[kind].get(input.dtype)
     if k is None or not input.is_cpu or input.layout is not _strided:
         if not input.is_cuda:
@@ -261,6 +275,7 @@ def _sharded(kind, input, p, inplace, generator, save_mask, fname, groups, glen,
     """An eager call while site_seeds()/samples() is open somewhere or with a block: the seed
     from the site (or the generator), and the global indices from the block (_sharding.py; the
     keep decisions are the grid of input's first ddims dimensions)."""
+    _refuse_tangents(fname, input)
     seed = _sh.seed_of(site, generator, fname)
     bl = _sh.plan(input, block, ddims, fname)
     if bl is None:  # the whole global tensor: the plain route with this seed
@@ -452,6 +467,7 @@ def bias_dropout_add(input, bias, residual, p=0.5, training=True, *, generator=N
         return torch.ops.simdrop.bias_dropout_add(input, bias, residual, p, training, save_mask)
     check_p(p)
     k, rows, cols = check_bias_dropout_add(input, bias, residual, fname)
+    _refuse_tangents(fname, input, bias, residual)
     p_run = float(p) if training else 0.0
     seed = 0
     if training and p != 0:
