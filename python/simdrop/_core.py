@@ -12,7 +12,8 @@ class SimdropError(Exception):
     """A C function of simdrop returned an error status.
 
     `status` is the C code (a negative int), `function` the C function's name; the message is
-    simdrop_strerror's text. Each code has its own subclass, which also derives from the builtin
+    the library's account of the failed call (simdrop_last_error: the arguments at fault and
+    their values), else simdrop_strerror's text. Each code has its own subclass, which also derives from the builtin
     exception a Python caller expects (ValueError for bad arguments)."""
 
     def __init__(self, status, function, message=None):
@@ -91,6 +92,20 @@ _ERRORS = {
 LAST_ERROR = {}
 
 
+def _cpu_last_error(status, function):
+    """simdrop_last_error()'s text when it is about this failure: it names the function first
+    and the code's name last ("simdrop_forward_block_f32: col0 + cols = 4 + 8 exceeds global_cols
+    = 8: ... (SIMDROP_ESIZE)"); only a failing call writes it, so an older one may be left."""
+    text = _lib.simdrop_last_error().decode(errors="replace")
+    name = _STATUS_NAMES.get(status)
+    if name and text.startswith(function + ": ") and text.endswith(f"({name})"):
+        return text
+    return None
+
+
+_STATUS_NAMES = {getattr(_lib, n): n for n in dir(_lib) if n.startswith("SIMDROP_E")}
+
+
 def strerror(status):
     """simdrop_strerror(status) as a str."""
     return _lib.simdrop_strerror(int(status)).decode()
@@ -101,7 +116,7 @@ def raise_status(status, function):
     for prefix, last_error in LAST_ERROR.items():
         if function.startswith(prefix):
             raise _ERRORS.get(status, SimdropError)(status, function, last_error() or None)
-    raise _ERRORS.get(status, SimdropError)(status, function)
+    raise _ERRORS.get(status, SimdropError)(status, function, _cpu_last_error(status, function))
 
 
 def check(status, function):

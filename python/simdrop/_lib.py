@@ -329,6 +329,8 @@ simdrop_isa_supported = _declare("simdrop_isa_supported", c_int, c_char_p)
 
 # const char *simdrop_strerror(int status)
 simdrop_strerror = _declare("simdrop_strerror", c_char_p, c_int)
+# const char *simdrop_last_error(void)
+simdrop_last_error = _declare("simdrop_last_error", c_char_p)
 # const char *simdrop_version(void)
 simdrop_version = _declare("simdrop_version", c_char_p)
 

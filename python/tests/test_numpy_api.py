@@ -415,6 +415,16 @@ class TestErrors(unittest.TestCase):
         self.assertEqual(cm.exception.status, -5)
         self.assertIn("overlap", str(cm.exception))
         self.assertIn("simdrop_forward_f32", str(cm.exception))
+        # the library's own account of the call (simdrop_last_error), not the code's static text
+        self.assertRegex(str(cm.exception), r"^simdrop_forward_f32: y \[0x[0-9a-f]+, \+128 bytes\) "
+                         r"and x \[0x[0-9a-f]+, \+128 bytes\) overlap: .* \(SIMDROP_EOVERLAP\)$")
+        with self.assertRaises(simdrop.SizeError) as cm:
+            simdrop.dropout(np.ones((4, 8), np.float32), 0.5, 1, block=(0, 4, 8))
+        self.assertEqual(str(cm.exception), "simdrop_forward_block_f32: col0 + cols = 4 + 8 exceeds "
+                         "global_cols = 8: the block leaves the global rows (SIMDROP_ESIZE)")
+        # a status without a fresh account of it keeps the static text
+        self.assertEqual(str(simdrop.SizeError(-4, "simdrop_forward_f64")),
+                         "simdrop_forward_f64: " + simdrop.strerror(-4))
         with self.assertRaises(simdrop.IsaUnknownError):
             simdrop.set_isa("no-such-path")
         self.assertEqual(simdrop.strerror(-2), "p is NaN or outside [0, 1]")
