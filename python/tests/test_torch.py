@@ -915,6 +915,16 @@ class TestErrors(unittest.TestCase):
             warnings.simplefilter("ignore")
             with self.assertRaisesRegex(RuntimeError, "Feature dropout requires at least 2 dimensions"):
                 F.dropout2d(torch.ones(3), 0.5)
+            # p = 1 multiplies by zero before PyTorch looks at the dimensions: the same here
+            import torch.nn.functional as TF
+            for name in ("dropout2d", "dropout3d", "feature_alpha_dropout"):
+                for x in (torch.tensor([-1.5, 2.0, float("nan"), -float("inf"), 0.0]), torch.tensor(-3.0)):
+                    want = getattr(TF, name)(x, 1.0, True)
+                    got = getattr(F, name)(x, 1.0, True)
+                    self.assertTrue(torch.equal(got.view(torch.int32), want.view(torch.int32)), (name, x))
+                    inplace = x.clone()
+                    self.assertIs(getattr(F, name)(inplace, 1.0, True, True), inplace)
+                    self.assertTrue(torch.equal(inplace.view(torch.int32), want.view(torch.int32)), (name, x))
 
     def test_drop_path_and_bias_add(self):
         ones = torch.ones(64, 3)  # scale_by_keep=False: kept samples stay 1, dropped ones 0

@@ -121,6 +121,8 @@ def feature_split(input, p, training, fname):
         return None
     shape = input.shape if batched else (1,) + tuple(input.shape)
     if len(shape) < 2:
+        if p == 1:  # PyTorch returns input * 0 before it checks the dimensions: one group, dropped
+            return 1, input.numel(), batched
         raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
     groups = shape[0] * shape[1]
     return groups, input.numel() // groups, batched
