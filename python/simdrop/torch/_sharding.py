@@ -337,17 +337,20 @@ def run_blocks(kind, input, p, inplace, seed, fname, glen, bl):
 def plan(input, block, ddims, fname):
     """The blocks of a call whose keep decisions are the grid of input's first ddims dimensions
     (all of them for element dropout, (N, C) for channel dropout, N for drop-path), or None when
-    its input is the whole global tensor and the plain route decides as a block would. In this
-    thread's mode (site seeds, samples()) or with a block, the element decisions of a whole tensor
-    in another memory layout (channels_last, a permutation) are a block's too, in row-major
-    order: the plain route takes them in memory order, and a rank holding the whole tensor would
-    not get the masks of ranks holding parts of it."""
+    its input is the whole global tensor."""
     b = box(input, block, ddims, fname)
-    if (b is None and ddims == input.dim() > 0 and not input.is_contiguous() and
-            (block is not None or _state.mode is not None or _state.samples is not None)):
-        local = list(input.shape)
-        b = [0] * ddims, local, local
     return None if b is None else blocks(*b)
+
+
+def whole(input):
+    """The blocks of a whole tensor's element decisions in row-major order (its grid uncut)."""
+    local = list(input.shape)
+    return blocks([0] * len(local), local, local)
+
+
+def in_mode(block):
+    """A block given, or this thread inside site_seeds() or samples()."""
+    return block is not None or _state.mode is not None or _state.samples is not None
 
 
 # ---- the fused bias + dropout + residual op on a block ----------------------------------------------

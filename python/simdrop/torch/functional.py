@@ -283,7 +283,13 @@ def _sharded(kind, input, p, inplace, generator, save_mask, fname, groups, glen,
     if bl is None:  # the whole global tensor: the plain route with this seed
         if kind is not ELEMENT and ddims == 2 and glen == 1 and not input.is_contiguous():
             return _channels_as_elements(kind, input, p, inplace, generator, save_mask, fname, groups, seed)
-        return _run(kind, input, p, inplace, generator, save_mask, fname, groups, glen, seed)
+        if ddims != input.dim() or input.is_contiguous() or not _sh.in_mode(block):
+            return _run(kind, input, p, inplace, generator, save_mask, fname, groups, glen, seed)
+        # Element decisions of a tensor in another layout (channels_last, a permutation): the
+        # plain route makes them in memory order, a block in row-major order, so in the mode
+        # the whole tensor runs as a block, or a rank holding all of it would not get the masks
+        # of ranks holding parts of it.
+        bl = _sh.whole(input)
     return _sh.run_blocks(kind, input, p, inplace, seed, fname, glen, bl)
 
 
