@@ -1,4 +1,5 @@
 /* launch.c: what a GPU call runs: the checks of src/check.c, the plan of kernels and arguments (src/simdrop.c's decisions, for gpu/kernels.h), the errors. */
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -301,8 +302,12 @@ static void block_gen(plan *pl, int rule, int x, int mask, const simdrop_consts 
     if (!g.strided) {
         l = elements(pl, rule, n, g.first, x, mask, *k);
     } else {
-        const uint64_t span = (g.rows - 1) * g.global_cols + g.cols; /* the block's index range */
-        pl->scratch = (span + 7) / 8;
+        /* The block's index range, 1 to 2^64 indices (the range check's limit; 2^64 is 0 here),
+         * and its keep bits in bytes, counted without wrapping: (span + 7) / 8 made 0 bytes of
+         * a span near 2^64, and the generator ran over it unbounded. No device allocates such a
+         * scratch: SIMDROP_ENOMEM. */
+        const uint64_t span = (g.rows - 1) * g.global_cols + g.cols;
+        pl->scratch = span ? span / 8 + (span % 8 != 0) : (uint64_t)1 << 61;
         gen(pl, RULE_NONE, c->dtype, span, g.first)->slot[SIMDROP_GPU_MASK_OUT] = SIMDROP_GPU_SCRATCH;
         l = bits(pl, rule, c->dtype, n, 1, 0, x, SIMDROP_GPU_SCRATCH);
         set_consts(l, *k);
@@ -500,6 +505,10 @@ int simdrop_gpu_run(const simdrop_gpu_backend *be, void *ctx, simdrop_gpu_call *
     char why[384] = "";
     int status = SIMDROP_OK;
     call->buf[SIMDROP_GPU_SCRATCH] = NULL;
+    if ((size_t)scratch_bytes != scratch_bytes) { /* a 32-bit host: the allocators take a size_t */
+        snprintf(why, sizeof why, "the scratch of %" PRIu64 " bytes exceeds size_t", scratch_bytes);
+        return failed(be, &c, SIMDROP_ENOMEM, why, err, err_size);
+    }
     if (scratch_bytes &&
         (status = be->alloc(ctx, scratch_bytes, &call->buf[SIMDROP_GPU_SCRATCH], why, sizeof why)))
         return failed(be, &c, status, why, err, err_size);

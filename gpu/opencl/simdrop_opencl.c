@@ -84,13 +84,14 @@ static const char *cl_error_name(cl_int e, char *buf, size_t size)
     return buf;
 }
 
-/* "<what>: CL_... (code)" into why; SIMDROP_EDEVICE, or SIMDROP_ENOMEM for an allocation. */
+/* "<what>: CL_... (code)" into why; SIMDROP_EDEVICE, or SIMDROP_ENOMEM for an allocation (a
+ * scratch over the device's largest allocation is CL_INVALID_BUFFER_SIZE). */
 static int cl_failed(cl_int e, const char *what, char *why, size_t size)
 {
     char name[64];
     snprintf(why, size, "%s: %s", what, cl_error_name(e, name, sizeof name));
     return e == CL_MEM_OBJECT_ALLOCATION_FAILURE || e == CL_OUT_OF_RESOURCES ||
-                   e == CL_OUT_OF_HOST_MEMORY
+                   e == CL_OUT_OF_HOST_MEMORY || e == CL_INVALID_BUFFER_SIZE
                ? SIMDROP_ENOMEM
                : SIMDROP_EDEVICE;
 }

@@ -316,6 +316,54 @@ static void check_block_geometry(void)
     printf("  a block past its global row: SIMDROP_ESIZE, the CPU library's message, nothing written\n");
 }
 
+/* Strided blocks whose global index range is 2^64 - 7 and 2^64 indices (two rows of one column,
+ * global rows of 2^64 - 8 and 2^64 - 1): the CPU library computes their two elements; a device
+ * would need a scratch of the range's keep bits (2^61 bytes), so the call fails cleanly with
+ * SIMDROP_ENOMEM and writes nothing. Its size once wrapped to 0 (or the bias gradient's 8 bytes):
+ * the generator ran over the range unbounded, and wrote past the scratch. */
+static void check_block_index_range(void)
+{
+    static const char *const names[] = {"forward_block_f32", "bias_dropout_add_backward_regen_block_f32"};
+    static const size_t global_cols[] = {UINT64_MAX - 7, UINT64_MAX};
+    for (size_t n = 0; n < 2; n++) {
+        const entry *e = NULL;
+        for (size_t i = 0; i < NENTRIES; i++)
+            if (!strcmp(entries[i].name, names[n]))
+                e = &entries[i];
+        for (size_t k = 0; k < 2; k++) {
+            ent_shape s = ent_ab(2, 1);
+            s.global_cols = global_cols[k];
+            s.ldx = s.ldy = 1;
+            float x[2] = {1.0f, 2.0f};
+            unsigned char cpu[5][16];
+            void *hp[5] = {cpu[0], cpu[1], cpu[2], cpu[3], cpu[4]};
+            dbuf dev[5];
+            void *h[5] = {NULL, NULL, NULL, NULL, NULL};
+            for (int i = 0; i < e->nargs; i++) {
+                if (!e->arg[i].is_out)
+                    memcpy(cpu[i], x, sizeof x);
+                dev[i] = dbuf_new(ent_bytes(e, i, s), 0, e->arg[i].is_out ? NULL : x);
+                h[i] = dev[i].view;
+            }
+            const int want = e->call(hp, s, 0.5, 7, 0);
+            const int got = be->call(gpu_index(names[n]), h, s, 0.5, 7, 0);
+            CHECK(be->finish() == 0, "%s: the device failed", be->name);
+            CHECK(want == SIMDROP_OK && got == SIMDROP_ENOMEM, "%s %s, global_cols = %zu: status "
+                  "%d (%s), the CPU library's %d; want SIMDROP_ENOMEM", be->name, names[n],
+                  global_cols[k], got, be->last_error(), want);
+            for (int i = 0; i < e->nargs; i++) {
+                unsigned char *bytes = dbuf_fetch(&dev[i]);
+                if (e->arg[i].is_out)
+                    CHECK(bytes_all(bytes, dev[i].total, CANARY), "%s %s: %s written by a call "
+                          "that failed", be->name, names[n], e->arg[i].name);
+                free(bytes);
+                dbuf_free(&dev[i]);
+            }
+        }
+    }
+    printf("  blocks over 2^64 - 7 and 2^64 global indices: SIMDROP_ENOMEM, nothing written\n");
+}
+
 static void expect(int ok, const char *what)
 {
     CHECK(ok, "%s %s", be->name, what);
@@ -355,6 +403,7 @@ int main(int argc, char **argv)
     if (!only) {
         check_errors();
         check_block_geometry();
+        check_block_index_range();
         if (be->extra_checks)
             be->extra_checks(expect);
     }
