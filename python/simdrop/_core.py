@@ -13,8 +13,8 @@ class SimdropError(Exception):
 
     `status` is the C code (a negative int), `function` the C function's name; the message is
     the library's account of the failed call (simdrop_last_error: the arguments at fault and
-    their values), else simdrop_strerror's text. Each code has its own subclass, which also derives from the builtin
-    exception a Python caller expects (ValueError for bad arguments)."""
+    their values), else simdrop_strerror's text. Each code has its own subclass, which also
+    derives from the builtin exception a Python caller expects (ValueError for bad arguments)."""
 
     def __init__(self, status, function, message=None):
         self.status = status
