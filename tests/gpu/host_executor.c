@@ -22,10 +22,16 @@ static int host_alloc(void *ctx, uint64_t bytes, void **scratch, char *why, size
                  (unsigned long long)bytes);
         return SIMDROP_ENOMEM;
     }
-    *scratch = malloc(bytes);
-    if (*scratch)
-        memset(*scratch, 0xcd, bytes); /* no kernel may read what it did not write */
-    return *scratch ? SIMDROP_OK : SIMDROP_ENOMEM;
+    /* The host's "device" holds 1 TiB at most, as a real one holds what it has: a larger scratch
+     * (a block over 2^64 global indices asks for 2^61 bytes) fails as it would on a device,
+     * and never reaches malloc, which ASan aborts on rather than return NULL. */
+    *scratch = bytes <= (uint64_t)1 << 40 ? malloc((size_t)bytes) : NULL;
+    if (!*scratch) {
+        snprintf(why, size, "scratch of %llu bytes: out of memory", (unsigned long long)bytes);
+        return SIMDROP_ENOMEM;
+    }
+    memset(*scratch, 0xcd, bytes); /* no kernel may read what it did not write */
+    return SIMDROP_OK;
 }
 
 #define U64_ARG(field) a->field,
