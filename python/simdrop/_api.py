@@ -237,7 +237,8 @@ def dbias_reduce(partials):
         raise TypeError("partials: must be a float32 or float64 numpy array")
     if partials.ndim != 2:
         raise ValueError(f"partials: must be 2-D (granules, cols), got shape {partials.shape}")
-    partials = np.ascontiguousarray(partials)
+    if not (partials.flags.c_contiguous and partials.flags.aligned):
+        partials = partials.copy(order="C")  # (np.ascontiguousarray keeps a misaligned one as is)
     t = "f64" if partials.dtype == np.float64 else "f32"
     db = np.empty(partials.shape[1], partials.dtype)
     check(getattr(_lib, f"simdrop_dbias_reduce_{t}")(db.ctypes.data, partials.ctypes.data,
@@ -371,10 +372,11 @@ def _nhwc(n, samples, channels):
     return samples, n // pairs, channels
 
 
-def _nhwc_call(op, a, name, samples, channels, p, alpha, out):
-    """What the channels-last functions share: the checked array, (samples, spatial, channels),
-    p and output, and the C function of `op` (its alpha_ form with alpha=True) with its name."""
-    _need_numpy("dropout_groups_nhwc" + op.partition("groups_nhwc")[2])
+def _nhwc_call(function, op, a, name, samples, channels, p, alpha, out):
+    """What the channels-last functions share (`function` is the public one's name): the checked
+    array, (samples, spatial, channels), p and output, and the C function of `op` (its alpha_
+    form with alpha=True) with its name."""
+    _need_numpy(function)
     a, t = _array(a, name)
     shape = _nhwc(a.size, samples, channels)
     cname = ("alpha_" + op.replace("groups_", "")) if alpha else op
@@ -388,8 +390,8 @@ def dropout_groups_nhwc(x, samples, channels, p, seed, offset=0, out=None, retur
     the bits dropout_groups gives the same tensor in NCHW order. alpha=True: feature alpha
     dropout (alpha_dropout's values). offset counts (sample, channel) pairs, the mask has a bit
     per pair."""
-    x, (n, spatial, c), p, y, fn, name = _nhwc_call("forward_groups_nhwc", x, "x", samples,
-                                                    channels, p, alpha, out)
+    x, (n, spatial, c), p, y, fn, name = _nhwc_call("dropout_groups_nhwc", "forward_groups_nhwc",
+                                                    x, "x", samples, channels, p, alpha, out)
     seed, offset = check_u64(seed, "seed"), check_offset(offset, n * c)
     m = _new_mask(n * c, return_mask)
     check(fn(y.ctypes.data, _ptr(m), x.ctypes.data, n, spatial, c, p, seed, offset), name)
@@ -398,7 +400,8 @@ def dropout_groups_nhwc(x, samples, channels, p, seed, offset=0, out=None, retur
 
 def dropout_groups_nhwc_backward(dy, mask, samples, channels, p, out=None, alpha=False):
     """Gradient of dropout_groups_nhwc from its mask (one bit per (sample, channel))."""
-    dy, (n, spatial, c), p, dx, fn, name = _nhwc_call("backward_groups_nhwc", dy, "dy", samples,
+    dy, (n, spatial, c), p, dx, fn, name = _nhwc_call("dropout_groups_nhwc_backward",
+                                                      "backward_groups_nhwc", dy, "dy", samples,
                                                       channels, p, alpha, out)
     m = _mask_in(mask, n * c)
     check(fn(dx.ctypes.data, dy.ctypes.data, m.ctypes.data, n, spatial, c, p), name)
@@ -408,7 +411,8 @@ def dropout_groups_nhwc_backward(dy, mask, samples, channels, p, out=None, alpha
 def dropout_groups_nhwc_backward_regen(dy, samples, channels, p, seed, offset=0, out=None,
                                        alpha=False):
     """dropout_groups_nhwc_backward with the mask regenerated from (seed, offset)."""
-    dy, (n, spatial, c), p, dx, fn, name = _nhwc_call("backward_groups_nhwc_regen", dy, "dy",
+    dy, (n, spatial, c), p, dx, fn, name = _nhwc_call("dropout_groups_nhwc_backward_regen",
+                                                      "backward_groups_nhwc_regen", dy, "dy",
                                                       samples, channels, p, alpha, out)
     seed, offset = check_u64(seed, "seed"), check_offset(offset, n * c)
     check(fn(dx.ctypes.data, dy.ctypes.data, n, spatial, c, p, seed, offset), name)

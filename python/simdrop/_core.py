@@ -107,8 +107,12 @@ _STATUS_NAMES = {getattr(_lib, n): n for n in dir(_lib) if n.startswith("SIMDROP
 
 
 def strerror(status):
-    """simdrop_strerror(status) as a str."""
-    return _lib.simdrop_strerror(int(status)).decode()
+    """simdrop_strerror(status) as a str; ValueError for a status outside C's int (ctypes would
+    wrap it onto another code)."""
+    status = int(status)
+    if not -2**31 <= status < 2**31:
+        raise ValueError(f"status: must be a C int, in [-2^31, 2^31), got {status}")
+    return _lib.simdrop_strerror(status).decode()
 
 
 def raise_status(status, function):
@@ -130,9 +134,19 @@ def check(status, function):
 U64 = (1 << 64) - 1
 
 
+def _not_a_number(v):
+    """What float() or __index__ would turn into a number though it is none: text, a bool (also
+    numpy's and torch's), an array or tensor of one element but some dimensions."""
+    return (isinstance(v, (str, bytes, bytearray, bool)) or type(v).__name__ == "bool_"
+            or getattr(v, "ndim", 0) != 0 or str(getattr(v, "dtype", "")) in ("bool", "torch.bool"))
+
+
 def check_p(p, name="p"):
-    """p as a float in [0, 1]; ValueError (naming the argument) for NaN or out of range."""
+    """p as a float in [0, 1]; TypeError for what is not a real number (a str, a bool, an array
+    of some dimensions), ValueError for NaN or out of range; both name the argument."""
     try:
+        if type(p) is not float and _not_a_number(p):  # (a float, the common case, is one)
+            raise TypeError
         p = float(p)
     except (TypeError, ValueError):
         raise TypeError(f"{name}: dropout probability must be a real number, got {type(p).__name__}") from None
@@ -143,7 +157,7 @@ def check_p(p, name="p"):
 
 def check_u64(v, name):
     """v as an int in [0, 2^64); TypeError/ValueError naming the argument."""
-    if isinstance(v, bool) or not hasattr(v, "__index__"):
+    if type(v) is not int and (_not_a_number(v) or not hasattr(v, "__index__")):
         raise TypeError(f"{name}: must be an integer in [0, 2^64), got {type(v).__name__}")
     v = v.__index__()
     if not 0 <= v <= U64:
@@ -177,11 +191,11 @@ def library_path():
 
 def set_num_threads(n):
     """Threads the C library may use for one call (default 1); results never depend on it."""
-    if isinstance(n, bool) or not hasattr(n, "__index__"):
+    if type(n) is not int and (_not_a_number(n) or not hasattr(n, "__index__")):
         raise TypeError(f"n: must be an int >= 1, got {type(n).__name__}")
     n = n.__index__()
-    if n < 1 or n > 2**31 - 1:
-        raise ValueError(f"n: thread count must be >= 1, got {n}")
+    if not 1 <= n <= 2**31 - 1:
+        raise ValueError(f"n: thread count must be between 1 and 2^31 - 1 (a C int), got {n}")
     check(_lib.simdrop_set_num_threads(n), "simdrop_set_num_threads")
 
 

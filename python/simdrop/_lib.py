@@ -316,6 +316,19 @@ simdrop_set_num_threads = _declare("simdrop_set_num_threads", c_int, c_int)
 simdrop_get_num_threads = _declare("simdrop_get_num_threads", c_int)
 # int simdrop_set_parallel(simdrop_parallel_fn run, void *ctx)
 simdrop_set_parallel = _declare("simdrop_set_parallel", c_int, simdrop_parallel_fn, ctypes.c_void_p)
+# int simdrop_set_min_task_bytes(size_t bytes)
+simdrop_set_min_task_bytes = _declare("simdrop_set_min_task_bytes", c_int, c_size_t)
+
+
+class simdrop_threading(ctypes.Structure):  # typedef struct simdrop_threading
+    _fields_ = [("num_threads", c_int), ("run", simdrop_parallel_fn), ("ctx", ctypes.c_void_p),
+                ("min_task_bytes", c_size_t)]
+
+
+# int simdrop_set_local_threading(const simdrop_threading *t)
+simdrop_set_local_threading = _declare("simdrop_set_local_threading", c_int, ctypes.POINTER(simdrop_threading))
+# int simdrop_get_local_threading(simdrop_threading *t)
+simdrop_get_local_threading = _declare("simdrop_get_local_threading", c_int, ctypes.POINTER(simdrop_threading))
 
 # ---- Kernel paths ------------------------------------------------------------------------------
 # const char *simdrop_isa(void)
@@ -333,6 +346,8 @@ simdrop_strerror = _declare("simdrop_strerror", c_char_p, c_int)
 simdrop_last_error = _declare("simdrop_last_error", c_char_p)
 # const char *simdrop_version(void)
 simdrop_version = _declare("simdrop_version", c_char_p)
+# unsigned simdrop_version_number(void)
+simdrop_version_number = _declare("simdrop_version_number", ctypes.c_uint)
 
 # enum simdrop_status
 SIMDROP_OK = 0

@@ -377,6 +377,50 @@ class TestErrors(unittest.TestCase):
         self.assertRaisesNaming(TypeError, "values", simdrop.mask_from_bytes, np.ones(3, np.float32))
         self.assertTrue((out == 7).all(), "an error wrote into out")
 
+    def test_what_only_converts_to_a_number_is_refused(self):
+        # float() and __index__ accept text, bools and one-element arrays of any dimension; they
+        # ran as p = 0.5 or 1, seed 1, row0 1. A real number, an int and 0-d values still work.
+        x = np.ones(16, np.float32)
+        out = np.full(16, 7, np.float32)
+        for p in ("0.5", b"0.5", " 1e-0 ", True, np.True_, np.array([[0.5]]), np.array([0.5])):
+            self.assertRaisesNaming(TypeError, "p: dropout probability must be a real number",
+                                    simdrop.dropout, x, p, 1, out=out)
+        for seed in (True, np.True_, np.array([1]), "1"):
+            self.assertRaisesNaming(TypeError, "seed", simdrop.dropout, x, 0.5, seed, out=out)
+        for field in (True, np.True_):
+            self.assertRaisesNaming(TypeError, "row0", simdrop.dropout, x.reshape(4, 4), 0.5, 1,
+                                    block=(field, 0, 4))
+        self.assertTrue((out == 7).all(), "an error wrote into out")
+        ref = simdrop.dropout(x, 0.5, 3)
+        for p in (np.float32(0.5), np.float64(0.5), np.array(0.5), 0.5):
+            self.assertTrue(np.array_equal(simdrop.dropout(x, p, np.uint64(3)), ref), repr(p))
+        self.assertTrue(np.array_equal(simdrop.dropout(x, 1, np.array(3)), np.zeros(16, np.float32)))
+
+    def test_dbias_reduce_copies_a_misaligned_partials(self):
+        # np.ascontiguousarray kept a contiguous array at an odd address, a misaligned double *
+        # in C (undefined); now it is copied like every other input.
+        values = np.arange(12, dtype=np.float64).reshape(3, 4)
+        buf = bytearray(values.nbytes + 1)
+        mis = np.frombuffer(buf, np.float64, count=12, offset=1).reshape(3, 4)
+        mis[...] = values
+        seen = []
+        real = simdrop._api._lib.simdrop_dbias_reduce_f64
+        try:
+            simdrop._api._lib.simdrop_dbias_reduce_f64 = lambda db, pp, g, c: seen.append(pp) or real(db, pp, g, c)
+            db = simdrop.dbias_reduce(mis)
+        finally:
+            simdrop._api._lib.simdrop_dbias_reduce_f64 = real
+        self.assertEqual([a % 8 for a in seen], [0])
+        self.assertTrue(np.array_equal(db, values.sum(axis=0)))
+
+    def test_settings_and_codes_out_of_range(self):
+        with self.assertRaises(ValueError) as cm:
+            simdrop.set_num_threads(2**31)
+        self.assertIn("between 1 and 2^31 - 1", str(cm.exception))
+        for status in (2**31, -2**31 - 1, 2**32 - 2, 2**40):  # ctypes wrapped them onto -2, 0
+            self.assertRaisesNaming(ValueError, "status", simdrop.strerror, status)
+        self.assertEqual(simdrop.strerror(-2**31), simdrop.strerror(-1000))  # both unknown codes
+
     def test_out_of_another_shape_is_refused(self):
         # as numpy's ufuncs refuse it (np.negative(x, out=...) needs the result's shape): an out=
         # of the right size but another shape would give the result in out's shape
@@ -562,6 +606,33 @@ class TestLibraryAndSettings(unittest.TestCase):
             self.skipTest("a simdrop library is installed system-wide")
         self.assertIn("next to the package", r.stderr)
         self.assertIn("dynamic loader", r.stderr)
+
+    def test_every_header_function_is_declared(self):
+        # _lib.py declares every SIMDROP_API function of include/simdrop.h (four were missing)
+        import re
+        from simdrop import _lib
+        header = os.path.join(os.path.dirname(__file__), "..", "..", "include", "simdrop.h")
+        if not os.path.exists(header):
+            self.skipTest("no include/simdrop.h beside this test (an installed package)")
+        with open(header) as f:
+            names = re.findall(r"SIMDROP_API[^;(]*?\b(simdrop_\w+)\(", f.read())
+        self.assertGreater(len(names), 100)
+        self.assertEqual([n for n in names if not callable(getattr(_lib, n, None))], [])
+        self.assertEqual(_lib.simdrop_version_number(), 10200)
+        t = _lib.simdrop_threading()
+        self.assertEqual(_lib.simdrop_get_local_threading(t), 0)  # the process-wide settings
+        self.assertEqual(t.num_threads, simdrop.get_num_threads())
+
+    def test_nhwc_functions_name_themselves_without_numpy(self):
+        code = ("import sys; sys.modules['numpy'] = None\nimport simdrop\n"
+                "for f in ('dropout_groups_nhwc', 'dropout_groups_nhwc_backward',"
+                " 'dropout_groups_nhwc_backward_regen'):\n"
+                "    try:\n        getattr(simdrop, f)([1.0], *([None] * 5))\n"
+                "    except ImportError as e:\n        print(f, '->', str(e).split()[0])\n")
+        r = self._python(code, dict(os.environ))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for f in ("dropout_groups_nhwc", "dropout_groups_nhwc_backward", "dropout_groups_nhwc_backward_regen"):
+            self.assertIn(f"{f} -> simdrop.{f}\n", r.stdout)
 
     def test_imports_without_numpy_and_torch(self):
         code = ("import sys; sys.modules['numpy'] = None; sys.modules['torch'] = None\n"
