@@ -334,11 +334,15 @@ typedef struct split {
 static void run_split_task(void *arg, size_t i)
 {
     split *s = arg;
+    /* Counted before anything else is read: split_status waits for every call counted here, and
+     * *s lives on the caller's stack, so a call the count missed could run on after the caller
+     * returned (a pool that returned early), and a repeat could miss setting misrun in time. */
+    atomic_fetch_add(&s->started, 1);
     if (i >= s->ntasks || atomic_exchange(&s->claimed[i], 1)) { /* never out of bounds or twice */
         atomic_store(&s->misrun, 1);
+        atomic_fetch_add(&s->finished, 1);
         return;
     }
-    atomic_fetch_add(&s->started, 1);
     thread_state *ts = &this_thread;
     ts->inside++;
     const simdrop_fpenv own = simdrop_fpenv_get();
@@ -352,9 +356,9 @@ static void run_split_task(void *arg, size_t i)
     atomic_fetch_add(&s->finished, 1);
 }
 
-/* After the pool returned: SIMDROP_OK if every task ran exactly once, else SIMDROP_EPARALLEL.
- * A pool that returned early has tasks still running on *s, which lives on the caller's stack:
- * those are waited for. */
+/* After the pool returned: SIMDROP_OK if every task ran exactly once, else SIMDROP_EPARALLEL
+ * (without a misrun, every finished call ran its own task). A pool that returned early has
+ * calls still running on *s, which lives on the caller's stack: those are waited for. */
 static int split_status(split *s)
 {
     while (atomic_load(&s->finished) != atomic_load(&s->started))

@@ -451,6 +451,78 @@ static void wrong_pools(void)
            WRONG_COUNT);
 }
 
+/* A pool that returns while a task still runs (docs/API.md, "Checked"): it runs tasks 1.. on the
+ * caller, hands task 0 to a thread of its own and returns as soon as task 0 has written its
+ * first output element (so it has begun: the promise covers a task from its first instruction
+ * on), long before task 0's million elements are done. The call must wait for it: SIMDROP_OK
+ * and the one-thread output. Without the wait it returned with task 0 still writing into y and
+ * reading the call's state from a stack frame that the next calls reuse. */
+typedef struct early {
+    const volatile float *first; /* task 0's first output element, -0.0f until written */
+    toy_task helper;
+    unsigned long returned_early;
+} early;
+
+static void early_run(void *ctx, size_t ntasks, void (*task)(void *, size_t), void *arg)
+{
+    early *e = ctx;
+    for (size_t i = 1; i < ntasks; i++)
+        task(arg, i);
+    e->helper = (toy_task){task, arg, 0, e->helper.tid};
+    if (pthread_create(&e->helper.tid, NULL, toy_thread, &e->helper)) {
+        fprintf(stderr, "pthread_create failed\n");
+        exit(2);
+    }
+    for (uint32_t bits = 0x80000000u; bits == 0x80000000u;) { /* -0.0f: not written yet */
+        const float f = *e->first;
+        memcpy(&bits, &f, sizeof bits);
+    }
+    e->returned_early++;
+}
+
+static void early_return_pool(void)
+{
+#if defined(__SANITIZE_THREAD__)
+#define SIMDROP_TEST_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define SIMDROP_TEST_TSAN 1
+#endif
+#endif
+#ifdef SIMDROP_TEST_TSAN
+    /* The pool watches y while task 0 writes it, a race by design that TSan would report. */
+    printf("  a pool that returned while a task ran: not under TSan (it reads y as task 0 writes)\n");
+    return;
+#endif
+    enum { N = 1 << 21 };
+    float *x = malloc(N * sizeof *x), *y = malloc(N * sizeof *y), *want = malloc(N * sizeof *want);
+    uint8_t *m = malloc(N / 8), *want_m = malloc(N / 8);
+    CHECK(x && y && want && m && want_m, "out of memory");
+    for (size_t i = 0; i < N; i++)
+        x[i] = (float)i + 1.0f; /* never 0: every output differs from the sentinel -0.0f */
+    simdrop_set_num_threads(1);
+    CHECK(simdrop_forward_f32(want, want_m, x, N, 0.5, 3, 0) == SIMDROP_OK, "one thread");
+    early e = {y, {0}, 0};
+    simdrop_set_parallel(early_run, &e);
+    simdrop_set_num_threads(2);
+    simdrop_set_min_task_bytes(1);
+    for (int round = 0; round < 4; round++) {
+        for (size_t i = 0; i < N; i++)
+            y[i] = -0.0f;
+        const int status = simdrop_forward_f32(y, m, x, N, 0.5, 3, 0);
+        pthread_join(e.helper.tid, NULL);
+        CHECK(status == SIMDROP_OK, "a pool that returned while task 0 ran: status %d", status);
+        CHECK(!memcmp(y, want, N * sizeof *y) && !memcmp(m, want_m, N / 8),
+              "a pool that returned while task 0 ran: the call returned before task 0 ended");
+    }
+    CHECK(e.returned_early == 4, "the pool ran %lu times, want 4", e.returned_early);
+    simdrop_set_parallel(NULL, NULL);
+    simdrop_set_num_threads(1);
+    simdrop_set_min_task_bytes(0);
+    free(x), free(y), free(want), free(m), free(want_m);
+    printf("  a pool that returned while a task ran: waited for, bits equal (4 calls)\n");
+}
+
 /* ---- 2c. calls from inside a parallel call -------------------------------------------------- */
 
 /* A pool whose run() must not be entered again while it runs (as if it held a plain mutex) and
@@ -1120,6 +1192,7 @@ int main(int argc, char **argv)
     really_split();
     hooks();
     wrong_pools();
+    early_return_pool();
     nested_calls();
     local_threading();
     concurrent_callers();
