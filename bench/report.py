@@ -62,6 +62,7 @@ def load_run(args):
     return types.SimpleNamespace(
         args=args, context=context, errors=errors, torch=torch, res=res, auto=auto, machine=facts, insns=insns,
         paths=f32_paths or sorted({k[2] for k in cases if k[2]}),
+        supported_paths=paths,  # every path this CPU ran, best first (the drop-in's small calls)
         epaths=[p for p in context.get("simdrop_engine_paths", "").split(",") if p],
         sizes=sorted({k[3] for k in cases if k[1] in ("f32", None) and k[0] in OPS + ["memcpy"]}),
         esizes=sorted({k[3] for k in cases if k[1] in ("f64", "bf16", "f16") or k[5]}),

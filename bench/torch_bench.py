@@ -29,6 +29,7 @@ nothing, if torch or numpy does not import (the report says so).
 """
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -178,7 +179,11 @@ def module_comparison(args):
                                 [d for d in args.module_dtypes.split(",") if d], (), args.module_reps,
                                 args.module_target, args.module_budget, show)
     import simdrop.torch as sdt
+    # simdrop.isa() names the path of large calls; under "auto" small ones may run on another
+    # (bench/reporting/peers.py small_call_path), under a forced SIMDROP_ISA they do not.
+    forced = os.environ.get("SIMDROP_ISA", "") not in ("", "auto")
     return {"rows": rows, "simdrop_version": simdrop.version(), "simdrop_isa": simdrop.isa(),
+            "simdrop_isa_forced": forced,
             "route": sdt.NATIVE,
             "budget_s": args.module_budget, "target_s": args.module_target,
             "timing": "process CPU time, best timing, the two interleaved"}

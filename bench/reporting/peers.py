@@ -84,8 +84,36 @@ def module_row(row):
             f"{xfmt(row['speedup'])} | {row['simdrop_faults']:.0f} / {row['torch_faults']:.0f} |")
 
 
-def torch_module_section(torch):
-    """simdrop.torch.Dropout against torch.nn.Dropout (bench/torch_bench.py's "modules")."""
+# Calls of fewer elements than this run "auto" on its small-call path (src/dispatch.c SMALL_CALL).
+SMALL_CALL = 1 << 14
+
+
+def small_call_path(vendor, isa, paths):
+    """The path "auto" runs calls of fewer than SMALL_CALL elements on, where isa is its path for
+    larger ones; paths: the run's supported paths, best first (the suite's simdrop_paths). The C
+    rule (src/dispatch.c init(): automatic.small = best_path(SIMDROP_CPU_AVX512F) on Intel, i.e.
+    simdrop_cpu_is_intel(), a GenuineIntel CPU): on Intel, a best path of AVX-512 gives way to the
+    best native path without it; elsewhere, and for any other path, isa itself."""
+    if vendor != "GenuineIntel" or not isa.startswith("avx512"):
+        return isa
+    return next((p for p in paths if not p.startswith("avx512") and not p.endswith("-simde")), isa)
+
+
+def module_paths(modules, vendor, paths):
+    """The drop-in's paths in words: the one simdrop.isa() named and, where "auto" ran small calls
+    elsewhere, that one; a path SIMDROP_ISA forced runs every call (torch.json before
+    simdrop_isa_forced came from bench/report.sh, which unsets SIMDROP_ISA)."""
+    isa = modules["simdrop_isa"]
+    small = isa if modules.get("simdrop_isa_forced") else small_call_path(vendor, isa, paths)
+    if small == isa:
+        return f"`{isa}`"
+    return (f"`{isa}` (calls under {SMALL_CALL} elements: `{small}`, as on every Intel CPU whose best path "
+            "is AVX-512)")
+
+
+def torch_module_section(torch, vendor="?", paths=()):
+    """simdrop.torch.Dropout against torch.nn.Dropout (bench/torch_bench.py's "modules"); vendor
+    and paths (the CPU's vendor_id, the run's paths best first) say where small calls ran."""
     modules = (torch or {}).get("modules")
     if not modules:
         return []
@@ -94,7 +122,7 @@ def torch_module_section(torch):
         return lines + [f"Not measured: {modules['skipped']}."]
     rows = modules["rows"]
     lines += [f"`y = m(x); y.backward(g)` with `x` a leaf that requires grad, p = 0.5, PyTorch "
-              f"{torch['torch_version']}, one thread, simdrop on `{modules['simdrop_isa']}`"
+              f"{torch['torch_version']}, one thread, simdrop on {module_paths(modules, vendor, paths)}"
               + (f", its tiny calls through {modules['route']}" if "route" in modules else "")
               + "; process CPU time "
               f"per call, the best of short timings over {modules['budget_s']:g} s each, the two interleaved "

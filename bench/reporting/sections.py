@@ -144,7 +144,7 @@ def overview_section(run):
     lines += ["", "## PyTorch (what users run today)", ""]
     lines += peers.torch_section(run.res, run.torch, run.args.torch_skip_reason, run.paths, run.sizes, run.ps)
     lines += peers.torch_engine_section(run.res, run.torch, run.auto, run.esizes)
-    return lines + peers.torch_module_section(run.torch)
+    return lines + peers.torch_module_section(run.torch, run.machine["cpu"]["vendor"], run.supported_paths)
 
 
 def machine_kind(run):

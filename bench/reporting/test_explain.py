@@ -262,6 +262,23 @@ class TestDropInSection(unittest.TestCase):
         self.assertEqual(skipped[-1], "Not measured: simdrop.torch did not import: x.")
         self.assertEqual(peers.torch_module_section({"torch_version": "1.13"}), [])  # an older torch.json
 
+    def test_small_calls_on_intel_name_their_path(self):
+        # src/dispatch.c: on Intel, "auto" runs calls under 16384 elements on the best path without AVX-512.
+        paths = ["avx512bf16", "avx512", "avx2", "sse2", "scalar"]
+        modules = {"simdrop_isa": "avx512bf16", "budget_s": 0.5, "rows": []}
+        intel = "\n".join(peers.torch_module_section({"torch_version": "1.13", "modules": modules},
+                                                    "GenuineIntel", paths))
+        self.assertIn("simdrop on `avx512bf16` (calls under 16384 elements: `avx2`, as on every Intel CPU whose "
+                      "best path is AVX-512);", intel)
+        amd = "\n".join(peers.torch_module_section({"torch_version": "1.13", "modules": modules},
+                                                  "AuthenticAMD", paths))
+        self.assertIn("simdrop on `avx512bf16`;", amd)
+        forced = {**modules, "simdrop_isa_forced": True}
+        self.assertIn("simdrop on `avx512bf16`;", "\n".join(peers.torch_module_section(
+            {"torch_version": "1.13", "modules": forced}, "GenuineIntel", paths)))
+        self.assertEqual(peers.small_call_path("GenuineIntel", "avx2", paths[2:]), "avx2")
+        self.assertEqual(peers.small_call_path("GenuineIntel", "avx512", ["avx512", "sse2", "scalar"]), "sse2")
+
 
 if __name__ == "__main__":
     unittest.main()
