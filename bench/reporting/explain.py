@@ -15,8 +15,14 @@ AT_MEMCPY = 0.9     # at least this share of memcpy's bytes per second: moving d
 SAME_BYTES = 0.15   # bytes per element within this share of the yardstick's count as the same
 MORE_INSNS = 1.15   # at least this many times the reference's instructions count as "more"
 
-# The conversion features that matter to a dtype (x86; CONVERSION_INSTRUCTIONS names them).
-DTYPE_FEATURES = {"bf16": ["avx512_bf16"], "f16": ["f16c", "avx512fp16"]}
+# The conversion feature each x86 path's kernels use, by dtype (CONVERSION_INSTRUCTIONS names
+# them): kernels/x86/avx2.c and avx512.h convert f16 with F16C, avx512bf16.c rounds bf16 with
+# AVX512-BF16. The other paths convert in integer code (sse2's f16, and every bf16 rounding but
+# avx512bf16's), which a CPU feature the timed path does not use cannot speed up. No path uses
+# AVX512-FP16's conversions.
+PATH_CONVERSIONS = {"avx2": {"f16": "f16c"}, "avx512": {"f16": "f16c"},
+                    "avx512bf16": {"f16": "f16c", "bf16": "avx512_bf16"}}
+DTYPE_FEATURE = {"bf16": "avx512_bf16", "f16": "f16c"}
 X86 = {"x86_64", "amd64", "i386", "i686"}
 
 
@@ -165,8 +171,9 @@ def insns_finding(ev, target):
             f"({mine / other:.2f}x{' as many: more work per element' if more else ''}; {where})", more)
 
 
-def feature_sentence(ev, feature):
-    """What this CPU has of one conversion feature and whether the build contains its instructions."""
+def unused_feature_sentence(ev, feature):
+    """Why the timed path does without a conversion feature: what this CPU has of it, and whether
+    the build contains its instructions and the paths that use them."""
     name, mnemonics, what = CONVERSION_INSTRUCTIONS[feature]
     features, native = ev.machine["features"], ev.machine["native"]
     has, built = has_feature(features, feature), native["present"].get(feature)
@@ -175,18 +182,28 @@ def feature_sentence(ev, feature):
     if has is None:
         return None
     if not has:
-        return f"this CPU has no {name} ({source}), so no {insn} can do the {what} here"
+        return f"this CPU has no {name} ({source}), so no path can use {insn} here"
     if built is None:
         return f"this CPU has {name} ({source}); whether this build uses it is unknown (no disassembly)"
     if not built:
         return f"this CPU has {name} ({source}), but {lib} contains no {insn}: this build does the {what} without it"
-    return f"this CPU has {name} ({source}) and {lib} contains {insn} for the {what}"
+    users = [p for p, conversions in PATH_CONVERSIONS.items() if feature in conversions.values()]
+    which = f"the {users[0]} path uses" if len(users) == 1 else f"the {', '.join(users[:-1])} and {users[-1]} paths use"
+    # "auto" takes the best path the CPU runs, so one that uses the feature would have been timed.
+    return (f"this CPU has {name} ({source}) and {lib} contains {insn}, but only {which} it, and this CPU runs "
+            "none of them")
 
 
 def conversion_findings(ev, case):
-    if ev.machine["cpu"].get("arch") not in X86:
+    """How the timed path converts the case's 16-bit dtype (x86), and why not faster where it could."""
+    feature = DTYPE_FEATURE.get(case[1])
+    if ev.machine["cpu"].get("arch") not in X86 or not feature:
         return []
-    return [(s, False) for s in (feature_sentence(ev, f) for f in DTYPE_FEATURES.get(case[1], [])) if s]
+    name, mnemonics, what = CONVERSION_INSTRUCTIONS[feature]
+    if PATH_CONVERSIONS.get(ev.auto, {}).get(case[1]) == feature:
+        return [(f"the timed {ev.auto} path does the {what} with {mnemonics[0]} ({name})", False)]
+    timed = f"the timed {ev.auto} path does the {what} in integer code (its kernels use no {name} instruction)"
+    return [(s, False) for s in (timed, unused_feature_sentence(ev, feature)) if s]
 
 
 def block_finding(case):

@@ -96,7 +96,8 @@ def engine_targets_intro(rows):
             f"moves its bytes at >= {AT_MEMCPY:g}x memcpy's bytes per second, else *compute-bound* where its rate "
             f"there is >= {FLAT:g}x its in-cache rate; in cache, *compute-bound* where the rate hardly improves "
             f"over the largest size's (>= {FLAT:g}x); bytes and instructions per element against the yardstick's; "
-            "the CPU's conversion features against the instructions the build contains. A miss whose numbers "
+            "how the timed path converts a 16-bit dtype and, where it converts in integer code, the CPU's "
+            "conversion features against the instructions the build contains. A miss whose numbers "
             "show no cause says so.")
 
 

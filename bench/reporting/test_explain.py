@@ -19,7 +19,8 @@ from reporting.explain import Evidence, counted_elsewhere, explain, verdict  # n
 M1 = 1 << 20
 TARGETS = {t[0]: t for t in ENGINE_TARGETS}
 # Bytes per element each case moves through the API (bench/simdrop_bench.cpp's op_bytes).
-BYTES = {("forward_mask", "f32"): 8.125, ("forward_mask", "bf16"): 4.125, ("forward_mask", "f64"): 16.125,
+BYTES = {("forward_mask", "f32"): 8.125, ("forward_mask", "bf16"): 4.125, ("forward_mask", "f16"): 4.125,
+         ("forward_mask", "f64"): 16.125,
          ("groups_forward", "f32"): 8.03, ("bias_dropout_add", "f32"): 12.125, ("bias_dropout_add", "bf16"): 6.125,
          ("memcpy", "f32"): 8, ("memcpy", "bf16"): 4, ("memcpy", "f64"): 16}
 
@@ -88,10 +89,29 @@ class Bf16OnTwoMachines(unittest.TestCase):
         self.assertNotIn("ompute-bound", why(ev, "bf16_fwd_16M"))
 
     def test_amd_with_bf16_detected_and_used(self):
-        ev = Evidence(results("avx512", AMD), "avx512",
-                      facts(library=["sse2", "avx2", "avx512bf16"], built=["avx512_bf16", "f16c"]))
-        self.assertIn("This CPU has AVX512-BF16 (as the library detected) and libsimdrop.so contains "
-                      "vcvtne2ps2bf16 for the float to bf16 rounding.", why(ev, "bf16_fwd_64K"))
+        machine_facts = facts(library=["sse2", "avx2", "avx512bf16"], built=["avx512_bf16", "f16c"])
+        ev = Evidence(results("avx512bf16", AMD), "avx512bf16", machine_facts)
+        self.assertIn("The timed avx512bf16 path does the float to bf16 rounding with vcvtne2ps2bf16 "
+                      "(AVX512-BF16).", why(ev, "bf16_fwd_64K"))
+        # The timed path, not the library's other kernels, says how the rounding is done.
+        text = why(Evidence(results("avx512", AMD), "avx512", machine_facts), "bf16_fwd_64K")
+        self.assertIn("The timed avx512 path does the float to bf16 rounding in integer code (its kernels use "
+                      "no AVX512-BF16 instruction). This CPU has AVX512-BF16 (as the library detected) and "
+                      "libsimdrop.so contains vcvtne2ps2bf16, but only the avx512bf16 path uses it, and this "
+                      "CPU runs none of them.", text)
+
+    def test_f16c_without_avx2_runs_sse2s_integer_conversion(self):
+        # Ivy Bridge: F16C but no AVX2, so sse2 (meson.build: avx2 needs avx2 and f16c); the library
+        # holds the avx2 and avx512 kernels' vcvtps2ph, which the timed path never runs.
+        rates = {("forward_mask", "f16", None, N64K): 1.62, ("forward_mask", "f32", None, N64K): 2.7}
+        ev = Evidence(results("sse2", rates), "sse2", facts(library=["sse2", "avx", "f16c"], built=["f16c"]))
+        text = why(ev, "f16_fwd_64K")
+        self.assertIn("The timed sse2 path does the float <-> f16 conversion in integer code (its kernels use no "
+                      "F16C instruction). This CPU has F16C (as the library detected) and libsimdrop.so contains "
+                      "vcvtps2ph, but only the avx2, avx512 and avx512bf16 paths use it, and this CPU runs none "
+                      "of them.", text)
+        self.assertNotIn("for the float <-> f16 conversion", text)
+        self.assertNotIn("AVX512-FP16", text)  # no path of the library uses its conversions
 
     def test_no_disassembly_says_unknown(self):
         ev = Evidence(results("avx512", AMD), "avx512", facts(flags=["avx512_bf16"], built=None))
