@@ -6,18 +6,30 @@ import statistics
 
 from . import peers, tables
 from .catalog import ENGINE_OPS, OP_TITLES, OPS, case_label, size_label
-from .explain import AT_MEMCPY, FLAT, counted_elsewhere
+from .explain import AT_MEMCPY, FLAT, X86, counted_elsewhere
 from .machine import CONVERSION_INSTRUCTIONS, relevant
 from .verify import verify_section
+
+
+def cpu_ids(cpu, with_vendor):
+    """"GenuineIntel family 6 model 207" (the vendor where asked), leaving out what this CPU does
+    not report ("?": an AArch64 CPU has no family)."""
+    fields = ([("", cpu["vendor"])] if with_vendor else []) + [("family ", cpu["family"]),
+                                                             ("model ", cpu.get("model_id", "?"))]
+    return " ".join(f"{label}{value}" for label, value in fields if value not in ("?", "", None))
+
+
+def in_brackets(parts):
+    """" (a, b)" from the parts given, "" where none is."""
+    text = ", ".join(part for part in parts if part)
+    return f" ({text})" if text else ""
 
 
 def cpu_name(run):
     """The CPU as its family and model number name it: one lscpu name ("Intel(R) Xeon(R) Processor")
     covers VMs of different generations, whose reports must not read alike."""
     cpu = run.machine["cpu"]
-    model_id = cpu.get("model_id", "?")
-    return (f"{cpu['model']} (family {cpu['family']}" + (f" model {model_id}" if model_id != "?" else "") +
-            (f", {cpu['zen']}" if cpu["zen"] else "") + ")")
+    return cpu["model"] + in_brackets([cpu_ids(cpu, False), cpu["zen"]])
 
 
 def header(run):
@@ -43,7 +55,9 @@ def header(run):
 
 
 def native_line(run):
-    native = run.machine["native"]
+    native, arch = run.machine["native"], run.machine["cpu"].get("arch")
+    if arch not in X86:  # CONVERSION_INSTRUCTIONS are x86's; other paths convert with their own
+        return f"- Native conversion instructions in the build: not checked on this architecture ({arch})"
     if not native["present"]:
         return (f"- Native conversion instructions in the build: unknown (objdump could not disassemble "
                 f"{native['library'] or 'the library'})")
@@ -66,8 +80,8 @@ def machine_section(run):
     cpu, ctx, feats = run.machine["cpu"], run.context, run.machine["features"]
     build_type = ctx.get("library_build_type", "?")
     lines = ["## Machine", "",
-             f"- CPU: {cpu['model']} ({cpu['vendor']} family {cpu['family']} model {cpu['model_id']}"
-             + (f", i.e. {cpu['zen']}" if cpu["zen"] else "") + f"), {ctx.get('num_cpus', '?')} logical CPUs, "
+             f"- CPU: {cpu['model']}{in_brackets([cpu_ids(cpu, True), cpu['zen'] and 'i.e. ' + cpu['zen']])}, "
+             f"{ctx.get('num_cpus', '?')} logical CPUs, "
              f"{ctx.get('mhz_per_cpu', '?')} MHz reported; hypervisor: {cpu['hypervisor'] or 'none reported'}",
              f"- CPU features {feats['label']}: {', '.join(relevant(feats)) or 'none of those the report names'}",
              f"- Kernel paths run: {', '.join(run.paths)}; auto path `{run.auto}`"
@@ -101,6 +115,19 @@ def engine_targets_intro(rows):
             "show no cause says so.")
 
 
+# The paths whose kernels have non-temporal stores (src/dispatch.c detect_nt_bytes: the x86 ones).
+NT_STORE_PATHS = ("sse2", "avx2", "avx512", "avx512bf16")
+
+
+def store_policy(auto):
+    """The output stores behind the memory speeds on the auto path."""
+    if auto not in NT_STORE_PATHS:
+        return f"The `{auto}` path's stores are regular ones (only the x86 kernels have non-temporal stores)."
+    return ("The store policy behind these (non-temporal stores from one L2 of output on Intel, elsewhere "
+            "from 3/4 of the last-level cache taken as 32 MiB at most) is explained, with its measurements, "
+            "in `src/dispatch.c`.")
+
+
 def targets_section(run):
     name, res = cpu_name(run), run.res
     rows = tables.engine_targets(res, run.auto)
@@ -115,9 +142,7 @@ def targets_section(run):
     lines += tables.engine_targets_table(rows, run.evidence)
     lines += ["", f"### Memory speed (auto path `{run.auto}`, one thread, p = 0.1) on {name}", "",
               "Each element operation and dtype against a memcpy of the same bytes, at 16M and 64M elements "
-              "(64M only where the run measured it). The store policy behind these (non-temporal stores from "
-              "one L2 of output on Intel, elsewhere from 3/4 of the last-level cache taken as 32 MiB at most) is explained, with its "
-              "measurements, in `src/dispatch.c`.", ""]
+              "(64M only where the run measured it). " + store_policy(run.auto), ""]
     return lines + tables.memory_targets_table(res, run.auto)
 
 

@@ -8,11 +8,12 @@ Standard library only: `/usr/bin/python3 bench/reporting/test_explain.py` (meson
 import os
 import sys
 import tempfile
+import types
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from reporting import machine, measure, peers  # noqa: E402
+from reporting import machine, measure, peers, sections  # noqa: E402
 from reporting.catalog import ENGINE_TARGETS, N16M, N64K  # noqa: E402
 from reporting.explain import Evidence, counted_elsewhere, explain, verdict  # noqa: E402
 
@@ -298,6 +299,27 @@ class TestDropInSection(unittest.TestCase):
             {"torch_version": "1.13", "modules": forced}, "GenuineIntel", paths)))
         self.assertEqual(peers.small_call_path("GenuineIntel", "avx2", paths[2:]), "avx2")
         self.assertEqual(peers.small_call_path("GenuineIntel", "avx512", ["avx512", "sse2", "scalar"]), "sse2")
+
+
+class MachineSection(unittest.TestCase):
+    """sections.py's lines on the machine, off x86 too."""
+
+    def test_aarch64_names_no_x86_instructions_and_no_unknown_fields(self):
+        cpu = {"arch": "aarch64", "vendor": "ARM", "family": "?", "model_id": "1", "model": "Neoverse-N1",
+               "zen": None}
+        run = types.SimpleNamespace(machine={"cpu": cpu, "native": {"library": "libsimdrop.so", "present": {
+            f: False for f in machine.CONVERSION_INSTRUCTIONS}}})
+        self.assertEqual(sections.native_line(run),
+                         "- Native conversion instructions in the build: not checked on this architecture (aarch64)")
+        self.assertEqual(sections.cpu_name(run), "Neoverse-N1 (model 1)")
+        self.assertEqual(sections.cpu_ids(cpu, True), "ARM model 1")
+        cpu.update(family="25", model_id="?", zen="Zen 3 / Zen 4", vendor="AuthenticAMD")
+        self.assertEqual(sections.cpu_name(run), "Neoverse-N1 (family 25, Zen 3 / Zen 4)")
+
+    def test_store_policy_only_where_the_kernels_stream(self):
+        self.assertIn("non-temporal stores from one L2 of output on Intel", sections.store_policy("avx2"))
+        self.assertEqual(sections.store_policy("neon"),
+                         "The `neon` path's stores are regular ones (only the x86 kernels have non-temporal stores).")
 
 
 if __name__ == "__main__":
