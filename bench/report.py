@@ -16,7 +16,7 @@ import os
 import types
 
 from reporting import machine, measure, plots, sections
-from reporting.catalog import FLOAT_OPS, OPS
+from reporting.catalog import FLOAT_OPS, OPS, pinning
 from reporting.explain import Evidence
 
 
@@ -85,7 +85,8 @@ def save_facts(run):
 
 def main():
     run = load_run(parse_args())
-    plots.plot(run.res, run.paths, run.sizes, run.esizes, run.auto, os.path.join(run.args.out, "throughput.png"))
+    plots.plot(run.res, run.paths, run.sizes, run.esizes, run.auto, pinning(run.args.pinned),
+               os.path.join(run.args.out, "throughput.png"))
     plots.plot_scaling(run.scaling, run.scaling_png)
     save_facts(run)
     with open(os.path.join(run.args.out, "REPORT.md"), "w") as f:

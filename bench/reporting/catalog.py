@@ -153,6 +153,12 @@ def size_label(n):
     return str(n)
 
 
+def pinning(pinned):
+    """How the timed threads ran, from bench/report.sh's --pinned: the CPU taskset pinned them to,
+    or "not pinned" where taskset is missing or refused."""
+    return "not pinned to a core" if pinned == "not pinned" else f"pinned to CPU {pinned}"
+
+
 def case_label(op, dt, glen):
     if op.startswith("block_") or (op == "bias_dropout_add" and glen):
         return f"{op}_{dt} (rows of {glen})"

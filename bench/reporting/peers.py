@@ -7,13 +7,14 @@ from .explain import verdict
 from .tables import fmt, xfmt
 
 
-def torch_section(res, torch, skip_reason, paths, sizes, ps):
+def torch_section(res, torch, skip_reason, paths, sizes, ps, pinned):
+    """PyTorch's dropout against simdrop's forward with mask; pinned: how both ran (catalog.pinning)."""
     if not torch:
         return [f"PyTorch was **skipped**: {skip_reason or 'python3-torch / python3-numpy did not import'}."]
     vector = [p for p in paths if p != "scalar"]
     results = torch["results"]
     lines = [f"`torch.nn.functional.dropout(x, p, training=True)`, float32, PyTorch {torch['torch_version']} "
-             f"(Debian python3-torch), {torch['threads']} thread, same pinned core; median of "
+             f"(Debian python3-torch), {torch['threads']} thread, {pinned}, as simdrop's; median of "
              f"{results[0]['repetitions'] if results else 0} repetitions. "
              "Speedup is simdrop's forward *with* bitmask (which also stores the mask) over PyTorch.", "",
              "| n | p | PyTorch Gelem/s | " + " | ".join(f"x {p}" for p in ["scalar"] + vector) + " |",
@@ -175,10 +176,11 @@ def scaling_section(rows, png):
     return lines
 
 
-def xsmm_section(rows):
+def xsmm_section(rows, pinned):
+    """libxsmm's dropout against simdrop's; pinned: how both ran (catalog.pinning)."""
     lines = ["libxsmm's dropout TPP (`LIBXSMM_MELTW_TYPE_UNARY_DROPOUT` / `_DROPOUT_INV` with a bitmask; JIT "
              "kernels; libxsmm main built from source, as `LIBXSMM_DIR` named) beside simdrop's forward with "
-             "mask and backward, one pinned thread, p = 0.1, thread CPU time, best of the interleaved "
+             f"mask and backward, one thread {pinned}, p = 0.1, thread CPU time, best of the interleaved "
              "repetitions (`bench/xsmm_bench.c`). The semantics differ: libxsmm turns a dropped NaN or Inf "
              "into +0 and its masks change with the ISA, the split and the thread count. Target: simdrop "
              ">= 1.1x libxsmm at every size.", "",

@@ -74,7 +74,7 @@ ENGINE_BACKWARDS = [(("backward", dt, None), "-o") for dt in DTYPES] + [
     (("bias_dropout_add_backward", "bf16", None), "-P")]
 
 
-def plot(res, paths, sizes, esizes, auto, out_png):
+def plot(res, paths, sizes, esizes, auto, pinned, out_png):
     """One panel per f32 operation at p = 0.1, and forward with mask again at p = 0.5; a third
     row for the engine operations on the auto path."""
     plt = pyplot()
@@ -88,7 +88,7 @@ def plot(res, paths, sizes, esizes, auto, out_png):
     cases_panel(axes[2][2], res, xs, auto, ENGINE_BACKWARDS, f"backward from the mask, {auto}, p = 0.1")
     for row in axes:
         row[0].set_ylabel("Gelem/s (median)")
-    fig.suptitle("simdrop throughput per kernel path vs size, one pinned core; "
+    fig.suptitle(f"simdrop throughput per kernel path vs size, one thread {pinned}; "
                  "memcpy of the same bytes is the roofline")
     fig.tight_layout()
     fig.savefig(out_png, dpi=90)

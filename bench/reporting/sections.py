@@ -5,7 +5,7 @@ import platform
 import statistics
 
 from . import peers, tables
-from .catalog import ENGINE_OPS, OP_TITLES, OPS, case_label, size_label
+from .catalog import ENGINE_OPS, OP_TITLES, OPS, case_label, pinning, size_label
 from .explain import AT_MEMCPY, FLAT, X86, counted_elsewhere
 from .machine import CONVERSION_INSTRUCTIONS, relevant
 from .verify import verify_section
@@ -42,7 +42,7 @@ def header(run):
         f"Made by `{a.command}`" + (f" in {a.elapsed}" if a.elapsed else "") +
         f" on {ctx.get('date', '?')}; simdrop {ctx.get('simdrop_version', '?')} built from "
         f"`{a.source}`, on {cpu_name(run)}; auto path here: `{run.auto}`.", "",
-        "Throughput is the median of the repetitions, from the CPU time of the one thread, pinned to one core "
+        f"Throughput is the median of the repetitions, from the CPU time of the one thread, {pinning(a.pinned)} "
         "(see Noise for why not wall-clock time). "
         "*Gelem/s* counts elements of the operation's dtype; *GB/s* counts the bytes each call reads and writes "
         "through the API (for f32 element dropout 4 B in + 4 B out per element, plus n/8 mask bytes where a "
@@ -89,7 +89,7 @@ def machine_section(run):
              native_line(run), insns_line(run),
              f"- Caches (lscpu, else glibc's cpuid view, which a VM may misreport): {cpu['caches'] or 'not reported'}",
              f"- OS: {platform.system()} {platform.release()}, {' '.join(platform.libc_ver())}; "
-             f"pinned to CPU {run.args.pinned}; load average at start "
+             f"{pinning(run.args.pinned)}; load average at start "
              f"{', '.join(f'{x:.2f}' for x in ctx.get('load_avg', [])) or '?'}",
              f"- Compiler: {run.machine['compiler']}; Google Benchmark {run.args.gbench_version} (the library "
              f"reports itself built as {build_type}"
@@ -149,7 +149,8 @@ def targets_section(run):
 def peers_sections(run):
     lines = ["", "## Threads", ""] + peers.scaling_section(run.scaling, run.scaling_png)
     if run.xsmm:
-        lines += ["", "## libxsmm (the strongest CPU peer)", ""] + peers.xsmm_section(run.xsmm)
+        lines += ["", "## libxsmm (the strongest CPU peer)", ""]
+        lines += peers.xsmm_section(run.xsmm, pinning(run.args.pinned))
     return lines
 
 
@@ -168,7 +169,8 @@ def overview_section(run):
                   "one mask bit per (sample, channel), group_len the positions.", ""]
         lines += tables.engine_overview_table(run.res, run.epaths, run.esizes, run.auto)
     lines += ["", "## PyTorch (what users run today)", ""]
-    lines += peers.torch_section(run.res, run.torch, run.args.torch_skip_reason, run.paths, run.sizes, run.ps)
+    lines += peers.torch_section(run.res, run.torch, run.args.torch_skip_reason, run.paths, run.sizes, run.ps,
+                                 pinning(run.args.pinned))
     lines += peers.torch_engine_section(run.res, run.torch, run.auto, run.esizes)
     return lines + peers.torch_module_section(run.torch, run.machine["cpu"]["vendor"], run.supported_paths)
 

@@ -13,7 +13,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from reporting import machine, measure, peers, sections  # noqa: E402
+from reporting import catalog, machine, measure, peers, sections  # noqa: E402
 from reporting.catalog import ENGINE_TARGETS, N16M, N64K  # noqa: E402
 from reporting.explain import Evidence, counted_elsewhere, explain, verdict  # noqa: E402
 
@@ -315,6 +315,20 @@ class MachineSection(unittest.TestCase):
         self.assertEqual(sections.cpu_ids(cpu, True), "ARM model 1")
         cpu.update(family="25", model_id="?", zen="Zen 3 / Zen 4", vendor="AuthenticAMD")
         self.assertEqual(sections.cpu_name(run), "Neoverse-N1 (family 25, Zen 3 / Zen 4)")
+
+    def test_pinning_as_report_sh_found_it(self):
+        # bench/report.sh passes --pinned "not pinned" where taskset is missing or refused.
+        cpu = {"model": "EPYC", "vendor": "AuthenticAMD", "family": "26", "model_id": "2", "zen": "Zen 5"}
+        args = types.SimpleNamespace(mode="full", command="bench/report.sh", elapsed="", source="v1",
+                                     pinned="not pinned")
+        run = types.SimpleNamespace(args=args, context={}, machine={"cpu": cpu}, auto="avx2")
+        self.assertIn("from the CPU time of the one thread, not pinned to a core (see Noise",
+                      "".join(sections.header(run)))
+        torch = {"torch_version": "2.6", "threads": 1, "results": []}
+        self.assertIn("1 thread, not pinned to a core, as simdrop's;",
+                      peers.torch_section(None, torch, "", ["avx2"], [], [], catalog.pinning("not pinned"))[0])
+        self.assertIn("mask and backward, one thread pinned to CPU 3, p = 0.1",
+                      peers.xsmm_section([], catalog.pinning("3"))[0])
 
     def test_store_policy_only_where_the_kernels_stream(self):
         self.assertIn("non-temporal stores from one L2 of output on Intel", sections.store_policy("avx2"))
