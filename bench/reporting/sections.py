@@ -32,12 +32,28 @@ def cpu_name(run):
     return cpu["model"] + in_brackets([cpu_ids(cpu, False), cpu["zen"]])
 
 
+# Flags the project's builds never use (meson.build): fast-math options give up exact NaNs (-Ofast
+# implies -ffast-math), -march=native makes code for the build machine alone. Numbers of a build
+# with them are not the library's.
+FORBIDDEN_FLAGS = ("-ffast-math", "-Ofast", "-march=native")
+
+
+def forbidden_flags(flag_rows):
+    """The FORBIDDEN_FLAGS that some object of the build was compiled with."""
+    used = {flag for _, flags in flag_rows for flag in flags.split()}
+    return [flag for flag in FORBIDDEN_FLAGS if flag in used]
+
+
 def header(run):
     a, ctx = run.args, run.context
     lines = ["# simdrop benchmark report", ""]
     if a.mode == "quick":
         lines += ["> **Quick smoke run**: few sizes, short timings, 2 repetitions. The numbers only show that",
                   "> the suite and the report run; use the full mode for anything you quote.", ""]
+    forbidden = forbidden_flags(run.machine["flag_rows"])
+    if forbidden:
+        lines += [f"> **Built with {' and '.join(forbidden)}**, which the project's builds never use (Machine, "
+                  "Flags used): these numbers are not the library's as meson builds it.", ""]
     return lines + [
         f"Made by `{a.command}`" + (f" in {a.elapsed}" if a.elapsed else "") +
         f" on {ctx.get('date', '?')}; simdrop {ctx.get('simdrop_version', '?')} built from "
@@ -76,6 +92,14 @@ def insns_line(run):
             f", {size_label(ins['n'])} elements per call, one thread (section Instructions per element)")
 
 
+def flags_line(flag_rows):
+    forbidden = forbidden_flags(flag_rows)
+    if not forbidden:
+        return f"- Flags used (from compile_commands.json; none of {', '.join(FORBIDDEN_FLAGS)}):"
+    return (f"- Flags used (from compile_commands.json): **{' and '.join(forbidden)}**, which the project's "
+            "builds never use (fast-math gives up exact NaNs, -march=native makes code for this machine alone):")
+
+
 def machine_section(run):
     cpu, ctx, feats = run.machine["cpu"], run.context, run.machine["features"]
     build_type = ctx.get("library_build_type", "?")
@@ -95,7 +119,7 @@ def machine_section(run):
              f"reports itself built as {build_type}"
              + (": Debian builds it without NDEBUG, which adds only its own assertions around the timed loop)"
                 if build_type == "debug" else ")"),
-             "- Flags used (from compile_commands.json; never -ffast-math or -march=native):", ""]
+             flags_line(run.machine["flag_rows"]), ""]
     return lines + [f"  - `{obj}`: `{flags}`" for obj, flags in run.machine["flag_rows"]]
 
 

@@ -321,7 +321,7 @@ class MachineSection(unittest.TestCase):
         cpu = {"model": "EPYC", "vendor": "AuthenticAMD", "family": "26", "model_id": "2", "zen": "Zen 5"}
         args = types.SimpleNamespace(mode="full", command="bench/report.sh", elapsed="", source="v1",
                                      pinned="not pinned")
-        run = types.SimpleNamespace(args=args, context={}, machine={"cpu": cpu}, auto="avx2")
+        run = types.SimpleNamespace(args=args, context={}, machine={"cpu": cpu, "flag_rows": []}, auto="avx2")
         self.assertIn("from the CPU time of the one thread, not pinned to a core (see Noise",
                       "".join(sections.header(run)))
         torch = {"torch_version": "2.6", "threads": 1, "results": []}
@@ -329,6 +329,15 @@ class MachineSection(unittest.TestCase):
                       peers.torch_section(None, torch, "", ["avx2"], [], [], catalog.pinning("not pinned"))[0])
         self.assertIn("mask and backward, one thread pinned to CPU 3, p = 0.1",
                       peers.xsmm_section([], catalog.pinning("3"))[0])
+
+    def test_flags_line_names_the_forbidden_flags_found(self):
+        rows = [("libsimdrop.so.1.2.0: simdrop.c", "-O3 -march=native -ffast-math -fPIC")]
+        self.assertEqual(sections.flags_line(rows),
+                         "- Flags used (from compile_commands.json): **-ffast-math and -march=native**, which the "
+                         "project's builds never use (fast-math gives up exact NaNs, -march=native makes code for "
+                         "this machine alone):")
+        self.assertEqual(sections.flags_line([("libsimdrop.so.1.2.0: simdrop.c", "-O3 -fPIC -ffp-contract=off")]),
+                         "- Flags used (from compile_commands.json; none of -ffast-math, -Ofast, -march=native):")
 
     def test_store_policy_only_where_the_kernels_stream(self):
         self.assertIn("non-temporal stores from one L2 of output on Intel", sections.store_policy("avx2"))
