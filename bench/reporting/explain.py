@@ -32,7 +32,9 @@ def verdict(r, minimum):
         return "not measured"
     if r >= minimum:
         return "met"
-    return f"**missed** by {minimum - r:.2f}x ({100 * (1 - r / minimum):.0f}% short)"
+    # A miss smaller than the digits shown reads "<0.01x", never "by 0.00x (0% short)".
+    by, share = f"{minimum - r:.2f}", f"{100 * (1 - r / minimum):.0f}"
+    return f"**missed** by {'<0.01' if by == '0.00' else by}x ({'<1' if share == '0' else share}% short)"
 
 
 def gelem(rate):

@@ -171,7 +171,7 @@ def scaling_section(rows, png):
     top = max(r["threads"] for r in rows)
     fwd = [r for r in rows if r["op"] == "forward_mask" and r["threads"] == top]
     if fwd:
-        lines += ["", f"Forward with mask on {top} threads: {fwd[0]['ratio']:.2f}x the threaded memcpy: "
+        lines += ["", f"Forward with mask on {top} threads: {xfmt(fwd[0]['ratio'], 0.9)} the threaded memcpy: "
                   f"{verdict(fwd[0]['ratio'], 0.9)}."]
     return lines
 
@@ -191,6 +191,6 @@ def xsmm_section(rows, pinned):
         f = r["simdrop_forward"] / r["libxsmm_forward"]
         b = r["simdrop_backward"] / r["libxsmm_backward"]
         lines.append(f"| {size_label(r['n'])} | {r['libxsmm_forward']:.2f} | {r['simdrop_forward']:.2f} | "
-                     f"{f:.2f}x {verdict(f, 1.1)} | {r['libxsmm_backward']:.2f} | {r['simdrop_backward']:.2f} | "
-                     f"{b:.2f}x {verdict(b, 1.1)} | {r['memcpy']:.2f} |")
+                     f"{xfmt(f, 1.1)} {verdict(f, 1.1)} | {r['libxsmm_backward']:.2f} | {r['simdrop_backward']:.2f} | "
+                     f"{xfmt(b, 1.1)} {verdict(b, 1.1)} | {r['memcpy']:.2f} |")
     return lines

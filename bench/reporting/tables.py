@@ -1,4 +1,6 @@
 """tables.py: the report's Markdown tables of rates and ratios (one function per table)."""
+import math
+
 from .catalog import (DTYPES, ENGINE_TARGETS, FLOAT_OPS, MEMORY_CASES, MEMORY_TARGETS, OPS, TARGETS,
                       TWOPASS_OF, ENGINE_OPS, TORCH_OF, case_label, size_label)
 from .explain import explain, verdict
@@ -8,8 +10,14 @@ def fmt(value, digits=2):
     return "n/a" if value is None else f"{value:.{digits}f}"
 
 
-def xfmt(value):
-    return "n/a" if value is None else f"{value:.2f}x"
+def xfmt(value, minimum=None):
+    """A ratio as "0.78x"; against a target it misses, with 3 decimals rounded down where 2 would
+    print the target itself (0.8996 against 0.9: "0.899x", not "0.90x")."""
+    if value is None:
+        return "n/a"
+    if minimum is not None and value < minimum <= float(f"{value:.2f}"):
+        return f"{math.floor(value * 1000) / 1000:.3f}x"
+    return f"{value:.2f}x"
 
 
 def giga(value, digits=2):
@@ -26,8 +34,8 @@ def targets_table(res, paths):
             r = res.ratio(op, path, n, 0.1, against)
             best = res.ratio(op, path, n, 0.1, against, "best") if against == "memcpy" else None
             cells.append("not measured" if r is None else
-                         f"{r:.2f}x {'met' if r >= minimum else '**missed**'}"
-                         + (f" (best {best:.2f}x)" if best else ""))
+                         f"{xfmt(r, minimum)} {'met' if r >= minimum else '**missed**'}"
+                         + (f" (best {xfmt(best, minimum)})" if best else ""))
         lines.append(f"| {label} | >= {minimum:g}x | " + " | ".join(cells) + " |")
     return lines
 
@@ -43,7 +51,7 @@ def engine_targets_table(rows, evidence):
              "|---|---|---|---:|---:|---|---|"]
     for target, r, best in rows:
         tid, label, minimum = target[0], target[1], target[5]
-        lines.append(f"| `{tid}` | {label} | >= {minimum:g}x | {xfmt(r)} | {xfmt(best)} | "
+        lines.append(f"| `{tid}` | {label} | >= {minimum:g}x | {xfmt(r, minimum)} | {xfmt(best, minimum)} | "
                      f"{verdict(r, minimum)} | {explain(evidence, target, r, best)} |")
     return lines
 
@@ -57,7 +65,7 @@ def memory_targets_table(res, auto):
             mine = res.get(op, dt, auto, n, 0.1, glen)
             other = res.memcpy(n, "items", dt)
             r = mine / other if mine and other else None
-            cells.append("not measured" if r is None else f"{r:.2f}x {verdict(r, minimum)}")
+            cells.append("not measured" if r is None else f"{xfmt(r, minimum)} {verdict(r, minimum)}")
         lines.append(f"| {case_label(op, dt, glen)} | " + " | ".join(cells) + " |")
     return lines
 

@@ -13,7 +13,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from reporting import catalog, machine, measure, peers, sections  # noqa: E402
+from reporting import catalog, machine, measure, peers, sections, tables  # noqa: E402
 from reporting.catalog import ENGINE_TARGETS, N16M, N64K  # noqa: E402
 from reporting.explain import Evidence, counted_elsewhere, explain, verdict  # noqa: E402
 
@@ -208,6 +208,14 @@ class Rules(unittest.TestCase):
         self.assertEqual(verdict(0.95, 0.9), "met")
         self.assertEqual(verdict(0.78, 0.9), "**missed** by 0.12x (13% short)")
         self.assertEqual(verdict(None, 0.9), "not measured")
+
+    def test_a_hair_under_the_target_never_prints_as_the_target(self):
+        self.assertEqual(verdict(0.8996, 0.9), "**missed** by <0.01x (<1% short)")
+        self.assertEqual((tables.xfmt(0.8996, 0.9), tables.xfmt(0.8996), tables.xfmt(0.78, 0.9)),
+                         ("0.899x", "0.90x", "0.78x"))
+        res = results("avx2", {("forward_mask", "f32", None, N16M): 0.8996 * 1.5, ("memcpy", "f32", None, N16M): 1.5})
+        row = next(line for line in tables.memory_targets_table(res, "avx2") if "forward_mask_f32" in line)
+        self.assertIn("| 0.899x **missed** by <0.01x (<1% short) |", row)
 
 
 class Inputs(unittest.TestCase):
