@@ -309,8 +309,8 @@ class TestDropInSection(unittest.TestCase):
         self.assertEqual(peers.small_call_path("GenuineIntel", "avx512", ["avx512", "sse2", "scalar"]), "sse2")
 
 
-class MachineSection(unittest.TestCase):
-    """sections.py's lines on the machine, off x86 too."""
+class Sections(unittest.TestCase):
+    """sections.py's lines on the machine (off x86 too), the run's conditions and the targets' intro."""
 
     def test_aarch64_names_no_x86_instructions_and_no_unknown_fields(self):
         cpu = {"arch": "aarch64", "vendor": "ARM", "family": "?", "model_id": "1", "model": "Neoverse-N1",
@@ -346,6 +346,14 @@ class MachineSection(unittest.TestCase):
                          "this machine alone):")
         self.assertEqual(sections.flags_line([("libsimdrop.so.1.2.0: simdrop.c", "-O3 -fPIC -ffp-contract=off")]),
                          "- Flags used (from compile_commands.json; none of -ffast-math, -Ofast, -march=native):")
+
+    def test_targets_intro_says_at_which_size_boundness_is_judged(self):
+        # explain.bound_finding: a 16M target at 16M although 64M was measured too.
+        intro = sections.engine_targets_intro([])
+        self.assertIn("for a target out of cache, at the target's own size, *memory-bound* where", intro)
+        self.assertIn("for an in-cache target (the smallest size), *compute-bound* where its rate at the largest "
+                      "size measured is >= 0.8x its in-cache one;", intro)
+        self.assertNotIn("at the largest size measured, *memory-bound*", intro)
 
     def test_store_policy_only_where_the_kernels_stream(self):
         self.assertIn("non-temporal stores from one L2 of output on Intel", sections.store_policy("avx2"))
