@@ -309,6 +309,13 @@ class TestDropInSection(unittest.TestCase):
         self.assertEqual(peers.small_call_path("GenuineIntel", "avx512", ["avx512", "sse2", "scalar"]), "sse2")
 
 
+def header_run(pinned):
+    """What sections.header reads of a run: bench/report.sh's arguments and an AMD Zen 5 CPU."""
+    args = types.SimpleNamespace(mode="full", command="bench/report.sh", elapsed="", source="v1", pinned=pinned)
+    cpu = {"model": "EPYC", "vendor": "AuthenticAMD", "family": "26", "model_id": "2", "zen": "Zen 5"}
+    return types.SimpleNamespace(args=args, context={}, machine={"cpu": cpu, "flag_rows": []}, auto="avx2")
+
+
 class Sections(unittest.TestCase):
     """sections.py's lines on the machine (off x86 too), the run's conditions and the targets' intro."""
 
@@ -326,12 +333,8 @@ class Sections(unittest.TestCase):
 
     def test_pinning_as_report_sh_found_it(self):
         # bench/report.sh passes --pinned "not pinned" where taskset is missing or refused.
-        cpu = {"model": "EPYC", "vendor": "AuthenticAMD", "family": "26", "model_id": "2", "zen": "Zen 5"}
-        args = types.SimpleNamespace(mode="full", command="bench/report.sh", elapsed="", source="v1",
-                                     pinned="not pinned")
-        run = types.SimpleNamespace(args=args, context={}, machine={"cpu": cpu, "flag_rows": []}, auto="avx2")
         self.assertIn("from the CPU time of the one thread, not pinned to a core (see Noise",
-                      "".join(sections.header(run)))
+                      "".join(sections.header(header_run("not pinned"))))
         torch = {"torch_version": "2.6", "threads": 1, "results": []}
         self.assertIn("1 thread, not pinned to a core, as simdrop's;",
                       peers.torch_section(None, torch, "", ["avx2"], [], [], catalog.pinning("not pinned"))[0])
@@ -354,6 +357,17 @@ class Sections(unittest.TestCase):
         self.assertIn("for an in-cache target (the smallest size), *compute-bound* where its rate at the largest "
                       "size measured is >= 0.8x its in-cache one;", intro)
         self.assertNotIn("at the largest size measured, *memory-bound*", intro)
+
+    def test_baselines_and_the_fused_op_say_what_their_bytes_are(self):
+        self.assertIn("The baselines count the bytes of the operation they stand in for, not their own traffic: "
+                      "the two-pass ones dropout's 4 B in + 4 B out per element (their float noise array makes it "
+                      "16 B forward, 12 B backward)", "".join(sections.header(header_run("1"))))
+        res = results("avx512", {("bias_dropout_add", "f32", None, N16M): 1.6, ("memcpy", "f32", None, N16M): 1.9,
+                                 ("forward_mask", "f32", None, N16M): 1.8})
+        fused = tables.engine_detail_table(res, ("bias_dropout_add", "f32", None), ["avx512"], [N16M])
+        self.assertIn("| % of memcpy (same n: this moves 1.52x its bytes) |", fused[0])
+        plain = tables.engine_detail_table(res, ("forward_mask", "f32", None), ["avx512"], [N16M])
+        self.assertIn("| % of memcpy (same bytes) |", plain[0])
 
     def test_store_policy_only_where_the_kernels_stream(self):
         self.assertIn("non-temporal stores from one L2 of output on Intel", sections.store_policy("avx2"))
