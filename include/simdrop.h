@@ -212,7 +212,8 @@ SIMDROP_API int simdrop_bias_dropout_add_backward_regen_f16(uint16_t *dx, float 
  * row-major order (bit k is element (k / cols, k % cols)), laid out as element dropout's; the
  * backward functions read such a mask. bias and dbias cover the block's cols columns.
  * Buffers are compared by their extents ((rows - 1) * ld + cols elements): y may be exactly x
- * (same start and ldx == ldy), out exactly residual; any other overlap is SIMDROP_EOVERLAP.
+ * (same start and extent: ldx == ldy, or one row), out exactly residual; any other overlap is
+ * SIMDROP_EOVERLAP.
  * Errors as the contiguous functions, plus SIMDROP_ENULL for b == NULL, SIMDROP_ERANGE when the
  * block's last global index passes 2^64 - 1, and SIMDROP_ESIZE for col0 + cols > global_cols,
  * ldx or ldy < cols, or (with granule > 0) row0 not a multiple of granule; these geometry checks
