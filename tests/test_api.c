@@ -425,8 +425,9 @@ static void check_family_backward(const char *path, int family, int dt)
  * the block's rows are untouched; backward from the block's bits of the global mask and
  * backward_regen give the global backward's dx; a column shard's dbias (granule 0, every row) is
  * the global dbias of its columns; and with granules, row shards' partial sums are the whole
- * tensor's, which simdrop_dbias_reduce folds into one dbias. The fused op with both bias and
- * residual NULL is element dropout, so the element functions are checked through it too.
+ * tensor's, which simdrop_dbias_reduce folds into one dbias. The element block functions are
+ * checked against the global fused op with both bias and residual NULL, element dropout (whose
+ * contiguous functions test_api's element checks hold to the formula).
  * wide: global rows longer than a bias row widened on the stack (1024 columns, simdrop.c's
  * WIDE_STACK_COLS) and a block of one such row, so that the 16-bit global call widens its bias
  * whole into the heap and the block's call piece by piece (walk.c's bias_run). */
@@ -451,6 +452,9 @@ static void check_blocks(const char *path, int dt, int wide)
     CHECK(gf->call(g, ent_ab(rows, gc), p, seed, offset) == 0, "%s: %s", path, gf->name);
     void *gr[5] = {dx, db, x};
     CHECK(gb->call(gr, ent_ab(rows, gc), p, seed, offset) == 0, "%s: %s", path, gb->name);
+    unsigned char *y0 = xmalloc(n * es); /* element dropout: the global call without bias, residual */
+    void *g0[5] = {y0, NULL, x, NULL, NULL};
+    CHECK(gf->call(g0, ent_ab(rows, gc), p, seed, offset) == 0, "%s: %s, no bias or residual", path, gf->name);
 
     /* a random block, rows ld apart (ldx == ldy: in place is allowed too) */
     ent_shape s = wide ? ent_ab(1, 1025 + test_below(gc - 1024)) : ent_ab(1 + test_below(rows), 1 + test_below(gc));
@@ -475,8 +479,7 @@ static void check_blocks(const char *path, int dt, int wide)
                     gaps += by[(r * s.ldy + c) * es] != 0x5a;
                     continue;
                 }
-                if (fused)
-                    wrong += memcmp(by + (r * s.ldy + c) * es, y + gi * es, es) != 0;
+                wrong += memcmp(by + (r * s.ldy + c) * es, (fused ? y : y0) + gi * es, es) != 0;
                 wrong_bits += bit(bm, k) != bit(gmask, gi);
             }
         CHECK(wrong == 0 && wrong_bits == 0 && gaps == 0, "%s: %s block %zu x %zu at (%zu, %zu) "
@@ -535,7 +538,7 @@ static void check_blocks(const char *path, int dt, int wide)
     CHECK(!memcmp(pall, pcut, ng * gc * as) && !memcmp(dball, dbcut, gc * as), "%s: %s: row "
           "shards cut at row %zu (granule %zu of %zu rows) give other partial sums", path,
           br->name, cut, granule, rows);
-    free(x), free(bias), free(res), free(y), free(gmask), free(dx), free(db);
+    free(x), free(bias), free(res), free(y), free(y0), free(gmask), free(dx), free(db);
     free(bx), free(bres), free(by), free(bm), free(bdx), free(bdx2), free(bdb), free(bdb2);
     free(cdx), free(cdout), free(pall), free(pcut), free(dball), free(dbcut);
 }

@@ -77,6 +77,14 @@ static double random_p(void)
 
 /* One case on one path: forward with and without mask, in place, backward from the mask and by
  * regeneration, each against the NCHW functions on the scalar path, transposed. */
+/* Calls from here on run on `path` with `threads` threads (checked: a failed switch would leave
+ * the reference's scalar path in force, and the checks would compare scalar with itself). */
+static void on_path(const char *path, int threads)
+{
+    CHECK(simdrop_set_isa(path) == SIMDROP_OK && !strcmp(simdrop_isa(), path), "set_isa(%s)", path);
+    CHECK(simdrop_set_num_threads(threads) == SIMDROP_OK, "set_num_threads(%d)", threads);
+}
+
 static void check_case(const char *path, const fns *f, int alpha, shape sh, int threads)
 {
     const size_t es = f->es, groups = sh.samples * sh.channels;
@@ -99,12 +107,10 @@ static void check_case(const char *path, const fns *f, int alpha, shape sh, int 
     guarded y = guarded_new(bytes, mis, 0xa5), m = guarded_new(mbytes, test_below(8), 0x5a);
 
     /* forward with mask */
-    simdrop_set_isa("scalar");
-    simdrop_set_num_threads(1);
+    on_path("scalar", 1);
     CHECK(f->fwd[alpha](ref, ref_mask, x, groups, sh.spatial, p, seed, offset) == 0, "%s: NCHW", ctx);
     to_nhwc(ref_t, ref, sh.samples, sh.spatial, sh.channels, es);
-    simdrop_set_isa(path);
-    simdrop_set_num_threads(threads);
+    on_path(path, threads);
     CHECK(f->nfwd[alpha](y.data, m.data, xn, sh.samples, sh.spatial, sh.channels, p, seed,
                          offset) == 0, "%s: forward", ctx);
     CHECK(!memcmp(m.data, ref_mask, mbytes), "%s: forward mask", ctx);
@@ -118,21 +124,17 @@ static void check_case(const char *path, const fns *f, int alpha, shape sh, int 
     CHECK(!memcmp(y.data, ref_t, bytes), "%s: in-place values", ctx);
 
     /* backward from the mask, and by regeneration */
-    simdrop_set_isa("scalar");
-    simdrop_set_num_threads(1);
+    on_path("scalar", 1);
     CHECK(f->bwd[alpha](ref, dy, ref_mask, groups, sh.spatial, p) == 0, "%s: NCHW backward", ctx);
     to_nhwc(ref_t, ref, sh.samples, sh.spatial, sh.channels, es);
-    simdrop_set_isa(path);
-    simdrop_set_num_threads(threads);
+    on_path(path, threads);
     CHECK(f->nbwd[alpha](y.data, dyn, m.data, sh.samples, sh.spatial, sh.channels, p) == 0,
           "%s: backward", ctx);
     CHECK(!memcmp(y.data, ref_t, bytes), "%s: backward values", ctx);
-    simdrop_set_isa("scalar");
-    simdrop_set_num_threads(1);
+    on_path("scalar", 1);
     CHECK(f->rgn[alpha](ref, dy, groups, sh.spatial, p, seed, offset) == 0, "%s: NCHW regen", ctx);
     to_nhwc(ref_t, ref, sh.samples, sh.spatial, sh.channels, es);
-    simdrop_set_isa(path);
-    simdrop_set_num_threads(threads);
+    on_path(path, threads);
     memcpy(y.data, dyn, bytes);
     CHECK(f->nrgn[alpha](y.data, y.data, sh.samples, sh.spatial, sh.channels, p, seed, offset) == 0,
           "%s: regen", ctx);
@@ -187,7 +189,6 @@ int main(int argc, char **argv)
             check_case(paths[k], &dtypes[test_below(4)], (int)test_below(2), random_shape(),
                        threads[test_below(5)]);
         }
-    simdrop_set_isa("auto");
-    simdrop_set_num_threads(1);
+    CHECK(simdrop_set_isa("auto") == SIMDROP_OK && simdrop_set_num_threads(1) == SIMDROP_OK, "auto");
     return test_finish("test_nhwc");
 }

@@ -187,6 +187,7 @@ class Agreement(unittest.TestCase):
 
     def test_dbias_chunk_order(self):
         p, seed = 0.3, 5
+        order_shown = False  # these inputs tell the chunk order from a row-by-row sum
         for dtype, (rows, cols) in itertools.product(DTYPES, ((0, 5), (1, 3), (15, 4), (16, 4), (17, 9),
                                                              (100, 8), (333, 13), (1000, 1))):
             n = rows * cols
@@ -206,14 +207,20 @@ class Agreement(unittest.TestCase):
             ref_dx = dout * keep * s if not wide(dtype) else (dout.float() * keep * s).to(dtype)
             self.assertSame(dx, ref_dx, f"dx {dtype} {rows}x{cols}")
             self.assertSame(db, chunk_sum(ref_dx, acc), f"dbias {dtype} {rows}x{cols}")
-            if rows >= 16 and dtype == torch.float32:  # the order matters: a plain sum differs somewhere
+            if rows >= 16 and dtype == torch.float32:
                 naive = ref_dx.sum(0, dtype=acc)
-                self.assertTrue(torch.allclose(db, naive, rtol=1e-4, atol=1e-3))
+                self.assertTrue(torch.allclose(db, naive, rtol=1e-4, atol=1e-3))  # the same sum
+                plain = torch.zeros(cols, dtype=acc)  # row by row, in the rows' order
+                for r in range(rows):
+                    plain += ref_dx[r].to(acc)
+                order_shown |= not torch.equal(db, plain)
             db2 = torch.empty(cols, dtype=acc)
             dx2 = torch.empty_like(dout)
             self.assertEqual(fn("bias_dropout_add_backward_regen", dtype)(dx2.data_ptr(), db2.data_ptr(),
                                                                           dout.data_ptr(), rows, cols, p, seed, 0), 0)
             self.assertSame(db2, db, f"dbias regen {dtype}")
+        self.assertTrue(order_shown, "no case's dbias differs from a row-by-row sum: the inputs "
+                                     "cannot tell the chunk order from it")
         # a NaN in a column gives the canonical NaN
         dout = torch.ones(40, 3)
         dout[7, 1] = float("nan")

@@ -128,7 +128,7 @@ static gcase random_gcase(const entry *e, size_t cap)
     c.s = random_shape(e, cap);
     c.p = random_p();
     c.seed = test_below(4) == 0 ? (test_below(2) ? 0 : UINT64_MAX) : test_rand();
-    c.offset = e->uses_seed ? random_offset(ent_units(e, c.s)) : 0;
+    c.offset = e->uses_seed ? random_offset(ent_span(e, c.s)) : 0;
     for (int i = 0; i < 5; i++) {
         const ent_arg *a = &e->arg[i];
         c.null_arg[i] = i < e->nargs && a->nullable && test_below(3) == 0;
