@@ -14,6 +14,7 @@ FLAT = 0.8          # the rate at the largest size is at least this share of the
 AT_MEMCPY = 0.9     # at least this share of memcpy's bytes per second: moving data at memcpy's speed
 SAME_BYTES = 0.15   # bytes per element within this share of the yardstick's count as the same
 MORE_INSNS = 1.15   # at least this many times the reference's instructions count as "more"
+NOISY = 0.25        # repetitions whose CPU times spread over this share of their median: a noisy rate
 
 # The conversion feature each x86 path's kernels use, by dtype (CONVERSION_INSTRUCTIONS names
 # them): kernels/x86/avx2.c and avx512.h convert f16 with F16C, avx512bf16.c rounds bf16 with
@@ -78,6 +79,27 @@ def noise_finding(target, ratio, best):
         return (f"the fastest repetitions reach {best:.2f}x and meet it: the miss is within this run's "
                 "repetition-to-repetition noise", True)
     return None
+
+
+def spread_finding(ev, target):
+    """Where the yardstick's own repetitions spread widely at the target's size (the AMD VM's
+    memcpy of 32 MiB ran 8.1 to 12.6 Gelem/s within one run, as its L3 held more or less of
+    it): a fact of the run to set the miss against, not a cause by itself."""
+    _, _, case, n, against, _ = target
+    op, dt, glen = case
+    if against == "memcpy":
+        key = ("memcpy", dt, None, n, None, None)
+    elif isinstance(against, tuple):
+        key = (against[0], against[1], ev.auto, n, 0.1, against[2])
+    else:
+        return None
+    other, mine = ev.res.cases.get(key), ev.res.cases.get((op, dt, ev.auto, n, 0.1, glen))
+    if not other or other["spread"] < NOISY:
+        return None
+    own = f" (those of {case_label(*case)} over {100 * mine['spread']:.0f}%)" if mine else ""
+    return (f"the repetitions of {yardstick_name(case, against)} at {size_label(n)} spread over "
+            f"{100 * other['spread']:.0f}% of their median time{own}: the yardstick itself moved that much "
+            "within this run", False)
 
 
 def copy_share(ev, case, n):
@@ -227,7 +249,8 @@ def explain(ev, target, ratio, best):
     case = target[2]
     findings = [rates_finding(ev, target), bound_finding(ev, case, target[3]), bytes_finding(ev, target),
                 yardstick_finding(ev, target), insns_finding(ev, target)]
-    findings += conversion_findings(ev, case) + [block_finding(case), noise_finding(target, ratio, best)]
+    findings += conversion_findings(ev, case) + [block_finding(case), noise_finding(target, ratio, best),
+                                                 spread_finding(ev, target)]
     findings = [f for f in findings if f]
     if not any(concludes for _, concludes in findings):
         findings.append((f"no cause shows in this run's numbers for the timed {ev.auto} path", False))
