@@ -195,6 +195,84 @@ class TestSiteSeeds(unittest.TestCase):
         with self.assertRaisesRegex(ValueError, "start 5 is past"):
             sdt.samples(5, 4)
 
+    def test_scripted_and_recorded_graphs_are_refused_in_the_mode(self):
+        # A scripted module (and a graph recorded outside the mode) reaches the operators'
+        # kernels directly: they drew from the generator inside site_seeds() and samples(),
+        # a mask that depends on the layout, with no error.
+        x = torch.randn(4, 6)
+        scripted = torch.jit.script(sdt.name_sites(mlp()))
+        traced = torch.jit.trace(lambda t: F.dropout(t, 0.5), x)
+        for mode in (lambda: sdt.site_seeds(1, 1), lambda: sdt.samples(0, 8)):
+            with mode():
+                with self.assertRaisesRegex(RuntimeError, "apply to eager calls"):
+                    torch.ops.simdrop.bias_dropout_add(x, None, None, 0.5, True)
+                for graph in (scripted, traced):
+                    with self.assertRaises(RuntimeError):  # (PyTorch 1.13's interpreter drops its text)
+                        graph(x)
+        self.assertEqual(scripted(x).shape, (4, 3))  # outside the mode they run
+
+    def test_a_context_object_entered_again_or_by_two_threads(self):
+        # what a context replaced was kept on the object: entered inside itself, the outer exit
+        # restored the inner's value (the mode stayed on); shared by two threads, one thread
+        # restored the other's
+        import threading
+        ctx = sdt.samples(4, 8)
+        with ctx:
+            with ctx:
+                pass
+            self.assertEqual(sdt._sharding.active_samples(), (4, 8))
+        self.assertIsNone(sdt._sharding.active_samples())
+        self.assertEqual(sdt._sharding.ACTIVE[0], 0)
+        shared, inside, after = sdt.samples(0, 100), threading.Barrier(2), {}
+
+        def run(name, outer):
+            with sdt.samples(*outer):
+                with shared:
+                    inside.wait()
+                after[name] = sdt._sharding.active_samples()
+        threads = [threading.Thread(target=run, args=(n, o)) for n, o in (("a", (1, 9)), ("b", (2, 9)))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(after, {"a": (1, 9), "b": (2, 9)})
+        self.assertEqual(sdt._sharding.ACTIVE[0], 0)
+
+    def test_wrappers_leave_the_sites_unchanged(self):
+        # DistributedDataParallel and DataParallel prefix every name with "module.", FSDP and
+        # checkpoint_wrapper add their inner attribute: the sites, so the masks, changed with them
+        bare = sdt.name_sites(mlp())
+        wrapped = sdt.name_sites(torch.nn.DataParallel(mlp()))
+        self.assertEqual([m.site for m in bare.modules() if isinstance(m, sdt.Dropout)], ["1", "3"])
+        self.assertEqual([m.site for m in wrapped.module.modules() if isinstance(m, sdt.Dropout)], ["1", "3"])
+        inner = torch.nn.Module()
+        inner._checkpoint_wrapped_module = sdt.Dropout(0.5)
+        outer = torch.nn.Sequential(inner)
+        self.assertEqual(sdt.name_sites(outer, "net")[0]._checkpoint_wrapped_module.site, "net.0")
+
+    def test_a_site_outside_the_mode_on_another_thread_warns(self):
+        # the mode is per thread: a call with a site on another thread (autograd's, or a
+        # checkpoint's recomputation after the block) draws from the generator, now not silently
+        import threading
+        x, caught = torch.randn(8), []
+
+        def other():
+            import warnings
+            with warnings.catch_warnings(record=True) as w:
+                warnings.simplefilter("always")
+                F.dropout(x, 0.5, site="a")
+            caught.extend(str(m.message) for m in w)
+        with sdt.site_seeds(1, 1):
+            t = threading.Thread(target=other)
+            t.start()
+            t.join()
+        self.assertEqual(len(caught), 1)
+        self.assertIn("runs on a thread outside site_seeds()", caught[0])
+        import warnings
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            F.dropout(x, 0.5, site="a")  # nothing open anywhere: the plain call, no warning
+
     def test_the_mode_is_per_thread_and_nests(self):
         import threading
         x = torch.randn(8)

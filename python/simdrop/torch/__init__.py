@@ -257,13 +257,27 @@ def site_seeds(base, step, model=None):
     return _sharding.site_seeds_context(base, step)
 
 
+# The names wrappers put into qualified names: DistributedDataParallel's and DataParallel's
+# "module", FSDP's and checkpoint_wrapper's inner attribute. A site leaves them out, so that a
+# wrapped model's sites (and masks) are the bare model's whatever wraps it on this run.
+_WRAPPER_NAMES = {"_fsdp_wrapped_module", "_checkpoint_wrapped_module"}
+
+
+def _bare(model):
+    while isinstance(model, (torch.nn.parallel.DistributedDataParallel, torch.nn.DataParallel)):
+        model = model.module
+    return model
+
+
 def name_sites(model, prefix=""):
     """Set the site of every simdrop.torch module in `model` that has none to its qualified name
-    (prefix + the name model.named_modules() gives; model itself: prefix, or "" ). Sites set
-    before are kept. Returns the model."""
-    for name, m in model.named_modules(prefix=prefix):
+    (prefix + the name model.named_modules() gives; model itself: prefix, or "" ), leaving out
+    what wrappers add (a DistributedDataParallel or DataParallel model is named as its module,
+    FSDP's and checkpoint_wrapper's inner names are skipped). Sites set before are kept. Returns
+    the model."""
+    for name, m in _bare(model).named_modules(prefix=prefix):
         if isinstance(m, modules._Placed) and m.site is None:
-            m.site = name
+            m.site = ".".join(part for part in name.split(".") if part not in _WRAPPER_NAMES)
     return model
 
 

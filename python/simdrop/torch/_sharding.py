@@ -21,6 +21,7 @@ Everything here is internal; simdrop.torch exports the public names.
 """
 import ctypes
 import threading
+import warnings
 
 import torch
 
@@ -54,6 +55,9 @@ class _State(threading.local):
     mode = None      # (base, step) inside site_seeds()
     samples = None   # (start, total or None) inside samples()
 
+    def __init__(self):
+        self.saved = []  # what each open context replaced, innermost last (this thread's own)
+
 
 _state = _State()
 # How many site_seeds()/samples() contexts are open in any thread: the one global read on the
@@ -64,20 +68,22 @@ _count_lock = threading.Lock()
 
 
 class _Context:
-    __slots__ = ("attr", "value", "saved")
+    """One samples() or site_seeds(). What it replaced is kept on the entering thread's stack, not
+    on the object: one object may be entered again inside itself, or by several threads at once."""
+    __slots__ = ("attr", "value")
 
     def __init__(self, attr, value):
         self.attr, self.value = attr, value
 
     def __enter__(self):
-        self.saved = getattr(_state, self.attr)
+        _state.saved.append(getattr(_state, self.attr))
         setattr(_state, self.attr, self.value)
         with _count_lock:
             ACTIVE[0] += 1
         return self
 
     def __exit__(self, *exc):
-        setattr(_state, self.attr, self.saved)
+        setattr(_state, self.attr, _state.saved.pop())
         with _count_lock:
             ACTIVE[0] -= 1
         return False
@@ -109,6 +115,15 @@ def seed_of(site, generator, fname):
     generator (as every other call)."""
     mode = _state.mode
     if mode is None:
+        if site is not None and ACTIVE[0] and _state.samples is None:
+            warnings.warn(
+                f"simdrop.torch.{fname}: a call with site {site!r} runs on a thread outside "
+                "site_seeds() while another thread is inside site_seeds() or samples(): its seed is "
+                "drawn from the generator, so its mask depends on the layout. Autograd's own threads "
+                "(a CUDA backward, DataParallel's replicas) and a checkpoint's recomputation in a "
+                "backward run after the with block are such calls: run backward inside the block "
+                "on the thread that entered it (docs/PYTORCH.md, Sharded runs).", RuntimeWarning,
+                stacklevel=3)
         return _ops.draw_seed(generator)
     if generator is not None:
         raise RuntimeError(f"simdrop.torch.{fname}: generator= and site_seeds() both give the seed; "

@@ -300,14 +300,26 @@ def _operator_route(input, generator, site, block, fname, call):
     if call is not None and _sh.is_dtensor(input):
         return _sh.on_dtensor(input, block, call, fname)
     _no_generator(generator, fname)
-    if block is not None or (_sh.ACTIVE[0] and (_sh.active_mode() or _sh.active_samples())):
-        raise RuntimeError(
-            f"simdrop.torch.{fname}: blocks, samples() and site_seeds() apply to eager calls (and "
-            "DTensors) only: this call is traced, scripted or compiled (torch.jit.trace, torch.fx, "
-            "a dispatch mode, a tensor subclass), and the recorded operator "
-            f"torch.ops.simdrop.{fname} draws its seed from torch's default CPU generator over the "
-            "whole tensor. Run the model eagerly for layout-independent masks.")
+    if block is not None or in_layout_mode():
+        raise operator_refusal(fname)
     return None
+
+
+def in_layout_mode():
+    """Whether this thread is inside samples() or site_seeds()."""
+    return _sh.ACTIVE[0] and (_sh.active_mode() or _sh.active_samples())
+
+
+def operator_refusal(fname):
+    """The error of a call that would reach a recorded operator with a block or in a layout mode:
+    the operator cannot carry them (the eager route's check, and the operators' own kernels',
+    which a scripted model or a graph recorded earlier reaches directly)."""
+    return RuntimeError(
+        f"simdrop.torch.{fname}: blocks, samples() and site_seeds() apply to eager calls (and "
+        "DTensors) only: this call is traced, scripted or compiled (torch.jit.trace, torch.jit.script, "
+        "torch.fx, a dispatch mode, a tensor subclass), and the recorded operator "
+        f"torch.ops.simdrop.{fname} draws its seed from torch's default CPU generator over the "
+        "whole tensor. Run the model eagerly for layout-independent masks.")
 
 
 def dropout(input, p=0.5, training=True, inplace=False, *, generator=None, save_mask=True,
