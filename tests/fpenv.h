@@ -27,12 +27,16 @@ static const test_rounding test_roundings[] = {
 #define TEST_NROUNDINGS (sizeof test_roundings / sizeof test_roundings[0])
 
 /* Flush-to-zero: on x86-64 both MXCSR bits (FTZ flushes subnormal results, DAZ reads subnormal
- * operands as zero: what torch.set_flush_denormal(True) sets), on AArch64 FPCR.FZ (both at once).
+ * operands as zero: what torch.set_flush_denormal(True) sets), on AArch64 FPCR.FZ (both at once)
+ * with AHP (alternative half precision: binary16 read without Inf and NaN by the native
+ * conversions), another FPCR bit a caller may set that could change a result bit (DN, default
+ * NaN, the spec assumes off; FZ16 needs FEAT_FP16).
  * test_set_ftz returns whether the setting took: other targets have none, and valgrind keeps
  * neither bit (it computes without them and reads them back as 0). */
 #if defined(__x86_64__) || defined(_M_X64)
 #include <xmmintrin.h>
 #define TEST_HAS_FTZ 1
+#define TEST_FTZ_NAME ", flush-to-zero"
 #define TEST_FTZ_BITS 0x8040u
 static inline int test_ftz(void)
 {
@@ -46,7 +50,8 @@ static inline int test_set_ftz(int on)
 }
 #elif defined(__aarch64__) && defined(__GNUC__)
 #define TEST_HAS_FTZ 1
-#define TEST_FPCR_FZ (UINT64_C(1) << 24)
+#define TEST_FPCR_FZ (UINT64_C(1) << 24 | UINT64_C(1) << 26) /* FZ, AHP */
+#define TEST_FTZ_NAME ", flush-to-zero, alternative half precision"
 static inline uint64_t test_fpcr(void)
 {
     uint64_t v;
@@ -55,7 +60,7 @@ static inline uint64_t test_fpcr(void)
 }
 static inline int test_ftz(void)
 {
-    return (test_fpcr() & TEST_FPCR_FZ) != 0;
+    return (test_fpcr() & TEST_FPCR_FZ) == TEST_FPCR_FZ;
 }
 static inline int test_set_ftz(int on)
 {
@@ -66,6 +71,7 @@ static inline int test_set_ftz(int on)
 }
 #else
 #define TEST_HAS_FTZ 0
+#define TEST_FTZ_NAME ""
 static inline int test_set_ftz(int on)
 {
     return !on;
@@ -95,7 +101,7 @@ static inline size_t test_fpenvs(test_fpenv *out, size_t max)
 static inline void test_fpenv_name(test_fpenv e, char *buf, size_t len)
 {
     snprintf(buf, len, "rounding %s%s", test_roundings[e.rounding].name,
-             e.ftz ? ", flush-to-zero" : "");
+             e.ftz ? TEST_FTZ_NAME : "");
 }
 
 /* Whether flush-to-zero can be set here (it is left off). */

@@ -92,13 +92,11 @@ static inline uint32_t neon_word(const vmask m[8])
 #define VH_STORE simde_vst1_u16
 #define VH_WIDEN simde_vmovl_u16
 #define VH_NARROW simde_vmovn_u32
-/* Widening is exact in every mode (SIMDe's portable one drops NaN payloads: vector_rules.h's is
- * exact too). Narrowing stays vector_rules.h's: fcvtn rounds by FPCR's mode, which is the
- * caller's (a call upward would round its halves upward), and binary16 rounding is to nearest
- * even. */
-#ifndef SIMDROP_EMULATED
-#define VF_FROM_F16(h) vcvt_f32_f16(vreinterpret_f16_u16(h))
-#endif
+/* Both f16 conversions are vector_rules.h's integer ones, exact in every floating-point
+ * environment: fcvtl reads binary16 as FPCR.AHP says (alternative half precision: no Inf or NaN,
+ * 0x7c00 a finite 65536), and fcvtn rounds by FPCR's mode; FPCR is the caller's (platform.c
+ * hands it to the worker threads as it is), so with AHP set a native widening made 0x7e01 (a NaN)
+ * an ordinary number and the results differed from scalar's. */
 
 #define VD_LOAD simde_vld1q_f64
 #define VD_STORE simde_vst1q_f64
