@@ -89,8 +89,12 @@ if [ "$arch" = x86_64 ] && [ "$native_only" = 0 ]; then
     echo "== aarch64 under qemu-user (SVE 512 bits): build and test every path (sve2, sve, neon) ($(elapsed))"
     setup build-test-aarch64 --cross-file cross/aarch64-linux-gnu.ini -Dbench=disabled
     QEMU_CPU=max,sve-max-vq=4 SIMDROP_TEST_VECTOR_BITS=512 emulated_test build-test-aarch64
+    # (qemu-user starts a process at sve-default-vector-length, 64 bytes unless set: the lengths
+    # past 512 bits, where the code takes branches the shorter ones never reach (more lanes than
+    # a 16-lane chunk, zip2 halves of 640 bits, no second f64 half from 1024 on), need it too)
     vector_lengths build-test-aarch64 max,sve-max-vq=1:128 max,sve-max-vq=2:256 \
-        max,sve-max-vq=3:384
+        max,sve-max-vq=3:384 max,sve-max-vq=5,sve-default-vector-length=80:640 \
+        max,sve-max-vq=16,sve-default-vector-length=256:2048
 
     echo "== riscv64 with V under qemu-user (VLEN 128): every path, trimmed (SIMDROP_TEST_SMALL) ($(elapsed))"
     # (this leg is for rvv and the RISC-V CPU: the x86 and NEON twins run on the native, aarch64

@@ -182,8 +182,8 @@ SIMDROP_INLINE void SIMDROP_FN(gen_piece)(const simdrop_kargs *a, simdrop_lanes 
     /* The high halves' groups through their own base pointers, at the same index as the low
      * halves': one register index serves every access of a round. */
     const size_t hi = rule != RULE_NONE ? SIMDROP_LANES * simdrop_dtype_size(dt) : 0;
-    void *const yh = (char *)a->y + hi;
-    const void *const xh = (const char *)a->x + hi;
+    void *const yh = hi ? (char *)a->y + hi : a->y; /* (no value stage: y and x may be NULL, */
+    const void *const xh = hi ? (const char *)a->x + hi : a->x; /*  and NULL + 0 is undefined in C) */
     const void *const bh = simdrop_rule_has_bias(rule)
                                ? (const char *)a->b + SIMDROP_LANES * simdrop_bias_size(dt)
                                : NULL;
