@@ -50,7 +50,7 @@ static inline int test_set_ftz(int on)
 }
 #elif defined(__aarch64__) && defined(__GNUC__)
 #define TEST_HAS_FTZ 1
-#define TEST_FPCR_FZ (UINT64_C(1) << 24 | UINT64_C(1) << 26) /* FZ, AHP */
+#define TEST_FPCR_BITS (UINT64_C(1) << 24 | UINT64_C(1) << 26) /* FZ, AHP */
 #define TEST_FTZ_NAME ", flush-to-zero, alternative half precision"
 static inline uint64_t test_fpcr(void)
 {
@@ -60,12 +60,12 @@ static inline uint64_t test_fpcr(void)
 }
 static inline int test_ftz(void)
 {
-    return (test_fpcr() & TEST_FPCR_FZ) == TEST_FPCR_FZ;
+    return (test_fpcr() & TEST_FPCR_BITS) == TEST_FPCR_BITS;
 }
 static inline int test_set_ftz(int on)
 {
     const uint64_t v = test_fpcr();
-    const uint64_t w = on ? v | TEST_FPCR_FZ : v & ~TEST_FPCR_FZ;
+    const uint64_t w = on ? v | TEST_FPCR_BITS : v & ~TEST_FPCR_BITS;
     __asm__ volatile("msr fpcr, %0" : : "r"(w));
     return test_ftz() == on;
 }

@@ -214,8 +214,8 @@ def unused_feature_sentence(ev, feature):
     users = [p for p, conversions in PATH_CONVERSIONS.items() if feature in conversions.values()]
     which = f"the {users[0]} path uses" if len(users) == 1 else f"the {', '.join(users[:-1])} and {users[-1]} paths use"
     # "auto" takes the best path the CPU runs, so one that uses the feature would have been timed.
-    return (f"this CPU has {name} ({source}) and {lib} contains {insn}, but only {which} it, and this CPU runs "
-            "none of them")
+    return (f"this CPU has {name} ({source}) and {lib} contains {insn}, but only {which} it, and the timed "
+            "path is none of them")
 
 
 def conversion_findings(ev, case):

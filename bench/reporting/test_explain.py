@@ -112,8 +112,8 @@ class Bf16OnTwoMachines(unittest.TestCase):
         text = why(Evidence(results("avx512", AMD), "avx512", machine_facts), "bf16_fwd_64K")
         self.assertIn("The timed avx512 path does the float to bf16 rounding in integer code (its kernels use "
                       "no AVX512-BF16 instruction). This CPU has AVX512-BF16 (as the library detected) and "
-                      "libsimdrop.so contains vcvtne2ps2bf16, but only the avx512bf16 path uses it, and this "
-                      "CPU runs none of them.", text)
+                      "libsimdrop.so contains vcvtne2ps2bf16, but only the avx512bf16 path uses it, and the "
+                      "timed path is none of them.", text)
 
     def test_f16c_without_avx2_runs_sse2s_integer_conversion(self):
         # Ivy Bridge: F16C but no AVX2, so sse2 (meson.build: avx2 needs avx2 and f16c); the library
@@ -123,8 +123,8 @@ class Bf16OnTwoMachines(unittest.TestCase):
         text = why(ev, "f16_fwd_64K")
         self.assertIn("The timed sse2 path does the float <-> f16 conversion in integer code (its kernels use no "
                       "F16C instruction). This CPU has F16C (as the library detected) and libsimdrop.so contains "
-                      "vcvtps2ph, but only the avx2, avx512 and avx512bf16 paths use it, and this CPU runs none "
-                      "of them.", text)
+                      "vcvtps2ph, but only the avx2, avx512 and avx512bf16 paths use it, and the timed path is "
+                      "none of them.", text)
         self.assertNotIn("for the float <-> f16 conversion", text)
         self.assertNotIn("AVX512-FP16", text)  # no path of the library uses its conversions
 

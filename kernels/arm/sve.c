@@ -117,7 +117,8 @@ static const uint32_t sve_pair_bit[16] = {
 #define VH_WIDEN(h) (h)
 #define VH_NARROW(u) (u)
 /* fcvt widens the half in the low 16 bits of each 32-bit lane, keeping NaN payloads (quieted)
- * as F16C and NEON's fcvtl do: exact in every mode. Narrowing stays vector_rules.h's integer
+ * as F16C does: exact in every mode (SVE's fcvt ignores FPCR.AHP, which NEON's fcvtl follows:
+ * arm/neon.c widens in integer code). Narrowing stays vector_rules.h's integer
  * rounding: fcvt rounds by FPCR's mode, which is the caller's (a call made upward would round its
  * halves upward), and MASK_SPEC.md 4.2's binary16 rounding is to nearest even. */
 #define VF_FROM_F16(h) svcvt_f32_f16_x(SVE_ALL, svreinterpret_f16_u32(h))

@@ -53,9 +53,10 @@
  * where it is faster or exact in fewer instructions):
  *   VF_FROM_F16(h), VH_FROM_F32_F16(v)    binary16 widening and rounding, each on its own: the
  *                              exact versions of vector_rules.h; a native one only where it keeps
- *                              NaN payloads and gives the same bits in every rounding mode and
- *                              with flush-to-zero (F16C's both are; AArch64's fcvtl widening is,
- *                              its fcvtn narrowing rounds by FPCR's mode and is not)
+ *                              NaN payloads and gives the same bits in every rounding mode, with
+ *                              flush-to-zero and whatever else the caller's FP control word holds
+ *                              (F16C's both are; AArch64's fcvtl widening reads binary16 as
+ *                              FPCR.AHP says and its fcvtn narrowing rounds by FPCR's mode: not)
  *   VF_FROM_BF16(h)            bfloat16 widening: a 16-bit shift
  *   VH_FROM_F32_BF16(v)        bfloat16 rounding: the integer version of vector_rules.h
  *   V_XOR3(a, b, c)            a ^ b ^ c (two V_XORs; AVX-512's ternary logic does it in one)

@@ -137,8 +137,8 @@ U64 = (1 << 64) - 1
 def _not_a_number(v):
     """What float() or __index__ would turn into a number though it is none: text, a bool (also
     numpy's and torch's), an array or tensor of one element but some dimensions."""
-    return (isinstance(v, (str, bytes, bytearray, bool)) or type(v).__name__ == "bool_"
-            or getattr(v, "ndim", 0) != 0 or str(getattr(v, "dtype", "")) in ("bool", "torch.bool"))
+    return (isinstance(v, (str, bytes, bytearray, bool)) or getattr(v, "ndim", 0) != 0
+            or str(getattr(v, "dtype", "")) in ("bool", "torch.bool"))
 
 
 def check_p(p, name="p"):

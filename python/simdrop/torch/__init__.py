@@ -258,9 +258,10 @@ def site_seeds(base, step, model=None):
 
 
 # The names wrappers put into qualified names: DistributedDataParallel's and DataParallel's
-# "module", FSDP's and checkpoint_wrapper's inner attribute. A site leaves them out, so that a
-# wrapped model's sites (and masks) are the bare model's whatever wraps it on this run.
-_WRAPPER_NAMES = {"_fsdp_wrapped_module", "_checkpoint_wrapped_module"}
+# "module", FSDP's inner attribute (and, in PyTorch 1.13, its FlattenParamsWrapper's) and
+# checkpoint_wrapper's. A site leaves them out, so that a wrapped model's sites (and masks) are
+# the bare model's whatever wraps it on this run.
+_WRAPPER_NAMES = {"_fsdp_wrapped_module", "_fpw_module", "_checkpoint_wrapped_module"}
 
 
 def _bare(model):

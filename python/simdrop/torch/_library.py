@@ -36,7 +36,7 @@ as one common subexpression and give both the same mask.
 """
 import torch
 
-from . import _ops, functional as F
+from . import _ops, _sharding as _sh, functional as F
 from ._ops import ALPHA, ELEMENT, GROUPS, UNSCALED, Spec
 
 _lib = torch.library.Library("simdrop", "DEF")
@@ -171,7 +171,7 @@ def _native_dropout_cpu(input, p, groups, alpha, save_mask, scale=True):
     glen = _split(input, groups, "native_dropout")
     k = _kernels(input, groups, alpha, scale, "native_dropout")
     p = F.check_p(p)
-    seed_t, seed = _seed(p, input, "dropout")
+    seed_t, seed = _seed(p, input, "native_dropout")
     spec = Spec(k, p, seed, groups, glen)
     out = _ops.forward(input, spec, False, save_mask)
     mask = spec.mask if save_mask else input.new_empty(0, dtype=torch.uint8)
@@ -246,7 +246,7 @@ def _seed(p, input, fname):
     """(seed tensor on input's device, seed): one draw, none for p == 0. Refused inside samples()
     or site_seeds() on this thread: the eager route never reaches here there, a scripted model or
     a graph recorded earlier does, and its draw would give a mask that depends on the layout."""
-    if F.in_layout_mode():
+    if _sh.ACTIVE[0] and _sh.in_mode(None):
         raise F.operator_refusal(fname)
     if p == 0:
         return input.new_zeros((), dtype=torch.int64), 0
@@ -256,7 +256,7 @@ def _seed(p, input, fname):
 def _native_bias_dropout_add_cpu(input, bias, residual, p, save_mask):
     p = F.check_p(p)
     k, rows, cols = F.check_bias_dropout_add(input, bias, residual, "native_bias_dropout_add")
-    seed_t, seed = _seed(p, input, "bias_dropout_add")
+    seed_t, seed = _seed(p, input, "native_bias_dropout_add")
     elem = Spec(_ops.kernels(ELEMENT, input, "native_bias_dropout_add"), p, seed, input.numel(), 1)
     bspec = _ops.BiasSpec(k, elem, rows, cols, None)
     out = _ops.bias_forward(*F.plain3(input, bias, residual), bspec, save_mask)

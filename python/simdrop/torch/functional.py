@@ -300,14 +300,9 @@ def _operator_route(input, generator, site, block, fname, call):
     if call is not None and _sh.is_dtensor(input):
         return _sh.on_dtensor(input, block, call, fname)
     _no_generator(generator, fname)
-    if block is not None or in_layout_mode():
+    if block is not None or (_sh.ACTIVE[0] and _sh.in_mode(None)):
         raise operator_refusal(fname)
     return None
-
-
-def in_layout_mode():
-    """Whether this thread is inside samples() or site_seeds()."""
-    return _sh.ACTIVE[0] and (_sh.active_mode() or _sh.active_samples())
 
 
 def operator_refusal(fname):
