@@ -82,7 +82,8 @@ int main(int argc, char **argv)
     const int max_threads = argc > 2 ? atoi(argv[2]) : (int)(cores > 0 ? cores : 1);
     const int reps = argc > 3 ? atoi(argv[3]) : 5;
     const int backward = argc > 4 && !strcmp(argv[4], "backward");
-    if (max_threads < 1 || max_threads > 256 || reps < 1) {
+    if (max_threads < 1 || max_threads > 256 || reps < 1 ||
+        (argc > 4 && !backward && strcmp(argv[4], "forward_mask"))) {
         fprintf(stderr, "usage: scaling [n] [max_threads 1..256] [reps] [forward_mask|backward]\n");
         return 2;
     }

@@ -25,7 +25,7 @@
 //   --ops=f32|engine|all   which groups (default all)
 //   --sizes=N,N,...   element counts of every case (default 4K, 64K, 1M, 16M, 64M for f32;
 //                     the engine cases take the ones of 64K, 1M, 16M among them, and 64M
-//                     on the auto path)
+//                     on the auto path; with --ops=engine, every size given)
 //   --min-time=S      minimum seconds per measurement (default 0.25)
 //   --all-paths       engine cases on every path too
 //   --misalign-y=B    every output starts B bytes past a 64-byte boundary (0-63; default 0),
@@ -33,8 +33,10 @@
 //   --simde           also time the SIMDe-emulated paths (test-only code; named "<isa>-simde")
 //   --quick           sizes 4K, 64K, 1M (engine: 64K, 1M) and min-time 0.02: a smoke run
 //   --instructions=N  times nothing: runs each f32 element case and each engine case once at
-//                     n = N on the path in use (SIMDROP_ISA, else auto), one thread, and prints
-//                     "INSNS index=<k> case=<name> path=<path> n=<N> [per_element=<x>]",
+//                     n = N (>= 16384, and >= 65536 for the channels-last groups of 1024) on
+//                     the path in use (SIMDROP_ISA, else auto), one thread,
+//                     and prints "INSNS index=<k> case=<name> path=<path> n=<made>
+//                     [per_element=<x>]", n the elements the call made (whole rows and groups),
 //                     per_element from the CPU's instruction counter (perf_event_open, user
 //                     mode) where the kernel grants it. --instructions-counter=none leaves it
 //                     closed, for a run under callgrind: with --toggle-collect=*count_calls* and
@@ -418,6 +420,20 @@ bool is_backward(Op op)
            op == Op::bda_backward || op == Op::nhwc_backward;
 }
 
+// Elements a call over n makes: whole rows, groups and samples only (n's remainder is left
+// out), so that the rates count the work done: 0 where n is under one of them.
+size_t made_elements(const Case &c, size_t n)
+{
+    size_t unit = 1;
+    if (c.op == Op::bda_forward || c.op == Op::unfused_bda || c.op == Op::bda_backward)
+        unit = bias_cols(c);
+    else if (c.op == Op::nhwc_forward || c.op == Op::nhwc_backward)
+        unit = c.group_len * kChannels;
+    else if (is_groups(c.op) || is_block(c.op))
+        unit = c.group_len;
+    return n / unit * unit;
+}
+
 void set_rates(benchmark::State &state, size_t n, size_t bytes)
 {
     state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(n));
@@ -428,6 +444,11 @@ void bm_path(benchmark::State &state, std::string path, Case c)
 {
     const size_t n = static_cast<size_t>(state.range(0));
     const double p = static_cast<double>(state.range(1)) / 100.0;
+    const size_t made = made_elements(c, n);
+    if (made == 0) { // (an empty call would report a rate for nothing)
+        state.SkipWithError("n is under one row, group or sample of this case");
+        return;
+    }
     arena.reserve(c.dt, n, c.op == Op::bda_forward || c.op == Op::unfused_bda || c.op == Op::block_bda);
     // The path is process-wide state; every case sets its own, so the order of cases is free.
     int status = simdrop_set_isa(path.c_str());
@@ -446,8 +467,6 @@ void bm_path(benchmark::State &state, std::string path, Case c)
         benchmark::DoNotOptimize(run_op(c, n, p, ++seed));
         benchmark::ClobberMemory();
     }
-    // (rows of 768 leave n's last partial row out: the rates count the elements made)
-    const size_t made = c.op == Op::bda_forward ? n / bias_cols(c) * bias_cols(c) : n;
     set_rates(state, made, op_bytes(c, made));
 }
 
@@ -733,6 +752,9 @@ int open_instruction_counter()
     attr.disabled = 1;
     attr.exclude_kernel = 1;
     attr.exclude_hv = 1;
+    // (with the times it was enabled and running: a counter the PMU never scheduled, all of
+    // them busy, reads 0, which is no count)
+    attr.read_format = PERF_FORMAT_TOTAL_TIME_ENABLED | PERF_FORMAT_TOTAL_TIME_RUNNING;
     return static_cast<int>(syscall(__NR_perf_event_open, &attr, 0, -1, -1, 0));
 #else
     return -1;
@@ -751,9 +773,10 @@ double counted_instructions(int fd, const Case &c, size_t n)
     ioctl(fd, PERF_EVENT_IOC_ENABLE, 0);
     count_calls(c, n, kSeed + 1);
     ioctl(fd, PERF_EVENT_IOC_DISABLE, 0);
-    uint64_t count = 0;
-    if (read(fd, &count, sizeof count) == static_cast<ssize_t>(sizeof count))
-        return static_cast<double>(count);
+    uint64_t value[3] = {0, 0, 0}; // count, time enabled, time running
+    if (read(fd, value, sizeof value) == static_cast<ssize_t>(sizeof value) && value[0] > 0 &&
+        value[2] == value[1])
+        return static_cast<double>(value[0]);
 #endif
     return -1.0;
 }
@@ -772,10 +795,6 @@ int count_instructions(const Options &o)
             cases.push_back(c);
     for (Dt dt : {F32, F64, BF16, F16})
         arena.reserve(dt, n, true);
-    if (simdrop_set_num_threads(1) != SIMDROP_OK) {
-        std::fprintf(stderr, "simdrop_bench: cannot set one thread\n");
-        return 1;
-    }
     const int fd = o.hardware_counter ? open_instruction_counter() : -1;
     int index = 0;
     for (const Case &c : cases) {
@@ -790,12 +809,18 @@ int count_instructions(const Options &o)
         }
         const double count = counted_instructions(fd, c, n);
         case_counted();
+        const size_t made = made_elements(c, n);
+        if (made == 0) {
+            std::fprintf(stderr, "simdrop_bench: --instructions=%zu is under one sample of %s (group_len %zu)\n",
+                         n, case_name(c).c_str(), c.group_len);
+            return 2;
+        }
         std::printf("INSNS index=%d case=%s", ++index, case_name(c).c_str());
         if (is_groups(c.op))
             std::printf(" group_len=%zu", c.group_len);
-        std::printf(" path=%s n=%zu", simdrop_isa(), n);
+        std::printf(" path=%s n=%zu", simdrop_isa(), made);
         if (count >= 0)
-            std::printf(" per_element=%.3f", count / static_cast<double>(n));
+            std::printf(" per_element=%.3f", count / static_cast<double>(made));
         std::printf("\n");
     }
     return 0;
@@ -831,8 +856,10 @@ Options parse_options(int argc, char **argv, std::vector<std::string> &rest)
             o.engine = v != "f32";
         } else if (a.rfind("--instructions=", 0) == 0) {
             o.instructions_n = std::strtoul(a.c_str() + 15, nullptr, 0);
-            if (o.instructions_n < 4096 || o.instructions_n % 4096) {
-                std::fprintf(stderr, "simdrop_bench: --instructions takes a multiple of 4096 elements\n");
+            // (>= 16384: smaller calls on Intel take the path below AVX-512, src/dispatch.c's
+            // SMALL_CALL, and the lines name the path of large calls)
+            if (o.instructions_n < 16384 || o.instructions_n % 4096) {
+                std::fprintf(stderr, "simdrop_bench: --instructions takes a multiple of 4096 elements, >= 16384\n");
                 std::exit(2);
             }
         } else if (a == "--instructions-counter=none") {
@@ -877,6 +904,12 @@ int main(int argc, char **argv)
 {
     std::vector<std::string> rest;
     const Options o = parse_options(argc, argv, rest);
+    // One thread: every rate is the CPU time of this thread, which the workers of a split call
+    // (SIMDROP_NUM_THREADS in the environment) would escape, inflating it.
+    if (simdrop_set_num_threads(1) != SIMDROP_OK) {
+        std::fprintf(stderr, "simdrop_bench: cannot set one thread\n");
+        return 1;
+    }
     if (o.instructions_n)
         return count_instructions(o);
     arena.y_shift = o.misalign_y;
@@ -902,7 +935,9 @@ int main(int argc, char **argv)
     benchmark::AddCustomContext("simdrop_version", simdrop_version());
     benchmark::AddCustomContext("simdrop_paths", paths);
     benchmark::AddCustomContext("simdrop_engine_paths", o.engine ? epaths : "");
-    benchmark::AddCustomContext("simdrop_auto_path", simdrop_isa());
+    // (auto_path(), the path the engine cases are registered on, not simdrop_isa(): that one
+    // follows SIMDROP_ISA)
+    benchmark::AddCustomContext("simdrop_auto_path", auto_path());
     benchmark::AddCustomContext("simdrop_bias_cols", std::to_string(kCols));
     register_all(o);
     // Every buffer at its largest size now, before the first timed case.

@@ -211,8 +211,9 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--step"))
             step = strtoull(argv[i + 1], NULL, 10);
     }
-    if (g.rows < 12 || g.cols < 12) {
-        fprintf(stderr, "usage: sharded [--rows R] [--cols C] [--p P] [--step S] (R, C >= 12)\n");
+    /* (R >= 2 granules: the grid's row cut, on a granule, must leave both halves rows) */
+    if (g.rows < 2 * GRANULE || g.cols < 12) {
+        fprintf(stderr, "usage: sharded [--rows R] [--cols C] [--p P] [--step S] (R >= 16, C >= 12)\n");
         return 2;
     }
     /* The site rule (MASK_SPEC.md section 8): the seed of this site at this step; offset 0
@@ -232,8 +233,16 @@ int main(int argc, char **argv)
     int rc = simdrop_bias_dropout_add_f32(g.out, g.mask, g.x, g.bias, g.res, g.rows, g.cols, g.p, g.seed, 0);
     if (!rc)
         rc = simdrop_bias_dropout_add_backward_regen_f32(g.dx, g.dbias, g.dout, g.rows, g.cols, g.p, g.seed, 0);
+    /* (into a buffer of its own: dx is the reference the shards are held to, and the block
+     * form must equal it too, not overwrite it) */
+    float *dx_block = xmalloc(n * sizeof(float));
     if (!rc)
-        rc = simdrop_bias_dropout_add_backward_regen_block_f32(g.dx, partials, g.dout, &all, GRANULE, g.p, g.seed, 0);
+        rc = simdrop_bias_dropout_add_backward_regen_block_f32(dx_block, partials, g.dout, &all, GRANULE, g.p, g.seed, 0);
+    if (!rc && memcmp(dx_block, g.dx, n * sizeof(float))) {
+        fprintf(stderr, "sharded: FAILED: the block form's dx differs from one call's\n");
+        return 1;
+    }
+    free(dx_block);
     if (!rc)
         rc = simdrop_dbias_reduce_f32(g.dbias_granules, partials, granules, g.cols);
     if (rc) {
