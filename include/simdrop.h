@@ -23,7 +23,7 @@
 #define SIMDROP_API __declspec(dllexport)
 #elif defined(_WIN32) && !defined(SIMDROP_STATIC)
 #define SIMDROP_API __declspec(dllimport)
-#elif defined(__GNUC__)
+#elif defined(__GNUC__) && !defined(SIMDROP_STATIC)
 #define SIMDROP_API __attribute__((visibility("default")))
 #else
 #define SIMDROP_API

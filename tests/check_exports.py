@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""check_exports.py: the shared library exports exactly the SIMDROP_API functions of simdrop.h.
+"""check_exports.py: the shared library exports exactly the SIMDROP_API functions of simdrop.h (a DLL imports from Windows' own DLLs alone).
 
     check_exports.py include/simdrop.h LIBRARY
 
@@ -53,13 +53,15 @@ def elf_exports(data):
     return names
 
 
-def pe_exports(data):
+def pe_directories(data):
+    """(offset of an RVA in the file, [(rva, size) of each data directory]) of a PE image."""
     pe, = struct.unpack_from("<I", data, 0x3C)
     nsections, = struct.unpack_from("<H", data, pe + 6)
     optsize, = struct.unpack_from("<H", data, pe + 20)
     opt = pe + 24
     magic, = struct.unpack_from("<H", data, opt)
-    export_rva, _ = struct.unpack_from("<II", data, opt + (112 if magic == 0x20B else 96))
+    first = opt + (112 if magic == 0x20B else 96)
+    directories = [struct.unpack_from("<II", data, first + 8 * i) for i in range(2)]
     sections = [struct.unpack_from("<IIII", data, opt + optsize + 40 * i + 8) for i in range(nsections)]
 
     def offset(rva):
@@ -67,7 +69,15 @@ def pe_exports(data):
             if vaddr <= rva < vaddr + max(vsize, rawsize):
                 return rva - vaddr + rawptr
         raise ValueError("RVA %#x is in no section" % rva)
+    return offset, directories
 
+
+def c_string(data, at):
+    return data[at:data.index(b"\0", at)].decode()
+
+
+def pe_exports(data):
+    offset, ((export_rva, _), _) = pe_directories(data)
     if not export_rva:
         return set()
     nnames, = struct.unpack_from("<I", data, offset(export_rva) + 24)
@@ -75,9 +85,26 @@ def pe_exports(data):
     names = set()
     for i in range(nnames):
         rva, = struct.unpack_from("<I", data, offset(names_rva) + 4 * i)
-        at = offset(rva)
-        names.add(data[at:data.index(b"\0", at)].decode())
+        names.add(c_string(data, offset(rva)))
     return names
+
+
+def pe_imported_dlls(data):
+    """The DLLs a PE image imports from (its import descriptors, 20 bytes each, zero-ended)."""
+    offset, (_, (import_rva, _)) = pe_directories(data)
+    dlls, at = [], offset(import_rva) if import_rva else None
+    while at is not None:
+        name_rva, = struct.unpack_from("<I", data, at + 12)
+        if not name_rva:
+            break
+        dlls.append(c_string(data, offset(name_rva)))
+        at += 20
+    return dlls
+
+
+# What a DLL may import: Windows' own. A mingw DLL that imports libgcc_s_seh-1.dll or
+# libwinpthread-1.dll does not start where only it was installed (meson.build links libgcc in).
+SYSTEM_DLL = re.compile(r"(kernel32|msvcrt|ucrtbase|ntdll|advapi32|api-ms-win-.*)\.dll", re.I)
 
 
 def main():
@@ -87,6 +114,11 @@ def main():
         exported = elf_exports(data)
     elif data[:2] == b"MZ":
         exported = pe_exports(data)
+        dlls = pe_imported_dlls(data)
+        print("%s imports from %s" % (library, ", ".join(dlls)))
+        others = [d for d in dlls if not SYSTEM_DLL.fullmatch(d)]
+        if others or not dlls:
+            sys.exit("%s imports from DLLs that are not Windows' own: %s" % (library, ", ".join(others)))
     else:
         sys.exit("%s: neither ELF nor PE" % library)
     api = header_api(header)

@@ -90,7 +90,8 @@ if [ ! -f "$cmake_dir/simdrop-config.cmake" ] || [ ! -f "$cmake_dir/simdrop-conf
 fi
 case "$cmake_dir" in */cmake/simdrop) ;; *) fail "the CMake package is in $cmake_dir, not <libdir>/cmake/simdrop" ;; esac
 libdir=$(dirname "$(dirname "$cmake_dir")")
-if grep -n "$prefix/" "$cmake_dir"/*.cmake; then
+# (but in the check for a symlink into the configured prefix, which compares with it)
+if grep -n "$prefix/" "$cmake_dir"/*.cmake | grep -v '_simdrop_configured "'; then
     fail "the CMake package names the configured prefix $prefix (not relocatable)"
 fi
 have_shared=0
@@ -171,6 +172,21 @@ if [ "$have_static" = 1 ]; then
     "$work/pkgconfig/consumer_static" pkgconfig-static || fail "the static pkg-config consumer"
 fi
 echo "== pkg-config: ${kinds[*]} build and run$([ "$have_static" = 1 ] && echo " (--static: $private)")"
+# An engine's shared library that links the static one exports nothing of simdrop (its symbols
+# are hidden): two such engines in one process keep a copy and settings each.
+if [ "$have_static" = 1 ] && command -v nm >/dev/null; then
+    printf '#include <simdrop.h>\nconst char *engine_path(void) { return simdrop_isa(); }\n' \
+        >"$work/engine.c"
+    # shellcheck disable=SC2046 # pkg-config's words are separate arguments
+    step "an engine's shared library linking libsimdrop.a" "$work/engine.log" \
+        "${CC:-cc}" -shared -fPIC -o "$work/libengine.so" "$work/engine.c" \
+        $(pkg-config "${pkg[@]}" --cflags simdrop) "$libdir/libsimdrop.a" -pthread -lm
+    exported=$(nm -D --defined-only "$work/libengine.so" | grep ' simdrop_' || true)
+    [ -z "$exported" ] || fail "a shared library linking libsimdrop.a exports simdrop's API: $exported"
+    nm -D --defined-only "$work/libengine.so" | grep -q ' engine_path$' ||
+        fail "the engine's own function is not exported (the check above could not fail)"
+    echo "== an engine's shared library linking libsimdrop.a exports none of simdrop's symbols"
+fi
 unset PKG_CONFIG_PATH
 
 # ---- meson subproject ---------------------------------------------------------------------------
@@ -212,6 +228,17 @@ env -u LD_LIBRARY_PATH "$work/meson-destdir/$installed" meson-installed ||
 grep -q "meson install *: nothing (a subproject: -Dsimdrop:install=true)" "$work/meson-setup.log" ||
     fail "the subproject's configure summary does not say that it installs nothing"
 echo "== meson subproject defaults: builds the library alone (${targets//$'\n'/ }), links it statically, installs nothing"
+
+# default_library=shared changes nothing of that: nothing would install the shared library the
+# engine's program would need.
+step "meson subproject consumer: -Dsimdrop:default_library=shared" "$work/meson-shared.log" \
+    meson configure "$mb" -Dsimdrop:default_library=shared
+step "meson subproject consumer: rebuild" "$work/meson-build-shared.log" meson compile -C "$mb"
+expect_linkage "$mb/consumer" static
+"$mb/consumer" meson-subproject-shared || fail "the meson subproject consumer (default_library=shared)"
+step "meson subproject consumer: back to default_library=both" "$work/meson-both.log" \
+    meson configure "$mb" -Dsimdrop:default_library=both
+echo "== meson subproject with -Dsimdrop:default_library=shared and no install: still linked statically"
 
 # -Dsimdrop:install=true: simdrop's install comes with the engine's, and the shared library.
 step "meson subproject consumer: -Dsimdrop:install=true" "$work/meson-install-on.log" \
