@@ -161,6 +161,16 @@ int main(int argc, char **argv)
     OK(simdrop_backward_f32(cy.data(), hr.data(), cm.data(), n, p));
     same("backward f32 dx", gy.data(), cy.data(), n * 4);
 
+    OK(simdrop_cuda_forward_f32(y, NULL, x, n, p, seed, 0, 0));
+    CK(cudaMemcpy(gy.data(), y, n * 4, cudaMemcpyDeviceToHost));
+    OK(simdrop_forward_f32(cy.data(), NULL, hx.data(), n, p, seed, 0));
+    same("forward f32 no mask y", gy.data(), cy.data(), n * 4);
+
+    OK(simdrop_cuda_backward_regen_f32(y, x, n, p, seed, 0, 0));
+    CK(cudaMemcpy(gy.data(), y, n * 4, cudaMemcpyDeviceToHost));
+    OK(simdrop_backward_regen_f32(cy.data(), hx.data(), n, p, seed, 0));
+    same("backward_regen f32 dx", gy.data(), cy.data(), n * 4);
+
     OK(simdrop_cuda_forward_f32(y + 1, mu, x + 1, n - 1, p, seed, 1, 0));
     CK(cudaMemcpy(gy.data(), y + 1, (n - 1) * 4, cudaMemcpyDeviceToHost));
     CK(cudaMemcpy(gm.data(), mu, (n - 1 + 7) / 8, cudaMemcpyDeviceToHost));

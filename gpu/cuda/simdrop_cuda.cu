@@ -40,6 +40,11 @@ extern "C" const char *simdrop_cuda_version(void)
 static int cuda_failed(cudaError_t e, const char *what, char *why, size_t size)
 {
     snprintf(why, size, "%s: %s: %s", what, cudaGetErrorName(e), cudaGetErrorString(e));
+    /* The runtime also keeps e as this thread's last error, which the caller's next
+     * cudaGetLastError() would blame on its own work (PyTorch checks its launches so): the
+     * status and simdrop_cuda_last_error() report it, so it is cleared. (An error that breaks
+     * the context stays: the runtime returns it again from every later call.) */
+    (void)cudaGetLastError();
     return e == cudaErrorMemoryAllocation ? SIMDROP_ENOMEM : SIMDROP_EDEVICE;
 }
 

@@ -123,6 +123,44 @@ static const char *unfit(cl_device_id device)
     return NULL;
 }
 
+/* Whether the device's compiler kept the program's FP_CONTRACT OFF: some contract whatever the
+ * pragma says (PoCL's CUDA driver builds with -ffp-contract=fast), and the fused rules (r + t * f)
+ * would then differ from the CPU's bits. The probe: a = b = 1 + 2^-12, c = -(1 + 2^-11); a * b
+ * is 1 + 2^-11 + 2^-24, which rounds (a tie, to even) to 1 + 2^-11, so a * b + c is 0; fused it
+ * is 2^-24. NULL when kept, else why not (or what failed). */
+static const char *contraction_kept(cl_context context, cl_device_id device, cl_program program)
+{
+    static const float in[4] = {0x1.001p0f, 0x1.001p0f, -0x1.002p0f, -1.0f};
+    float out[4] = {0};
+    const char *problem = "the check of FP_CONTRACT OFF could not run";
+    cl_int e;
+    cl_command_queue queue = clCreateCommandQueue(context, device, 0, &e);
+    cl_kernel kernel = e ? NULL : clCreateKernel(program, "simdrop_probe_contraction", &e);
+    cl_mem v = e ? NULL : clCreateBuffer(context, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR, sizeof in,
+                                         (void *)in, &e);
+    if (!e)
+        e = clSetKernelArg(kernel, 0, sizeof v, &v);
+    if (!e) {
+        const size_t one = 1;
+        e = clEnqueueNDRangeKernel(queue, kernel, 1, NULL, &one, &one, 0, NULL, NULL);
+    }
+    if (!e)
+        e = clEnqueueReadBuffer(queue, v, CL_TRUE, 0, sizeof out, out, 0, NULL, NULL);
+    if (!e)
+        problem = out[3] == 0.0f      ? NULL
+                  : out[3] == 0x1p-24f ? "the device's compiler contracts a * b + c into a fused "
+                                         "multiply-add despite FP_CONTRACT OFF: the bits would differ"
+                                       : "the device computes a * b + c wrong (the check of "
+                                         "FP_CONTRACT OFF): the bits would differ";
+    if (v)
+        clReleaseMemObject(v);
+    if (kernel)
+        clReleaseKernel(kernel);
+    if (queue)
+        clReleaseCommandQueue(queue);
+    return problem;
+}
+
 static int create_failed(int *err, int status, const char *fmt, const char *what)
 {
     snprintf(last_error, sizeof last_error, fmt, what);
@@ -169,6 +207,13 @@ simdrop_cl *simdrop_cl_create(cl_context context, cl_device_id device, int *err)
                  cl_error_name(e, name, sizeof name), log);
         if (err)
             *err = SIMDROP_EDEVICE;
+        clReleaseProgram(s->program);
+        free(s);
+        return NULL;
+    }
+    problem = contraction_kept(context, device, s->program);
+    if (problem) {
+        create_failed(err, SIMDROP_EDEVICE, "simdrop_cl_create: %s (SIMDROP_EDEVICE)", problem);
         clReleaseProgram(s->program);
         free(s);
         return NULL;

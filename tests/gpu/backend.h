@@ -22,6 +22,9 @@ typedef struct gpu_backend {
     size_t align;         /* a view's offset is a multiple of this (OpenCL sub-buffers: set
                            * by init); 1: any */
     int has_capacity;     /* its checks know a buffer's size: a small one is SIMDROP_ESIZE */
+    int forces_failures;  /* some of its device allocations fail on purpose (gpu_c.c): a call may
+                           * then fail cleanly (SIMDROP_ENOMEM or _EDEVICE, nothing written);
+                           * on the others such a failure is a failed check */
     /* 0 when ready, 77 when there is no device to run on (the program then skips) */
     int (*init)(void);
     const char *(*device)(void); /* the device's name, after init */

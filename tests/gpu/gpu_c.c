@@ -103,6 +103,6 @@ static const char *c_last_error(void)
     return last_error;
 }
 
-gpu_backend gpu_this = {"host-C", "simdrop_c_", 1, 0, c_init, c_device, c_alloc_buf,
+gpu_backend gpu_this = {"host-C", "simdrop_c_", 1, 0, 1, c_init, c_device, c_alloc_buf,
                               c_release_buf, c_view, c_unview, c_upload, c_download, c_call,
                               c_finish, c_last_error, NULL};

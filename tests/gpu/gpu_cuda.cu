@@ -112,6 +112,6 @@ static const char *cuda_last_error(void)
     return device_name[0] ? simdrop_cuda_last_error() : why;
 }
 
-gpu_backend gpu_this = {"cuda", "simdrop_cuda_", 1, 0, cuda_init, cuda_device,
+gpu_backend gpu_this = {"cuda", "simdrop_cuda_", 1, 0, 0, cuda_init, cuda_device,
                       cuda_alloc, cuda_release, cuda_view, cuda_unview, cuda_upload,
                       cuda_download, cuda_call, cuda_finish, cuda_last_error, NULL};

@@ -174,6 +174,6 @@ static void cl_extra_checks(void (*expect)(int ok, const char *what))
     simdrop_cl_destroy(again);
 }
 
-gpu_backend gpu_this = {"opencl", "simdrop_cl_", 1, 1, cl_init, cl_device, cl_alloc, cl_release,
+gpu_backend gpu_this = {"opencl", "simdrop_cl_", 1, 1, 0, cl_init, cl_device, cl_alloc, cl_release,
                         cl_view, cl_release, cl_upload, cl_download, cl_call, cl_finish,
                         cl_last_error, cl_extra_checks};
