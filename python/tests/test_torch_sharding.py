@@ -267,6 +267,14 @@ class TestSiteSeeds(unittest.TestCase):
             t.start()
             t.join()
         self.assertEqual(len([m for m in caught if "runs on a thread outside site_seeds()" in m]), 1, caught)
+        # another thread inside samples() alone draws from the generator as this one does: no
+        # seed comes from a site anywhere, so nothing to warn about
+        del caught[:]
+        with sdt.samples(0, 16):
+            t = threading.Thread(target=other)
+            t.start()
+            t.join()
+        self.assertFalse([m for m in caught if "outside site_seeds()" in m], caught)
         import warnings
         with warnings.catch_warnings(record=True) as w:
             warnings.simplefilter("always")

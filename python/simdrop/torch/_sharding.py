@@ -64,6 +64,9 @@ _state = _State()
 # fast path of every call (0: nothing here applies, no thread-local lookup). Changed under a lock:
 # `+=` on it is several bytecodes, and a lost update could end the mode of another thread.
 ACTIVE = [0]
+# Of those, the site_seeds() ones: a call with a site outside them draws from the generator, which
+# only matters (and warns) while some thread takes its seeds from the sites.
+SITE_SEEDS_ACTIVE = [0]
 _count_lock = threading.Lock()
 
 
@@ -80,12 +83,14 @@ class _Context:
         setattr(_state, self.attr, self.value)
         with _count_lock:
             ACTIVE[0] += 1
+            SITE_SEEDS_ACTIVE[0] += self.attr == "mode"
         return self
 
     def __exit__(self, *exc):
         setattr(_state, self.attr, _state.saved.pop())
         with _count_lock:
             ACTIVE[0] -= 1
+            SITE_SEEDS_ACTIVE[0] -= self.attr == "mode"
         return False
 
 
@@ -115,10 +120,10 @@ def seed_of(site, generator, fname):
     generator (as every other call)."""
     mode = _state.mode
     if mode is None:
-        if site is not None and ACTIVE[0] and _state.samples is None:
+        if site is not None and SITE_SEEDS_ACTIVE[0] and _state.samples is None:
             warnings.warn(
                 f"simdrop.torch.{fname}: a call with site {site!r} runs on a thread outside "
-                "site_seeds() while another thread is inside site_seeds() or samples(): its seed is "
+                "site_seeds() while another thread is inside site_seeds(): its seed is "
                 "drawn from the generator, so its mask depends on the layout. Autograd's own threads "
                 "(a CUDA backward, DataParallel's replicas) and a checkpoint's recomputation in a "
                 "backward run after the with block are such calls: run backward inside the block "
