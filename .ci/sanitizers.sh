@@ -30,7 +30,7 @@ run_job() {
         asan_build
         export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
         export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-        local failed=() path all
+        local failed=() path all docs=()
         all=$(runnable_paths build-ci-asan)
         for path in $all; do
             # A SIMDe twin of a path that runs natively here is the same template source as it:
@@ -44,10 +44,13 @@ run_job() {
             # OpenCL run's PoCL leaks its LLVM's allocations, which are not ours to fix)
             # (--no-suite consumers: those tests build other projects against an installed copy,
             # with meson and CMake; nothing of the library's memory is in them)
+            # (suite docs, the documents against the code and the same on every path, with the
+            # first path alone: a minute of CI)
             SIMDROP_ISA=$path meson test -C build-ci-asan --no-suite quality --no-suite large \
-                --no-suite gpu --no-suite consumers --print-errorlogs --num-processes 2 \
-                --timeout-multiplier 3 ||
+                --no-suite gpu --no-suite consumers "${docs[@]}" --print-errorlogs \
+                --num-processes 2 --timeout-multiplier 3 ||
                 failed+=("$path")
+            docs=(--no-suite docs)
             SIMDROP_ISA=$path meson test -C build-ci-asan --print-errorlogs gpu-c ||
                 failed+=("$path (gpu-c)")
         done
@@ -83,9 +86,12 @@ run_job() {
         # itself here (its SIMDe twin still runs); ASan covers the native avx512 path.
         # (--no-suite gpu: PoCL compiles its kernels at run time, which memcheck makes too slow for
         # CI; the GPU harness is the CPU library's caller there, not its subject.)
-        # (--no-suite consumers: as for ASan, and memcheck around meson and CMake took 3 minutes)
+        # (--no-suite consumers: as for ASan, and memcheck around meson and CMake took 3 minutes;
+        # --no-suite docs: Python scripts that check the documents, which memcheck would run the
+        # interpreter of, 30 times slower; the ASan job and the native suite run them; --no-suite
+        # python: its tests skip under valgrind, after starting the interpreter under it)
         meson test -C build-ci-valgrind --no-suite quality --no-suite large --no-suite gpu \
-            --no-suite consumers --print-errorlogs \
+            --no-suite consumers --no-suite docs --no-suite python --print-errorlogs \
             --num-processes 2 --timeout-multiplier 20 \
             --wrap='valgrind --quiet --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect'
         ;;
