@@ -106,7 +106,7 @@ SIMDROP_API int simdrop_backward_groups_regen_f16(uint16_t *dx, const uint16_t *
 /* ---- Alpha dropout (SELU networks): PyTorch's alpha_dropout and feature_alpha_dropout --------
  * Groups as above (group_len == 1: element alpha dropout; > 1: feature alpha dropout). With
  * alpha = 1.7580993408473766, a = 1 / sqrt((alpha^2 p + 1)(1 - p)) and the dtype's constants
- * A = a, AB = alpha a p, D = AB - alpha a: kept y = x * A + AB, dropped y = x * 0 + D (a NaN or
+ * A = a, AB = (alpha a) p, D = AB - alpha a: kept y = x * A + AB, dropped y = x * 0 + D (a NaN or
  * infinite x gives NaN). p == 0 copies x; p == 1 gives x * 0. bf16/f16 compute in float and
  * round once. backward: dx = dy * (keep ? A : 0). Aliasing as for element dropout. */
 SIMDROP_API int simdrop_alpha_forward_f32(float *y, uint8_t *mask, const float *x, size_t groups, size_t group_len, double p, uint64_t seed, uint64_t offset);
