@@ -798,6 +798,12 @@ int count_instructions(const Options &o)
     const int fd = o.hardware_counter ? open_instruction_counter() : -1;
     int index = 0;
     for (const Case &c : cases) {
+        const size_t made = made_elements(c, n);
+        if (made == 0) {
+            std::fprintf(stderr, "simdrop_bench: --instructions=%zu is under one sample of %s (group_len %zu)\n",
+                         n, case_name(c).c_str(), c.group_len);
+            return 2;
+        }
         int status = SIMDROP_OK;
         if (is_backward(c.op))
             status = simdrop_mask(arena.mask, is_groups(c.op) ? n / c.group_len : n, 0.1, kSeed, 0);
@@ -809,12 +815,6 @@ int count_instructions(const Options &o)
         }
         const double count = counted_instructions(fd, c, n);
         case_counted();
-        const size_t made = made_elements(c, n);
-        if (made == 0) {
-            std::fprintf(stderr, "simdrop_bench: --instructions=%zu is under one sample of %s (group_len %zu)\n",
-                         n, case_name(c).c_str(), c.group_len);
-            return 2;
-        }
         std::printf("INSNS index=%d case=%s", ++index, case_name(c).c_str());
         if (is_groups(c.op))
             std::printf(" group_len=%zu", c.group_len);
