@@ -166,15 +166,18 @@ static int train(int steps, double p, uint64_t seed, int regen)
     printf("step  train-loss  eval-loss\n");
     printf("%4d  %10s  %9.5f\n", 0, "-", eval_loss(&n, x, y, N));
     uint64_t offset = 0;
-    float avg = 0.0f;
+    float sum = 0.0f;
+    int since = 0; /* steps in sum: a tenth of the run, or the last ones up to `steps` */
+    const int every = steps / 10 ? steps / 10 : 1;
     for (int t = 1; t <= steps; t++) {
         const int first = ((t - 1) * B) % N;
-        avg += step(&n, &opt, &g, x + first * IN, y + first, B, p, seed, offset, regen);
+        sum += step(&n, &opt, &g, x + first * IN, y + first, B, p, seed, offset, regen);
+        since++;
         offset += (uint64_t)B * HID;  /* the next step's activations: the next range of indices */
-        if (t % (steps / 10 ? steps / 10 : 1) == 0) {
-            printf("%4d  %10.5f  %9.5f\n", t, avg / (float)(steps / 10 ? steps / 10 : 1),
-                   eval_loss(&n, x, y, N));
-            avg = 0.0f;
+        if (t % every == 0 || t == steps) {
+            printf("%4d  %10.5f  %9.5f\n", t, sum / (float)since, eval_loss(&n, x, y, N));
+            sum = 0.0f;
+            since = 0;
         }
     }
     return 0;

@@ -24,7 +24,7 @@ dropout = sdt.Dropout(p=0.5, inplace=False)
 print(dropout)
 
 # %% [2] A 3x4x5 tensor through it: about half zeroed, the survivors doubled ---------------------
-x = torch.arange(60, dtype=torch.float32).reshape(3, 4, 5)
+x = torch.arange(1, 61, dtype=torch.float32).reshape(3, 4, 5)  # from 1: a kept 0 would count as zeroed
 y = dropout(x)
 print(y)
 kept = y != 0

@@ -81,11 +81,17 @@ class MlpAgainstPyTorch(unittest.TestCase):
         losses = [float(line.split()[2]) for line in a.splitlines()[2:]]
         self.assertLess(losses[-1], losses[0])  # it learns
 
+    def test_last_step_printed(self):  # a tenth of 25 steps is 2: the 25th is printed too
+        out = subprocess.run([MLP, "--steps", "25"], capture_output=True, text=True, check=True).stdout
+        self.assertEqual([int(line.split()[0]) for line in out.splitlines()[2:]],
+                         [0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 25])
+
     def test_notebook(self):
         r = subprocess.run([sys.executable, NOTEBOOK], capture_output=True, text=True)
         self.assertEqual(r.returncode, 0, r.stdout[-2000:] + r.stderr[-2000:])
         self.assertIn("Dropout(p=0.5, inplace=False)", r.stdout)
         self.assertIn("the two steps are identical", r.stdout)
+        self.assertIn("survivors doubled: True", r.stdout)
 
 
 if __name__ == "__main__":
