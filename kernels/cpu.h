@@ -39,7 +39,8 @@ enum simdrop_cpu_bit { SIMDROP_CPU_FEATURES(SIMDROP_CPU_BIT_) SIMDROP_CPU_NFEATU
 #define SIMDROP_CPU_FLAG_(id, name) SIMDROP_CPU_##id = 1u << SIMDROP_CPU_BIT_##id,
 enum simdrop_cpu_feature { SIMDROP_CPU_FEATURES(SIMDROP_CPU_FLAG_) };
 #undef SIMDROP_CPU_FLAG_
-_Static_assert(SIMDROP_CPU_NFEATURES <= 32, "the features are bits of a uint32_t");
+/* (31, not 32: the flags are enum constants, which C11 keeps within int) */
+_Static_assert(SIMDROP_CPU_NFEATURES <= 31, "the features are bits of a uint32_t, below bit 31");
 
 /* Implemented once per architecture by kernels/<arch>/cpu.c (kernels/generic/cpu.c on hosts
  * without a folder), compiled at the baseline ISA like the dispatcher. Each does the work anew:

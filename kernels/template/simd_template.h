@@ -30,11 +30,12 @@
  *   vh16                       W packed 16-bit values
  *   vf64, vmask64              W/2 double lanes, and the mask of W/2 of them
  *   V_LOAD(p), V_STORE(p, v)   unaligned loads/stores of W uint32_t
- *   V_SET1(u), V_ADD, V_SUB, V_AND, V_OR, V_XOR, V_SHL(v, k), V_SHR(v, k) (logical), V_ROTL(v, k)
+ *   V_SET1(u), V_ADD, V_SUB, V_AND, V_OR, V_XOR, V_SHL(v, k), V_SHR(v, k) (logical)
  *   V_GT(a, b)                 a > b as a vmask, for lanes below 2^31 (signed compares suffice)
  *   V_BLEND(m, a, b)           m ? a : b per lane
  *   V_THRESHOLD(T)             T in the form the compares take: a vthresh (below)
  *   V_CMP_LO(v, t), V_CMP_HI(v, t)  the keep decisions "16-bit half >= T" of each lane
+ *                              (all three from V_GT where SIMDROP_SIGNED_GT is defined, below)
  *   V_WORD(m)                  the round's 32-bit keep word from its NG masks (bit q = element q)
  *   V_BITS_PREP(w)             the 32-bit bitmask word w as a vbits
  *   V_BITS(b, g)               the keep mask of group g of that word (LANE_BITS(g), below, is
@@ -59,7 +60,11 @@
  *                              FPCR.AHP says and its fcvtn narrowing rounds by FPCR's mode: not)
  *   VF_FROM_BF16(h)            bfloat16 widening: a 16-bit shift
  *   VH_FROM_F32_BF16(v)        bfloat16 rounding: the integer version of vector_rules.h
+ *   V_ROTL(v, k)               rotate left by k (a shift each way, or-ed; NEON inserts, AVX-512
+ *                              rotates in one)
  *   V_XOR3(a, b, c)            a ^ b ^ c (two V_XORs; AVX-512's ternary logic does it in one)
+ *   SIMDROP_SIGNED_GT          defined where V_GT compares signed lanes (SSE2, AVX2 have no
+ *                              other): the template then makes the keep decisions with it
  *   vthresh, SIMDROP_VTHRESH   the type V_THRESHOLD returns, defined with SIMDROP_VTHRESH by an
  *                              ISA whose compares need more than one vector (default: vu32)
  *   VH2_FROM_F32_BF16(lo, hi), VH2_STORE(p, h), VH2_STORE_NT(p, h)   two groups rounded to
@@ -111,6 +116,22 @@
 #define W2 (SIMDROP_W / 2) /* doubles per register */
 
 /* ---- the contract, checked ------------------------------------------------------------------ */
+
+/* The optional primitives that the required ones can make (before the check: it counts them). */
+#ifndef V_ROTL
+#define V_ROTL(v, k) V_OR(V_SHL(v, k), V_SHR(v, 32 - (k)))
+#endif
+
+/* The keep decisions from a signed ">" alone: bits >= T is bits > T - 1, exact because both
+ * sides lie in [-1, 65535] (T = 0 wraps to -1: keep all; T = 65536 gives 65535: keep none). */
+#ifdef SIMDROP_SIGNED_GT
+#if defined(V_THRESHOLD) || defined(V_CMP_LO) || defined(V_CMP_HI)
+#error "SIMDROP_SIGNED_GT defines V_THRESHOLD, V_CMP_LO and V_CMP_HI itself"
+#endif
+#define V_THRESHOLD(t) V_SET1((uint32_t)(t) - 1u)
+#define V_CMP_LO(v, t) V_GT(V_AND(v, V_SET1(0xffffu)), t)
+#define V_CMP_HI(v, t) V_GT(V_SHR(v, 16), t)
+#endif
 
 _Static_assert(SIMDROP_W == 4 || SIMDROP_W == 8 || SIMDROP_W == 16, "SIMDROP_W must be 4, 8 or 16");
 _Static_assert(sizeof(vf32) == 4 * SIMDROP_W, "vf32 must be W floats: the streaming alignment");
@@ -360,6 +381,12 @@ SIMDROP_INLINE void SIMDROP_FN(prefetch_round)(const void *x, const void *r, con
 #ifndef SIMDROP_PREFETCH_OUT
 #define SIMDROP_PREFETCH_OUT 0
 #endif
+/* rows_loop's prefetch cursor moves a round's bytes at a time and wraps exactly at a row's end:
+ * every distance a whole number of rounds of the widest dtype. */
+_Static_assert(SIMDROP_PREFETCH_BYTES % (SIMDROP_ROUND * 8) == 0 &&
+                   SIMDROP_PREFETCH_BYTES_16 % (SIMDROP_ROUND * 8) == 0 &&
+                   SIMDROP_PREFETCHW_BYTES % (SIMDROP_ROUND * 8) == 0,
+               "prefetch distances are whole rounds of f64 (256 bytes)");
 
 /* Prefetches one round of the output at y for writing (where the kernel asks; else nothing). */
 SIMDROP_INLINE void SIMDROP_FN(prefetch_out_round)(const void *y, const int dt)

@@ -1,6 +1,6 @@
 /* table.h: instantiates a path's kernels for every rule and dtype and builds its table.
  *
- * The includer (scalar.c, simd_template.h) defines SIMDROP_KERNEL(name), the name its functions
+ * The includer (scalar.c, simd_template.h, vla_template.h) defines SIMDROP_KERNEL(name), the name its functions
  * get (the path's suffix added), the functions SIMDROP_KERNEL(kernel_skip) and
  * SIMDROP_KERNEL(kernel_mask) and SIMDROP_KERNEL(kernel_fence), and the macros GEN(rule, dt), BITS(rule, dt),
  * ACCUMULATE(dt) and CONVERT(dt) that define SIMDROP_KERNEL(gen_<rule>_<dt>),
@@ -11,7 +11,7 @@
 
 /* The seeding of a generator block. A path whose instructions vectorize its 64-bit
  * multiplies well defines SIMDROP_SEED_IN_PATH and gets simdrop_seed_block compiled with its
- * flags (the same integer math): a block's 32 splitmix64 outputs cost 40 ns at the x86-64
+ * flags (the same integer math): a block's 33 splitmix64 outputs (MASK_SPEC.md 2.4) cost 40 ns at the x86-64
  * baseline, 23 with AVX2, about 9 with AVX-512F and 5-7 with AVX512DQ's vpmullq (AMD EPYC Zen 5
  * VM), where the baseline cost was a tenth of an in-cache f32 block and more of a narrow column
  * shard's, which seeds a block for a few rows. The others share the baseline build (kernel.h's

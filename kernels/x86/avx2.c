@@ -29,14 +29,9 @@ typedef simde__m256i vmask64;
 #define V_XOR simde_mm256_xor_si256
 #define V_SHL(v, k) simde_mm256_slli_epi32(v, k)
 #define V_SHR(v, k) simde_mm256_srli_epi32(v, k)
-#define V_ROTL(v, k) simde_mm256_or_si256(simde_mm256_slli_epi32(v, k), simde_mm256_srli_epi32(v, 32 - (k)))
 #define V_GT simde_mm256_cmpgt_epi32
 #define V_BLEND(m, a, b) simde_mm256_blendv_epi8(b, a, m)
-/* AVX2 compares only signed ">": bits >= T is bits > T - 1, exact because both
- * sides lie in [-1, 65535] (T = 0 wraps to -1: keep all; T = 65536 gives 65535: keep none). */
-#define V_THRESHOLD(t) simde_mm256_set1_epi32((int32_t)((t) - 1))
-#define V_CMP_LO(v, t) simde_mm256_cmpgt_epi32(simde_mm256_and_si256(v, simde_mm256_set1_epi32(0xffff)), t)
-#define V_CMP_HI(v, t) simde_mm256_cmpgt_epi32(simde_mm256_srli_epi32(v, 16), t)
+#define SIMDROP_SIGNED_GT 1 /* AVX2 compares only signed ">": the template's keep decisions */
 /* Signed saturating packs turn all-ones/zero lanes into all-ones/zero bytes, but within each
  * 128-bit half, so the bytes come out as dwords (4 elements each) in the order 0 2 4 6 1 3 5 7;
  * one cross-lane permute restores element order for a single byte movemask. */

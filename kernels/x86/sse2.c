@@ -26,14 +26,9 @@ typedef simde__m128i vmask64;
 #define V_XOR simde_mm_xor_si128
 #define V_SHL(v, k) simde_mm_slli_epi32(v, k)
 #define V_SHR(v, k) simde_mm_srli_epi32(v, k)
-#define V_ROTL(v, k) simde_mm_or_si128(simde_mm_slli_epi32(v, k), simde_mm_srli_epi32(v, 32 - (k)))
 #define V_GT simde_mm_cmpgt_epi32
 #define V_BLEND(m, a, b) simde_mm_or_si128(simde_mm_and_si128(m, a), simde_mm_andnot_si128(m, b))
-/* SSE2 compares only signed ">": bits >= T is bits > T - 1, exact because both
- * sides lie in [-1, 65535] (T = 0 wraps to -1: keep all; T = 65536 gives 65535: keep none). */
-#define V_THRESHOLD(t) simde_mm_set1_epi32((int32_t)((t) - 1))
-#define V_CMP_LO(v, t) simde_mm_cmpgt_epi32(simde_mm_and_si128(v, simde_mm_set1_epi32(0xffff)), t)
-#define V_CMP_HI(v, t) simde_mm_cmpgt_epi32(simde_mm_srli_epi32(v, 16), t)
+#define SIMDROP_SIGNED_GT 1 /* SSE2 compares only signed ">": the template's keep decisions */
 /* Signed saturating packs turn all-ones/zero lanes into all-ones/zero bytes, in element order,
  * so one byte movemask per 16 elements replaces a movemask, shift and or per 4. */
 static inline uint32_t sse2_word(const vmask m[8])
