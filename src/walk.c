@@ -404,11 +404,11 @@ static size_t rows_whole_rounds(const simdrop_job *j, gen_cursor *cur, size_t r,
 }
 
 /* Rows ahead of the one being made, for a large block (its output far beyond the caches: nt).
- * The rows kernel's prefetch follows the rows 4 KiB ahead (rows_loop), and where every row is
- * made by it (whole rounds, and y aligned for its non-temporal stores on any path) the walk
- * adds only the first ROW_HEAD_BYTES of each row ahead, for rows wider than that: a call ends
- * at each generator block, and the seek to the next call's block passes with no loads of its
- * own in flight. On the Intel Xeon VM (avx512bf16, 16M elements, column shard 1 of 4), rows of
+ * The rows kernel's prefetch follows the rows 4 KiB ahead (16 KiB for the 16-bit dtypes:
+ * rows_loop), and where every row is made by it (whole rounds, and y aligned for its
+ * non-temporal stores on any path) the walk adds only the first ROW_HEAD_BYTES of each row
+ * ahead, for rows wider than that: a call ends at each generator block, and the seek to the
+ * next call's block passes with no loads of its own in flight. On the Intel Xeon VM (avx512bf16, 16M elements, column shard 1 of 4), rows of
  * 1024 ran forward with mask 3.2 -> 3.5 Gelem/s with the heads and the fused op 2.1 -> 2.35, as
  * fast as contiguous calls; prefetching whole rows as well cost rows of 32 and 1024 8-20%
  * (twice the prefetches, issued in bursts), and rows of 32 ran fastest with none from here.
@@ -950,14 +950,9 @@ static void canonical_sums(const simdrop_job *j, void *sums, size_t n)
 static void dbias_rows(const simdrop_job *j, gen_cursor *cur, size_t r0, size_t r1, char *acc)
 {
     const size_t es = simdrop_dtype_size(j->dt), as = acc_size(j);
-    if (j->strided) {
-        size_t each;
-        const size_t ahead = rows_ahead(j, 0, &each);
-        size_t fetched = r0;
+    if (j->strided) { /* (no rows_ahead prefetch: a job with sums has no non-temporal stores) */
         for (size_t r = r0; r < r1; r++) {
             const run u = row_run(j, r);
-            if (ahead)
-                prefetch_rows(j, &fetched, min_size(r + 1 + ahead, r1), each);
             if (j->from_bits)
                 bits_run(j, RULE_SCALE, &u, j->cols, j->mask_in, (uint64_t)r * j->cols);
             else
