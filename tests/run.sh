@@ -82,10 +82,12 @@ emulated_test() {
 
 echo "== native ($arch): build and test every path ($(elapsed))"
 # -Dopencl=enabled and SIMDROP_TEST_REQUIRE_OPENCL=1: the OpenCL test runs, never skips;
-# -Dtorch_glue=enabled: simdrop.torch's C++ route is built, and the Python tests take it.
+# -Dtorch_glue=enabled: simdrop.torch's C++ route is built, and the Python tests take it;
+# SIMDROP_TEST_REQUIRE_PYTHON=1: a Python test whose module (numpy, torch, meson-python, pip,
+# gloo) is missing or broken fails, never skips (the packages above are all installed).
 setup build-test -Dbench=disabled -Dopencl=enabled -Dtorch_glue=enabled
-SIMDROP_TEST_REQUIRE_OPENCL=1 meson test -C build-test --no-suite quality --no-suite large \
-    --print-errorlogs
+SIMDROP_TEST_REQUIRE_OPENCL=1 SIMDROP_TEST_REQUIRE_PYTHON=1 meson test -C build-test \
+    --no-suite quality --no-suite large --print-errorlogs
 
 if [ "$arch" = x86_64 ] && [ "$native_only" = 0 ]; then
     echo "== aarch64 under qemu-user (SVE 512 bits): build and test every path (sve2, sve, neon) ($(elapsed))"

@@ -9,8 +9,9 @@
 
 The mask of global element i depends only on (seed, i, p) (docs/MASK_SPEC.md); the numpy
 functions take the seed and the offset (the global index of the first element) explicitly.
-The C library is found through $SIMDROP_LIBRARY, next to the installed package, or on the
-system (see simdrop/_lib.py); simdrop.library_path() says which file was loaded.
+The C library is found through $SIMDROP_LIBRARY, inside the package (a wheel's), next to the
+installed package (meson install), or on the system (see simdrop/_lib.py);
+simdrop.library_path() says which file was loaded.
 """
 import sys as _sys
 

@@ -35,7 +35,7 @@ import tempfile
 import traceback
 import unittest
 
-from _testenv import require
+from _testenv import require, skip
 
 require('torch')
 import torch  # noqa: E402
@@ -45,8 +45,7 @@ import torch.utils.checkpoint  # noqa: E402
 import simdrop.torch as sdt  # noqa: E402
 
 if not dist.is_available() or not dist.is_gloo_available():
-    print("SKIP: torch.distributed with the gloo backend is not available")
-    sys.exit(77)
+    skip("torch.distributed with the gloo backend is not available")
 
 torch.set_num_threads(1)  # forked workers on a 2-core machine: one thread each
 

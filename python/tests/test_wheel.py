@@ -5,8 +5,8 @@ own library (no SIMDROP_LIBRARY, PYTHONPATH or meson install; a build tree's lib
 LD_LIBRARY_PATH is not taken instead) and gives the bits of docs/mask_spec_v1.py through numpy
 and torch.
 
-Usage: test_wheel.py SOURCE_ROOT BUILD_TREE_LIBRARY     (meson test python-wheel; most of its
-       time is the wheel's build of the library)"""
+Usage: test_wheel.py SOURCE_ROOT BUILD_TREE_LIBRARY GLUE VERSION   (meson test python-wheel; most
+       of its time is the wheel's build of the library)"""
 import glob
 import json
 import os
@@ -20,15 +20,15 @@ import zipfile
 import _testenv
 
 # GLUE: the extension module's file name suffix (EXT_SUFFIX) where the build tree has
-# simdrop.torch._glue, so that the wheel must have it too (its python imports the same torch),
-# else "none"
-SRC, BUILD_TREE_LIBRARY, GLUE = sys.argv[1:4]
+# simdrop.torch._glue, so that the wheel must have it too (its python imports the same torch; the
+# wheel is configured with the build tree's choice), else "none"; VERSION: meson's project version
+SRC, BUILD_TREE_LIBRARY, GLUE, VERSION = sys.argv[1:5]
 sys.path.insert(0, os.path.join(SRC, "docs"))
 import mask_spec_v1 as spec  # noqa: E402  (the independent implementation of the bits)
 
 # Run by the venv's python: what was imported, what was loaded, and one numpy and one torch call.
 IN_VENV = r"""
-import json, os, sys
+import importlib.metadata, json, os, sys
 import numpy as np, torch
 import simdrop, simdrop.torch as sdt
 x = (np.arange(300, dtype=np.float32) - 150.0) * np.float32(0.37)
@@ -46,7 +46,8 @@ json.dump({"package": simdrop.__file__, "library": os.path.realpath(simdrop.libr
            "mapped": mapped, "isa_list": simdrop.isa_list(), "x": x.view(np.uint32).tolist(),
            "y": y.view(np.uint32).tolist(), "mask": mask.tobytes().hex(),
            "torch_seed": seed, "torch_y": yt.numpy().view(np.uint32).tolist(),
-           "native": sdt.NATIVE, "tiny_seed": tiny_seed, "tiny": tiny.numpy().view(np.uint32).tolist()},
+           "native": sdt.NATIVE, "tiny_seed": tiny_seed, "tiny": tiny.numpy().view(np.uint32).tolist(),
+           "versions": [simdrop.__version__, importlib.metadata.version("simdrop"), simdrop.version()]},
           sys.stdout)
 """
 
@@ -80,12 +81,14 @@ class Wheel(unittest.TestCase):
         run(["/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable,
              "-m", "venv", "--system-site-packages", venv])
         cls.python = os.path.join(venv, "bin", "python")
-        env = {k: v for k, v in os.environ.items() if k not in ("SIMDROP_LIBRARY", "PYTHONPATH")}
+        env = {k: v for k, v in os.environ.items()
+               if k not in ("SIMDROP_LIBRARY", "SIMDROP_TORCH_GLUE", "PYTHONPATH")}
         cls.builddir = os.path.join(tmp, "wheel-build")
         # The README's offline commands: no index, no build isolation (Debian's meson-python).
         run([cls.python, "-m", "pip", "wheel", "--no-build-isolation", "--no-deps",
-             "--config-settings=builddir=" + cls.builddir, "-w", os.path.join(tmp, "dist"), src],
-            env=env)
+             "--config-settings=builddir=" + cls.builddir,
+             "--config-settings=setup-args=-Dtorch_glue=" + ("disabled" if GLUE == "none" else "enabled"),
+             "-w", os.path.join(tmp, "dist"), src], env=env)
         wheels = glob.glob(os.path.join(tmp, "dist", "simdrop-*.whl"))
         assert len(wheels) == 1, wheels
         cls.wheel = wheels[0]
@@ -139,6 +142,11 @@ class Wheel(unittest.TestCase):
         self.assertNotEqual(r["y"], r["torch_y"])   # two different masks, both checked
         keeps = [spec.keep(r["tiny_seed"], k, p) for k in range(100)]
         self.assertEqual(r["tiny"], spec.dropout_values(spec.F32, r["x"][:100], keeps, p, "x86"))
+
+    def test_versions_are_the_project_version(self):
+        # simdrop.__version__ (written in the package), the wheel's metadata (from meson.build) and
+        # the library the package loaded
+        self.assertEqual(self.result["versions"], [VERSION] * 3)
 
     def test_torch_route(self):
         self.assertTrue(self.result["native"].startswith("Python (" if GLUE == "none" else "C++ ("),
