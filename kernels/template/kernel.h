@@ -43,9 +43,10 @@ static inline size_t simdrop_bias_size(int dt)
 typedef void (*simdrop_gen2_fn)(const simdrop_kargs a[2], simdrop_lanes st[2], size_t rounds,
                                 uint32_t threshold);
 /* The rows of a block of a global tensor that are whole rounds of one generator block: `rows`
- * runs of `rounds` rounds (rows >= 1, rounds >= 1: the walk sends no empty row), the generator skipping `gap` rounds between them (the other columns'
- * elements), row i's operands ldx (x) and ldy (y and r) elements after row i - 1's, b the same
- * row for every row, the keep words of the rows one after the other. */
+ * runs of `rounds` rounds (rows >= 1, rounds >= 1: the walk sends no empty row), the generator
+ * skipping `gap` rounds between them (the other columns' elements), row i's operands ldx (x)
+ * and ldy (y and r) elements after row i - 1's, b the same row for every row, the keep words of
+ * the rows one after the other. */
 typedef struct simdrop_rows {
     size_t rows, rounds, gap, ldx, ldy;
 } simdrop_rows;

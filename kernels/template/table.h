@@ -1,7 +1,7 @@
 /* table.h: instantiates a path's kernels for every rule and dtype and builds its table.
  *
- * The includer (scalar.c, simd_template.h, vla_template.h) defines SIMDROP_KERNEL(name), the name its functions
- * get (the path's suffix added), the functions SIMDROP_KERNEL(kernel_skip) and
+ * The includer (scalar.c, simd_template.h, vla_template.h) defines SIMDROP_KERNEL(name), the
+ * name its functions get (the path's suffix added), the functions SIMDROP_KERNEL(kernel_skip) and
  * SIMDROP_KERNEL(kernel_mask) and SIMDROP_KERNEL(kernel_fence), and the macros GEN(rule, dt), BITS(rule, dt),
  * ACCUMULATE(dt) and CONVERT(dt) that define SIMDROP_KERNEL(gen_<rule>_<dt>),
  * SIMDROP_KERNEL(bits_<rule>_<dt>), SIMDROP_KERNEL(accumulate_<dt>) and, for the 16-bit dtypes,
@@ -11,12 +11,12 @@
 
 /* The seeding of a generator block. A path whose instructions vectorize its 64-bit
  * multiplies well defines SIMDROP_SEED_IN_PATH and gets simdrop_seed_block compiled with its
- * flags (the same integer math): a block's 33 splitmix64 outputs (MASK_SPEC.md 2.4) cost 40 ns at the x86-64
- * baseline, 23 with AVX2, about 9 with AVX-512F and 5-7 with AVX512DQ's vpmullq (AMD EPYC Zen 5
- * VM), where the baseline cost was a tenth of an in-cache f32 block and more of a narrow column
- * shard's, which seeds a block for a few rows. The others share the baseline build (kernel.h's
- * simdrop_seed_baseline): NEON has no 64-bit vector multiply, and the vector forms ran slower
- * under qemu, the only place here that runs them. */
+ * flags (the same integer math): a block's 33 splitmix64 outputs (MASK_SPEC.md 2.4) cost 40 ns
+ * at the x86-64 baseline, 23 with AVX2, about 9 with AVX-512F and 5-7 with AVX512DQ's vpmullq
+ * (AMD EPYC Zen 5 VM), where the baseline cost was a tenth of an in-cache f32 block and more of
+ * a narrow column shard's, which seeds a block for a few rows. The others share the baseline
+ * build (kernel.h's simdrop_seed_baseline): NEON has no 64-bit vector multiply, and the vector
+ * forms ran slower under qemu, the only place here that runs them. */
 #ifdef SIMDROP_SEED_IN_PATH
 static void SIMDROP_KERNEL(kernel_seed)(simdrop_lanes *st, uint64_t key, uint64_t block)
 {
