@@ -1,6 +1,6 @@
 /* test_bounds.c: every entry point on every path with each buffer flush against an inaccessible page: no byte read or written outside.
  *
- *   test_bounds [--seed N]     SIMDROP_TEST_SMALL=1: the small sizes and one large one only
+ *   test_bounds [--seed N]     SIMDROP_TEST_SMALL=1: sizes 0..40 and around 4096 only
  *
  * checkasm's canary bytes catch a stray write; a stray read (a vector load past the last element,
  * an unaligned head loaded from before the first) changes nothing a canary can see, and it faults
@@ -9,8 +9,9 @@
  * of tests/entries.h, sizes 0..67 and around the boundaries of vectors, rounds, generator blocks
  * and the small-call switch, each shape its family has (rows of one column, one row, groups of
  * one), optional buffers present and NULL, in place, non-temporal stores forced on and off, and
- * split over two threads. A fault ends the test with what it was calling. The random part is the
- * block shapes (ent_block): the seed is printed and taken back. POSIX only (mmap, mprotect). */
+ * split over two threads (the SIMDe twins to 40 elements: main() says why). A fault ends the
+ * test with what it was calling. The random part is the block shapes (ent_block): the seed is
+ * printed and taken back. POSIX only (mmap, mprotect). */
 #define _DEFAULT_SOURCE /* MAP_ANONYMOUS under -std=c11 */
 #include <signal.h>
 #include <sys/mman.h>
@@ -44,9 +45,9 @@ static void slots_map(void)
             exit(1);
         }
         slot[i] = m + page;
-        /* 0x3c3c...: a small positive number in every dtype. What calls write there later stays
-         * finite numbers, masks and sums, read back as any dtype: values, where only addresses
-         * matter here. */
+        /* 0x3c3c...: a small positive number in every dtype. What the calls write there later
+         * (outputs, masks, sums) is read back by other calls as any dtype, NaNs included: only
+         * the addresses matter here. */
         memset(slot[i], 0x3c, SLOT_BYTES);
     }
 }
