@@ -85,7 +85,8 @@ chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8
     # pip install . into a venv under this Python and torch, the C++ route inside the wheel
     echo "== python/tests/test_wheel.py (pip wheel . and pip install, Python $(python3 -c "import sys; print(sys.version.split()[0])"))"
     python3 python/tests/test_wheel.py /src build-torch2-chroot/libsimdrop.so \
-        "$(python3 -c "import sysconfig; print(sysconfig.get_config_var(\"EXT_SUFFIX\"))")" 2>&1 |
+        "$(python3 -c "import sysconfig; print(sysconfig.get_config_var(\"EXT_SUFFIX\"))")" \
+        "$(python3 -c "import json; print(json.load(open(\"build-torch2-chroot/meson-info/intro-projectinfo.json\"))[\"version\"])")" 2>&1 |
         grep -E "\.\.\. |^(FAIL|ERROR):|^Ran |^OK|^FAILED|Error"
     [ "${PIPESTATUS[0]}" = 0 ] || status=1
     exit $status'
