@@ -30,12 +30,11 @@ void simdrop_nt_bytes_override(size_t bytes); /* src/dispatch.h: the internal te
 
 #define SLOT_BYTES ((size_t)2 << 20) /* the largest buffer of the sweep: 4097 rows of 1 f64 41 apart */
 
-static size_t page;
 static unsigned char *slot[5]; /* slot i: SLOT_BYTES readable and writable, a locked page each side */
 
 static void slots_map(void)
 {
-    page = (size_t)sysconf(_SC_PAGESIZE);
+    const size_t page = (size_t)sysconf(_SC_PAGESIZE);
     for (int i = 0; i < 5; i++) {
         unsigned char *m = mmap(NULL, SLOT_BYTES + 2 * page, PROT_READ | PROT_WRITE,
                                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -87,10 +86,10 @@ typedef struct sweep {
 } sweep;
 
 /* Calls e with shape s: every buffer placed `where`; optional buffers left out when
- * `drop_optional`, the first input that may alias the output passed as it when `in_place`.
- * Returns whether that combination was a different call from the plain one. */
-static int call_placed(const entry *e, ent_shape s, const sweep *w, int where, int drop_optional,
-                       int in_place)
+ * `drop_optional`, the first input that may alias the output passed as it when `in_place`; a
+ * combination that would be the plain call again (nothing to drop or alias) is not made. */
+static void call_placed(const entry *e, ent_shape s, const sweep *w, int where, int drop_optional,
+                        int in_place)
 {
     void *b[5] = {NULL, NULL, NULL, NULL, NULL};
     int changed = 0, aliased = 0;
@@ -112,7 +111,7 @@ static int call_placed(const entry *e, ent_shape s, const sweep *w, int where, i
         b[i] = place(i, bytes, where);
     }
     if ((drop_optional || in_place) && !changed)
-        return 0;
+        return;
     char shape[160];
     snprintf(calling, sizeof calling, "simdrop_%s shape %s, path %s, buffers at the %s of their "
              "pages, %s%s%s, %d thread(s)", e->name, ent_shape_text(e, s, shape, sizeof shape),
@@ -121,7 +120,6 @@ static int call_placed(const entry *e, ent_shape s, const sweep *w, int where, i
              w->threads);
     const int status = e->call(b, s, 0.3, 7, where == AT_END ? 1000003 : 5);
     CHECK(status == SIMDROP_OK, "%s: status %d (%s)", calling, status, simdrop_last_error());
-    return 1;
 }
 
 /* The shapes of `units` units that entry e's family has: all in one row and one to a row, and
