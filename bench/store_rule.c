@@ -1,6 +1,6 @@
 /* store_rule.c: the measurement behind src/dispatch.c's store rule: each size with non-temporal and with regular stores forced, against memcpy.
  *
- *   store_rule [--consume] [reps] [op] [dtype] [MiB ...]
+ *   store_rule [--consume] [--misalign=B] [reps] [op] [dtype] [MiB ...]
  *                                       (defaults 9, forward_mask, f32, 16 32 64 128 256 512)
  *
  * op: forward_mask, forward or backward; dtype: f32, f64 or bf16. For each output size (MiB of
@@ -12,6 +12,9 @@
  *         memcpy_best=.. memcpy_med=.. regular_over_nt=..
  * --consume times each call together with a pass that reads its output (a sum, as the next layer
  * would read it), which is where regular stores win while the output still fits in the cache.
+ * --misalign=B puts y (and memcpy's destination) B bytes past a 64-byte boundary, as glibc's large
+ * malloc blocks are (16): non-temporal stores forced then go through the kernels' aligned
+ * buffer (simd_template.h's bounced loops), which is what the store rule chooses for such a y.
  * The library's own rule (simdrop_nt_bytes) is printed first. Outputs are checked to be the
  * same bits with either store kind. Links the static library: it forces the store kind through
  * simdrop_nt_bytes_override, the tests' hook. */
@@ -78,14 +81,19 @@ int main(int argc, char **argv)
     const int consuming = argc > 1 && !strcmp(argv[1], "--consume");
     if (consuming)
         argc--, argv++;
+    size_t misalign = 0;
+    if (argc > 1 && !strncmp(argv[1], "--misalign=", 11)) {
+        misalign = strtoul(argv[1] + 11, NULL, 10);
+        argc--, argv++;
+    }
     volatile uint64_t sink = 0; /* keeps the consuming reads */
     const int reps = argc > 1 ? atoi(argv[1]) : 9;
     const char *op = argc > 2 ? argv[2] : "forward_mask", *dtype = argc > 3 ? argv[3] : "f32";
     static const size_t default_mib[] = {16, 32, 64, 128, 256, 512};
     const size_t es = !strcmp(dtype, "f64") ? 8 : !strcmp(dtype, "bf16") ? 2 : 4;
-    if (reps < 1 || (strcmp(dtype, "f32") && strcmp(dtype, "f64") && strcmp(dtype, "bf16")) ||
+    if (reps < 1 || misalign >= 64 || (strcmp(dtype, "f32") && strcmp(dtype, "f64") && strcmp(dtype, "bf16")) ||
         (strcmp(op, "forward_mask") && strcmp(op, "forward") && strcmp(op, "backward"))) {
-        fprintf(stderr, "usage: store_rule [reps] [forward_mask|forward|backward] [f32|f64|bf16] [MiB ...]\n");
+        fprintf(stderr, "usage: store_rule [--consume] [--misalign=B] [reps] [forward_mask|forward|backward] [f32|f64|bf16] [MiB ...]\n");
         return 2;
     }
     /* One thread: the clock is this thread's CPU time, which a split call's workers would escape. */
@@ -94,12 +102,13 @@ int main(int argc, char **argv)
         return 1;
     }
     const int nsizes = argc > 4 ? argc - 4 : (int)(sizeof default_mib / sizeof default_mib[0]);
-    printf("STORE_RULE path=%s nt_bytes=%zu%s\n", simdrop_isa(), simdrop_nt_bytes(),
-           consuming ? " consume=1" : "");
+    printf("STORE_RULE path=%s nt_bytes=%zu%s misalign=%zu\n", simdrop_isa(), simdrop_nt_bytes(),
+           consuming ? " consume=1" : "", misalign);
     for (int s = 0; s < nsizes; s++) {
         const size_t mib = argc > 4 ? (size_t)strtoul(argv[4 + s], NULL, 10) : default_mib[s];
         const size_t bytes = mib << 20, n = bytes / es;
-        void *x = alloc_zeroed(bytes), *y = alloc_zeroed(bytes), *want = alloc_zeroed(bytes);
+        void *x = alloc_zeroed(bytes), *y_base = alloc_zeroed(bytes + 64), *want = alloc_zeroed(bytes);
+        void *y = (char *)y_base + misalign;
         uint8_t *m = alloc_zeroed(n / 8 + 1), *want_m = alloc_zeroed(n / 8 + 1);
         for (size_t i = 0; i < bytes; i += 4) /* ordinary finite values of every dtype */
             memcpy((char *)x + i, &(uint32_t){0x3f003f00u + (uint32_t)(i * 2654435761u >> 20) % 0x3ff}, 4);
@@ -147,7 +156,7 @@ int main(int argc, char **argv)
                "memcpy_best=%.1f memcpy_med=%.1f regular_over_nt=%.2f\n", op, dtype, mib, best[NT],
                med[NT], best[REGULAR], med[REGULAR], best[MEMCPY], med[MEMCPY], med[REGULAR] / med[NT]);
         fflush(stdout);
-        free(x), free(y), free(want), free(m), free(want_m);
+        free(x), free(y_base), free(want), free(m), free(want_m);
     }
     return 0;
 }

@@ -69,6 +69,7 @@ static const selection env_unavailable_selected = {&env_unavailable, &env_unavai
 static uint32_t features;
 static char feature_names[sizeof(SIMDROP_CPU_FEATURES(SIMDROP_CPU_NAME_SPACE_))];
 static size_t nt_bytes;
+static int bits_bounce;
 static _Atomic size_t nt_bytes_override;
 static const char *names[NPATHS + 1];
 static selection forced_paths[NPATHS], automatic;
@@ -168,6 +169,7 @@ static void init(void)
     features = simdrop_cpu_detect();
     name_features();
     nt_bytes = detect_nt_bytes();
+    bits_bounce = simdrop_cpu_is_intel();
     for (size_t i = 0; i < NPATHS; i++) {
         names[i] = paths[i].kernels->name;
         forced_paths[i].all = forced_paths[i].small = &paths[i];
@@ -192,6 +194,25 @@ size_t simdrop_nt_bytes(void)
     simdrop_once(&once, init);
     const size_t forced = atomic_load_explicit(&nt_bytes_override, memory_order_relaxed);
     return forced ? forced : nt_bytes;
+}
+
+/* Whether a bits kernel's streaming output that is not aligned for non-temporal stores goes
+ * through the kernels' aligned buffer (SIMDROP_NT_ANY) or takes regular stores
+ * (SIMDROP_NT_ALIGNED). On the Intel VM the buffer gave backward 0.93x a memcpy of 64M floats
+ * (simd_template.h's bounced), where regular stores gave forward 0.47x (backward's were not timed
+ * there: Intel keeps the buffer). On the AMD Zen 5 VM, where a bits loop's regular stores keep up
+ * with memory, it lost: bench/store_rule --misalign=16, backward, GB/s bounced vs regular (each
+ * kind timed in turn, median of 7): f32 37.9 vs 54.0 at 32 MiB, 36.8 vs 46.1 at 64, 25.7 vs 36.5
+ * at 256; bf16 43.8 vs 50.5 at 32 MiB, 28.7 vs 37.3 at 128. With regular stores there
+ * (simdrop_bench --misalign-y=16, avx512bf16, one pinned core, two rounds interleaved with the
+ * build before), backward at 64M elements ran f32 20.9 -> 15.3-16.2 ms, f64 44-46 -> 30-31.5,
+ * bf16 10.0 -> 6.7-7.9 (f32 0.85-0.9x a memcpy to the same misaligned output). The generator's
+ * loops keep the buffer everywhere: there it beat regular stores on that VM too (f32 forward with
+ * mask 51.2 vs 33.1 GB/s at 32 MiB, 28.4 vs 25.2 at 256). */
+int simdrop_bits_bounce(void)
+{
+    simdrop_once(&once, init);
+    return bits_bounce;
 }
 
 void simdrop_nt_bytes_override(size_t bytes)

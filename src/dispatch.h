@@ -21,6 +21,10 @@ const char *simdrop_cpu_feature_names(void);
 /* Output size in bytes from which kernels use non-temporal stores (where the ISA has them). */
 size_t simdrop_nt_bytes(void);
 
+/* 1 where bits kernels stream a misaligned output through their aligned buffer (kernel.h's
+ * SIMDROP_NT_ANY), 0 where they store it with regular stores (SIMDROP_NT_ALIGNED). */
+int simdrop_bits_bounce(void);
+
 /* Tests only: use non-temporal stores from `bytes` on (0 restores the detected size), so the
  * suite runs every kernel's non-temporal branch on small buffers. */
 void simdrop_nt_bytes_override(size_t bytes);

@@ -48,7 +48,8 @@ typedef struct simdrop_job {
     uint64_t offset;      /* global index of unit 0 (elements, or groups) */
     uint32_t threshold;
     simdrop_consts c;
-    int nt;               /* the output is large enough for non-temporal stores */
+    int nt;               /* the output is large enough for non-temporal stores: kernel.h's
+                             SIMDROP_NT_ANY, else SIMDROP_NT_NONE */
     void *dbias;          /* JOB_DBIAS: the gradient (float, double for f64), or NULL */
     void *slots;          /* JOB_DBIAS: chunk c > 0 sums into slot c - 1 (cols each) */
     int progressive;      /* JOB_DBIAS run as one range: one slot, each chunk folded at once */

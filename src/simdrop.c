@@ -150,7 +150,7 @@ static void set_output(simdrop_job *j, void *y, const void *x, size_t n)
     j->y = y;
     j->x = x;
     j->n = n;
-    j->nt = n * simdrop_dtype_size(j->dt) >= simdrop_nt_bytes();
+    j->nt = n * simdrop_dtype_size(j->dt) >= simdrop_nt_bytes() ? SIMDROP_NT_ANY : SIMDROP_NT_NONE;
 }
 
 /* ---- element dropout ------------------------------------------------------------------------
@@ -414,7 +414,7 @@ static int block_backward(const simdrop_kernels *k, int dt, void *dx, void *dbia
      * the AMD Zen 5 VM (16M f32 elements, one core), from the mask: 5.1 ms against 3.5 with
      * regular stores; a column shard 1 of 4 by regeneration: 11.2 against 6.1. */
     if (dbias)
-        j.nt = 0;
+        j.nt = SIMDROP_NT_NONE;
     j.from_bits = !regen;
     j.mask_in = mask;
     j.dbias = dbias;

@@ -1,6 +1,7 @@
 /* walk.c: runs a range of a job: reaches each generator block from where the last run left it, calls the path's kernels for whole rounds and for partial ones on scratch copies. */
 #include <string.h>
 
+#include "dispatch.h"
 #include "job.h"
 
 #define GROUP_CHUNK 4096   /* groups whose keep bits are made at a time (512 bytes) */
@@ -339,8 +340,10 @@ bits_run(const simdrop_job *j, int rule, const run *u, size_t count,
     const size_t es = simdrop_dtype_size(j->dt);
     uint8_t words[4 * WORDS_CHUNK];
     size_t i = 0;
+    const int nt = j->nt && !simdrop_bits_bounce() ? SIMDROP_NT_ALIGNED : j->nt;
     for (size_t rounds = count / SIMDROP_ROUND; rounds;) {
         simdrop_kargs a = operands(j, rule, u, i, 0, NULL);
+        a.nt = nt;
         size_t piece = rounds;
         if (pos % 8) {
             piece = min_size(rounds, WORDS_CHUNK);

@@ -100,7 +100,7 @@ static kcase random_kcase(int dt)
     for (int w = 0; w < 4; w++)
         for (unsigned l = 0; l < SIMDROP_LANES; l++)
             k.st.s[w][l] = (uint32_t)test_rand();
-    k.nt = test_below(2);
+    k.nt = (int)test_below(3); /* SIMDROP_NT_NONE, _ANY (a misaligned y bounced) or _ALIGNED */
     k.in_place = test_below(4) == 0;
     k.with_mask = test_below(3) != 0;
     k.mis_y = test_below(3) ? 0 : 1 + test_below(15); /* aligned, so the nt branch really runs */

@@ -21,9 +21,15 @@ typedef struct simdrop_kargs {
     uint8_t *mask_out;       /* gen: the keep words are stored here (4 bytes a round), or NULL */
     const uint8_t *mask_in;  /* bits: the keep words are read from here (4 bytes a round) */
     const simdrop_consts *c; /* the rule's constants */
-    int nt;                  /* non-temporal stores wanted: the output is far larger than the
-                                caches (the kernel also needs y aligned; the caller fences) */
+    int nt;                  /* non-temporal stores wanted (SIMDROP_NT_*): the output is far
+                                larger than the caches (the caller fences) */
 } simdrop_kargs;
+
+/* simdrop_kargs.nt. Non-temporal stores need y aligned to the vector; a kernel given
+ * SIMDROP_NT_ANY makes a misaligned y through an aligned buffer it streams out (bounced, in the
+ * x86 template), one given SIMDROP_NT_ALIGNED stores a misaligned y with regular stores (the
+ * walk's choice for bits kernels where dispatch.c's simdrop_bits_bounce says so). */
+enum { SIMDROP_NT_NONE, SIMDROP_NT_ANY, SIMDROP_NT_ALIGNED };
 
 /* Keep decisions from the generator: steps the 16 lanes `rounds` times from *st (and leaves
  * them there), applies rule R to dtype D. */

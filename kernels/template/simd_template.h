@@ -568,6 +568,13 @@ SIMDROP_INLINE int SIMDROP_FN(use_nt)(const simdrop_kargs *a, int dt)
     return SIMDROP_HAS_NT && a->nt && (uintptr_t)a->y % SIMDROP_FN(store_bytes)(dt) == 0;
 }
 
+/* Whether a misaligned output that should stream goes through bounced (below): where the caller
+ * allows it (kernel.h's SIMDROP_NT_ANY); else it takes regular stores. */
+SIMDROP_INLINE int SIMDROP_FN(use_bounce)(const simdrop_kargs *a, int dt)
+{
+    return SIMDROP_HAS_NT && a->nt == SIMDROP_NT_ANY && !SIMDROP_FN(use_nt)(a, dt);
+}
+
 /* Non-temporal stores need y aligned to the vector, and large malloc blocks are not (glibc's
  * start 16 bytes into a page). So a misaligned output that should stream is made BOUNCE_BYTES
  * at a time, with regular stores into an aligned buffer that stays in L1, and streamed out from
@@ -577,7 +584,9 @@ SIMDROP_INLINE int SIMDROP_FN(use_nt)(const simdrop_kargs *a, int dt)
  * written. On the Intel VM, f32 forward with mask with y 16 bytes past a 64-byte boundary
  * (simdrop_bench --misalign-y=16) went from regular stores' 0.47x to 0.82x a memcpy of 64M
  * floats and 1.41x at 16M; backward 0.93x and 1.54x (aligned: 0.92x and 2.03x in that run). */
+#ifndef SIMDROP_BOUNCE_BYTES
 #define SIMDROP_BOUNCE_BYTES 8192
+#endif
 /* The bytes before the first and after the last whole vector: 4-byte non-temporal stores where
  * dst allows them, so the partial lines at chunk edges stream too (a regular store there waits
  * for its line to be read, and holds up every store behind it). */
@@ -676,7 +685,7 @@ static void SIMDROP_FN(kernel_mask)(uint8_t *out, simdrop_lanes *st, size_t roun
                                               size_t rounds, uint32_t t)                   \
     {                                                                                      \
         const int nt = SIMDROP_FN(use_nt)(a, DT_##dt);                                     \
-        if (SIMDROP_HAS_NT && a->nt && !nt)                                                \
+        if (SIMDROP_FN(use_bounce)(a, DT_##dt))                                            \
             SIMDROP_FN(bounced)(a, st, rounds, t, RULE_##rule, DT_##dt, a->mask_out != NULL, 0); \
         else                                                                               \
             GEN_LOOPS(a, st, rounds, t, RULE_##rule, DT_##dt, nt, 1);                      \
@@ -689,7 +698,7 @@ static void SIMDROP_FN(kernel_mask)(uint8_t *out, simdrop_lanes *st, size_t roun
                                                size_t rounds, uint32_t t)                  \
     {                                                                                      \
         const int nt = SIMDROP_FN(use_nt)(&a[0], DT_##dt);                                 \
-        if ((SIMDROP_HAS_NT && a[0].nt && !nt) || nt != SIMDROP_FN(use_nt)(&a[1], DT_##dt) || \
+        if (SIMDROP_FN(use_bounce)(&a[0], DT_##dt) || nt != SIMDROP_FN(use_nt)(&a[1], DT_##dt) || \
             (a[0].mask_out == NULL) != (a[1].mask_out == NULL)) {                          \
             SIMDROP_FN(gen_##rule##_##dt)(&a[0], &st[0], rounds, t);                       \
             SIMDROP_FN(gen_##rule##_##dt)(&a[1], &st[1], rounds, t);                       \
@@ -782,7 +791,7 @@ SIMDROP_INLINE void SIMDROP_FN(rows_loop)(const simdrop_kargs *args, simdrop_lan
     {                                                                                      \
         if (SIMDROP_FN(use_nt)(a, DT_##dt))                                                \
             SIMDROP_FN(bits_loop)(a, rounds, RULE_##rule, DT_##dt, 1);                     \
-        else if (SIMDROP_HAS_NT && a->nt)                                                  \
+        else if (SIMDROP_FN(use_bounce)(a, DT_##dt))                                       \
             SIMDROP_FN(bounced)(a, NULL, rounds, 0, RULE_##rule, DT_##dt, 0, 1);           \
         else                                                                               \
             SIMDROP_FN(bits_loop)(a, rounds, RULE_##rule, DT_##dt, 0);                     \
