@@ -407,7 +407,7 @@ static size_t rows_whole_rounds(const simdrop_job *j, gen_cursor *cur, size_t r,
 }
 
 /* Rows ahead of the one being made, for a large block (its output far beyond the caches: nt).
- * The rows kernel's prefetch follows the rows 4 KiB ahead (16 KiB for the 16-bit dtypes:
+ * The rows kernel's prefetch follows the rows 8 KiB ahead (16 KiB for the 16-bit dtypes:
  * rows_loop), and where every row is made by it (whole rounds, and y aligned for its
  * non-temporal stores on any path) the walk adds only the first ROW_HEAD_BYTES of each row
  * ahead, for rows wider than that: a call ends at each generator block, and the seek to the

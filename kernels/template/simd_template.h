@@ -352,6 +352,20 @@ SIMDROP_INLINE size_t SIMDROP_FN(prefetch_ahead)(const int dt)
     return simdrop_dtype_size(dt) == 2 ? SIMDROP_PREFETCH_BYTES_16 : SIMDROP_PREFETCH_BYTES;
 }
 
+/* rows_loop's streaming rows prefetch at least this far ahead: a rows call ends at each generator
+ * block, and the next one first seeds its block and steps its lanes to the shard's columns, a
+ * stretch without loads of its own, so with rows of a generator block's width (1024 f32 of a
+ * 4096-wide tensor: one row a call) 4 KiB ahead was the next row only, and memory idled through
+ * each seek. On the AMD Zen 5 VM (column shard 1 of 4, 16M f32 in compact rows, one pinned core,
+ * median of 5, three rounds interleaved with the 4 KiB build), 8 KiB took rows of 1024 from
+ * 1.29-1.37x to 1.05-1.12x a contiguous call's time (forward with mask) and from 1.17-1.20x to
+ * 0.98-1.02x (the fused op); rows of 32 and 256 ran the same. Every loop at 8 KiB or 16 KiB (two
+ * test builds) left the contiguous calls unchanged, and 16 KiB did the rows no better than 8.
+ * The 16-bit dtypes already prefetch further. */
+#ifndef SIMDROP_ROWS_PREFETCH_BYTES
+#define SIMDROP_ROWS_PREFETCH_BYTES 8192
+#endif
+
 /* Prefetches one round of the input at x and, with a residual, of the one at r. */
 SIMDROP_INLINE void SIMDROP_FN(prefetch_round)(const void *x, const void *r, const int rule,
                                                const int dt)
@@ -385,7 +399,8 @@ SIMDROP_INLINE void SIMDROP_FN(prefetch_round)(const void *x, const void *r, con
  * every distance a whole number of rounds of the widest dtype. */
 _Static_assert(SIMDROP_PREFETCH_BYTES % (SIMDROP_ROUND * 8) == 0 &&
                    SIMDROP_PREFETCH_BYTES_16 % (SIMDROP_ROUND * 8) == 0 &&
-                   SIMDROP_PREFETCHW_BYTES % (SIMDROP_ROUND * 8) == 0,
+                   SIMDROP_PREFETCHW_BYTES % (SIMDROP_ROUND * 8) == 0 &&
+                   SIMDROP_ROWS_PREFETCH_BYTES % (SIMDROP_ROUND * 8) == 0,
                "prefetch distances are whole rounds of f64 (256 bytes)");
 
 /* Prefetches one round of the output at y for writing (where the kernel asks; else nothing). */
@@ -713,7 +728,7 @@ static void SIMDROP_FN(kernel_mask)(uint8_t *out, simdrop_lanes *st, size_t roun
  * cost more than its 32 elements, and a call a row for the rounds and one for the gap moved the
  * lanes through memory twice a row. The keep words are stored or not by a test a round (one
  * instantiation, not two). nt: y's stores are non-temporal (every row aligned for them), and
- * the inputs are prefetched as far ahead as the contiguous loops do, through the rows. */
+ * the inputs are prefetched through the rows (SIMDROP_ROWS_PREFETCH_BYTES ahead at least). */
 SIMDROP_INLINE void SIMDROP_FN(rows_loop)(const simdrop_kargs *args, simdrop_lanes *st,
                                           const simdrop_rows *g, uint32_t threshold,
                                           const int rule, const int dt, const int nt)
@@ -729,7 +744,10 @@ SIMDROP_INLINE void SIMDROP_FN(rows_loop)(const simdrop_kargs *args, simdrop_lan
      * this call's rows too: the walk's next call makes them), not the columns of other shards
      * past its end. */
     const size_t es = simdrop_dtype_size(dt), row_bytes = g->rounds * SIMDROP_ROUND * es;
-    const size_t ahead = nt ? SIMDROP_FN(prefetch_ahead)(dt) : SIMDROP_PREFETCHW_BYTES;
+    const size_t ahead = !nt ? SIMDROP_PREFETCHW_BYTES
+                         : SIMDROP_FN(prefetch_ahead)(dt) > SIMDROP_ROWS_PREFETCH_BYTES
+                             ? SIMDROP_FN(prefetch_ahead)(dt)
+                             : SIMDROP_ROWS_PREFETCH_BYTES;
     const size_t ahead_rows = ahead / row_bytes, pf_ld = (nt ? g->ldx : g->ldy) * es;
     const char *pf_x = (nt ? (const char *)args->x : (const char *)args->y) + ahead_rows * pf_ld;
     const char *pf_r = nt && simdrop_rule_has_resid(rule)
