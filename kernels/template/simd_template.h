@@ -744,10 +744,11 @@ SIMDROP_INLINE void SIMDROP_FN(rows_loop)(const simdrop_kargs *args, simdrop_lan
      * this call's rows too: the walk's next call makes them), not the columns of other shards
      * past its end. */
     const size_t es = simdrop_dtype_size(dt), row_bytes = g->rounds * SIMDROP_ROUND * es;
-    const size_t ahead = !nt ? SIMDROP_PREFETCHW_BYTES
-                         : SIMDROP_FN(prefetch_ahead)(dt) > SIMDROP_ROWS_PREFETCH_BYTES
-                             ? SIMDROP_FN(prefetch_ahead)(dt)
-                             : SIMDROP_ROWS_PREFETCH_BYTES;
+    size_t ahead = SIMDROP_FN(prefetch_ahead)(dt);
+    if (ahead < SIMDROP_ROWS_PREFETCH_BYTES)
+        ahead = SIMDROP_ROWS_PREFETCH_BYTES;
+    if (!nt)
+        ahead = SIMDROP_PREFETCHW_BYTES;
     const size_t ahead_rows = ahead / row_bytes, pf_ld = (nt ? g->ldx : g->ldy) * es;
     const char *pf_x = (nt ? (const char *)args->x : (const char *)args->y) + ahead_rows * pf_ld;
     const char *pf_r = nt && simdrop_rule_has_resid(rule)
