@@ -224,13 +224,16 @@ static void check_gen2(const char *path, const simdrop_kernels *ref, const simdr
     }
 }
 
-/* rows[rule][dt] of table t against scalar's (a gen call a row and a skip call a gap, table.h):
- * random rows, row lengths, gaps and row strides, the elements between rows left as they were. */
+/* rows[rule][dt] (runs = 1) or rows2[rule][dt] (runs = 2) of table t against scalar's rows
+ * calls (a gen call a row and a skip call a lead and a gap, table.h): random leads, rows, row
+ * lengths, gaps and row strides, each run with its own lanes, operands and outputs, the
+ * elements between rows left as they were. */
 static void check_rows(const char *path, const simdrop_kernels *ref, const simdrop_kernels *t,
-                       int rule, int dt)
+                       int rule, int dt, int runs)
 {
     const kcase k = random_kcase(dt);
     simdrop_rows g;
+    g.lead = test_below(2) ? test_below(8) : 0;
     g.rows = 1 + test_below(small ? 5 : 9);
     g.rounds = 1 + test_below(4);
     g.gap = test_below(4) ? test_below(6) : 0;
@@ -238,39 +241,52 @@ static void check_rows(const char *path, const simdrop_kernels *ref, const simdr
     g.ldy = g.rounds * SIMDROP_ROUND + (test_below(2) ? test_below(40) : 0);
     const size_t es = simdrop_dtype_size(dt), row = g.rounds * SIMDROP_ROUND;
     const size_t nx = (g.rows - 1) * g.ldx + row, ny = (g.rows - 1) * g.ldy + row;
-    guarded x = guarded_new(nx * es, test_below(16) * es, 0), b = guarded_new(row * simdrop_bias_size(dt), 0, 0);
-    guarded r = guarded_new(ny * es, test_below(16) * es, 0), y[2], mask[2];
-    fill_values(x.data, dt, nx);
+    const size_t words = g.rounds * g.rows;
+    guarded x[2], b = guarded_new(row * simdrop_bias_size(dt), 0, 0), r[2], y[2][2], mask[2][2];
     fill_values(b.data, bias_dt(dt), row);
-    fill_values(r.data, dt, ny);
-    simdrop_lanes st[2];
-    for (int w = 0; w < 4; w++)
-        for (unsigned l = 0; l < SIMDROP_LANES; l++)
-            st[0].s[w][l] = (uint32_t)test_rand();
-    st[1] = st[0];
-    for (int q = 0; q < 2; q++) { /* q = 0: scalar's, 1: the path's */
-        const simdrop_kernels *run = q ? t : ref;
-        y[q] = guarded_new(ny * es, k.mis_y * es, CANARY);
-        mask[q] = guarded_new(4 * g.rounds * g.rows, k.mis_m, CANARY);
-        const simdrop_kargs a = {y[q].data, x.data, b.data, r.data,
-                                 k.with_mask ? mask[q].data : NULL, NULL, &k.c, k.nt};
-        run->rows[rule][dt](&a, &st[q], &g, k.threshold);
+    simdrop_lanes st[2][2];
+    simdrop_kargs a[2][2];
+    for (int u = 0; u < runs; u++) {
+        x[u] = guarded_new(nx * es, test_below(16) * es, 0);
+        r[u] = guarded_new(ny * es, test_below(16) * es, 0);
+        fill_values(x[u].data, dt, nx);
+        fill_values(r[u].data, dt, ny);
+        for (int w = 0; w < 4; w++)
+            for (unsigned l = 0; l < SIMDROP_LANES; l++)
+                st[0][u].s[w][l] = (uint32_t)test_rand();
+        st[1][u] = st[0][u];
+        for (int q = 0; q < 2; q++) { /* q = 0: scalar's, 1: the path's */
+            y[q][u] = guarded_new(ny * es, k.mis_y * es, CANARY);
+            mask[q][u] = guarded_new(4 * words, k.mis_m, CANARY);
+            a[q][u] = (simdrop_kargs){y[q][u].data, x[u].data, b.data, r[u].data,
+                                      k.with_mask ? mask[q][u].data : NULL, NULL, &k.c, k.nt};
+        }
     }
+    for (int u = 0; u < runs; u++)
+        ref->rows[rule][dt](&a[0][u], &st[0][u], &g, k.threshold);
+    if (runs == 2)
+        t->rows2[rule][dt](a[1], st[1], &g, k.threshold);
+    else
+        t->rows[rule][dt](&a[1][0], &st[1][0], &g, k.threshold);
     char ctx[200];
-    snprintf(ctx, sizeof ctx, "rows[%s][%s] rows=%zu rounds=%zu gap=%zu ldx=%zu ldy=%zu T=%u nt=%d "
-             "mask=%d mis_y=%zu", rule_names[rule], dt_names[dt], g.rows, g.rounds, g.gap, g.ldx,
-             g.ldy, k.threshold, k.nt, k.with_mask, k.mis_y);
-    same_bytes(path, "y", y[0].data, y[1].data, ny * es, ctx);
-    for (size_t i = 0; i + 1 < g.rows; i++)
-        CHECK(bytes_all(y[0].data + (i * g.ldy + row) * es, (g.ldy - row) * es, CANARY),
-              "scalar: rows wrote between rows: %s", ctx);
-    if (k.with_mask)
-        same_bytes(path, "mask", mask[0].data, mask[1].data, 4 * g.rounds * g.rows, ctx);
-    same_bytes(path, "lane state", &st[0], &st[1], sizeof st[0], ctx);
-    CHECK(guarded_ok(&y[1]) && guarded_ok(&mask[1]), "path %s: %s wrote outside its buffers", path, ctx);
-    for (int q = 0; q < 2; q++)
-        guarded_free(&y[q]), guarded_free(&mask[q]);
-    guarded_free(&x), guarded_free(&b), guarded_free(&r);
+    snprintf(ctx, sizeof ctx, "%s[%s][%s] lead=%zu rows=%zu rounds=%zu gap=%zu ldx=%zu ldy=%zu T=%u "
+             "nt=%d mask=%d mis_y=%zu", runs == 2 ? "rows2" : "rows", rule_names[rule], dt_names[dt],
+             g.lead, g.rows, g.rounds, g.gap, g.ldx, g.ldy, k.threshold, k.nt, k.with_mask, k.mis_y);
+    for (int u = 0; u < runs; u++) {
+        same_bytes(path, u ? "y of run 1" : "y", y[0][u].data, y[1][u].data, ny * es, ctx);
+        for (size_t i = 0; i + 1 < g.rows; i++)
+            CHECK(bytes_all(y[0][u].data + (i * g.ldy + row) * es, (g.ldy - row) * es, CANARY),
+                  "scalar: rows wrote between rows: %s", ctx);
+        if (k.with_mask)
+            same_bytes(path, u ? "mask of run 1" : "mask", mask[0][u].data, mask[1][u].data, 4 * words, ctx);
+        same_bytes(path, "lane state", &st[0][u], &st[1][u], sizeof st[0][u], ctx);
+        CHECK(guarded_ok(&y[1][u]) && guarded_ok(&mask[1][u]), "path %s: %s wrote outside its buffers",
+              path, ctx);
+        for (int q = 0; q < 2; q++)
+            guarded_free(&y[q][u]), guarded_free(&mask[q][u]);
+        guarded_free(&x[u]), guarded_free(&r[u]);
+    }
+    guarded_free(&b);
 }
 
 static void check_accumulate(const char *path, const simdrop_kernels *ref, const simdrop_kernels *t, int dt)
@@ -328,7 +344,8 @@ static void check_kernels(const char *path, long cases)
             for (int rule = 0; rule < RULE_COUNT; rule++) {
                 check_kernel(path, ref, t, 0, rule, dt);
                 check_gen2(path, ref, t, rule, dt);
-                check_rows(path, ref, t, rule, dt);
+                check_rows(path, ref, t, rule, dt, 1);
+                check_rows(path, ref, t, rule, dt, 2);
             }
             for (int rule = 0; rule < SIMDROP_BITS_RULES; rule++)
                 check_kernel(path, ref, t, 1, rule, dt);

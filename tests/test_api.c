@@ -428,10 +428,15 @@ static void check_family_backward(const char *path, int family, int dt)
  * tensor's, which simdrop_dbias_reduce folds into one dbias. The element block functions are
  * checked against the global fused op with both bias and residual NULL, element dropout (whose
  * contiguous functions test_api's element checks hold to the formula).
- * wide: global rows longer than a bias row widened on the stack (1024 columns, simdrop.c's
- * WIDE_STACK_COLS) and a block of one such row, so that the 16-bit global call widens its bias
- * whole into the heap and the block's call piece by piece (walk.c's bias_run). */
-static void check_blocks(const char *path, int dt, int wide)
+ * Shapes: BLOCK_WIDE, global rows longer than a bias row widened on the stack (1024 columns,
+ * simdrop.c's WIDE_STACK_COLS) and a block of one such row, so that the 16-bit global call widens
+ * its bias whole into the heap and the block's call piece by piece (walk.c's bias_run);
+ * BLOCK_ROUNDS, column shards of whole rounds in global rows of a power of two from 64 to 8192,
+ * from an offset on a round, over several generator blocks, so that the walk gives its rows
+ * kernels whole generator blocks' rows, and two blocks at once (walk.c's rows2); BLOCK_ANY, any
+ * shape. */
+enum { BLOCK_WIDE, BLOCK_ROUNDS, BLOCK_ANY };
+static void check_blocks(const char *path, int dt, int shape)
 {
     const entry *gf = find_entry(FAM_BDA, K_FORWARD, dt), *gb = find_entry(FAM_BDA, K_REGEN, dt);
     const entry *bf = find_entry(FAM_BDA_BLOCK, K_FORWARD, dt);
@@ -439,11 +444,15 @@ static void check_blocks(const char *path, int dt, int wide)
     const entry *br = find_entry(FAM_BDA_BLOCK, K_REGEN, dt);
     const entry *ef = find_entry(FAM_BLOCK, K_FORWARD, dt), *eb = find_entry(FAM_BLOCK, K_BACKWARD, dt);
     const entry *red = find_entry(FAM_REDUCE, K_FORWARD, dt == E_F64 ? E_F64 : E_F32);
-    const size_t rows = wide ? 2 + test_below(89) : 1 + test_below(90);
-    const size_t gc = wide ? 1025 + test_below(4000) : 1 + test_below(test_below(2) ? 70 : 5000);
+    const int wide = shape == BLOCK_WIDE, rounds = shape == BLOCK_ROUNDS;
+    const size_t gc = wide     ? 1025 + test_below(4000)
+                      : rounds ? (size_t)64 << test_below(8)
+                               : 1 + test_below(test_below(2) ? 70 : 5000);
+    const size_t rows = wide ? 2 + test_below(89) : rounds ? 1 + test_below(3 * (8192 / gc) + 3) : 1 + test_below(90);
     const size_t es = ent_dtype_size(dt), as = dt == E_F64 ? 8 : 4, n = rows * gc;
     const double p = test_below(5) ? test_unit() : (double)test_below(2);
-    const uint64_t seed = test_rand(), offset = test_below(3) ? test_below(1u << 30) : 0 - (uint64_t)n;
+    const uint64_t seed = test_rand(), offset = test_below(3) ? test_below(1u << 30) / (rounds ? 32 : 1) * (rounds ? 32 : 1)
+                                                              : 0 - (uint64_t)n;
     unsigned char *x = xmalloc(n * es), *bias = xmalloc(gc * es), *res = xmalloc(n * es);
     unsigned char *y = xmalloc(n * es), *gmask = xmalloc(n / 8 + 1), *dx = xmalloc(n * es);
     unsigned char *db = xmalloc(gc * as);
@@ -459,6 +468,10 @@ static void check_blocks(const char *path, int dt, int wide)
     /* a random block, rows ld apart (ldx == ldy: in place is allowed too) */
     ent_shape s = wide ? ent_ab(1, 1025 + test_below(gc - 1024)) : ent_ab(1 + test_below(rows), 1 + test_below(gc));
     s.row0 = test_below(rows - s.a + 1), s.col0 = test_below(gc - s.b + 1), s.global_cols = gc;
+    if (rounds) { /* most rows, whole rounds of columns */
+        s.row0 = test_below(rows / 4 + 1), s.a = rows - s.row0;
+        s.b = 32 * (1 + test_below(gc / 64)), s.col0 = 32 * test_below((gc - s.b) / 32 + 1);
+    }
     s.ldx = s.b + test_below(5), s.ldy = test_below(2) ? s.ldx : s.b + test_below(5);
     const size_t xb = ((s.a - 1) * s.ldx + s.b) * es, yb = ((s.a - 1) * s.ldy + s.b) * es;
     unsigned char *bx = xmalloc(xb), *bres = xmalloc(yb), *by = xmalloc(yb), *bm = xmalloc(s.a * s.b / 8 + 1);
@@ -581,7 +594,7 @@ static void check_every_entry(const char *path)
                 check_family_backward(path, family, dt);
     for (int dt = E_F32; dt <= E_F16; dt++)
         for (int k = 0; k < 4; k++)
-            check_blocks(path, dt, k == 0);
+            check_blocks(path, dt, k == 0 ? BLOCK_WIDE : k < 3 ? BLOCK_ROUNDS : BLOCK_ANY);
 }
 
 int main(int argc, char **argv)

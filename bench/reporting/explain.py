@@ -236,10 +236,13 @@ def block_finding(case):
     if not case[0].startswith("block_"):
         return None
     return (f"a column shard 1 of 4 in rows of {case[2]} makes a quarter of each generator block's "
-            "rounds and steps the lanes through the other three quarters (a skipped round costs "
-            "about a third of a made one), with the rows of each generator block in one kernel "
-            "call where rows are whole rounds: the generator work per element is about twice a "
-            "contiguous call's, whatever the path (docs/SHARDING.md section 5)", True)
+            "rounds and steps the lanes through the other three quarters, with the rows of each "
+            "generator block in one kernel call where rows are whole rounds. A stepped round has "
+            "a third of a made one's operations but waits on the round before it; where the lanes "
+            "step two rounds or more for each one made and the output stays in the caches, two "
+            "blocks' rows share a call and overlap those waits (rows2). Either way the generator "
+            "work per element is about twice a contiguous call's, whatever the path "
+            "(docs/SHARDING.md section 5)", True)
 
 
 def explain(ev, target, ratio, best):

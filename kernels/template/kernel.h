@@ -48,16 +48,21 @@ static inline size_t simdrop_bias_size(int dt)
  * the rule's constants (a[0].c: the walk passes one call's to both) and the threshold. */
 typedef void (*simdrop_gen2_fn)(const simdrop_kargs a[2], simdrop_lanes st[2], size_t rounds,
                                 uint32_t threshold);
-/* The rows of a block of a global tensor that are whole rounds of one generator block: `rows`
- * runs of `rounds` rounds (rows >= 1, rounds >= 1: the walk sends no empty row), the generator
- * skipping `gap` rounds between them (the other columns' elements), row i's operands ldx (x)
- * and ldy (y and r) elements after row i - 1's, b the same row for every row, the keep words of
- * the rows one after the other. */
+/* The rows of a block of a global tensor that are whole rounds of one generator block: the
+ * generator first skipping `lead` rounds (the columns before the first row), then `rows` runs
+ * of `rounds` rounds (rows >= 1, rounds >= 1: the walk sends no empty row), skipping `gap`
+ * rounds between them (the other columns' elements), row i's operands ldx (x) and ldy (y and r)
+ * elements after row i - 1's, b the same row for every row, the keep words of the rows one
+ * after the other. */
 typedef struct simdrop_rows {
-    size_t rows, rounds, gap, ldx, ldy;
+    size_t lead, rows, rounds, gap, ldx, ldy;
 } simdrop_rows;
 typedef void (*simdrop_rows_fn)(const simdrop_kargs *a, simdrop_lanes *st, const simdrop_rows *g,
                                 uint32_t threshold);
+/* The rows of g twice at once, from two generator blocks: a[0] with st[0] and a[1] with st[1],
+ * the same bits as two rows calls (the constants a[0].c, as gen2). */
+typedef void (*simdrop_rows2_fn)(const simdrop_kargs a[2], simdrop_lanes st[2],
+                                 const simdrop_rows *g, uint32_t threshold);
 
 /* a moved from one row of g to the next. */
 static inline void simdrop_rows_next(simdrop_kargs *a, const simdrop_rows *g, int dt)
@@ -71,10 +76,13 @@ static inline void simdrop_rows_next(simdrop_kargs *a, const simdrop_rows *g, in
         a->mask_out += 4 * g->rounds;
 }
 
-/* rows as one call of gen(row, st, rounds, threshold) a row and skip(st, gap) between rows. */
+/* rows as skip(st, lead), then one call of gen(row, st, rounds, threshold) a row and skip(st, gap)
+ * between rows. */
 #define SIMDROP_ROWS_BY_CALLS(gen, skip, a, st, g, threshold, dt)                          \
     do {                                                                                   \
         simdrop_kargs row_ = *(a);                                                         \
+        if ((g)->lead)                                                                     \
+            skip(st, (g)->lead);                                                           \
         for (size_t i_ = 0; i_ < (g)->rows; i_++, simdrop_rows_next(&row_, g, dt)) {       \
             if (i_)                                                                        \
                 skip(st, (g)->gap);                                                        \
@@ -99,6 +107,10 @@ typedef void (*simdrop_bits_fn)(const simdrop_kargs *a, size_t rounds);
  *                last row (the walk's column shards: one call per generator block, where one
  *                per row cost more than a narrow row's elements); table.h's default is a gen
  *                and a skip call a row.
+ *   rows2[R][D]: rows twice at once, for two generator blocks with rows of the same shape: a
+ *                path whose skipping waits on the generator's latency interleaves them where
+ *                neither streams (SIMDROP_STREAMS in simd_template.h); the others' is two rows
+ *                calls (table.h's default).
  *   rows_prefetch: 1 where rows[R][D] of a large job (a->nt) whose rows of y are all 64-byte
  *                aligned prefetches its inputs through the rows, past its last row into the
  *                next ones (simd_template.h's rows_loop); 0 where the walk prefetches the rows.
@@ -118,6 +130,7 @@ typedef struct simdrop_kernels {
     simdrop_gen_fn gen[RULE_COUNT][DT_COUNT];
     simdrop_gen2_fn gen2[RULE_COUNT][DT_COUNT];
     simdrop_rows_fn rows[RULE_COUNT][DT_COUNT];
+    simdrop_rows2_fn rows2[RULE_COUNT][DT_COUNT];
     int rows_prefetch;
     simdrop_bits_fn bits[SIMDROP_BITS_RULES][DT_COUNT];
     void (*accumulate[DT_COUNT])(void *acc, const void *v, size_t n);

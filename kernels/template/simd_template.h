@@ -485,19 +485,24 @@ SIMDROP_INLINE void SIMDROP_FN(lanes_store)(simdrop_lanes *st, const vu32 s0[NV]
     }
 }
 
-/* `rounds` rounds stepped over: two at a time, an odd one by a plain step. */
-SIMDROP_INLINE void SIMDROP_FN(step_over)(vu32 s0[NV], vu32 s1[NV], vu32 s2[NV], vu32 s3[NV],
-                                          size_t rounds)
+/* `rounds` rounds stepped over by `streams` (1 or 2) runs' lanes: two rounds at a time, an odd
+ * one by a plain step. The runs' steps interleave: a step's words wait on the last step's
+ * through two operations, so one run's skipping is bound by their latency, not by its five
+ * operations a round (AVX-512 on the AMD Zen 5 VM: about half a made round's time a round). */
+SIMDROP_INLINE void SIMDROP_FN(step_over)(vu32 s0[][NV], vu32 s1[][NV], vu32 s2[][NV],
+                                          vu32 s3[][NV], const unsigned streams, size_t rounds)
 {
     for (; rounds >= 2; rounds -= 2)
-        SIMDROP_UNROLL for (unsigned v = 0; v < NV; v++)
-            XOSHIRO_SKIP2(s0[v], s1[v], s2[v], s3[v]);
+        SIMDROP_UNROLL for (unsigned q = 0; q < streams; q++)
+            SIMDROP_UNROLL for (unsigned v = 0; v < NV; v++)
+                XOSHIRO_SKIP2(s0[q][v], s1[q][v], s2[q][v], s3[q][v]);
     if (rounds)
-        SIMDROP_UNROLL for (unsigned v = 0; v < NV; v++) {
-            vu32 out;
-            XOSHIRO_STEP(s0[v], s1[v], s2[v], s3[v], out);
-            (void)out;
-        }
+        SIMDROP_UNROLL for (unsigned q = 0; q < streams; q++)
+            SIMDROP_UNROLL for (unsigned v = 0; v < NV; v++) {
+                vu32 out;
+                XOSHIRO_STEP(s0[q][v], s1[q][v], s2[q][v], s3[q][v], out);
+                (void)out;
+            }
 }
 
 /* `rounds` rounds of generation of `streams` (1 or 2) independent runs, run q from lanes st[q]
@@ -662,10 +667,10 @@ SIMDROP_INLINE void SIMDROP_FN(bounced)(const simdrop_kargs *args, simdrop_lanes
 
 static void SIMDROP_FN(kernel_skip)(simdrop_lanes *st, size_t rounds)
 {
-    vu32 s0[NV], s1[NV], s2[NV], s3[NV];
-    SIMDROP_FN(lanes_load)(st, s0, s1, s2, s3);
-    SIMDROP_FN(step_over)(s0, s1, s2, s3, rounds);
-    SIMDROP_FN(lanes_store)(st, s0, s1, s2, s3);
+    vu32 s0[1][NV], s1[1][NV], s2[1][NV], s3[1][NV];
+    SIMDROP_FN(lanes_load)(st, s0[0], s1[0], s2[0], s3[0]);
+    SIMDROP_FN(step_over)(s0, s1, s2, s3, 1, rounds);
+    SIMDROP_FN(lanes_store)(st, s0[0], s1[0], s2[0], s3[0]);
 }
 
 /* One fence per walk range, not per kernel call: sfence waits for the write-combining buffers
@@ -723,22 +728,25 @@ static void SIMDROP_FN(kernel_mask)(uint8_t *out, simdrop_lanes *st, size_t roun
     }
 #endif
 /* The rows of a column shard (kernel.h's rows) in one call, with the lanes in registers from
- * the first row to the last: each row's rounds, then the gap's rounds stepped without outputs.
+ * the lead to the last row: each row's rounds, then the gap's rounds stepped without outputs.
  * A narrow row costs its rounds and its gap, where a table call a row, a walk step and a seek
  * cost more than its 32 elements, and a call a row for the rounds and one for the gap moved the
- * lanes through memory twice a row. The keep words are stored or not by a test a round (one
- * instantiation, not two). nt: y's stores are non-temporal (every row aligned for them), and
- * the inputs are prefetched through the rows (SIMDROP_ROWS_PREFETCH_BYTES ahead at least). */
+ * lanes through memory twice a row. nt: y's stores are non-temporal (every row aligned for
+ * them), and the inputs are prefetched through the rows (SIMDROP_ROWS_PREFETCH_BYTES ahead at
+ * least). with_mask: the keep words are stored (a loop each way: a test a round made two
+ * blocks' rows 5-8% slower on the AMD Zen 5 VM). streams = 2: two generator blocks' rows of the
+ * same shape (kernel.h's rows2) in lockstep, so that each block's stepping over the lead and
+ * the gaps, bound by the generator's latency, overlaps the other's (step_over). */
 SIMDROP_INLINE void SIMDROP_FN(rows_loop)(const simdrop_kargs *args, simdrop_lanes *st,
                                           const simdrop_rows *g, uint32_t threshold,
-                                          const int rule, const int dt, const int nt)
+                                          const int rule, const int dt, const int nt,
+                                          const int with_mask, const unsigned streams)
 {
-    vu32 s0[NV], s1[NV], s2[NV], s3[NV], out;
-    SIMDROP_FN(lanes_load)(st, s0, s1, s2, s3);
+    vu32 s0[2][NV], s1[2][NV], s2[2][NV], s3[2][NV], out;
     const vthresh t = V_THRESHOLD(threshold);
-    const SIMDROP_FN(vconsts) k = SIMDROP_FN(broadcast)(args->c);
-    simdrop_kargs row = *args;
-    /* The prefetch cursor: byte pf_col of the rows at pf_x and pf_r (the inputs, where the
+    const SIMDROP_FN(vconsts) k = SIMDROP_FN(broadcast)(args[0].c);
+    simdrop_kargs row[2];
+    /* The prefetch cursors: byte pf_col of the rows at pf_x and pf_r (the inputs, where the
      * stores are non-temporal) or at pf_x alone (the output, where they are regular: prefetch()'s
      * choice, at its distances), so a row's last rounds fetch the next rows' first bytes (beyond
      * this call's rows too: the walk's next call makes them), not the columns of other shards
@@ -750,61 +758,100 @@ SIMDROP_INLINE void SIMDROP_FN(rows_loop)(const simdrop_kargs *args, simdrop_lan
     if (!nt)
         ahead = SIMDROP_PREFETCHW_BYTES;
     const size_t ahead_rows = ahead / row_bytes, pf_ld = (nt ? g->ldx : g->ldy) * es;
-    const char *pf_x = (nt ? (const char *)args->x : (const char *)args->y) + ahead_rows * pf_ld;
-    const char *pf_r = nt && simdrop_rule_has_resid(rule)
-                           ? (const char *)args->r + ahead_rows * g->ldy * es
-                           : pf_x;
+    const char *pf_x[2], *pf_r[2];
     size_t pf_col = ahead % row_bytes;
-    for (size_t r = 0; r < g->rows; r++, simdrop_rows_next(&row, g, dt)) {
-        if (r)
-            SIMDROP_FN(step_over)(s0, s1, s2, s3, g->gap);
-        simdrop_kargs a = row;
+    SIMDROP_UNROLL for (unsigned q = 0; q < streams; q++) {
+        SIMDROP_FN(lanes_load)(&st[q], s0[q], s1[q], s2[q], s3[q]);
+        row[q] = args[q];
+        pf_x[q] = (nt ? (const char *)args[q].x : (const char *)args[q].y) + ahead_rows * pf_ld;
+        pf_r[q] = nt && simdrop_rule_has_resid(rule) ? (const char *)args[q].r + ahead_rows * g->ldy * es
+                                                     : pf_x[q];
+    }
+    SIMDROP_FN(step_over)(s0, s1, s2, s3, streams, g->lead);
+    for (size_t r = 0; r < g->rows; r++) {
+        if (r) {
+            SIMDROP_FN(step_over)(s0, s1, s2, s3, streams, g->gap);
+            SIMDROP_UNROLL for (unsigned q = 0; q < streams; q++)
+                simdrop_rows_next(&row[q], g, dt);
+        }
+        simdrop_kargs a[2];
+        SIMDROP_UNROLL for (unsigned q = 0; q < streams; q++)
+            a[q] = row[q];
         for (size_t i = 0; i < g->rounds; i++) {
-            vmask m[NG];
-            SIMDROP_UNROLL for (unsigned v = 0; v < NV; v++) {
-                XOSHIRO_STEP(s0[v], s1[v], s2[v], s3[v], out);
-                m[v] = V_CMP_LO(out, t);
-                m[NV + v] = V_CMP_HI(out, t);
-            }
-            if (nt || SIMDROP_PREFETCH_OUT) {
+            SIMDROP_UNROLL for (unsigned q = 0; q < streams; q++) {
+                vmask m[NG];
+                SIMDROP_UNROLL for (unsigned v = 0; v < NV; v++) {
+                    XOSHIRO_STEP(s0[q][v], s1[q][v], s2[q][v], s3[q][v], out);
+                    m[v] = V_CMP_LO(out, t);
+                    m[NV + v] = V_CMP_HI(out, t);
+                }
                 if (nt)
-                    SIMDROP_FN(prefetch_round)(pf_x + pf_col, pf_r + pf_col, rule, dt);
+                    SIMDROP_FN(prefetch_round)(pf_x[q] + pf_col, pf_r[q] + pf_col, rule, dt);
                 else
-                    SIMDROP_FN(prefetch_out_round)(pf_x + pf_col, dt);
-                if ((pf_col += SIMDROP_ROUND * es) == row_bytes) {
-                    pf_col = 0;
-                    pf_x += pf_ld;
-                    pf_r += g->ldy * es;
+                    SIMDROP_FN(prefetch_out_round)(pf_x[q] + pf_col, dt);
+                SIMDROP_FN(round_values)(rule, dt, nt, a[q].y, a[q].x, a[q].b, a[q].r, m, &k);
+                SIMDROP_FN(advance)(&a[q], rule, dt, 1);
+                if (with_mask) {
+                    simdrop_store_le32(a[q].mask_out, V_WORD(m));
+                    a[q].mask_out += 4;
                 }
             }
-            SIMDROP_FN(round_values)(rule, dt, nt, a.y, a.x, a.b, a.r, m, &k);
-            SIMDROP_FN(advance)(&a, rule, dt, 1);
-            if (a.mask_out) {
-                simdrop_store_le32(a.mask_out, V_WORD(m));
-                a.mask_out += 4;
+            if (nt || SIMDROP_PREFETCH_OUT) {
+                if ((pf_col += SIMDROP_ROUND * es) == row_bytes) {
+                    pf_col = 0;
+                    SIMDROP_UNROLL for (unsigned q = 0; q < streams; q++) {
+                        pf_x[q] += pf_ld;
+                        pf_r[q] += g->ldy * es;
+                    }
+                }
             }
         }
     }
-    SIMDROP_FN(lanes_store)(st, s0, s1, s2, s3);
+    SIMDROP_UNROLL for (unsigned q = 0; q < streams; q++)
+        SIMDROP_FN(lanes_store)(&st[q], s0[q], s1[q], s2[q], s3[q]);
 }
 /* A streaming call whose rows are all aligned for non-temporal stores (the first, and the row
  * stride a whole number of stores) streams them from the one loop, which then prefetches through
  * the rows (kernel.h's rows_prefetch); one with misaligned rows goes a row at a time through
  * gen, where each row's alignment picks its stores. */
 #define SIMDROP_ROWS_PREFETCH SIMDROP_HAS_NT
+#define ROWS_LOOPS(a, st, g, t, rule, dt, nt, streams)                                     \
+    do {                                                                                   \
+        if ((a)->mask_out)                                                                 \
+            SIMDROP_FN(rows_loop)(a, st, g, t, rule, dt, nt, 1, streams);                  \
+        else                                                                               \
+            SIMDROP_FN(rows_loop)(a, st, g, t, rule, dt, nt, 0, streams);                  \
+    } while (0)
 #define GEN_ROWS(rule, dt)                                                                 \
     static void SIMDROP_FN(rows_##rule##_##dt)(const simdrop_kargs *a, simdrop_lanes *st,  \
                                                const simdrop_rows *g, uint32_t t)          \
     {                                                                                      \
         if (!(SIMDROP_HAS_NT && a->nt))                                                    \
-            SIMDROP_FN(rows_loop)(a, st, g, t, RULE_##rule, DT_##dt, 0);                   \
+            ROWS_LOOPS(a, st, g, t, RULE_##rule, DT_##dt, 0, 1);                           \
         else if (SIMDROP_FN(use_nt)(a, DT_##dt) &&                                         \
                  g->ldy * simdrop_dtype_size(DT_##dt) % SIMDROP_FN(store_bytes)(DT_##dt) == 0) \
-            SIMDROP_FN(rows_loop)(a, st, g, t, RULE_##rule, DT_##dt, 1);                   \
+            ROWS_LOOPS(a, st, g, t, RULE_##rule, DT_##dt, 1, 1);                           \
         else                                                                               \
             SIMDROP_ROWS_BY_CALLS(SIMDROP_FN(gen_##rule##_##dt), SIMDROP_FN(kernel_skip), a, st, \
                                   g, t, DT_##dt);                                          \
     }
+#if SIMDROP_STREAMS == 2
+/* Two blocks' rows in one loop where both store normally and both store keep words or neither
+ * (the walk pairs rows of jobs without non-temporal stores alone: walk.c's PAIR_SKIPPED); else
+ * one after the other. */
+#define GEN_ROWS2(rule, dt)                                                                \
+    static void SIMDROP_FN(rows2_##rule##_##dt)(const simdrop_kargs a[2], simdrop_lanes st[2], \
+                                                const simdrop_rows *g, uint32_t t)         \
+    {                                                                                      \
+        if (!(SIMDROP_HAS_NT && (a[0].nt || a[1].nt)) &&                                   \
+            (a[0].mask_out == NULL) == (a[1].mask_out == NULL)) {                          \
+            ROWS_LOOPS(a, st, g, t, RULE_##rule, DT_##dt, 0, 2);                           \
+        } else {                                                                           \
+            SIMDROP_FN(rows_##rule##_##dt)(&a[0], &st[0], g, t);                           \
+            SIMDROP_FN(rows_##rule##_##dt)(&a[1], &st[1], g, t);                           \
+        }                                                                                  \
+    }
+#endif
 #define BITS(rule, dt)                                                                     \
     static void SIMDROP_FN(bits_##rule##_##dt)(const simdrop_kargs *a, size_t rounds)      \
     {                                                                                      \

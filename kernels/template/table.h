@@ -68,6 +68,21 @@ SIMDROP_EACH_DTYPE(GEN_ROWS, AFFINE)
 SIMDROP_EACH_DTYPE(GEN_ROWS, BIAS)
 SIMDROP_EACH_DTYPE(GEN_ROWS, RESID)
 SIMDROP_EACH_DTYPE(GEN_ROWS, BIAS_RESID)
+/* GEN_ROWS2(rule, dt) defines SIMDROP_KERNEL(rows2_<rule>_<dt>); by default two rows calls. */
+#ifndef GEN_ROWS2
+#define GEN_ROWS2(rule, dt)                                                                \
+    static void SIMDROP_KERNEL(rows2_##rule##_##dt)(const simdrop_kargs a[2], simdrop_lanes st[2], \
+                                                    const simdrop_rows *g, uint32_t threshold) \
+    {                                                                                      \
+        SIMDROP_KERNEL(rows_##rule##_##dt)(&a[0], &st[0], g, threshold);                   \
+        SIMDROP_KERNEL(rows_##rule##_##dt)(&a[1], &st[1], g, threshold);                   \
+    }
+#endif
+SIMDROP_EACH_DTYPE(GEN_ROWS2, SCALE)
+SIMDROP_EACH_DTYPE(GEN_ROWS2, AFFINE)
+SIMDROP_EACH_DTYPE(GEN_ROWS2, BIAS)
+SIMDROP_EACH_DTYPE(GEN_ROWS2, RESID)
+SIMDROP_EACH_DTYPE(GEN_ROWS2, BIAS_RESID)
 SIMDROP_EACH_DTYPE(BITS, SCALE)
 SIMDROP_EACH_DTYPE(BITS, AFFINE)
 ACCUMULATE(F32)
@@ -96,6 +111,8 @@ CONVERT(F16)
                  SIMDROP_ROW(gen2, RESID), SIMDROP_ROW(gen2, BIAS_RESID)},                 \
         .rows = {SIMDROP_ROW(rows, SCALE), SIMDROP_ROW(rows, AFFINE), SIMDROP_ROW(rows, BIAS), \
                  SIMDROP_ROW(rows, RESID), SIMDROP_ROW(rows, BIAS_RESID)},                 \
+        .rows2 = {SIMDROP_ROW(rows2, SCALE), SIMDROP_ROW(rows2, AFFINE), SIMDROP_ROW(rows2, BIAS), \
+                  SIMDROP_ROW(rows2, RESID), SIMDROP_ROW(rows2, BIAS_RESID)},              \
         .rows_prefetch = SIMDROP_ROWS_PREFETCH,                                            \
         .bits = {SIMDROP_ROW(bits, SCALE), SIMDROP_ROW(bits, AFFINE)},                     \
         .accumulate = {[DT_F32] = SIMDROP_KERNEL(accumulate_F32),                          \
