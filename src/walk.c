@@ -408,18 +408,17 @@ static size_t rows_whole_rounds(const simdrop_job *j, gen_cursor *cur, size_t r,
         g.rows = min_size(r1 - r, 1 + (SIMDROP_BLOCK - start - j->cols) / j->row_step);
         g.gap = g.rows > 1 ? (size_t)(j->row_step - j->cols) / SIMDROP_ROUND : 0;
     }
-    const size_t es = simdrop_dtype_size(j->dt), words = g.rows * g.rounds;
+    const size_t words = g.rows * g.rounds, skipped = start / SIMDROP_ROUND + (g.rows - 1) * g.gap;
     const uint64_t block = index / SIMDROP_BLOCK, span = (uint64_t)g.rows * j->row_step;
+    const int pair = !j->nt && skipped >= PAIR_SKIPPED * words && span % SIMDROP_BLOCK == 0 &&
+                     r1 - r >= 2 * g.rows && !(cur->valid && cur->block == block);
     simdrop_kargs a[2];
-    for (size_t q = 0; q < 2; q++) {
-        const size_t row = r + q * g.rows;
+    for (size_t q = 0; q < (pair ? 2u : 1u); q++) {
+        const size_t row = r + q * g.rows, es = simdrop_dtype_size(j->dt);
         a[q] = (simdrop_kargs){(char *)j->y + row * j->ldy * es, (const char *)j->x + row * j->ldx * es,
                                j->bias, j->resid ? (const char *)j->resid + row * j->ldy * es : NULL,
                                bw ? bw->p + q * 4 * words : NULL, NULL, &j->c, j->nt};
     }
-    const size_t skipped = start / SIMDROP_ROUND + (g.rows - 1) * g.gap;
-    const int pair = !j->nt && skipped >= PAIR_SKIPPED * words && span % SIMDROP_BLOCK == 0 &&
-                     r1 - r >= 2 * g.rows && !(cur->valid && cur->block == block);
     if (pair) {
         simdrop_lanes st[2];
         j->k->seed(&st[0], j->key, block);
