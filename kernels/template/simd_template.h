@@ -733,14 +733,16 @@ static void SIMDROP_FN(kernel_mask)(uint8_t *out, simdrop_lanes *st, size_t roun
  * cost more than its 32 elements, and a call a row for the rounds and one for the gap moved the
  * lanes through memory twice a row. nt: y's stores are non-temporal (every row aligned for
  * them), and the inputs are prefetched through the rows (SIMDROP_ROWS_PREFETCH_BYTES ahead at
- * least). with_mask: the keep words are stored (a loop each way: a test a round made two
- * blocks' rows 5-8% slower on the AMD Zen 5 VM). streams = 2: two generator blocks' rows of the
- * same shape (kernel.h's rows2) in lockstep, so that each block's stepping over the lead and
- * the gaps, bound by the generator's latency, overlaps the other's (step_over). */
+ * least). The keep words are stored or not by a test a round: one instantiation, not two (a
+ * loop each way doubled the library, 7.2 to 13.8 MB, for 5-8% on the first shards in rows of
+ * 1024, which take one block a call; paired rows spend their time skipping). streams = 2: two
+ * generator blocks' rows of the same shape (kernel.h's rows2) in lockstep, so that each block's
+ * stepping over the lead and the gaps, bound by the generator's latency, overlaps the other's
+ * (step_over). */
 SIMDROP_INLINE void SIMDROP_FN(rows_loop)(const simdrop_kargs *args, simdrop_lanes *st,
                                           const simdrop_rows *g, uint32_t threshold,
                                           const int rule, const int dt, const int nt,
-                                          const int with_mask, const unsigned streams)
+                                          const unsigned streams)
 {
     vu32 s0[2][NV], s1[2][NV], s2[2][NV], s3[2][NV], out;
     const vthresh t = V_THRESHOLD(threshold);
@@ -767,13 +769,11 @@ SIMDROP_INLINE void SIMDROP_FN(rows_loop)(const simdrop_kargs *args, simdrop_lan
         pf_r[q] = nt && simdrop_rule_has_resid(rule) ? (const char *)args[q].r + ahead_rows * g->ldy * es
                                                      : pf_x[q];
     }
-    SIMDROP_FN(step_over)(s0, s1, s2, s3, streams, g->lead);
     for (size_t r = 0; r < g->rows; r++) {
-        if (r) {
-            SIMDROP_FN(step_over)(s0, s1, s2, s3, streams, g->gap);
+        SIMDROP_FN(step_over)(s0, s1, s2, s3, streams, r ? g->gap : g->lead);
+        if (r)
             SIMDROP_UNROLL for (unsigned q = 0; q < streams; q++)
                 simdrop_rows_next(&row[q], g, dt);
-        }
         simdrop_kargs a[2];
         SIMDROP_UNROLL for (unsigned q = 0; q < streams; q++)
             a[q] = row[q];
@@ -791,7 +791,7 @@ SIMDROP_INLINE void SIMDROP_FN(rows_loop)(const simdrop_kargs *args, simdrop_lan
                     SIMDROP_FN(prefetch_out_round)(pf_x[q] + pf_col, dt);
                 SIMDROP_FN(round_values)(rule, dt, nt, a[q].y, a[q].x, a[q].b, a[q].r, m, &k);
                 SIMDROP_FN(advance)(&a[q], rule, dt, 1);
-                if (with_mask) {
+                if (a[q].mask_out) {
                     simdrop_store_le32(a[q].mask_out, V_WORD(m));
                     a[q].mask_out += 4;
                 }
@@ -815,37 +815,31 @@ SIMDROP_INLINE void SIMDROP_FN(rows_loop)(const simdrop_kargs *args, simdrop_lan
  * the rows (kernel.h's rows_prefetch); one with misaligned rows goes a row at a time through
  * gen, where each row's alignment picks its stores. */
 #define SIMDROP_ROWS_PREFETCH SIMDROP_HAS_NT
-#define ROWS_LOOPS(a, st, g, t, rule, dt, nt, streams)                                     \
-    do {                                                                                   \
-        if ((a)->mask_out)                                                                 \
-            SIMDROP_FN(rows_loop)(a, st, g, t, rule, dt, nt, 1, streams);                  \
-        else                                                                               \
-            SIMDROP_FN(rows_loop)(a, st, g, t, rule, dt, nt, 0, streams);                  \
-    } while (0)
 #define GEN_ROWS(rule, dt)                                                                 \
     static void SIMDROP_FN(rows_##rule##_##dt)(const simdrop_kargs *a, simdrop_lanes *st,  \
                                                const simdrop_rows *g, uint32_t t)          \
     {                                                                                      \
         if (!(SIMDROP_HAS_NT && a->nt))                                                    \
-            ROWS_LOOPS(a, st, g, t, RULE_##rule, DT_##dt, 0, 1);                           \
+            SIMDROP_FN(rows_loop)(a, st, g, t, RULE_##rule, DT_##dt, 0, 1);                \
         else if (SIMDROP_FN(use_nt)(a, DT_##dt) &&                                         \
                  g->ldy * simdrop_dtype_size(DT_##dt) % SIMDROP_FN(store_bytes)(DT_##dt) == 0) \
-            ROWS_LOOPS(a, st, g, t, RULE_##rule, DT_##dt, 1, 1);                           \
+            SIMDROP_FN(rows_loop)(a, st, g, t, RULE_##rule, DT_##dt, 1, 1);                \
         else                                                                               \
             SIMDROP_ROWS_BY_CALLS(SIMDROP_FN(gen_##rule##_##dt), SIMDROP_FN(kernel_skip), a, st, \
                                   g, t, DT_##dt);                                          \
     }
-#if SIMDROP_STREAMS == 2
-/* Two blocks' rows in one loop where both store normally and both store keep words or neither
- * (the walk pairs rows of jobs without non-temporal stores alone: walk.c's PAIR_SKIPPED); else
- * one after the other. */
+#if SIMDROP_STREAMS == 2 && !defined(SIMDROP_EMULATED)
+/* Two blocks' rows in one loop where both store normally (the walk pairs rows of jobs without
+ * non-temporal stores alone: walk.c's PAIR_SKIPPED); else one after the other. Not in the SIMDe
+ * twins (table.h's two rows calls): they exist to run the native paths' arithmetic on other
+ * hosts, and this loop, twice the size of the rows loop, took their build from 4.4 to 6.6 MB
+ * for a speed no host of theirs uses. */
 #define GEN_ROWS2(rule, dt)                                                                \
     static void SIMDROP_FN(rows2_##rule##_##dt)(const simdrop_kargs a[2], simdrop_lanes st[2], \
                                                 const simdrop_rows *g, uint32_t t)         \
     {                                                                                      \
-        if (!(SIMDROP_HAS_NT && (a[0].nt || a[1].nt)) &&                                   \
-            (a[0].mask_out == NULL) == (a[1].mask_out == NULL)) {                          \
-            ROWS_LOOPS(a, st, g, t, RULE_##rule, DT_##dt, 0, 2);                           \
+        if (!(SIMDROP_HAS_NT && (a[0].nt || a[1].nt))) {                                   \
+            SIMDROP_FN(rows_loop)(a, st, g, t, RULE_##rule, DT_##dt, 0, 2);                \
         } else {                                                                           \
             SIMDROP_FN(rows_##rule##_##dt)(&a[0], &st[0], g, t);                           \
             SIMDROP_FN(rows_##rule##_##dt)(&a[1], &st[1], g, t);                           \
