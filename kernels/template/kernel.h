@@ -109,8 +109,8 @@ typedef void (*simdrop_bits_fn)(const simdrop_kargs *a, size_t rounds);
  *                and a skip call a row.
  *   rows2[R][D]: rows twice at once, for two generator blocks with rows of the same shape: a
  *                path whose skipping waits on the generator's latency interleaves them where
- *                neither streams (SIMDROP_STREAMS in simd_template.h); the others' is two rows
- *                calls (table.h's default).
+ *                neither streams (SIMDROP_STREAMS in simd_template.h; native builds only); the
+ *                others' is two rows calls (table.h's default).
  *   rows_prefetch: 1 where rows[R][D] of a large job (a->nt) whose rows of y are all 64-byte
  *                aligned prefetches its inputs through the rows, past its last row into the
  *                next ones (simd_template.h's rows_loop); 0 where the walk prefetches the rows.
