@@ -244,43 +244,68 @@ static void gen_rounds(const simdrop_job *j, int rule, gen_cursor *cur, const ru
         bw->p += 4 * rounds;
 }
 
-/* Generator blocks b and b + 1, whole, from element i of run u on (rule != RULE_NONE): both
- * generators at once (gen2), so that a path whose generator waits on its own latency overlaps
- * the two. Block b's keep words come first, as in two gen_rounds calls. */
-static void gen_block_pair(const simdrop_job *j, int rule, simdrop_gen2_fn gen2, const run *u,
-                           size_t i, uint64_t b, bitw *bw)
+/* gen2's two runs are generator blocks this many blocks apart (pair_apart): their operands at
+ * least 64 KiB apart. Why: on the AMD Zen 5 VM, gen2 over 64K floats in L2 (a timing loop of
+ * the kernel table's calls, 128 rounds a call) ran 0.079 ns an element with its runs in
+ * neighbouring blocks (16 KiB apart), 0.068 with them 32 KiB apart and 0.049 from 48 KiB on, as
+ * fast as one run of 1024 rounds in each half (0.046); gen alone, block after block, 0.062.
+ * Either operand near its twin was enough to slow it (x 16 KiB and y 144 KiB apart, or the
+ * reverse): two streams closer than L1's 48 KiB. */
+#define PAIR_APART_BYTES 65536
+
+static size_t pair_apart(int dt)
 {
+    const size_t block_bytes = SIMDROP_BLOCK * simdrop_dtype_size(dt);
+    return (PAIR_APART_BYTES + block_bytes - 1) / block_bytes;
+}
+
+#define PAIR_APART_MAX (PAIR_APART_BYTES / (SIMDROP_BLOCK * 2)) /* 16-bit dtypes' */
+
+/* Generator blocks b .. b + 2h - 1, whole, from element i of run u on (rule != RULE_NONE), as
+ * h pairs of blocks h apart (b + q with b + h + q) through gen2, so that a path whose generator
+ * waits on its own latency overlaps the two. The keep words in block order, as gen_rounds
+ * would store them: the first blocks' straight out, the second ones' after them. */
+static void gen_block_pairs(const simdrop_job *j, int rule, simdrop_gen2_fn gen2, const run *u,
+                            size_t i, uint64_t b, size_t h, bitw *bw)
+{
+    enum { WORD_BYTES = 4 * SIMDROP_ROUNDS_PER_BLOCK };
     unsigned char bias_tmp[2][BIAS_ROUNDS * SIMDROP_ROUND * sizeof(double)];
-    uint8_t words[2][4 * SIMDROP_ROUNDS_PER_BLOCK];
+    uint8_t first[WORD_BYTES], second[PAIR_APART_MAX][WORD_BYTES];
     const int direct = bw && !bw->nbits; /* keep words straight into the mask */
-    simdrop_lanes st[2];
-    j->k->seed(&st[0], j->key, b);
-    j->k->seed(&st[1], j->key, b + 1);
-    for (size_t done = 0; done < SIMDROP_ROUNDS_PER_BLOCK;) {
-        const size_t left = SIMDROP_ROUNDS_PER_BLOCK - done;
-        const size_t piece = simdrop_rule_has_bias(rule) ? min_size(left, BIAS_ROUNDS) : left;
-        simdrop_kargs a[2];
-        for (unsigned q = 0; q < 2; q++) {
-            a[q] = operands(j, rule, u, i + q * SIMDROP_BLOCK + done * SIMDROP_ROUND,
-                            piece * SIMDROP_ROUND, bias_tmp[q]);
-            a[q].mask_out = !bw ? NULL
-                            : (direct ? bw->p + q * sizeof words[q] : words[q]) + 4 * done;
+    for (size_t q = 0; q < h; q++) {
+        simdrop_lanes st[2];
+        uint8_t *words[2] = {direct ? bw->p + q * WORD_BYTES : first,
+                             direct ? bw->p + (h + q) * WORD_BYTES : second[q]};
+        j->k->seed(&st[0], j->key, b + q);
+        j->k->seed(&st[1], j->key, b + h + q);
+        for (size_t done = 0; done < SIMDROP_ROUNDS_PER_BLOCK;) {
+            const size_t left = SIMDROP_ROUNDS_PER_BLOCK - done;
+            const size_t piece = simdrop_rule_has_bias(rule) ? min_size(left, BIAS_ROUNDS) : left;
+            simdrop_kargs a[2];
+            for (unsigned r = 0; r < 2; r++) {
+                a[r] = operands(j, rule, u, i + (q + r * h) * SIMDROP_BLOCK + done * SIMDROP_ROUND,
+                                piece * SIMDROP_ROUND, bias_tmp[r]);
+                a[r].mask_out = bw ? words[r] + 4 * done : NULL;
+            }
+            gen2(a, st, piece, j->threshold);
+            done += piece;
         }
-        gen2(a, st, piece, j->threshold);
-        done += piece;
+        if (bw && !direct)
+            for (size_t w = 0; w < SIMDROP_ROUNDS_PER_BLOCK; w++)
+                bitw_put32(bw, simdrop_load_le32(first + 4 * w));
     }
     if (direct)
-        bw->p += sizeof words;
+        bw->p += 2 * h * WORD_BYTES;
     else if (bw)
-        for (unsigned q = 0; q < 2; q++)
-            for (size_t i = 0; i < SIMDROP_ROUNDS_PER_BLOCK; i++)
-                bitw_put32(bw, simdrop_load_le32(words[q] + 4 * i));
+        for (size_t q = 0; q < h; q++)
+            for (size_t w = 0; w < SIMDROP_ROUNDS_PER_BLOCK; w++)
+                bitw_put32(bw, simdrop_load_le32(second[q] + 4 * w));
 }
 
 /* The `count` elements of run u with keep bits from the generator at the cursor: rule applied
  * to them (unless RULE_NONE) and the bits appended to bw (unless NULL). Each generator block is
- * reached from the cursor (cursor_seek), so a run costs the same wherever it starts; two whole
- * blocks in a row go to gen2 together. */
+ * reached from the cursor (cursor_seek), so a run costs the same wherever it starts; whole
+ * blocks go to gen2 in pairs (gen_block_pairs). */
 static void gen_run(const simdrop_job *j, int rule, gen_cursor *cur, const run *u, size_t count,
                     bitw *bw)
 {
@@ -288,10 +313,11 @@ static void gen_run(const simdrop_job *j, int rule, gen_cursor *cur, const run *
     for (size_t i = 0; i < count;) {
         const unsigned start = (unsigned)(index % SIMDROP_BLOCK), head = start % SIMDROP_ROUND;
         if (rule != RULE_NONE && start == 0 && count - i >= 2 * SIMDROP_BLOCK) {
-            gen_block_pair(j, rule, j->k->gen2[rule][j->dt], u, i, index / SIMDROP_BLOCK, bw);
-            cur->valid = 0; /* the pair seeded its own generators */
-            i += 2 * SIMDROP_BLOCK;
-            index += 2 * SIMDROP_BLOCK;
+            const size_t h = min_size(pair_apart(j->dt), (count - i) / (2 * SIMDROP_BLOCK));
+            gen_block_pairs(j, rule, j->k->gen2[rule][j->dt], u, i, index / SIMDROP_BLOCK, h, bw);
+            cur->valid = 0; /* the pairs seeded their own generators */
+            i += 2 * h * SIMDROP_BLOCK;
+            index += 2 * h * SIMDROP_BLOCK;
             continue;
         }
         const size_t take = min_size(count - i, SIMDROP_BLOCK - start);
@@ -383,16 +409,28 @@ bits_run(const simdrop_job *j, int rule, const run *u, size_t count,
  * Streaming jobs are bound by memory; two blocks at once ran 5-12% slower at 16M. */
 #define PAIR_SKIPPED 2
 
+/* The operands of row r of a strided job from its first element on, keep words to mask_out. */
+static simdrop_kargs row_kargs(const simdrop_job *j, size_t r, uint8_t *mask_out)
+{
+    const size_t es = simdrop_dtype_size(j->dt);
+    return (simdrop_kargs){(char *)j->y + r * j->ldy * es, (const char *)j->x + r * j->ldx * es,
+                           j->bias, j->resid ? (const char *)j->resid + r * j->ldy * es : NULL,
+                           mask_out, NULL, &j->c, j->nt};
+}
+
 /* Rows r, r + 1, ... (before r1) of a strided job from the generator while each is whole rounds
  * of one generator block: the lanes skip the gap from the last row (or are seeded), and one
  * rows call makes every such row of the block, skipping the other columns between them. This
  * is most rows of a column shard whose widths and offsets are multiples of 32, as transformer
  * shapes are: a narrow row is dominated by fixed costs, which a call a row would pay each time,
  * so gen_run's general walk (partial rounds, block edges, unaligned mask bits) is left for the
- * other rows. Where the next block's rows have the same shape (the rows of a block span a whole
- * number of blocks) and the lanes are seeded afresh, both blocks' rows go to rows2 together:
- * each block's skipping then overlaps the other's, as gen2 overlaps two runs. Returns the
- * number of rows made, 0 when row r is not one of these. */
+ * other rows. Where the next blocks' rows have the same shape (the rows of a block span a whole
+ * number of blocks) and the lanes are seeded afresh, the rows of two blocks go to rows2
+ * together: each block's skipping then overlaps the other's, as gen2 overlaps two runs. As in
+ * gen_block_pairs, the two are h blocks' rows apart, their operands at least PAIR_APART_BYTES
+ * (on the AMD Zen 5 VM, shards three and four of four in rows of 1024 floats at 64K, 17-20%
+ * faster than with neighbouring blocks; rows of 256 6%, of 32 2%). Returns the number of rows
+ * made, 0 when row r is not one of these. */
 static size_t rows_whole_rounds(const simdrop_job *j, gen_cursor *cur, size_t r, size_t r1,
                                 bitw *bw)
 {
@@ -412,32 +450,32 @@ static size_t rows_whole_rounds(const simdrop_job *j, gen_cursor *cur, size_t r,
     const uint64_t block = index / SIMDROP_BLOCK, span = (uint64_t)g.rows * j->row_step;
     const int pair = !j->nt && skipped >= PAIR_SKIPPED * words && span % SIMDROP_BLOCK == 0 &&
                      r1 - r >= 2 * g.rows && !(cur->valid && cur->block == block);
-    simdrop_kargs a[2];
-    for (size_t q = 0; q < (pair ? 2u : 1u); q++) {
-        const size_t row = r + q * g.rows, es = simdrop_dtype_size(j->dt);
-        a[q] = (simdrop_kargs){(char *)j->y + row * j->ldy * es, (const char *)j->x + row * j->ldx * es,
-                               j->bias, j->resid ? (const char *)j->resid + row * j->ldy * es : NULL,
-                               bw ? bw->p + q * 4 * words : NULL, NULL, &j->c, j->nt};
-    }
-    if (pair) {
-        simdrop_lanes st[2];
-        j->k->seed(&st[0], j->key, block);
-        j->k->seed(&st[1], j->key, block + span / SIMDROP_BLOCK);
+    if (pair) { /* h pairs of blocks, each pair's rows h * g.rows rows apart */
+        const size_t bytes = g.rows * (j->ldy > j->ldx ? j->ldy : j->ldx) * simdrop_dtype_size(j->dt);
+        const size_t h = min_size((PAIR_APART_BYTES + bytes - 1) / bytes, (r1 - r) / (2 * g.rows));
         g.lead = start / SIMDROP_ROUND;
-        j->k->rows2[j->rule][j->dt](a, st, &g, j->threshold);
-        cur->valid = 1;
-        cur->has_back = 0;
-        cur->block = block + span / SIMDROP_BLOCK;
-        cur->round = start / SIMDROP_ROUND;
-        cur->st = st[1];
-    } else {
-        cursor_seek(j, cur, block, start / SIMDROP_ROUND);
-        j->k->rows[j->rule][j->dt](&a[0], &cur->st, &g, j->threshold);
+        for (size_t q = 0; q < h; q++) {
+            simdrop_kargs a[2];
+            simdrop_lanes st[2];
+            for (size_t t = 0; t < 2; t++) {
+                const size_t k = q + t * h; /* the k-th block's rows from r on */
+                a[t] = row_kargs(j, r + k * g.rows, bw ? bw->p + k * 4 * words : NULL);
+                j->k->seed(&st[t], j->key, block + k * (span / SIMDROP_BLOCK));
+            }
+            j->k->rows2[j->rule][j->dt](a, st, &g, j->threshold);
+        }
+        cur->valid = 0; /* the pairs seeded their own generators */
+        if (bw)
+            bw->p += 2 * h * 4 * words;
+        return 2 * h * g.rows;
     }
+    const simdrop_kargs a = row_kargs(j, r, bw ? bw->p : NULL);
+    cursor_seek(j, cur, block, start / SIMDROP_ROUND);
+    j->k->rows[j->rule][j->dt](&a, &cur->st, &g, j->threshold);
     cur->round += (unsigned)(words + (g.rows - 1) * g.gap);
     if (bw)
-        bw->p += 4 * words * (pair ? 2 : 1);
-    return g.rows * (pair ? 2 : 1);
+        bw->p += 4 * words;
+    return g.rows;
 }
 
 /* Rows ahead of the one being made, for a large block (its output far beyond the caches: nt).

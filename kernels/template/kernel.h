@@ -100,9 +100,10 @@ typedef void (*simdrop_bits_fn)(const simdrop_kargs *a, size_t rounds);
  *   fence:       orders the non-temporal stores of earlier calls before later loads and stores
  *                (once at the end of every range that asked for them).
  *   gen[R][D]:   rule R on dtype D with keep decisions from the generator.
- *   gen2[R][D]:  two such runs at once (the walk gives it two whole blocks): a path whose one
- *                run waits on the generator's latency interleaves them (SIMDROP_STREAMS in
- *                simd_template.h); the others' is two gen calls (table.h's default).
+ *   gen2[R][D]:  two such runs at once (the walk gives it two whole blocks, 64 KiB apart where
+ *                the call is that long: walk.c's pair_apart): a path whose one run waits on the
+ *                generator's latency interleaves them (SIMDROP_STREAMS in simd_template.h); the
+ *                others' is two gen calls (table.h's default).
  *   rows[R][D]:  gen over the rows of simdrop_rows, the lanes skipping the gaps, left after the
  *                last row (the walk's column shards: one call per generator block, where one
  *                per row cost more than a narrow row's elements); table.h's default is a gen
