@@ -244,8 +244,8 @@ static void gen_rounds(const simdrop_job *j, int rule, gen_cursor *cur, const ru
         bw->p += 4 * rounds;
 }
 
-/* gen2's two runs are generator blocks this many blocks apart (pair_apart): their operands at
- * least 64 KiB apart. Why: on the AMD Zen 5 VM, gen2 over 64K floats in L2 (a timing loop of
+/* gen2's and rows2's two runs are this many units (blocks, or one block's rows) apart: their
+ * operands at least 64 KiB apart. Why: on the AMD Zen 5 VM, gen2 over 64K floats in L2 (a timing loop of
  * the kernel table's calls, 128 rounds a call) ran 0.079 ns an element with its runs in
  * neighbouring blocks (16 KiB apart), 0.068 with them 32 KiB apart and 0.049 from 48 KiB on, as
  * fast as one run of 1024 rounds in each half (0.046); gen alone, block after block, 0.062.
@@ -253,10 +253,9 @@ static void gen_rounds(const simdrop_job *j, int rule, gen_cursor *cur, const ru
  * reverse): two streams closer than L1's 48 KiB. */
 #define PAIR_APART_BYTES 65536
 
-static size_t pair_apart(int dt)
+static size_t pair_apart(size_t unit_bytes)
 {
-    const size_t block_bytes = SIMDROP_BLOCK * simdrop_dtype_size(dt);
-    return (PAIR_APART_BYTES + block_bytes - 1) / block_bytes;
+    return (PAIR_APART_BYTES + unit_bytes - 1) / unit_bytes;
 }
 
 #define PAIR_APART_MAX (PAIR_APART_BYTES / (SIMDROP_BLOCK * 2)) /* 16-bit dtypes' */
@@ -313,7 +312,8 @@ static void gen_run(const simdrop_job *j, int rule, gen_cursor *cur, const run *
     for (size_t i = 0; i < count;) {
         const unsigned start = (unsigned)(index % SIMDROP_BLOCK), head = start % SIMDROP_ROUND;
         if (rule != RULE_NONE && start == 0 && count - i >= 2 * SIMDROP_BLOCK) {
-            const size_t h = min_size(pair_apart(j->dt), (count - i) / (2 * SIMDROP_BLOCK));
+            const size_t h = min_size(pair_apart(SIMDROP_BLOCK * simdrop_dtype_size(j->dt)),
+                                    (count - i) / (2 * SIMDROP_BLOCK));
             gen_block_pairs(j, rule, j->k->gen2[rule][j->dt], u, i, index / SIMDROP_BLOCK, h, bw);
             cur->valid = 0; /* the pairs seeded their own generators */
             i += 2 * h * SIMDROP_BLOCK;
@@ -452,7 +452,7 @@ static size_t rows_whole_rounds(const simdrop_job *j, gen_cursor *cur, size_t r,
                      r1 - r >= 2 * g.rows && !(cur->valid && cur->block == block);
     if (pair) { /* h pairs of blocks, each pair's rows h * g.rows rows apart */
         const size_t bytes = g.rows * (j->ldy > j->ldx ? j->ldy : j->ldx) * simdrop_dtype_size(j->dt);
-        const size_t h = min_size((PAIR_APART_BYTES + bytes - 1) / bytes, (r1 - r) / (2 * g.rows));
+        const size_t h = min_size(pair_apart(bytes), (r1 - r) / (2 * g.rows));
         g.lead = start / SIMDROP_ROUND;
         for (size_t q = 0; q < h; q++) {
             simdrop_kargs a[2];
