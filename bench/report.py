@@ -70,7 +70,7 @@ def load_run(args):
         scaling=measure.load_keyvalue_lines(args.scaling, "SCALING"),
         scaling_png=os.path.join(args.out, "scaling.png"),
         xsmm=measure.load_keyvalue_lines(args.xsmm, "XSMM"),
-        evidence=Evidence(res, auto, facts, insns))
+        evidence=Evidence(res, auto, facts, insns, measure.load_kernel_bench(args.kernel_bench)))
 
 
 def save_facts(run):

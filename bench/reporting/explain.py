@@ -43,11 +43,12 @@ def gelem(rate):
 
 
 class Evidence:
-    """What explanations may use: the results, the auto path, the machine (machine.describe())
-    and the instruction counts (measure.load_instructions(), or None)."""
+    """What explanations may use: the results, the auto path, the machine (machine.describe()),
+    the instruction counts (measure.load_instructions(), or None) and the kernel entries' times
+    (measure.load_kernel_bench(), or None)."""
 
-    def __init__(self, res, auto, machine, insns=None):
-        self.res, self.auto, self.machine, self.insns = res, auto, machine, insns
+    def __init__(self, res, auto, machine, insns=None, kernels=None):
+        self.res, self.auto, self.machine, self.insns, self.kernels = res, auto, machine, insns, kernels
 
     def rate(self, case, n, path=None, key="items"):
         op, dt, glen = case
@@ -230,19 +231,53 @@ def conversion_findings(ev, case):
     return [(s, False) for s in (timed, unused_feature_sentence(ev, feature)) if s]
 
 
-def block_finding(case):
-    """A column shard's cost beyond its elements: the generator's lanes step through the other
-    shards' columns too (MASK_SPEC 2.2: a block's lanes run its 128 rounds in order)."""
-    if not case[0].startswith("block_"):
+# The kernel entries behind a column shard's rounds, by operation: the rule its made rounds run
+# (kernel.h's rules) and "skip", the rounds its lanes step over without outputs.
+BLOCK_RULES = {"block_forward_mask": "SCALE", "block_bias_dropout_add": "BIAS_RESID"}
+
+
+def stepped_per_made(cols):
+    """Rounds a column shard steps its lanes over for each round it makes: the benchmark's second
+    of four shards of a 4 * cols wide tensor, in a generator block of 128 rounds (MASK_SPEC 2.2:
+    a block's lanes run its rounds in order): the lead of its first row (one shard's columns),
+    then three shards' columns between its rows. None where rows are not whole rounds."""
+    rounds = cols // 32
+    if cols % 32 or (4 * rounds < 128 and 128 % (4 * rounds)):
         return None
-    return (f"a column shard 1 of 4 in rows of {case[2]} makes a quarter of each generator block's "
-            "rounds and steps the lanes through the other three quarters, with the rows of each "
-            "generator block in one kernel call where rows are whole rounds. A stepped round has "
-            "a third of a made one's operations but waits on the round before it; where the lanes "
-            "step two rounds or more for each one made and the output stays in the caches, two "
-            "blocks' rows share a call and overlap those waits (rows2). Either way the generator "
-            "work per element is about twice a contiguous call's, whatever the path "
-            "(docs/SHARDING.md section 5)", True)
+    rows = max(1, 128 // (4 * rounds))  # its rows in one generator block
+    return (1 + 3 * (rows - 1)) / rows
+
+
+def block_finding(ev, target, ratio):
+    """A column shard's cost beyond its elements, and in cache what this run's kernel rates
+    (ev.kernels: checkasm --bench on the timed path) allow it: made rounds at the contiguous
+    call's rate plus the stepped ones at skip's. A cap only in cache, where both calls are
+    compute-bound; out of cache memory time hides some of the stepping."""
+    _, _, case, n, _, minimum = target
+    steps = stepped_per_made(case[2]) if case[0] in BLOCK_RULES else None
+    if steps is None:
+        return None
+    text = (f"a column shard 1 of 4 in rows of {case[2]} makes a quarter of each generator block's "
+            f"rounds and steps its lanes through {steps:.2f} rounds for each one it makes (MASK_SPEC v1 "
+            "runs a block's lanes through its rounds in order; docs/SHARDING.md section 5)")
+    rule, kernels = BLOCK_RULES[case[0]], ev.kernels or {}
+    entry = next((e for e in (f"gen2_{rule}_f32", f"gen_{rule}_f32") if (e, ev.auto) in kernels), None)
+    skip, sizes = kernels.get(("skip", ev.auto)), ev.res.sizes(case, ev.auto)
+    if not entry or not skip or not sizes or n != sizes[0]:
+        return text, False
+    made = kernels[(entry, ev.auto)]
+    cap = made / (made + steps * skip)
+    text += (f". This run's kernel entries on {ev.auto} (checkasm --bench, in cache) take {made:.3f} ns "
+             f"an element for the made rounds ({entry}) and {skip:.3f} for a stepped one (skip): the "
+             f"steps add {steps * skip:.3f} ns to each element, and the generator's work alone caps this "
+             f"ratio near {cap:.2f}x")
+    if cap < minimum:
+        need = made * (1 / minimum - 1) / steps
+        return (text + f", below the {minimum:g}x asked, which would need a stepped round at "
+                f"{need:.3f} ns an element or less"), True
+    if ratio < cap:
+        return text + f"; the rest, {cap:.2f}x down to {ratio:.2f}x, is not the stepping", False
+    return text, False
 
 
 def explain(ev, target, ratio, best):
@@ -252,7 +287,7 @@ def explain(ev, target, ratio, best):
     case = target[2]
     findings = [rates_finding(ev, target), bound_finding(ev, case, target[3]), bytes_finding(ev, target),
                 yardstick_finding(ev, target), insns_finding(ev, target)]
-    findings += conversion_findings(ev, case) + [block_finding(case), noise_finding(target, ratio, best),
+    findings += conversion_findings(ev, case) + [block_finding(ev, target, ratio), noise_finding(target, ratio, best),
                                                  spread_finding(ev, target)]
     findings = [f for f in findings if f]
     if not any(concludes for _, concludes in findings):

@@ -1,12 +1,14 @@
 """measure.py: the measurements as the report reads them, and the rates and ratios taken from them.
 
-Inputs: the benchmark suite's JSON (Google Benchmark), bench/torch_bench.py's JSON, the
-"PREFIX key=value ..." lines of bench/scaling.c and bench/xsmm_bench.c, and the instruction
-counts of `simdrop_bench --instructions` (from the CPU's counter, or from callgrind's dumps).
+Inputs: the benchmark suite's JSON (Google Benchmark), checkasm --bench's table of kernel entries,
+bench/torch_bench.py's JSON, the "PREFIX key=value ..." lines of bench/scaling.c and
+bench/xsmm_bench.c, and the instruction counts of `simdrop_bench --instructions` (from the CPU's
+counter, or from callgrind's dumps).
 """
 import glob
 import json
 import os
+import re
 import statistics
 
 from .catalog import DTYPES, TORCH_OF, TWOPASS_OF
@@ -62,6 +64,25 @@ def load_bench(path):
     cases = {parse_name(name): case_stats(reps, aggs.get(name, {}).get("median"))
              for name, reps in runs.items()}
     return data.get("context", {}), cases, errors
+
+
+def load_kernel_bench(path):
+    """{(entry, path): ns per element} from `checkasm --bench`'s table (a header row naming the
+    paths after "kernel", then a row per kernel table entry: each path's time and, in brackets,
+    its speed-up over scalar), or None without one."""
+    if not path or not os.path.exists(path):
+        return None
+    times, paths = {}, []
+    with open(path) as f:
+        for line in f:
+            words = line.split()
+            if words[:1] == ["kernel"]:
+                paths = words[1:]
+            elif paths and words:
+                values = re.findall(r"(\d+\.\d+) \(\s*[\d.]+x\)", line)
+                if len(values) == len(paths):
+                    times.update({(words[0], p): float(v) for p, v in zip(paths, values)})
+    return times or None
 
 
 def load_json(path):

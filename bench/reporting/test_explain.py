@@ -23,7 +23,8 @@ TARGETS = {t[0]: t for t in ENGINE_TARGETS}
 BYTES = {("forward_mask", "f32"): 8.125, ("forward_mask", "bf16"): 4.125, ("forward_mask", "f16"): 4.125,
          ("forward_mask", "f64"): 16.125,
          ("groups_forward", "f32"): 8.03, ("bias_dropout_add", "f32"): 12.125, ("bias_dropout_add", "bf16"): 6.125,
-         ("memcpy", "f32"): 8, ("memcpy", "bf16"): 4, ("memcpy", "f64"): 16}
+         ("memcpy", "f32"): 8, ("memcpy", "bf16"): 4, ("memcpy", "f64"): 16,
+         ("block_forward_mask", "f32"): 8.125}
 
 
 def results(path, rates, torch=None):
@@ -230,6 +231,45 @@ class Rules(unittest.TestCase):
         res = results("avx2", {("forward_mask", "f32", None, N16M): 0.8996 * 1.5, ("memcpy", "f32", None, N16M): 1.5})
         row = next(line for line in tables.memory_targets_table(res, "avx2") if "forward_mask_f32" in line)
         self.assertIn("| 0.899x **missed** by <0.01x (<1% short) |", row)
+
+
+class ColumnShards(unittest.TestCase):
+    """The Intel Xeon VM of 2026-12-07 (model 167, avx512bf16): rates from simdrop_bench, kernel
+    times from checkasm --bench."""
+    KERNELS = {("gen2_SCALE_f32", "avx512bf16"): 0.114, ("gen_SCALE_f32", "avx512bf16"): 0.106,
+               ("skip", "avx512bf16"): 0.026}
+    RATES = {("forward_mask", "f32", None, N64K): 9.34, ("forward_mask", "f32", None, N16M): 3.2,
+             ("block_forward_mask", "f32", 256, N64K): 5.78, ("block_forward_mask", "f32", 256, N16M): 2.0,
+             ("block_forward_mask", "f32", 32, N64K): 4.4, ("block_forward_mask", "f32", 32, N16M): 3.0}
+
+    def explain(self, tid, kernels=KERNELS):
+        return why(Evidence(results("avx512bf16", self.RATES), "avx512bf16", facts(), kernels=kernels), tid)
+
+    def test_steps_per_made_round(self):
+        from reporting.explain import stepped_per_made
+        # rows of 1024: the lead alone; 256: 8 + 3 * 24 rounds for 32 made; 32: 1 + 31 * 3 for 32
+        self.assertEqual([stepped_per_made(c) for c in (1024, 256, 32)], [1.0, 2.5, 94 / 32])
+        self.assertIsNone(stepped_per_made(48))  # rows that are not whole rounds
+
+    def test_the_kernel_rates_cap_the_ratio_in_cache(self):
+        text = self.explain("block256_fwd_64K")  # 5.78 / 9.34 = 0.62x of 0.9x
+        self.assertIn("steps its lanes through 2.50 rounds for each one it makes", text)
+        # gen2's 0.114 ns (the contiguous call's kernel), + 2.5 * 0.026: 0.114 / 0.179 = 0.64
+        self.assertIn("take 0.114 ns an element for the made rounds (gen2_SCALE_f32) and 0.026 for a stepped "
+                      "one (skip): the steps add 0.065 ns to each element, and the generator's work alone caps "
+                      "this ratio near 0.64x, below the 0.9x asked, which would need a stepped round at 0.005 ns "
+                      "an element or less.", text)
+        self.assertNotIn("No cause shows", text)
+
+    def test_below_a_cap_that_meets_the_target_the_rest_is_unexplained(self):
+        text = self.explain("block32_fwd_64K")  # 4.4 / 9.34 = 0.47x of 0.5x; the cap is 0.60x
+        self.assertIn("caps this ratio near 0.60x; the rest, 0.60x down to 0.47x, is not the stepping.", text)
+        self.assertIn("No cause shows in this run's numbers", text)
+
+    def test_no_cap_without_kernel_times_or_out_of_cache(self):
+        for text in (self.explain("block256_fwd_64K", kernels=None), self.explain("block256_fwd_16M")):
+            self.assertIn("steps its lanes through 2.50 rounds for each one it makes", text)
+            self.assertNotIn("caps this ratio", text)
 
 
 class Inputs(unittest.TestCase):
