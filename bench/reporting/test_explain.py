@@ -295,6 +295,20 @@ class Inputs(unittest.TestCase):
         self.assertIn("instruction counter", got["counter"])
         self.assertEqual(got["per_element"], {("forward_mask", "bf16", None): 2.512})
 
+    def test_kernel_bench_table_is_read_by_path(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".txt") as f:
+            f.write("bench: ns per element, 64K elements in cache, best of 5; (x) = speed-up over scalar\n"
+                    "kernel                 avx512bf16           avx2           scalar\n"
+                    "gen2_SCALE_f32       0.114 ( 16.4x)    0.151 ( 12.4x)    1.868 (  1.0x)\n"
+                    "skip                 0.026 (  4.2x)    0.054 (  2.0x)    0.107 (  1.0x)\n"
+                    "checkasm: a line that is no row\n")
+            f.flush()
+            got = measure.load_kernel_bench(f.name)
+        self.assertEqual(got, {("gen2_SCALE_f32", "avx512bf16"): 0.114, ("gen2_SCALE_f32", "avx2"): 0.151,
+                               ("gen2_SCALE_f32", "scalar"): 1.868, ("skip", "avx512bf16"): 0.026,
+                               ("skip", "avx2"): 0.054, ("skip", "scalar"): 0.107})
+        self.assertIsNone(measure.load_kernel_bench(None))
+
     def test_library_feature_report_wins_over_cpuinfo(self):
         with tempfile.NamedTemporaryFile("w", suffix=".txt") as f:
             f.write("sse2 avx avx2 f16c avx512f avx512bw avx512vl avx512bf16\n")

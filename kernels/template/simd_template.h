@@ -507,9 +507,10 @@ SIMDROP_INLINE void SIMDROP_FN(step_over)(vu32 s0[][NV], vu32 s1[][NV], vu32 s2[
 
 /* `rounds` rounds of generation of `streams` (1 or 2) independent runs, run q from lanes st[q]
  * with operands args[q]; with rule >= 0 applied to the operands, with with_mask the keep words
- * stored to args[q].mask_out (one of the two at least: rounds that make neither are step_over's); nt is a STORE_ kind. Two runs in one loop give the out-of-order
- * core two generators to overlap: each round's state words depend on the last round's through
- * two operations, so one run with a single register per word (W = 16) waits on their latency. */
+ * stored to args[q].mask_out (one of the two at least: rounds that make neither are
+ * step_over's); nt is a STORE_ kind. Two runs in one loop give the out-of-order core two
+ * generators to overlap: each round's state words depend on the last round's through two
+ * operations, so one run with a single register per word (W = 16) waits on their latency. */
 SIMDROP_INLINE void SIMDROP_FN(gen_loop)(const simdrop_kargs *args, simdrop_lanes *st,
                                          size_t rounds, uint32_t threshold, const int rule,
                                          const int dt, const int with_mask, const int nt,
