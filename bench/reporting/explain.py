@@ -20,7 +20,7 @@ NOISY = 0.25        # repetitions whose CPU times spread over this share of thei
 # them): kernels/x86/avx2.c and avx512.h convert f16 with F16C, avx512bf16.c rounds bf16 with
 # AVX512-BF16. The other paths convert in integer code (sse2's f16, and every bf16 rounding but
 # avx512bf16's), which a CPU feature the timed path does not use cannot speed up. No path uses
-# AVX512-FP16's conversions.
+# AVX512-FP16's conversions: they cost what F16C's do (kernels/x86/avx512.h).
 PATH_CONVERSIONS = {"avx2": {"f16": "f16c"}, "avx512": {"f16": "f16c"},
                     "avx512bf16": {"f16": "f16c", "bf16": "avx512_bf16"}}
 DTYPE_FEATURE = {"bf16": "avx512_bf16", "f16": "f16c"}

@@ -103,7 +103,11 @@ typedef struct {
 #define VH_STORE_NT(p, h) _mm256_stream_si256((__m256i *)(void *)(p), h)
 #define V_STREAM32(p, w) simde_mm_stream_si32((int32_t *)(void *)(p), (int32_t)(w))
 #define V_FENCE() simde_mm_sfence()
-/* SIMDe's portable conversion drops NaN payloads; the native one is exact like the template's. */
+/* SIMDe's portable conversion drops NaN payloads; the native one is exact like the template's.
+ * AVX512-FP16's vcvtph2psx and vcvtps2phx do the same conversions at the same cost, so no path
+ * asks for them: on the Intel Xeon VM of model 167, eight independent zmm conversions a loop
+ * iteration, one pinned core, each of the four took 0.31-0.33 ns (about one a cycle), against
+ * 0.144 ns for a vpaddd (two a cycle). */
 #define VF_FROM_F16(h) _mm512_cvtph_ps(h)
 #define VH_FROM_F32_F16(v) _mm512_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT)
 #else /* the same from two 256-bit halves, and no non-temporal stores (the template's default) */
