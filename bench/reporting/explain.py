@@ -240,11 +240,12 @@ def stepped_per_made(cols):
     """Rounds a column shard steps its lanes over for each round it makes: the benchmark's second
     of four shards of a 4 * cols wide tensor, in a generator block of 128 rounds (MASK_SPEC 2.2:
     a block's lanes run its rounds in order): the lead of its first row (one shard's columns),
-    then three shards' columns between its rows. None where rows are not whole rounds."""
+    then three shards' columns between its rows. None where rows are not whole rounds or a
+    global row does not divide a generator block (the benchmark's rows: 32 to 1024)."""
     rounds = cols // 32
-    if cols % 32 or (4 * rounds < 128 and 128 % (4 * rounds)):
+    if not rounds or cols % 32 or 128 % (4 * rounds):
         return None
-    rows = max(1, 128 // (4 * rounds))  # its rows in one generator block
+    rows = 128 // (4 * rounds)  # its rows in one generator block
     return (1 + 3 * (rows - 1)) / rows
 
 

@@ -250,6 +250,7 @@ class ColumnShards(unittest.TestCase):
         # rows of 1024: the lead alone; 256: 8 + 3 * 24 rounds for 32 made; 32: 1 + 31 * 3 for 32
         self.assertEqual([stepped_per_made(c) for c in (1024, 256, 32)], [1.0, 2.5, 94 / 32])
         self.assertIsNone(stepped_per_made(48))  # rows that are not whole rounds
+        self.assertIsNone(stepped_per_made(4096))  # a global row of four generator blocks
 
     def test_the_kernel_rates_cap_the_ratio_in_cache(self):
         text = self.explain("block256_fwd_64K")  # 5.78 / 9.34 = 0.62x of 0.9x
