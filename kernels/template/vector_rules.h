@@ -50,6 +50,10 @@ SIMDROP_INLINE vh16 SIMDROP_FN(to_bf16)(vf32 v)
 #ifndef VF_FROM_BF16
 #define VF_FROM_BF16(h) VU_AS_F(V_SHL(VH_WIDEN(h), 16)) /* the top half of a float */
 #endif
+#ifndef VF2_FROM_BF16
+#define VF2_FROM_BF16(p, lo, hi)                                                           \
+    ((lo) = VF_FROM_BF16(VH_LOAD(p)), (hi) = VF_FROM_BF16(VH_LOAD((const uint16_t *)(p) + SIMDROP_W)))
+#endif
 
 #ifndef VF_FROM_F16
 /* binary16 to float: move exponent and mantissa into place and rebias; subnormals go through
