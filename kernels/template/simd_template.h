@@ -328,21 +328,18 @@ SIMDROP_INLINE void SIMDROP_FN(round_values)(const int rule, const int dt, const
         if (dt == DT_BF16) { /* groups g and g + 1 rounded at once */
             if (g % 2 == 0) {
                 const int raw = simdrop_rule_canonical_nan(rule); /* the rounding's NaN test makes them canonical */
-                vf32 x_lo, x_hi, r_lo = k->mul, r_hi = k->mul;
+                vf32 lo, hi;
                 if (generating) {
+                    vf32 x_lo, x_hi, r_lo = k->mul, r_hi = k->mul;
                     VF2_FROM_BF16((const uint16_t *)x + i, x_lo, x_hi);
                     if (simdrop_rule_has_resid(rule))
                         VF2_FROM_BF16((const uint16_t *)r + i, r_lo, r_hi);
+                    lo = SIMDROP_FN(group_rule)(rule, x_lo, b, r_lo, i, m[g], k, raw);
+                    hi = SIMDROP_FN(group_rule)(rule, x_hi, b, r_hi, i + SIMDROP_W, m[g + 1], k, raw);
                 } else {
-                    x_lo = SIMDROP_FN(load_f)(dt, x, i);
-                    x_hi = SIMDROP_FN(load_f)(dt, x, i + SIMDROP_W);
-                    if (simdrop_rule_has_resid(rule)) {
-                        r_lo = SIMDROP_FN(load_f)(dt, r, i);
-                        r_hi = SIMDROP_FN(load_f)(dt, r, i + SIMDROP_W);
-                    }
+                    lo = SIMDROP_FN(group_f)(rule, dt, x, b, r, i, m[g], k, raw);
+                    hi = SIMDROP_FN(group_f)(rule, dt, x, b, r, i + SIMDROP_W, m[g + 1], k, raw);
                 }
-                const vf32 lo = SIMDROP_FN(group_rule)(rule, x_lo, b, r_lo, i, m[g], k, raw);
-                const vf32 hi = SIMDROP_FN(group_rule)(rule, x_hi, b, r_hi, i + SIMDROP_W, m[g + 1], k, raw);
                 if (nt)
                     VH2_STORE_NT((uint16_t *)y + i, raw ? VH2_FROM_F32_BF16_NAN(lo, hi, k->nan)
                                                         : VH2_FROM_F32_BF16(lo, hi));
