@@ -18,9 +18,10 @@ static void fill_values(void *p, int dt, size_t n)
     static const uint16_t h16s[] = {0x7e00u, 0xfe01u, 0x7c01u, 0x7c00u, 0xfc00u, 0x0000u, 0x8000u,
                                     0x0001u, 0x83ffu, 0x7bffu, 0x0400u, 0x7fc0u, 0x7f81u, 0x7f80u,
                                     0x0080u, 0x007fu};
-    /* Specials (and raw bits) in one element of 16, or of 1024: the avx512bf16 rounding tests
-     * each pair of groups for NaNs and denormals and takes its exact path for a pair with one,
-     * so dense specials would leave its fast path to the plain values of other tests. */
+    /* Specials (and raw bits) in one element of 16, or of 1024: the bfloat16 roundings of pairs
+     * (avx512bf16's; SSE2's and AVX2's, vector_rules.h) test each pair of groups for NaNs (and
+     * denormals) and take their exact path for a pair with one, so dense specials would leave
+     * the fast path to the plain values of other tests. */
     const uint64_t every = test_rand() % 2 ? 16 : 1024;
     for (size_t i = 0; i < n; i++) {
         const uint64_t r = test_rand();

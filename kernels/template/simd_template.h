@@ -70,7 +70,10 @@
  *   VH2_FROM_F32_BF16(lo, hi), VH2_STORE(p, h), VH2_STORE_NT(p, h)   two groups rounded to
  *                              bfloat16 at once (2W halves, lo's first) and stored unaligned /
  *                              non-temporally to a 4W-byte aligned p (default: one group at a
- *                              time; AVX512-BF16 rounds 32 floats in one instruction)
+ *                              time; AVX512-BF16 rounds 32 floats in one instruction; with
+ *                              V_PACK_TOPS, vector_rules.h's integer rounding of pairs)
+ *   V_PACK_TOPS(a, b), V_ANY(m)   the top halves of a's lanes, then b's, in one vector; whether
+ *                              any lane of m is set (SSE2, AVX2: for that pair rounding)
  *   VF2_FROM_BF16(p, lo, hi)   the 2W bfloat16 values at p widened into two groups (lvalues lo
  *                              and hi), where a pair's shuffles cost less than two groups'
  *                              (default: VF_FROM_BF16 of each; used by the generating loops

@@ -47,6 +47,50 @@ SIMDROP_INLINE vh16 SIMDROP_FN(to_bf16)(vf32 v)
 #define VH_FROM_F32_BF16(v) SIMDROP_FN(to_bf16)(v)
 #endif
 
+#if defined(V_PACK_TOPS) && !defined(VH2_FROM_F32_BF16)
+/* bfloat16 rounding of two groups at once (simd_template.h's VH2_FROM_F32_BF16), for an ISA that
+ * packs the top halves of two vectors' lanes into one (V_PACK_TOPS) and tests a mask for any set
+ * lane (V_ANY): the same addition as to_bf16 on both, one pack for the pair, and one NaN test
+ * and branch per pair instead of a NaN select per group. A pair with a NaN, which data without
+ * NaNs never has, first gets those lanes' low halves cleared and the quiet bit set, so that the
+ * addition cannot carry into their exponent and they come out as the spec's (u >> 16) | 0x40.
+ * On the Intel Xeon VM of model 167 (one pinned core, checkasm --bench, 64K elements in cache,
+ * ns an element), avx2: gen_SCALE_bf16 (forward) 0.326 -> 0.262-0.268, gen_BIAS_RESID_bf16 (the
+ * fused op) 0.460 -> 0.297-0.313, bits_SCALE_bf16 (backward from a mask) 0.234 -> 0.163-0.168;
+ * sse2: 0.670 -> 0.477-0.509, 0.939 -> 0.571-0.574, 0.512 -> 0.329. A pair's widening by
+ * shuffles (VF2_FROM_BF16) gained nothing beyond the noise on either. */
+SIMDROP_INLINE vu32 SIMDROP_FN(bf16_add_half)(vu32 u)
+{
+    return V_ADD(V_ADD(u, V_SET1(0x7fffu)), V_AND(V_SHR(u, 16), V_SET1(1)));
+}
+SIMDROP_INLINE vu32 SIMDROP_FN(bf16_quiet)(vf32 v)
+{
+    const vu32 u = VF_AS_U(v);
+    return V_BLEND(VF_ISNAN(v), V_OR(V_AND(u, V_SET1(0xffff0000u)), V_SET1(0x00400000u)), u);
+}
+SIMDROP_INLINE vu32 SIMDROP_FN(to_bf16_pair)(vf32 lo, vf32 hi)
+{
+    vu32 a = VF_AS_U(lo), b = VF_AS_U(hi);
+    if (__builtin_expect(V_ANY(V_OR(VF_ISNAN(lo), VF_ISNAN(hi))), 0)) {
+        a = SIMDROP_FN(bf16_quiet)(lo);
+        b = SIMDROP_FN(bf16_quiet)(hi);
+    }
+    return V_PACK_TOPS(SIMDROP_FN(bf16_add_half)(a), SIMDROP_FN(bf16_add_half)(b));
+}
+/* The same with NaN lanes made the canonical nan (0x7fc00000: its low half is clear already). */
+SIMDROP_INLINE vu32 SIMDROP_FN(to_bf16_pair_nan)(vf32 lo, vf32 hi, vf32 nan)
+{
+    const vmask nan_lo = VF_ISNAN(lo), nan_hi = VF_ISNAN(hi);
+    if (__builtin_expect(V_ANY(V_OR(nan_lo, nan_hi)), 0)) {
+        lo = VF_SELECT(nan_lo, nan, lo);
+        hi = VF_SELECT(nan_hi, nan, hi);
+    }
+    return V_PACK_TOPS(SIMDROP_FN(bf16_add_half)(VF_AS_U(lo)), SIMDROP_FN(bf16_add_half)(VF_AS_U(hi)));
+}
+#define VH2_FROM_F32_BF16(lo, hi) SIMDROP_FN(to_bf16_pair)(lo, hi)
+#define VH2_FROM_F32_BF16_NAN(lo, hi, nan) SIMDROP_FN(to_bf16_pair_nan)(lo, hi, nan)
+#endif
+
 #ifndef VF_FROM_BF16
 #define VF_FROM_BF16(h) VU_AS_F(V_SHL(VH_WIDEN(h), 16)) /* the top half of a float */
 #endif

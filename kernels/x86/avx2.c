@@ -65,6 +65,16 @@ static inline uint32_t avx2_word(const vmask m[4])
 #define VH_WIDEN simde_mm256_cvtepu16_epi32
 /* packus works within 128-bit halves: lanes 0-3 and 4-7 land in the two low quadwords. */
 #define VH_NARROW(u) simde_mm256_castsi256_si128(simde_mm256_permute4x64_epi64(simde_mm256_packus_epi32(u, u), 0x08))
+/* Pairs of groups to bfloat16 (vector_rules.h): the top halves sign-extended pass a signed pack
+ * unchanged, which leaves a's and b's quarters interleaved by 128-bit half; one quadword permute
+ * puts them in order. */
+#define V_PACK_TOPS(a, b)                                                                  \
+    simde_mm256_permute4x64_epi64(simde_mm256_packs_epi32(simde_mm256_srai_epi32(a, 16),   \
+                                                          simde_mm256_srai_epi32(b, 16)),  \
+                                  0xd8)
+#define V_ANY(m) (simde_mm256_movemask_epi8(m) != 0)
+#define VH2_STORE V_STORE
+#define VH2_STORE_NT(p, h) simde_mm256_stream_si256((simde__m256i *)(void *)(p), h)
 #ifndef SIMDROP_EMULATED /* SIMDe's portable conversion drops NaN payloads: the template's is exact */
 #define VF_FROM_F16(h) _mm256_cvtph_ps(h)
 #define VH_FROM_F32_F16(v) _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT)

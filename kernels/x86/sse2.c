@@ -67,6 +67,11 @@ static inline uint32_t sse2_word(const vmask m[8])
 #endif
 /* SSE2 packs only with signed saturation: sign-extend the low halves first so they pass unchanged. */
 #define VH_NARROW(u) simde_mm_packs_epi32(simde_mm_srai_epi32(simde_mm_slli_epi32(u, 16), 16), simde_mm_setzero_si128())
+/* Pairs of groups to bfloat16 (vector_rules.h): the top halves, sign-extended, in one signed pack. */
+#define V_PACK_TOPS(a, b) simde_mm_packs_epi32(simde_mm_srai_epi32(a, 16), simde_mm_srai_epi32(b, 16))
+#define V_ANY(m) (simde_mm_movemask_epi8(m) != 0)
+#define VH2_STORE V_STORE
+#define VH2_STORE_NT(p, h) simde_mm_stream_si128((simde__m128i *)(void *)(p), h)
 
 #define VD_LOAD simde_mm_loadu_pd
 #define VD_STORE simde_mm_storeu_pd
