@@ -34,13 +34,19 @@ SIMDROP_INLINE void SIMDROP_FN(advance)(simdrop_kargs *a, const int rule, const 
 
 /* ---- 16-bit conversions, exact and branch-free (values.h has the scalar twins) -------------- */
 
+/* bfloat16, round to nearest even: adding 0x7fff plus the lowest kept bit leaves the result in
+ * the top half (for every float but NaN). */
+SIMDROP_INLINE vu32 SIMDROP_FN(bf16_add_half)(vu32 u)
+{
+    return V_ADD(V_ADD(u, V_SET1(0x7fffu)), V_AND(V_SHR(u, 16), V_SET1(1)));
+}
+
 #ifndef VH_FROM_F32_BF16
-/* bfloat16: round to nearest even by adding 0x7fff plus the lowest kept bit; NaN keeps its top
- * bits and gets the quiet bit. */
+/* One group: that addition; NaN keeps its top bits and gets the quiet bit. */
 SIMDROP_INLINE vh16 SIMDROP_FN(to_bf16)(vf32 v)
 {
     const vu32 u = VF_AS_U(v);
-    const vu32 rounded = V_SHR(V_ADD(V_ADD(u, V_SET1(0x7fffu)), V_AND(V_SHR(u, 16), V_SET1(1))), 16);
+    const vu32 rounded = V_SHR(SIMDROP_FN(bf16_add_half)(u), 16);
     const vmask nan = V_GT(V_AND(u, V_SET1(0x7fffffffu)), V_SET1(0x7f800000u));
     return VH_NARROW(V_BLEND(nan, V_OR(V_SHR(u, 16), V_SET1(0x40u)), rounded));
 }
@@ -50,7 +56,7 @@ SIMDROP_INLINE vh16 SIMDROP_FN(to_bf16)(vf32 v)
 #if defined(V_PACK_TOPS) && !defined(VH2_FROM_F32_BF16)
 /* bfloat16 rounding of two groups at once (simd_template.h's VH2_FROM_F32_BF16), for an ISA that
  * packs the top halves of two vectors' lanes into one (V_PACK_TOPS) and tests a mask for any set
- * lane (V_ANY): the same addition as to_bf16 on both, one pack for the pair, and one NaN test
+ * lane (V_ANY): bf16_add_half on both, one pack for the pair, and one NaN test
  * and branch per pair instead of a NaN select per group. A pair with a NaN, which data without
  * NaNs never has, first gets those lanes' low halves cleared and the quiet bit set, so that the
  * addition cannot carry into their exponent and they come out as the spec's (u >> 16) | 0x40.
@@ -59,10 +65,6 @@ SIMDROP_INLINE vh16 SIMDROP_FN(to_bf16)(vf32 v)
  * fused op) 0.460 -> 0.297-0.313, bits_SCALE_bf16 (backward from a mask) 0.234 -> 0.163-0.168;
  * sse2: 0.670 -> 0.477-0.509, 0.939 -> 0.571-0.574, 0.512 -> 0.329. A pair's widening by
  * shuffles (VF2_FROM_BF16) gained nothing beyond the noise on either. */
-SIMDROP_INLINE vu32 SIMDROP_FN(bf16_add_half)(vu32 u)
-{
-    return V_ADD(V_ADD(u, V_SET1(0x7fffu)), V_AND(V_SHR(u, 16), V_SET1(1)));
-}
 SIMDROP_INLINE vu32 SIMDROP_FN(bf16_quiet)(vf32 v)
 {
     const vu32 u = VF_AS_U(v);
