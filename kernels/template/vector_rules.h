@@ -32,7 +32,7 @@ SIMDROP_INLINE void SIMDROP_FN(advance)(simdrop_kargs *a, const int rule, const 
         a->r = (const char *)a->r + bytes;
 }
 
-/* ---- 16-bit conversions, exact and branch-free (values.h has the scalar twins) -------------- */
+/* ---- 16-bit conversions, exact (values.h has the scalar twins), branching only on NaN pairs -- */
 
 /* bfloat16, round to nearest even: adding 0x7fff plus the lowest kept bit leaves the result in
  * the top half (for every float but NaN). */
